@@ -1,0 +1,920 @@
+package io.keel.raft;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.keel.raft.log.CompactedException;
+import io.keel.raft.log.EntrySizes;
+import io.keel.raft.log.RaftLog;
+import io.keel.raft.log.RaftStorage;
+import io.keel.raft.membership.ConfChanger;
+import io.keel.raft.membership.Configuration;
+import io.keel.raft.proto.ConfChange;
+import io.keel.raft.proto.ConfChangeSingle;
+import io.keel.raft.proto.ConfChangeType;
+import io.keel.raft.proto.ConfState;
+import io.keel.raft.proto.Entry;
+import io.keel.raft.proto.EntryType;
+import io.keel.raft.proto.HardState;
+import io.keel.raft.proto.Message;
+import io.keel.raft.proto.MessageType;
+import io.keel.raft.proto.SnapshotMetadata;
+import io.keel.raft.progress.Progress;
+import io.keel.raft.progress.ProgressState;
+import io.keel.raft.progress.ProgressTracker;
+import io.keel.raft.quorum.VoteResult;
+import io.keel.raft.read.LeaderLease;
+import io.keel.raft.read.ReadRounds;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One Raft member as a pure state machine. Inputs: {@link #tick}, {@link #step}, {@link #propose},
+ * {@link #proposeConfChange}, {@link #read}, {@link #transferLeadership}, and the completions {@link #persisted},
+ * {@link #applied} and {@link #reportSnapshot}. Output: {@link #ready()}. No threads, I/O or clocks: the caller
+ * passes monotonic time in with each tick. Not thread-safe; one thread owns it.
+ */
+public final class RaftNode {
+    private static final long NONE = 0;
+
+    private final long id;
+    private final RaftConfig config;
+    private final SplittableRandom random;
+    private final RaftLog log;
+    private final ProgressTracker tracker;
+    private final LeaderLease lease;
+
+    // Durable state (HardState).
+    private long term;
+    private long vote;
+
+    // Volatile state.
+    private Role role = Role.FOLLOWER;
+    private long leaderId = NONE;
+    private long now;
+    private long electionResetAt;
+    private long randomizedElectionTimeout;
+    /** When this member last heard from a leader (on its own clock), for the lease guard. */
+    private long heardFromLeaderAt = Long.MIN_VALUE / 2;
+    /**
+     * Heard from a leader since the last tick. The lease guard then counts from the next tick's time, which is
+     * never earlier than the real arrival, so the guard is never shorter than the leader assumes.
+     */
+    private boolean heardSinceLastTick;
+
+    // Leader state.
+    private ReadRounds rounds = new ReadRounds();
+    private final List<long[]> readsAwaitingCommit = new ArrayList<>(); // {readId, from}
+    private final UncommittedBudget uncommitted;
+    private long pendingConfIndex;
+    private long transferee = NONE;
+    private long transferStartedAt;
+    /** Set once a transfer was started in this term: see {@link #transferLeadership}. */
+    private boolean leaseForbidden;
+    private long lastHeartbeatAt;
+    private long lastQuorumCheckAt;
+    private boolean appendsPending;
+    private boolean commitPending;
+
+    // Output being gathered for the next Ready.
+    private final List<Message> messages = new ArrayList<>();
+    private final List<Message> messagesAfterPersist = new ArrayList<>();
+    private final List<ReadState> readStates = new ArrayList<>();
+    private HardState lastHardState;
+    private SoftState lastSoftState;
+    private ConfState changedConfState;
+
+    public RaftNode(RaftConfig config, RaftStorage storage, long now) {
+        this.id = config.id();
+        this.config = config;
+        this.random = new SplittableRandom(config.randomSeed());
+        RaftStorage.InitialState initial = storage.initialState();
+        HardState hs = initial.hardState();
+        this.term = hs.getTerm();
+        this.vote = hs.getVote();
+        this.log = new RaftLog(storage, hs.getCommit(), config.applied());
+        this.tracker = new ProgressTracker(Configuration.fromConfState(initial.confState()),
+                config.maxInflightMessages(), config.maxInflightBytes());
+        this.tracker.setConfiguration(tracker.configuration(), log.lastIndex() + 1);
+        this.lease = new LeaderLease(config.leaseDuration());
+        this.uncommitted = new UncommittedBudget(config.maxUncommittedBytes());
+        this.now = now;
+        this.lastHardState = hs;
+        this.lastSoftState = softState();
+        // After a restart this member may have acknowledged a leader's round just before it went down and
+        // forgotten it: it behaves as if it had just heard from a leader, so it cannot break that leader's lease.
+        this.heardSinceLastTick = true;
+        resetElectionTimer();
+    }
+
+    // ------------------------------------------------------------------ inputs
+
+    /** Advances time to {@code now} (monotonic) and fires the timers that are due. */
+    public void tick(long nowNanos) {
+        if (nowNanos < now) {
+            throw new IllegalArgumentException("time went backwards: " + nowNanos + " < " + now);
+        }
+        long gap = nowNanos - now;
+        now = nowNanos;
+        if (heardSinceLastTick) {
+            heardFromLeaderAt = now;
+            heardSinceLastTick = false;
+        }
+        if (role == Role.LEADER) {
+            tickLeader(gap);
+        } else if (now - electionResetAt >= randomizedElectionTimeout) {
+            resetElectionTimer();
+            if (promotable()) {
+                campaign(Campaign.PRE_VOTE);
+            }
+        }
+    }
+
+    /** Handles a message from another member. */
+    public void step(Message m) {
+        switch (TermRules.judge(term, m, withinLeaderLease())) {
+            case IGNORE -> {
+                return;
+            }
+            case TELL_STALE_LEADER -> {
+                send(reply(m, MessageType.MSG_APPEND_RESPONSE).build());
+                return;
+            }
+            case REJECT_STALE_PRE_VOTE -> {
+                send(reply(m, MessageType.MSG_PRE_VOTE_RESPONSE).setReject(true).build());
+                return;
+            }
+            case ADOPT_TERM -> becomeFollower(m.getTerm(), TermRules.fromLeader(m.getType()) ? m.getFrom() : NONE);
+            case PROCEED -> { }
+        }
+        switch (m.getType()) {
+            case MSG_PRE_VOTE, MSG_VOTE -> handleVoteRequest(m);
+            default -> {
+                switch (role) {
+                    case LEADER -> stepLeader(m);
+                    case CANDIDATE, PRE_CANDIDATE -> stepCandidate(m);
+                    case FOLLOWER -> stepFollower(m);
+                }
+            }
+        }
+    }
+
+    /** Proposes a normal entry. Only the leader accepts. */
+    public ProposeResult propose(ByteString data) {
+        ProposeResult.Refused refused = refuseProposal(data.size());
+        if (refused != null) return refused;
+        return appendProposal(EntryType.ENTRY_NORMAL, data);
+    }
+
+    /**
+     * Proposes a membership change. One at a time: refused while an earlier change is not yet applied (thesis
+     * §4.1). A new voter must first have caught up as a learner, so the quorum never grows by a member that
+     * cannot vote yet (etcd #12227, fault 17).
+     */
+    public ProposeResult proposeConfChange(ConfChange change) {
+        ByteString data = change.toByteString();
+        ProposeResult.Refused refused = refuseProposal(data.size());
+        if (refused != null) return refused;
+        if (pendingConfIndex > log.applying()) {
+            return new ProposeResult.Refused(ProposeResult.Reason.CONF_CHANGE_PENDING, id,
+                    "membership change at index " + pendingConfIndex + " is not applied yet");
+        }
+        Configuration current = tracker.configuration();
+        try {
+            ConfChanger.apply(current, change);
+        } catch (ConfChanger.InvalidChange e) {
+            return new ProposeResult.Refused(ProposeResult.Reason.INVALID_CONF_CHANGE, id, e.getMessage());
+        }
+        for (ConfChangeSingle single : change.getChangesList()) {
+            long member = single.getMemberId();
+            if (single.getType() == ConfChangeType.ADD_VOTER && !current.isVoter(member)) {
+                Progress p = tracker.get(member);
+                if (!current.isLearner(member) || p == null || p.match() < log.committed()) {
+                    return new ProposeResult.Refused(ProposeResult.Reason.INVALID_CONF_CHANGE, id,
+                            "member " + member + " must first be added as a learner and catch up with the log "
+                                    + "(its match " + (p == null ? 0 : p.match()) + " < commit " + log.committed() + ")");
+                }
+            }
+        }
+        ProposeResult result = appendProposal(EntryType.ENTRY_CONF_CHANGE, data);
+        pendingConfIndex = log.lastIndex();
+        return result;
+    }
+
+    /**
+     * Asks for a linearizable read. The answer comes in a later Ready's readStates with the same readId: the index
+     * the state machine must have applied before the read is executed (thesis §6.4), or a rejection.
+     */
+    public void read(long readId) {
+        if (role == Role.LEADER) {
+            leaderRead(readId, NONE);
+        } else if (leaderId != NONE) {
+            // Followers forward reads: only the leader can confirm that no newer leader exists.
+            send(message(leaderId, MessageType.MSG_READ_INDEX).setReadId(readId).build());
+        } else {
+            readStates.add(ReadState.rejected(readId));
+        }
+    }
+
+    /**
+     * Starts handing leadership to {@code target} (thesis §3.10): proposals are refused meanwhile, the target is
+     * brought up to date, then told to campaign at once. Aborted after an election timeout.
+     */
+    public ProposeResult transferLeadership(long target) {
+        if (role != Role.LEADER) {
+            return new ProposeResult.Refused(ProposeResult.Reason.NOT_LEADER, leaderId, "not the leader");
+        }
+        if (!tracker.configuration().isVoter(target)) {
+            return new ProposeResult.Refused(ProposeResult.Reason.INVALID_CONF_CHANGE, id,
+                    "member " + target + " is not a voter");
+        }
+        if (target == id || target == transferee) {
+            return new ProposeResult.Accepted(log.lastIndex(), term);
+        }
+        transferee = target;
+        transferStartedAt = now;
+        // The target will campaign with votes that ignore the lease guard, possibly long after a TimeoutNow
+        // delayed in the network. So the lease ends now and is never taken again in this term, even if the
+        // transfer is aborted: a round answered later could not rule out a leader elected by that late
+        // campaign (the half-failed transfer of etcd-io/raft#99).
+        lease.drop();
+        leaseForbidden = true;
+        Progress p = tracker.get(target);
+        if (p.match() == log.lastIndex()) {
+            send(message(target, MessageType.MSG_TIMEOUT_NOW).build());
+        } else {
+            sendAppend(target, true);
+        }
+        return new ProposeResult.Accepted(log.lastIndex(), term);
+    }
+
+    /** The caller durably wrote everything in {@code ready} (and in every earlier Ready). */
+    public void persisted(Ready ready) {
+        if (ready.snapshot() != null) {
+            log.stableSnapshotTo(ready.snapshot().getIndex());
+        }
+        Entry last = ready.lastEntry();
+        if (last != null) {
+            log.stableTo(last.getIndex(), last.getTerm());
+        }
+        if (role == Role.LEADER) {
+            // The leader's own durable log counts as its acknowledgement (thesis §10.2.1).
+            Progress self = tracker.get(id);
+            if (self != null && self.acknowledge(log.persistedIndex())) {
+                maybeCommit();
+            }
+        } else if (role == Role.CANDIDATE && ready.hardState() != null
+                && ready.hardState().getTerm() == term && ready.hardState().getVote() == id) {
+            // A candidate counts its own vote only once it is durable: a crash before that, then a vote for
+            // someone else in the same term, would otherwise elect two leaders in one term.
+            tracker.recordVote(id, true);
+            tallyVotes(Campaign.VOTE);
+        }
+    }
+
+    /** The state machine applied everything up to {@code index}. */
+    public void applied(long index) {
+        log.appliedTo(index);
+    }
+
+    /** The transport could not deliver a snapshot to {@code member}: probe again from its last known match. */
+    public void reportSnapshot(long member, boolean delivered) {
+        if (role != Role.LEADER) return;
+        Progress p = tracker.get(member);
+        if (p == null || p.state() != ProgressState.SNAPSHOT) return;
+        if (delivered) {
+            p.becomeProbe(); // wait for the follower's acknowledgement, probing after the snapshot
+        } else {
+            p.abortSnapshot();
+        }
+    }
+
+    // ------------------------------------------------------------------ output
+
+    public boolean hasReady() {
+        return !messages.isEmpty() || !messagesAfterPersist.isEmpty() || !readStates.isEmpty()
+                || !log.entriesToPersist().isEmpty() || log.snapshotToPersist() != null
+                || !hardState().equals(lastHardState) || !softState().equals(lastSoftState)
+                || log.hasNextCommittedEntries() || changedConfState != null
+                || (role == Role.LEADER && (appendsPending || commitPending || rounds.roundWanted()));
+    }
+
+    /** Everything the caller has to do now; see {@link Ready} for the contract. */
+    public Ready ready() {
+        if (role == Role.LEADER) {
+            flushLeader();
+        }
+        List<Entry> entries = log.entriesToPersist();
+        SnapshotMetadata snapshot = log.snapshotToPersist();
+        log.acceptInProgress();
+        HardState hs = hardState();
+        HardState hsOut = hs.equals(lastHardState) ? null : hs;
+        lastHardState = hs;
+        List<Entry> committed = log.nextCommittedEntries(config.maxApplyBytes());
+        if (!committed.isEmpty()) {
+            log.acceptApplying(committed.get(committed.size() - 1).getIndex());
+            for (Entry e : committed) {
+                if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
+                    applyConfChange(e);
+                }
+            }
+            if (role == Role.LEADER) flushLeader(); // a change may have made more sendable or committable
+        }
+        SoftState ss = softState();
+        SoftState ssOut = ss.equals(lastSoftState) ? null : ss;
+        lastSoftState = ss;
+        Ready r = new Ready(hsOut, entries, snapshot, List.copyOf(messages), List.copyOf(messagesAfterPersist),
+                committed, List.copyOf(readStates), changedConfState, ssOut);
+        messages.clear();
+        messagesAfterPersist.clear();
+        readStates.clear();
+        changedConfState = null;
+        return r;
+    }
+
+    // ------------------------------------------------------------------ inspection
+
+    public long id() {
+        return id;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public long term() {
+        return term;
+    }
+
+    public long leaderId() {
+        return leaderId;
+    }
+
+    public long now() {
+        return now;
+    }
+
+    /** Read-only view of the log, for inspection and tests. */
+    public RaftLog log() {
+        return log;
+    }
+
+    public Configuration configuration() {
+        return tracker.configuration();
+    }
+
+    /** Replication progress of a member as seen by this leader (null when not leader or unknown member). */
+    public Progress progress(long member) {
+        return role == Role.LEADER ? tracker.get(member) : null;
+    }
+
+    /** The local monotonic time at which the lease ends, or Long.MIN_VALUE when this member holds none. */
+    public long leaseExpiresAt() {
+        return role == Role.LEADER && !leaseForbidden && transferee == NONE ? lease.expiresAt() : Long.MIN_VALUE;
+    }
+
+    public long transferee() {
+        return transferee;
+    }
+
+    public HardState hardState() {
+        return HardState.newBuilder().setTerm(term).setVote(vote).setCommit(log.committed()).build();
+    }
+
+    public SoftState softState() {
+        return new SoftState(role, leaderId, term);
+    }
+
+    @Override
+    public String toString() {
+        return "node " + id + " " + role + " term=" + term + " leader=" + leaderId + " " + log;
+    }
+
+    // ------------------------------------------------------------------ roles
+
+    private enum Campaign { PRE_VOTE, VOTE, TRANSFER }
+
+    private boolean promotable() {
+        return tracker.configuration().isVoter(id) && !hasUnappliedConfChange();
+    }
+
+    /**
+     * A member that has committed but not yet applied a membership change would campaign with a stale view of who
+     * votes; it waits until the change is applied.
+     */
+    private boolean hasUnappliedConfChange() {
+        if (log.applying() >= log.committed()) return false;
+        for (Entry e : log.slice(log.applying() + 1, log.committed() + 1, Long.MAX_VALUE)) {
+            if (e.getType() == EntryType.ENTRY_CONF_CHANGE) return true;
+        }
+        return false;
+    }
+
+    /** Whether a leader may be relying on this member's acknowledgement for its lease (see TermRules). */
+    private boolean withinLeaderLease() {
+        return role == Role.LEADER || heardSinceLastTick || now - heardFromLeaderAt < config.electionTimeout();
+    }
+
+    private void resetElectionTimer() {
+        electionResetAt = now;
+        randomizedElectionTimeout = config.electionTimeout() + random.nextLong(config.electionTimeout());
+    }
+
+    private void becomeFollower(long newTerm, long leader) {
+        if (role == Role.LEADER) {
+            // A leader that steps down may have served lease reads until a moment ago; its own vote was part of
+            // the quorum that backs that lease, so it refuses votes for a full election timeout from now.
+            heardSinceLastTick = true;
+            abandonLeadership();
+        }
+        if (newTerm != term) {
+            term = newTerm;
+            vote = NONE;
+        }
+        role = Role.FOLLOWER;
+        leaderId = leader;
+        tracker.resetVotes();
+        resetElectionTimer();
+    }
+
+    private void abandonLeadership() {
+        for (ReadRounds.PendingRead r : rounds.abandon()) {
+            if (r.from() == NONE) readStates.add(ReadState.rejected(r.readId()));
+        }
+        for (long[] r : readsAwaitingCommit) {
+            if (r[1] == NONE) readStates.add(ReadState.rejected(r[0]));
+        }
+        readsAwaitingCommit.clear();
+        lease.drop();
+        transferee = NONE;
+        appendsPending = false;
+        commitPending = false;
+        uncommitted.reset();
+    }
+
+    private void campaign(Campaign kind) {
+        long voteTerm;
+        if (kind == Campaign.PRE_VOTE) {
+            role = Role.PRE_CANDIDATE;
+            leaderId = NONE;
+            voteTerm = term + 1;
+            tracker.resetVotes();
+            // Pre-voting changes no durable state, so this member's own pre-vote counts at once.
+            tracker.recordVote(id, true);
+        } else {
+            role = Role.CANDIDATE;
+            leaderId = NONE;
+            term++;
+            vote = id;
+            voteTerm = term;
+            tracker.resetVotes();
+        }
+        resetElectionTimer();
+        MessageType type = kind == Campaign.PRE_VOTE ? MessageType.MSG_PRE_VOTE : MessageType.MSG_VOTE;
+        for (long voter : tracker.configuration().members()) {
+            if (voter == id || !tracker.configuration().isVoter(voter)) continue;
+            send(Message.newBuilder().setType(type).setFrom(id).setTo(voter).setTerm(voteTerm)
+                    .setIndex(log.lastIndex()).setLogTerm(log.lastTerm())
+                    .setTransfer(kind == Campaign.TRANSFER).build());
+        }
+        if (kind == Campaign.PRE_VOTE) {
+            tallyVotes(kind);
+        }
+    }
+
+    private void tallyVotes(Campaign kind) {
+        VoteResult result = tracker.tallyVotes();
+        if (result == VoteResult.WON) {
+            if (kind == Campaign.PRE_VOTE) {
+                campaign(Campaign.VOTE);
+            } else {
+                becomeLeader();
+            }
+        } else if (result == VoteResult.LOST) {
+            becomeFollower(term, NONE);
+        }
+    }
+
+    private void becomeLeader() {
+        role = Role.LEADER;
+        leaderId = id;
+        tracker.resetProgress(log.lastIndex() + 1);
+        tracker.get(id).acknowledge(log.persistedIndex());
+        tracker.get(id).becomeReplicate();
+        tracker.resetRecentActive(id);
+        // Whether the log holds an unapplied membership change is unknown; allow none until all is applied.
+        pendingConfIndex = log.lastIndex();
+        rounds = new ReadRounds();
+        lease.drop();
+        leaseForbidden = false;
+        transferee = NONE;
+        uncommitted.reset();
+        lastHeartbeatAt = now;
+        lastQuorumCheckAt = now;
+        // An empty entry of the new term: committing it commits everything before it (thesis §3.6.2), and until
+        // it commits the leader does not know its commit index, so it answers no read (§6.4).
+        log.append(List.of(Entry.newBuilder().setTerm(term).setIndex(log.lastIndex() + 1).build()));
+        appendsPending = true;
+    }
+
+    // ------------------------------------------------------------------ votes
+
+    private void handleVoteRequest(Message m) {
+        boolean preVote = m.getType() == MessageType.MSG_PRE_VOTE;
+        boolean canVote = vote == m.getFrom()
+                || (vote == NONE && leaderId == NONE)
+                || (preVote && m.getTerm() > term);
+        MessageType responseType = preVote ? MessageType.MSG_PRE_VOTE_RESPONSE : MessageType.MSG_VOTE_RESPONSE;
+        if (canVote && log.isUpToDate(m.getIndex(), m.getLogTerm())) {
+            // A granted pre-vote answers in the proposed term, so the candidate does not mistake it for news.
+            Message grant = reply(m, responseType).setTerm(m.getTerm()).build();
+            if (preVote) {
+                send(grant);
+            } else {
+                vote = m.getFrom();
+                resetElectionTimer();
+                // The vote must be on disk before the candidate may count it.
+                messagesAfterPersist.add(grant);
+            }
+        } else {
+            send(reply(m, responseType).setReject(true).build());
+        }
+    }
+
+    private void stepCandidate(Message m) {
+        switch (m.getType()) {
+            case MSG_APPEND, MSG_HEARTBEAT, MSG_SNAPSHOT -> {
+                // A leader of this very term exists: it won, this member lost.
+                becomeFollower(m.getTerm(), m.getFrom());
+                stepFollower(m);
+            }
+            case MSG_PRE_VOTE_RESPONSE -> {
+                if (role == Role.PRE_CANDIDATE) {
+                    tracker.recordVote(m.getFrom(), !m.getReject());
+                    tallyVotes(Campaign.PRE_VOTE);
+                }
+            }
+            case MSG_VOTE_RESPONSE -> {
+                if (role == Role.CANDIDATE) {
+                    tracker.recordVote(m.getFrom(), !m.getReject());
+                    tallyVotes(Campaign.VOTE);
+                }
+            }
+            default -> { }
+        }
+    }
+
+    // ------------------------------------------------------------------ follower
+
+    private void stepFollower(Message m) {
+        switch (m.getType()) {
+            case MSG_APPEND -> {
+                heardFromLeader(m.getFrom());
+                handleAppend(m);
+            }
+            case MSG_HEARTBEAT -> {
+                heardFromLeader(m.getFrom());
+                log.commitTo(Math.min(m.getCommit(), log.lastIndex()));
+                send(reply(m, MessageType.MSG_HEARTBEAT_RESPONSE).setRound(m.getRound()).build());
+            }
+            case MSG_SNAPSHOT -> {
+                heardFromLeader(m.getFrom());
+                handleSnapshot(m);
+            }
+            case MSG_TIMEOUT_NOW -> {
+                if (promotable()) {
+                    campaign(Campaign.TRANSFER);
+                }
+            }
+            case MSG_READ_INDEX_RESPONSE -> readStates.add(m.getReject()
+                    ? ReadState.rejected(m.getReadId()) : ReadState.confirmed(m.getReadId(), m.getIndex()));
+            default -> { }
+        }
+    }
+
+    private void heardFromLeader(long leader) {
+        leaderId = leader;
+        heardSinceLastTick = true;
+        resetElectionTimer();
+    }
+
+    private void handleAppend(Message m) {
+        if (m.getIndex() < log.committed()) {
+            messagesAfterPersist.add(reply(m, MessageType.MSG_APPEND_RESPONSE)
+                    .setIndex(log.committed()).setRound(m.getRound()).build());
+            return;
+        }
+        long lastNew = log.maybeAppend(m.getIndex(), m.getLogTerm(), m.getCommit(), m.getEntriesList());
+        if (lastNew >= 0) {
+            // Promises the entries are durable: sent only after they are persisted.
+            messagesAfterPersist.add(reply(m, MessageType.MSG_APPEND_RESPONSE)
+                    .setIndex(lastNew).setRound(m.getRound()).build());
+        } else {
+            long[] hint = log.findConflictByTerm(Math.min(m.getIndex(), log.lastIndex()), m.getLogTerm());
+            send(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(m.getIndex()).setReject(true)
+                    .setRejectHint(hint[0]).setRejectHintTerm(hint[1]).setRound(m.getRound()).build());
+        }
+    }
+
+    private void handleSnapshot(Message m) {
+        SnapshotMetadata snap = m.getSnapshot();
+        long ackIndex;
+        if (snap.getIndex() <= log.committed()) {
+            ackIndex = log.committed();
+        } else if (log.matchTerm(snap.getIndex(), snap.getTerm())) {
+            // The log already holds the snapshot's last entry: only the commit index needs to move.
+            log.commitTo(snap.getIndex());
+            ackIndex = snap.getIndex();
+        } else {
+            log.restore(snap);
+            Configuration conf = Configuration.fromConfState(snap.getConfState());
+            tracker.setConfiguration(conf, log.lastIndex() + 1);
+            changedConfState = snap.getConfState();
+            ackIndex = snap.getIndex();
+        }
+        messagesAfterPersist.add(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex).build());
+    }
+
+    // ------------------------------------------------------------------ leader
+
+    private void tickLeader(long gap) {
+        if (gap > lease.duration()) {
+            // Between two ticks this member's idea of "now" was stale for longer than a lease: whatever it
+            // believed during the gap, the lease must be earned again.
+            lease.drop();
+        }
+        if (transferee != NONE && now - transferStartedAt >= config.electionTimeout()) {
+            transferee = NONE; // aborted; the lease stays forbidden for this term
+        }
+        if (now - lastQuorumCheckAt >= config.electionTimeout()) {
+            lastQuorumCheckAt = now;
+            if (!tracker.quorumActive(id)) {
+                // Check-quorum (thesis §6.2): a leader cut off from a quorum steps down, so clients fail over to
+                // the majority side instead of waiting on a leader that can commit nothing.
+                becomeFollower(term, NONE);
+                return;
+            }
+            tracker.resetRecentActive(id);
+        }
+        if (now - lastHeartbeatAt >= config.heartbeatInterval()) {
+            lastHeartbeatAt = now;
+            broadcastHeartbeat();
+        }
+    }
+
+    private void stepLeader(Message m) {
+        Progress p = tracker.get(m.getFrom());
+        switch (m.getType()) {
+            case MSG_APPEND_RESPONSE -> {
+                if (p == null) return;
+                p.setRecentActive(true);
+                ackRound(p, m.getRound());
+                if (m.getReject()) {
+                    handleAppendRejection(m, p);
+                } else {
+                    handleAppendAck(m, p);
+                }
+            }
+            case MSG_HEARTBEAT_RESPONSE -> {
+                if (p == null) return;
+                p.setRecentActive(true);
+                if (p.state() == ProgressState.PROBE) p.resumeProbe();
+                ackRound(p, m.getRound());
+                if (p.match() < log.lastIndex()) sendAppend(m.getFrom(), false);
+            }
+            case MSG_READ_INDEX -> leaderRead(m.getReadId(), m.getFrom());
+            default -> { }
+        }
+    }
+
+    private void handleAppendRejection(Message m, Progress p) {
+        long nextProbe = m.getRejectHint();
+        if (m.getRejectHintTerm() > 0) {
+            nextProbe = log.findConflictByTerm(m.getRejectHint(), m.getRejectHintTerm())[0];
+        }
+        if (p.rejected(m.getIndex(), nextProbe)) {
+            sendAppend(m.getFrom(), true);
+        }
+    }
+
+    private void handleAppendAck(Message m, Progress p) {
+        if (!p.acknowledge(m.getIndex())) {
+            return;
+        }
+        switch (p.state()) {
+            case PROBE -> p.becomeReplicate();
+            case SNAPSHOT -> {
+                if (p.match() >= p.pendingSnapshot()) p.becomeReplicate();
+            }
+            case REPLICATE -> { }
+        }
+        maybeCommit();
+        // Keep the pipe full: send what the window now allows.
+        while (sendAppend(m.getFrom(), false)) {
+            if (p.state() != ProgressState.REPLICATE) break;
+        }
+        if (m.getFrom() == transferee && p.match() == log.lastIndex()) {
+            send(message(transferee, MessageType.MSG_TIMEOUT_NOW).build());
+        }
+    }
+
+    private void maybeCommit() {
+        long before = log.committed();
+        if (log.maybeCommit(tracker.committedIndex(), term)) {
+            uncommitted.committedTo(log.committed());
+            commitPending = true;
+            if (before < log.committed() && log.term(log.committed()) == term) {
+                releaseReadsAwaitingCommit();
+            }
+        }
+    }
+
+    private boolean committedInCurrentTerm() {
+        return log.term(log.committed()) == term;
+    }
+
+    private void leaderRead(long readId, long from) {
+        if (!committedInCurrentTerm()) {
+            // Until its first entry commits, a new leader may not know the latest commit index (thesis §6.4).
+            readsAwaitingCommit.add(new long[] {readId, from});
+            return;
+        }
+        if (from == NONE && config.readMode() == ReadMode.LEASE && leaseExpiresAt() > now) {
+            readStates.add(ReadState.byLease(readId, log.committed(), lease.expiresAt()));
+            return;
+        }
+        // Confirmed by the next round, which the next Ready starts (a single voter confirms itself there).
+        rounds.addRead(readId, from, log.committed());
+    }
+
+    private void releaseReadsAwaitingCommit() {
+        List<long[]> waiting = new ArrayList<>(readsAwaitingCommit);
+        readsAwaitingCommit.clear();
+        for (long[] r : waiting) leaderRead(r[0], r[1]);
+    }
+
+    private void ackRound(Progress p, long round) {
+        if (round == 0) return;
+        p.ackRound(round);
+        confirmRounds();
+    }
+
+    private void confirmRounds() {
+        ReadRounds.Confirmation c = rounds.confirm(tracker.quorumRound());
+        if (c.leaseFrom() >= 0 && !leaseForbidden && transferee == NONE && committedInCurrentTerm()) {
+            lease.extendFrom(c.leaseFrom());
+        }
+        for (ReadRounds.PendingRead r : c.reads()) {
+            if (r.from() == NONE) {
+                readStates.add(ReadState.confirmed(r.readId(), r.index()));
+            } else {
+                send(message(r.from(), MessageType.MSG_READ_INDEX_RESPONSE).setReadId(r.readId()).setIndex(r.index()).build());
+            }
+        }
+    }
+
+    private void broadcastHeartbeat() {
+        long round = rounds.startRound(now, !leaseForbidden && transferee == NONE);
+        tracker.get(id).ackRound(round);
+        for (var e : tracker.all().entrySet()) {
+            long to = e.getKey();
+            if (to == id) continue;
+            // The commit index is capped at what the follower is known to hold, so it never commits an entry it
+            // has not verified against the leader's log.
+            send(message(to, MessageType.MSG_HEARTBEAT).setRound(round)
+                    .setCommit(Math.min(e.getValue().match(), log.committed())).build());
+        }
+        confirmRounds();
+    }
+
+    /** Sends what accumulated since the last Ready: one round for waiting reads, one append per follower. */
+    private void flushLeader() {
+        if (rounds.roundWanted()) {
+            lastHeartbeatAt = now;
+            broadcastHeartbeat();
+        }
+        if (appendsPending || commitPending) {
+            boolean withCommit = commitPending;
+            appendsPending = false;
+            commitPending = false;
+            for (long to : tracker.all().keySet()) {
+                if (to != id) sendAppend(to, withCommit);
+            }
+        }
+    }
+
+    /**
+     * Sends the next append to {@code to} if its progress allows. Returns whether a message was sent.
+     * With {@code sendIfEmpty}, an append without entries still goes out (to carry the commit index or probe).
+     */
+    private boolean sendAppend(long to, boolean sendIfEmpty) {
+        Progress p = tracker.get(to);
+        if (p == null || p.isPaused()) return false;
+        long prevIndex = p.next() - 1;
+        long prevTerm;
+        List<Entry> entries;
+        try {
+            prevTerm = log.term(prevIndex);
+            entries = log.entriesFrom(p.next(), config.maxMessageBytes());
+        } catch (CompactedException e) {
+            return sendSnapshot(to, p);
+        }
+        if (entries.isEmpty() && !sendIfEmpty) return false;
+        long bytes = EntrySizes.payload(entries);
+        send(message(to, MessageType.MSG_APPEND).setIndex(prevIndex).setLogTerm(prevTerm).addAllEntries(entries)
+                .setCommit(log.committed()).setRound(rounds.current()).build());
+        p.sentAppend(entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).getIndex(), bytes, !entries.isEmpty());
+        return true;
+    }
+
+    /** The follower needs entries already compacted: it gets the latest snapshot (thesis §5.2). */
+    private boolean sendSnapshot(long to, Progress p) {
+        SnapshotMetadata snap = log.storageSnapshot();
+        if (snap.getIndex() == 0) {
+            throw new IllegalStateException("log is compacted but storage has no snapshot");
+        }
+        send(message(to, MessageType.MSG_SNAPSHOT).setSnapshot(snap).build());
+        p.becomeSnapshot(snap.getIndex());
+        return true;
+    }
+
+    private ProposeResult.Refused refuseProposal(long size) {
+        if (role != Role.LEADER) {
+            return new ProposeResult.Refused(ProposeResult.Reason.NOT_LEADER, leaderId, "not the leader");
+        }
+        if (transferee != NONE) {
+            return new ProposeResult.Refused(ProposeResult.Reason.LEADERSHIP_TRANSFER, transferee,
+                    "leadership is being transferred to " + transferee);
+        }
+        if (size > config.maxMessageBytes()) {
+            return new ProposeResult.Refused(ProposeResult.Reason.TOO_LARGE, id,
+                    "entry of " + size + " bytes exceeds the maximum of " + config.maxMessageBytes());
+        }
+        if (!uncommitted.admits(size)) {
+            return new ProposeResult.Refused(ProposeResult.Reason.OVERLOADED, id,
+                    uncommitted.bytes() + " bytes are uncommitted (limit " + config.maxUncommittedBytes() + ")");
+        }
+        return null;
+    }
+
+    private ProposeResult appendProposal(EntryType type, ByteString data) {
+        long index = log.lastIndex() + 1;
+        log.append(List.of(Entry.newBuilder().setTerm(term).setIndex(index).setType(type).setData(data).build()));
+        uncommitted.add(index, data.size());
+        appendsPending = true;
+        return new ProposeResult.Accepted(index, term);
+    }
+
+    // ------------------------------------------------------------------ configuration
+
+    /**
+     * Applies a committed membership change (every member does, in log order, so all reach the same
+     * configuration).
+     */
+    private void applyConfChange(Entry e) {
+        ConfChange change;
+        Configuration next;
+        try {
+            change = ConfChange.parseFrom(e.getData());
+            next = ConfChanger.apply(tracker.configuration(), change);
+        } catch (InvalidProtocolBufferException | ConfChanger.InvalidChange ex) {
+            // The leader validated this change against the same configuration; failing now means the members'
+            // configurations diverged. Going on could decide with the wrong quorum.
+            throw new IllegalStateException("committed membership change at index " + e.getIndex()
+                    + " cannot be applied: " + ex.getMessage(), ex);
+        }
+        tracker.setConfiguration(next, log.lastIndex() + 1);
+        changedConfState = next.toConfState();
+        if (transferee != NONE && !next.isVoter(transferee)) {
+            transferee = NONE;
+        }
+        if (role != Role.LEADER) return;
+        if (!next.isVoter(id)) {
+            // Removed: a leader outside the configuration must not go on deciding for it.
+            becomeFollower(term, NONE);
+            return;
+        }
+        if (next.isJoint() && next.autoLeave()) {
+            // Leaving the joint configuration needs no caller action: propose it as soon as entering is applied.
+            appendProposal(EntryType.ENTRY_CONF_CHANGE, ConfChange.getDefaultInstance().toByteString());
+            pendingConfIndex = log.lastIndex();
+        }
+        maybeCommit(); // the quorum changed
+        appendsPending = true;
+    }
+
+    // ------------------------------------------------------------------ messages
+
+    private Message.Builder message(long to, MessageType type) {
+        return Message.newBuilder().setType(type).setFrom(id).setTo(to).setTerm(term);
+    }
+
+    private Message.Builder reply(Message m, MessageType type) {
+        return message(m.getFrom(), type);
+    }
+
+    private void send(Message m) {
+        messages.add(m);
+    }
+}

@@ -1,0 +1,106 @@
+package io.keel.raft.progress;
+
+import io.keel.raft.membership.Configuration;
+import io.keel.raft.quorum.MajorityQuorum;
+import io.keel.raft.quorum.VoteResult;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The configuration in force, each member's replication progress and the votes of the current election.
+ * Quorum questions (what is committed, who won, is a quorum alive, which round is confirmed) are answered here,
+ * always against the full, possibly joint, configuration.
+ */
+public final class ProgressTracker {
+    private final int maxInflight;
+    private final long maxInflightBytes;
+    private Configuration configuration;
+    private final Map<Long, Progress> progress = new TreeMap<>();
+    private final Map<Long, Boolean> votes = new HashMap<>();
+
+    public ProgressTracker(Configuration configuration, int maxInflight, long maxInflightBytes) {
+        this.maxInflight = maxInflight;
+        this.maxInflightBytes = maxInflightBytes;
+        this.configuration = configuration;
+    }
+
+    public Configuration configuration() {
+        return configuration;
+    }
+
+    /** Switches to a new configuration; members new to it start probing from {@code nextIndex}. */
+    public void setConfiguration(Configuration next, long nextIndex) {
+        this.configuration = next;
+        progress.keySet().retainAll(next.members());
+        for (long id : next.members()) {
+            progress.computeIfAbsent(id, k -> new Progress(nextIndex, maxInflight, maxInflightBytes));
+        }
+    }
+
+    /** Forgets all progress (a new leader knows nothing of its followers yet). */
+    public void resetProgress(long nextIndex) {
+        progress.clear();
+        for (long id : configuration.members()) {
+            progress.put(id, new Progress(nextIndex, maxInflight, maxInflightBytes));
+        }
+    }
+
+    public Progress get(long id) {
+        return progress.get(id);
+    }
+
+    public Map<Long, Progress> all() {
+        return Collections.unmodifiableMap(progress);
+    }
+
+    /** The highest index replicated on a quorum (thesis §3.6): the commit candidate. */
+    public long committedIndex() {
+        return configuration.voters().quorumValue(id -> matchOf(id));
+    }
+
+    /** The highest confirmation round answered by a quorum. */
+    public long quorumRound() {
+        return configuration.voters().quorumValue(id -> {
+            Progress p = progress.get(id);
+            return p == null ? 0 : p.roundAcked();
+        });
+    }
+
+    private long matchOf(long id) {
+        Progress p = progress.get(id);
+        return p == null ? 0 : p.match();
+    }
+
+    /** Whether a quorum has been heard from since the flags were last reset (check-quorum, thesis §6.2). */
+    public boolean quorumActive(long self) {
+        return configuration.voters().voteResult(id -> {
+            Progress p = progress.get(id);
+            if (id == self) return MajorityQuorum.Vote.GRANTED;
+            return p != null && p.recentActive() ? MajorityQuorum.Vote.GRANTED : MajorityQuorum.Vote.REJECTED;
+        }) == VoteResult.WON;
+    }
+
+    public void resetRecentActive(long self) {
+        progress.forEach((id, p) -> p.setRecentActive(id == self));
+    }
+
+    public void resetVotes() {
+        votes.clear();
+    }
+
+    /** Records a vote; only the first answer of each voter counts. */
+    public void recordVote(long id, boolean granted) {
+        votes.putIfAbsent(id, granted);
+    }
+
+    public VoteResult tallyVotes() {
+        return configuration.voters().voteResult(id -> {
+            Boolean v = votes.get(id);
+            if (v == null) return MajorityQuorum.Vote.MISSING;
+            return v ? MajorityQuorum.Vote.GRANTED : MajorityQuorum.Vote.REJECTED;
+        });
+    }
+}
