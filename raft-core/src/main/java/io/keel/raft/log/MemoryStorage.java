@@ -18,11 +18,15 @@ public final class MemoryStorage implements RaftStorage {
     /** entries.get(0) is at index snapshot.index + 1. */
     private final ArrayList<Entry> entries = new ArrayList<>();
 
-    public static MemoryStorage withVoters(long... voters) {
+    /**
+     * Storage of a member of a new cluster: the initial configuration is entry 1 (term 1, committed), so a member
+     * added later, starting from an empty log, learns the whole configuration history from the log itself.
+     * Every initial member must be bootstrapped with the same voters.
+     */
+    public static MemoryStorage bootstrap(long... voters) {
         MemoryStorage s = new MemoryStorage();
-        ConfState.Builder c = ConfState.newBuilder();
-        for (long v : voters) c.addVoters(v);
-        s.snapshot = SnapshotMetadata.newBuilder().setConfState(c).build();
+        s.append(List.of(Bootstrap.initialEntry(voters)));
+        s.setHardState(Bootstrap.initialHardState());
         return s;
     }
 

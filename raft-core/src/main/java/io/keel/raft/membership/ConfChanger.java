@@ -28,6 +28,11 @@ public final class ConfChanger {
         if (change.getChangesCount() == 0) {
             return leaveJoint(current);
         }
+        if (current.voters().incoming().isEmpty() && !current.isJoint()) {
+            // Bootstrap: with no voters yet there is no old majority to overlap with, so the initial voters are
+            // set in one step.
+            return simple(current, change);
+        }
         if (change.getExplicitJoint() || voterChanges(current, change) > 1) {
             return enterJoint(current, change, !change.getExplicitJoint());
         }
@@ -36,7 +41,8 @@ public final class ConfChanger {
 
     /** Whether the change will put the cluster into a joint configuration. */
     public static boolean entersJoint(Configuration current, ConfChange change) {
-        return change.getChangesCount() > 0 && (change.getExplicitJoint() || voterChanges(current, change) > 1);
+        return change.getChangesCount() > 0 && !current.voters().incoming().isEmpty()
+                && (change.getExplicitJoint() || voterChanges(current, change) > 1);
     }
 
     /**

@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A deliberately naive reference for tiny histories: tries every order of every subset of operations that contains all
- * OK ones (no memo, no event list, no pruning). It shares no code with the checker, so agreement between the two on many
- * random histories is evidence that the checker's optimisations (cache, event list, pruning of unobserved unknown
+ * A deliberately naive reference for tiny histories: tries every order of every subset of operations that contains
+ * all OK ones (no memo, no event list, no pruning). It shares no code with the checker, so agreement between the two on
+ * many random histories is evidence that the checker's optimisations (cache, event list, pruning of unobserved unknown
  * writes, tie rules) preserve the definition.
  *
  * <p>{@link #isLinearizable} searches the whole history at once, {@link #isLinearizablePerKey} each key's sub-history

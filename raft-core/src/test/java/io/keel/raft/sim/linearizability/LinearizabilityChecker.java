@@ -21,8 +21,8 @@ import java.util.Map;
  *       worst case. (Horn &amp; Kroening 2015 call this P-compositionality.)
  *   <li><b>Wing &amp; Gong's search with Lowe's cache.</b> Wing &amp; Gong ("Testing and verifying concurrent
  *       objects", JPDC 1993) linearize operations one at a time by depth-first search: the next operation may be any
- *       pending one whose invocation precedes the earliest response among the operations not linearized yet, and it must
- *       be legal for the sequential specification from the current state. Lowe ("Testing for linearizability", CCPE
+ *       pending one whose invocation precedes the earliest response among the operations not linearized yet, and it
+ *       must be legal for the sequential specification from the current state. Lowe ("Testing for linearizability", CCPE
  *       2017) adds a memo of (set of linearized operations, state) pairs already explored: two nodes with equal pairs
  *       have the same future, so the second is pruned. The history is kept as a list of call and return events ordered
  *       by time in a doubly-linked list, from which the call and return of a linearized operation are unlinked
@@ -347,7 +347,7 @@ public final class LinearizabilityChecker {
               state = after;
               hash = h;
               lift(e);
-              if (++linearizedDefinite == n) {
+              if (definite[op] && ++linearizedDefinite == definiteCount) {
                 return new Verdict.Linearizable(1, explored);
               }
               if (depth > bestDepth) {

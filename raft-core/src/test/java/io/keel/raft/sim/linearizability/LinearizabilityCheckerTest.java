@@ -180,6 +180,15 @@ class LinearizabilityCheckerTest {
         casUnknown(2, "x", "a", "c", 30),
         get(3, "x", 40, 50, "a"),
         get(3, "x", 1_000, 1_010, "a"));
+    // The same with a failed cas in the key, so that the checker cannot discard the unknown writes up front: the search
+    // itself has to leave them out (the unknown cas can never succeed, as "q" is never there).
+    assertLinearizable(
+        put(1, "x", "a", 0, 10),
+        putUnknown(2, "x", "b", 20),
+        casUnknown(2, "x", "q", "c", 30),
+        cas(1, "x", "q", "d", 40, 50, false),
+        get(3, "x", 60, 70, "a"),
+        get(3, "x", 1_000, 1_010, "a"));
   }
 
   @Test

@@ -74,8 +74,9 @@ class RandomHistoryTest {
   }
 
   /**
-   * Times spread out (invocations even, completions odd) so that no return coincides with a call: then the whole-history
-   * brute force must agree too, which checks the split by key (P-compositionality) against the definition.
+   * Times spread out (invocations even, completions odd) so that no return coincides with a call: then the
+   * whole-history brute force must agree too, which checks the split by key (P-compositionality) against the
+   * definition.
    */
   @Test
   void agreesWithWholeHistoryBruteForceWhenNoEventsCoincide() {
@@ -120,7 +121,8 @@ class RandomHistoryTest {
       String v = values[1 + rnd.nextInt(2)];
       String e = values[rnd.nextInt(3)];
       switch (rnd.nextInt(3)) {
-        case 0 -> ops.add(unknown ? Operation.putUnknown(client, key, v, inv) : Operation.put(client, key, v, inv, comp));
+        case 0 -> ops.add(unknown ? Operation.putUnknown(client, key, v, inv)
+            : Operation.put(client, key, v, inv, comp));
         case 1 -> ops.add(unknown ? Operation.casUnknown(client, key, e, v, inv)
             : Operation.cas(client, key, e, v, inv, comp, rnd.nextBoolean()));
         default -> ops.add(Operation.get(client, key, inv, comp, values[rnd.nextInt(3)]));
