@@ -319,7 +319,10 @@ public final class RaftNode {
                     applyConfChange(e);
                 }
             }
-            if (role == Role.LEADER) flushLeader(); // a change may have made more sendable or committable
+            if (role == Role.LEADER) {
+                maybeLeaveJoint();
+                flushLeader(); // a change may have made more sendable or committable
+            }
         }
         SoftState ss = softState();
         SoftState ssOut = ss.equals(lastSoftState) ? null : ss;
@@ -404,8 +407,10 @@ public final class RaftNode {
      * votes; it waits until the change is applied.
      */
     private boolean hasUnappliedConfChange() {
-        if (log.applying() >= log.committed()) return false;
-        for (Entry e : log.slice(log.applying() + 1, log.committed() + 1, Long.MAX_VALUE)) {
+        // Entries covered by a snapshot brought their configuration with it.
+        long from = Math.max(log.applying() + 1, log.firstIndex());
+        if (from > log.committed()) return false;
+        for (Entry e : log.slice(from, log.committed() + 1, Long.MAX_VALUE)) {
             if (e.getType() == EntryType.ENTRY_CONF_CHANGE) return true;
         }
         return false;
@@ -679,7 +684,14 @@ public final class RaftNode {
             case MSG_HEARTBEAT_RESPONSE -> {
                 if (p == null) return;
                 p.setRecentActive(true);
-                if (p.state() == ProgressState.PROBE) p.resumeProbe();
+                if (p.state() == ProgressState.PROBE) {
+                    p.resumeProbe();
+                } else if (p.replicationStalled()) {
+                    // The follower is alive but the appends in flight went unanswered for a heartbeat interval:
+                    // they were probably lost (a dropped message, a follower restart). Probe from the last known
+                    // match instead of waiting for ever; a duplicate append is harmless.
+                    p.becomeProbe();
+                }
                 ackRound(p, m.getRound());
                 if (p.match() < log.lastIndex()) sendAppend(m.getFrom(), false);
             }
@@ -820,7 +832,8 @@ public final class RaftNode {
         } catch (CompactedException e) {
             return sendSnapshot(to, p);
         }
-        if (entries.isEmpty() && !sendIfEmpty) return false;
+        // In PROBE the message itself is the point: its acceptance or rejection says where the logs agree.
+        if (entries.isEmpty() && !sendIfEmpty && p.state() != ProgressState.PROBE) return false;
         long bytes = EntrySizes.payload(entries);
         send(message(to, MessageType.MSG_APPEND).setIndex(prevIndex).setLogTerm(prevTerm).addAllEntries(entries)
                 .setCommit(log.committed()).setRound(rounds.current()).build());
@@ -895,13 +908,21 @@ public final class RaftNode {
             becomeFollower(term, NONE);
             return;
         }
-        if (next.isJoint() && next.autoLeave()) {
-            // Leaving the joint configuration needs no caller action: propose it as soon as entering is applied.
+        maybeCommit(); // the quorum changed
+        appendsPending = true;
+    }
+
+    /**
+     * Leaving an auto-leave joint configuration needs no caller action: the leader proposes it once everything up
+     * to its last membership change is applied. Waiting for pendingConfIndex matters: a new leader may hold an
+     * earlier leader's leave entry, and two leaves would make the second one invalid.
+     */
+    private void maybeLeaveJoint() {
+        Configuration c = tracker.configuration();
+        if (c.isJoint() && c.autoLeave() && pendingConfIndex <= log.applying()) {
             appendProposal(EntryType.ENTRY_CONF_CHANGE, ConfChange.getDefaultInstance().toByteString());
             pendingConfIndex = log.lastIndex();
         }
-        maybeCommit(); // the quorum changed
-        appendsPending = true;
     }
 
     // ------------------------------------------------------------------ messages

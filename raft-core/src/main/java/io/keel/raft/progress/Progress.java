@@ -16,6 +16,7 @@ public final class Progress {
     private boolean recentActive;
     /** The highest confirmation round this follower has answered (ReadIndex and lease, see ReadRounds). */
     private long roundAcked;
+    private long matchAtLastHeartbeat = -1;
     private final Inflights inflights;
 
     public Progress(long next, int maxInflight, long maxInflightBytes) {
@@ -66,6 +67,16 @@ public final class Progress {
             case REPLICATE -> inflights.isFull();
             case SNAPSHOT -> true;
         };
+    }
+
+    /**
+     * Called when the follower answers a heartbeat, so it is alive. Returns true when replication looks stalled:
+     * appends are in flight and no acknowledgement has arrived since the previous answered heartbeat.
+     */
+    public boolean replicationStalled() {
+        boolean stalled = state == ProgressState.REPLICATE && inflights.count() > 0 && match == matchAtLastHeartbeat;
+        matchAtLastHeartbeat = match;
+        return stalled;
     }
 
     /** After an answered heartbeat: a probe that was lost must not stall the follower for ever. */

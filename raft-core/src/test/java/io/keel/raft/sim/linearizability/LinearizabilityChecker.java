@@ -18,15 +18,16 @@ import java.util.Map;
  *   <li><b>P-compositionality.</b> Linearizability is local: a history is linearizable iff every per-object
  *       sub-history is. Each key is an independent register, so we split by key and search each one alone. This turns
  *       one search over N operations into K much smaller ones, which matters because the search is exponential in the
- *       worst case. (Horn &amp; Kroening 2015 call this P-compositionality.)
+ *       worst case. (Horn &amp; Kroening, "Faster linearizability checking via P-compositionality", FORTE 2015.)
  *   <li><b>Wing &amp; Gong's search with Lowe's cache.</b> Wing &amp; Gong ("Testing and verifying concurrent
  *       objects", JPDC 1993) linearize operations one at a time by depth-first search: the next operation may be any
  *       pending one whose invocation precedes the earliest response among the operations not linearized yet, and it
- *       must be legal for the sequential specification from the current state. Lowe ("Testing for linearizability", CCPE
- *       2017) adds a memo of (set of linearized operations, state) pairs already explored: two nodes with equal pairs
- *       have the same future, so the second is pruned. The history is kept as a list of call and return events ordered
- *       by time in a doubly-linked list, from which the call and return of a linearized operation are unlinked
- *       ("lifted") and relinked on backtrack in O(1), dancing-links style.
+ *       must be legal for the sequential specification from the current state. Lowe ("Testing for linearizability",
+ *       Concurrency and Computation: Practice and Experience, 2017) adds a memo of (set of linearized operations,
+ *       state) pairs already explored: two nodes with equal pairs have the same future, so the second is pruned. The
+ *       history is kept as a list of call and return events ordered by time in a doubly-linked list, from which the
+ *       call and return of a linearized operation are unlinked ("lifted") and relinked on backtrack in O(1),
+ *       dancing-links style.
  *   <li><b>Unknown outcomes.</b> A write whose outcome the client never learned gets its return event at +infinity: it
  *       can be linearized anywhere after its call, or not at all. The search succeeds as soon as every OK operation is
  *       linearized; unknown ones left over simply never took effect.
@@ -437,7 +438,8 @@ public final class LinearizabilityChecker {
       if (ignoredUnknownWrites > 0) {
         sb.append(" (plus ").append(ignoredUnknownWrites).append(" unobserved writes of unknown outcome, ignored)");
       }
-      sb.append(".\n  Longest linearizable prefix found: ").append(depth).append(" operations");
+      sb.append(".\n  Longest linearizable prefix found: ").append(depth)
+          .append(depth == 1 ? " operation" : " operations");
       if (depth > SHOW) {
         sb.append(", the last ").append(SHOW).append(":");
       } else if (depth > 0) {
@@ -452,8 +454,8 @@ public final class LinearizabilityChecker {
       int shown = 0;
       int candidates = 0;
       for (int i = 0; i < n; i++) {
-        if (done[i] || ops[i].invokedAt() > deadline) {
-          continue;
+        if (done[i] || ops[i].invokedAt() > deadline || (!definite[i] && step(i, state) < 0)) {
+          continue; // an unknown write that cannot take effect here is simply left out: not part of the problem
         }
         candidates++;
         if (shown++ >= SHOW) {
@@ -469,12 +471,13 @@ public final class LinearizabilityChecker {
         if (!predsDone) {
           sb.append("its client's previous operation is not linearized yet");
         } else if (step(i, state) < 0) {
+          String holds = Operation.quote(valueNames.get(state));
           sb.append(switch (code[i]) {
-            case GET -> "reads " + Operation.quote(valueNames.get(arg[i]));
-            case CAS_TRUE -> "succeeded expecting " + Operation.quote(valueNames.get(expect[i]));
-            case CAS_FALSE -> "failed though expecting the current value";
-            default -> "cannot succeed (would be left out)";
-          }).append(" but the register holds ").append(Operation.quote(valueNames.get(state)));
+            case GET -> "reads " + Operation.quote(valueNames.get(arg[i])) + " but the register holds " + holds;
+            case CAS_TRUE -> "succeeded expecting " + Operation.quote(valueNames.get(expect[i]))
+                + " but the register holds " + holds;
+            default -> "failed although the register holds its expected value " + holds; // CAS_FALSE
+          });
         } else {
           sb.append("possible here, but every continuation fails");
         }

@@ -137,9 +137,12 @@ class LinearizabilityCheckerTest {
 
   @Test
   void casThatFailedAlthoughTheExpectedValueWasThereIsNotLinearizable() {
-    assertNotLinearizable(
+    Verdict.NotLinearizable v = assertNotLinearizable(
         put(1, "x", "a", 0, 10),
         cas(2, "x", "a", "b", 20, 30, false));
+    assertTrue(v.explanation().contains(
+        "c2 cas(x, \"a\" -> \"b\") = false [20, 30]: failed although the register holds its expected value \"a\""),
+        v.explanation());
   }
 
   @Test

@@ -1,0 +1,67 @@
+package io.keel.raft.sim;
+
+import io.keel.raft.sim.linearizability.Verdict;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Runs a range of seeds on a few threads and summarises them. Also a main for soak runs. */
+public final class SeedRunner {
+
+    public record Summary(long seeds, List<Simulation.Result> failures, long unknownVerdicts, long operations,
+                          long events, long virtualNanos, long wallMillis, Map<FaultProfile, Long> perProfile) {
+        @Override
+        public String toString() {
+            return String.format("%d seeds in %.1f s: %d failed, %d undecided histories, %d client operations, "
+                            + "%d events, %.0f s of virtual time; per fault mix %s",
+                    seeds, wallMillis / 1000.0, failures.size(), unknownVerdicts, operations, events,
+                    virtualNanos / 1e9, perProfile);
+        }
+    }
+
+    public static Summary run(long first, int count, int threads) throws Exception {
+        long start = System.currentTimeMillis();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
+        List<Future<Simulation.Result>> futures = new ArrayList<>();
+        for (long s = first; s < first + count; s++) {
+            long seed = s;
+            futures.add(pool.submit(() -> Simulation.run(seed)));
+        }
+        List<Simulation.Result> failures = new ArrayList<>();
+        long unknown = 0;
+        long ops = 0;
+        long events = 0;
+        long virtual = 0;
+        Map<FaultProfile, Long> perProfile = new EnumMap<>(FaultProfile.class);
+        for (Future<Simulation.Result> f : futures) {
+            Simulation.Result r = f.get();
+            if (!r.passed()) failures.add(r);
+            if (r.verdict() instanceof Verdict.Unknown) unknown++;
+            ops += r.operations();
+            events += r.events();
+            virtual += r.virtualNanos();
+            perProfile.merge(r.options().profile(), 1L, Long::sum);
+        }
+        pool.shutdown();
+        return new Summary(count, failures, unknown, ops, events, virtual, System.currentTimeMillis() - start, perProfile);
+    }
+
+    /** Soak: {@code SeedRunner <first> <count> [threads]}; prints every failing seed with its replay command. */
+    public static void main(String[] args) throws Exception {
+        long first = Long.parseLong(args[0]);
+        int count = Integer.parseInt(args[1]);
+        int threads = args.length > 2 ? Integer.parseInt(args[2]) : Runtime.getRuntime().availableProcessors();
+        Summary summary = run(first, count, threads);
+        for (Simulation.Result r : summary.failures()) {
+            System.out.println(r.report().lines().limit(3).reduce("", (a, b) -> a + b + "\n"));
+        }
+        System.out.println(summary);
+        System.exit(summary.failures().isEmpty() ? 0 : 1);
+    }
+}

@@ -1,0 +1,93 @@
+package io.keel.raft.sim;
+
+import io.keel.raft.RaftConfig;
+import io.keel.raft.RaftNode;
+import io.keel.raft.Ready;
+import io.keel.raft.log.MemoryStorage;
+import io.keel.raft.proto.ConfState;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One simulated member. The storage (and the snapshot data beside it) is its disk and survives a crash;
+ * everything else is process memory and is lost with it.
+ */
+final class SimMember {
+    final long id;
+    final double clockRate;
+    final long clockOffset;
+
+    // The disk.
+    final MemoryStorage storage;
+    KvMachine durableSnapshotData = new KvMachine();
+
+    // The process.
+    boolean up;
+    boolean decommissioned;
+    int epoch;
+    RaftNode node;
+    KvMachine machine;
+    long appliedIndex;
+    ConfState confState = ConfState.getDefaultInstance();
+    final ArrayDeque<Ready> diskQueue = new ArrayDeque<>();
+    long diskFreeAt;
+    long diskStalledUntil;
+    final Map<Long, KvMachine> receivedSnapshots = new HashMap<>();
+    final Map<Long, PendingWrite> pendingWrites = new HashMap<>();
+    final Map<Long, PendingRead> pendingReads = new HashMap<>();
+    final List<ConfirmedRead> readsAwaitingApply = new ArrayList<>();
+
+    record PendingWrite(SimClient client, long term) {
+    }
+
+    record PendingRead(SimClient client) {
+    }
+
+    record ConfirmedRead(long readId, SimClient client, long index, long leaseExpiresAt, long term) {
+    }
+
+    SimMember(long id, double clockRate, long clockOffset, MemoryStorage storage) {
+        this.id = id;
+        this.clockRate = clockRate;
+        this.clockOffset = clockOffset;
+        this.storage = storage;
+    }
+
+    /** This member's monotonic clock reading at real (simulated) time t: rates differ within the drift bound. */
+    long localTime(long realTime) {
+        return clockOffset + (long) (realTime * clockRate);
+    }
+
+    /** The real time at which this member's clock reads {@code local}. */
+    long realTimeOf(long local) {
+        return (long) Math.ceil((local - clockOffset) / clockRate);
+    }
+
+    /** Starts the process from what is on disk. */
+    void start(RaftConfig config, long realNow) {
+        machine = durableSnapshotData.copy();
+        appliedIndex = storage.snapshotMetadata().getIndex();
+        confState = storage.snapshotMetadata().getConfState();
+        node = new RaftNode(config.withApplied(appliedIndex), storage, localTime(realNow));
+        up = true;
+        epoch++;
+        diskQueue.clear();
+        diskFreeAt = realNow;
+        receivedSnapshots.clear();
+        pendingWrites.clear();
+        pendingReads.clear();
+        readsAwaitingApply.clear();
+    }
+
+    void crash() {
+        up = false;
+        epoch++;
+        node = null;
+        machine = null;
+        diskQueue.clear();
+    }
+}

@@ -1,0 +1,924 @@
+package io.keel.raft.sim;
+
+import com.google.protobuf.ByteString;
+import io.keel.raft.ProposeResult;
+import io.keel.raft.RaftConfig;
+import io.keel.raft.ReadMode;
+import io.keel.raft.ReadState;
+import io.keel.raft.Ready;
+import io.keel.raft.Role;
+import io.keel.raft.log.CompactedException;
+import io.keel.raft.log.MemoryStorage;
+import io.keel.raft.proto.ConfChange;
+import io.keel.raft.proto.ConfChangeSingle;
+import io.keel.raft.proto.ConfChangeType;
+import io.keel.raft.proto.ConfState;
+import io.keel.raft.proto.Entry;
+import io.keel.raft.proto.EntryType;
+import io.keel.raft.proto.Message;
+import io.keel.raft.proto.MessageType;
+import io.keel.raft.proto.SnapshotMetadata;
+import io.keel.raft.sim.linearizability.History;
+import io.keel.raft.sim.linearizability.LinearizabilityChecker;
+import io.keel.raft.sim.linearizability.Operation;
+import io.keel.raft.sim.linearizability.Verdict;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * One seeded run of a Raft cluster on virtual time. Everything random comes from the seed, so a run replays
+ * exactly. Members are real {@link io.keel.raft.RaftNode}s on {@link MemoryStorage}; the simulation plays network,
+ * disks, clocks, clients and operator, injects the faults of a {@link FaultProfile}, and checks the safety
+ * properties after every event. After the chaos it heals everything and checks liveness, convergence and the
+ * linearizability of every client's history.
+ */
+public final class Simulation {
+    static final long MS = 1_000_000L;
+    static final long ELECTION_TIMEOUT = 100 * MS;
+    static final long HEARTBEAT = 20 * MS;
+    static final long TICK = 10 * MS;
+    static final double MAX_DRIFT = 0.05;
+    static final String[] KEYS = {"a", "b", "c", "d"};
+    static final int SNAPSHOT_EVERY = 40;
+    static final long LIVENESS_BUDGET = 40 * ELECTION_TIMEOUT;
+
+    /** Everything that defines a run; derived from the seed alone so one number replays it. */
+    public record Options(long seed, int size, FaultProfile profile, ReadMode readMode, long chaosNanos) {
+        private static final int[] SIZES = {1, 3, 5, 7};
+
+        public static Options forSeed(long seed) {
+            SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L);
+            int size = SIZES[r.nextInt(SIZES.length)];
+            FaultProfile profile = FaultProfile.values()[r.nextInt(FaultProfile.values().length)];
+            ReadMode mode = r.nextBoolean() ? ReadMode.READ_INDEX : ReadMode.LEASE;
+            return new Options(seed, size, profile, mode, (1500 + r.nextInt(2000)) * MS);
+        }
+
+        String replayCommand() {
+            return "./mvnw -q -pl raft-core test -Dtest=SimulationTest#replay -Dkeel.sim.seed=" + seed;
+        }
+    }
+
+    public record Result(Options options, String failure, List<String> trace, int operations, Verdict verdict,
+                         long virtualNanos, long events) {
+        public boolean passed() {
+            return failure == null;
+        }
+
+        public String report() {
+            if (passed()) {
+                return "seed " + options.seed() + " passed: " + operations + " operations, " + verdict;
+            }
+            StringBuilder sb = new StringBuilder();
+            sb.append("seed ").append(options.seed()).append(" FAILED (").append(options).append("): ")
+                    .append(failure).append('\n');
+            sb.append("replay: ").append(options.replayCommand()).append('\n');
+            sb.append("last events:\n");
+            for (String line : trace) sb.append("  ").append(line).append('\n');
+            return sb.toString();
+        }
+    }
+
+    /** A broken safety property: stops the run at once. */
+    static final class Violation extends RuntimeException {
+        Violation(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private record Event(long time, long seq, Runnable action) implements Comparable<Event> {
+        @Override
+        public int compareTo(Event o) {
+            int c = Long.compare(time, o.time);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
+
+    private final Options options;
+    private final FaultProfile faults;
+    private final SplittableRandom random;
+    private final PriorityQueue<Event> queue = new PriorityQueue<>();
+    private final TreeMap<Long, SimMember> members = new TreeMap<>();
+    private final List<SimClient> clients = new ArrayList<>();
+    private final History history = new History();
+    private final Trace trace = new Trace(600);
+    private final Set<Long> blockedLinks = new HashSet<>();
+    private final Set<Long> everInConfig = new HashSet<>();
+    private final Set<SimMember> dirty = new HashSet<>();
+    /** index -> {term, payload hash} of every entry applied anywhere: the committed log as the world saw it. */
+    private final TreeMap<Long, long[]> appliedEntries = new TreeMap<>();
+    /** (index, term) -> {payload hash, previous entry's term}: by induction, the log matching property. */
+    private final Map<String, long[]> persistedEntries = new HashMap<>();
+    private final Map<Long, Long> leaderOfTerm = new HashMap<>();
+    private long now;
+    private long seq;
+    private long events;
+    private long nextMemberId;
+    private long nextReadId;
+    private boolean healed;
+    private boolean clientsStopped;
+    private boolean networkFaults = true;
+    private SimClient probe;
+    private long probeIndex = -1;
+
+    public Simulation(Options options) {
+        this.options = options;
+        this.faults = options.profile();
+        this.random = new SplittableRandom(options.seed());
+    }
+
+    public static Result run(long seed) {
+        return new Simulation(Options.forSeed(seed)).run();
+    }
+
+    public Result run() {
+        String failure = null;
+        Verdict verdict = null;
+        try {
+            setUp();
+            long deadline = options.chaosNanos() + LIVENESS_BUDGET + 10_000 * MS;
+            while (!queue.isEmpty() && !finished()) {
+                Event e = queue.poll();
+                if (e.time() > deadline) {
+                    throw new Violation("run did not finish by " + deadline / MS + "ms\n" + status());
+                }
+                now = e.time();
+                events++;
+                e.action().run();
+                drainDirty();
+                checkLeaders();
+            }
+            finalChecks();
+            verdict = new LinearizabilityChecker(200_000).check(history);
+            if (verdict instanceof Verdict.NotLinearizable n) {
+                failure = "history not linearizable at key " + n.key() + ": " + n.explanation();
+            }
+        } catch (Violation v) {
+            failure = v.getMessage();
+        } catch (RuntimeException e) {
+            java.io.StringWriter sw = new java.io.StringWriter();
+            e.printStackTrace(new java.io.PrintWriter(sw));
+            failure = "exception: " + sw;
+        }
+        return new Result(options, failure, failure == null ? List.of() : trace.lines(), history.size(), verdict,
+                now, events);
+    }
+
+    // ------------------------------------------------------------------ set-up
+
+    private RaftConfig config(long id) {
+        return RaftConfig.defaults(id)
+                .withTimeouts(Duration.ofNanos(ELECTION_TIMEOUT), Duration.ofNanos(HEARTBEAT))
+                .withReadMode(options.readMode())
+                .withMaxClockDrift(MAX_DRIFT)
+                .withLimits(8, 64 * 1024, 4 * 1024, 256 * 1024)
+                .withRandomSeed(random.nextLong());
+    }
+
+    private void setUp() {
+        long[] ids = new long[options.size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = i + 1;
+        nextMemberId = ids.length + 1;
+        for (long id : ids) {
+            addMember(id, MemoryStorage.bootstrap(ids));
+            everInConfig.add(id);
+        }
+        int clientCount = 2 + random.nextInt(3);
+        for (int i = 0; i < clientCount; i++) {
+            SimClient c = new SimClient(i + 1);
+            clients.add(c);
+            at(random.nextLong(5 * MS), () -> startOperation(c));
+        }
+        probe = new SimClient(0);
+        if (faults.meanMillisBetweenPartitions > 0) scheduleRandomly(faults.meanMillisBetweenPartitions, this::partition);
+        if (faults.meanMillisBetweenCrashes > 0) scheduleRandomly(faults.meanMillisBetweenCrashes, this::crashSome);
+        if (faults.meanMillisBetweenDiskStalls > 0) scheduleRandomly(faults.meanMillisBetweenDiskStalls, this::stallDisk);
+        if (faults.meanMillisBetweenOperatorActions > 0 && options.size() >= 3) {
+            scheduleRandomly(faults.meanMillisBetweenOperatorActions, this::operatorAction);
+        }
+        at(options.chaosNanos(), this::heal);
+    }
+
+    private SimMember addMember(long id, MemoryStorage storage) {
+        double rate = 1 + (random.nextDouble() - 0.5) * MAX_DRIFT;
+        SimMember m = new SimMember(id, rate, random.nextLong(1_000_000 * MS), storage);
+        members.put(id, m);
+        start(m);
+        return m;
+    }
+
+    private void start(SimMember m) {
+        m.start(config(m.id), now);
+        note(() -> "n" + m.id + " starts: " + m.node);
+        scheduleTick(m);
+        dirty.add(m);
+    }
+
+    private void at(long time, Runnable action) {
+        queue.add(new Event(Math.max(time, now), seq++, action));
+    }
+
+    private void scheduleRandomly(long meanMillis, Runnable action) {
+        long delay = (long) (-Math.log(1 - random.nextDouble()) * meanMillis * MS);
+        at(now + delay, () -> {
+            if (healed) return;
+            action.run();
+            scheduleRandomly(meanMillis, action);
+        });
+    }
+
+    private void scheduleTick(SimMember m) {
+        int epoch = m.epoch;
+        long jitter = random.nextLong(TICK / 10);
+        long nextLocal = m.node.now() + TICK + jitter;
+        at(Math.max(now + 1, m.realTimeOf(nextLocal)), () -> {
+            if (!m.up || m.epoch != epoch) return;
+            m.node.tick(m.localTime(now));
+            dirty.add(m);
+            scheduleTick(m);
+        });
+    }
+
+    private void note(Supplier<String> line) {
+        trace.add(now, line);
+    }
+
+    // ------------------------------------------------------------------ readys
+
+    private void drainDirty() {
+        while (!dirty.isEmpty()) {
+            SimMember m = dirty.iterator().next();
+            dirty.remove(m);
+            while (m.up && m.node.hasReady()) {
+                handleReady(m, m.node.ready());
+            }
+        }
+    }
+
+    private void handleReady(SimMember m, Ready r) {
+        if (r.softState() != null) {
+            note(() -> "n" + m.id + " is " + r.softState().role() + " in term " + r.softState().term()
+                    + " (leader " + r.softState().leaderId() + ")");
+        }
+        for (Message msg : r.messages()) send(m, msg);
+        if (r.mustPersist() || !r.messagesAfterPersist().isEmpty() || !m.diskQueue.isEmpty()) {
+            m.diskQueue.addLast(r);
+            long latency = r.mustPersist() ? 50_000 + random.nextLong(1_500_000) : 0;
+            long done = Math.max(Math.max(now, m.diskFreeAt), m.diskStalledUntil) + latency;
+            m.diskFreeAt = done;
+            int epoch = m.epoch;
+            at(done, () -> diskDone(m, epoch));
+        }
+        // The configuration is that after this batch's entries: recorded before applying them, so a snapshot
+        // taken at the end of the batch carries it.
+        if (r.confState() != null) m.confState = r.confState();
+        if (!r.committedEntries().isEmpty()) apply(m, r.committedEntries());
+        if (r.confState() != null) onConfiguration(m, r.confState());
+        for (ReadState rs : r.readStates()) {
+            SimMember.PendingRead pr = m.pendingReads.remove(rs.readId());
+            if (pr == null || pr.client().op == null || pr.client().op.readId != rs.readId()) continue;
+            if (rs.rejected()) {
+                retry(pr.client());
+            } else {
+                m.readsAwaitingApply.add(new SimMember.ConfirmedRead(rs.readId(), pr.client(), rs.index(),
+                        rs.leaseExpiresAt(), m.node.term()));
+            }
+        }
+        serveReads(m);
+    }
+
+    private void diskDone(SimMember m, int epoch) {
+        if (!m.up || m.epoch != epoch) return;
+        Ready r = m.diskQueue.pollFirst();
+        if (r.snapshot() != null) installSnapshot(m, r.snapshot());
+        if (!r.entries().isEmpty()) {
+            m.storage.append(r.entries());
+            for (Entry e : r.entries()) checkLogMatching(m, e);
+        }
+        if (r.hardState() != null) m.storage.setHardState(r.hardState());
+        m.node.persisted(r);
+        for (Message msg : r.messagesAfterPersist()) send(m, msg);
+        dirty.add(m);
+    }
+
+    private void installSnapshot(SimMember m, SnapshotMetadata meta) {
+        KvMachine data = m.receivedSnapshots.remove(meta.getIndex());
+        if (data == null) throw new Violation("n" + m.id + " asked to install snapshot " + meta.getIndex() + " it never received");
+        m.storage.applySnapshot(meta);
+        m.durableSnapshotData = data.copy();
+        m.machine = data.copy();
+        m.appliedIndex = meta.getIndex();
+        m.confState = meta.getConfState();
+        // Writes this member proposed at or below the snapshot were applied inside it: their outcome is unknown here.
+        m.pendingWrites.entrySet().removeIf(e -> {
+            if (e.getKey() <= meta.getIndex()) {
+                unknownOutcome(e.getValue().client());
+                return true;
+            }
+            return false;
+        });
+        note(() -> "n" + m.id + " installed snapshot at " + meta.getIndex());
+    }
+
+    private void apply(SimMember m, List<Entry> entries) {
+        for (Entry e : entries) {
+            long hash = e.getData().hashCode() * 31L + e.getType().getNumber();
+            long[] seen = appliedEntries.putIfAbsent(e.getIndex(), new long[] {e.getTerm(), hash});
+            if (seen != null && (seen[0] != e.getTerm() || seen[1] != hash)) {
+                throw new Violation("state machine safety: n" + m.id + " applied term " + e.getTerm() + " at index "
+                        + e.getIndex() + " where another member applied term " + seen[0]);
+            }
+            if (e.getIndex() != m.appliedIndex + 1) {
+                throw new Violation("n" + m.id + " applied " + e.getIndex() + " after " + m.appliedIndex);
+            }
+            boolean effect = e.getType() != EntryType.ENTRY_NORMAL || m.machine.apply(e.getData());
+            m.appliedIndex = e.getIndex();
+            SimMember.PendingWrite pw = m.pendingWrites.remove(e.getIndex());
+            if (pw != null) {
+                SimClient c = pw.client();
+                if (pw.term() == e.getTerm() && c.op != null && c.op.at == m && c.op.index == e.getIndex()) {
+                    completeWrite(c, effect);
+                } else if (c.op != null && c.op.at == m && c.op.index == e.getIndex()) {
+                    retry(c); // another entry took the slot: the proposal was definitely lost
+                }
+            }
+        }
+        m.node.applied(m.appliedIndex);
+        maybeCompact(m);
+    }
+
+    private void serveReads(SimMember m) {
+        m.readsAwaitingApply.removeIf(cr -> {
+            if (cr.index() > m.appliedIndex) return false;
+            SimClient c = cr.client();
+            if (c.op == null || c.op.readId != cr.readId()) return true;
+            if (cr.leaseExpiresAt() != ReadState.NO_LEASE) {
+                // The caller's re-check: executed after the lease ran out means the answer may be stale.
+                if (m.localTime(now) >= cr.leaseExpiresAt()) {
+                    retry(c);
+                    return true;
+                }
+                checkLeaseSafety(m, cr.term());
+            }
+            String value = m.machine.get(c.op.key);
+            history.add(Operation.get(c.id, c.op.key, c.op.invokedAt, now, value));
+            note(() -> "client " + c.id + " " + c.op + " = " + value + " at n" + m.id
+                    + (cr.leaseExpiresAt() != ReadState.NO_LEASE ? " (lease)" : ""));
+            finish(c);
+            return true;
+        });
+    }
+
+    private void maybeCompact(SimMember m) {
+        if (m.appliedIndex - m.storage.firstIndex() < SNAPSHOT_EVERY) return;
+        long index = Math.min(m.appliedIndex, m.storage.lastIndex());
+        if (index != m.appliedIndex) return;
+        m.storage.compact(index, m.confState);
+        m.durableSnapshotData = m.machine.copy();
+    }
+
+    // ------------------------------------------------------------------ network
+
+    private static long link(long from, long to) {
+        return from * 1_000_003L + to;
+    }
+
+    private boolean blocked(long from, long to) {
+        return blockedLinks.contains(link(from, to));
+    }
+
+    private void send(SimMember from, Message msg) {
+        SimMember to = members.get(msg.getTo());
+        if (to == null || to == from) return;
+        KvMachine snapshotData = null;
+        if (msg.getType() == MessageType.MSG_SNAPSHOT) {
+            if (from.storage.snapshotMetadata().getIndex() != msg.getSnapshot().getIndex()) {
+                throw new Violation("n" + from.id + " sent snapshot " + msg.getSnapshot().getIndex()
+                        + " but its storage holds " + from.storage.snapshotMetadata().getIndex());
+            }
+            snapshotData = from.durableSnapshotData.copy();
+        }
+        if (blocked(from.id, to.id) || (networkFaults && random.nextDouble() < faults.loss)) {
+            note(() -> "drop " + describe(msg));
+            snapshotLost(from, msg);
+            return;
+        }
+        deliverLater(from, to, msg, snapshotData);
+        if (networkFaults && random.nextDouble() < faults.duplication) {
+            deliverLater(from, to, msg, snapshotData);
+        }
+    }
+
+    private void deliverLater(SimMember from, SimMember to, Message msg, KvMachine snapshotData) {
+        long delay = 100_000 + random.nextLong(1_900_000);
+        if (networkFaults && random.nextDouble() < faults.longDelay) delay += random.nextLong(200 * MS);
+        at(now + delay, () -> {
+            if (!to.up || blocked(from.id, to.id)) {
+                note(() -> "lost " + describe(msg));
+                snapshotLost(from, msg);
+                return;
+            }
+            if (snapshotData != null) {
+                to.receivedSnapshots.put(msg.getSnapshot().getIndex(), snapshotData);
+                // The transport reports a completed stream; the leader then probes after the snapshot.
+                if (from.up) {
+                    from.node.reportSnapshot(to.id, true);
+                    dirty.add(from);
+                }
+            }
+            note(() -> "recv " + describe(msg));
+            to.node.step(msg);
+            dirty.add(to);
+        });
+    }
+
+    private void snapshotLost(SimMember from, Message msg) {
+        if (msg.getType() != MessageType.MSG_SNAPSHOT) return;
+        int epoch = from.epoch;
+        // The transport reports a failed stream; raft-core then probes again.
+        at(now + 10 * MS, () -> {
+            if (from.up && from.epoch == epoch) {
+                from.node.reportSnapshot(msg.getTo(), false);
+                dirty.add(from);
+            }
+        });
+    }
+
+    private static String describe(Message m) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(m.getFrom()).append("->").append(m.getTo()).append(' ')
+                .append(m.getType().name().substring(4)).append(" t").append(m.getTerm());
+        switch (m.getType()) {
+            case MSG_APPEND -> sb.append(" prev=").append(m.getIndex()).append('/').append(m.getLogTerm())
+                    .append(" n=").append(m.getEntriesCount()).append(" commit=").append(m.getCommit())
+                    .append(" round=").append(m.getRound());
+            case MSG_APPEND_RESPONSE -> sb.append(m.getReject() ? " REJECT " + m.getIndex() + " hint="
+                    + m.getRejectHint() + "/" + m.getRejectHintTerm() : " index=" + m.getIndex())
+                    .append(" round=").append(m.getRound());
+            case MSG_HEARTBEAT -> sb.append(" commit=").append(m.getCommit()).append(" round=").append(m.getRound());
+            case MSG_HEARTBEAT_RESPONSE -> sb.append(" round=").append(m.getRound());
+            case MSG_VOTE, MSG_PRE_VOTE -> sb.append(" last=").append(m.getIndex()).append('/').append(m.getLogTerm())
+                    .append(m.getTransfer() ? " transfer" : "");
+            case MSG_VOTE_RESPONSE, MSG_PRE_VOTE_RESPONSE -> sb.append(m.getReject() ? " reject" : " grant");
+            case MSG_SNAPSHOT -> sb.append(" index=").append(m.getSnapshot().getIndex());
+            case MSG_READ_INDEX, MSG_READ_INDEX_RESPONSE -> sb.append(" read=").append(m.getReadId())
+                    .append(" index=").append(m.getIndex());
+            default -> { }
+        }
+        return sb.toString();
+    }
+
+    // ------------------------------------------------------------------ clients
+
+    private void startOperation(SimClient c) {
+        if (c.op != null || clientsStopped) return;
+        c.sequence++;
+        int r = random.nextInt(100);
+        String key = KEYS[random.nextInt(KEYS.length)];
+        String value = "c" + c.id + "-" + c.sequence;
+        SimClient.Kind kind = r < 45 ? SimClient.Kind.GET : r < 80 ? SimClient.Kind.PUT : SimClient.Kind.CAS;
+        String expected = kind == SimClient.Kind.CAS ? lastValueSeen(key) : null;
+        c.op = new SimClient.Op(kind, key, value, expected, now, c.sequence);
+        invoke(c);
+    }
+
+    /** CAS expects the value of a recent write, so that some succeed and some fail. */
+    private String lastValueSeen(String key) {
+        List<Operation> ops = history.operations();
+        for (int i = ops.size() - 1; i >= Math.max(0, ops.size() - 20); i--) {
+            Operation o = ops.get(i);
+            if (o.key().equals(key) && o.kind() != Operation.Kind.GET) return o.value();
+            if (o.key().equals(key) && o.kind() == Operation.Kind.GET) return o.readValue();
+        }
+        return null;
+    }
+
+    private SimMember pickTarget(SimClient c) {
+        SimMember hinted = members.get(c.leaderHint);
+        if (hinted != null && hinted.up && random.nextInt(10) > 0) return hinted;
+        List<SimMember> up = members.values().stream().filter(m -> m.up).toList();
+        return up.isEmpty() ? null : up.get(random.nextInt(up.size()));
+    }
+
+    private void invoke(SimClient c) {
+        SimClient.Op op = c.op;
+        SimMember target = pickTarget(c);
+        if (target == null) {
+            at(now + 5 * MS, () -> invokeAgain(c, op));
+            return;
+        }
+        op.at = target;
+        dirty.add(target);
+        long timeout = now + 30 * ELECTION_TIMEOUT;
+        if (op.kind == SimClient.Kind.GET) {
+            op.readId = ++nextReadId;
+            target.pendingReads.put(op.readId, new SimMember.PendingRead(c));
+            target.node.read(op.readId);
+        } else {
+            ByteString cmd = op.kind == SimClient.Kind.PUT ? KvMachine.put(op.key, op.value)
+                    : KvMachine.cas(op.key, op.expected, op.value);
+            ProposeResult result = target.node.propose(cmd);
+            if (result instanceof ProposeResult.Refused refused) {
+                c.leaderHint = refused.leaderHint();
+                op.at = null;
+                at(now + MS + random.nextLong(5 * MS), () -> invokeAgain(c, op));
+                return;
+            }
+            ProposeResult.Accepted accepted = (ProposeResult.Accepted) result;
+            op.index = accepted.index();
+            c.leaderHint = target.id;
+            target.pendingWrites.put(accepted.index(), new SimMember.PendingWrite(c, accepted.term()));
+            note(() -> "client " + c.id + " " + op + " proposed at n" + target.id + " index " + accepted.index());
+        }
+        at(timeout, () -> {
+            if (c.op == op && op.at == target) {
+                if (op.kind == SimClient.Kind.GET) {
+                    target.pendingReads.remove(op.readId);
+                    retry(c);
+                } else {
+                    target.pendingWrites.remove(op.index);
+                    unknownOutcome(c);
+                }
+            }
+        });
+    }
+
+    /** The same operation, tried again: it has had no effect so far. */
+    private void invokeAgain(SimClient c, SimClient.Op op) {
+        if (c.op == op && !clientsStopped) invoke(c);
+        else if (c.op == op) c.op = null;
+    }
+
+    /** A definite failure: nothing happened; the client tries again (as a new attempt of the same operation). */
+    private void retry(SimClient c) {
+        SimClient.Op op = c.op;
+        if (op == null) return;
+        op.at = null;
+        c.leaderHint = 0;
+        at(now + MS + random.nextLong(5 * MS), () -> invokeAgain(c, op));
+    }
+
+    private void completeWrite(SimClient c, boolean effect) {
+        SimClient.Op op = c.op;
+        if (op.kind == SimClient.Kind.PUT) {
+            history.add(Operation.put(c.id, op.key, op.value, op.invokedAt, now));
+        } else {
+            history.add(Operation.cas(c.id, op.key, op.expected, op.value, op.invokedAt, now, effect));
+        }
+        note(() -> "client " + c.id + " " + op + " ok" + (op.kind == SimClient.Kind.CAS ? "=" + effect : ""));
+        if (c == probe && probeIndex < 0) probeIndex = op.index;
+        finish(c);
+    }
+
+    /** The write may or may not take effect, now or later: recorded as such for the checker. */
+    private void unknownOutcome(SimClient c) {
+        SimClient.Op op = c.op;
+        if (op == null) return;
+        if (op.kind == SimClient.Kind.PUT) {
+            history.add(Operation.putUnknown(c.id, op.key, op.value, op.invokedAt));
+        } else if (op.kind == SimClient.Kind.CAS) {
+            history.add(Operation.casUnknown(c.id, op.key, op.expected, op.value, op.invokedAt));
+        }
+        note(() -> "client " + c.id + " " + op + " outcome unknown");
+        finish(c);
+    }
+
+    private void finish(SimClient c) {
+        c.op = null;
+        if (c == probe) {
+            if (probeIndex < 0) at(now + 5 * MS, this::probeLiveness);
+            return;
+        }
+        at(now + random.nextLong(3 * MS), () -> startOperation(c));
+    }
+
+    // ------------------------------------------------------------------ faults
+
+    private List<Long> upIds() {
+        return members.values().stream().filter(m -> m.up).map(m -> m.id).toList();
+    }
+
+    private void partition() {
+        List<Long> ids = new ArrayList<>(members.keySet());
+        if (ids.size() < 2) return;
+        blockedLinks.clear();
+        int kind = random.nextInt(5);
+        String description;
+        switch (kind) {
+            case 0 -> { // symmetric split into two sides
+                Set<Long> side = randomSubset(ids);
+                for (long a : ids) for (long b : ids) if (side.contains(a) != side.contains(b)) block(a, b);
+                description = "symmetric " + side + " | rest";
+            }
+            case 1 -> { // asymmetric: one member's outgoing messages are lost, incoming arrive
+                long victim = ids.get(random.nextInt(ids.size()));
+                for (long b : ids) if (b != victim) block(victim, b);
+                description = "asymmetric: " + victim + " cannot send";
+            }
+            case 2 -> { // bridge: two sides that only one member connects
+                long bridge = ids.get(random.nextInt(ids.size()));
+                List<Long> rest = new ArrayList<>(ids);
+                rest.remove(bridge);
+                Set<Long> side = randomSubset(rest);
+                for (long a : rest) for (long b : rest) if (side.contains(a) != side.contains(b)) block(a, b);
+                description = "bridge " + bridge + " between " + side + " and the rest";
+            }
+            case 3 -> { // ring: each member hears only its neighbours
+                int n = ids.size();
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < n; j++) {
+                        int d = Math.abs(i - j);
+                        if (i != j && Math.min(d, n - d) > 1) block(ids.get(i), ids.get(j));
+                    }
+                }
+                description = "ring " + ids;
+            }
+            default -> { // the leader alone
+                long leader = members.values().stream().filter(m -> m.up && m.node.role() == Role.LEADER)
+                        .map(m -> m.id).findFirst().orElse(ids.get(0));
+                for (long b : ids) if (b != leader) {
+                    block(leader, b);
+                    block(b, leader);
+                }
+                description = "leader " + leader + " isolated";
+            }
+        }
+        note(() -> "partition: " + description);
+        Set<Long> mine = new HashSet<>(blockedLinks);
+        at(now + (50 + random.nextLong(1200)) * MS, () -> {
+            if (blockedLinks.equals(mine)) {
+                blockedLinks.clear();
+                note(() -> "partition healed");
+            }
+        });
+    }
+
+    private Set<Long> randomSubset(List<Long> ids) {
+        Set<Long> side = new HashSet<>();
+        int size = 1 + random.nextInt(ids.size() - 1);
+        List<Long> shuffled = new ArrayList<>(ids);
+        for (int i = 0; i < size; i++) side.add(shuffled.remove(random.nextInt(shuffled.size())));
+        return side;
+    }
+
+    private void block(long from, long to) {
+        blockedLinks.add(link(from, to));
+    }
+
+    private void crashSome() {
+        List<SimMember> candidates = members.values().stream().filter(m -> m.up).toList();
+        if (candidates.isEmpty()) return;
+        List<SimMember> victims = random.nextInt(10) == 0 ? candidates // everyone at once (fault 10)
+                : List.of(candidates.get(random.nextInt(candidates.size())));
+        for (SimMember m : victims) {
+            crash(m);
+            at(now + (20 + random.nextLong(1000)) * MS, () -> {
+                if (!m.up && !m.decommissioned) start(m);
+            });
+        }
+    }
+
+    private void crash(SimMember m) {
+        note(() -> "n" + m.id + " crashes (unpersisted: " + m.diskQueue.size() + " batches)");
+        for (SimMember.PendingWrite pw : m.pendingWrites.values()) {
+            if (pw.client().op != null && pw.client().op.at == m) unknownOutcome(pw.client());
+        }
+        for (SimMember.PendingRead pr : m.pendingReads.values()) {
+            if (pr.client().op != null && pr.client().op.at == m) retry(pr.client());
+        }
+        for (SimMember.ConfirmedRead cr : m.readsAwaitingApply) {
+            if (cr.client().op != null && cr.client().op.at == m) retry(cr.client());
+        }
+        m.crash();
+    }
+
+    private void stallDisk() {
+        List<SimMember> up = members.values().stream().filter(m -> m.up).toList();
+        if (up.isEmpty()) return;
+        SimMember m = up.get(random.nextInt(up.size()));
+        m.diskStalledUntil = now + (100 + random.nextLong(1500)) * MS;
+        note(() -> "n" + m.id + " disk stalls until " + m.diskStalledUntil / MS + "ms");
+    }
+
+    // ------------------------------------------------------------------ operator
+
+    private SimMember leader() {
+        SimMember best = null;
+        for (SimMember m : members.values()) {
+            if (m.up && m.node.role() == Role.LEADER && (best == null || m.node.term() > best.node.term())) best = m;
+        }
+        return best;
+    }
+
+    private void operatorAction() {
+        SimMember leader = leader();
+        if (leader == null) return;
+        ConfState conf = leader.node.configuration().toConfState();
+        List<Long> voters = new ArrayList<>(conf.getVotersList());
+        List<Long> learners = new ArrayList<>(conf.getLearnersList());
+        int action = random.nextInt(5);
+        ConfChange.Builder change = ConfChange.newBuilder();
+        switch (action) {
+            case 0 -> {
+                if (members.values().stream().filter(m -> !m.decommissioned).count() >= 7) return;
+                long id = nextMemberId++;
+                addMember(id, new MemoryStorage());
+                change.addChanges(single(ConfChangeType.ADD_LEARNER, id));
+            }
+            case 1 -> {
+                if (learners.isEmpty()) return;
+                change.addChanges(single(ConfChangeType.ADD_VOTER, learners.get(random.nextInt(learners.size()))));
+            }
+            case 2 -> {
+                if (voters.size() <= 2) return;
+                change.addChanges(single(ConfChangeType.REMOVE_MEMBER, voters.get(random.nextInt(voters.size()))));
+            }
+            case 3 -> { // replace a voter by a learner: two voter changes, so joint consensus
+                if (learners.isEmpty() || voters.size() < 2) return;
+                change.addChanges(single(ConfChangeType.ADD_VOTER, learners.get(random.nextInt(learners.size()))));
+                change.addChanges(single(ConfChangeType.REMOVE_MEMBER, voters.get(random.nextInt(voters.size()))));
+            }
+            default -> {
+                long target = voters.get(random.nextInt(voters.size()));
+                ProposeResult r = leader.node.transferLeadership(target);
+                note(() -> "operator: transfer leadership " + leader.id + " -> " + target + ": " + r);
+                dirty.add(leader);
+                return;
+            }
+        }
+        ConfChange cc = change.build();
+        ProposeResult r = leader.node.proposeConfChange(cc);
+        note(() -> "operator at n" + leader.id + ": " + cc.getChangesList().stream()
+                .map(s -> s.getType() + " " + s.getMemberId()).toList() + " -> " + r);
+        dirty.add(leader);
+    }
+
+    private static ConfChangeSingle single(ConfChangeType type, long id) {
+        return ConfChangeSingle.newBuilder().setType(type).setMemberId(id).build();
+    }
+
+    /** Members the configuration no longer names are shut down for good, as an operator would. */
+    private void onConfiguration(SimMember m, ConfState conf) {
+        Set<Long> named = new HashSet<>();
+        named.addAll(conf.getVotersList());
+        named.addAll(conf.getVotersOutgoingList());
+        named.addAll(conf.getLearnersList());
+        named.addAll(conf.getLearnersNextList());
+        everInConfig.addAll(named);
+        if (m.node == null || m.node.role() != Role.LEADER) return;
+        for (SimMember other : members.values()) {
+            if (!named.contains(other.id) && everInConfig.contains(other.id) && !other.decommissioned) {
+                note(() -> "n" + other.id + " removed from the configuration: shut down");
+                if (other.up) crash(other);
+                other.decommissioned = true;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ invariants
+
+    private void checkLeaders() {
+        for (SimMember m : members.values()) {
+            if (!m.up || m.node.role() != Role.LEADER) continue;
+            Long previous = leaderOfTerm.putIfAbsent(m.node.term(), m.id);
+            if (previous == null) {
+                checkLeaderCompleteness(m);
+            } else if (previous != m.id) {
+                throw new Violation("election safety: n" + previous + " and n" + m.id + " both leaders in term "
+                        + m.node.term());
+            }
+        }
+    }
+
+    /** A new leader's log holds every entry applied anywhere (thesis §3.6.3). */
+    private void checkLeaderCompleteness(SimMember leader) {
+        var log = leader.node.log();
+        for (var e : appliedEntries.tailMap(log.firstIndex(), true).entrySet()) {
+            long index = e.getKey();
+            if (index > log.lastIndex() || log.term(index) != e.getValue()[0]) {
+                throw new Violation("leader completeness: n" + leader.id + " leads term " + leader.node.term()
+                        + " without committed entry " + index + " (term " + e.getValue()[0] + ")");
+            }
+        }
+    }
+
+    /** Two persisted entries with the same (index, term) carry the same payload and follow the same term. */
+    private void checkLogMatching(SimMember m, Entry e) {
+        long prevTerm;
+        try {
+            prevTerm = m.storage.term(e.getIndex() - 1);
+        } catch (CompactedException ex) {
+            return;
+        }
+        long hash = e.getData().hashCode() * 31L + e.getType().getNumber();
+        long[] seen = persistedEntries.putIfAbsent(e.getIndex() + "/" + e.getTerm(), new long[] {hash, prevTerm});
+        if (seen != null && (seen[0] != hash || seen[1] != prevTerm)) {
+            throw new Violation("log matching: n" + m.id + " persisted a different entry " + e.getIndex() + "/"
+                    + e.getTerm() + " (or one after a different term)");
+        }
+    }
+
+    /** No lease read while a leader of a higher term that has committed an entry of its term exists. */
+    private void checkLeaseSafety(SimMember reader, long leaseTerm) {
+        for (SimMember m : members.values()) {
+            if (!m.up || m.node.role() != Role.LEADER || m.node.term() <= leaseTerm) continue;
+            var log = m.node.log();
+            if (log.term(log.committed()) == m.node.term()) {
+                throw new Violation("lease safety: n" + reader.id + " served a lease read of term " + leaseTerm
+                        + " while n" + m.id + " leads term " + m.node.term() + " with commit " + log.committed());
+            }
+        }
+    }
+
+    /** Every member and client, for a failure report. */
+    private String status() {
+        StringBuilder sb = new StringBuilder();
+        for (SimMember m : members.values()) {
+            sb.append("  n").append(m.id).append(m.decommissioned ? " decommissioned" : m.up ? "" : " down");
+            if (m.up) {
+                sb.append(": ").append(m.node).append(" applied=").append(m.appliedIndex)
+                        .append(" disk queue=").append(m.diskQueue.size()).append(" conf=").append(m.node.configuration());
+                if (m.node.role() == Role.LEADER) {
+                    for (long id : m.node.configuration().members()) {
+                        sb.append("\n      progress of ").append(id).append(": ").append(m.node.progress(id));
+                    }
+                }
+            }
+            sb.append('\n');
+        }
+        for (SimClient c : clients) {
+            sb.append("  client ").append(c.id).append(": ").append(c.op == null ? "idle" : c.op + " at "
+                    + (c.op.at == null ? "-" : "n" + c.op.at.id) + " index " + c.op.index).append('\n');
+        }
+        sb.append("  probe index ").append(probeIndex).append(", probe op ").append(probe.op);
+        return sb.toString();
+    }
+
+    // ------------------------------------------------------------------ the end
+
+    private void heal() {
+        healed = true;
+        networkFaults = false;
+        blockedLinks.clear();
+        for (SimMember m : members.values()) {
+            m.diskStalledUntil = 0;
+            if (!m.up && !m.decommissioned) start(m);
+        }
+        note(() -> "healed: all faults stopped, all members up");
+        at(now + 1, this::probeLiveness);
+    }
+
+    /** After healing, a write must commit within the liveness budget. */
+    private void probeLiveness() {
+        if (probeIndex >= 0 || probe.op != null) return;
+        if (now > options.chaosNanos() + LIVENESS_BUDGET) {
+            throw new Violation("liveness: no write committed within " + LIVENESS_BUDGET / ELECTION_TIMEOUT
+                    + " election timeouts after healing");
+        }
+        probe.sequence++;
+        probe.op = new SimClient.Op(SimClient.Kind.PUT, "live", "probe-" + probe.sequence, null, now, probe.sequence);
+        invoke(probe);
+        if (probe.op != null && probe.op.at == null) {
+            // refused; invoke scheduled a retry already
+            return;
+        }
+    }
+
+    private boolean finished() {
+        if (probeIndex < 0) return false;
+        clientsStopped = true;
+        for (SimClient c : clients) if (c.op != null) return false;
+        SimMember leader = leader();
+        if (leader == null) return false;
+        long committed = leader.node.log().committed();
+        if (committed < probeIndex) return false;
+        for (long id : leader.node.configuration().members()) {
+            SimMember m = members.get(id);
+            if (m == null || !m.up || m.appliedIndex != committed) return false;
+        }
+        return true;
+    }
+
+    private void finalChecks() {
+        if (probeIndex < 0) throw new Violation("liveness: the run ended before a write committed after healing");
+        SimMember leader = leader();
+        KvMachine reference = leader.machine;
+        for (long id : leader.node.configuration().members()) {
+            SimMember m = members.get(id);
+            if (!m.machine.equals(reference)) {
+                throw new Violation("n" + m.id + " state " + m.machine + " differs from leader's " + reference
+                        + " at index " + m.appliedIndex);
+            }
+        }
+    }
+}
