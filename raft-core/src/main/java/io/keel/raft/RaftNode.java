@@ -399,7 +399,8 @@ public final class RaftNode {
     private enum Campaign { PRE_VOTE, VOTE, TRANSFER }
 
     private boolean promotable() {
-        return tracker.configuration().isVoter(id) && !hasUnappliedConfChange();
+        // A member still installing a snapshot could not serve the log it claims to hold: it waits.
+        return tracker.configuration().isVoter(id) && !hasUnappliedConfChange() && log.snapshotToInstall() == null;
     }
 
     /**
@@ -844,8 +845,9 @@ public final class RaftNode {
     /** The follower needs entries already compacted: it gets the latest snapshot (thesis §5.2). */
     private boolean sendSnapshot(long to, Progress p) {
         SnapshotMetadata snap = log.storageSnapshot();
-        if (snap.getIndex() == 0) {
-            throw new IllegalStateException("log is compacted but storage has no snapshot");
+        if (snap.getIndex() < p.next() - 1 || snap.getIndex() == 0) {
+            // The compacted prefix is covered by a snapshot that is not yet durable here: try again later.
+            return false;
         }
         send(message(to, MessageType.MSG_SNAPSHOT).setSnapshot(snap).build());
         p.becomeSnapshot(snap.getIndex());

@@ -253,6 +253,11 @@ public final class RaftLog {
         unstable.restore(snapshot);
     }
 
+    /** A snapshot received from the leader and not yet durable, or null. */
+    public SnapshotMetadata snapshotToInstall() {
+        return unstable.snapshot();
+    }
+
     public SnapshotMetadata storageSnapshot() {
         return storage.snapshotMetadata();
     }

@@ -3,6 +3,7 @@ package io.keel.raft.log;
 import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.SnapshotMetadata;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,6 +19,17 @@ final class UnstableLog {
     private final ArrayList<Entry> entries = new ArrayList<>();
     private long offset;
     private long offsetInProgress;
+    /**
+     * The entry writes handed out and not yet reported durable, oldest first, each with the epoch it was handed out
+     * in. The epoch is bumped whenever entries already handed out are replaced: a completion of an older write then
+     * proves nothing, even if its (index, term) is in the log again (A-B-A: 3@1 replaced by 3@2, then 3@1 written
+     * back by a later leader; the 3@2 write still queued would overwrite the 3@1 that the first write put on disk).
+     */
+    private final ArrayDeque<Write> writes = new ArrayDeque<>();
+    private long epoch;
+
+    private record Write(long lastIndex, long lastTerm, long epoch) {
+    }
 
     UnstableLog(long offset) {
         this.offset = offset;
@@ -67,12 +79,32 @@ final class UnstableLog {
 
     /** Everything returned by entriesToPersist() and snapshotToPersist() is now being written. */
     void acceptInProgress() {
+        if (offsetInProgress < offset + entries.size()) {
+            Entry last = entries.get(entries.size() - 1);
+            writes.addLast(new Write(last.getIndex(), last.getTerm(), epoch));
+        }
         offsetInProgress = offset + entries.size();
         if (snapshot != null) snapshotInProgress = true;
     }
 
-    /** Entries up to (index, term) are durable; ignored if that entry was replaced meanwhile. */
+    /**
+     * Entries up to (index, term) are durable; ignored if that entry was replaced meanwhile, or if any entry handed
+     * out was replaced after this write was (a write still queued may overwrite it on disk). Writes complete in the
+     * order they were handed out.
+     */
     void stableTo(long index, long term) {
+        Write done = null;
+        for (Write w : writes) {
+            if (w.lastIndex() == index && w.lastTerm() == term) {
+                done = w;
+                break;
+            }
+        }
+        if (done == null) return;
+        while (writes.pollFirst() != done) {
+            // earlier writes have completed too
+        }
+        if (done.epoch() != epoch) return;
         if (index < offset || maybeTerm(index) != term) return;
         entries.subList(0, (int) (index + 1 - offset)).clear();
         offset = index + 1;
@@ -88,6 +120,7 @@ final class UnstableLog {
     }
 
     void restore(SnapshotMetadata snap) {
+        epoch++;
         offset = snap.getIndex() + 1;
         offsetInProgress = offset;
         entries.clear();
@@ -97,6 +130,9 @@ final class UnstableLog {
 
     void truncateAndAppend(List<Entry> newEntries) {
         long first = newEntries.get(0).getIndex();
+        if (first < offsetInProgress) {
+            epoch++; // replaces entries already handed out for writing
+        }
         if (first == offset + entries.size()) {
             entries.addAll(newEntries);
         } else if (first <= offset) {

@@ -85,6 +85,17 @@ public final class MajorityQuorum {
         return VoteResult.LOST;
     }
 
+    /** Equal when the voters are: JointQuorum and Configuration are records, whose equality rests on this. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MajorityQuorum other && Arrays.equals(voters, other.voters);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(voters);
+    }
+
     @Override
     public String toString() {
         return Arrays.toString(voters);

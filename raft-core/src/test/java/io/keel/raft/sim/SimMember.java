@@ -28,6 +28,8 @@ final class SimMember {
     // The process.
     boolean up;
     boolean decommissioned;
+    /** A paused process (SIGSTOP, a long GC) handles nothing until then; its messages wait in the socket. */
+    long pausedUntil;
     int epoch;
     RaftNode node;
     KvMachine machine;

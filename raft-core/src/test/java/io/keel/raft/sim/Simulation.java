@@ -61,7 +61,7 @@ public final class Simulation {
             int size = SIZES[r.nextInt(SIZES.length)];
             FaultProfile profile = FaultProfile.values()[r.nextInt(FaultProfile.values().length)];
             ReadMode mode = r.nextBoolean() ? ReadMode.READ_INDEX : ReadMode.LEASE;
-            return new Options(seed, size, profile, mode, (1500 + r.nextInt(2000)) * MS);
+            return new Options(seed, size, profile, mode, (1500 + r.nextInt(4000)) * MS);
         }
 
         String replayCommand() {
@@ -70,7 +70,7 @@ public final class Simulation {
     }
 
     public record Result(Options options, String failure, List<String> trace, int operations, Verdict verdict,
-                         long virtualNanos, long events) {
+                         long virtualNanos, long events, Map<String, Long> stats) {
         public boolean passed() {
             return failure == null;
         }
@@ -115,11 +115,18 @@ public final class Simulation {
     private final Set<Long> blockedLinks = new HashSet<>();
     private final Set<Long> everInConfig = new HashSet<>();
     private final Set<SimMember> dirty = new HashSet<>();
-    /** index -> {term, payload hash} of every entry applied anywhere: the committed log as the world saw it. */
+    /**
+     * index -> {term, payload hash, lowest term of a member that applied it} for every entry applied anywhere: the
+     * committed log as the world saw it. The last field bounds the term in which the entry was committed from above.
+     */
     private final TreeMap<Long, long[]> appliedEntries = new TreeMap<>();
     /** (index, term) -> {payload hash, previous entry's term}: by induction, the log matching property. */
     private final Map<String, long[]> persistedEntries = new HashMap<>();
     private final Map<Long, Long> leaderOfTerm = new HashMap<>();
+    /** What happened, to show the faults and features were really exercised. */
+    private final Map<String, Long> stats = new TreeMap<>();
+    private final long maxMessageBytes;
+    private final int maxInflight;
     private long now;
     private long seq;
     private long events;
@@ -135,6 +142,9 @@ public final class Simulation {
         this.options = options;
         this.faults = options.profile();
         this.random = new SplittableRandom(options.seed());
+        // Small messages split the log into many appends, so entries of old terms commit apart from new ones.
+        this.maxMessageBytes = 32L << random.nextInt(8);
+        this.maxInflight = 1 + random.nextInt(16);
     }
 
     public static Result run(long seed) {
@@ -170,8 +180,9 @@ public final class Simulation {
             e.printStackTrace(new java.io.PrintWriter(sw));
             failure = "exception: " + sw;
         }
+        stats.put("leaders", (long) leaderOfTerm.size());
         return new Result(options, failure, failure == null ? List.of() : trace.lines(), history.size(), verdict,
-                now, events);
+                now, events, stats);
     }
 
     // ------------------------------------------------------------------ set-up
@@ -181,7 +192,7 @@ public final class Simulation {
                 .withTimeouts(Duration.ofNanos(ELECTION_TIMEOUT), Duration.ofNanos(HEARTBEAT))
                 .withReadMode(options.readMode())
                 .withMaxClockDrift(MAX_DRIFT)
-                .withLimits(8, 64 * 1024, 4 * 1024, 256 * 1024)
+                .withLimits(maxInflight, 64 * 1024, maxMessageBytes, 256 * 1024)
                 .withRandomSeed(random.nextLong());
     }
 
@@ -203,6 +214,7 @@ public final class Simulation {
         if (faults.meanMillisBetweenPartitions > 0) scheduleRandomly(faults.meanMillisBetweenPartitions, this::partition);
         if (faults.meanMillisBetweenCrashes > 0) scheduleRandomly(faults.meanMillisBetweenCrashes, this::crashSome);
         if (faults.meanMillisBetweenDiskStalls > 0) scheduleRandomly(faults.meanMillisBetweenDiskStalls, this::stallDisk);
+        if (faults.meanMillisBetweenPauses > 0) scheduleRandomly(faults.meanMillisBetweenPauses, this::pause);
         if (faults.meanMillisBetweenOperatorActions > 0 && options.size() >= 3) {
             scheduleRandomly(faults.meanMillisBetweenOperatorActions, this::operatorAction);
         }
@@ -241,12 +253,25 @@ public final class Simulation {
         int epoch = m.epoch;
         long jitter = random.nextLong(TICK / 10);
         long nextLocal = m.node.now() + TICK + jitter;
-        at(Math.max(now + 1, m.realTimeOf(nextLocal)), () -> {
+        at(Math.max(now + 1, m.realTimeOf(nextLocal)), () -> whenRunning(m, () -> {
             if (!m.up || m.epoch != epoch) return;
             m.node.tick(m.localTime(now));
             dirty.add(m);
             scheduleTick(m);
-        });
+        }));
+    }
+
+    private void count(String what) {
+        stats.merge(what, 1L, Long::sum);
+    }
+
+    /** Runs an action of member m now, or when its process resumes if it is paused (order is kept). */
+    private void whenRunning(SimMember m, Runnable action) {
+        if (m.pausedUntil > now) {
+            at(m.pausedUntil, () -> whenRunning(m, action));
+        } else {
+            action.run();
+        }
     }
 
     private void note(Supplier<String> line) {
@@ -277,7 +302,7 @@ public final class Simulation {
             long done = Math.max(Math.max(now, m.diskFreeAt), m.diskStalledUntil) + latency;
             m.diskFreeAt = done;
             int epoch = m.epoch;
-            at(done, () -> diskDone(m, epoch));
+            at(done, () -> whenRunning(m, () -> diskDone(m, epoch)));
         }
         // The configuration is that after this batch's entries: recorded before applying them, so a snapshot
         // taken at the end of the batch carries it.
@@ -327,20 +352,23 @@ public final class Simulation {
             }
             return false;
         });
+        count("snapshots installed");
         note(() -> "n" + m.id + " installed snapshot at " + meta.getIndex());
     }
 
     private void apply(SimMember m, List<Entry> entries) {
         for (Entry e : entries) {
             long hash = e.getData().hashCode() * 31L + e.getType().getNumber();
-            long[] seen = appliedEntries.putIfAbsent(e.getIndex(), new long[] {e.getTerm(), hash});
+            long[] seen = appliedEntries.putIfAbsent(e.getIndex(), new long[] {e.getTerm(), hash, m.node.term()});
             if (seen != null && (seen[0] != e.getTerm() || seen[1] != hash)) {
                 throw new Violation("state machine safety: n" + m.id + " applied term " + e.getTerm() + " at index "
                         + e.getIndex() + " where another member applied term " + seen[0]);
             }
+            if (seen != null) seen[2] = Math.min(seen[2], m.node.term());
             if (e.getIndex() != m.appliedIndex + 1) {
                 throw new Violation("n" + m.id + " applied " + e.getIndex() + " after " + m.appliedIndex);
             }
+            if (e.getType() == EntryType.ENTRY_CONF_CHANGE && seen == null) count("membership changes");
             boolean effect = e.getType() != EntryType.ENTRY_NORMAL || m.machine.apply(e.getData());
             m.appliedIndex = e.getIndex();
             SimMember.PendingWrite pw = m.pendingWrites.remove(e.getIndex());
@@ -369,6 +397,9 @@ public final class Simulation {
                     return true;
                 }
                 checkLeaseSafety(m, cr.term());
+                count("lease reads");
+            } else {
+                count("read-index reads");
             }
             String value = m.machine.get(c.op.key);
             history.add(Operation.get(c.id, c.op.key, c.op.invokedAt, now, value));
@@ -422,7 +453,7 @@ public final class Simulation {
     private void deliverLater(SimMember from, SimMember to, Message msg, KvMachine snapshotData) {
         long delay = 100_000 + random.nextLong(1_900_000);
         if (networkFaults && random.nextDouble() < faults.longDelay) delay += random.nextLong(200 * MS);
-        at(now + delay, () -> {
+        at(now + delay, () -> whenRunning(to, () -> {
             if (!to.up || blocked(from.id, to.id)) {
                 note(() -> "lost " + describe(msg));
                 snapshotLost(from, msg);
@@ -437,9 +468,10 @@ public final class Simulation {
                 }
             }
             note(() -> "recv " + describe(msg));
+            if (msg.getType() == MessageType.MSG_TIMEOUT_NOW) count("transfers");
             to.node.step(msg);
             dirty.add(to);
-        });
+        }));
     }
 
     private void snapshotLost(SimMember from, Message msg) {
@@ -515,6 +547,25 @@ public final class Simulation {
         SimMember target = pickTarget(c);
         if (target == null) {
             at(now + 5 * MS, () -> invokeAgain(c, op));
+            return;
+        }
+        op.at = target;
+        if (target.pausedUntil > now) {
+            // The request waits in the paused process's socket; the client's clock runs on.
+            at(target.pausedUntil, () -> {
+                if (c.op == op && op.at == target) {
+                    op.at = null;
+                    invokeOn(c, op, target);
+                }
+            });
+            return;
+        }
+        invokeOn(c, op, target);
+    }
+
+    private void invokeOn(SimClient c, SimClient.Op op, SimMember target) {
+        if (!target.up) {
+            retry(c);
             return;
         }
         op.at = target;
@@ -612,7 +663,7 @@ public final class Simulation {
         List<Long> ids = new ArrayList<>(members.keySet());
         if (ids.size() < 2) return;
         blockedLinks.clear();
-        int kind = random.nextInt(5);
+        int kind = random.nextInt(6);
         String description;
         switch (kind) {
             case 0 -> { // symmetric split into two sides
@@ -643,6 +694,16 @@ public final class Simulation {
                 }
                 description = "ring " + ids;
             }
+            case 4 -> { // one link: the leader and one follower cannot talk, both hear the others
+                SimMember leader = leader();
+                long a = leader != null ? leader.id : ids.get(random.nextInt(ids.size()));
+                List<Long> others = new ArrayList<>(ids);
+                others.remove(a);
+                long b = others.get(random.nextInt(others.size()));
+                block(a, b);
+                block(b, a);
+                description = "link " + a + " <-> " + b + " cut";
+            }
             default -> { // the leader alone
                 long leader = members.values().stream().filter(m -> m.up && m.node.role() == Role.LEADER)
                         .map(m -> m.id).findFirst().orElse(ids.get(0));
@@ -654,6 +715,7 @@ public final class Simulation {
             }
         }
         note(() -> "partition: " + description);
+        count("partitions");
         Set<Long> mine = new HashSet<>(blockedLinks);
         at(now + (50 + random.nextLong(1200)) * MS, () -> {
             if (blockedLinks.equals(mine)) {
@@ -678,7 +740,9 @@ public final class Simulation {
     private void crashSome() {
         List<SimMember> candidates = members.values().stream().filter(m -> m.up).toList();
         if (candidates.isEmpty()) return;
+        SimMember leader = leader();
         List<SimMember> victims = random.nextInt(10) == 0 ? candidates // everyone at once (fault 10)
+                : leader != null && random.nextBoolean() ? List.of(leader)
                 : List.of(candidates.get(random.nextInt(candidates.size())));
         for (SimMember m : victims) {
             crash(m);
@@ -690,6 +754,8 @@ public final class Simulation {
 
     private void crash(SimMember m) {
         note(() -> "n" + m.id + " crashes (unpersisted: " + m.diskQueue.size() + " batches)");
+        count("crashes");
+        if (!m.diskQueue.isEmpty()) count("crashes losing unpersisted writes");
         for (SimMember.PendingWrite pw : m.pendingWrites.values()) {
             if (pw.client().op != null && pw.client().op.at == m) unknownOutcome(pw.client());
         }
@@ -702,12 +768,25 @@ public final class Simulation {
         m.crash();
     }
 
+    /** Fault 5: a process, usually the leader, stops for longer than an election timeout and then resumes. */
+    private void pause() {
+        SimMember leader = leader();
+        List<SimMember> up = members.values().stream().filter(m -> m.up && m.pausedUntil <= now).toList();
+        if (up.isEmpty()) return;
+        SimMember m = leader != null && leader.pausedUntil <= now && random.nextInt(10) < 7 ? leader
+                : up.get(random.nextInt(up.size()));
+        m.pausedUntil = now + (20 + random.nextLong(400)) * MS;
+        note(() -> "n" + m.id + " paused until " + m.pausedUntil / MS + "ms");
+        count("pauses");
+    }
+
     private void stallDisk() {
         List<SimMember> up = members.values().stream().filter(m -> m.up).toList();
         if (up.isEmpty()) return;
         SimMember m = up.get(random.nextInt(up.size()));
         m.diskStalledUntil = now + (100 + random.nextLong(1500)) * MS;
         note(() -> "n" + m.id + " disk stalls until " + m.diskStalledUntil / MS + "ms");
+        count("disk stalls");
     }
 
     // ------------------------------------------------------------------ operator
@@ -800,10 +879,15 @@ public final class Simulation {
         }
     }
 
-    /** A new leader's log holds every entry applied anywhere (thesis §3.6.3). */
+    /**
+     * Leader completeness (thesis §3.6.3): a leader of term T holds every entry committed in a term before T. An
+     * entry applied by a member in term U was committed in a term no later than U, so leaders of terms above U
+     * must hold it. (A stale leader of a lower term may legitimately lack it.)
+     */
     private void checkLeaderCompleteness(SimMember leader) {
         var log = leader.node.log();
         for (var e : appliedEntries.tailMap(log.firstIndex(), true).entrySet()) {
+            if (e.getValue()[2] >= leader.node.term()) continue;
             long index = e.getKey();
             if (index > log.lastIndex() || log.term(index) != e.getValue()[0]) {
                 throw new Violation("leader completeness: n" + leader.id + " leads term " + leader.node.term()
@@ -872,6 +956,7 @@ public final class Simulation {
         blockedLinks.clear();
         for (SimMember m : members.values()) {
             m.diskStalledUntil = 0;
+            m.pausedUntil = Math.min(m.pausedUntil, now);
             if (!m.up && !m.decommissioned) start(m);
         }
         note(() -> "healed: all faults stopped, all members up");
