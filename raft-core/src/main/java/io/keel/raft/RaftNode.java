@@ -73,7 +73,6 @@ public final class RaftNode {
     /** Set once a transfer was started in this term: see {@link #transferLeadership}. */
     private boolean leaseForbidden;
     private long lastHeartbeatAt;
-    private long lastQuorumCheckAt;
     private boolean appendsPending;
     private boolean commitPending;
 
@@ -508,7 +507,7 @@ public final class RaftNode {
         tracker.resetProgress(log.lastIndex() + 1);
         tracker.get(id).acknowledge(log.persistedIndex());
         tracker.get(id).becomeReplicate();
-        tracker.resetRecentActive(id);
+        tracker.heardFromAll(now);
         // Whether the log holds an unapplied membership change is unknown; allow none until all is applied.
         pendingConfIndex = log.lastIndex();
         rounds = new ReadRounds();
@@ -517,7 +516,6 @@ public final class RaftNode {
         transferee = NONE;
         uncommitted.reset();
         lastHeartbeatAt = now;
-        lastQuorumCheckAt = now;
         // An empty entry of the new term: committing it commits everything before it (thesis §3.6.2), and until
         // it commits the leader does not know its commit index, so it answers no read (§6.4).
         log.append(List.of(Entry.newBuilder().setTerm(term).setIndex(log.lastIndex() + 1).build()));
@@ -653,15 +651,13 @@ public final class RaftNode {
         if (transferee != NONE && now - transferStartedAt >= config.electionTimeout()) {
             transferee = NONE; // aborted; the lease stays forbidden for this term
         }
-        if (now - lastQuorumCheckAt >= config.electionTimeout()) {
-            lastQuorumCheckAt = now;
-            if (!tracker.quorumActive(id)) {
-                // Check-quorum (thesis §6.2): a leader cut off from a quorum steps down, so clients fail over to
-                // the majority side instead of waiting on a leader that can commit nothing.
-                becomeFollower(term, NONE);
-                return;
-            }
-            tracker.resetRecentActive(id);
+        if (!tracker.quorumActive(id, now, config.electionTimeout())) {
+            // Check-quorum (thesis §6.2): a leader that has not heard from a quorum within an election timeout
+            // steps down, so clients fail over to the majority side instead of waiting on a leader that can
+            // commit nothing. A sliding window, checked every tick, so it acts one election timeout after the
+            // last answer, not up to two.
+            becomeFollower(term, NONE);
+            return;
         }
         if (now - lastHeartbeatAt >= config.heartbeatInterval()) {
             lastHeartbeatAt = now;
@@ -674,7 +670,7 @@ public final class RaftNode {
         switch (m.getType()) {
             case MSG_APPEND_RESPONSE -> {
                 if (p == null) return;
-                p.setRecentActive(true);
+                p.heardAt(now);
                 ackRound(p, m.getRound());
                 if (m.getReject()) {
                     handleAppendRejection(m, p);
@@ -684,7 +680,7 @@ public final class RaftNode {
             }
             case MSG_HEARTBEAT_RESPONSE -> {
                 if (p == null) return;
-                p.setRecentActive(true);
+                p.heardAt(now);
                 if (p.state() == ProgressState.PROBE) {
                     p.resumeProbe();
                 } else if (p.replicationStalled()) {
@@ -775,7 +771,7 @@ public final class RaftNode {
 
     private void confirmRounds() {
         ReadRounds.Confirmation c = rounds.confirm(tracker.quorumRound());
-        if (c.leaseFrom() >= 0 && !leaseForbidden && transferee == NONE && committedInCurrentTerm()) {
+        if (c.leaseFrom() != ReadRounds.Confirmation.NO_LEASE && !leaseForbidden && transferee == NONE && committedInCurrentTerm()) {
             lease.extendFrom(c.leaseFrom());
         }
         for (ReadRounds.PendingRead r : c.reads()) {

@@ -12,11 +12,12 @@ public final class Progress {
     private boolean probeSent;
     /** In SNAPSHOT: the index of the snapshot being sent. */
     private long pendingSnapshot;
-    /** Heard from since the last check-quorum: feeds the leader's decision to step down (thesis §6.2). */
-    private boolean recentActive;
+    /** When the leader last heard from this member (leader's clock): feeds check-quorum (thesis §6.2). */
+    private long lastHeardAt;
     /** The highest confirmation round this follower has answered (ReadIndex and lease, see ReadRounds). */
     private long roundAcked;
-    private long matchAtLastHeartbeat = -1;
+    /** At the previous answered heartbeat: the last index then in flight, or -1 if nothing was. */
+    private long inflightAtLastHeartbeat = -1;
     private final Inflights inflights;
 
     public Progress(long next, int maxInflight, long maxInflightBytes) {
@@ -44,12 +45,12 @@ public final class Progress {
         return inflights;
     }
 
-    public boolean recentActive() {
-        return recentActive;
+    public long lastHeardAt() {
+        return lastHeardAt;
     }
 
-    public void setRecentActive(boolean active) {
-        this.recentActive = active;
+    public void heardAt(long now) {
+        this.lastHeardAt = now;
     }
 
     public long roundAcked() {
@@ -71,11 +72,13 @@ public final class Progress {
 
     /**
      * Called when the follower answers a heartbeat, so it is alive. Returns true when replication looks stalled:
-     * appends are in flight and no acknowledgement has arrived since the previous answered heartbeat.
+     * an append that was already in flight at the previous answered heartbeat is still unacknowledged, a whole
+     * heartbeat interval later. (An append sent since then may simply not be answered yet.)
      */
     public boolean replicationStalled() {
-        boolean stalled = state == ProgressState.REPLICATE && inflights.count() > 0 && match == matchAtLastHeartbeat;
-        matchAtLastHeartbeat = match;
+        boolean stalled = state == ProgressState.REPLICATE && inflightAtLastHeartbeat >= 0
+                && match < inflightAtLastHeartbeat;
+        inflightAtLastHeartbeat = state == ProgressState.REPLICATE && inflights.count() > 0 ? next - 1 : -1;
         return stalled;
     }
 

@@ -74,17 +74,21 @@ public final class ProgressTracker {
         return p == null ? 0 : p.match();
     }
 
-    /** Whether a quorum has been heard from since the flags were last reset (check-quorum, thesis §6.2). */
-    public boolean quorumActive(long self) {
+    /**
+     * Whether a quorum (counting {@code self}) has been heard from within {@code window} before {@code now}:
+     * check-quorum (thesis §6.2).
+     */
+    public boolean quorumActive(long self, long now, long window) {
         return configuration.voters().voteResult(id -> {
-            Progress p = progress.get(id);
             if (id == self) return MajorityQuorum.Vote.GRANTED;
-            return p != null && p.recentActive() ? MajorityQuorum.Vote.GRANTED : MajorityQuorum.Vote.REJECTED;
+            Progress p = progress.get(id);
+            return p != null && now - p.lastHeardAt() < window ? MajorityQuorum.Vote.GRANTED : MajorityQuorum.Vote.REJECTED;
         }) == VoteResult.WON;
     }
 
-    public void resetRecentActive(long self) {
-        progress.forEach((id, p) -> p.setRecentActive(id == self));
+    /** A new leader gives every member a full window before it counts them as silent. */
+    public void heardFromAll(long now) {
+        progress.values().forEach(p -> p.heardAt(now));
     }
 
     public void resetVotes() {

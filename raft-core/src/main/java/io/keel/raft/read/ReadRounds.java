@@ -30,7 +30,9 @@ public final class ReadRounds {
 
     /** What a quorum confirmed: the reads that may now be answered, and the send time to extend the lease from. */
     public record Confirmation(List<PendingRead> reads, long leaseFrom) {
-        public static final Confirmation NONE = new Confirmation(List.of(), -1);
+        /** leaseFrom when no confirmed round may extend the lease (monotonic times may be negative). */
+        public static final long NO_LEASE = Long.MIN_VALUE;
+        public static final Confirmation NONE = new Confirmation(List.of(), NO_LEASE);
     }
 
     public long current() {
@@ -62,13 +64,13 @@ public final class ReadRounds {
 
     /** A quorum has answered every round up to {@code quorumRound}. */
     public Confirmation confirm(long quorumRound) {
-        long leaseFrom = -1;
+        long leaseFrom = Confirmation.NO_LEASE;
         while (!unconfirmed.isEmpty() && unconfirmed.peekFirst().number() <= quorumRound) {
             Round r = unconfirmed.pollFirst();
             if (r.leaseEligible()) leaseFrom = Math.max(leaseFrom, r.sentAt());
         }
         if (pending.isEmpty() || pending.peekFirst().round() > quorumRound) {
-            return leaseFrom < 0 ? Confirmation.NONE : new Confirmation(List.of(), leaseFrom);
+            return leaseFrom == Confirmation.NO_LEASE ? Confirmation.NONE : new Confirmation(List.of(), leaseFrom);
         }
         List<PendingRead> ready = new ArrayList<>();
         while (!pending.isEmpty() && pending.peekFirst().round() <= quorumRound) {
