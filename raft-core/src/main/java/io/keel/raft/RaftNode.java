@@ -72,6 +72,8 @@ public final class RaftNode {
     private long transferStartedAt;
     /** Set once a transfer was started in this term: see {@link #transferLeadership}. */
     private boolean leaseForbidden;
+    /** TimeoutNow arrived while a committed membership change was still unapplied: campaign once it is. */
+    private boolean campaignWhenApplied;
     private long lastHeartbeatAt;
     private boolean appendsPending;
     private boolean commitPending;
@@ -241,7 +243,7 @@ public final class RaftNode {
         leaseForbidden = true;
         Progress p = tracker.get(target);
         if (p.match() == log.lastIndex()) {
-            send(message(target, MessageType.MSG_TIMEOUT_NOW).build());
+            sendTimeoutNow(target);
         } else {
             sendAppend(target, true);
         }
@@ -321,6 +323,9 @@ public final class RaftNode {
             if (role == Role.LEADER) {
                 maybeLeaveJoint();
                 flushLeader(); // a change may have made more sendable or committable
+            } else if (campaignWhenApplied && promotable()) {
+                campaignWhenApplied = false;
+                campaign(Campaign.TRANSFER);
             }
         }
         SoftState ss = softState();
@@ -439,6 +444,7 @@ public final class RaftNode {
         }
         role = Role.FOLLOWER;
         leaderId = leader;
+        campaignWhenApplied = false;
         tracker.resetVotes();
         resetElectionTimer();
     }
@@ -587,8 +593,14 @@ public final class RaftNode {
                 handleSnapshot(m);
             }
             case MSG_TIMEOUT_NOW -> {
+                // The leader sends this only once our log matches all of its own, so its commit index is safe to
+                // take. Knowing it matters when the leader is handing over because it was removed: the change
+                // must apply here before this member campaigns with the right set of voters.
+                log.commitTo(Math.min(m.getCommit(), log.lastIndex()));
                 if (promotable()) {
                     campaign(Campaign.TRANSFER);
+                } else {
+                    campaignWhenApplied = true;
                 }
             }
             case MSG_READ_INDEX_RESPONSE -> readStates.add(m.getReject()
@@ -650,6 +662,9 @@ public final class RaftNode {
         }
         if (transferee != NONE && now - transferStartedAt >= config.electionTimeout()) {
             transferee = NONE; // aborted; the lease stays forbidden for this term
+            if (!tracker.configuration().isVoter(id)) {
+                handOffAfterRemoval(tracker.configuration()); // removed: try again, perhaps with another member
+            }
         }
         if (!tracker.quorumActive(id, now, config.electionTimeout())) {
             // Check-quorum (thesis §6.2): a leader that has not heard from a quorum within an election timeout
@@ -724,7 +739,7 @@ public final class RaftNode {
             if (p.state() != ProgressState.REPLICATE) break;
         }
         if (m.getFrom() == transferee && p.match() == log.lastIndex()) {
-            send(message(transferee, MessageType.MSG_TIMEOUT_NOW).build());
+            sendTimeoutNow(transferee);
         }
     }
 
@@ -785,7 +800,8 @@ public final class RaftNode {
 
     private void broadcastHeartbeat() {
         long round = rounds.startRound(now, !leaseForbidden && transferee == NONE);
-        tracker.get(id).ackRound(round);
+        Progress self = tracker.get(id);
+        if (self != null) self.ackRound(round); // null once removed from the configuration
         for (var e : tracker.all().entrySet()) {
             long to = e.getKey();
             if (to == id) continue;
@@ -901,13 +917,37 @@ public final class RaftNode {
             transferee = NONE;
         }
         if (role != Role.LEADER) return;
+        maybeCommit(); // the quorum changed
+        appendsPending = true;
         if (!next.isVoter(id)) {
-            // Removed: a leader outside the configuration must not go on deciding for it.
+            handOffAfterRemoval(next);
+        }
+    }
+
+    /**
+     * A leader removed from the configuration must stop deciding for it, but stepping down at once can strand the
+     * cluster: the remaining voters may not yet know the change is committed, so they still count the removed
+     * member's vote, which it refuses if its log holds entries they lack (seen in the simulation as a cluster
+     * with no possible leader). So it hands leadership over like a transfer: no new proposals, the most
+     * caught-up remaining voter gets TimeoutNow carrying the commit index, and this member steps down when the
+     * new leader's term reaches it. Until then it stays leader of nothing: it counts toward no quorum and accepts no
+     * proposal; every election timeout it tries again, possibly with another member.
+     */
+    private void sendTimeoutNow(long to) {
+        send(message(to, MessageType.MSG_TIMEOUT_NOW).setCommit(log.committed()).build());
+    }
+
+    private void handOffAfterRemoval(Configuration next) {
+        long target = NONE;
+        for (long voter : next.members()) {
+            if (voter == id || !next.isVoter(voter)) continue;
+            if (target == NONE || tracker.get(voter).match() > tracker.get(target).match()) target = voter;
+        }
+        if (target == NONE) {
             becomeFollower(term, NONE);
             return;
         }
-        maybeCommit(); // the quorum changed
-        appendsPending = true;
+        transferLeadership(target);
     }
 
     /**

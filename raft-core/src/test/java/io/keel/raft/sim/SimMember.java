@@ -34,6 +34,8 @@ final class SimMember {
     RaftNode node;
     KvMachine machine;
     long appliedIndex;
+    /** Up to where this member's committed entries have been checked against everyone else's. */
+    long checkedCommit;
     ConfState confState = ConfState.getDefaultInstance();
     final ArrayDeque<Ready> diskQueue = new ArrayDeque<>();
     long diskFreeAt;
@@ -73,6 +75,7 @@ final class SimMember {
     void start(RaftConfig config, long realNow) {
         machine = durableSnapshotData.copy();
         appliedIndex = storage.snapshotMetadata().getIndex();
+        checkedCommit = 0;
         confState = storage.snapshotMetadata().getConfState();
         node = new RaftNode(config.withApplied(appliedIndex), storage, localTime(realNow));
         up = true;

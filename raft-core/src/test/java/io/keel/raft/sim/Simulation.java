@@ -123,6 +123,8 @@ public final class Simulation {
     /** (index, term) -> {payload hash, previous entry's term}: by induction, the log matching property. */
     private final Map<String, long[]> persistedEntries = new HashMap<>();
     private final Map<Long, Long> leaderOfTerm = new HashMap<>();
+    /** index -> term of every entry any member has known to be committed: committed entries never change. */
+    private final Map<Long, Long> committedTerms = new HashMap<>();
     /** What happened, to show the faults and features were really exercised. */
     private final Map<String, Long> stats = new TreeMap<>();
     private final long maxMessageBytes;
@@ -854,12 +856,16 @@ public final class Simulation {
         named.addAll(conf.getLearnersList());
         named.addAll(conf.getLearnersNextList());
         everInConfig.addAll(named);
-        if (m.node == null || m.node.role() != Role.LEADER) return;
+        // An operator shuts a removed member down once a leader of the new configuration reports the change.
+        if (m.node == null || m.node.role() != Role.LEADER || !named.contains(m.id)) return;
         for (SimMember other : members.values()) {
             if (!named.contains(other.id) && everInConfig.contains(other.id) && !other.decommissioned) {
-                note(() -> "n" + other.id + " removed from the configuration: shut down");
-                if (other.up) crash(other);
                 other.decommissioned = true;
+                // As its own event: the member may be the one whose Ready is being handled.
+                at(now, () -> {
+                    note(() -> "n" + other.id + " removed from the configuration: shut down");
+                    if (other.up) crash(other);
+                });
             }
         }
     }
@@ -867,6 +873,9 @@ public final class Simulation {
     // ------------------------------------------------------------------ invariants
 
     private void checkLeaders() {
+        for (SimMember m : members.values()) {
+            if (m.up) checkCommitted(m);
+        }
         for (SimMember m : members.values()) {
             if (!m.up || m.node.role() != Role.LEADER) continue;
             Long previous = leaderOfTerm.putIfAbsent(m.node.term(), m.id);
@@ -877,6 +886,24 @@ public final class Simulation {
                         + m.node.term());
             }
         }
+    }
+
+    /**
+     * Once any member knows an entry is committed, no member ever knows a different entry committed at that index
+     * (checked at commit time, before anyone applies it, so a wrong commit is caught even if never applied).
+     */
+    private void checkCommitted(SimMember m) {
+        var log = m.node.log();
+        long committed = log.committed();
+        for (long i = Math.max(m.checkedCommit + 1, log.firstIndex()); i <= committed; i++) {
+            long term = log.term(i);
+            Long seen = committedTerms.putIfAbsent(i, term);
+            if (seen != null && seen != term) {
+                throw new Violation("commit safety: n" + m.id + " holds index " + i + " of term " + term
+                        + " as committed where another member committed term " + seen);
+            }
+        }
+        m.checkedCommit = Math.max(m.checkedCommit, committed);
     }
 
     /**
