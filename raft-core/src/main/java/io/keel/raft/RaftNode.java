@@ -22,6 +22,7 @@ import io.keel.raft.progress.Progress;
 import io.keel.raft.progress.ProgressState;
 import io.keel.raft.progress.ProgressTracker;
 import io.keel.raft.quorum.VoteResult;
+import io.keel.raft.read.ForwardedReads;
 import io.keel.raft.read.LeaderLease;
 import io.keel.raft.read.ReadRounds;
 
@@ -66,6 +67,7 @@ public final class RaftNode {
     // Leader state.
     private ReadRounds rounds = new ReadRounds();
     private final List<long[]> readsAwaitingCommit = new ArrayList<>(); // {readId, from}
+    private final ForwardedReads forwardedReads = new ForwardedReads();
     private final UncommittedBudget uncommitted;
     private long pendingConfIndex;
     private long transferee = NONE;
@@ -121,6 +123,9 @@ public final class RaftNode {
         if (heardSinceLastTick) {
             heardFromLeaderAt = now;
             heardSinceLastTick = false;
+        }
+        for (long readId : forwardedReads.expire(now, config.electionTimeout())) {
+            readStates.add(ReadState.rejected(readId));
         }
         if (role == Role.LEADER) {
             tickLeader(gap);
@@ -212,6 +217,7 @@ public final class RaftNode {
             leaderRead(readId, NONE);
         } else if (leaderId != NONE) {
             // Followers forward reads: only the leader can confirm that no newer leader exists.
+            forwardedReads.add(readId, now);
             send(message(leaderId, MessageType.MSG_READ_INDEX).setReadId(readId).build());
         } else {
             readStates.add(ReadState.rejected(readId));
@@ -438,6 +444,9 @@ public final class RaftNode {
             heardSinceLastTick = true;
             abandonLeadership();
         }
+        if (newTerm != term || leader != leaderId) {
+            rejectForwardedReads();
+        }
         if (newTerm != term) {
             term = newTerm;
             vote = NONE;
@@ -464,7 +473,13 @@ public final class RaftNode {
         uncommitted.reset();
     }
 
+    /** The leader they were forwarded to is gone or unknown: a new one never heard of them. */
+    private void rejectForwardedReads() {
+        for (long readId : forwardedReads.dropAll()) readStates.add(ReadState.rejected(readId));
+    }
+
     private void campaign(Campaign kind) {
+        rejectForwardedReads();
         long voteTerm;
         if (kind == Campaign.PRE_VOTE) {
             role = Role.PRE_CANDIDATE;
@@ -603,8 +618,12 @@ public final class RaftNode {
                     campaignWhenApplied = true;
                 }
             }
-            case MSG_READ_INDEX_RESPONSE -> readStates.add(m.getReject()
-                    ? ReadState.rejected(m.getReadId()) : ReadState.confirmed(m.getReadId(), m.getIndex()));
+            case MSG_READ_INDEX_RESPONSE -> {
+                if (forwardedReads.answered(m.getReadId())) {
+                    readStates.add(m.getReject()
+                            ? ReadState.rejected(m.getReadId()) : ReadState.confirmed(m.getReadId(), m.getIndex()));
+                }
+            }
             default -> { }
         }
     }
