@@ -2,8 +2,6 @@ package io.keel.raft;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.keel.raft.log.CompactedException;
-import io.keel.raft.log.EntrySizes;
 import io.keel.raft.log.RaftLog;
 import io.keel.raft.log.RaftStorage;
 import io.keel.raft.membership.ConfChanger;
@@ -81,9 +79,8 @@ public final class RaftNode {
     private boolean commitPending;
 
     // Output being gathered for the next Ready.
-    private final List<Message> messages = new ArrayList<>();
-    private final List<Message> messagesAfterPersist = new ArrayList<>();
-    private final List<ReadState> readStates = new ArrayList<>();
+    private final Outbox outbox;
+    private final Replicator replicator;
     private HardState lastHardState;
     private SoftState lastSoftState;
     private ConfState changedConfState;
@@ -102,6 +99,8 @@ public final class RaftNode {
         this.tracker.setConfiguration(tracker.configuration(), log.lastIndex() + 1);
         this.lease = new LeaderLease(config.leaseDuration());
         this.uncommitted = new UncommittedBudget(config.maxUncommittedBytes());
+        this.outbox = new Outbox(id, () -> term);
+        this.replicator = new Replicator(id, config, log, tracker, outbox);
         this.now = now;
         this.lastHardState = hs;
         this.lastSoftState = softState();
@@ -125,7 +124,7 @@ public final class RaftNode {
             heardSinceLastTick = false;
         }
         for (long readId : forwardedReads.expire(now, config.electionTimeout())) {
-            readStates.add(ReadState.rejected(readId));
+            outbox.answer(ReadState.rejected(readId));
         }
         if (role == Role.LEADER) {
             tickLeader(gap);
@@ -220,7 +219,7 @@ public final class RaftNode {
             forwardedReads.add(readId, now);
             send(message(leaderId, MessageType.MSG_READ_INDEX).setReadId(readId).build());
         } else {
-            readStates.add(ReadState.rejected(readId));
+            outbox.answer(ReadState.rejected(readId));
         }
     }
 
@@ -251,7 +250,7 @@ public final class RaftNode {
         if (p.match() == log.lastIndex()) {
             sendTimeoutNow(target);
         } else {
-            sendAppend(target, true);
+            replicator.sendAppend(target, true, rounds.current());
         }
         return new ProposeResult.Accepted(log.lastIndex(), term);
     }
@@ -300,8 +299,7 @@ public final class RaftNode {
     // ------------------------------------------------------------------ output
 
     public boolean hasReady() {
-        return !messages.isEmpty() || !messagesAfterPersist.isEmpty() || !readStates.isEmpty()
-                || !log.entriesToPersist().isEmpty() || log.snapshotToPersist() != null
+        return !outbox.isEmpty() || !log.entriesToPersist().isEmpty() || log.snapshotToPersist() != null
                 || !hardState().equals(lastHardState) || !softState().equals(lastSoftState)
                 || log.hasNextCommittedEntries() || changedConfState != null
                 || (role == Role.LEADER && (appendsPending || commitPending || rounds.roundWanted()));
@@ -337,11 +335,8 @@ public final class RaftNode {
         SoftState ss = softState();
         SoftState ssOut = ss.equals(lastSoftState) ? null : ss;
         lastSoftState = ss;
-        Ready r = new Ready(hsOut, entries, snapshot, List.copyOf(messages), List.copyOf(messagesAfterPersist),
-                committed, List.copyOf(readStates), changedConfState, ssOut);
-        messages.clear();
-        messagesAfterPersist.clear();
-        readStates.clear();
+        Ready r = new Ready(hsOut, entries, snapshot, outbox.takeMessages(), outbox.takeMessagesAfterPersist(),
+                committed, outbox.takeReads(), changedConfState, ssOut);
         changedConfState = null;
         return r;
     }
@@ -460,10 +455,10 @@ public final class RaftNode {
 
     private void abandonLeadership() {
         for (ReadRounds.PendingRead r : rounds.abandon()) {
-            if (r.from() == NONE) readStates.add(ReadState.rejected(r.readId()));
+            if (r.from() == NONE) outbox.answer(ReadState.rejected(r.readId()));
         }
         for (long[] r : readsAwaitingCommit) {
-            if (r[1] == NONE) readStates.add(ReadState.rejected(r[0]));
+            if (r[1] == NONE) outbox.answer(ReadState.rejected(r[0]));
         }
         readsAwaitingCommit.clear();
         lease.drop();
@@ -475,7 +470,7 @@ public final class RaftNode {
 
     /** The leader they were forwarded to is gone or unknown: a new one never heard of them. */
     private void rejectForwardedReads() {
-        for (long readId : forwardedReads.dropAll()) readStates.add(ReadState.rejected(readId));
+        for (long readId : forwardedReads.dropAll()) outbox.answer(ReadState.rejected(readId));
     }
 
     private void campaign(Campaign kind) {
@@ -560,7 +555,7 @@ public final class RaftNode {
                 vote = m.getFrom();
                 resetElectionTimer();
                 // The vote must be on disk before the candidate may count it.
-                messagesAfterPersist.add(grant);
+                outbox.sendAfterPersist(grant);
             }
         } else {
             send(reply(m, responseType).setReject(true).build());
@@ -620,7 +615,7 @@ public final class RaftNode {
             }
             case MSG_READ_INDEX_RESPONSE -> {
                 if (forwardedReads.answered(m.getReadId())) {
-                    readStates.add(m.getReject()
+                    outbox.answer(m.getReject()
                             ? ReadState.rejected(m.getReadId()) : ReadState.confirmed(m.getReadId(), m.getIndex()));
                 }
             }
@@ -636,14 +631,14 @@ public final class RaftNode {
 
     private void handleAppend(Message m) {
         if (m.getIndex() < log.committed()) {
-            messagesAfterPersist.add(reply(m, MessageType.MSG_APPEND_RESPONSE)
+            outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE)
                     .setIndex(log.committed()).setRound(m.getRound()).build());
             return;
         }
         long lastNew = log.maybeAppend(m.getIndex(), m.getLogTerm(), m.getCommit(), m.getEntriesList());
         if (lastNew >= 0) {
             // Promises the entries are durable: sent only after they are persisted.
-            messagesAfterPersist.add(reply(m, MessageType.MSG_APPEND_RESPONSE)
+            outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE)
                     .setIndex(lastNew).setRound(m.getRound()).build());
         } else {
             long[] hint = log.findConflictByTerm(Math.min(m.getIndex(), log.lastIndex()), m.getLogTerm());
@@ -668,7 +663,7 @@ public final class RaftNode {
             changedConfState = snap.getConfState();
             ackIndex = snap.getIndex();
         }
-        messagesAfterPersist.add(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex).build());
+        outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex).build());
     }
 
     // ------------------------------------------------------------------ leader
@@ -707,58 +702,23 @@ public final class RaftNode {
                 p.heardAt(now);
                 ackRound(p, m.getRound());
                 if (m.getReject()) {
-                    handleAppendRejection(m, p);
-                } else {
-                    handleAppendAck(m, p);
+                    replicator.onRejection(m, p, rounds.current());
+                } else if (replicator.onAck(m, p)) {
+                    maybeCommit();
+                    replicator.fillPipe(m.getFrom(), rounds.current());
+                    if (m.getFrom() == transferee && p.match() == log.lastIndex()) {
+                        sendTimeoutNow(transferee);
+                    }
                 }
             }
             case MSG_HEARTBEAT_RESPONSE -> {
                 if (p == null) return;
                 p.heardAt(now);
-                if (p.state() == ProgressState.PROBE) {
-                    p.resumeProbe();
-                } else if (p.replicationStalled()) {
-                    // The follower is alive but the appends in flight went unanswered for a heartbeat interval:
-                    // they were probably lost (a dropped message, a follower restart). Probe from the last known
-                    // match instead of waiting for ever; a duplicate append is harmless.
-                    p.becomeProbe();
-                }
                 ackRound(p, m.getRound());
-                if (p.match() < log.lastIndex()) sendAppend(m.getFrom(), false);
+                replicator.onHeartbeatAnswer(m.getFrom(), p, rounds.current());
             }
             case MSG_READ_INDEX -> leaderRead(m.getReadId(), m.getFrom());
             default -> { }
-        }
-    }
-
-    private void handleAppendRejection(Message m, Progress p) {
-        long nextProbe = m.getRejectHint();
-        if (m.getRejectHintTerm() > 0) {
-            nextProbe = log.findConflictByTerm(m.getRejectHint(), m.getRejectHintTerm())[0];
-        }
-        if (p.rejected(m.getIndex(), nextProbe)) {
-            sendAppend(m.getFrom(), true);
-        }
-    }
-
-    private void handleAppendAck(Message m, Progress p) {
-        if (!p.acknowledge(m.getIndex())) {
-            return;
-        }
-        switch (p.state()) {
-            case PROBE -> p.becomeReplicate();
-            case SNAPSHOT -> {
-                if (p.match() >= p.pendingSnapshot()) p.becomeReplicate();
-            }
-            case REPLICATE -> { }
-        }
-        maybeCommit();
-        // Keep the pipe full: send what the window now allows.
-        while (sendAppend(m.getFrom(), false)) {
-            if (p.state() != ProgressState.REPLICATE) break;
-        }
-        if (m.getFrom() == transferee && p.match() == log.lastIndex()) {
-            sendTimeoutNow(transferee);
         }
     }
 
@@ -784,7 +744,7 @@ public final class RaftNode {
             return;
         }
         if (from == NONE && config.readMode() == ReadMode.LEASE && leaseExpiresAt() > now) {
-            readStates.add(ReadState.byLease(readId, log.committed(), lease.expiresAt()));
+            outbox.answer(ReadState.byLease(readId, log.committed(), lease.expiresAt()));
             return;
         }
         // Confirmed by the next round, which the next Ready starts (a single voter confirms itself there).
@@ -810,7 +770,7 @@ public final class RaftNode {
         }
         for (ReadRounds.PendingRead r : c.reads()) {
             if (r.from() == NONE) {
-                readStates.add(ReadState.confirmed(r.readId(), r.index()));
+                outbox.answer(ReadState.confirmed(r.readId(), r.index()));
             } else {
                 send(message(r.from(), MessageType.MSG_READ_INDEX_RESPONSE).setReadId(r.readId()).setIndex(r.index()).build());
             }
@@ -821,14 +781,7 @@ public final class RaftNode {
         long round = rounds.startRound(now, !leaseForbidden && transferee == NONE);
         Progress self = tracker.get(id);
         if (self != null) self.ackRound(round); // null once removed from the configuration
-        for (var e : tracker.all().entrySet()) {
-            long to = e.getKey();
-            if (to == id) continue;
-            // The commit index is capped at what the follower is known to hold, so it never commits an entry it
-            // has not verified against the leader's log.
-            send(message(to, MessageType.MSG_HEARTBEAT).setRound(round)
-                    .setCommit(Math.min(e.getValue().match(), log.committed())).build());
-        }
+        replicator.broadcastHeartbeat(round);
         confirmRounds();
     }
 
@@ -842,47 +795,8 @@ public final class RaftNode {
             boolean withCommit = commitPending;
             appendsPending = false;
             commitPending = false;
-            for (long to : tracker.all().keySet()) {
-                if (to != id) sendAppend(to, withCommit);
-            }
+            replicator.broadcastAppend(withCommit, rounds.current());
         }
-    }
-
-    /**
-     * Sends the next append to {@code to} if its progress allows. Returns whether a message was sent.
-     * With {@code sendIfEmpty}, an append without entries still goes out (to carry the commit index or probe).
-     */
-    private boolean sendAppend(long to, boolean sendIfEmpty) {
-        Progress p = tracker.get(to);
-        if (p == null || p.isPaused()) return false;
-        long prevIndex = p.next() - 1;
-        long prevTerm;
-        List<Entry> entries;
-        try {
-            prevTerm = log.term(prevIndex);
-            entries = log.entriesFrom(p.next(), config.maxMessageBytes());
-        } catch (CompactedException e) {
-            return sendSnapshot(to, p);
-        }
-        // In PROBE the message itself is the point: its acceptance or rejection says where the logs agree.
-        if (entries.isEmpty() && !sendIfEmpty && p.state() != ProgressState.PROBE) return false;
-        long bytes = EntrySizes.payload(entries);
-        send(message(to, MessageType.MSG_APPEND).setIndex(prevIndex).setLogTerm(prevTerm).addAllEntries(entries)
-                .setCommit(log.committed()).setRound(rounds.current()).build());
-        p.sentAppend(entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).getIndex(), bytes, !entries.isEmpty());
-        return true;
-    }
-
-    /** The follower needs entries already compacted: it gets the latest snapshot (thesis §5.2). */
-    private boolean sendSnapshot(long to, Progress p) {
-        SnapshotMetadata snap = log.storageSnapshot();
-        if (snap.getIndex() < p.next() - 1 || snap.getIndex() == 0) {
-            // The compacted prefix is covered by a snapshot that is not yet durable here: try again later.
-            return false;
-        }
-        send(message(to, MessageType.MSG_SNAPSHOT).setSnapshot(snap).build());
-        p.becomeSnapshot(snap.getIndex());
-        return true;
     }
 
     private ProposeResult.Refused refuseProposal(long size) {
@@ -985,7 +899,7 @@ public final class RaftNode {
     // ------------------------------------------------------------------ messages
 
     private Message.Builder message(long to, MessageType type) {
-        return Message.newBuilder().setType(type).setFrom(id).setTo(to).setTerm(term);
+        return outbox.message(to, type);
     }
 
     private Message.Builder reply(Message m, MessageType type) {
@@ -993,6 +907,6 @@ public final class RaftNode {
     }
 
     private void send(Message m) {
-        messages.add(m);
+        outbox.send(m);
     }
 }
