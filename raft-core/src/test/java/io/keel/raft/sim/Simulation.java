@@ -875,6 +875,11 @@ public final class Simulation {
     private void checkLeaders() {
         for (SimMember m : members.values()) {
             if (m.up) checkCommitted(m);
+            if (m.up && m.node.role() == Role.LEADER && m.node.leaseExpiresAt() > m.localTime(now)) {
+                // Stronger than checking served reads: whenever a leader believes its lease valid, no newer
+                // leader may have committed anything (it could have acknowledged writes the old one would miss).
+                checkLeaseSafety(m, m.node.term());
+            }
         }
         for (SimMember m : members.values()) {
             if (!m.up || m.node.role() != Role.LEADER) continue;
@@ -945,7 +950,7 @@ public final class Simulation {
             if (!m.up || m.node.role() != Role.LEADER || m.node.term() <= leaseTerm) continue;
             var log = m.node.log();
             if (log.term(log.committed()) == m.node.term()) {
-                throw new Violation("lease safety: n" + reader.id + " served a lease read of term " + leaseTerm
+                throw new Violation("lease safety: n" + reader.id + " relies on a lease of term " + leaseTerm
                         + " while n" + m.id + " leads term " + m.node.term() + " with commit " + log.committed());
             }
         }
