@@ -1,0 +1,82 @@
+package io.keel.storage.log;
+
+import io.keel.raft.proto.Entry;
+import io.keel.raft.proto.HardState;
+import io.keel.raft.proto.SnapshotMetadata;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A member's data directory, before it becomes a store: initialized once under the member's identity, and opened
+ * afterwards only by that member. What is refused, and why: a missing or empty directory where data is expected
+ * (fault 15), another cluster's or member's data (fault 16), data of another format (fault 19), initializing twice.
+ */
+final class DataDirectory {
+    private DataDirectory() {
+    }
+
+    /** Opens the database of an initialized member, checking that it is {@code expected}'s. */
+    static LogDatabase openExisting(Path dir, MemberIdentity expected) throws RocksDBException {
+        if (!Files.isDirectory(dir)) throw new NoKeelDataException(dir, "the directory does not exist");
+        if (!LogDatabase.exists(dir)) {
+            throw new NoKeelDataException(dir, isEmpty(dir) ? "the directory is empty" : "it holds no database");
+        }
+        if (!LogDatabase.hasLogFamilies(dir)) throw new NoKeelDataException(dir, "its database holds no Keel log");
+        LogDatabase db = LogDatabase.open(dir, false);
+        try {
+            MemberIdentity found = MetaRecords.readIdentity(db);
+            if (found == null) {
+                throw new NoKeelDataException(dir, "it was never initialized, or initializing it was interrupted");
+            }
+            if (!found.equals(expected)) throw WrongDataDirectoryException.mismatch(dir, found, expected);
+            return db;
+        } catch (RocksDBException | RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Initializes {@code dir} for {@code identity} with a first log and hard state, and returns its open database.
+     * Everything goes in one synced batch, identity included: a crash leaves either nothing of the member, and
+     * initializing again is safe, or all of it.
+     */
+    static LogDatabase initialize(Path dir, MemberIdentity identity, SyncedWrite syncedWrite, List<Entry> entries,
+                                  HardState hardState) throws RocksDBException {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data directory " + dir, e);
+        }
+        LogDatabase db = LogDatabase.open(dir, true);
+        try (WriteBatch batch = new WriteBatch()) {
+            MemberIdentity found = MetaRecords.readIdentity(db);
+            if (found != null) throw WrongDataDirectoryException.alreadyInitialized(dir, found);
+            MetaRecords.putIdentity(batch, db, identity);
+            MetaRecords.putHardState(batch, db, hardState);
+            MetaRecords.putSnapshot(batch, db, SnapshotMetadata.getDefaultInstance());
+            EntryCodec codec = new EntryCodec();
+            for (Entry e : entries) codec.put(batch, db.log, e);
+            syncedWrite.write(db.db, db.synced, batch);
+            return db;
+        } catch (RocksDBException | RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    private static boolean isEmpty(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.findAny().isEmpty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package io.keel.storage.mvcc;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatchWithIndex;
+
+/**
+ * Applies operations to the batch being built, tracking the revision and compacted revision they lead to.
+ * Deterministic: every member applying the same entries writes the same bytes. An operation refused with an
+ * {@link MvccException} leaves this object's state unchanged; the caller rolls the batch back to before it.
+ */
+final class Applier {
+    /** etcd's lease.MaxLeaseTTL. */
+    static final long MAX_LEASE_TTL = 9_000_000_000L;
+
+    private final Database db;
+    private final WriteBatchWithIndex batch;
+    private final BatchReads reads;
+    private long revision;
+    private long compactRevision;
+
+    Applier(Database db, WriteBatchWithIndex batch, BatchReads reads, StoreState start) {
+        this.db = db;
+        this.batch = batch;
+        this.reads = reads;
+        this.revision = start.revision();
+        this.compactRevision = start.compactRevision();
+    }
+
+    long revision() {
+        return revision;
+    }
+
+    long compactRevision() {
+        return compactRevision;
+    }
+
+    Response apply(long raftIndex, Operation op) {
+        if (op instanceof PutRequest p) {
+            return put(p);
+        } else if (op instanceof DeleteRangeRequest d) {
+            return deleteRange(d);
+        } else if (op instanceof TxnRequest t) {
+            return txn(t);
+        } else if (op instanceof CompactRequest c) {
+            return compact(c);
+        } else if (op instanceof LeaseGrantRequest g) {
+            return grant(raftIndex, g);
+        } else if (op instanceof LeaseRevokeRequest r) {
+            return revoke(r);
+        }
+        return new NoOpResponse(revision);
+    }
+
+    private RevisionWriter writer() {
+        return new RevisionWriter(db, batch, revision);
+    }
+
+    private void commit(RevisionWriter w) {
+        revision = w.currentRevision();
+    }
+
+    /** A reader of the state as the operation has left it so far. */
+    RevisionReader reader(RevisionWriter w) {
+        return new RevisionReader(reads, w.currentRevision(), compactRevision);
+    }
+
+    private PutResponse put(PutRequest p) {
+        RequestChecks.put(p);
+        // etcd's standalone put checks the lease before the ignore_* flags (inside a txn it is the other way).
+        requireLease(p.lease());
+        RevisionWriter w = writer();
+        PutResponse r = put(w, p);
+        commit(w);
+        return r;
+    }
+
+    PutResponse put(RevisionWriter w, PutRequest p) {
+        KeyValue prev = reader(w).current(p.key());
+        if ((p.ignoreValue() || p.ignoreLease()) && prev == null) {
+            throw new MvccException(EtcdError.KEY_NOT_FOUND);
+        }
+        byte[] value = p.ignoreValue() ? prev.value() : p.value();
+        long lease = p.ignoreLease() ? prev.lease() : p.lease();
+        w.put(p.key(), value, lease, prev);
+        return new PutResponse(w.revision(), p.prevKv() ? prev : null);
+    }
+
+    private DeleteRangeResponse deleteRange(DeleteRangeRequest d) {
+        RequestChecks.delete(d);
+        RevisionWriter w = writer();
+        DeleteRangeResponse r = deleteRange(w, d);
+        commit(w);
+        return r;
+    }
+
+    DeleteRangeResponse deleteRange(RevisionWriter w, DeleteRangeRequest d) {
+        RevisionReader reader = reader(w);
+        List<KeyValue> live = reader.scan(d.range(), reader.currentRevision(), 0, false).kvs();
+        for (KeyValue kv : live) {
+            w.delete(kv);
+        }
+        return new DeleteRangeResponse(w.currentRevision(), live.size(), d.prevKv() ? live : List.of());
+    }
+
+    private TxnResponse txn(TxnRequest t) {
+        RequestChecks.txn(t);
+        RevisionWriter w = writer();
+        TxnResponse r = new Transaction(this, reader(w)).run(w, t);
+        commit(w);
+        return r;
+    }
+
+    private CompactResponse compact(CompactRequest c) {
+        if (c.revision() <= compactRevision) {
+            throw new CompactedException(compactRevision);
+        }
+        if (c.revision() > revision) {
+            throw new MvccException(EtcdError.FUTURE_REVISION);
+        }
+        new Compactor(reads, writer()).compact(compactRevision, c.revision());
+        compactRevision = c.revision();
+        return new CompactResponse(revision);
+    }
+
+    private LeaseGrantResponse grant(long raftIndex, LeaseGrantRequest g) {
+        if (g.ttl() > MAX_LEASE_TTL) {
+            throw new MvccException(EtcdError.LEASE_TTL_TOO_LARGE);
+        }
+        long id = g.id() != 0 ? g.id() : newLeaseId(raftIndex);
+        if (leaseExists(id)) {
+            throw new MvccException(EtcdError.LEASE_EXISTS);
+        }
+        byte[] key = LeaseRecords.leaseKey(id);
+        writer().put(Column.LEASE, key, LeaseRecords.leaseValue(key, g.ttl()));
+        return new LeaseGrantResponse(revision, id, g.ttl());
+    }
+
+    /**
+     * An id derived from the entry's index, so every member picks the same one; probing past ids in use.
+     * (etcd's leader picks the id before proposing; a server doing that passes it in the request instead.)
+     */
+    private long newLeaseId(long raftIndex) {
+        for (long seed = raftIndex; ; seed++) {
+            long id = mix(seed) & Long.MAX_VALUE;
+            if (id != 0 && !leaseExists(id)) {
+                return id;
+            }
+        }
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Deletes every key attached to the lease at one revision, in key order, then the lease. */
+    private LeaseRevokeResponse revoke(LeaseRevokeRequest r) {
+        requireLease(r.id());
+        RevisionWriter w = writer();
+        RevisionReader reader = reader(w);
+        for (byte[] key : attachedKeys(reads, r.id())) {
+            KeyValue kv = reader.current(key);
+            if (kv == null || kv.lease() != r.id()) {
+                throw new CorruptionException("corrupt record in column family 'lease_key': lease " + r.id()
+                        + " lists key " + Keys.printable(key) + ", which is "
+                        + (kv == null ? "not live" : "attached to lease " + kv.lease()));
+            }
+            w.delete(kv);
+        }
+        w.delete(Column.LEASE, LeaseRecords.leaseKey(r.id()));
+        commit(w);
+        return new LeaseRevokeResponse(revision);
+    }
+
+    void requireLease(long id) {
+        if (id != 0 && !leaseExists(id)) {
+            throw new MvccException(EtcdError.LEASE_NOT_FOUND);
+        }
+    }
+
+    boolean leaseExists(long id) {
+        return leaseTtl(reads, id).isPresent();
+    }
+
+    /** The lease's granted TTL, if there is such a lease. */
+    static OptionalLong leaseTtl(Reads reads, long id) {
+        byte[] key = LeaseRecords.leaseKey(id);
+        byte[] v = reads.get(Column.LEASE, key);
+        return v == null ? OptionalLong.empty() : OptionalLong.of(LeaseRecords.ttl(key, v));
+    }
+
+    /** The keys attached to a lease, in key order. */
+    static List<byte[]> attachedKeys(Reads reads, long id) {
+        byte[] leaseKey = LeaseRecords.leaseKey(id);
+        List<byte[]> keys = new ArrayList<>();
+        try (RocksIterator it = reads.iterator(Column.LEASE_KEY)) {
+            for (it.seek(leaseKey); it.isValid(); it.next()) {
+                byte[] attachment = it.key();
+                if (!LeaseRecords.belongsTo(attachment, leaseKey)) {
+                    break;
+                }
+                keys.add(LeaseRecords.attachedKey(attachment, it.value()));
+            }
+            Reads.finish(it, Column.LEASE_KEY);
+        }
+        return keys;
+    }
+}

@@ -1,0 +1,43 @@
+package io.keel.storage.mvcc;
+
+import java.util.zip.CRC32C;
+
+/**
+ * CRC32C of stored records. Each record's checksum covers its RocksDB key as well as its value, so a value that
+ * ends up under the wrong key is caught like a flipped bit.
+ */
+final class Checksum {
+    static final int SIZE = 4;
+
+    private Checksum() {}
+
+    /** CRC32C of {@code key} followed by {@code value[from..]}. */
+    static int of(byte[] key, byte[] value, int from) {
+        CRC32C crc = new CRC32C();
+        crc.update(key, 0, key.length);
+        crc.update(value, from, value.length - from);
+        return (int) crc.getValue();
+    }
+
+    /** Checks the CRC32C stored in the first four bytes of {@code value}; {@code what} names the record. */
+    static void verify(byte[] key, byte[] value, Column column, String what) {
+        if (value.length < SIZE) {
+            throw corrupt(column, what, "record is " + value.length + " bytes, shorter than its checksum");
+        }
+        int stored = Layout.getInt(value, 0);
+        int actual = of(key, value, SIZE);
+        if (stored != actual) {
+            throw corrupt(column, what,
+                    String.format("crc32c mismatch (stored %08x, computed %08x)", stored, actual));
+        }
+    }
+
+    static void seal(byte[] key, byte[] value) {
+        Layout.putInt(value, 0, of(key, value, SIZE));
+    }
+
+    static CorruptionException corrupt(Column column, String what, String detail) {
+        return new CorruptionException("corrupt record in column family '" + column.cfName() + "': " + what
+                + ": " + detail);
+    }
+}

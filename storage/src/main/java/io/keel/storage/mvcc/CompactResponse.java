@@ -1,0 +1,3 @@
+package io.keel.storage.mvcc;
+
+public record CompactResponse(long revision) implements Response {}

@@ -1,0 +1,8 @@
+package io.keel.storage.mvcc;
+
+/** Stored bytes fail their CRC32C or their structure; the message names the column family and the key or revision. */
+public final class CorruptionException extends StoreFailedException {
+    public CorruptionException(String message) {
+        super(message, null);
+    }
+}

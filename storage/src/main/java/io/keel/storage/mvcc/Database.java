@@ -1,0 +1,167 @@
+package io.keel.storage.mvcc;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.Env;
+import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.SstFileManager;
+import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.WriteOptions;
+
+/** The store's own RocksDB instance: its column families, options, synced writes and pooled read options. */
+final class Database implements AutoCloseable {
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final RocksDB rocks;
+    private final EnumMap<Column, ColumnFamilyHandle> handles;
+    private final List<ColumnFamilyHandle> allHandles;
+    private final WriteOptions syncWrites;
+    /** Owned native option objects, closed after the database. */
+    private final List<AutoCloseable> owned;
+    /** ReadOptions are native objects; reads borrow one instead of allocating (and freeing) one each time. */
+    private final ConcurrentLinkedQueue<ReadOptions> readOptionsPool = new ConcurrentLinkedQueue<>();
+
+    private Database(RocksDB rocks, List<ColumnFamilyHandle> allHandles, WriteOptions syncWrites,
+                     List<AutoCloseable> owned) {
+        this.rocks = rocks;
+        this.allHandles = allHandles;
+        this.syncWrites = syncWrites;
+        this.owned = owned;
+        this.handles = new EnumMap<>(Column.class);
+        for (Column c : Column.values()) {
+            handles.put(c, allHandles.get(c.ordinal() + 1));
+        }
+    }
+
+    static Database open(Path dir, MvccOptions options) throws RocksDBException {
+        List<AutoCloseable> owned = new ArrayList<>();
+        try {
+            LRUCache cache = own(owned, new LRUCache(options.blockCacheBytes()));
+            BloomFilter bloom = own(owned, new BloomFilter(10));
+            ColumnFamilyOptions cf = own(owned, new ColumnFamilyOptions()
+                    .setWriteBufferSize(options.writeBufferBytes())
+                    // Point reads of CURRENT and META are the hot path: a bloom filter skips files without the key.
+                    .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(bloom)));
+            DBOptions db = own(owned, new DBOptions()
+                    .setCreateIfMissing(true)
+                    .setCreateMissingColumnFamilies(true)
+                    .setParanoidChecks(true)
+                    .setKeepLogFileNum(4));
+            if (options.maxDiskBytes() > 0) {
+                SstFileManager files = own(owned, new SstFileManager(Env.getDefault()));
+                files.setMaxAllowedSpaceUsage(options.maxDiskBytes());
+                db.setSstFileManager(files);
+            }
+            WriteOptions syncWrites = own(owned, new WriteOptions().setSync(true));
+            List<ColumnFamilyHandle> handles = new ArrayList<>();
+            RocksDB rocks = RocksDB.open(db, dir.toString(), descriptors(cf), handles);
+            return new Database(rocks, handles, syncWrites, owned);
+        } catch (RocksDBException | RuntimeException e) {
+            closeAll(owned);
+            throw e;
+        }
+    }
+
+    /** The default column family first (RocksDB requires it), then {@link Column} in declaration order. */
+    static List<ColumnFamilyDescriptor> descriptors(ColumnFamilyOptions cf) {
+        List<ColumnFamilyDescriptor> d = new ArrayList<>();
+        d.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cf));
+        for (Column c : Column.values()) {
+            d.add(new ColumnFamilyDescriptor(c.nameBytes(), cf));
+        }
+        return d;
+    }
+
+    /**
+     * Opens a database directory read-only, verifies every block checksum of its files and returns its state:
+     * how an imported snapshot is checked before a store is opened on it.
+     */
+    static StoreState verify(Path dir) throws RocksDBException {
+        try (ColumnFamilyOptions cf = new ColumnFamilyOptions(); DBOptions db = new DBOptions()) {
+            List<ColumnFamilyHandle> handles = new ArrayList<>();
+            try (RocksDB rocks = RocksDB.openReadOnly(db, dir.toString(), descriptors(cf), handles)) {
+                try {
+                    rocks.verifyChecksum();
+                    byte[] state = rocks.get(handles.get(Column.META.ordinal() + 1), StoreState.KEY);
+                    if (state == null) {
+                        throw new CorruptionException("snapshot at " + dir + " has no store state record");
+                    }
+                    return StoreState.decode(state);
+                } finally {
+                    handles.forEach(ColumnFamilyHandle::close);
+                }
+            }
+        }
+    }
+
+    RocksDB rocks() {
+        return rocks;
+    }
+
+    ColumnFamilyHandle handle(Column c) {
+        return handles.get(c);
+    }
+
+    /** Writes the batch and syncs the WAL before returning. */
+    void write(WriteBatchWithIndex batch) throws RocksDBException {
+        rocks.write(syncWrites, batch);
+    }
+
+    ReadOptions borrowReadOptions() {
+        ReadOptions ro = readOptionsPool.poll();
+        return ro != null ? ro : new ReadOptions();
+    }
+
+    void returnReadOptions(ReadOptions ro) {
+        ro.setSnapshot(null);
+        readOptionsPool.offer(ro);
+    }
+
+    /** A consistent image of every column family in {@code target} (hard links to immutable files). */
+    void checkpoint(Path target) throws RocksDBException {
+        try (Checkpoint cp = Checkpoint.create(rocks)) {
+            cp.createCheckpoint(target.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        allHandles.forEach(ColumnFamilyHandle::close);
+        rocks.close();
+        ReadOptions ro;
+        while ((ro = readOptionsPool.poll()) != null) {
+            ro.close();
+        }
+        closeAll(owned);
+    }
+
+    private static <T extends AutoCloseable> T own(List<AutoCloseable> owned, T resource) {
+        owned.add(resource);
+        return resource;
+    }
+
+    private static void closeAll(List<AutoCloseable> owned) {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception ignored) {
+                // Native option objects do not fail to close; nothing useful to do if one did.
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+package io.keel.storage.mvcc;
+
+public record LeaseGrantResponse(long revision, long id, long ttl) implements Response {}

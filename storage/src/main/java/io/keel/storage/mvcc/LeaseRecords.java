@@ -1,0 +1,57 @@
+package io.keel.storage.mvcc;
+
+import java.util.Arrays;
+
+/**
+ * LEASE and LEASE_KEY records. LEASE: id(8) -> crc32c(4) | granted TTL(8). LEASE_KEY: id(8) | key -> crc32c(4),
+ * so the keys of one lease are contiguous and in key order (etcd revokes in sorted key order, so every member
+ * assigns the same sub revisions).
+ */
+final class LeaseRecords {
+    private LeaseRecords() {}
+
+    static byte[] leaseKey(long id) {
+        byte[] k = new byte[8];
+        Layout.putLong(k, 0, id);
+        return k;
+    }
+
+    static byte[] leaseValue(byte[] leaseKey, long ttl) {
+        byte[] v = new byte[Checksum.SIZE + 8];
+        Layout.putLong(v, Checksum.SIZE, ttl);
+        Checksum.seal(leaseKey, v);
+        return v;
+    }
+
+    static long ttl(byte[] leaseKey, byte[] value) {
+        String what = "lease " + Layout.getLong(leaseKey, 0);
+        Checksum.verify(leaseKey, value, Column.LEASE, what);
+        if (value.length != Checksum.SIZE + 8) {
+            throw Checksum.corrupt(Column.LEASE, what, "bad length " + value.length);
+        }
+        return Layout.getLong(value, Checksum.SIZE);
+    }
+
+    static byte[] attachmentKey(long id, byte[] key) {
+        byte[] k = new byte[8 + key.length];
+        Layout.putLong(k, 0, id);
+        System.arraycopy(key, 0, k, 8, key.length);
+        return k;
+    }
+
+    static byte[] attachmentValue(byte[] attachmentKey) {
+        byte[] v = new byte[Checksum.SIZE];
+        Checksum.seal(attachmentKey, v);
+        return v;
+    }
+
+    /** The attached key, after checking the record. */
+    static byte[] attachedKey(byte[] attachmentKey, byte[] value) {
+        Checksum.verify(attachmentKey, value, Column.LEASE_KEY, "attachment " + Keys.printable(attachmentKey));
+        return Arrays.copyOfRange(attachmentKey, 8, attachmentKey.length);
+    }
+
+    static boolean belongsTo(byte[] attachmentKey, byte[] leaseKey) {
+        return attachmentKey.length > 8 && Arrays.equals(attachmentKey, 0, 8, leaseKey, 0, 8);
+    }
+}

@@ -1,0 +1,338 @@
+package io.keel.storage.mvcc;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatchWithIndex;
+
+/**
+ * Keel's state machine: an MVCC key-value store with etcd v3 semantics on its own RocksDB instance.
+ *
+ * <p>Writes come only through {@link #apply}/{@link #applyAll}, one Raft entry at a time in index order, from one
+ * thread. Each call is one atomic, synced RocksDB write holding the data and the new applied index together, so
+ * after a crash the store is exactly the result of entries 1..appliedIndex: replaying an entry at or below it is
+ * a no-op, and skipping one is refused. Reads ({@link #range}, {@link #changesSince}, ...) may come from any
+ * thread; each reads one RocksDB snapshot, so data and header revision agree.
+ *
+ * <p>Fail-stop: when RocksDB fails a read or write, or stored bytes fail their checksum, the store stops. The
+ * failure listener is told once, and every later call throws {@link StoreFailedException}. Nothing is retried:
+ * after a failed fsync the state of the file is unknown (fsyncgate).
+ *
+ * <p>Directory layout: {@code db/} (RocksDB) and {@code snapshots/} (the latest exported snapshot).
+ */
+public final class MvccStore implements AutoCloseable {
+    private static final String DATABASE = "db";
+    private static final String SNAPSHOTS = "snapshots";
+
+    private final Path dir;
+    private final MvccOptions options;
+    private final Database db;
+    /** Reads and applies hold it shared; close holds it exclusively, so nothing touches a closed RocksDB. */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final Object applyLock = new Object();
+    /** Reused for every apply (guarded by applyLock): cleared, never reallocated. */
+    private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+    private final ReadOptions applyReadOptions = new ReadOptions();
+    private final BatchReads batchReads;
+    private volatile StoreState state;
+    private volatile StoreFailedException failure;
+    private boolean closed;
+
+    private MvccStore(Path dir, MvccOptions options, Database db, StoreState state) {
+        this.dir = dir;
+        this.options = options;
+        this.db = db;
+        this.state = state;
+        this.batchReads = new BatchReads(db, batch, applyReadOptions);
+    }
+
+    public static MvccStore open(Path dir) {
+        return open(dir, MvccOptions.defaults());
+    }
+
+    public static MvccStore open(Path dir, MvccOptions options) {
+        Database db;
+        try {
+            Files.createDirectories(dir);
+            Snapshots.removeIncomplete(dir.resolve(SNAPSHOTS));
+            db = Database.open(databaseDir(dir), options);
+        } catch (IOException e) {
+            throw new UncheckedIOException("opening the store in " + dir, e);
+        } catch (RocksDBException e) {
+            throw new StoreFailedException("cannot open the store's RocksDB in " + databaseDir(dir) + ": "
+                    + e.getMessage(), e);
+        }
+        try {
+            return new MvccStore(dir, options, db, initialState(db));
+        } catch (RocksDBException | RuntimeException e) {
+            db.close();
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new StoreFailedException("cannot read the store state in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Path databaseDir(Path storeDir) {
+        return storeDir.resolve(DATABASE);
+    }
+
+    private static StoreState initialState(Database db) throws RocksDBException {
+        byte[] meta = db.rocks().get(db.handle(Column.META), StoreState.KEY);
+        if (meta != null) {
+            return StoreState.decode(meta);
+        }
+        try (RocksIterator it = db.rocks().newIterator(db.handle(Column.HISTORY))) {
+            it.seekToFirst();
+            if (it.isValid()) {
+                throw new CorruptionException("corrupt store: column family 'history' has data but 'meta' has "
+                        + "no store state record");
+            }
+            it.status();
+        }
+        try (WriteBatchWithIndex first = new WriteBatchWithIndex(true)) {
+            first.put(db.handle(Column.META), StoreState.KEY, StoreState.EMPTY.encode());
+            db.write(first);
+        }
+        return StoreState.EMPTY;
+    }
+
+    /**
+     * Applies Raft entry {@code raftIndex}. Returns {@link AlreadyApplied} for an index at or below the applied
+     * one. Throws {@link MvccException} when etcd would refuse the operation; the entry still counts as applied
+     * (it changed nothing, and replaying it would refuse it again).
+     */
+    public Response apply(long raftIndex, Operation op) {
+        ApplyResult r = applyAll(raftIndex, List.of(op)).get(0);
+        if (r.refused()) {
+            throw r.error();
+        }
+        return r.response();
+    }
+
+    /**
+     * Applies consecutive entries {@code firstIndex, firstIndex + 1, ...} in one synced write: one fsync for
+     * the lot, each entry seeing the ones before it. One result per entry, refusals included.
+     */
+    public List<ApplyResult> applyAll(long firstIndex, List<? extends Operation> ops) {
+        if (firstIndex < 1) {
+            throw new IllegalArgumentException("Raft indexes start at 1, got " + firstIndex);
+        }
+        return guarded(() -> {
+            synchronized (applyLock) {
+                return applyLocked(firstIndex, ops);
+            }
+        });
+    }
+
+    private List<ApplyResult> applyLocked(long firstIndex, List<? extends Operation> ops) {
+        StoreState before = state;
+        if (firstIndex > before.appliedIndex() + 1) {
+            throw new IllegalStateException("entry " + (before.appliedIndex() + 1) + " would be skipped: asked to "
+                    + "apply " + firstIndex + " with " + before.appliedIndex() + " applied");
+        }
+        List<ApplyResult> results = new ArrayList<>(ops.size());
+        Applier applier = new Applier(db, batch, batchReads, before);
+        long lastIndex = firstIndex + ops.size() - 1;
+        try {
+            for (int i = 0; i < ops.size(); i++) {
+                long index = firstIndex + i;
+                if (index <= before.appliedIndex()) {
+                    results.add(new ApplyResult(index, new AlreadyApplied(index, before.appliedIndex(),
+                            before.revision()), null));
+                    continue;
+                }
+                batch.setSavePoint();
+                try {
+                    results.add(new ApplyResult(index, applier.apply(index, ops.get(i)), null));
+                    batch.popSavePoint();
+                } catch (MvccException refused) {
+                    batch.rollbackToSavePoint();
+                    results.add(new ApplyResult(index, null, refused));
+                }
+            }
+            if (lastIndex > before.appliedIndex()) {
+                StoreState after = new StoreState(lastIndex, applier.revision(), applier.compactRevision());
+                batch.put(db.handle(Column.META), StoreState.KEY, after.encode());
+                db.write(batch);
+                state = after;
+            }
+            return results;
+        } catch (RocksDBException e) {
+            throw new RocksFailure("applying entries " + firstIndex + ".." + lastIndex, e);
+        } finally {
+            batch.clear();
+        }
+    }
+
+    /** A range at the current or a past revision (a serializable read; the server orders linearizable ones). */
+    public RangeResponse range(RangeRequest r) {
+        RequestChecks.range(r);
+        return read(reads -> RangeQuery.execute(reads.reader(), r));
+    }
+
+    /** A transaction that only reads, answered from a snapshot without a Raft entry. */
+    public TxnResponse readTxn(TxnRequest t) {
+        RequestChecks.txn(t);
+        return read(reads -> Transaction.read(reads.reader(), t));
+    }
+
+    /** Every change to {@code [key, rangeEnd)} (etcd's range conventions) from {@code fromRevision} on. */
+    public ChangeBatch changesSince(long fromRevision, byte[] key, byte[] rangeEnd) {
+        return changesSince(fromRevision, new KeyRange(key, rangeEnd), false, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Changes to {@code range} from {@code fromRevision} on (0 or less: from the next revision), at most about
+     * {@code maxEvents} (a revision is never split); with the previous version of each key if asked. Throws
+     * {@link CompactedException} below the compacted revision.
+     */
+    public ChangeBatch changesSince(long fromRevision, KeyRange range, boolean withPrevKv, int maxEvents) {
+        return read(reads -> ChangeFeed.read(reads, fromRevision, range, withPrevKv, maxEvents));
+    }
+
+    /** etcd's LeaseTimeToLive, minus the remaining time (the leader's clock): empty if there is no such lease. */
+    public Optional<LeaseInfo> lease(long id) {
+        return read(reads -> {
+            OptionalLong ttl = Applier.leaseTtl(reads, id);
+            return ttl.isEmpty() ? Optional.empty()
+                    : Optional.of(new LeaseInfo(id, ttl.getAsLong(), Applier.attachedKeys(reads, id)));
+        });
+    }
+
+    /** Every lease id (etcd's LeaseLeases). */
+    public List<Long> leases() {
+        return read(reads -> {
+            List<Long> ids = new ArrayList<>();
+            try (RocksIterator it = reads.iterator(Column.LEASE)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    LeaseRecords.ttl(key, it.value());
+                    ids.add(Layout.getLong(key, 0));
+                }
+                Reads.finish(it, Column.LEASE);
+            }
+            return ids;
+        });
+    }
+
+    /** etcd's HashKV at the current revision. */
+    public KeyspaceHash keyspaceHash() {
+        return keyspaceHash(0);
+    }
+
+    public KeyspaceHash keyspaceHash(long revision) {
+        return read(reads -> KeyspaceHasher.hash(reads, revision));
+    }
+
+    /**
+     * Takes a consistent snapshot at the applied index (between two applies) and removes older ones. The
+     * returned export reads its chunks from disk on demand.
+     */
+    public SnapshotExport exportSnapshot() {
+        return guarded(() -> {
+            synchronized (applyLock) {
+                try {
+                    return Snapshots.export(db, dir.resolve(SNAPSHOTS), state, options.snapshotChunkBytes());
+                } catch (RocksDBException e) {
+                    throw new RocksFailure("taking a checkpoint", e);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("exporting a snapshot", e);
+                }
+            }
+        });
+    }
+
+    public long appliedIndex() {
+        return state.appliedIndex();
+    }
+
+    public long revision() {
+        return state.revision();
+    }
+
+    public long compactRevision() {
+        return state.compactRevision();
+    }
+
+    /** The failure that stopped the store, if it has. */
+    public Optional<StoreFailedException> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            synchronized (applyLock) {
+                batch.close();
+                applyReadOptions.close();
+            }
+            db.close();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private <T> T read(Function<SnapshotReads, T> body) {
+        return guarded(() -> {
+            try (SnapshotReads reads = new SnapshotReads(db)) {
+                return body.apply(reads);
+            }
+        });
+    }
+
+    /** Runs a call against an open, healthy store, turning storage failures into fail-stop. */
+    private <T> T guarded(Supplier<T> body) {
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the store in " + dir + " is closed");
+            }
+            StoreFailedException earlier = failure;
+            if (earlier != null) {
+                throw new StoreFailedException("the store has stopped after a failure: " + earlier.getMessage(),
+                        earlier);
+            }
+            try {
+                return body.get();
+            } catch (RocksFailure e) {
+                throw fail(new StoreFailedException("the store has stopped: " + e.getMessage(), e.getCause()));
+            } catch (StoreFailedException e) {
+                throw fail(e);
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private StoreFailedException fail(StoreFailedException cause) {
+        synchronized (this) {
+            if (failure != null) {
+                return cause;
+            }
+            failure = cause;
+        }
+        try {
+            options.failureListener().storeFailed(cause);
+        } catch (RuntimeException listenerFailed) {
+            cause.addSuppressed(listenerFailed);
+        }
+        return cause;
+    }
+}

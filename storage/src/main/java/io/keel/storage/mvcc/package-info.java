@@ -1,0 +1,34 @@
+/**
+ * Keel's state machine: an MVCC key-value store with etcd v3 semantics on its own RocksDB instance
+ * ({@link io.keel.storage.mvcc.MvccStore}).
+ *
+ * <h2>Layout (column families, see {@code Column})</h2>
+ * <pre>
+ * meta       "state"                          -> applied Raft index, revision, compacted revision
+ * history    main(8) sub(8)                   -> one version or tombstone: key, create rev, version, lease, value
+ * key_index  esc(key) 00 01 main(8) sub(8)    -> put or tombstone
+ * current    key                              -> the live version: create, mod, version, lease, value
+ * lease      id(8)                            -> granted TTL
+ * lease_key  id(8) key                        -> (attachment)
+ * </pre>
+ * Numbers are big-endian so RocksDB's byte order is numeric order. Every value starts with a CRC32C of its
+ * RocksDB key and the rest of the value, checked on every read.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>Every write of an operation shares one main revision; sub revisions number them in execution order.</li>
+ *   <li>{@code current} holds exactly the keys whose last {@code key_index} entry is a put, with that version;
+ *       {@code key_index} and {@code history} have the same (key, revision) pairs.</li>
+ *   <li>{@code lease_key} holds (L, k) exactly when {@code current[k].lease == L}.</li>
+ *   <li>Below the compacted revision C, each key keeps at most its last version at or below C, never a
+ *       tombstone.</li>
+ *   <li>{@code meta} is rewritten in the same synced write as the data it describes: data and applied index
+ *       never disagree, whatever the moment of a crash.</li>
+ * </ul>
+ *
+ * <h2>Reading and writing</h2>
+ * Current-revision reads use {@code current} (one seek); past-revision reads use {@code key_index} (one
+ * seekForPrev per key) and {@code history}. Client reads run against a RocksDB snapshot; applies build a
+ * WriteBatchWithIndex that later operations of the same batch read through, and commit it once.
+ */
+package io.keel.storage.mvcc;

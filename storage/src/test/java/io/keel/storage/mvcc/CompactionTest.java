@@ -1,0 +1,93 @@
+package io.keel.storage.mvcc;
+
+import static io.keel.storage.mvcc.StoreDriver.b;
+import static io.keel.storage.mvcc.StoreDriver.kv;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Compaction keeps each key's last version at or below the revision and refuses reads below it. */
+class CompactionTest {
+    @TempDir
+    Path dir;
+    StoreDriver s;
+
+    @BeforeEach
+    void fill() {
+        s = new StoreDriver(dir);
+        s.put("a", "1");   // 2
+        s.put("a", "2");   // 3
+        s.put("b", "1");   // 4
+        s.delete("b");     // 5
+        s.put("c", "1");   // 6
+        s.put("a", "3");   // 7
+    }
+
+    @AfterEach
+    void close() {
+        s.close();
+    }
+
+    @Test
+    void reads_at_and_above_the_compacted_revision_are_unchanged() {
+        s.compact(6);
+        assertEquals(6, s.store.compactRevision());
+        assertEquals(kv("a", 2, 3, 2, "2", 0), s.getAt("a", 6));
+        assertNull(s.getAt("b", 6));
+        assertEquals(kv("c", 6, 6, 1, "1", 0), s.getAt("c", 6));
+        assertEquals(kv("a", 2, 7, 3, "3", 0), s.get("a"));
+        assertEquals(2, s.range(RangeRequest.of(KeyRange.atLeast(b("a"))).atRevision(6)).count());
+    }
+
+    @Test
+    void reads_and_changes_below_it_are_refused_and_compacting_again_at_or_below_it_too() {
+        s.compact(5);
+        assertThrows(CompactedException.class, () -> s.getAt("a", 4));
+        assertThrows(CompactedException.class, () -> s.store.changesSince(4, b("a"), null));
+        CompactedException again = assertThrows(CompactedException.class, () -> s.compact(5));
+        assertEquals(5, again.compactRevision());
+        assertThrows(CompactedException.class, () -> s.compact(3));
+        assertEquals("etcdserver: mvcc: required revision is a future revision",
+                assertThrows(MvccException.class, () -> s.compact(8)).getMessage());
+        assertEquals(5, s.store.compactRevision());
+    }
+
+    @Test
+    void history_below_is_removed_keeping_one_version_per_live_key_and_no_tombstone() throws Exception {
+        // Before: a@2, a@3, b@4, b deleted@5, c@6, a@7.
+        s.compact(6);
+        s.close();
+        try (RawRocks raw = new RawRocks(dir)) {
+            // After: a@3 (its last version at or below 6), c@6, a@7; b's put and tombstone are gone.
+            assertEquals(List.of("revision 3/0", "revision 6/0", "revision 7/0"),
+                    raw.keys(Column.HISTORY).stream().map(RevisionKey::describe).toList());
+            assertEquals(List.of(3L, 7L, 6L), raw.keys(Column.KEY_INDEX).stream().map(KeyIndexEntry::main).toList());
+        }
+        s.reopen();
+        assertEquals(kv("a", 2, 3, 2, "2", 0), s.getAt("a", 6));
+        s.compact(7);
+        assertEquals(kv("a", 2, 7, 3, "3", 0), s.getAt("a", 7));
+        assertEquals(kv("c", 6, 6, 1, "1", 0), s.getAt("c", 7));
+    }
+
+    @Test
+    void a_compaction_at_the_current_revision_keeps_every_live_key_and_survives_a_restart() {
+        KeyspaceHash before = s.store.keyspaceHash();
+        s.compact(7);
+        s.reopen();
+        assertEquals(7, s.store.compactRevision());
+        assertEquals(List.of("a", "c"), StoreDriver.keys(s.all()));
+        s.put("b", "again");
+        assertEquals(kv("b", 8, 8, 1, "again", 0), s.get("b"));
+        assertEquals(kv("a", 2, 7, 3, "3", 0), s.getAt("a", 7));
+        assertThrows(CompactedException.class, () -> s.store.keyspaceHash(7));
+        assertEquals(7, before.revision());
+    }
+}

@@ -1,0 +1,157 @@
+package io.keel.storage.mvcc;
+
+import static io.keel.storage.mvcc.StoreDriver.b;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Stored bytes that changed behind the store's back are never served: the read fails with an error naming the
+ * column family and the key or revision, and the store stops.
+ */
+class CorruptionTest {
+    @TempDir
+    Path dir;
+    final List<StoreFailedException> heard = new ArrayList<>();
+
+    @BeforeEach
+    void fill() {
+        try (StoreDriver s = new StoreDriver(dir)) {
+            s.put("foo", "first value");   // rev 2
+            s.put("foo", "second value");  // rev 3
+            s.put("bar", "untouched");     // rev 4
+        }
+    }
+
+    private MvccStore reopen() {
+        return MvccStore.open(dir, MvccOptions.defaults().withFailureListener(heard::add));
+    }
+
+    @Test
+    void a_flipped_byte_in_a_current_value_is_reported_with_its_key_and_stops_the_store() throws Exception {
+        try (RawRocks raw = new RawRocks(dir)) {
+            raw.flipByte(Column.CURRENT, b("foo"), 2);
+        }
+        try (MvccStore store = reopen()) {
+            CorruptionException e = assertThrows(CorruptionException.class,
+                    () -> store.range(RangeRequest.key(b("foo"))));
+            assertTrue(e.getMessage().contains("column family 'current'"), e.getMessage());
+            assertTrue(e.getMessage().contains("key \"foo\""), e.getMessage());
+            assertTrue(e.getMessage().contains("crc32c mismatch"), e.getMessage());
+            assertEquals(List.of(e), heard);
+            // Even an intact key is no longer served, and nothing more is applied.
+            StoreFailedException later = assertThrows(StoreFailedException.class,
+                    () -> store.range(RangeRequest.key(b("bar"))));
+            assertSame(e, later.getCause());
+            assertThrows(StoreFailedException.class, () -> store.apply(4, PutRequest.of(b("x"), b("y"))));
+        }
+    }
+
+    @Test
+    void a_flipped_byte_in_history_is_reported_with_its_revision() throws Exception {
+        try (RawRocks raw = new RawRocks(dir)) {
+            raw.flipByte(Column.HISTORY, RevisionKey.of(2, 0), 0);
+        }
+        try (MvccStore store = reopen()) {
+            assertEquals("second value", StoreDriver.s(store.range(RangeRequest.key(b("foo"))).kvs().get(0).value()),
+                    "the current version is stored apart and intact");
+            CorruptionException e = assertThrows(CorruptionException.class,
+                    () -> store.range(RangeRequest.key(b("foo")).atRevision(2)));
+            assertTrue(e.getMessage().contains("column family 'history': revision 2/0"), e.getMessage());
+        }
+    }
+
+    @Test
+    void history_corruption_also_stops_the_change_feed_and_the_hash() throws Exception {
+        try (RawRocks raw = new RawRocks(dir)) {
+            raw.flipByte(Column.HISTORY, RevisionKey.of(3, 0), 5);
+        }
+        try (MvccStore store = reopen()) {
+            assertThrows(CorruptionException.class, () -> store.changesSince(1, b("foo"), null));
+        }
+        try (MvccStore store = reopen()) {
+            CorruptionException e = assertThrows(CorruptionException.class, store::keyspaceHash);
+            assertTrue(e.getMessage().contains("revision 3/0"), e.getMessage());
+        }
+    }
+
+    @Test
+    void a_corrupt_key_index_entry_is_reported() throws Exception {
+        try (RawRocks raw = new RawRocks(dir)) {
+            byte[] entry = KeyIndexEntry.key(KeyIndexEntry.prefix(b("foo")), 2, 0);
+            raw.flipByte(Column.KEY_INDEX, entry, 0);
+        }
+        try (MvccStore store = reopen()) {
+            CorruptionException e = assertThrows(CorruptionException.class,
+                    () -> store.range(RangeRequest.key(b("foo")).atRevision(2)));
+            assertTrue(e.getMessage().contains("column family 'key_index'"), e.getMessage());
+            assertTrue(e.getMessage().contains("foo"), e.getMessage());
+        }
+    }
+
+    @Test
+    void a_corrupt_store_state_refuses_to_open() throws Exception {
+        try (RawRocks raw = new RawRocks(dir)) {
+            raw.flipByte(Column.META, StoreState.KEY, 3);
+        }
+        CorruptionException e = assertThrows(CorruptionException.class, this::reopen);
+        assertTrue(e.getMessage().contains("'meta': store state"), e.getMessage());
+    }
+
+    @Test
+    void a_flipped_byte_inside_an_sst_file_is_caught_by_rocksdb_and_stops_the_store() throws Exception {
+        // Random bytes do not compress, so they appear as they are in the SST file.
+        byte[] marker = new byte[256];
+        new java.util.Random(42).nextBytes(marker);
+        try (StoreDriver s = new StoreDriver(dir)) {
+            s.apply(PutRequest.of(b("victim"), marker));
+            s.store.exportSnapshot(); // a checkpoint flushes the memtables into SST files
+        }
+        Path sst = findFileContaining(MvccStore.databaseDir(dir), marker);
+        byte[] bytes = Files.readAllBytes(sst);
+        int at = indexOf(bytes, marker);
+        bytes[at + 20] ^= 0x01;
+        Files.write(sst, bytes);
+        try (MvccStore store = reopen()) {
+            StoreFailedException e = assertThrows(StoreFailedException.class,
+                    () -> store.range(RangeRequest.key(b("victim"))));
+            assertTrue(e.getMessage().contains("reading column family current: block checksum mismatch"),
+                    e.getMessage());
+            assertEquals(1, heard.size());
+        }
+    }
+
+    private static Path findFileContaining(Path dbDir, byte[] needle) throws Exception {
+        try (Stream<Path> files = Files.list(dbDir)) {
+            for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".sst"))::iterator) {
+                if (indexOf(Files.readAllBytes(p), needle) >= 0) {
+                    return p;
+                }
+            }
+        }
+        throw new AssertionError("no SST file holds the value");
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

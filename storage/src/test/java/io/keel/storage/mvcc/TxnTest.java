@@ -1,0 +1,190 @@
+package io.keel.storage.mvcc;
+
+import static io.keel.storage.mvcc.StoreDriver.b;
+import static io.keel.storage.mvcc.StoreDriver.kv;
+import static io.keel.storage.mvcc.StoreDriver.s;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.keel.storage.mvcc.Compare.Result;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** etcd's Txn: compares, branches, one revision, atomicity, nesting, and the duplicate-key rule. */
+class TxnTest {
+    @TempDir
+    Path dir;
+    StoreDriver s;
+
+    @BeforeEach
+    void fill() {
+        s = new StoreDriver(dir);
+        s.put("a", "1");             // rev 2
+        s.put("a", "2");             // rev 3: a version 2, create 2, mod 3
+        s.put("b", "x");             // rev 4
+    }
+
+    @AfterEach
+    void close() {
+        s.close();
+    }
+
+    private boolean holds(Compare c) {
+        TxnResponse r = s.txn(List.of(c), List.of(), List.of());
+        return r.succeeded();
+    }
+
+    @Test
+    void compares_every_target_with_every_result() {
+        assertTrue(holds(Compare.value(b("a"), Result.EQUAL, b("2"))));
+        assertTrue(holds(Compare.value(b("a"), Result.GREATER, b("1"))));
+        assertTrue(holds(Compare.value(b("a"), Result.LESS, b("3"))));
+        assertTrue(holds(Compare.value(b("a"), Result.NOT_EQUAL, b("1"))));
+        assertFalse(holds(Compare.value(b("a"), Result.EQUAL, b("1"))));
+        assertTrue(holds(Compare.version(b("a"), Result.EQUAL, 2)));
+        assertTrue(holds(Compare.version(b("a"), Result.GREATER, 1)));
+        assertTrue(holds(Compare.createRevision(b("a"), Result.EQUAL, 2)));
+        assertTrue(holds(Compare.createRevision(b("a"), Result.LESS, 3)));
+        assertTrue(holds(Compare.modRevision(b("a"), Result.EQUAL, 3)));
+        assertFalse(holds(Compare.modRevision(b("a"), Result.NOT_EQUAL, 3)));
+        assertTrue(holds(Compare.lease(b("a"), Result.EQUAL, 0)));
+        assertFalse(holds(Compare.lease(b("a"), Result.GREATER, 0)));
+        assertEquals(4, s.store.revision(), "transactions that write nothing keep the revision");
+    }
+
+    @Test
+    void a_missing_key_compares_as_zeros_except_that_its_value_never_compares() {
+        assertTrue(holds(Compare.version(b("nope"), Result.EQUAL, 0)));
+        assertTrue(holds(Compare.createRevision(b("nope"), Result.EQUAL, 0)));
+        assertFalse(holds(Compare.value(b("nope"), Result.EQUAL, new byte[0])));
+        assertFalse(holds(Compare.value(b("nope"), Result.NOT_EQUAL, b("x"))));
+    }
+
+    @Test
+    void a_compare_over_a_range_must_hold_for_every_key_in_it() {
+        assertTrue(holds(Compare.version(b("a"), Result.GREATER, 0).overRange(b("c"))));
+        assertFalse(holds(Compare.version(b("a"), Result.EQUAL, 2).overRange(b("c"))));
+        assertTrue(holds(Compare.modRevision(b("a"), Result.LESS, 5).overRange(new byte[] {0})));
+    }
+
+    @Test
+    void the_branch_taken_depends_on_the_compares_and_its_writes_share_one_revision() {
+        TxnResponse t = s.txn(List.of(Compare.value(b("a"), Result.EQUAL, b("2"))),
+                List.of(PutRequest.of(b("a"), b("3")), PutRequest.of(b("c"), b("new")), DeleteRangeRequest.key(b("b"))),
+                List.of(PutRequest.of(b("failed"), b("yes"))));
+        assertTrue(t.succeeded());
+        assertEquals(5, t.revision());
+        assertEquals(3, t.responses().size());
+        assertEquals(kv("a", 2, 5, 3, "3", 0), s.get("a"));
+        assertEquals(kv("c", 5, 5, 1, "new", 0), s.get("c"));
+        assertNull(s.get("b"));
+        assertNull(s.get("failed"));
+        TxnResponse f = s.txn(List.of(Compare.value(b("a"), Result.EQUAL, b("2"))),
+                List.of(PutRequest.of(b("x"), b("1"))), List.of(PutRequest.of(b("failed"), b("yes"))));
+        assertFalse(f.succeeded());
+        assertEquals(kv("failed", 6, 6, 1, "yes", 0), s.get("failed"));
+    }
+
+    @Test
+    void a_range_inside_the_transaction_sees_the_writes_before_it() {
+        TxnResponse t = s.txn(List.of(), List.of(
+                RangeRequest.key(b("a")),
+                PutRequest.of(b("a"), b("3")),
+                RangeRequest.key(b("a")),
+                DeleteRangeRequest.key(b("b")),
+                RangeRequest.of(KeyRange.atLeast(b("a")))), List.of());
+        RangeResponse before = (RangeResponse) t.responses().get(0);
+        RangeResponse after = (RangeResponse) t.responses().get(2);
+        RangeResponse all = (RangeResponse) t.responses().get(4);
+        assertEquals("2", s(before.kvs().get(0).value()));
+        assertEquals(4, before.revision());
+        assertEquals(kv("a", 2, 5, 3, "3", 0), after.kvs().get(0));
+        assertEquals(5, after.revision());
+        assertEquals(1, all.count());
+    }
+
+    @Test
+    void compares_of_nested_transactions_see_the_state_before_the_outer_one() {
+        TxnResponse t = s.txn(List.of(), List.of(
+                PutRequest.of(b("a"), b("changed")),
+                new TxnRequest(List.of(Compare.value(b("a"), Result.EQUAL, b("2"))),
+                        List.of(PutRequest.of(b("n"), b("saw-before"))),
+                        List.of(PutRequest.of(b("n"), b("saw-after"))))), List.of());
+        TxnResponse nested = (TxnResponse) t.responses().get(1);
+        assertTrue(nested.succeeded());
+        assertEquals("saw-before", s(s.get("n").value()));
+        assertEquals(5, s.get("n").modRevision());
+    }
+
+    @Test
+    void a_transaction_that_would_fail_half_way_writes_nothing() {
+        long revision = s.store.revision();
+        MvccException e = assertThrows(MvccException.class, () -> s.txn(List.of(), List.of(
+                PutRequest.of(b("a"), b("partial")),
+                DeleteRangeRequest.key(b("b")),
+                PutRequest.of(b("c"), b("1")).withLease(99)), List.of()));
+        assertEquals(EtcdError.LEASE_NOT_FOUND, e.error());
+        assertEquals(revision, s.store.revision());
+        assertEquals("2", s(s.get("a").value()));
+        assertEquals("x", s(s.get("b").value()));
+        assertThrows(MvccException.class, () -> s.txn(List.of(),
+                List.of(PutRequest.of(b("a"), b("partial")), PutRequest.of(b("zz"), null).ignoringValue()),
+                List.of()));
+        assertThrows(CompactedException.class, () -> {
+            s.compact(3);
+            s.txn(List.of(), List.of(PutRequest.of(b("a"), b("partial")), RangeRequest.key(b("a")).atRevision(2)),
+                    List.of());
+        });
+        assertEquals("2", s(s.get("a").value()));
+        assertEquals(revision, s.store.revision());
+    }
+
+    @Test
+    void the_same_key_may_not_be_put_twice_or_put_inside_a_deleted_range() {
+        String dup = "etcdserver: duplicate key given in txn request";
+        assertEquals(dup, assertThrows(MvccException.class, () -> s.txn(List.of(),
+                List.of(PutRequest.of(b("k"), b("1")), PutRequest.of(b("k"), b("2"))), List.of())).getMessage());
+        assertEquals(dup, assertThrows(MvccException.class, () -> s.txn(List.of(),
+                List.of(DeleteRangeRequest.of(KeyRange.prefix(b("k"))), PutRequest.of(b("k1"), b("2"))),
+                List.of())).getMessage());
+        assertEquals(dup, assertThrows(MvccException.class, () -> s.txn(List.of(),
+                List.of(PutRequest.of(b("k"), b("1")),
+                        new TxnRequest(List.of(), List.of(PutRequest.of(b("k"), b("2"))), List.of())),
+                List.of())).getMessage());
+        assertEquals(4, s.store.revision());
+        // Allowed: the same key in both branches, in a nested txn's two branches, deleted twice, or read.
+        s.txn(List.of(), List.of(PutRequest.of(b("k"), b("1"))), List.of(PutRequest.of(b("k"), b("2"))));
+        s.txn(List.of(), List.of(new TxnRequest(List.of(), List.of(PutRequest.of(b("m"), b("1"))),
+                List.of(PutRequest.of(b("m"), b("2"))))), List.of());
+        s.txn(List.of(), List.of(DeleteRangeRequest.key(b("k")), DeleteRangeRequest.key(b("k")),
+                RangeRequest.key(b("k")), PutRequest.of(b("j"), b("1"))), List.of());
+        assertEquals(7, s.store.revision());
+    }
+
+    @Test
+    void a_read_only_transaction_is_answered_from_a_snapshot_without_an_entry() {
+        long applied = s.store.appliedIndex();
+        TxnResponse r = s.store.readTxn(new TxnRequest(List.of(Compare.version(b("a"), Result.EQUAL, 2)),
+                List.of(RangeRequest.key(b("a"))), List.of(RangeRequest.key(b("b")))));
+        assertTrue(r.succeeded());
+        assertEquals("2", s(((RangeResponse) r.responses().get(0)).kvs().get(0).value()));
+        assertEquals(applied, s.store.appliedIndex());
+        assertThrows(IllegalArgumentException.class, () -> s.store.readTxn(new TxnRequest(List.of(),
+                List.of(PutRequest.of(b("a"), b("1"))), List.of())));
+    }
+
+    @Test
+    void an_empty_key_anywhere_in_a_transaction_is_refused() {
+        assertEquals(EtcdError.EMPTY_KEY, assertThrows(MvccException.class, () -> s.txn(
+                List.of(Compare.version(new byte[0], Result.EQUAL, 0)), List.of(), List.of())).error());
+        assertEquals(EtcdError.EMPTY_KEY, assertThrows(MvccException.class, () -> s.txn(List.of(), List.of(),
+                List.of(new TxnRequest(List.of(), List.of(RangeRequest.key(new byte[0])), List.of())))).error());
+    }
+}
