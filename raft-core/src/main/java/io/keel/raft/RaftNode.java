@@ -434,9 +434,8 @@ public final class RaftNode {
 
     private void becomeFollower(long newTerm, long leader) {
         if (role == Role.LEADER) {
-            // A leader that steps down may have served lease reads until a moment ago; its own vote was part of
-            // the quorum that backs that lease, so it refuses votes for a full election timeout from now.
-            heardSinceLastTick = true;
+            // The lease ends here. Reads it answered and the caller has not executed yet fail their re-check
+            // (ReadState): nothing relies on this member's refusal to vote any more.
             abandonLeadership();
         }
         if (newTerm != term || leader != leaderId) {

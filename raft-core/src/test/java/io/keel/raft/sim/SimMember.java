@@ -51,7 +51,7 @@ final class SimMember {
     record PendingRead(SimClient client) {
     }
 
-    record ConfirmedRead(long readId, SimClient client, long index, long leaseExpiresAt, long term) {
+    record ConfirmedRead(long readId, SimClient client, long index, long leaseExpiresAt, long term, long notBefore) {
     }
 
     SimMember(long id, double clockRate, long clockOffset, MemoryStorage storage) {

@@ -317,8 +317,17 @@ public final class Simulation {
             if (rs.rejected()) {
                 retry(pr.client());
             } else {
+                // The application executes the read when it gets to it: often at once, sometimes after a busy
+                // moment, which is exactly when a lease that ended meanwhile must be caught by the re-check.
+                long notBefore = random.nextInt(10) < 7 ? now : now + random.nextLong(30 * MS);
                 m.readsAwaitingApply.add(new SimMember.ConfirmedRead(rs.readId(), pr.client(), rs.index(),
-                        rs.leaseExpiresAt(), m.node.term()));
+                        rs.leaseExpiresAt(), m.node.term(), notBefore));
+                if (notBefore > now) {
+                    int epoch = m.epoch;
+                    at(notBefore, () -> whenRunning(m, () -> {
+                        if (m.up && m.epoch == epoch) serveReads(m);
+                    }));
+                }
             }
         }
         serveReads(m);
@@ -389,12 +398,13 @@ public final class Simulation {
 
     private void serveReads(SimMember m) {
         m.readsAwaitingApply.removeIf(cr -> {
-            if (cr.index() > m.appliedIndex) return false;
+            if (cr.index() > m.appliedIndex || cr.notBefore() > now) return false;
             SimClient c = cr.client();
             if (c.op == null || c.op.readId != cr.readId()) return true;
             if (cr.leaseExpiresAt() != ReadState.NO_LEASE) {
-                // The caller's re-check: executed after the lease ran out means the answer may be stale.
-                if (m.localTime(now) >= cr.leaseExpiresAt()) {
+                // The caller's re-check (ReadState): the member must still hold its lease, in the same term.
+                if (m.node.role() != Role.LEADER || m.node.term() != cr.term()
+                        || m.node.leaseExpiresAt() <= m.localTime(now)) {
                     retry(c);
                     return true;
                 }
