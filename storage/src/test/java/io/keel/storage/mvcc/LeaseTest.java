@@ -10,27 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Leases: grant, attach and move, revoke deleting the keys at one revision, time-to-live info. */
-class LeaseTest {
-    @TempDir
-    Path dir;
-    StoreDriver s;
-
-    @BeforeEach
-    void open() {
-        s = new StoreDriver(dir);
-    }
-
-    @AfterEach
-    void close() {
-        s.close();
-    }
-
+class LeaseTest extends OpenStoreTest {
     private List<String> attached(long lease) {
         return s.store.lease(lease).orElseThrow().keys().stream().map(StoreDriver::s).toList();
     }

@@ -8,29 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** etcd's Put (prev_kv, ignore_value, ignore_lease, leases) and DeleteRange (count, prev_kvs, one revision). */
-class PutDeleteTest {
-    @TempDir
-    Path dir;
-    StoreDriver s;
-
-    @BeforeEach
-    void open() {
-        s = new StoreDriver(dir);
-    }
-
-    @AfterEach
-    void close() {
-        s.close();
-    }
-
+class PutDeleteTest extends OpenStoreTest {
     private MvccException refused(Operation op) {
         long revision = s.store.revision();
         MvccException e = assertThrows(MvccException.class, () -> s.apply(op));

@@ -5,29 +5,11 @@ import static io.keel.storage.mvcc.StoreDriver.kv;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** etcd's revision rules: one revision per write, create/mod/version per key, generations across deletes. */
-class RevisionsTest {
-    @TempDir
-    Path dir;
-    StoreDriver s;
-
-    @BeforeEach
-    void open() {
-        s = new StoreDriver(dir);
-    }
-
-    @AfterEach
-    void close() {
-        s.close();
-    }
-
+class RevisionsTest extends OpenStoreTest {
     @Test
     void an_empty_store_is_at_revision_1_and_the_first_write_makes_revision_2() {
         assertEquals(1, s.store.revision());
