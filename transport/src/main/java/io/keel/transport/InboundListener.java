@@ -1,0 +1,24 @@
+package io.keel.transport;
+
+import io.keel.raft.proto.Message;
+
+import java.nio.file.Files;
+
+/** Where received messages and snapshots go: the server, which hands them to its Raft thread. */
+public interface InboundListener {
+    /**
+     * A message from a peer that passed the handshake; its {@code from} is that peer and its {@code to} this member.
+     * Called on a transport I/O thread, in the order the peer sent them on that connection: it must not block.
+     */
+    void onMessage(Message message);
+
+    /**
+     * A whole snapshot, checksum verified. Called on a snapshot I/O thread (blocking is fine). Returning normally
+     * confirms it to the sender, and the file then belongs to the listener (move or delete it); throwing refuses
+     * it, the file is deleted and the sender's {@link Transport#sendSnapshot} fails.
+     */
+    default void onSnapshot(Message meta, ReceivedSnapshot snapshot) throws Exception {
+        Files.deleteIfExists(snapshot.file());
+        throw new SnapshotTransferException("this member takes no snapshots");
+    }
+}

@@ -1,0 +1,42 @@
+package io.keel.transport;
+
+import io.netty.channel.Channel;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One inbound message connection per peer. A newer one replaces the older: a peer that restarted reconnects
+ * before this side has noticed its old connection died, and must not wait for that connection to time out.
+ */
+final class InboundRegistry {
+    private static final System.Logger LOG = System.getLogger(InboundRegistry.class.getName());
+
+    private final Map<Long, Channel> byPeer = new ConcurrentHashMap<>();
+
+    void register(long peerId, Channel channel) {
+        Channel previous = byPeer.put(peerId, channel);
+        if (previous != null && previous != channel) {
+            LOG.log(Level.INFO, () -> "member " + Texts.id(peerId) + " opened a new connection from "
+                    + channel.remoteAddress() + "; closing its previous one from " + previous.remoteAddress());
+            previous.close();
+        }
+    }
+
+    void remove(long peerId, Channel channel) {
+        byPeer.remove(peerId, channel);
+    }
+
+    /** Closes the peer's inbound connection, if any (the peer was removed from the cluster). */
+    void close(long peerId) {
+        Channel ch = byPeer.remove(peerId);
+        if (ch != null) ch.close();
+    }
+
+    void closeAll() {
+        for (Channel ch : List.copyOf(byPeer.values())) ch.close().awaitUninterruptibly();
+        byPeer.clear();
+    }
+}

@@ -1,0 +1,226 @@
+package io.keel.transport;
+
+import io.keel.raft.proto.Message;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * This member's long-lived message connection to one peer: connects, handshakes, drains the peer's
+ * {@link OutboundQueue} into it, and when it is lost reconnects with {@link Backoff}, forever, until stopped.
+ *
+ * <p>Writes are coalesced: a send only enqueues and, if no drain is pending, schedules one on the connection's
+ * event loop; the drain encodes everything waiting into a few large buffers and flushes once. Draining stops while
+ * the socket is unwritable (the peer reads slowly), so the queue's byte bound, not the socket buffer, decides what
+ * is dropped. All connection state is confined to the event loop; only the queue and the counters are shared.
+ */
+final class PeerConnection {
+    private static final System.Logger LOG = System.getLogger(PeerConnection.class.getName());
+    /** Size of the buffers messages are encoded into; one buffer is one gathering write. */
+    private static final int BATCH_BYTES = 64 << 10;
+    /** Bytes encoded per event-loop turn before yielding, so one busy peer does not starve the loop's others. */
+    private static final int TURN_BYTES = 1 << 20;
+
+    final long peerId;
+    final InetSocketAddress address;
+    private final TransportContext context;
+    private final EventLoop loop;
+    private final OutboundQueue queue;
+    private final Backoff backoff;
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder bytesSent = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private volatile boolean stopped;
+    private volatile boolean ready;
+
+    // Event-loop confined.
+    private Channel channel;
+    private ScheduledFuture<?> reconnect;
+    private boolean everConnected;
+
+    PeerConnection(TransportContext context, long peerId, InetSocketAddress address) {
+        this.context = context;
+        this.peerId = peerId;
+        this.address = address;
+        this.loop = context.loops.group.next();
+        this.queue = new OutboundQueue(context.config.outboundQueueBytes);
+        this.backoff = new Backoff(context.config.reconnectMinDelay, context.config.reconnectMaxDelay,
+                ThreadLocalRandom.current());
+    }
+
+    void start() {
+        loop.execute(this::connect);
+    }
+
+    /** Queues a message; false if it was dropped. Never blocks. */
+    boolean send(Message m) {
+        if (stopped) {
+            dropped.increment();
+            return false;
+        }
+        if (FrameCodec.messageFrameBytes(m) > context.config.maxFrameBytes) {
+            // The peer would close the connection on it, taking every other queued message with it.
+            dropped.increment();
+            context.log.warn(() -> "dropping a " + m.getType() + " of " + FrameCodec.messageFrameBytes(m)
+                    + " bytes to member " + Texts.id(peerId) + ": above the frame limit " + context.config.maxFrameBytes);
+            return false;
+        }
+        if (!queue.offer(m)) {
+            dropped.increment();
+            return false;
+        }
+        scheduleDrain();
+        return true;
+    }
+
+    /** Stops reconnecting and closes the connection; queued messages are dropped. */
+    void stop() {
+        stopped = true;
+        try {
+            loop.execute(() -> {
+                if (reconnect != null) reconnect.cancel(false);
+                if (channel != null) channel.close();
+                dropped.add(queue.clear());
+            });
+        } catch (RejectedExecutionException e) {
+            // Event loops already shut down: their channels are closed.
+            dropped.add(queue.clear());
+        }
+    }
+
+    TransportStats.PeerStats stats() {
+        return new TransportStats.PeerStats(sent.sum(), bytesSent.sum(), dropped.sum(), queue.bytes(), ready);
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            try {
+                loop.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                drainScheduled.set(false);
+                dropped.add(queue.clear());
+            }
+        }
+    }
+
+    private void drain() {
+        drainScheduled.set(false); // before polling: a message offered from now on schedules another drain
+        Channel ch = channel;
+        if (!ready || ch == null) return;
+        ByteBuf batch = null;
+        int budget = TURN_BYTES;
+        int count = 0;
+        while (budget > 0 && ch.isWritable()) {
+            Message m = queue.poll();
+            if (m == null) break;
+            int frameBytes = FrameCodec.messageFrameBytes(m);
+            if (batch != null && batch.writableBytes() < frameBytes) {
+                ch.write(batch, ch.voidPromise());
+                batch = null;
+            }
+            if (batch == null) batch = ch.alloc().ioBuffer(Math.max(BATCH_BYTES, frameBytes));
+            FrameCodec.writeMessage(batch, m);
+            budget -= frameBytes;
+            count++;
+        }
+        if (batch != null) ch.write(batch, ch.voidPromise());
+        if (count > 0) {
+            ch.flush();
+            sent.add(count);
+            bytesSent.add(TURN_BYTES - budget);
+            context.metrics.messagesSent.add(count);
+        }
+        // More waiting but the turn's budget spent: continue next turn. Unwritable: writabilityChanged resumes.
+        if (!queue.isEmpty() && ch.isWritable()) scheduleDrain();
+    }
+
+    private void connect() {
+        reconnect = null;
+        if (stopped) return;
+        context.metrics.connectAttempts.increment();
+        Hello hello = Hello.of(StreamKind.MESSAGES, context.config.clusterId, context.config.localId, peerId);
+        ClientHandshake handshake = new ClientHandshake(context, hello, address, new ClientHandshake.Listener() {
+            @Override
+            public void accepted(Channel ch) {
+                onReady(ch);
+            }
+
+            @Override
+            public void failed(Channel ch, IOException cause) {
+                LOG.log(Level.DEBUG, () -> "handshake with member " + Texts.id(peerId) + " failed: " + cause);
+            }
+        });
+        ChannelFuture f = context.clientBootstrap(loop, address, handshake, new Writability());
+        Channel ch = f.channel();
+        channel = ch;
+        ch.closeFuture().addListener(x -> onClosed(ch));
+        f.addListener(x -> {
+            if (!x.isSuccess()) {
+                LOG.log(Level.DEBUG, () -> "cannot connect to member " + Texts.id(peerId) + " at " + address + ": " + x.cause());
+                ch.close();
+            }
+        });
+    }
+
+    private void onReady(Channel ch) {
+        if (ch != channel || stopped) {
+            ch.close();
+            return;
+        }
+        ready = true;
+        backoff.reset();
+        context.metrics.connects.increment();
+        if (everConnected) context.metrics.reconnects.increment();
+        LOG.log(Level.INFO, () -> (everConnected ? "reconnected" : "connected") + " to member " + Texts.id(peerId)
+                + " at " + address + " (" + context.loops.kind + (context.config.tls != null ? ", TLS" : "") + ")");
+        everConnected = true;
+        scheduleDrain();
+    }
+
+    private void onClosed(Channel ch) {
+        if (ch != channel) return;
+        boolean wasReady = ready;
+        channel = null;
+        ready = false;
+        // What waited for this connection is stale by the time another is up; Raft resends from its own state.
+        dropped.add(queue.clear());
+        if (stopped) return;
+        if (wasReady) LOG.log(Level.INFO, () -> "lost connection to member " + Texts.id(peerId) + " at " + address + "; reconnecting");
+        long delay = backoff.nextDelayMillis();
+        try {
+            reconnect = loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // Shutting down.
+        }
+    }
+
+    /** Resumes draining when the socket drains; the responder never sends anything after its HELLO_REPLY. */
+    private final class Writability extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) scheduleDrain();
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws WireFormatException {
+            ReferenceCountUtil.release(msg);
+            throw new WireFormatException("member " + Texts.id(peerId) + " sent " + msg + " on our message connection");
+        }
+    }
+}

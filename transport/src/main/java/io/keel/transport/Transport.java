@@ -1,0 +1,227 @@
+package io.keel.transport;
+
+import io.keel.raft.proto.Message;
+import io.keel.raft.proto.MessageType;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One member's Raft transport: framed protobuf messages to and from its peers over Netty. It knows nothing of
+ * Raft's rules; it moves messages, refuses peers that are not who they must be, and says what it dropped.
+ *
+ * <ul>
+ *   <li>{@link #send} never blocks: it queues for the peer's long-lived connection or drops (counted) when the
+ *       peer's byte bound is reached; Raft resends.</li>
+ *   <li>Each outbound connection reconnects by itself, with exponential back-off and jitter.</li>
+ *   <li>{@link #sendSnapshot} streams on a connection of its own, so messages never wait behind a snapshot.</li>
+ *   <li>Every connection starts with a handshake (cluster id, both member ids, protocol version), optionally behind
+ *       mutual TLS; a mismatch closes it before anything is delivered.</li>
+ * </ul>
+ */
+public final class Transport implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Transport.class.getName());
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
+
+    private final TransportConfig config;
+    private final TransportContext context;
+    private final TransportMetrics metrics;
+    private final EventLoops loops;
+    private final ExecutorService snapshotIo;
+    private final Channel serverChannel;
+    private final Map<Long, PeerConnection> peers = new ConcurrentHashMap<>();
+    private final Set<CompletableFuture<Void>> snapshotsInFlight = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Transport(TransportConfig config, InboundListener listener) throws IOException {
+        this.config = config;
+        this.metrics = new TransportMetrics();
+        SslContext serverTls = config.tls == null ? null : config.tls.serverContext();
+        SslContext clientTls = config.tls == null ? null : config.tls.clientContext();
+        this.loops = EventLoops.create(config.ioThreads, config.preferNativeTransport,
+                "keel-transport-" + Texts.id(config.localId));
+        AtomicInteger n = new AtomicInteger();
+        this.snapshotIo = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "keel-snapshot-io-" + Texts.id(config.localId) + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        HandshakePolicy policy = new HandshakePolicy(config.clusterId, config.localId, peers::containsKey);
+        this.context = new TransportContext(config, listener, metrics, loops, snapshotIo, policy, serverTls, clientTls);
+        try {
+            ChannelFuture bind = context.serverBootstrap().bind(config.listenAddress).awaitUninterruptibly();
+            if (!bind.isSuccess()) {
+                throw new IOException("cannot listen on " + config.listenAddress + ": " + bind.cause(), bind.cause());
+            }
+            this.serverChannel = bind.channel();
+        } catch (IOException | RuntimeException e) {
+            loops.shutdown(SHUTDOWN_TIMEOUT);
+            snapshotIo.shutdownNow();
+            throw e;
+        }
+        LOG.log(Level.INFO, () -> "member " + Texts.id(config.localId) + " of cluster " + Texts.id(config.clusterId)
+                + " listening on " + serverChannel.localAddress() + " (" + loops.kind + (config.tls != null ? ", TLS" : "") + ")");
+    }
+
+    /**
+     * Binds the listening socket and starts connecting to the configured peers.
+     *
+     * @throws IOException if the address cannot be bound or the TLS files cannot be read
+     */
+    public static Transport start(TransportConfig config, InboundListener listener) throws IOException {
+        Transport t = new Transport(Objects.requireNonNull(config), Objects.requireNonNull(listener));
+        config.peers.forEach(t::addPeer);
+        return t;
+    }
+
+    /** The address peers reach this member at (the bound port when the configured one was 0). */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public long localId() {
+        return config.localId;
+    }
+
+    /** "epoll" or "nio". */
+    public String ioTransport() {
+        return loops.kind;
+    }
+
+    /**
+     * Starts talking to a peer, or re-points it to a new address. Its inbound connections are accepted from now on.
+     */
+    public void addPeer(long id, InetSocketAddress address) {
+        if (id == 0 || id == config.localId) throw new IllegalArgumentException("bad peer id " + Texts.id(id));
+        Objects.requireNonNull(address);
+        if (closed.get()) throw new IllegalStateException("transport closed");
+        PeerConnection fresh = new PeerConnection(context, id, address);
+        PeerConnection old = peers.put(id, fresh);
+        if (old != null) old.stop();
+        fresh.start();
+    }
+
+    /** Stops talking to a peer (removed from the cluster) and closes its connections both ways. */
+    public void removePeer(long id) {
+        PeerConnection old = peers.remove(id);
+        if (old != null) old.stop();
+        context.inbound.close(id);
+    }
+
+    /**
+     * Queues a message for {@code message.getTo()}. Returns at once; false if it was dropped (unknown peer, queue
+     * full, larger than the frame limit, transport closed). Snapshots go through {@link #sendSnapshot}.
+     */
+    public boolean send(Message message) {
+        if (message.getType() == MessageType.MSG_SNAPSHOT) {
+            throw new IllegalArgumentException("MSG_SNAPSHOT travels with its bytes: use sendSnapshot");
+        }
+        PeerConnection peer = peers.get(message.getTo());
+        if (peer == null || closed.get()) {
+            metrics.messagesDroppedNoPeer.increment();
+            return false;
+        }
+        return peer.send(message);
+    }
+
+    /**
+     * Streams a snapshot to a peer on a connection of its own. The future completes when the receiver confirms it
+     * has the whole snapshot and its listener took it, and fails with {@link SnapshotTransferException} otherwise;
+     * the server reports either to {@code RaftNode.reportSnapshot}. {@code data} is read on a snapshot I/O thread
+     * and closed at the end, whatever the outcome.
+     *
+     * @param meta the MSG_SNAPSHOT message Raft produced (its {@code to} must be {@code peer})
+     * @param size exactly the number of bytes {@code data} holds
+     */
+    public CompletableFuture<Void> sendSnapshot(long peer, Message meta, InputStream data, long size) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        if (size < 0) {
+            closeQuietly(data);
+            result.completeExceptionally(new IllegalArgumentException("negative snapshot size " + size));
+            return result;
+        }
+        if (meta.getType() != MessageType.MSG_SNAPSHOT || meta.getTo() != peer || meta.getFrom() != config.localId) {
+            closeQuietly(data);
+            result.completeExceptionally(new IllegalArgumentException("not a MSG_SNAPSHOT from this member to member " + Texts.id(peer)));
+            return result;
+        }
+        PeerConnection connection = peers.get(peer);
+        if (connection == null || closed.get()) {
+            closeQuietly(data);
+            metrics.snapshotsFailed.increment();
+            result.completeExceptionally(new SnapshotTransferException("member " + Texts.id(peer) + " is not a peer"));
+            return result;
+        }
+        snapshotsInFlight.add(result);
+        result.whenComplete((v, e) -> snapshotsInFlight.remove(result));
+        SnapshotSender sender = new SnapshotSender(context, peer, meta, data, size, result);
+        Hello hello = Hello.of(StreamKind.SNAPSHOT, config.clusterId, config.localId, peer);
+        ClientHandshake handshake = new ClientHandshake(context, hello, connection.address, sender);
+        EventLoop loop = loops.group.next();
+        try {
+            ChannelFuture f = context.clientBootstrap(loop, connection.address, handshake, context.snapshotIdleHandler(), sender);
+            f.addListener(x -> {
+                if (!x.isSuccess()) {
+                    sender.connectFailed(x.cause());
+                    f.channel().close();
+                }
+            });
+        } catch (RuntimeException e) {
+            closeQuietly(data);
+            result.completeExceptionally(new SnapshotTransferException("transport closing", e));
+        }
+        return result;
+    }
+
+    public TransportStats stats() {
+        Map<Long, TransportStats.PeerStats> perPeer = new HashMap<>();
+        peers.forEach((id, p) -> perPeer.put(id, p.stats()));
+        return metrics.snapshot(Map.copyOf(perPeer));
+    }
+
+    /** Closes every connection, stops the I/O threads and fails snapshots in flight. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        peers.values().forEach(PeerConnection::stop);
+        serverChannel.close().awaitUninterruptibly();
+        context.inbound.closeAll();
+        loops.shutdown(SHUTDOWN_TIMEOUT);
+        snapshotIo.shutdownNow();
+        try {
+            snapshotIo.awaitTermination(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (CompletableFuture<Void> f : snapshotsInFlight) {
+            f.completeExceptionally(new SnapshotTransferException("transport closed"));
+        }
+        LOG.log(Level.INFO, () -> "member " + Texts.id(config.localId) + " transport closed");
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // nothing to report: the stream was never read
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package io.keel.transport;
+
+import io.netty.buffer.ByteBufAllocator;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Settings of one member's transport. Built with {@link #builder}; defaults suit a LAN cluster.
+ */
+public final class TransportConfig {
+    final long clusterId;
+    final long localId;
+    final InetSocketAddress listenAddress;
+    final Map<Long, InetSocketAddress> peers;
+    final int maxFrameBytes;
+    final long outboundQueueBytes;
+    final Duration reconnectMinDelay;
+    final Duration reconnectMaxDelay;
+    final Duration connectTimeout;
+    final Duration handshakeTimeout;
+    final int snapshotChunkBytes;
+    final long maxSnapshotBytes;
+    final Duration snapshotIdleTimeout;
+    final Path snapshotDirectory;
+    final TlsConfig tls;
+    final int ioThreads;
+    final boolean preferNativeTransport;
+    final ByteBufAllocator allocator;
+
+    private TransportConfig(Builder b) {
+        this.clusterId = b.clusterId;
+        this.localId = b.localId;
+        this.listenAddress = b.listenAddress;
+        this.peers = Map.copyOf(b.peers);
+        this.maxFrameBytes = b.maxFrameBytes;
+        this.outboundQueueBytes = b.outboundQueueBytes;
+        this.reconnectMinDelay = b.reconnectMinDelay;
+        this.reconnectMaxDelay = b.reconnectMaxDelay;
+        this.connectTimeout = b.connectTimeout;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.snapshotChunkBytes = b.snapshotChunkBytes;
+        this.maxSnapshotBytes = b.maxSnapshotBytes;
+        this.snapshotIdleTimeout = b.snapshotIdleTimeout;
+        this.snapshotDirectory = b.snapshotDirectory;
+        this.tls = b.tls;
+        this.ioThreads = b.ioThreads;
+        this.preferNativeTransport = b.preferNativeTransport;
+        this.allocator = b.allocator;
+    }
+
+    /** Cluster and member ids are never 0 (0 means "none" in Raft and is reserved by storage). */
+    public static Builder builder(long clusterId, long localId) {
+        return new Builder(clusterId, localId);
+    }
+
+    public long clusterId() {
+        return clusterId;
+    }
+
+    public long localId() {
+        return localId;
+    }
+
+    public static final class Builder {
+        private final long clusterId;
+        private final long localId;
+        private InetSocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 0);
+        private final Map<Long, InetSocketAddress> peers = new LinkedHashMap<>();
+        private int maxFrameBytes = 16 << 20;
+        private long outboundQueueBytes = 8L << 20;
+        private Duration reconnectMinDelay = Duration.ofMillis(100);
+        private Duration reconnectMaxDelay = Duration.ofSeconds(5);
+        private Duration connectTimeout = Duration.ofSeconds(3);
+        private Duration handshakeTimeout = Duration.ofSeconds(5);
+        private int snapshotChunkBytes = 256 << 10;
+        private boolean snapshotChunkBytesSet;
+        private long maxSnapshotBytes = 64L << 30;
+        private Duration snapshotIdleTimeout = Duration.ofSeconds(30);
+        private Path snapshotDirectory = Path.of(System.getProperty("java.io.tmpdir"));
+        private TlsConfig tls;
+        private int ioThreads = 2;
+        private boolean preferNativeTransport = true;
+        private ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
+
+        private Builder(long clusterId, long localId) {
+            if (clusterId == 0) throw new IllegalArgumentException("cluster id 0 is reserved");
+            if (localId == 0) throw new IllegalArgumentException("member id 0 is reserved");
+            this.clusterId = clusterId;
+            this.localId = localId;
+        }
+
+        /** Where to accept peers; port 0 picks a free port ({@link Transport#localAddress()} tells which). */
+        public Builder listen(InetSocketAddress address) {
+            this.listenAddress = Objects.requireNonNull(address);
+            return this;
+        }
+
+        public Builder peer(long id, InetSocketAddress address) {
+            if (id == 0 || id == localId) throw new IllegalArgumentException("bad peer id " + Texts.id(id));
+            peers.put(id, Objects.requireNonNull(address));
+            return this;
+        }
+
+        /** Largest frame accepted or sent (a Raft message, a snapshot chunk); larger announcements close the connection. */
+        public Builder maxFrameBytes(int bytes) {
+            if (bytes < 4096) throw new IllegalArgumentException("maxFrameBytes below 4096: " + bytes);
+            this.maxFrameBytes = bytes;
+            return this;
+        }
+
+        /** Wire bytes that may wait per peer; messages beyond are dropped (Raft resends) and counted. */
+        public Builder outboundQueueBytes(long bytes) {
+            if (bytes < 1) throw new IllegalArgumentException("outboundQueueBytes must be positive");
+            this.outboundQueueBytes = bytes;
+            return this;
+        }
+
+        public Builder reconnectDelay(Duration min, Duration max) {
+            if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
+                throw new IllegalArgumentException("reconnect delays: need 0 < min <= max");
+            }
+            this.reconnectMinDelay = min;
+            this.reconnectMaxDelay = max;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive(timeout);
+            return this;
+        }
+
+        /** How long a connection may take from TCP accept/connect to an answered HELLO. */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = positive(timeout);
+            return this;
+        }
+
+        public Builder snapshotChunkBytes(int bytes) {
+            if (bytes < 1) throw new IllegalArgumentException("snapshotChunkBytes must be positive");
+            this.snapshotChunkBytes = bytes;
+            this.snapshotChunkBytesSet = true;
+            return this;
+        }
+
+        /** The largest snapshot this member accepts (disk space for the temporary file). */
+        public Builder maxSnapshotBytes(long bytes) {
+            if (bytes < 0) throw new IllegalArgumentException("maxSnapshotBytes negative");
+            this.maxSnapshotBytes = bytes;
+            return this;
+        }
+
+        /** A snapshot stream with no progress for this long is abandoned on both sides. */
+        public Builder snapshotIdleTimeout(Duration timeout) {
+            this.snapshotIdleTimeout = positive(timeout);
+            return this;
+        }
+
+        /** Where received snapshots are written before they are handed to the listener. */
+        public Builder snapshotDirectory(Path dir) {
+            this.snapshotDirectory = Objects.requireNonNull(dir);
+            return this;
+        }
+
+        /** Mutual TLS with the cluster CA; null (the default) means plaintext. */
+        public Builder tls(TlsConfig tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        public Builder ioThreads(int threads) {
+            if (threads < 1) throw new IllegalArgumentException("ioThreads must be positive");
+            this.ioThreads = threads;
+            return this;
+        }
+
+        /** Use epoll where available (the default), else NIO; false forces NIO. */
+        public Builder preferNativeTransport(boolean prefer) {
+            this.preferNativeTransport = prefer;
+            return this;
+        }
+
+        /** Buffer allocator for every channel (tests pass a measuring one). */
+        public Builder allocator(ByteBufAllocator allocator) {
+            this.allocator = Objects.requireNonNull(allocator);
+            return this;
+        }
+
+        public TransportConfig build() {
+            if (!snapshotChunkBytesSet) {
+                // The default chunk shrinks with a small frame limit rather than making the limit an error.
+                snapshotChunkBytes = Math.min(snapshotChunkBytes, maxFrameBytes - FrameCodec.HEADER_BYTES);
+            }
+            if (snapshotChunkBytes + FrameCodec.HEADER_BYTES > maxFrameBytes) {
+                throw new IllegalArgumentException("snapshot chunks of " + snapshotChunkBytes
+                        + " bytes do not fit frames of at most " + maxFrameBytes);
+            }
+            return new TransportConfig(this);
+        }
+
+        private static Duration positive(Duration d) {
+            if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("duration must be positive: " + d);
+            return d;
+        }
+    }
+}

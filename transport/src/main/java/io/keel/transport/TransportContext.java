@@ -1,0 +1,129 @@
+package io.keel.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every connection of one transport shares (settings, counters, threads, TLS, the identity rules) and how
+ * its pipelines are assembled:
+ * <pre>
+ *   socket - ByteCounter - [SslHandler] - FrameDecoder - handshake / stream handler - ConnectionGuard
+ * </pre>
+ */
+final class TransportContext {
+    /** Outbound bytes buffered in a socket before it counts as unwritable and draining pauses. */
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
+
+    final TransportConfig config;
+    final InboundListener listener;
+    final TransportMetrics metrics;
+    final EventLoops loops;
+    final ExecutorService snapshotIo;
+    final HandshakePolicy policy;
+    final ThrottledLog log;
+    final InboundRegistry inbound = new InboundRegistry();
+    private final SslContext serverTls;
+    private final SslContext clientTls;
+    private final ByteCounter byteCounter;
+    private final ConnectionGuard guard;
+
+    TransportContext(TransportConfig config, InboundListener listener, TransportMetrics metrics, EventLoops loops,
+                     ExecutorService snapshotIo, HandshakePolicy policy, SslContext serverTls, SslContext clientTls) {
+        this.config = config;
+        this.listener = listener;
+        this.metrics = metrics;
+        this.loops = loops;
+        this.snapshotIo = snapshotIo;
+        this.policy = policy;
+        this.serverTls = serverTls;
+        this.clientTls = clientTls;
+        this.log = new ThrottledLog(System.getLogger(Transport.class.getName()));
+        this.byteCounter = new ByteCounter(metrics.bytesReceived, metrics.bytesSent);
+        this.guard = new ConnectionGuard(this);
+    }
+
+    ServerBootstrap serverBootstrap() {
+        return new ServerBootstrap()
+                .group(loops.group)
+                .channel(loops.serverChannel)
+                .option(ChannelOption.SO_REUSEADDR, true) // a restarted member binds its port again at once
+                .option(ChannelOption.ALLOCATOR, config.allocator)
+                .childOption(ChannelOption.ALLOCATOR, config.allocator)
+                .childOption(ChannelOption.TCP_NODELAY, true) // writes are already coalesced per event-loop turn
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        p.addLast("bytes", byteCounter);
+                        if (serverTls != null) p.addLast("tls", serverTls.newHandler(ch.alloc()));
+                        p.addLast("frames", new FrameDecoder(FrameDecoder.HANDSHAKE_LIMIT));
+                        p.addLast("handshake", new ServerHandshake(TransportContext.this));
+                        p.addLast("guard", guard);
+                    }
+                });
+    }
+
+    /** Connects to a peer on the given event loop; the stream handlers take over once the handshake accepted. */
+    ChannelFuture clientBootstrap(EventLoop loop, InetSocketAddress address, ClientHandshake handshake,
+                                  ChannelHandler... streamHandlers) {
+        return new Bootstrap()
+                .group(loop)
+                .channel(loops.socketChannel)
+                .option(ChannelOption.ALLOCATOR, config.allocator)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout.toMillis())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        p.addLast("bytes", byteCounter);
+                        if (clientTls != null) {
+                            p.addLast("tls", clientTls.newHandler(ch.alloc(), address.getHostString(), address.getPort()));
+                        }
+                        p.addLast("frames", new FrameDecoder(FrameDecoder.HANDSHAKE_LIMIT));
+                        p.addLast("handshake", handshake);
+                        for (ChannelHandler h : streamHandlers) p.addLast(h);
+                        p.addLast("guard", guard);
+                    }
+                })
+                .connect(address);
+    }
+
+    /** After an accepted HELLO: the connection becomes a message stream or a snapshot stream. */
+    void installInboundStream(ChannelHandlerContext handshake, Hello hello) {
+        ChannelPipeline p = handshake.pipeline();
+        long peer = hello.senderId();
+        if (hello.kind() == StreamKind.SNAPSHOT) {
+            p.replace(handshake.handler(), "snapshot", new SnapshotReceiver(this, peer));
+            p.addBefore("snapshot", "idle", snapshotIdleHandler());
+        } else {
+            p.replace(handshake.handler(), "messages", new InboundMessages(this, peer));
+            inbound.register(peer, handshake.channel());
+        }
+    }
+
+    /** Fires when a snapshot stream has moved no bytes either way for the idle timeout. */
+    IdleStateHandler snapshotIdleHandler() {
+        // observeOutput: a slow but moving link is progress, not idleness.
+        return new IdleStateHandler(true, 0, 0, config.snapshotIdleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}
