@@ -1,0 +1,327 @@
+package io.keel.server;
+
+import io.keel.raft.ReadMode;
+import io.keel.raft.Role;
+import io.keel.raft.SoftState;
+import io.keel.server.member.ClusterIdentity;
+import io.keel.server.member.Member;
+import io.keel.server.member.MemberConfig;
+import io.keel.storage.mvcc.DeleteRangeRequest;
+import io.keel.storage.mvcc.KeyValue;
+import io.keel.storage.mvcc.Operation;
+import io.keel.storage.mvcc.PutRequest;
+import io.keel.storage.mvcc.RangeRequest;
+import io.keel.storage.mvcc.RangeResponse;
+import io.keel.storage.mvcc.Response;
+import io.keel.storage.mvcc.TxnRequest;
+import io.keel.storage.mvcc.TxnResponse;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Keel embedded in a Java process: one member of a cluster, joined to its peers by the peer transport.
+ *
+ * <pre>{@code
+ * try (Keel keel = Keel.builder().id(1).dataDir(dir).listen(addr1)
+ *         .initialCluster(Map.of(1L, addr1, 2L, addr2, 3L, addr3)).start()) {
+ *     keel.put("k", "v");
+ *     keel.get("k");                 // linearizable
+ *     keel.get("k", true);           // serializable: this member's store as it is
+ * }
+ * }</pre>
+ *
+ * Calls block up to the request timeout and throw {@link KeelException}s ({@code retryable()} says whether to try
+ * again), or the store's {@link io.keel.storage.mvcc.MvccException} when etcd would refuse the request. Writes go
+ * to the leader: at a follower they fail with {@link NotLeaderException} naming it.
+ */
+public final class Keel implements AutoCloseable {
+    private final Member member;
+    private final Duration requestTimeout;
+
+    private Keel(Member member, Duration requestTimeout) {
+        this.member = member;
+        this.requestTimeout = requestTimeout;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    public PutResponseView put(String key, String value) {
+        return put(utf8(key), utf8(value));
+    }
+
+    public PutResponseView put(byte[] key, byte[] value) {
+        var r = (io.keel.storage.mvcc.PutResponse) write(PutRequest.of(key, value));
+        return new PutResponseView(r.revision());
+    }
+
+    /** Deletes the key; returns how many keys were deleted (0 or 1). */
+    public long delete(String key) {
+        return ((io.keel.storage.mvcc.DeleteRangeResponse) write(DeleteRangeRequest.key(utf8(key)))).deleted();
+    }
+
+    public TxnResponse txn(Txn txn) {
+        return txn(txn.request());
+    }
+
+    /** A transaction; one that only reads is answered linearizably without a Raft entry. */
+    public TxnResponse txn(TxnRequest request) {
+        if (request.isReadOnly()) {
+            return await(retryingRead(store -> store.readTxn(request)));
+        }
+        return (TxnResponse) write(request);
+    }
+
+    /** Any client write the store knows (put, delete range, txn, compact), with the store's response. */
+    public Response write(Operation op) {
+        return await(member.propose(op));
+    }
+
+    public CompletableFuture<Response> writeAsync(Operation op) {
+        return member.propose(op);
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /** The key's value, linearizable: reflects every write acknowledged before this call. */
+    public Optional<String> get(String key) {
+        return get(key, false);
+    }
+
+    /** With {@code serializable}, this member's store as it is (fast, possibly stale). */
+    public Optional<String> get(String key, boolean serializable) {
+        RangeResponse r = range(RangeRequest.key(utf8(key)), serializable);
+        return r.kvs().isEmpty() ? Optional.empty()
+                : Optional.of(new String(r.kvs().get(0).value(), StandardCharsets.UTF_8));
+    }
+
+    public Optional<KeyValue> getKeyValue(String key, boolean serializable) {
+        RangeResponse r = range(RangeRequest.key(utf8(key)), serializable);
+        return r.kvs().isEmpty() ? Optional.empty() : Optional.of(r.kvs().get(0));
+    }
+
+    public RangeResponse range(RangeRequest request, boolean serializable) {
+        if (serializable) return member.readSerializable(store -> store.range(request));
+        return await(retryingRead(store -> store.range(request)));
+    }
+
+    // ------------------------------------------------------------------ the member
+
+    public long memberId() {
+        return member.id();
+    }
+
+    public boolean isLeader() {
+        return member.state().role() == Role.LEADER;
+    }
+
+    /** The leader as this member knows it, or 0. */
+    public long leaderId() {
+        return member.state().leaderId();
+    }
+
+    public SoftState state() {
+        return member.state();
+    }
+
+    public long appliedIndex() {
+        return member.appliedIndex();
+    }
+
+    public InetSocketAddress peerAddress() {
+        return member.peerAddress();
+    }
+
+    @Override
+    public void close() {
+        member.close();
+    }
+
+    /**
+     * A linearizable read, asked again while it is rejected for a retryable reason (typically: no leader known
+     * yet, or leadership changing) until the request timeout.
+     */
+    private <T> CompletableFuture<T> retryingRead(java.util.function.Function<io.keel.storage.mvcc.MvccStore, T> q) {
+        long deadline = System.nanoTime() + requestTimeout.toNanos();
+        CompletableFuture<T> result = new CompletableFuture<>();
+        attempt(q, deadline, result);
+        return result;
+    }
+
+    private <T> void attempt(java.util.function.Function<io.keel.storage.mvcc.MvccStore, T> q, long deadline,
+                             CompletableFuture<T> result) {
+        member.read(q).whenComplete((v, e) -> {
+            if (e == null) {
+                result.complete(v);
+            } else if (unwrap(e) instanceof ReadRejectedException && System.nanoTime() - deadline < 0) {
+                CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS)
+                        .execute(() -> attempt(q, deadline, result));
+            } else {
+                result.completeExceptionally(unwrap(e));
+            }
+        });
+    }
+
+    private <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new RequestTimeoutException("no answer within " + requestTimeout.toMillis() + " ms; a write may"
+                    + " still apply");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RequestTimeoutException("interrupted while waiting for an answer");
+        } catch (ExecutionException e) {
+            Throwable cause = unwrap(e);
+            if (cause instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while ((e instanceof ExecutionException || e instanceof CompletionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** What a put returns: the store's revision after it. */
+    public record PutResponseView(long revision) {
+    }
+
+    public static final class Builder {
+        private long id;
+        private Path dataDir;
+        private InetSocketAddress listen;
+        private final Map<Long, InetSocketAddress> initialCluster = new LinkedHashMap<>();
+        private String clusterToken = "keel-cluster";
+        private boolean newCluster = true;
+        private Duration tickInterval = Duration.ofMillis(10);
+        private Duration electionTimeout = Duration.ofSeconds(1);
+        private Duration heartbeatInterval = Duration.ofMillis(100);
+        private ReadMode readMode = ReadMode.READ_INDEX;
+        private int maxPendingProposals = 10_000;
+        private int maxPendingReads = 10_000;
+        private long snapshotEntries = 10_000;
+        private Duration requestTimeout = Duration.ofSeconds(10);
+
+        private Builder() {
+        }
+
+        /** This member's id: non-zero, unique in the cluster, one of the initial cluster's ids. */
+        public Builder id(long id) {
+            this.id = id;
+            return this;
+        }
+
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        /** Where peers reach this member. */
+        public Builder listen(InetSocketAddress address) {
+            this.listen = address;
+            return this;
+        }
+
+        /** Every initial member (this one too) and its peer address; a single entry makes a one-member cluster. */
+        public Builder initialCluster(Map<Long, InetSocketAddress> members) {
+            initialCluster.clear();
+            initialCluster.putAll(members);
+            return this;
+        }
+
+        /** Distinguishes clusters started with the same members (etcd's --initial-cluster-token). */
+        public Builder initialClusterToken(String token) {
+            this.clusterToken = Objects.requireNonNull(token);
+            return this;
+        }
+
+        /**
+         * True (default): bootstrap an empty data directory as an initial member of a new cluster. False: the
+         * directory must already hold this member's data (etcd's initial-cluster-state=existing after a restart).
+         */
+        public Builder newCluster(boolean isNew) {
+            this.newCluster = isNew;
+            return this;
+        }
+
+        public Builder tickInterval(Duration d) {
+            this.tickInterval = d;
+            return this;
+        }
+
+        public Builder electionTimeout(Duration d) {
+            this.electionTimeout = d;
+            return this;
+        }
+
+        public Builder heartbeatInterval(Duration d) {
+            this.heartbeatInterval = d;
+            return this;
+        }
+
+        public Builder readMode(ReadMode mode) {
+            this.readMode = mode;
+            return this;
+        }
+
+        /** Writes waiting for their entry to apply; beyond, writes are refused with {@link OverloadedException}. */
+        public Builder maxPendingProposals(int n) {
+            this.maxPendingProposals = n;
+            return this;
+        }
+
+        public Builder maxPendingReads(int n) {
+            this.maxPendingReads = n;
+            return this;
+        }
+
+        /** The log is compacted once this many applied entries precede it. */
+        public Builder snapshotEntries(long n) {
+            this.snapshotEntries = n;
+            return this;
+        }
+
+        public Builder requestTimeout(Duration d) {
+            this.requestTimeout = d;
+            return this;
+        }
+
+        public Keel start() {
+            Objects.requireNonNull(dataDir, "dataDir");
+            Objects.requireNonNull(listen, "listen");
+            Map<Long, InetSocketAddress> cluster = initialCluster.isEmpty() ? Map.of(id, listen) : initialCluster;
+            MemberConfig config = new MemberConfig(id, ClusterIdentity.derive(clusterToken, cluster), dataDir, listen,
+                    cluster, newCluster, tickInterval, electionTimeout, heartbeatInterval, readMode,
+                    maxPendingProposals, maxPendingReads, snapshotEntries);
+            try {
+                return new Keel(Member.start(config), requestTimeout);
+            } catch (IOException e) {
+                throw new UncheckedIOException("starting member " + Long.toHexString(id), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.keel.server;
+
+/** Back-pressure: too many requests are already waiting at this member (or in Raft's log). Retry after a pause. */
+public final class OverloadedException extends KeelException {
+    public OverloadedException(String message) {
+        super(message);
+    }
+
+    @Override
+    public boolean retryable() {
+        return true;
+    }
+}

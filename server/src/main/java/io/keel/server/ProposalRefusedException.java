@@ -1,0 +1,13 @@
+package io.keel.server;
+
+/** Raft refused the write for good (for instance larger than the largest entry): retrying will not help. */
+public final class ProposalRefusedException extends KeelException {
+    public ProposalRefusedException(String message) {
+        super(message);
+    }
+
+    @Override
+    public boolean retryable() {
+        return false;
+    }
+}

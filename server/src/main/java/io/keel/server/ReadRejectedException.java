@@ -1,0 +1,13 @@
+package io.keel.server;
+
+/** A linearizable read could not be confirmed (no leader known, or leadership lost meanwhile). Retry shortly. */
+public final class ReadRejectedException extends KeelException {
+    public ReadRejectedException(String message) {
+        super(message);
+    }
+
+    @Override
+    public boolean retryable() {
+        return true;
+    }
+}

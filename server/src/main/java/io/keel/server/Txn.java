@@ -1,0 +1,77 @@
+package io.keel.server;
+
+import io.keel.storage.mvcc.Compare;
+import io.keel.storage.mvcc.DeleteRangeRequest;
+import io.keel.storage.mvcc.PutRequest;
+import io.keel.storage.mvcc.RangeRequest;
+import io.keel.storage.mvcc.TxnOp;
+import io.keel.storage.mvcc.TxnRequest;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A small builder over the store's transaction types:
+ * {@code Txn.when(Txn.valueIs("k", "v")).then(Txn.put("k", "w")).otherwise(Txn.get("k"))}.
+ * All compares are checked against the state before the transaction; every write of it shares one revision.
+ */
+public final class Txn {
+    private final List<Compare> compares = new ArrayList<>();
+    private final List<TxnOp> success = new ArrayList<>();
+    private final List<TxnOp> failure = new ArrayList<>();
+
+    private Txn() {
+    }
+
+    public static Txn when(Compare... compares) {
+        Txn t = new Txn();
+        t.compares.addAll(List.of(compares));
+        return t;
+    }
+
+    public Txn then(TxnOp... ops) {
+        success.addAll(List.of(ops));
+        return this;
+    }
+
+    public Txn otherwise(TxnOp... ops) {
+        failure.addAll(List.of(ops));
+        return this;
+    }
+
+    public TxnRequest request() {
+        return new TxnRequest(compares, success, failure);
+    }
+
+    // Shorthands for UTF-8 keys and values.
+
+    public static Compare valueIs(String key, String value) {
+        return Compare.value(utf8(key), Compare.Result.EQUAL, utf8(value));
+    }
+
+    /** True when the key does not exist (its version is 0). */
+    public static Compare absent(String key) {
+        return Compare.version(utf8(key), Compare.Result.EQUAL, 0);
+    }
+
+    public static Compare modRevisionIs(String key, long revision) {
+        return Compare.modRevision(utf8(key), Compare.Result.EQUAL, revision);
+    }
+
+    public static PutRequest put(String key, String value) {
+        return PutRequest.of(utf8(key), utf8(value));
+    }
+
+    public static DeleteRangeRequest delete(String key) {
+        return DeleteRangeRequest.key(utf8(key));
+    }
+
+    public static RangeRequest get(String key) {
+        return RangeRequest.key(utf8(key));
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

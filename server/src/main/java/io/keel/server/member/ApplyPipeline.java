@@ -1,0 +1,147 @@
+package io.keel.server.member;
+
+import io.keel.raft.proto.ConfState;
+import io.keel.raft.proto.Entry;
+import io.keel.raft.proto.SnapshotMetadata;
+import io.keel.storage.log.RocksLogStorage;
+import io.keel.storage.mvcc.ApplyResult;
+import io.keel.storage.mvcc.MvccStore;
+import io.keel.storage.mvcc.Operation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Applies committed entries to the MVCC store on its own thread, one synced write per batch, answers the
+ * proposals waiting for them and reports the applied index back (to the raft thread, through {@code applied}).
+ *
+ * <p>It also compacts the Raft log once the applied index is {@code snapshotEntries} past the log's first index:
+ * the store is durable up to its applied index (data and index are one synced write), so the entries before it
+ * are no longer needed here; a follower that needs them gets a store snapshot instead.
+ */
+final class ApplyPipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(ApplyPipeline.class);
+
+    /** Told what is applied: Raft's index of the last entry applied (-1 after a snapshot) and the store's. */
+    interface AppliedListener {
+        void applied(long raftIndex, long storeIndex);
+    }
+
+    private static final Runnable STOP = () -> { };
+
+    private final StoreRef store;
+    private final RocksLogStorage log;
+    private final Proposals proposals;
+    private final long snapshotEntries;
+    private final AppliedListener applied;
+    private final Consumer<Throwable> onFailure;
+    private final LinkedBlockingQueue<Runnable> batches = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private ConfState confState; // the configuration as of lastApplied (apply thread)
+    private long lastApplied; // Raft's index of the last entry applied (apply thread)
+
+    ApplyPipeline(StoreRef store, RocksLogStorage log, ConfState initialConfState, Proposals proposals,
+                  long snapshotEntries, AppliedListener applied, Consumer<Throwable> onFailure) {
+        this.store = store;
+        this.log = log;
+        this.confState = initialConfState;
+        this.proposals = proposals;
+        this.snapshotEntries = snapshotEntries;
+        this.applied = applied;
+        this.onFailure = onFailure;
+        this.thread = new Thread(this::run, "keel-apply-" + Long.toHexString(log.identity().memberId()));
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Raft thread: entries whose Ready is durable, in order, with the configuration they lead to (or null). */
+    void submit(List<Entry> committed, ConfState confState) {
+        if (!committed.isEmpty() || confState != null) batches.add(() -> apply(committed, confState));
+    }
+
+    /**
+     * Raft thread: installs a snapshot's imported store after everything queued before it; the returned future
+     * completes once it is installed (the Ready carrying the snapshot is persisted only then).
+     */
+    CompletableFuture<Void> install(SnapshotMetadata snapshot, SnapshotInstaller installer) {
+        CompletableFuture<Void> installed = new CompletableFuture<>();
+        batches.add(() -> {
+            try {
+                installer.install(store);
+            } catch (RuntimeException e) {
+                installed.completeExceptionally(e);
+                throw e;
+            }
+            confState = snapshot.getConfState();
+            lastApplied = snapshot.getIndex();
+            proposals.coveredBySnapshot(snapshot.getIndex());
+            applied.applied(-1, store.current().appliedIndex());
+            installed.complete(null);
+        });
+        return installed;
+    }
+
+    /** Stops after the batch being applied; entries not yet applied are applied again after a restart. */
+    void stop() {
+        batches.clear();
+        batches.add(STOP);
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    private void run() {
+        try {
+            while (true) {
+                Runnable b = batches.take();
+                if (b == STOP) return;
+                b.run();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            LOG.error("apply thread of member {} stopped: {}", Long.toHexString(log.identity().memberId()),
+                    t.toString(), t);
+            onFailure.accept(t);
+        }
+    }
+
+    private void apply(List<Entry> entries, ConfState newConfState) {
+        MvccStore s = store.current();
+        if (!entries.isEmpty()) {
+            List<Operation> ops = new ArrayList<>(entries.size());
+            for (Entry e : entries) ops.add(OperationCodec.decode(e));
+            List<ApplyResult> results = s.applyAll(entries.get(0).getIndex(), ops);
+            for (int i = 0; i < results.size(); i++) {
+                ApplyResult r = results.get(i);
+                proposals.applied(r.raftIndex(), entries.get(i).getTerm(), r.response(), r.error());
+            }
+        }
+        if (newConfState != null) confState = newConfState;
+        if (entries.isEmpty()) return;
+        // Raft is told the last entry it handed out; the store may be further on after a snapshot import.
+        lastApplied = entries.get(entries.size() - 1).getIndex();
+        applied.applied(lastApplied, s.appliedIndex());
+        maybeCompact(lastApplied);
+    }
+
+    private void maybeCompact(long appliedIndex) {
+        if (appliedIndex - log.firstIndex() < snapshotEntries) return;
+        log.compact(appliedIndex, confState);
+        LOG.info("member {} compacted its log through index {}", Long.toHexString(log.identity().memberId()),
+                appliedIndex);
+    }
+}

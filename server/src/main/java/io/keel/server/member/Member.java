@@ -1,0 +1,286 @@
+package io.keel.server.member;
+
+import io.keel.raft.ProposeResult;
+import io.keel.raft.RaftConfig;
+import io.keel.raft.RaftNode;
+import io.keel.raft.Ready;
+import io.keel.raft.SoftState;
+import io.keel.raft.proto.Message;
+import io.keel.server.MemberStoppedException;
+import io.keel.server.NotLeaderException;
+import io.keel.server.OverloadedException;
+import io.keel.server.ProposalRefusedException;
+import io.keel.storage.log.GroupCommitLog;
+import io.keel.storage.mvcc.MvccStore;
+import io.keel.storage.mvcc.Operation;
+import io.keel.storage.mvcc.Response;
+import io.keel.transport.InboundListener;
+import io.keel.transport.ReceivedSnapshot;
+import io.keel.transport.Transport;
+import io.keel.transport.TransportConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * One Keel member: its data directory, its Raft thread, the persist, send and apply pipelines, and the peer
+ * transport that joins it to the cluster. Writes and linearizable reads go through Raft; serializable reads read
+ * the local store.
+ */
+public final class Member implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Member.class);
+
+    private final MemberConfig config;
+    private final MemberStorage storage;
+    private final GroupCommitLog commitLog;
+    private final RaftLoop loop;
+    private final Proposals proposals = new Proposals();
+    private final Admission proposalAdmission;
+    private final Admission readAdmission;
+    private final ExecutorService readExecutor;
+    private final ExecutorService snapshotSender;
+    private final Reads reads;
+    private final ApplyPipeline apply;
+    private final PersistPipeline persist;
+    private final Transport transport;
+    private final Outbound outbound;
+    private final SnapshotInstaller installer;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Throwable failure;
+
+    private Member(MemberConfig config) throws IOException {
+        this.config = config;
+        this.storage = MemberStorage.open(config, this::fail, this::fail);
+        boolean started = false;
+        GroupCommitLog createdLog = null;
+        ExecutorService createdReaders = null;
+        ExecutorService createdSenders = null;
+        try {
+            RaftConfig raft = RaftConfig.defaults(config.memberId())
+                    .withTimeouts(config.electionTimeout(), config.heartbeatInterval())
+                    .withReadMode(config.readMode())
+                    // Raft learns the configuration from the log's snapshot and the conf changes after it, so it
+                    // starts from the snapshot index and hands out the entries after it again; the store answers
+                    // those it already applied with AlreadyApplied (its applied index is durable with its data).
+                    .withApplied(storage.log.snapshotMetadata().getIndex())
+                    .withRandomSeed(System.nanoTime() ^ config.memberId());
+            RaftNode node = new RaftNode(raft, storage.log, System.nanoTime());
+            this.commitLog = createdLog = new GroupCommitLog(storage.log);
+            this.loop = new RaftLoop(node, config.tickInterval().toNanos());
+            this.proposalAdmission = new Admission("proposals", config.maxPendingProposals());
+            this.readAdmission = new Admission("linearizable reads", config.maxPendingReads());
+            this.readExecutor = createdReaders =
+                    Executors.newFixedThreadPool(2, daemon("keel-read-" + hex(config.memberId())));
+            this.snapshotSender = createdSenders =
+                    Executors.newCachedThreadPool(daemon("keel-snapshot-" + hex(config.memberId())));
+            this.reads = new Reads(storage.store, readExecutor, loop::lease, loop);
+            this.apply = new ApplyPipeline(storage.store, storage.log, storage.log.initialState().confState(),
+                    proposals, config.snapshotEntries(), this::applied, this::fail);
+            this.installer = new SnapshotInstaller(config.dataDir(), storage.storeOptions);
+            this.persist = new PersistPipeline(commitLog, loop, this::durable, this::fail);
+            this.transport = Transport.start(transportConfig(config), new InboundListener() {
+                @Override
+                public void onMessage(Message message) {
+                    loop.execute(() -> loop.node().step(message));
+                }
+
+                @Override
+                public void onSnapshot(Message meta, ReceivedSnapshot snapshot) throws Exception {
+                    installer.receive(meta, snapshot); // imported (and verified) before the leader is told
+                    loop.execute(() -> loop.node().step(meta));
+                }
+            });
+            this.outbound = new Outbound(transport, storage.store, loop, snapshotSender);
+            apply.start();
+            loop.start(this::handle, this::fail);
+            started = true;
+            LOG.info("member {} started in cluster {} with data in {}, peers listen at {}", hex(config.memberId()),
+                    hex(config.clusterId()), config.dataDir(), transport.localAddress());
+        } finally {
+            if (!started) {
+                // Typically the peer port is taken. The raft and apply threads start last, so only these exist.
+                if (createdLog != null) createdLog.close();
+                if (createdReaders != null) createdReaders.shutdownNow();
+                if (createdSenders != null) createdSenders.shutdownNow();
+                storage.close();
+            }
+        }
+    }
+
+    /**
+     * Opens (or, for a new cluster, bootstraps) the data directory and joins the cluster. Storage refuses a foreign
+     * or empty data directory with its own exception and message.
+     */
+    public static Member start(MemberConfig config) throws IOException {
+        return new Member(config);
+    }
+
+    private static TransportConfig transportConfig(MemberConfig config) {
+        TransportConfig.Builder b = TransportConfig.builder(config.clusterId(), config.memberId())
+                .listen(config.peerListen())
+                .snapshotDirectory(config.dataDir().resolve("incoming-snapshots"));
+        for (Map.Entry<Long, InetSocketAddress> peer : config.initialCluster().entrySet()) {
+            if (peer.getKey() != config.memberId()) b.peer(peer.getKey(), peer.getValue());
+        }
+        return b.build();
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    /** Proposes a client write (put, delete range, txn, compact); completes with the store's response once applied. */
+    public CompletableFuture<Response> propose(Operation op) {
+        CompletableFuture<Response> result = proposalAdmission.admit();
+        if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
+        if (stopped(result)) return result;
+        var data = OperationCodec.encode(op);
+        loop.execute(() -> {
+            if (result.isDone()) return;
+            RaftNode node = loop.node();
+            ProposeResult r = node.propose(data);
+            if (r instanceof ProposeResult.Accepted a) {
+                proposals.accepted(a.index(), a.term(), result);
+            } else if (r instanceof ProposeResult.Refused refused) {
+                result.completeExceptionally(refusal(node, refused));
+            }
+        });
+        return result;
+    }
+
+    /** A linearizable read: runs {@code query} on the store once it has applied everything committed before now. */
+    public <T> CompletableFuture<T> read(Function<MvccStore, T> query) {
+        CompletableFuture<T> result = readAdmission.admit();
+        if (result == null) return CompletableFuture.failedFuture(readAdmission.refusal());
+        if (stopped(result)) return result;
+        loop.execute(() -> reads.start(loop.node(), query, result));
+        return result;
+    }
+
+    /** A serializable read: the local store as it is, possibly behind the leader. */
+    public <T> T readSerializable(Function<MvccStore, T> query) {
+        if (closed.get()) throw stoppedException();
+        return storage.store.read(query);
+    }
+
+    public long id() {
+        return config.memberId();
+    }
+
+    /** Role, term and known leader as of the last Ready. */
+    public SoftState state() {
+        return loop.softState();
+    }
+
+    public long appliedIndex() {
+        return storage.store.current().appliedIndex();
+    }
+
+    public InetSocketAddress peerAddress() {
+        return transport.localAddress();
+    }
+
+    // ------------------------------------------------------------------ the raft thread's side
+
+    /** A Ready straight from the node: send what may go now, hand read answers over, persist the rest. */
+    private void handle(Ready r) {
+        outbound.send(r.messages());
+        reads.answered(loop.node(), r.readStates());
+        CompletableFuture<Void> installed = null;
+        if (r.snapshot() != null) {
+            installer.accepted(r.snapshot());
+            installed = apply.install(r.snapshot(), installer);
+        }
+        persist.submit(r, installed);
+    }
+
+    /** The Ready is durable: acknowledge it to the node, send what promised durability, apply what committed. */
+    private void durable(Ready r) {
+        loop.node().persisted(r);
+        outbound.send(r.messagesAfterPersist());
+        apply.submit(r.committedEntries(), r.confState());
+    }
+
+    /** Apply thread: Raft's entries up to {@code raftIndex} (-1: a snapshot) and the store up to storeIndex. */
+    private void applied(long raftIndex, long storeIndex) {
+        loop.execute(() -> {
+            if (raftIndex > 0) loop.node().applied(raftIndex);
+            reads.applied(loop.node(), storeIndex);
+        });
+    }
+
+    private static RuntimeException refusal(RaftNode node, ProposeResult.Refused r) {
+        return switch (r.reason()) {
+            case NOT_LEADER, LEADERSHIP_TRANSFER -> new NotLeaderException(node.id(), r.leaderHint(), r.message());
+            case OVERLOADED -> new OverloadedException("the leader's uncommitted log is full: " + r.message());
+            default -> new ProposalRefusedException(r.reason() + ": " + r.message());
+        };
+    }
+
+    // ------------------------------------------------------------------ stopping
+
+    private boolean stopped(CompletableFuture<?> result) {
+        if (!closed.get()) return false;
+        result.completeExceptionally(stoppedException());
+        return true;
+    }
+
+    private MemberStoppedException stoppedException() {
+        return new MemberStoppedException("member " + hex(config.memberId()) + " is stopped"
+                + (failure == null ? "" : " after a failure: " + failure), failure);
+    }
+
+    /** Fail-stop: a storage or thread failure stops the member; nothing more is acknowledged. */
+    private void fail(Throwable cause) {
+        if (failure != null || closed.get()) return;
+        failure = cause;
+        LOG.error("member {} stops after a failure: {}", hex(config.memberId()), cause.toString());
+        // Closed from a thread of its own: the failing thread may be one that close() waits for.
+        Thread stopper = new Thread(this::close, "keel-stop-" + hex(config.memberId()));
+        stopper.setDaemon(true);
+        stopper.start();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        transport.close();
+        loop.stop();
+        commitLog.close();
+        apply.stop();
+        snapshotSender.shutdownNow();
+        readExecutor.shutdown();
+        try {
+            readExecutor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        MemberStoppedException stopped = stoppedException();
+        proposals.failAll(stopped);
+        reads.failAll(stopped); // the raft thread is gone: safe to touch its state here
+        storage.close();
+        LOG.info("member {} stopped", hex(config.memberId()));
+    }
+
+    static String hex(long id) {
+        return Long.toHexString(id);
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,74 @@
+package io.keel.server.member;
+
+import io.keel.storage.log.LogStorageConfig;
+import io.keel.storage.log.RocksLogStorage;
+import io.keel.storage.log.StorageFailureListener;
+import io.keel.storage.mvcc.FailureListener;
+import io.keel.storage.mvcc.MvccOptions;
+import io.keel.storage.mvcc.MvccStore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * A member's data directory: {@code raft-log} (the Raft log) and {@code store} (the MVCC store). The log is opened
+ * first because it records the cluster and member id: a foreign or empty directory is refused by storage, with its
+ * message, before anything else is touched.
+ */
+final class MemberStorage implements AutoCloseable {
+    final RocksLogStorage log;
+    final StoreRef store;
+    final MvccOptions storeOptions;
+
+    private MemberStorage(RocksLogStorage log, StoreRef store, MvccOptions storeOptions) {
+        this.log = log;
+        this.store = store;
+        this.storeOptions = storeOptions;
+    }
+
+    static MemberStorage open(MemberConfig config, StorageFailureListener logFailed, FailureListener storeFailed) {
+        Path logDir = config.dataDir().resolve("raft-log");
+        LogStorageConfig logConfig = LogStorageConfig.defaults().withFailureListener(logFailed);
+        RocksLogStorage log;
+        if (config.newCluster() && isEmpty(logDir)) {
+            log = RocksLogStorage.bootstrap(logDir, config.clusterId(), config.memberId(), logConfig, config.voters());
+        } else {
+            // Refuses another member's or cluster's data (WrongDataDirectoryException) and an empty directory
+            // where this member's data is expected (NoKeelDataException).
+            log = RocksLogStorage.open(logDir, config.clusterId(), config.memberId(), logConfig);
+        }
+        try {
+            SnapshotInstaller.recover(config.dataDir());
+            MvccOptions options = MvccOptions.defaults().withFailureListener(storeFailed);
+            MvccStore store = MvccStore.open(config.dataDir().resolve("store"), options);
+            return new MemberStorage(log, new StoreRef(store), options);
+        } catch (IOException e) {
+            log.close();
+            throw new UncheckedIOException("recovering the store in " + config.dataDir(), e);
+        } catch (RuntimeException e) {
+            log.close();
+            throw e;
+        }
+    }
+
+    private static boolean isEmpty(Path dir) {
+        if (!Files.isDirectory(dir)) return true;
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing " + dir, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            store.close();
+        } finally {
+            log.close();
+        }
+    }
+}

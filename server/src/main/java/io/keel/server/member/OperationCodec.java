@@ -1,0 +1,164 @@
+package io.keel.server.member;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.keel.raft.proto.Entry;
+import io.keel.raft.proto.EntryType;
+import io.keel.server.proto.ClientOp;
+import io.keel.server.proto.CompactOp;
+import io.keel.server.proto.CompareOp;
+import io.keel.server.proto.DeleteRangeOp;
+import io.keel.server.proto.PutOp;
+import io.keel.server.proto.RangeOp;
+import io.keel.server.proto.TxnItem;
+import io.keel.server.proto.TxnOp;
+import io.keel.storage.mvcc.CompactRequest;
+import io.keel.storage.mvcc.Compare;
+import io.keel.storage.mvcc.DeleteRangeRequest;
+import io.keel.storage.mvcc.NoOp;
+import io.keel.storage.mvcc.Operation;
+import io.keel.storage.mvcc.PutRequest;
+import io.keel.storage.mvcc.RangeRequest;
+import io.keel.storage.mvcc.TxnRequest;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Client writes to and from the bytes of a Raft entry (keel_ops.proto). Every member decodes the same bytes the
+ * same way, so every member applies the same operation at the same index.
+ */
+public final class OperationCodec {
+    private OperationCodec() {
+    }
+
+    /** Encodes a write a client may propose: put, delete range, txn or compact. */
+    public static ByteString encode(Operation op) {
+        ClientOp.Builder b = ClientOp.newBuilder();
+        if (op instanceof PutRequest p) {
+            b.setPut(put(p));
+        } else if (op instanceof DeleteRangeRequest d) {
+            b.setDeleteRange(delete(d));
+        } else if (op instanceof TxnRequest t) {
+            b.setTxn(txn(t));
+        } else if (op instanceof CompactRequest c) {
+            b.setCompact(CompactOp.newBuilder().setRevision(c.revision()));
+        } else {
+            throw new IllegalArgumentException("not a client write: " + op);
+        }
+        return b.build().toByteString();
+    }
+
+    /**
+     * The operation an entry carries. A leader's empty entry and membership changes carry nothing for the store
+     * but still advance its applied index (so the next entry is not taken for a gap).
+     */
+    public static Operation decode(Entry entry) {
+        if (entry.getType() != EntryType.ENTRY_NORMAL || entry.getData().isEmpty()) {
+            return NoOp.INSTANCE;
+        }
+        ClientOp op;
+        try {
+            op = ClientOp.parseFrom(entry.getData());
+        } catch (InvalidProtocolBufferException e) {
+            // Every member would fail the same way on the same committed bytes: this is a bug, not a refusal.
+            throw new IllegalStateException("entry " + entry.getIndex() + " holds no valid client operation", e);
+        }
+        return switch (op.getOpCase()) {
+            case PUT -> put(op.getPut());
+            case DELETE_RANGE -> delete(op.getDeleteRange());
+            case TXN -> txn(op.getTxn());
+            case COMPACT -> new CompactRequest(op.getCompact().getRevision());
+            case OP_NOT_SET -> throw new IllegalStateException("entry " + entry.getIndex() + " holds an empty client"
+                    + " operation (written by a newer Keel?)");
+        };
+    }
+
+    private static PutOp put(PutRequest p) {
+        return PutOp.newBuilder().setKey(bytes(p.key())).setValue(bytes(p.value())).setLease(p.lease())
+                .setPrevKv(p.prevKv()).setIgnoreValue(p.ignoreValue()).setIgnoreLease(p.ignoreLease()).build();
+    }
+
+    private static PutRequest put(PutOp p) {
+        return new PutRequest(p.getKey().toByteArray(), p.getValue().toByteArray(), p.getLease(), p.getPrevKv(),
+                p.getIgnoreValue(), p.getIgnoreLease());
+    }
+
+    private static DeleteRangeOp delete(DeleteRangeRequest d) {
+        return DeleteRangeOp.newBuilder().setKey(bytes(d.key())).setRangeEnd(bytes(d.rangeEnd()))
+                .setPrevKv(d.prevKv()).build();
+    }
+
+    private static DeleteRangeRequest delete(DeleteRangeOp d) {
+        return new DeleteRangeRequest(d.getKey().toByteArray(), d.getRangeEnd().toByteArray(), d.getPrevKv());
+    }
+
+    private static RangeOp range(RangeRequest r) {
+        return RangeOp.newBuilder().setKey(bytes(r.key())).setRangeEnd(bytes(r.rangeEnd())).setLimit(r.limit())
+                .setRevision(r.revision()).setSortOrder(r.sortOrder().name()).setSortTarget(r.sortTarget().name())
+                .setKeysOnly(r.keysOnly()).setCountOnly(r.countOnly()).setMinModRevision(r.minModRevision())
+                .setMaxModRevision(r.maxModRevision()).setMinCreateRevision(r.minCreateRevision())
+                .setMaxCreateRevision(r.maxCreateRevision()).build();
+    }
+
+    private static RangeRequest range(RangeOp r) {
+        return new RangeRequest(r.getKey().toByteArray(), r.getRangeEnd().toByteArray(), r.getLimit(),
+                r.getRevision(), RangeRequest.SortOrder.valueOf(r.getSortOrder()),
+                RangeRequest.SortTarget.valueOf(r.getSortTarget()), r.getKeysOnly(), r.getCountOnly(),
+                r.getMinModRevision(), r.getMaxModRevision(), r.getMinCreateRevision(), r.getMaxCreateRevision());
+    }
+
+    private static TxnOp txn(TxnRequest t) {
+        TxnOp.Builder b = TxnOp.newBuilder();
+        for (Compare c : t.compare()) {
+            b.addCompare(CompareOp.newBuilder().setResult(c.result().name()).setTarget(c.target().name())
+                    .setKey(bytes(c.key())).setRangeEnd(bytes(c.rangeEnd())).setNumber(c.number())
+                    .setValue(bytes(c.value())));
+        }
+        t.success().forEach(op -> b.addSuccess(item(op)));
+        t.failure().forEach(op -> b.addFailure(item(op)));
+        return b.build();
+    }
+
+    private static TxnRequest txn(TxnOp t) {
+        List<Compare> compares = new ArrayList<>();
+        for (CompareOp c : t.getCompareList()) {
+            compares.add(new Compare(Compare.Result.valueOf(c.getResult()), Compare.Target.valueOf(c.getTarget()),
+                    c.getKey().toByteArray(), c.getRangeEnd().toByteArray(), c.getNumber(),
+                    c.getValue().toByteArray()));
+        }
+        return new TxnRequest(compares, items(t.getSuccessList()), items(t.getFailureList()));
+    }
+
+    private static TxnItem item(io.keel.storage.mvcc.TxnOp op) {
+        TxnItem.Builder b = TxnItem.newBuilder();
+        if (op instanceof RangeRequest r) {
+            b.setRange(range(r));
+        } else if (op instanceof PutRequest p) {
+            b.setPut(put(p));
+        } else if (op instanceof DeleteRangeRequest d) {
+            b.setDeleteRange(delete(d));
+        } else if (op instanceof TxnRequest t) {
+            b.setTxn(txn(t));
+        }
+        return b.build();
+    }
+
+    private static List<io.keel.storage.mvcc.TxnOp> items(List<TxnItem> items) {
+        List<io.keel.storage.mvcc.TxnOp> ops = new ArrayList<>(items.size());
+        for (TxnItem i : items) {
+            ops.add(switch (i.getOpCase()) {
+                case RANGE -> range(i.getRange());
+                case PUT -> put(i.getPut());
+                case DELETE_RANGE -> delete(i.getDeleteRange());
+                case TXN -> txn(i.getTxn());
+                case OP_NOT_SET -> throw new IllegalStateException("a txn holds an empty operation");
+            });
+        }
+        return ops;
+    }
+
+    private static ByteString bytes(byte[] b) {
+        return b == null ? ByteString.EMPTY : ByteString.copyFrom(b);
+    }
+}

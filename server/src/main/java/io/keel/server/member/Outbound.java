@@ -1,0 +1,66 @@
+package io.keel.server.member;
+
+import io.keel.raft.RaftNode;
+import io.keel.raft.proto.Message;
+import io.keel.raft.proto.MessageType;
+import io.keel.storage.mvcc.MvccStore;
+import io.keel.storage.mvcc.SnapshotExport;
+import io.keel.transport.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Sends a Ready's messages through the transport. {@code send} never blocks; what the transport drops, Raft
+ * resends. A MSG_SNAPSHOT goes on its own stream: the store is exported off the raft thread and the transfer's
+ * outcome is reported to {@link RaftNode#reportSnapshot} on the raft thread.
+ */
+final class Outbound {
+    private static final Logger LOG = LoggerFactory.getLogger(Outbound.class);
+
+    private final Transport transport;
+    private final StoreRef store;
+    private final RaftLoop loop;
+    private final ExecutorService snapshotSender;
+
+    Outbound(Transport transport, StoreRef store, RaftLoop loop, ExecutorService snapshotSender) {
+        this.transport = transport;
+        this.store = store;
+        this.loop = loop;
+        this.snapshotSender = snapshotSender;
+    }
+
+    void send(List<Message> messages) {
+        for (Message m : messages) {
+            if (m.getType() == MessageType.MSG_SNAPSHOT) {
+                sendSnapshot(m);
+            } else {
+                transport.send(m);
+            }
+        }
+    }
+
+    private void sendSnapshot(Message meta) {
+        long peer = meta.getTo();
+        snapshotSender.execute(() -> {
+            try {
+                // The export is at the store's applied index, at or past the log's snapshot index named in meta:
+                // the follower then skips entries it already holds (the store answers AlreadyApplied).
+                SnapshotExport export = store.read(MvccStore::exportSnapshot);
+                LOG.info("sending a snapshot at applied index {} to member {}", export.manifest().appliedIndex(),
+                        Long.toHexString(peer));
+                transport.sendSnapshot(peer, meta, new SnapshotStream(export), SnapshotStream.size(export))
+                        .whenComplete((v, e) -> report(peer, e == null));
+            } catch (RuntimeException e) {
+                LOG.warn("could not send a snapshot to member {}: {}", Long.toHexString(peer), e.toString());
+                report(peer, false);
+            }
+        });
+    }
+
+    private void report(long peer, boolean delivered) {
+        loop.execute(() -> loop.node().reportSnapshot(peer, delivered));
+    }
+}

@@ -1,0 +1,89 @@
+package io.keel.server.member;
+
+import io.keel.raft.Ready;
+import io.keel.storage.log.GroupCommitLog;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * Writes each Ready's durable part through the group commit log and, once it is on disk, hands the Ready back to
+ * the raft thread in hand-out order. Only then may its messagesAfterPersist go out (they promise durability) and
+ * its committed entries be applied (the store's applied index must never pass the durable commit index, or the
+ * member could not restart: RaftLog refuses applied > committed).
+ *
+ * <p>A Ready with nothing to persist still waits behind earlier ones, so completions keep their order.
+ */
+final class PersistPipeline {
+    private record InFlight(Ready ready, CompletableFuture<Void> durable) {
+    }
+
+    private final GroupCommitLog log;
+    private final RaftLoop loop;
+    private final Consumer<Ready> onDurable;
+    private final Consumer<Throwable> onFailure;
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>(); // raft thread only
+    /** Completes once the last write was handed to the group commit log (raft thread only). */
+    private CompletableFuture<Void> handedOver = CompletableFuture.completedFuture(null);
+
+    PersistPipeline(GroupCommitLog log, RaftLoop loop, Consumer<Ready> onDurable, Consumer<Throwable> onFailure) {
+        this.log = log;
+        this.loop = loop;
+        this.onDurable = onDurable;
+        this.onFailure = onFailure;
+    }
+
+    /**
+     * Raft thread. {@code gate}, when not null, must complete before this Ready's write is handed to the log (a
+     * snapshot's store is installed first); later writes wait behind it, so writes keep their order.
+     */
+    void submit(Ready ready, CompletableFuture<Void> gate) {
+        if (!ready.mustPersist() && inFlight.isEmpty() && gate == null) {
+            onDurable.accept(ready);
+            return;
+        }
+        CompletableFuture<Void> durable;
+        if (!ready.mustPersist() && gate == null) {
+            durable = CompletableFuture.completedFuture(null);
+        } else {
+            CompletableFuture<Void> before = gate == null ? handedOver : handedOver.thenCombine(gate, (a, b) -> null);
+            if (before.isDone() && !before.isCompletedExceptionally()) {
+                durable = ready.mustPersist() ? log.persist(ready) : CompletableFuture.completedFuture(null);
+            } else {
+                CompletableFuture<Void> d = new CompletableFuture<>();
+                durable = d;
+                handedOver = before.thenRun(() -> {
+                    if (!ready.mustPersist()) {
+                        d.complete(null);
+                        return;
+                    }
+                    log.persist(ready).whenComplete((v, e) -> {
+                        if (e == null) d.complete(null); else d.completeExceptionally(e);
+                    });
+                });
+                handedOver.whenComplete((v, e) -> {
+                    if (e != null) d.completeExceptionally(e);
+                });
+            }
+        }
+        inFlight.add(new InFlight(ready, durable));
+        // The completion arrives on the sync thread: only a task is queued there, the work runs on the raft thread.
+        durable.whenComplete((v, e) -> loop.execute(this::drain));
+    }
+
+    /** Raft thread: hands back every Ready at the head whose write is done. */
+    private void drain() {
+        while (!inFlight.isEmpty() && inFlight.peek().durable().isDone()) {
+            InFlight head = inFlight.poll();
+            if (head.durable().isCompletedExceptionally()) {
+                Throwable cause = head.durable().handle((v, e) -> e).join();
+                // Fail-stop (fsyncgate): nothing after a failed write may be acknowledged.
+                inFlight.clear();
+                onFailure.accept(cause);
+                return;
+            }
+            onDurable.accept(head.ready());
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.keel.server.member;
+
+import io.keel.raft.RaftNode;
+import io.keel.raft.Ready;
+import io.keel.raft.SoftState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The one thread that owns the {@link RaftNode}. Everything reaches the node as a task on this loop's queue:
+ * received messages, proposals, reads, and the completions of persists, applies and snapshot transfers. Between
+ * tasks it ticks the node every tick interval of {@link System#nanoTime()}; nothing here waits for a disk, so a
+ * slow disk delays completions, never ticks.
+ *
+ * <p>After every task it publishes the node's lease before anything is sent (ReadState's contract: a lease read
+ * re-checks the published lease, which must never be later than the node's own view), then hands every Ready to
+ * {@code readyHandler}.
+ */
+final class RaftLoop implements Executor {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
+
+    private final RaftNode node;
+    private final long tickNanos;
+    private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private Consumer<Ready> readyHandler;
+    private Consumer<Throwable> onFailure;
+    private volatile boolean running = true;
+    private volatile LeaseView lease = LeaseView.NONE;
+    private volatile SoftState softState;
+
+    RaftLoop(RaftNode node, long tickNanos) {
+        this.node = node;
+        this.tickNanos = tickNanos;
+        this.softState = node.softState();
+        this.thread = new Thread(this::run, "keel-raft-" + Long.toHexString(node.id()));
+    }
+
+    void start(Consumer<Ready> readyHandler, Consumer<Throwable> onFailure) {
+        this.readyHandler = readyHandler;
+        this.onFailure = onFailure;
+        thread.start();
+    }
+
+    RaftNode node() {
+        return node;
+    }
+
+    /** Queues a task for the raft thread. Tasks queued after stop are dropped: nobody is left to run them. */
+    @Override
+    public void execute(Runnable task) {
+        if (running) tasks.add(task);
+    }
+
+    LeaseView lease() {
+        return lease;
+    }
+
+    SoftState softState() {
+        return softState;
+    }
+
+    boolean onLoopThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Stops the thread after the task it is running; waits for it. */
+    void stop() {
+        running = false;
+        tasks.add(() -> { });
+        if (Thread.currentThread() != thread) {
+            boolean interrupted = false;
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        long nextTick = System.nanoTime() + tickNanos;
+        try {
+            while (running) {
+                long now = System.nanoTime();
+                if (now - nextTick >= 0) {
+                    node.tick(now);
+                    // Ticks keep their cadence from the clock, not from when the last tick ran.
+                    nextTick = Math.max(nextTick + tickNanos, now);
+                    afterStep();
+                }
+                Runnable task = tasks.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
+                // Run what is queued, up to a bound so ticks are never starved, then hand out one Ready: many
+                // proposals and messages become one persist and one append per follower.
+                for (int n = 0; task != null && running; n++) {
+                    task.run();
+                    afterStep();
+                    if (n >= 256) break;
+                    task = tasks.poll();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            running = false;
+            LOG.error("raft thread of member {} stopped: {}", Long.toHexString(node.id()), t.toString(), t);
+            onFailure.accept(t);
+        }
+    }
+
+    private void afterStep() {
+        lease = new LeaseView(node.leaseExpiresAt(), node.term());
+        while (running && node.hasReady()) {
+            Ready r = node.ready();
+            lease = new LeaseView(node.leaseExpiresAt(), node.term());
+            if (r.softState() != null) {
+                softState = r.softState();
+                logStateChange(r.softState());
+            }
+            readyHandler.accept(r);
+        }
+    }
+
+    private void logStateChange(SoftState s) {
+        LOG.info("member {} is {} in term {}, leader {}", Long.toHexString(node.id()), s.role(), s.term(),
+                s.leaderId() == 0 ? "unknown" : Long.toHexString(s.leaderId()));
+    }
+}

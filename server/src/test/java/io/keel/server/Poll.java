@@ -1,0 +1,39 @@
+package io.keel.server;
+
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Polls a condition until a generous deadline (a loaded 2-core machine may be slow; a correct one gets there). */
+final class Poll {
+    static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    private Poll() {
+    }
+
+    static void until(String what, BooleanSupplier condition) {
+        long end = System.nanoTime() + DEADLINE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - end > 0) fail("not within " + DEADLINE.toSeconds() + " s: " + what);
+            LockSupport.parkNanos(Duration.ofMillis(10).toNanos()); // a poll interval, not a wait for an event
+        }
+    }
+
+    /** Calls {@code action} until it returns without a retryable KeelException. */
+    static <T> T retrying(String what, Supplier<T> action) {
+        long end = System.nanoTime() + DEADLINE.toNanos();
+        while (true) {
+            try {
+                return action.get();
+            } catch (KeelException e) {
+                if (!e.retryable() || System.nanoTime() - end > 0) {
+                    throw new AssertionError("not within " + DEADLINE.toSeconds() + " s: " + what, e);
+                }
+                LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+            }
+        }
+    }
+}
