@@ -4,6 +4,7 @@ import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -14,9 +15,9 @@ import java.util.function.LongSupplier;
 final class Outbox {
     private final long self;
     private final LongSupplier term;
-    private final List<Message> now = new ArrayList<>();
-    private final List<Message> afterPersist = new ArrayList<>();
-    private final List<ReadState> reads = new ArrayList<>();
+    private final Gathered<Message> now = new Gathered<>();
+    private final Gathered<Message> afterPersist = new Gathered<>();
+    private final Gathered<ReadState> reads = new Gathered<>();
 
     Outbox(long self, LongSupplier term) {
         this.self = self;
@@ -46,20 +47,34 @@ final class Outbox {
     }
 
     List<Message> takeMessages() {
-        return take(now);
+        return now.take();
     }
 
     List<Message> takeMessagesAfterPersist() {
-        return take(afterPersist);
+        return afterPersist.take();
     }
 
     List<ReadState> takeReads() {
-        return take(reads);
+        return reads.take();
     }
 
-    private static <T> List<T> take(List<T> list) {
-        List<T> copy = List.copyOf(list);
-        list.clear();
-        return copy;
+    /** A list that is handed over whole (read-only) when taken, and started afresh: no copy on the hot path. */
+    private static final class Gathered<T> {
+        private List<T> items = new ArrayList<>();
+
+        void add(T item) {
+            items.add(item);
+        }
+
+        boolean isEmpty() {
+            return items.isEmpty();
+        }
+
+        List<T> take() {
+            if (items.isEmpty()) return List.of();
+            List<T> taken = items;
+            items = new ArrayList<>();
+            return Collections.unmodifiableList(taken);
+        }
     }
 }

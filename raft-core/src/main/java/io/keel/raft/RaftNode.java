@@ -299,8 +299,9 @@ public final class RaftNode {
     // ------------------------------------------------------------------ output
 
     public boolean hasReady() {
-        return !outbox.isEmpty() || !log.entriesToPersist().isEmpty() || log.snapshotToPersist() != null
-                || !hardState().equals(lastHardState) || !softState().equals(lastSoftState)
+        // Called once per input on the hot path: it compares fields and copies nothing.
+        return !outbox.isEmpty() || log.hasEntriesToPersist() || log.snapshotToPersist() != null
+                || hardStateChanged() || softStateChanged()
                 || log.hasNextCommittedEntries() || changedConfState != null
                 || (role == Role.LEADER && (appendsPending || commitPending || rounds.roundWanted()));
     }
@@ -313,9 +314,11 @@ public final class RaftNode {
         List<Entry> entries = log.entriesToPersist();
         SnapshotMetadata snapshot = log.snapshotToPersist();
         log.acceptInProgress();
-        HardState hs = hardState();
-        HardState hsOut = hs.equals(lastHardState) ? null : hs;
-        lastHardState = hs;
+        HardState hsOut = null;
+        if (hardStateChanged()) {
+            hsOut = hardState();
+            lastHardState = hsOut;
+        }
         List<Entry> committed = log.nextCommittedEntries(config.maxApplyBytes());
         if (!committed.isEmpty()) {
             log.acceptApplying(committed.get(committed.size() - 1).getIndex());
@@ -332,9 +335,11 @@ public final class RaftNode {
                 campaign(Campaign.TRANSFER);
             }
         }
-        SoftState ss = softState();
-        SoftState ssOut = ss.equals(lastSoftState) ? null : ss;
-        lastSoftState = ss;
+        SoftState ssOut = null;
+        if (softStateChanged()) {
+            ssOut = softState();
+            lastSoftState = ssOut;
+        }
         Ready r = new Ready(hsOut, entries, snapshot, outbox.takeMessages(), outbox.takeMessagesAfterPersist(),
                 committed, outbox.takeReads(), changedConfState, ssOut);
         changedConfState = null;
@@ -384,6 +389,15 @@ public final class RaftNode {
 
     public long transferee() {
         return transferee;
+    }
+
+    private boolean hardStateChanged() {
+        return term != lastHardState.getTerm() || vote != lastHardState.getVote()
+                || log.committed() != lastHardState.getCommit();
+    }
+
+    private boolean softStateChanged() {
+        return role != lastSoftState.role() || leaderId != lastSoftState.leaderId() || term != lastSoftState.term();
     }
 
     public HardState hardState() {

@@ -224,6 +224,10 @@ public final class RaftLog {
 
     // --- persistence hand-off ---
 
+    public boolean hasEntriesToPersist() {
+        return unstable.hasEntriesToPersist();
+    }
+
     public List<Entry> entriesToPersist() {
         return unstable.entriesToPersist();
     }

@@ -69,6 +69,10 @@ final class UnstableLog {
         return entries.get((int) (index - offset)).getTerm();
     }
 
+    boolean hasEntriesToPersist() {
+        return offsetInProgress < offset + entries.size();
+    }
+
     List<Entry> entriesToPersist() {
         return List.copyOf(entries.subList((int) (offsetInProgress - offset), entries.size()));
     }
