@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Starts {@link CrashChild} in its own JVM: the current java binary and this test's class path. */
-final class ChildJvm {
+public final class ChildJvm {
     private ChildJvm() {
     }
 
@@ -20,7 +20,7 @@ final class ChildJvm {
      * Extracts RocksDB's native library into {@code dir} once, so children load it from there: otherwise each child
      * copies 15 MB into the temp directory, and a killed one never deletes its copy.
      */
-    static Path rocksLibraryIn(Path dir) throws IOException {
+    public static Path rocksLibraryIn(Path dir) throws IOException {
         String name = Environment.getJniLibraryFileName("rocksdb");
         try (InputStream in = RocksDB.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) throw new IllegalStateException(name + " is not on the class path");

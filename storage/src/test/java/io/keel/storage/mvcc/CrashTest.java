@@ -38,8 +38,10 @@ class CrashTest {
         int killedWhileApplying = 0;
         int appliedButUnreported = 0;
         long applied = 0;
+        Path library = io.keel.storage.log.ChildJvm.rocksLibraryIn(logs);
         for (int kill = 0; kill < KILLS; kill++) {
             Process child = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+                    "-Djava.library.path=" + library,
                     "-XX:TieredStopAtLevel=1", "-Xshare:auto", CrashChild.class.getName(), store.toString(),
                     Long.toString(rnd.nextLong()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(childErrors.toFile()))
@@ -122,4 +124,5 @@ class CrashTest {
         return ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
+
 }
