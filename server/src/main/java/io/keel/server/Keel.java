@@ -128,6 +128,26 @@ public final class Keel implements AutoCloseable {
         return member.id();
     }
 
+    /** The cluster's id, as etcd's response headers carry it. */
+    public long clusterId() {
+        return member.clusterId();
+    }
+
+    /** The revision of this member's store as it is now (etcd's header revision for answers not from the store). */
+    public long revision() {
+        return member.readSerializable(io.keel.storage.mvcc.MvccStore::revision);
+    }
+
+    /** The initial members and their peer addresses. */
+    public Map<Long, InetSocketAddress> initialCluster() {
+        return member.initialCluster();
+    }
+
+    /** This member's data directory. */
+    public Path dataDir() {
+        return member.dataDir();
+    }
+
     public boolean isLeader() {
         return member.state().role() == Role.LEADER;
     }

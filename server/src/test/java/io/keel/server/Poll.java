@@ -8,16 +8,20 @@ import java.util.function.Supplier;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Polls a condition until a generous deadline (a loaded 2-core machine may be slow; a correct one gets there). */
-final class Poll {
+public final class Poll {
     static final Duration DEADLINE = Duration.ofSeconds(30);
 
     private Poll() {
     }
 
-    static void until(String what, BooleanSupplier condition) {
-        long end = System.nanoTime() + DEADLINE.toNanos();
+    public static void until(String what, BooleanSupplier condition) {
+        until(what, DEADLINE, condition);
+    }
+
+    public static void until(String what, Duration deadline, BooleanSupplier condition) {
+        long end = System.nanoTime() + deadline.toNanos();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - end > 0) fail("not within " + DEADLINE.toSeconds() + " s: " + what);
+            if (System.nanoTime() - end > 0) fail("not within " + deadline.toSeconds() + " s: " + what);
             LockSupport.parkNanos(Duration.ofMillis(10).toNanos()); // a poll interval, not a wait for an event
         }
     }

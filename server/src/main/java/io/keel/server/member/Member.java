@@ -176,6 +176,21 @@ public final class Member implements AutoCloseable {
         return config.memberId();
     }
 
+    /** The cluster's id (derived from the token and the initial members), as etcd's response headers carry it. */
+    public long clusterId() {
+        return config.clusterId();
+    }
+
+    /** The initial members and their peer addresses. */
+    public Map<Long, InetSocketAddress> initialCluster() {
+        return config.initialCluster();
+    }
+
+    /** This member's data directory. */
+    public java.nio.file.Path dataDir() {
+        return config.dataDir();
+    }
+
     /** Role, term and known leader as of the last Ready. */
     public SoftState state() {
         return loop.softState();

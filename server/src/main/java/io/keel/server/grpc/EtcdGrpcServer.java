@@ -1,0 +1,187 @@
+package io.keel.server.grpc;
+
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.keel.server.Keel;
+import io.keel.server.etcd.proto.AuthGrpc;
+import io.keel.server.etcd.proto.LeaseGrpc;
+import io.keel.server.etcd.proto.ResponseHeader;
+import io.keel.server.etcd.proto.WatchGrpc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * etcd's v3 gRPC API over a running {@link Keel} member: the KV service, Maintenance.Status and Cluster.MemberList.
+ * Every other RPC (Watch, Lease, Auth, the rest of Maintenance and Cluster) answers UNIMPLEMENTED.
+ *
+ * <p>Writes are not forwarded to the leader yet: at a follower they fail with UNAVAILABLE, and clients try another
+ * member. Handlers block on the member (up to its request timeout) on this server's own threads.
+ */
+public final class EtcdGrpcServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdGrpcServer.class);
+
+    /** etcd's default --max-request-bytes. */
+    public static final int DEFAULT_MAX_REQUEST_BYTES = 1536 * 1024;
+    /** etcd's default --max-txn-ops. */
+    public static final int DEFAULT_MAX_TXN_OPS = 128;
+    /** etcd lets this much gRPC overhead past the request limit so an oversized request gets etcd's own error. */
+    private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+    private static final Metadata.Key<String> HAS_LEADER = Metadata.Key.of("hasleader",
+            Metadata.ASCII_STRING_MARSHALLER);
+
+    private final Keel keel;
+    private final Server server;
+    private final ExecutorService executor;
+
+    private EtcdGrpcServer(Keel keel, Server server, ExecutorService executor) {
+        this.keel = keel;
+        this.server = server;
+        this.executor = executor;
+    }
+
+    public static EtcdGrpcServer start(Keel keel, InetSocketAddress address) {
+        return start(keel, address, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_TXN_OPS);
+    }
+
+    public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps) {
+        AtomicInteger n = new AtomicInteger();
+        String prefix = "keel-grpc-" + Long.toHexString(keel.memberId()) + "-";
+        ExecutorService executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        Headers headers = new Headers(keel);
+        ServerInterceptor requireLeader = new RequireLeader(keel);
+        EtcdGrpcServer[] self = new EtcdGrpcServer[1];
+        Server server = NettyServerBuilder.forAddress(address)
+                .executor(executor)
+                .maxInboundMessageSize(maxRequestBytes + GRPC_OVERHEAD_BYTES)
+                // etcd's --grpc-keepalive-min-time: clients may ping every 5 s while they have calls open.
+                .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                .addService(ServerInterceptors.intercept(new KvService(keel, headers, maxRequestBytes, maxTxnOps),
+                        requireLeader))
+                .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers), requireLeader))
+                .addService(ServerInterceptors.intercept(
+                        new ClusterService(keel, headers, () -> self[0].clientUrl()), requireLeader))
+                // Not served yet: the generated bases answer every method with UNIMPLEMENTED.
+                .addService(new WatchGrpc.WatchImplBase() { })
+                .addService(new LeaseGrpc.LeaseImplBase() { })
+                .addService(new AuthGrpc.AuthImplBase() { })
+                .build();
+        try {
+            server.start();
+        } catch (IOException e) {
+            executor.shutdownNow();
+            throw new UncheckedIOException("starting the client API of member "
+                    + Long.toHexString(keel.memberId()) + " on " + address, e);
+        }
+        self[0] = new EtcdGrpcServer(keel, server, executor);
+        LOG.info("member {} serves etcd's v3 API on {}", Long.toHexString(keel.memberId()), self[0].address());
+        return self[0];
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.getListenSockets().get(0);
+    }
+
+    public int port() {
+        return address().getPort();
+    }
+
+    String clientUrl() {
+        InetSocketAddress a = address();
+        return "http://" + a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    /** Response headers: cluster_id, member_id, revision, raft_term. */
+    static final class Headers {
+        private final Keel keel;
+
+        Headers(Keel keel) {
+            this.keel = keel;
+        }
+
+        ResponseHeader at(long revision) {
+            return ResponseHeader.newBuilder()
+                    .setClusterId(keel.clusterId())
+                    .setMemberId(keel.memberId())
+                    .setRevision(revision)
+                    .setRaftTerm(keel.state().term())
+                    .build();
+        }
+
+        /** For answers that do not come from the store: its current revision. */
+        ResponseHeader now() {
+            return at(keel.revision());
+        }
+    }
+
+    /** Runs a blocking call and answers the unary RPC with its result or with etcd's status for its failure. */
+    static <T> void answer(Keel keel, StreamObserver<T> observer, Supplier<T> call) {
+        T result;
+        try {
+            result = call.get();
+        } catch (RuntimeException e) {
+            observer.onError(EtcdStatus.of(e, keel.leaderId()));
+            return;
+        }
+        observer.onNext(result);
+        observer.onCompleted();
+    }
+
+    /**
+     * etcd's WithRequireLeader: requests with metadata {@code hasleader: true} fail with "no leader" while this member
+     * knows none, so the client moves to another member.
+     */
+    private static final class RequireLeader implements ServerInterceptor {
+        private final Keel keel;
+
+        RequireLeader(Keel keel) {
+            this.keel = keel;
+        }
+
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                          ServerCallHandler<Q, R> next) {
+            if ("true".equals(headers.get(HAS_LEADER)) && keel.leaderId() == 0) {
+                call.close(Status.UNAVAILABLE.withDescription(EtcdStatus.NO_LEADER), new Metadata());
+                return new ServerCall.Listener<>() { };
+            }
+            return next.startCall(call, headers);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.keel.server.grpc;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.keel.server.MemberStoppedException;
+import io.keel.server.NotLeaderException;
+import io.keel.server.OverloadedException;
+import io.keel.server.ProposalLostException;
+import io.keel.server.ProposalRefusedException;
+import io.keel.server.ReadRejectedException;
+import io.keel.server.RequestTimeoutException;
+import io.keel.storage.mvcc.MvccException;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Keel's failures as the gRPC status etcd sends for the same situation: the same code and the same text, since Go
+ * clientv3 recognises errors by their text (see shared/notes/etcd-compat.md).
+ */
+final class EtcdStatus {
+    static final String NO_LEADER = "etcdserver: no leader";
+    static final String LEADER_CHANGED = "etcdserver: leader changed";
+    static final String TIMED_OUT = "etcdserver: request timed out";
+    static final String STOPPED = "etcdserver: server stopped";
+    static final String TOO_MANY_REQUESTS = "etcdserver: too many requests";
+    static final String TOO_LARGE = "etcdserver: request is too large";
+    static final String TOO_MANY_OPS = "etcdserver: too many operations in txn request";
+
+    private EtcdStatus() {
+    }
+
+    /** A request refused before it reached the member, with its status. */
+    static final class Refused extends RuntimeException {
+        final Status status;
+
+        Refused(Status code, String message) {
+            super(message, null, false, false);
+            this.status = code.withDescription(message);
+        }
+    }
+
+    static StatusRuntimeException of(Throwable t, long leaderId) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return status(t, leaderId).asRuntimeException();
+    }
+
+    private static Status status(Throwable t, long leaderId) {
+        if (t instanceof Refused r) return r.status;
+        if (t instanceof StatusRuntimeException s) return s.getStatus();
+        if (t instanceof MvccException m) {
+            return Status.fromCode(Status.Code.valueOf(m.error().code().name())).withDescription(m.getMessage());
+        }
+        if (t instanceof NotLeaderException n) {
+            // Writes are not forwarded to the leader yet: UNAVAILABLE so that clients try another member. With no
+            // leader known this is exactly etcd's answer; otherwise the text (not one of etcd's) names the leader.
+            if (n.leaderHint() == 0) return Status.UNAVAILABLE.withDescription(NO_LEADER);
+            return Status.UNAVAILABLE.withDescription("keel: not the leader and requests are not forwarded yet;"
+                    + " the leader is " + Long.toHexString(n.leaderHint()));
+        }
+        if (t instanceof ReadRejectedException || t instanceof RequestTimeoutException) {
+            // Gave up waiting (a linearizable read waits for a leader to confirm it): with no leader known, say
+            // so, as etcd does, so the client moves to another member.
+            return Status.UNAVAILABLE.withDescription(leaderId == 0 ? NO_LEADER : TIMED_OUT);
+        }
+        if (t instanceof ProposalLostException) return Status.UNAVAILABLE.withDescription(LEADER_CHANGED);
+        if (t instanceof OverloadedException) return Status.RESOURCE_EXHAUSTED.withDescription(TOO_MANY_REQUESTS);
+        if (t instanceof ProposalRefusedException && String.valueOf(t.getMessage()).startsWith("TOO_LARGE")) {
+            return Status.INVALID_ARGUMENT.withDescription(TOO_LARGE); // Raft's entry size limit
+        }
+        if (t instanceof MemberStoppedException) return Status.UNAVAILABLE.withDescription(STOPPED);
+        return Status.UNKNOWN.withDescription(String.valueOf(t.getMessage())).withCause(t);
+    }
+}

@@ -1,0 +1,66 @@
+package io.keel.server.grpc;
+
+import io.grpc.stub.StreamObserver;
+import io.keel.server.Keel;
+import io.keel.server.etcd.proto.MaintenanceGrpc;
+import io.keel.server.etcd.proto.StatusRequest;
+import io.keel.server.etcd.proto.StatusResponse;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/** etcd's Maintenance service: only Status is served; the other methods answer UNIMPLEMENTED. */
+final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
+    /** The etcd API version Keel speaks (etcdctl prints it). */
+    static final String API_VERSION = "3.4.0";
+
+    private final Keel keel;
+    private final EtcdGrpcServer.Headers headers;
+
+    MaintenanceService(Keel keel, EtcdGrpcServer.Headers headers) {
+        this.keel = keel;
+        this.headers = headers;
+    }
+
+    @Override
+    public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
+        EtcdGrpcServer.answer(keel, observer, () -> {
+            var state = keel.state();
+            long applied = keel.appliedIndex();
+            long dbSize = storeBytes(keel.dataDir().resolve("store"));
+            return StatusResponse.newBuilder()
+                    .setHeader(headers.now())
+                    .setVersion(API_VERSION)
+                    .setDbSize(dbSize)
+                    .setDbSizeInUse(dbSize)
+                    .setLeader(state.leaderId())
+                    // Keel does not publish Raft's commit index: both report the index the store has applied.
+                    .setRaftIndex(applied)
+                    .setRaftAppliedIndex(applied)
+                    .setRaftTerm(state.term())
+                    .setIsLearner(false)
+                    .build();
+        });
+    }
+
+    /** The size of the store's files (RocksDB's directory), as etcd reports its bbolt file's size. */
+    private static long storeBytes(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.mapToLong(p -> {
+                try {
+                    return Files.isRegularFile(p) ? Files.size(p) : 0;
+                } catch (NoSuchFileException e) {
+                    return 0; // RocksDB removed it meanwhile
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

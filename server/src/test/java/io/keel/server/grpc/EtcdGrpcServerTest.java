@@ -1,0 +1,327 @@
+package io.keel.server.grpc;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.keel.server.etcd.proto.ClusterGrpc;
+import io.keel.server.etcd.proto.CompactionRequest;
+import io.keel.server.etcd.proto.Compare;
+import io.keel.server.etcd.proto.DeleteRangeRequest;
+import io.keel.server.etcd.proto.DeleteRangeResponse;
+import io.keel.server.etcd.proto.KVGrpc;
+import io.keel.server.etcd.proto.LeaseGrantRequest;
+import io.keel.server.etcd.proto.LeaseGrpc;
+import io.keel.server.etcd.proto.MaintenanceGrpc;
+import io.keel.server.etcd.proto.MemberListRequest;
+import io.keel.server.etcd.proto.MemberListResponse;
+import io.keel.server.etcd.proto.PutRequest;
+import io.keel.server.etcd.proto.PutResponse;
+import io.keel.server.etcd.proto.RangeRequest;
+import io.keel.server.etcd.proto.RangeResponse;
+import io.keel.server.etcd.proto.RequestOp;
+import io.keel.server.etcd.proto.ResponseHeader;
+import io.keel.server.etcd.proto.ResponseOp;
+import io.keel.server.etcd.proto.SnapshotRequest;
+import io.keel.server.etcd.proto.StatusRequest;
+import io.keel.server.etcd.proto.StatusResponse;
+import io.keel.server.etcd.proto.TxnRequest;
+import io.keel.server.etcd.proto.TxnResponse;
+import io.keel.server.etcd.proto.WatchCreateRequest;
+import io.keel.server.etcd.proto.WatchGrpc;
+import io.keel.server.etcd.proto.WatchRequest;
+import io.keel.server.etcd.proto.WatchResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** etcd's v3 API over gRPC, with stubs generated from Keel's .proto, against one member that leads. */
+class EtcdGrpcServerTest {
+    @TempDir
+    static Path dir;
+    static GrpcTestMember member;
+    static KVGrpc.KVBlockingStub kv;
+
+    @BeforeAll
+    static void start() {
+        member = GrpcTestMember.startLeader(dir);
+        kv = KVGrpc.newBlockingStub(member.channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (member != null) member.close();
+    }
+
+    static ByteString bs(String s) {
+        return ByteString.copyFromUtf8(s);
+    }
+
+    static String str(ByteString b) {
+        return b.toStringUtf8();
+    }
+
+    static PutResponse put(String k, String v) {
+        return kv.put(PutRequest.newBuilder().setKey(bs(k)).setValue(bs(v)).build());
+    }
+
+    static RangeResponse get(String k) {
+        return kv.range(RangeRequest.newBuilder().setKey(bs(k)).build());
+    }
+
+    static StatusRuntimeException refused(Status.Code code, String message, Executable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
+        assertEquals(code, e.getStatus().getCode(), () -> e.getStatus().toString());
+        assertEquals(message, e.getStatus().getDescription());
+        return e;
+    }
+
+    @Test
+    void putThenGetWithHeader() {
+        PutResponse put = put("greeting", "hello");
+        ResponseHeader h = put.getHeader();
+        assertEquals(member.keel.clusterId(), h.getClusterId());
+        assertEquals(1L, h.getMemberId());
+        assertTrue(h.getClusterId() != 0);
+        assertTrue(h.getRevision() >= 2, "the first write makes revision 2: " + h.getRevision());
+        assertEquals(member.keel.state().term(), h.getRaftTerm());
+        assertTrue(h.getRaftTerm() >= 1);
+
+        RangeResponse got = get("greeting");
+        assertEquals(1, got.getCount());
+        assertEquals("hello", str(got.getKvs(0).getValue()));
+        assertEquals(h.getRevision(), got.getKvs(0).getModRevision());
+        assertEquals(h.getRevision(), got.getKvs(0).getCreateRevision());
+        assertEquals(1, got.getKvs(0).getVersion());
+        assertTrue(got.getHeader().getRevision() >= h.getRevision());
+        assertEquals(member.keel.clusterId(), got.getHeader().getClusterId());
+
+        RangeResponse serializable = kv.range(RangeRequest.newBuilder().setKey(bs("greeting")).setSerializable(true)
+                .build());
+        assertEquals("hello", str(serializable.getKvs(0).getValue()));
+
+        RangeResponse missing = get("no-such-key");
+        assertEquals(0, missing.getCount());
+        assertEquals(0, missing.getKvsCount());
+    }
+
+    @Test
+    void prefixRangeKeysOnlyLimitAndSort() {
+        put("fruit/apple", "red");
+        put("fruit/banana", "yellow");
+        put("fruit/cherry", "dark red");
+        put("fruit0", "outside the prefix");
+
+        RangeRequest prefix = RangeRequest.newBuilder().setKey(bs("fruit/")).setRangeEnd(bs("fruit0")).build();
+        RangeResponse all = kv.range(prefix);
+        assertEquals(List.of("fruit/apple", "fruit/banana", "fruit/cherry"),
+                all.getKvsList().stream().map(k -> str(k.getKey())).toList());
+        assertEquals(3, all.getCount());
+        assertFalse(all.getMore());
+
+        RangeResponse keysOnly = kv.range(prefix.toBuilder().setKeysOnly(true).build());
+        assertEquals(3, keysOnly.getKvsCount());
+        assertTrue(keysOnly.getKvsList().stream().allMatch(k -> k.getValue().isEmpty()));
+
+        RangeResponse limited = kv.range(prefix.toBuilder().setLimit(2).build());
+        assertEquals(2, limited.getKvsCount());
+        assertTrue(limited.getMore());
+        assertEquals(3, limited.getCount(), "count is every key that matched");
+
+        RangeResponse counted = kv.range(prefix.toBuilder().setCountOnly(true).build());
+        assertEquals(0, counted.getKvsCount());
+        assertEquals(3, counted.getCount());
+
+        RangeResponse descending = kv.range(prefix.toBuilder().setSortOrder(RangeRequest.SortOrder.DESCEND)
+                .setSortTarget(RangeRequest.SortTarget.KEY).build());
+        assertEquals("fruit/cherry", str(descending.getKvs(0).getKey()));
+    }
+
+    @Test
+    void readAtPastAndFutureRevisions() {
+        long first = put("versioned", "v1").getHeader().getRevision();
+        long second = put("versioned", "v2").getHeader().getRevision();
+        assertTrue(second > first);
+
+        RangeResponse old = kv.range(RangeRequest.newBuilder().setKey(bs("versioned")).setRevision(first).build());
+        assertEquals("v1", str(old.getKvs(0).getValue()));
+        assertEquals(1, old.getKvs(0).getVersion());
+        assertEquals(second, old.getHeader().getRevision(), "the header has the store's revision, as etcd's");
+        RangeResponse now = get("versioned");
+        assertEquals("v2", str(now.getKvs(0).getValue()));
+        assertEquals(2, now.getKvs(0).getVersion());
+        assertEquals(first, now.getKvs(0).getCreateRevision());
+
+        refused(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision",
+                () -> kv.range(RangeRequest.newBuilder().setKey(bs("versioned")).setRevision(second + 1000).build()));
+    }
+
+    @Test
+    void compactionThenReadBelowIt() {
+        long before = put("compacted", "old").getHeader().getRevision();
+        long after = put("compacted", "new").getHeader().getRevision();
+        var compacted = kv.compact(CompactionRequest.newBuilder().setRevision(after).setPhysical(true).build());
+        assertEquals(member.keel.clusterId(), compacted.getHeader().getClusterId());
+        assertTrue(compacted.getHeader().getRevision() >= after);
+
+        refused(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision has been compacted",
+                () -> kv.range(RangeRequest.newBuilder().setKey(bs("compacted")).setRevision(before).build()));
+        refused(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision has been compacted",
+                () -> kv.compact(CompactionRequest.newBuilder().setRevision(before).build()));
+        assertEquals("new", str(get("compacted").getKvs(0).getValue()));
+    }
+
+    @Test
+    void deleteWithPrevKvAndPrefix() {
+        put("gone", "soon");
+        DeleteRangeResponse deleted = kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(bs("gone"))
+                .setPrevKv(true).build());
+        assertEquals(1, deleted.getDeleted());
+        assertEquals("soon", str(deleted.getPrevKvs(0).getValue()));
+        assertEquals(0, get("gone").getCount());
+        assertEquals(0, kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(bs("gone")).build()).getDeleted());
+
+        put("dir/a", "1");
+        put("dir/b", "2");
+        DeleteRangeResponse prefix = kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(bs("dir/"))
+                .setRangeEnd(bs("dir0")).build());
+        assertEquals(2, prefix.getDeleted());
+        assertEquals(0, prefix.getPrevKvsCount());
+    }
+
+    @Test
+    void txnCompareAndSet() {
+        long rev = put("cas", "1").getHeader().getRevision();
+        TxnRequest swap = TxnRequest.newBuilder()
+                .addCompare(Compare.newBuilder().setKey(bs("cas")).setTarget(Compare.CompareTarget.MOD)
+                        .setResult(Compare.CompareResult.EQUAL).setModRevision(rev))
+                .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(bs("cas"))
+                        .setValue(bs("2"))))
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bs("cas"))))
+                .build();
+        TxnResponse won = kv.txn(swap);
+        assertTrue(won.getSucceeded());
+        assertEquals(ResponseOp.ResponseCase.RESPONSE_PUT, won.getResponses(0).getResponseCase());
+        assertTrue(won.getHeader().getRevision() > rev);
+        assertEquals(member.keel.clusterId(), won.getHeader().getClusterId());
+        assertEquals(won.getHeader().getRevision(), won.getResponses(0).getResponsePut().getHeader().getRevision());
+
+        TxnResponse lost = kv.txn(swap);
+        assertFalse(lost.getSucceeded());
+        RangeResponse seen = lost.getResponses(0).getResponseRange();
+        assertEquals("2", str(seen.getKvs(0).getValue()));
+
+        TxnResponse byValue = kv.txn(TxnRequest.newBuilder()
+                .addCompare(Compare.newBuilder().setKey(bs("cas")).setTarget(Compare.CompareTarget.VALUE)
+                        .setResult(Compare.CompareResult.EQUAL).setValue(bs("2")))
+                .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder()
+                        .setKey(bs("cas"))))
+                .build());
+        assertTrue(byValue.getSucceeded());
+        assertEquals(1, byValue.getResponses(0).getResponseDeleteRange().getDeleted());
+
+        // Create-if-absent with create_revision = 0, read-only txn answered without a write.
+        TxnRequest absent = TxnRequest.newBuilder()
+                .addCompare(Compare.newBuilder().setKey(bs("cas")).setTarget(Compare.CompareTarget.CREATE)
+                        .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
+                .addSuccess(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bs("cas"))))
+                .build();
+        TxnResponse readOnly = kv.txn(absent);
+        assertTrue(readOnly.getSucceeded());
+        assertEquals(byValue.getHeader().getRevision(), readOnly.getHeader().getRevision());
+    }
+
+    @Test
+    void etcdErrorsWithTheirCodesAndTexts() {
+        refused(Status.Code.INVALID_ARGUMENT, "etcdserver: key is not provided",
+                () -> kv.put(PutRequest.newBuilder().setValue(bs("v")).build()));
+        refused(Status.Code.INVALID_ARGUMENT, "etcdserver: key is not provided",
+                () -> kv.range(RangeRequest.newBuilder().build()));
+        refused(Status.Code.INVALID_ARGUMENT, "etcdserver: key not found",
+                () -> kv.put(PutRequest.newBuilder().setKey(bs("never-put")).setIgnoreValue(true).build()));
+        TxnRequest.Builder tooMany = TxnRequest.newBuilder();
+        for (int i = 0; i <= EtcdGrpcServer.DEFAULT_MAX_TXN_OPS; i++) {
+            tooMany.addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(bs("k" + i))));
+        }
+        refused(Status.Code.INVALID_ARGUMENT, "etcdserver: too many operations in txn request",
+                () -> kv.txn(tooMany.build()));
+        refused(Status.Code.INVALID_ARGUMENT, "etcdserver: duplicate key given in txn request",
+                () -> kv.txn(TxnRequest.newBuilder()
+                        .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(bs("d"))))
+                        .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(bs("d"))))
+                        .build()));
+        refused(Status.Code.INVALID_ARGUMENT, "etcdserver: key not found", // etcd's answer to an empty op
+                () -> kv.txn(TxnRequest.newBuilder().addSuccess(RequestOp.getDefaultInstance()).build()));
+        refused(Status.Code.INVALID_ARGUMENT, "etcdserver: key is not provided",
+                () -> kv.txn(TxnRequest.newBuilder().addCompare(Compare.newBuilder()
+                        .setTarget(Compare.CompareTarget.VERSION)).build()));
+        byte[] big = new byte[EtcdGrpcServer.DEFAULT_MAX_REQUEST_BYTES + 1];
+        refused(Status.Code.INVALID_ARGUMENT, "etcdserver: request is too large",
+                () -> kv.put(PutRequest.newBuilder().setKey(bs("big")).setValue(ByteString.copyFrom(big)).build()));
+    }
+
+    @Test
+    void unservedRpcsAnswerUnimplemented() throws Exception {
+        CompletableFuture<Throwable> failed = new CompletableFuture<>();
+        StreamObserver<WatchRequest> requests = WatchGrpc.newStub(member.channel).watch(new StreamObserver<>() {
+            @Override
+            public void onNext(WatchResponse value) {
+                failed.completeExceptionally(new AssertionError("a watch response: " + value));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                failed.complete(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                failed.completeExceptionally(new AssertionError("the watch stream completed"));
+            }
+        });
+        requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder().setKey(bs("w")))
+                .build());
+        Throwable t = failed.get(30, TimeUnit.SECONDS);
+        assertEquals(Status.Code.UNIMPLEMENTED, Status.fromThrowable(t).getCode());
+
+        StatusRuntimeException lease = assertThrows(StatusRuntimeException.class,
+                () -> LeaseGrpc.newBlockingStub(member.channel).leaseGrant(LeaseGrantRequest.newBuilder().setTTL(5)
+                        .build()));
+        assertEquals(Status.Code.UNIMPLEMENTED, lease.getStatus().getCode());
+        StatusRuntimeException snapshot = assertThrows(StatusRuntimeException.class,
+                () -> MaintenanceGrpc.newBlockingStub(member.channel).snapshot(SnapshotRequest.getDefaultInstance())
+                        .hasNext());
+        assertEquals(Status.Code.UNIMPLEMENTED, snapshot.getStatus().getCode());
+    }
+
+    @Test
+    void statusAndMemberList() {
+        StatusResponse status = MaintenanceGrpc.newBlockingStub(member.channel).status(StatusRequest.getDefaultInstance());
+        assertEquals(1L, status.getLeader());
+        assertEquals(member.keel.clusterId(), status.getHeader().getClusterId());
+        assertTrue(status.getRaftTerm() >= 1);
+        assertTrue(status.getRaftIndex() >= 1);
+        assertTrue(status.getDbSize() > 0);
+        assertTrue(status.getVersion().startsWith("3.4"));
+
+        MemberListResponse members = ClusterGrpc.newBlockingStub(member.channel)
+                .memberList(MemberListRequest.getDefaultInstance());
+        assertEquals(1, members.getMembersCount());
+        assertEquals(1L, members.getMembers(0).getID());
+        assertEquals("1", members.getMembers(0).getName());
+        assertEquals("http://127.0.0.1:" + member.server.port(), members.getMembers(0).getClientURLs(0));
+        assertTrue(members.getMembers(0).getPeerURLs(0).startsWith("http://"));
+    }
+}

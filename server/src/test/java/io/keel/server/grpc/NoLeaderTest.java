@@ -1,0 +1,69 @@
+package io.keel.server.grpc;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import com.google.protobuf.ByteString;
+import io.keel.server.NotLeaderException;
+import io.keel.server.OverloadedException;
+import io.keel.server.etcd.proto.KVGrpc;
+import io.keel.server.etcd.proto.PutRequest;
+import io.keel.server.etcd.proto.RangeRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A member that knows no leader answers as etcd does: UNAVAILABLE "etcdserver: no leader", so clients go elsewhere. */
+class NoLeaderTest {
+
+    @Test
+    void writesAndLinearizableReadsWithoutALeaderAreUnavailable(@TempDir Path dir) {
+        try (GrpcTestMember m = GrpcTestMember.startWithoutLeader(dir, Duration.ofMillis(500))) {
+            var kv = KVGrpc.newBlockingStub(m.channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+            StatusRuntimeException put = assertThrows(StatusRuntimeException.class,
+                    () -> kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build()));
+            assertEquals(Status.Code.UNAVAILABLE, put.getStatus().getCode(), put.getStatus()::toString);
+            assertEquals("etcdserver: no leader", put.getStatus().getDescription());
+
+            StatusRuntimeException read = assertThrows(StatusRuntimeException.class,
+                    () -> kv.range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build()));
+            assertEquals(Status.Code.UNAVAILABLE, read.getStatus().getCode(), read.getStatus()::toString);
+            assertEquals("etcdserver: no leader", read.getStatus().getDescription());
+
+            // Serializable reads are served from the local store.
+            assertEquals(0, kv.range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("k"))
+                    .setSerializable(true).build()).getCount());
+
+            // clientv3's WithRequireLeader metadata: refused before the request is even looked at.
+            Metadata md = new Metadata();
+            md.put(Metadata.Key.of("hasleader", Metadata.ASCII_STRING_MARSHALLER), "true");
+            StatusRuntimeException required = assertThrows(StatusRuntimeException.class,
+                    () -> kv.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+                            .range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("k"))
+                                    .setSerializable(true).build()));
+            assertEquals(Status.Code.UNAVAILABLE, required.getStatus().getCode());
+            assertEquals("etcdserver: no leader", required.getStatus().getDescription());
+        }
+    }
+
+    @Test
+    void memberFailuresMapToEtcdStatuses() {
+        Status noLeader = EtcdStatus.of(new NotLeaderException(1, 0, "follower"), 0).getStatus();
+        assertEquals(Status.Code.UNAVAILABLE, noLeader.getCode());
+        assertEquals("etcdserver: no leader", noLeader.getDescription());
+        Status follower = EtcdStatus.of(new NotLeaderException(1, 2, "follower"), 2).getStatus();
+        assertEquals(Status.Code.UNAVAILABLE, follower.getCode());
+        assertTrue(follower.getDescription().contains("the leader is 2"), follower.getDescription());
+        Status busy = EtcdStatus.of(new OverloadedException("full"), 1).getStatus();
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, busy.getCode());
+        assertEquals("etcdserver: too many requests", busy.getDescription());
+    }
+}
