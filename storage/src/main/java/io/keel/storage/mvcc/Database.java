@@ -31,16 +31,18 @@ final class Database implements AutoCloseable {
     private final EnumMap<Column, ColumnFamilyHandle> handles;
     private final List<ColumnFamilyHandle> allHandles;
     private final WriteOptions syncWrites;
+    private final DiskWrite diskWrite;
     /** Owned native option objects, closed after the database. */
     private final List<AutoCloseable> owned;
     /** ReadOptions are native objects; reads borrow one instead of allocating (and freeing) one each time. */
     private final ConcurrentLinkedQueue<ReadOptions> readOptionsPool = new ConcurrentLinkedQueue<>();
 
-    private Database(RocksDB rocks, List<ColumnFamilyHandle> allHandles, WriteOptions syncWrites,
+    private Database(RocksDB rocks, List<ColumnFamilyHandle> allHandles, WriteOptions syncWrites, DiskWrite diskWrite,
                      List<AutoCloseable> owned) {
         this.rocks = rocks;
         this.allHandles = allHandles;
         this.syncWrites = syncWrites;
+        this.diskWrite = diskWrite;
         this.owned = owned;
         this.handles = new EnumMap<>(Column.class);
         for (Column c : Column.values()) {
@@ -48,7 +50,7 @@ final class Database implements AutoCloseable {
         }
     }
 
-    static Database open(Path dir, MvccOptions options) throws RocksDBException {
+    static Database open(Path dir, MvccOptions options, DiskWrite diskWrite) throws RocksDBException {
         List<AutoCloseable> owned = new ArrayList<>();
         try {
             LRUCache cache = own(owned, new LRUCache(options.blockCacheBytes()));
@@ -70,7 +72,7 @@ final class Database implements AutoCloseable {
             WriteOptions syncWrites = own(owned, new WriteOptions().setSync(true));
             List<ColumnFamilyHandle> handles = new ArrayList<>();
             RocksDB rocks = RocksDB.open(db, dir.toString(), descriptors(cf), handles);
-            return new Database(rocks, handles, syncWrites, owned);
+            return new Database(rocks, handles, syncWrites, diskWrite, owned);
         } catch (RocksDBException | RuntimeException e) {
             closeAll(owned);
             throw e;
@@ -119,7 +121,7 @@ final class Database implements AutoCloseable {
 
     /** Writes the batch and syncs the WAL before returning. */
     void write(WriteBatchWithIndex batch) throws RocksDBException {
-        rocks.write(syncWrites, batch);
+        diskWrite.write(rocks, syncWrites, batch);
     }
 
     ReadOptions borrowReadOptions() {

@@ -62,11 +62,16 @@ public final class MvccStore implements AutoCloseable {
     }
 
     public static MvccStore open(Path dir, MvccOptions options) {
+        return open(dir, options, DiskWrite.ROCKSDB);
+    }
+
+    /** With the disk write replaced: for tests that make a write fail the way a disk does. */
+    static MvccStore open(Path dir, MvccOptions options, DiskWrite diskWrite) {
         Database db;
         try {
             Files.createDirectories(dir);
             Snapshots.removeIncomplete(dir.resolve(SNAPSHOTS));
-            db = Database.open(databaseDir(dir), options);
+            db = Database.open(databaseDir(dir), options, diskWrite);
         } catch (IOException e) {
             throw new UncheckedIOException("opening the store in " + dir, e);
         } catch (RocksDBException e) {

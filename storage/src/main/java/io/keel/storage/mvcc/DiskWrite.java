@@ -1,0 +1,17 @@
+package io.keel.storage.mvcc;
+
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The one place a batch reaches the disk. Tests replace it to make a write or an fsync fail the way a disk does;
+ * the store must then stop and never retry (fault 13, fsyncgate).
+ */
+@FunctionalInterface
+interface DiskWrite {
+    DiskWrite ROCKSDB = (db, synced, batch) -> db.write(synced, batch);
+
+    void write(RocksDB db, WriteOptions synced, WriteBatchWithIndex batch) throws RocksDBException;
+}
