@@ -12,7 +12,6 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -32,9 +31,7 @@ final class EventLoops {
         this.kind = kind;
     }
 
-    static EventLoops create(int threads, boolean preferNative, String threadPrefix) {
-        // Daemon threads: a member that forgot to close its transport must still be able to exit.
-        DefaultThreadFactory threadFactory = new DefaultThreadFactory(threadPrefix, true);
+    static EventLoops create(int threads, boolean preferNative, TrackedThreads threadFactory) {
         if (preferNative && Epoll.isAvailable()) {
             IoHandlerFactory epoll = EpollIoHandler.newFactory();
             return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, epoll),

@@ -20,9 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One member's Raft transport: framed protobuf messages to and from its peers over Netty. It knows nothing of
@@ -46,6 +44,8 @@ public final class Transport implements AutoCloseable {
     private final TransportMetrics metrics;
     private final EventLoops loops;
     private final ExecutorService snapshotIo;
+    private final TrackedThreads ioThreads;
+    private final TrackedThreads snapshotThreads;
     private final Channel serverChannel;
     private final Map<Long, PeerConnection> peers = new ConcurrentHashMap<>();
     private final Set<CompletableFuture<Void>> snapshotsInFlight = ConcurrentHashMap.newKeySet();
@@ -56,14 +56,10 @@ public final class Transport implements AutoCloseable {
         this.metrics = new TransportMetrics();
         SslContext serverTls = config.tls == null ? null : config.tls.serverContext();
         SslContext clientTls = config.tls == null ? null : config.tls.clientContext();
-        this.loops = EventLoops.create(config.ioThreads, config.preferNativeTransport,
-                "keel-transport-" + Texts.id(config.localId));
-        AtomicInteger n = new AtomicInteger();
-        this.snapshotIo = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "keel-snapshot-io-" + Texts.id(config.localId) + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.ioThreads = new TrackedThreads("keel-transport-" + Texts.id(config.localId));
+        this.loops = EventLoops.create(config.ioThreads, config.preferNativeTransport, ioThreads);
+        this.snapshotThreads = new TrackedThreads("keel-snapshot-io-" + Texts.id(config.localId));
+        this.snapshotIo = Executors.newCachedThreadPool(snapshotThreads);
         HandshakePolicy policy = new HandshakePolicy(config.clusterId, config.localId, peers::containsKey);
         this.context = new TransportContext(config, listener, metrics, loops, snapshotIo, policy, serverTls, clientTls);
         try {
@@ -206,10 +202,9 @@ public final class Transport implements AutoCloseable {
         context.inbound.closeAll();
         loops.shutdown(SHUTDOWN_TIMEOUT);
         snapshotIo.shutdownNow();
-        try {
-            snapshotIo.awaitTermination(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!ioThreads.join(SHUTDOWN_TIMEOUT) || !snapshotThreads.join(SHUTDOWN_TIMEOUT)) {
+            LOG.log(Level.WARNING, () -> "member " + Texts.id(config.localId)
+                    + " transport: a thread did not end within " + SHUTDOWN_TIMEOUT + " of close");
         }
         for (CompletableFuture<Void> f : snapshotsInFlight) {
             f.completeExceptionally(new SnapshotTransferException("transport closed"));
