@@ -10,6 +10,15 @@ public sealed interface ProposeResult {
     record Accepted(long index, long term) implements ProposeResult {
     }
 
+    /**
+     * Sent to the leader {@code leader} (a follower's {@link RaftNode#proposeOrForward}). Nothing comes back: the
+     * leader may append it or drop it (it lost leadership, is transferring it, or is overloaded), and the proposer
+     * learns which only by finding the proposal in the committed log, so it must recognise its own payloads there
+     * and give up after a timeout.
+     */
+    record Forwarded(long leader) implements ProposeResult {
+    }
+
     record Refused(Reason reason, long leaderHint, String message) implements ProposeResult {
     }
 

@@ -173,6 +173,22 @@ public final class RaftNode {
     }
 
     /**
+     * Proposes a normal entry at the leader, or, at a follower that knows the leader, forwards it there (etcd's
+     * MsgProp): clients may talk to any member. Safety is unchanged: the leader appends a forwarded entry exactly
+     * as its own proposal, subject to the same refusals, and only the committed log says whether it took effect.
+     */
+    public ProposeResult proposeOrForward(ByteString data) {
+        if (role == Role.LEADER || leaderId == NONE) return propose(data);
+        if (data.size() > config.maxMessageBytes()) {
+            return new ProposeResult.Refused(ProposeResult.Reason.TOO_LARGE, id,
+                    "entry of " + data.size() + " bytes exceeds the maximum of " + config.maxMessageBytes());
+        }
+        send(message(leaderId, MessageType.MSG_PROPOSE)
+                .addEntries(Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setData(data)).build());
+        return new ProposeResult.Forwarded(leaderId);
+    }
+
+    /**
      * Proposes a membership change. One at a time: refused while an earlier change is not yet applied (thesis
      * §4.1). A new voter must first have caught up as a learner, so the quorum never grows by a member that
      * cannot vote yet (etcd #12227, fault 17).
@@ -731,6 +747,7 @@ public final class RaftNode {
                 replicator.onHeartbeatAnswer(m.getFrom(), p, rounds.current());
             }
             case MSG_READ_INDEX -> leaderRead(m.getReadId(), m.getFrom());
+            case MSG_PROPOSE -> appendForwarded(m);
             default -> { }
         }
     }
@@ -829,6 +846,19 @@ public final class RaftNode {
                     uncommitted.bytes() + " bytes are uncommitted (limit " + config.maxUncommittedBytes() + ")");
         }
         return null;
+    }
+
+    /**
+     * A follower's forwarded proposals, appended as if proposed here, or dropped when a local proposal would be
+     * refused; the follower times out. Only normal entries: membership changes are proposed at the leader, so the
+     * one-change-at-a-time check (thesis §4.1) sees every one of them.
+     */
+    private void appendForwarded(Message m) {
+        for (Entry e : m.getEntriesList()) {
+            if (e.getType() != EntryType.ENTRY_NORMAL) continue;
+            if (refuseProposal(e.getData().size()) != null) continue;
+            appendProposal(EntryType.ENTRY_NORMAL, e.getData());
+        }
     }
 
     private ProposeResult appendProposal(EntryType type, ByteString data) {

@@ -45,8 +45,9 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  *
  * Calls block up to the request timeout and throw {@link KeelException}s ({@code retryable()} says whether to try
- * again), or the store's {@link io.keel.storage.mvcc.MvccException} when etcd would refuse the request. Writes go
- * to the leader: at a follower they fail with {@link NotLeaderException} naming it.
+ * again), or the store's {@link io.keel.storage.mvcc.MvccException} when etcd would refuse the request. A write at a
+ * follower is forwarded to the leader and answered once this member has applied it; it fails with
+ * {@link NotLeaderException} only while no leader is known or leadership is being handed over.
  */
 public final class Keel implements AutoCloseable {
     private final Member member;

@@ -1,8 +1,9 @@
 package io.keel.server;
 
 /**
- * Writes go to the leader and this member is not it (or leadership is being handed over). Retry at
- * {@link #leaderHint()} when it is known (non-zero); forwarding to the leader comes with the gRPC API.
+ * A write could not be proposed: this member knows no leader (a follower forwards writes to the leader it knows),
+ * or it is the leader and is handing leadership over. Retry shortly; {@link #leaderHint()} names the leader (or
+ * the transfer's target) when known.
  */
 public final class NotLeaderException extends KeelException {
     private final long leaderHint;

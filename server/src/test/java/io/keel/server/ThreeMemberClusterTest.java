@@ -1,5 +1,6 @@
 package io.keel.server;
 
+import io.keel.raft.Role;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,22 +24,30 @@ class ThreeMemberClusterTest {
                 assertEquals(Optional.of("hello"), Poll.retrying("read at " + k.memberId(), () -> k.get("greeting")));
             }
 
-            // A follower refuses writes with a retryable error naming the leader.
-            // (Polled: should an election make the chosen follower leader meanwhile, its write simply succeeds.)
-            NotLeaderException[] refusal = new NotLeaderException[1];
-            Poll.until("a follower refuses a write", () -> {
+            // A write at a follower is forwarded to the leader and answered by the follower once applied there.
+            // (Polled: only a write made while the member followed the same leader throughout counts.)
+            long[] forwardedRevision = new long[1];
+            Poll.until("a write through a follower", () -> {
                 Keel follower = cluster.running().stream().filter(k -> !k.isLeader()).findFirst().orElseThrow();
+                var before = follower.state();
+                long revision;
                 try {
-                    follower.put("x", "y");
-                    return false;
-                } catch (NotLeaderException e) {
-                    refusal[0] = e;
-                    return true;
+                    revision = follower.put("via-follower", "forwarded").revision();
+                } catch (KeelException e) {
+                    return false; // leadership moved: not yet a clean case
                 }
+                var after = follower.state();
+                if (after.role() != Role.FOLLOWER || after.term() != before.term() || before.leaderId() == 0) {
+                    return false;
+                }
+                assertTrue(follower.appliedIndex() > 0);
+                assertEquals(Optional.of("forwarded"), follower.get("via-follower", true),
+                        "the follower answers once it applied the write itself");
+                forwardedRevision[0] = revision;
+                return true;
             });
-            NotLeaderException refused = refusal[0];
-            assertTrue(refused.retryable());
-            assertTrue(refused.leaderHint() == 0 || refused.leaderHint() == cluster.awaitLeader().memberId());
+            Keel current = cluster.awaitLeader();
+            assertEquals(forwardedRevision[0], current.getKeyValue("via-follower", false).orElseThrow().modRevision());
 
             long oldLeader = cluster.awaitLeader().memberId();
             cluster.stop(oldLeader);

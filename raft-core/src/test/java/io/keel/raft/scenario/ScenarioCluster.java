@@ -489,10 +489,20 @@ public final class ScenarioCluster {
     // ------------------------------------------------------------------ inputs
 
     public List<ProposeResult> propose(long id, List<String> payloads) {
+        return propose(id, payloads, false);
+    }
+
+    /** Proposals at any member: a follower that knows the leader forwards them there. */
+    public List<ProposeResult> proposeOrForward(long id, List<String> payloads) {
+        return propose(id, payloads, true);
+    }
+
+    private List<ProposeResult> propose(long id, List<String> payloads, boolean forward) {
         Member m = member(id);
         List<ProposeResult> results = new ArrayList<>();
         for (String p : payloads) {
-            ProposeResult r = m.node.propose(ByteString.copyFrom(p, StandardCharsets.UTF_8));
+            ByteString data = ByteString.copyFrom(p, StandardCharsets.UTF_8);
+            ProposeResult r = forward ? m.node.proposeOrForward(data) : m.node.propose(data);
             m.lastResult = r;
             results.add(r);
             log(id + " propose " + (p.isEmpty() ? "(empty)" : p) + " -> " + result(r));
@@ -742,6 +752,7 @@ public final class ScenarioCluster {
 
     static String result(ProposeResult r) {
         if (r instanceof ProposeResult.Accepted a) return "accepted at " + a.index() + " (term " + a.term() + ")";
+        if (r instanceof ProposeResult.Forwarded f) return "forwarded to " + f.leader();
         ProposeResult.Refused f = (ProposeResult.Refused) r;
         return "refused " + f.reason() + " (" + f.message() + ")";
     }

@@ -106,6 +106,10 @@ public final class ScenarioScript {
                 need(t, 3, "propose <id> <key=value>...");
                 cluster.propose(id(t, 1), Arrays.asList(t).subList(2, t.length));
             }
+            case "forward" -> {
+                need(t, 3, "forward <id> <key=value>...");
+                cluster.proposeOrForward(id(t, 1), Arrays.asList(t).subList(2, t.length));
+            }
             case "conf" -> conf(t);
             case "read" -> read(t);
             case "transfer" -> {
@@ -413,7 +417,7 @@ public final class ScenarioScript {
                 }
             }
             case "read" -> expectRead(t);
-            case "refused", "accepted" -> expectResult(t);
+            case "refused", "accepted", "forwarded" -> expectResult(t);
             case "queue" -> expectQueue(t);
             case "delivered" -> {
                 // expect delivered A->B TYPE[/reject] <count>
@@ -516,7 +520,7 @@ public final class ScenarioScript {
         }
     }
 
-    /** expect refused N REASON [leader=L] | expect accepted N [index I] */
+    /** expect refused N REASON [leader=L] | expect accepted N [index I] | expect forwarded N to L */
     private void expectResult(String[] t) {
         need(t, 3, "expect refused <id> <REASON> | expect accepted <id> [index <i>]");
         long id = id(t, 2);
@@ -532,6 +536,11 @@ public final class ScenarioScript {
                 check(((ProposeResult.Refused) r).leaderHint() == hint, "the refusal to name " + hint + " as leader",
                         "it names " + ((ProposeResult.Refused) r).leaderHint());
             }
+        } else if (t[1].equalsIgnoreCase("forwarded")) {
+            need(t, 5, "expect forwarded <id> to <leader>");
+            long leader = Long.parseLong(t[4]);
+            check(r instanceof ProposeResult.Forwarded f && f.leader() == leader,
+                    "the last proposal at " + id + " forwarded to " + leader, "it was " + actual);
         } else {
             boolean ok = r instanceof ProposeResult.Accepted;
             if (ok && t.length > 4) ok = ((ProposeResult.Accepted) r).index() == Long.parseLong(t[4]);

@@ -30,8 +30,8 @@ import java.util.function.Supplier;
  * etcd's v3 gRPC API over a running {@link Keel} member: the KV service, Maintenance.Status and Cluster.MemberList.
  * Every other RPC (Watch, Lease, Auth, the rest of Maintenance and Cluster) answers UNIMPLEMENTED.
  *
- * <p>Writes are not forwarded to the leader yet: at a follower they fail with UNAVAILABLE, and clients try another
- * member. Handlers block on the member (up to its request timeout) on this server's own threads.
+ * <p>At a follower, writes are forwarded to the leader inside the cluster and answered here once applied here.
+ * Handlers block on the member (up to its request timeout) on this server's own threads.
  */
 public final class EtcdGrpcServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdGrpcServer.class);

@@ -54,11 +54,10 @@ final class EtcdStatus {
             return Status.fromCode(Status.Code.valueOf(m.error().code().name())).withDescription(m.getMessage());
         }
         if (t instanceof NotLeaderException n) {
-            // Writes are not forwarded to the leader yet: UNAVAILABLE so that clients try another member. With no
-            // leader known this is exactly etcd's answer; otherwise the text (not one of etcd's) names the leader.
+            // A follower forwards writes to the leader, so this means no leader is known, or the leader is handing
+            // leadership over (etcd answers "leader changed" then). UNAVAILABLE: clients retry.
             if (n.leaderHint() == 0) return Status.UNAVAILABLE.withDescription(NO_LEADER);
-            return Status.UNAVAILABLE.withDescription("keel: not the leader and requests are not forwarded yet;"
-                    + " the leader is " + Long.toHexString(n.leaderHint()));
+            return Status.UNAVAILABLE.withDescription(LEADER_CHANGED);
         }
         if (t instanceof ReadRejectedException || t instanceof RequestTimeoutException) {
             // Gave up waiting (a linearizable read waits for a leader to confirm it): with no leader known, say

@@ -42,6 +42,7 @@ final class ApplyPipeline {
     private final Consumer<Throwable> onFailure;
     private final LinkedBlockingQueue<Runnable> batches = new LinkedBlockingQueue<>();
     private final Thread thread;
+    private final long memberId;
     private ConfState confState; // the configuration as of lastApplied (apply thread)
     private long lastApplied; // Raft's index of the last entry applied (apply thread)
 
@@ -54,7 +55,8 @@ final class ApplyPipeline {
         this.snapshotEntries = snapshotEntries;
         this.applied = applied;
         this.onFailure = onFailure;
-        this.thread = new Thread(this::run, "keel-apply-" + Long.toHexString(log.identity().memberId()));
+        this.memberId = log.identity().memberId();
+        this.thread = new Thread(this::run, "keel-apply-" + Long.toHexString(memberId));
     }
 
     void start() {
@@ -125,9 +127,16 @@ final class ApplyPipeline {
             List<Operation> ops = new ArrayList<>(entries.size());
             for (Entry e : entries) ops.add(OperationCodec.decode(e));
             List<ApplyResult> results = s.applyAll(entries.get(0).getIndex(), ops);
+            boolean anyForwarded = proposals.anyForwarded();
             for (int i = 0; i < results.size(); i++) {
                 ApplyResult r = results.get(i);
                 proposals.applied(r.raftIndex(), entries.get(i).getTerm(), r.response(), r.error());
+                if (anyForwarded) {
+                    OperationCodec.Origin origin = OperationCodec.originOf(entries.get(i));
+                    if (origin != null && origin.member() == memberId) {
+                        proposals.appliedForwarded(origin.request(), r.response(), r.error());
+                    }
+                }
             }
         }
         if (newConfState != null) confState = newConfState;

@@ -4,6 +4,7 @@ import io.keel.raft.ProposeResult;
 import io.keel.raft.RaftConfig;
 import io.keel.raft.RaftNode;
 import io.keel.raft.Ready;
+import io.keel.raft.Role;
 import io.keel.raft.SoftState;
 import io.keel.raft.proto.Message;
 import io.keel.server.MemberStoppedException;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -57,10 +60,21 @@ public final class Member implements AutoCloseable {
     private final Outbound outbound;
     private final SnapshotInstaller installer;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * How long a forwarded write may take to apply here before its caller is told the outcome is unknown: etcd's
+     * request timeout (5 s plus two election timeouts), since a leader drops a forward it cannot take silently.
+     */
+    private final Duration forwardTimeout;
+    /**
+     * Request ids of forwarded writes (raft thread). They start at a random value so that entries this member
+     * forwarded before a restart, applied again after it, never match a new request.
+     */
+    private long nextRequest = new SecureRandom().nextLong();
     private volatile Throwable failure;
 
     private Member(MemberConfig config) throws IOException {
         this.config = config;
+        this.forwardTimeout = Duration.ofSeconds(5).plus(config.electionTimeout().multipliedBy(2));
         this.storage = MemberStorage.open(config, this::fail, this::fail);
         boolean started = false;
         GroupCommitLog createdLog = null;
@@ -138,7 +152,11 @@ public final class Member implements AutoCloseable {
 
     // ------------------------------------------------------------------ requests
 
-    /** Proposes a client write (put, delete range, txn, compact); completes with the store's response once applied. */
+    /**
+     * Proposes a client write (put, delete range, txn, compact); completes with the store's response once applied
+     * here. At a follower the write is forwarded to the leader; it fails with {@link NotLeaderException} only while
+     * no leader is known.
+     */
     public CompletableFuture<Response> propose(Operation op) {
         CompletableFuture<Response> result = proposalAdmission.admit();
         if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
@@ -147,9 +165,20 @@ public final class Member implements AutoCloseable {
         loop.execute(() -> {
             if (result.isDone()) return;
             RaftNode node = loop.node();
-            ProposeResult r = node.propose(data);
-            if (r instanceof ProposeResult.Accepted a) {
-                proposals.accepted(a.index(), a.term(), result);
+            if (node.role() == Role.LEADER || node.leaderId() == 0) {
+                ProposeResult r = node.propose(data);
+                if (r instanceof ProposeResult.Accepted a) {
+                    proposals.accepted(a.index(), a.term(), result);
+                } else if (r instanceof ProposeResult.Refused refused) {
+                    result.completeExceptionally(refusal(node, refused));
+                }
+                return;
+            }
+            // A follower hands the write to the leader and recognises it by its origin when it applies it.
+            long request = nextRequest++;
+            ProposeResult r = node.proposeOrForward(data.concat(OperationCodec.origin(config.memberId(), request)));
+            if (r instanceof ProposeResult.Forwarded) {
+                proposals.forwarded(request, result, forwardTimeout);
             } else if (r instanceof ProposeResult.Refused refused) {
                 result.completeExceptionally(refusal(node, refused));
             }

@@ -49,6 +49,25 @@ public final class OperationCodec {
         return b.build().toByteString();
     }
 
+    /** A forwarded write's origin: appended to an encoded op, it sets the origin fields (protobuf merges). */
+    static ByteString origin(long member, long request) {
+        return ClientOp.newBuilder().setOriginMember(member).setOriginRequest(request).build().toByteString();
+    }
+
+    /** The member and request that forwarded this entry's write, or null if it was proposed at the leader. */
+    static Origin originOf(Entry entry) {
+        if (entry.getType() != EntryType.ENTRY_NORMAL || entry.getData().isEmpty()) return null;
+        try {
+            ClientOp op = ClientOp.parseFrom(entry.getData());
+            return op.getOriginMember() == 0 ? null : new Origin(op.getOriginMember(), op.getOriginRequest());
+        } catch (InvalidProtocolBufferException e) {
+            return null; // decode() reports it: applying it fails first
+        }
+    }
+
+    record Origin(long member, long request) {
+    }
+
     /**
      * The operation an entry carries. A leader's empty entry and membership changes carry nothing for the store
      * but still advance its applied index (so the next entry is not taken for a gap).

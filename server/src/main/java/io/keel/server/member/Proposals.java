@@ -1,13 +1,17 @@
 package io.keel.server.member;
 
 import io.keel.server.ProposalLostException;
+import io.keel.server.RequestTimeoutException;
 import io.keel.storage.mvcc.MvccException;
 import io.keel.storage.mvcc.Response;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Writes appended to the leader's log, waiting for the entry at their index to apply. A write took effect iff the
@@ -23,6 +27,8 @@ final class Proposals {
     }
 
     private final ConcurrentSkipListMap<Long, Waiting> byIndex = new ConcurrentSkipListMap<>();
+    /** Writes this member forwarded to the leader, by request id; they leave on apply, timeout or failure. */
+    private final ConcurrentHashMap<Long, CompletableFuture<Response>> forwarded = new ConcurrentHashMap<>();
 
     /** Raft thread: the proposal was appended at (index, term). */
     void accepted(long index, long term, CompletableFuture<Response> result) {
@@ -31,6 +37,34 @@ final class Proposals {
             // A new leader (this member again) reused the index: the earlier one's entry was overwritten.
             earlier.result().completeExceptionally(lost(index, earlier.term(), term));
         }
+    }
+
+    /**
+     * Raft thread: the write was forwarded to the leader with {@code request} as its origin. The leader may drop it
+     * silently; after {@code timeout} it fails with an unknown outcome.
+     */
+    void forwarded(long request, CompletableFuture<Response> result, Duration timeout) {
+        forwarded.put(request, result);
+        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+            if (forwarded.remove(request, result)) {
+                result.completeExceptionally(new RequestTimeoutException("the leader did not apply the forwarded"
+                        + " write within " + timeout.toMillis() + " ms (it may have lost leadership); it may still"
+                        + " apply"));
+            }
+        });
+    }
+
+    /** Whether a forwarded write waits: only then is an applied entry's origin worth decoding. */
+    boolean anyForwarded() {
+        return !forwarded.isEmpty();
+    }
+
+    /** Apply thread: the forwarded write {@code request} applied, with a response or a refusal. */
+    void appliedForwarded(long request, Response response, MvccException refusal) {
+        CompletableFuture<Response> f = forwarded.remove(request);
+        if (f == null) return;
+        if (refusal != null) f.completeExceptionally(refusal);
+        else f.complete(response);
     }
 
     /** Apply thread: the entry at {@code index} with {@code term} applied, with a response or a refusal. */
@@ -59,6 +93,8 @@ final class Proposals {
     void failAll(Throwable cause) {
         for (Waiting w : byIndex.values()) w.result().completeExceptionally(cause);
         byIndex.clear();
+        for (CompletableFuture<Response> f : forwarded.values()) f.completeExceptionally(cause);
+        forwarded.clear();
     }
 
     private static ProposalLostException lost(long index, long proposedTerm, long actualTerm) {
