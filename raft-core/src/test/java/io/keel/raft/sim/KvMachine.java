@@ -32,6 +32,23 @@ final class KvMachine {
                 StandardCharsets.UTF_8);
     }
 
+    /**
+     * A command a follower forwards to the leader, tagged with who forwarded it so that member recognises it in the
+     * committed log (the server tags its entries the same way). apply ignores the tag.
+     */
+    static ByteString tagged(ByteString command, long member, long request) {
+        return command.concat(ByteString.copyFrom("\0@" + member + ":" + request, StandardCharsets.UTF_8));
+    }
+
+    /** The (member, request) a tagged command carries, or null. */
+    static long[] tag(ByteString command) {
+        String s = command.toStringUtf8();
+        int at = s.lastIndexOf("\0@");
+        if (at < 0) return null;
+        String[] parts = s.substring(at + 2).split(":");
+        return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+    }
+
     /** Applies a command; returns whether it took effect (always true for put, the comparison for cas). */
     boolean apply(ByteString command) {
         if (command.isEmpty()) return true; // a leader's no-op

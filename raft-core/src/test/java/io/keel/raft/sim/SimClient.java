@@ -4,6 +4,8 @@ package io.keel.raft.sim;
 final class SimClient {
     final int id;
     long leaderHint;
+    /** Sends writes to whichever member it picked, which forwards them to the leader (proposeOrForward). */
+    boolean forwards;
     int sequence;
     /** The operation in flight, or null when idle. */
     Op op;
@@ -20,6 +22,8 @@ final class SimClient {
         SimMember at;
         long index;
         long readId;
+        /** A forwarded write's request id at the member it was sent to (0: not forwarded). */
+        long forwardRequest;
 
         Op(Kind kind, String key, String value, String expected, long invokedAt, int number) {
             this.kind = kind;

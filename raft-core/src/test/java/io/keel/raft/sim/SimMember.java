@@ -42,6 +42,8 @@ final class SimMember {
     long diskStalledUntil;
     final Map<Long, KvMachine> receivedSnapshots = new HashMap<>();
     final Map<Long, PendingWrite> pendingWrites = new HashMap<>();
+    /** Writes this member forwarded to the leader, by request id (lost on a crash, like a process's memory). */
+    final Map<Long, SimClient> forwardedWrites = new HashMap<>();
     final Map<Long, PendingRead> pendingReads = new HashMap<>();
     final List<ConfirmedRead> readsAwaitingApply = new ArrayList<>();
 
@@ -84,6 +86,7 @@ final class SimMember {
         diskFreeAt = realNow;
         receivedSnapshots.clear();
         pendingWrites.clear();
+        forwardedWrites.clear();
         pendingReads.clear();
         readsAwaitingApply.clear();
     }

@@ -107,6 +107,10 @@ public final class Simulation {
     private final Options options;
     private final FaultProfile faults;
     private final SplittableRandom random;
+    /** Which clients write through followers: its own stream, so the main one stays as it was for old seeds. */
+    private final SplittableRandom forwardingChoice;
+    /** Request ids of forwarded writes, unique across the run (a real member starts from a random value). */
+    private long nextForwardRequest = 1;
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private final TreeMap<Long, SimMember> members = new TreeMap<>();
     private final List<SimClient> clients = new ArrayList<>();
@@ -144,6 +148,7 @@ public final class Simulation {
         this.options = options;
         this.faults = options.profile();
         this.random = new SplittableRandom(options.seed());
+        this.forwardingChoice = new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + 1);
         // Small messages split the log into many appends, so entries of old terms commit apart from new ones.
         this.maxMessageBytes = 32L << random.nextInt(8);
         this.maxInflight = 1 + random.nextInt(16);
@@ -209,6 +214,7 @@ public final class Simulation {
         int clientCount = 2 + random.nextInt(3);
         for (int i = 0; i < clientCount; i++) {
             SimClient c = new SimClient(i + 1);
+            c.forwards = forwardingChoice.nextBoolean();
             clients.add(c);
             at(random.nextLong(5 * MS), () -> startOperation(c));
         }
@@ -382,6 +388,14 @@ public final class Simulation {
             if (e.getType() == EntryType.ENTRY_CONF_CHANGE && seen == null) count("membership changes");
             boolean effect = e.getType() != EntryType.ENTRY_NORMAL || m.machine.apply(e.getData());
             m.appliedIndex = e.getIndex();
+            if (!m.forwardedWrites.isEmpty() && e.getType() == EntryType.ENTRY_NORMAL) {
+                long[] tag = KvMachine.tag(e.getData());
+                SimClient c = tag != null && tag[0] == m.id ? m.forwardedWrites.remove(tag[1]) : null;
+                if (c != null && c.op != null && c.op.at == m && c.op.forwardRequest == tag[1]) {
+                    count("forwarded writes applied");
+                    completeWrite(c, effect);
+                }
+            }
             SimMember.PendingWrite pw = m.pendingWrites.remove(e.getIndex());
             if (pw != null) {
                 SimClient c = pw.client();
@@ -457,7 +471,9 @@ public final class Simulation {
             return;
         }
         deliverLater(from, to, msg, snapshotData);
-        if (networkFaults && random.nextDouble() < faults.duplication) {
+        // A forwarded proposal is not idempotent (the leader would append the write twice), so the transport
+        // delivers messages at most once (TCP, never resent); every other message may be duplicated here.
+        if (networkFaults && random.nextDouble() < faults.duplication && msg.getType() != MessageType.MSG_PROPOSE) {
             deliverLater(from, to, msg, snapshotData);
         }
     }
@@ -549,7 +565,9 @@ public final class Simulation {
 
     private SimMember pickTarget(SimClient c) {
         SimMember hinted = members.get(c.leaderHint);
-        if (hinted != null && hinted.up && random.nextInt(10) > 0) return hinted;
+        // A forwarding client ignores the hint for writes: any member takes them.
+        boolean anyMember = c.forwards && c.op != null && c.op.kind != SimClient.Kind.GET;
+        if (hinted != null && hinted.up && !anyMember && random.nextInt(10) > 0) return hinted;
         List<SimMember> up = members.values().stream().filter(m -> m.up).toList();
         return up.isEmpty() ? null : up.get(random.nextInt(up.size()));
     }
@@ -590,6 +608,29 @@ public final class Simulation {
         } else {
             ByteString cmd = op.kind == SimClient.Kind.PUT ? KvMachine.put(op.key, op.value)
                     : KvMachine.cas(op.key, op.expected, op.value);
+            if (c.forwards && target.node.role() != Role.LEADER && target.node.leaderId() != 0) {
+                long request = nextForwardRequest++;
+                ProposeResult result = target.node.proposeOrForward(KvMachine.tagged(cmd, target.id, request));
+                if (result instanceof ProposeResult.Forwarded f) {
+                    op.index = 0;
+                    op.forwardRequest = request;
+                    target.forwardedWrites.put(request, c);
+                    count("forwarded writes");
+                    note(() -> "client " + c.id + " " + op + " forwarded by n" + target.id + " to n" + f.leader()
+                            + " as request " + request);
+                    at(timeout, () -> {
+                        if (c.op == op && op.at == target && target.forwardedWrites.remove(request) != null) {
+                            unknownOutcome(c);
+                        }
+                    });
+                    return;
+                }
+                // Refused (too large): handled below like a refused proposal.
+                c.leaderHint = ((ProposeResult.Refused) result).leaderHint();
+                op.at = null;
+                at(now + MS + random.nextLong(5 * MS), () -> invokeAgain(c, op));
+                return;
+            }
             ProposeResult result = target.node.propose(cmd);
             if (result instanceof ProposeResult.Refused refused) {
                 c.leaderHint = refused.leaderHint();
@@ -770,6 +811,9 @@ public final class Simulation {
         if (!m.diskQueue.isEmpty()) count("crashes losing unpersisted writes");
         for (SimMember.PendingWrite pw : m.pendingWrites.values()) {
             if (pw.client().op != null && pw.client().op.at == m) unknownOutcome(pw.client());
+        }
+        for (SimClient c : m.forwardedWrites.values()) {
+            if (c.op != null && c.op.at == m) unknownOutcome(c);
         }
         for (SimMember.PendingRead pr : m.pendingReads.values()) {
             if (pr.client().op != null && pr.client().op.at == m) retry(pr.client());
