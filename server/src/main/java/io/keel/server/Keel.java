@@ -95,8 +95,30 @@ public final class Keel implements AutoCloseable {
         return await(member.propose(op));
     }
 
+    /**
+     * As {@link #write}, without blocking: completes with the store's response once applied here, or fails with
+     * what {@link #write} throws ({@link RequestTimeoutException} after the request timeout).
+     */
     public CompletableFuture<Response> writeAsync(Operation op) {
-        return member.propose(op);
+        return timed(member.propose(op));
+    }
+
+    /** As {@link #range}, without blocking (a serializable range completes at once). */
+    public CompletableFuture<RangeResponse> rangeAsync(RangeRequest request, boolean serializable) {
+        if (serializable) {
+            try {
+                return CompletableFuture.completedFuture(member.readSerializable(store -> store.range(request)));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return timed(retryingRead(store -> store.range(request)));
+    }
+
+    /** As {@link #txn(TxnRequest)}, without blocking. */
+    public CompletableFuture<TxnResponse> txnAsync(TxnRequest request) {
+        if (request.isReadOnly()) return timed(retryingRead(store -> store.readTxn(request)));
+        return writeAsync(request).thenApply(TxnResponse.class::cast);
     }
 
     // ------------------------------------------------------------------ reads
@@ -197,6 +219,27 @@ public final class Keel implements AutoCloseable {
             } else {
                 result.completeExceptionally(unwrap(e));
             }
+        });
+    }
+
+    /**
+     * {@code f}'s outcome, or {@link RequestTimeoutException} once the request timeout passed. {@code f} itself is
+     * left alone: a write stays admitted (counted against the back-pressure bound) until it applies or is lost.
+     */
+    private <T> CompletableFuture<T> timed(CompletableFuture<T> f) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        f.whenComplete((v, e) -> {
+            if (e == null) out.complete(v);
+            else out.completeExceptionally(unwrap(e));
+        });
+        // orTimeout cancels its timer when out completes first: nothing stays queued per finished request.
+        return out.orTimeout(requestTimeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
+            Throwable cause = unwrap(e);
+            if (cause instanceof TimeoutException) {
+                return CompletableFuture.failedFuture(new RequestTimeoutException("no answer within "
+                        + requestTimeout.toMillis() + " ms; a write may still apply"));
+            }
+            return CompletableFuture.failedFuture(cause);
         });
     }
 

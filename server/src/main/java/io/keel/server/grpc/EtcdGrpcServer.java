@@ -20,10 +20,13 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -31,7 +34,7 @@ import java.util.function.Supplier;
  * Every other RPC (Watch, Lease, Auth, the rest of Maintenance and Cluster) answers UNIMPLEMENTED.
  *
  * <p>At a follower, writes are forwarded to the leader inside the cluster and answered here once applied here.
- * Handlers block on the member (up to its request timeout) on this server's own threads.
+ * KV handlers never block: they start the request and answer when it completes. Other handlers block on the member (up to its request timeout) on this server's own threads.
  */
 public final class EtcdGrpcServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdGrpcServer.class);
@@ -76,7 +79,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .maxInboundMessageSize(maxRequestBytes + GRPC_OVERHEAD_BYTES)
                 // etcd's --grpc-keepalive-min-time: clients may ping every 5 s while they have calls open.
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
-                .addService(ServerInterceptors.intercept(new KvService(keel, headers, maxRequestBytes, maxTxnOps),
+                .addService(ServerInterceptors.intercept(new KvService(keel, headers, executor, maxRequestBytes, maxTxnOps),
                         requireLeader))
                 .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers), requireLeader))
                 .addService(ServerInterceptors.intercept(
@@ -148,6 +151,36 @@ public final class EtcdGrpcServer implements AutoCloseable {
         ResponseHeader now() {
             return at(keel.revision());
         }
+    }
+
+    /**
+     * Starts a call without blocking and answers the unary RPC when it completes: converted to the response on
+     * {@code executor} (never on the apply thread that completes a write), or with etcd's status for its failure.
+     */
+    static <R, T> void answerAsync(Keel keel, StreamObserver<T> observer, Executor executor,
+                                   Supplier<CompletableFuture<R>> call, Function<R, T> response) {
+        CompletableFuture<R> pending;
+        try {
+            pending = call.get();
+        } catch (RuntimeException e) {
+            observer.onError(EtcdStatus.of(e, keel.leaderId()));
+            return;
+        }
+        pending.whenCompleteAsync((result, failure) -> {
+            if (failure != null) {
+                observer.onError(EtcdStatus.of(failure, keel.leaderId()));
+                return;
+            }
+            T answer;
+            try {
+                answer = response.apply(result);
+            } catch (RuntimeException e) {
+                observer.onError(EtcdStatus.of(e, keel.leaderId()));
+                return;
+            }
+            observer.onNext(answer);
+            observer.onCompleted();
+        }, executor);
     }
 
     /** Runs a blocking call and answers the unary RPC with its result or with etcd's status for its failure. */

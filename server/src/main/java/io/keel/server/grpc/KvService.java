@@ -16,65 +16,73 @@ import io.keel.server.etcd.proto.TxnRequest;
 import io.keel.server.etcd.proto.TxnResponse;
 import io.keel.storage.mvcc.CompactRequest;
 
+import java.util.concurrent.Executor;
+
 /**
  * etcd's KV service. Range is linearizable unless the request asks for serializable; writes (and transactions
  * that write) go through Raft; a transaction that only reads is answered linearizably without a Raft entry.
+ * Handlers never block a thread: each starts its request and answers when the member completes it.
  */
 final class KvService extends KVGrpc.KVImplBase {
     private final Keel keel;
     private final EtcdGrpcServer.Headers headers;
+    private final Executor executor;
     private final int maxRequestBytes;
     private final int maxTxnOps;
 
-    KvService(Keel keel, EtcdGrpcServer.Headers headers, int maxRequestBytes, int maxTxnOps) {
+    KvService(Keel keel, EtcdGrpcServer.Headers headers, Executor executor, int maxRequestBytes, int maxTxnOps) {
         this.keel = keel;
         this.headers = headers;
+        this.executor = executor;
         this.maxRequestBytes = maxRequestBytes;
         this.maxTxnOps = maxTxnOps;
     }
 
     @Override
     public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
-        EtcdGrpcServer.answer(keel, observer, () -> {
-            var r = keel.range(ProtoConvert.range(request), request.getSerializable());
-            return ProtoConvert.range(r, headers.at(r.revision()));
-        });
+        EtcdGrpcServer.answerAsync(keel, observer, executor,
+                () -> keel.rangeAsync(ProtoConvert.range(request), request.getSerializable()),
+                r -> ProtoConvert.range(r, headers.at(r.revision())));
     }
 
     @Override
     public void put(PutRequest request, StreamObserver<PutResponse> observer) {
-        EtcdGrpcServer.answer(keel, observer, () -> {
+        EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
-            var r = (io.keel.storage.mvcc.PutResponse) keel.write(ProtoConvert.put(request));
-            return ProtoConvert.put(r, headers.at(r.revision()));
+            return keel.writeAsync(ProtoConvert.put(request));
+        }, r -> {
+            var put = (io.keel.storage.mvcc.PutResponse) r;
+            return ProtoConvert.put(put, headers.at(put.revision()));
         });
     }
 
     @Override
     public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
-        EtcdGrpcServer.answer(keel, observer, () -> {
+        EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
-            var r = (io.keel.storage.mvcc.DeleteRangeResponse) keel.write(ProtoConvert.delete(request));
-            return ProtoConvert.delete(r, headers.at(r.revision()));
+            return keel.writeAsync(ProtoConvert.delete(request));
+        }, r -> {
+            var deleted = (io.keel.storage.mvcc.DeleteRangeResponse) r;
+            return ProtoConvert.delete(deleted, headers.at(deleted.revision()));
         });
     }
 
     @Override
     public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
-        EtcdGrpcServer.answer(keel, observer, () -> {
+        EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
-            var r = keel.txn(ProtoConvert.txn(request, maxTxnOps));
-            return ProtoConvert.txn(r, headers.at(r.revision()));
-        });
+            return keel.txnAsync(ProtoConvert.txn(request, maxTxnOps));
+        }, r -> ProtoConvert.txn(r, headers.at(r.revision())));
     }
 
     @Override
     public void compact(CompactionRequest request, StreamObserver<CompactionResponse> observer) {
         // `physical` is accepted; Keel answers once the compaction has applied to the store.
-        EtcdGrpcServer.answer(keel, observer, () -> {
-            var r = (io.keel.storage.mvcc.CompactResponse) keel.write(new CompactRequest(request.getRevision()));
-            return ProtoConvert.compact(r, headers.at(r.revision()));
-        });
+        EtcdGrpcServer.answerAsync(keel, observer, executor,
+                () -> keel.writeAsync(new CompactRequest(request.getRevision())), r -> {
+                    var compacted = (io.keel.storage.mvcc.CompactResponse) r;
+                    return ProtoConvert.compact(compacted, headers.at(compacted.revision()));
+                });
     }
 
     private void checkSize(int bytes) {

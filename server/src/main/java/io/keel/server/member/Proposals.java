@@ -45,8 +45,12 @@ final class Proposals {
      */
     void forwarded(long request, CompletableFuture<Response> result, Duration timeout) {
         forwarded.put(request, result);
-        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
-            if (forwarded.remove(request, result)) {
+        // A timer future: completing it when the write completes cancels its scheduled task, so finished writes
+        // leave nothing queued behind them.
+        CompletableFuture<Void> timer = new CompletableFuture<Void>().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        result.whenComplete((r, e) -> timer.complete(null));
+        timer.whenComplete((v, e) -> {
+            if (e != null && forwarded.remove(request, result)) {
                 result.completeExceptionally(new RequestTimeoutException("the leader did not apply the forwarded"
                         + " write within " + timeout.toMillis() + " ms (it may have lost leadership); it may still"
                         + " apply"));

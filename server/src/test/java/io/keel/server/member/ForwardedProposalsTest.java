@@ -1,0 +1,47 @@
+package io.keel.server.member;
+
+import io.keel.server.RequestTimeoutException;
+import io.keel.storage.mvcc.PutResponse;
+import io.keel.storage.mvcc.Response;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A follower's forwarded writes: answered when their entry applies here, or failed after the timeout. */
+class ForwardedProposalsTest {
+
+    @Test
+    void aForwardedWriteCompletesWhenItsEntryAppliesAndLeavesNothingBehind() throws Exception {
+        Proposals proposals = new Proposals();
+        CompletableFuture<Response> write = new CompletableFuture<>();
+        proposals.forwarded(42, write, Duration.ofMinutes(5));
+        assertTrue(proposals.anyForwarded());
+        proposals.appliedForwarded(41, new PutResponse(7, null), null); // someone else's request id: not ours
+        assertFalse(write.isDone());
+        PutResponse response = new PutResponse(8, null);
+        proposals.appliedForwarded(42, response, null);
+        assertSame(response, write.get(1, TimeUnit.SECONDS));
+        assertFalse(proposals.anyForwarded());
+    }
+
+    @Test
+    void aForwardTheLeaderDroppedFailsWithAnUnknownOutcomeAfterTheTimeout() {
+        Proposals proposals = new Proposals();
+        CompletableFuture<Response> write = new CompletableFuture<>();
+        proposals.forwarded(7, write, Duration.ofMillis(50));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> write.get(60, TimeUnit.SECONDS));
+        assertInstanceOf(RequestTimeoutException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().contains("may still apply"), e.getCause().getMessage());
+        assertFalse(proposals.anyForwarded(), "the timed-out write no longer waits");
+        proposals.appliedForwarded(7, new PutResponse(9, null), null); // applied late: nobody to tell, no error
+    }
+}
