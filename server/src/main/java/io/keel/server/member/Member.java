@@ -34,6 +34,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
@@ -60,6 +61,7 @@ public final class Member implements AutoCloseable {
     private final Outbound outbound;
     private final SnapshotInstaller installer;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final LongAdder droppedPeerMessages = new LongAdder();
     /**
      * How long a forwarded write may take to apply here before its caller is told the outcome is unknown: etcd's
      * request timeout (5 s plus two election timeouts), since a leader drops a forward it cannot take silently.
@@ -106,7 +108,7 @@ public final class Member implements AutoCloseable {
             this.transport = Transport.start(transportConfig(config), new InboundListener() {
                 @Override
                 public void onMessage(Message message) {
-                    loop.execute(() -> loop.node().step(message));
+                    if (!loop.offerDroppable(() -> loop.node().step(message))) droppedPeerMessages.increment();
                 }
 
                 @Override
@@ -227,6 +229,11 @@ public final class Member implements AutoCloseable {
 
     public long appliedIndex() {
         return storage.store.current().appliedIndex();
+    }
+
+    /** Peer messages dropped because the raft thread's queue was full (Raft resends them). */
+    public long droppedPeerMessages() {
+        return droppedPeerMessages.sum();
     }
 
     public InetSocketAddress peerAddress() {

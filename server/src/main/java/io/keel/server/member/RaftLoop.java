@@ -24,6 +24,14 @@ import java.util.function.Consumer;
 final class RaftLoop implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
 
+    /** Tasks run before one Ready is handed out: large enough to batch, small enough to keep ticks on time. */
+    private static final int MAX_TASKS_PER_READY = 256;
+    /**
+     * Messages from peers queued beyond this are dropped (Raft resends what is lost): a flood of them, or a raft
+     * thread that falls behind, never grows the heap without bound.
+     */
+    static final int MAX_QUEUED_TASKS_FOR_PEER_MESSAGES = 16_384;
+
     private final RaftNode node;
     private final long tickNanos;
     private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
@@ -55,6 +63,13 @@ final class RaftLoop implements Executor {
     @Override
     public void execute(Runnable task) {
         if (running) tasks.add(task);
+    }
+
+    /** Queues a task that may be lost (a peer's message); false, and dropped, while the queue is over its bound. */
+    boolean offerDroppable(Runnable task) {
+        if (!running || tasks.size() >= MAX_QUEUED_TASKS_FOR_PEER_MESSAGES) return false;
+        tasks.add(task);
+        return true;
     }
 
     LeaseView lease() {
@@ -99,13 +114,16 @@ final class RaftLoop implements Executor {
                 }
                 Runnable task = tasks.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
                 // Run what is queued, up to a bound so ticks are never starved, then hand out one Ready: many
-                // proposals and messages become one persist and one append per follower.
-                for (int n = 0; task != null && running; n++) {
+                // proposals and messages become one persist and one append per follower. Safe to batch because
+                // nothing leaves this thread between the tasks: messages go out only in afterStep, after the
+                // lease is published.
+                int n = 0;
+                while (task != null && running) {
                     task.run();
-                    afterStep();
-                    if (n >= 256) break;
+                    if (++n >= MAX_TASKS_PER_READY) break;
                     task = tasks.poll();
                 }
+                if (n > 0) afterStep();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
