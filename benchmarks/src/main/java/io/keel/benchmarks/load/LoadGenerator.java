@@ -87,6 +87,9 @@ public final class LoadGenerator implements Callable<Integer> {
     private LoadResult result;
 
     public static void main(String[] args) {
+        // gRPC logs through java.util.logging; its INFO lines would mix with the results.
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        for (var h : java.util.logging.Logger.getLogger("").getHandlers()) h.setLevel(java.util.logging.Level.WARNING);
         System.exit(new CommandLine(new LoadGenerator()).execute(args));
     }
 
