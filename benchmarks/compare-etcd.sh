@@ -18,7 +18,8 @@
 #   --only=X     run one side only (the table then has one column of figures)
 #   --keep-logs  keep the temp dir with the members' logs and data
 #   --no-build   use the benchmarks module as already built (benchmarks/target/benchmarks.classpath)
-# Env: TMPDIR picks the disk the data goes to; JAVA (default: java on PATH) runs the load generator.
+# Env: TMPDIR picks the disk the data goes to; JAVA (default: java on PATH) runs the load generator; KEEL_BIN
+#      (default server/target/keel-0.1.0-SNAPSHOT/bin/keel) is the Keel launcher.
 #
 # Everything this script starts (members, by PID) is stopped on exit, also on Ctrl-C or failure.
 set -euo pipefail
@@ -36,7 +37,7 @@ for a in "$@"; do
 done
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-KEEL_BIN=$ROOT/server/target/keel-0.1.0-SNAPSHOT/bin/keel
+KEEL_BIN=${KEEL_BIN:-$ROOT/server/target/keel-0.1.0-SNAPSHOT/bin/keel}
 JAVA=${JAVA:-java}
 
 # ---------------------------------------------------------------- etcd, installed only when missing
