@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# compare-etcd.sh - Keel and etcd, three members each, on this machine, under the same loads (issue #6).
+#
+# Starts a 3-member etcd (Debian's etcd-server, installed when missing) on 127.0.0.1, puts the loads below on it
+# with Keel's load generator (io.keel.benchmarks.load.LoadGenerator, etcd's v3 gRPC API), stops it; then does the
+# same with a 3-member Keel (server/target/keel-0.1.0-SNAPSHOT/bin/keel, which takes etcd's flags); then prints one
+# table: Keel, etcd, and the ratio. Both run with fsync on (neither has it off by default, and nothing here turns it
+# off), data in one fresh temp dir, ports picked free at run time, one cluster at a time.
+#
+# Loads (8-byte keys, 256-byte values):
+#   puts with 1, 16, 100 and 1000 clients (1, 4, 10, 100 connections), all sent to the leader (--leader-only:
+#     Keel's followers refuse writes until forwarding exists, and etcd's forward to the leader anyway);
+#   linearizable and serializable gets of 1000 seeded keys with 1 client (at the leader) and 1000 clients over
+#     100 connections spread round robin over the three members.
+#
+# Usage: benchmarks/compare-etcd.sh [--quick] [--only=etcd|keel] [--keep-logs] [--no-build]
+#   --quick      shorter loads (about 8 s each instead of 15 s)
+#   --only=X     run one side only (the table then has one column of figures)
+#   --keep-logs  keep the temp dir with the members' logs and data
+#   --no-build   use the benchmarks module as already built (benchmarks/target/benchmarks.classpath)
+# Env: TMPDIR picks the disk the data goes to; JAVA (default: java on PATH) runs the load generator; KEEL_BIN
+#      (default server/target/keel-0.1.0-SNAPSHOT/bin/keel) is the Keel launcher.
+#
+# Everything this script starts (members, by PID) is stopped on exit, also on Ctrl-C or failure.
+set -euo pipefail
+
+QUICK=0; ONLY=""; KEEP=0; BUILD=1
+for a in "$@"; do
+  case "$a" in
+    --quick) QUICK=1 ;;
+    --only=etcd|--only=keel) ONLY=${a#*=} ;;
+    --keep-logs) KEEP=1 ;;
+    --no-build) BUILD=0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $a (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KEEL_BIN=${KEEL_BIN:-$ROOT/server/target/keel-0.1.0-SNAPSHOT/bin/keel}
+JAVA=${JAVA:-java}
+
+# ---------------------------------------------------------------- etcd, installed only when missing
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if [ "$ONLY" != keel ] && { ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; }; then
+  echo "installing Debian's etcd-server and etcd-client"
+  # Keep the package's own etcd service from starting (it would listen on 2379/2380, and this script did not
+  # start it): a policy-rc.d that refuses service starts, only for this install and only if none exists.
+  POLICY=/usr/sbin/policy-rc.d; OWN_POLICY=0
+  if [ ! -e "$POLICY" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$POLICY" >/dev/null && as_root chmod 755 "$POLICY" && OWN_POLICY=1
+  fi
+  install_ok=0
+  { as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server etcd-client >/dev/null \
+    || { as_root apt-get update -q >/dev/null && \
+         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server etcd-client >/dev/null; }; } \
+    && install_ok=1
+  [ "$OWN_POLICY" = 1 ] && as_root rm -f "$POLICY"
+  [ "$install_ok" = 1 ] || { echo "could not install etcd-server" >&2; exit 1; }
+fi
+command -v etcdctl >/dev/null || { echo "etcdctl missing (Debian: etcd-client)" >&2; exit 1; }
+
+# ---------------------------------------------------------------- the load generator
+if [ "$BUILD" = 1 ]; then
+  echo "building the load generator (and Keel): ./mvnw -q -B -pl benchmarks -am package -DskipTests"
+  (cd "$ROOT" && ./mvnw -q -B -pl benchmarks -am package -DskipTests)
+fi
+[ -f "$ROOT/benchmarks/target/benchmarks.classpath" ] || { echo "benchmarks module not built" >&2; exit 1; }
+LOADGEN_CP="$ROOT/benchmarks/target/classes:$(cat "$ROOT/benchmarks/target/benchmarks.classpath")"
+loadgen() { "$JAVA" -XX:+UseParallelGC -cp "$LOADGEN_CP" io.keel.benchmarks.load.LoadGenerator "$@"; }
+
+# ---------------------------------------------------------------- what this script starts, and stopping it
+D=$(mktemp -d "${TMPDIR:-/tmp}/compare-etcd.XXXXXX")
+PIDS=()
+stop_members() {
+  local pid
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] || continue
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { echo "pid $pid ignored TERM for 10 s; killing it" >&2; kill -KILL "$pid" 2>/dev/null || true; }
+    wait "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+cleanup() {
+  stop_members
+  if [ "$KEEP" = 1 ]; then echo "logs and data kept in $D"; else rm -rf "$D"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM # the EXIT trap then stops the members
+
+# A port nobody listens on now (a member that cannot bind it fails to start, and the health wait reports it).
+USED_PORTS=" "
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    case "$USED_PORTS" in *" $p "*) continue ;; esac
+    if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then USED_PORTS+="$p "; echo "$p"; return; fi
+  done
+}
+
+# The members' processes and their descendants (a launcher script may run the JVM as its child).
+server_pids() {
+  local all=() pid kid
+  for pid in "${PIDS[@]}"; do
+    all+=("$pid")
+    for kid in $(pgrep -P "$pid" 2>/dev/null || true); do all+=("$kid"); done
+  done
+  local IFS=,; echo "${all[*]}"
+}
+
+# start_cluster etcd|keel: three members; sets EPS (client endpoints, comma separated).
+start_cluster() {
+  local kind=$1 i cluster="" cp pp
+  local -a cports pports
+  for i in 1 2 3; do cports[i]=$(free_port); pports[i]=$(free_port); done
+  for i in 1 2 3; do cluster+="${cluster:+,}n$i=http://127.0.0.1:${pports[i]}"; done
+  EPS=""
+  for i in 1 2 3; do
+    cp=${cports[i]}; pp=${pports[i]}
+    EPS+="${EPS:+,}127.0.0.1:$cp"
+    local -a flags=(--name "n$i" --data-dir "$D/$kind-n$i"
+      --listen-client-urls "http://127.0.0.1:$cp" --advertise-client-urls "http://127.0.0.1:$cp"
+      --listen-peer-urls "http://127.0.0.1:$pp" --initial-advertise-peer-urls "http://127.0.0.1:$pp"
+      --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token "compare-$kind")
+    if [ "$kind" = etcd ]; then
+      etcd "${flags[@]}" --logger zap --log-outputs "$D/etcd-n$i.log" >/dev/null 2>&1 &
+    else
+      "$KEEL_BIN" "${flags[@]}" >"$D/keel-n$i.log" 2>&1 &
+    fi
+    PIDS+=($!)
+  done
+  local healthy=0
+  for _ in $(seq 1 120); do
+    if ETCDCTL_API=3 etcdctl --endpoints="$EPS" --command-timeout=2s endpoint health >/dev/null 2>&1; then
+      healthy=1; break
+    fi
+    sleep 0.5
+  done
+  if [ "$healthy" = 0 ]; then
+    echo "$kind cluster did not become healthy within 60 s; last log lines:" >&2
+    tail -n 5 "$D/$kind"-n*.log >&2 || true
+    exit 1
+  fi
+}
+
+# ---------------------------------------------------------------- the loads
+if [ "$QUICK" = 1 ]; then T=8s; S=2000; M=20000; L=40000; else T=15s; S=5000; M=50000; L=100000; fi
+LOADS=(put-1 put-16 put-100 put-1000 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
+load_args() {
+  local common=(--key-size 8 --val-size 256 --duration "$T")
+  case "$1" in
+    put-1)        echo "${common[*]} --op put --leader-only --conns 1   --clients 1    --total $S --key-space 10000" ;;
+    put-16)       echo "${common[*]} --op put --leader-only --conns 4   --clients 16   --total $M --key-space 10000" ;;
+    put-100)      echo "${common[*]} --op put --leader-only --conns 10  --clients 100  --total $M --key-space 10000" ;;
+    put-1000)     echo "${common[*]} --op put --leader-only --conns 100 --clients 1000 --total $L --key-space 10000" ;;
+    get-lin-1)    echo "${common[*]} --op get --consistency l --leader-only --conns 1 --clients 1 --total $S --key-space 1000" ;;
+    get-ser-1)    echo "${common[*]} --op get --consistency s --leader-only --conns 1 --clients 1 --total $S --key-space 1000" ;;
+    get-lin-1000) echo "${common[*]} --op get --consistency l --conns 100 --clients 1000 --total $L --key-space 1000" ;;
+    get-ser-1000) echo "${common[*]} --op get --consistency s --conns 100 --clients 1000 --total $L --key-space 1000" ;;
+  esac
+}
+
+declare -A RES # RES[kind:load:field]
+run_side() {
+  local kind=$1 load line out field
+  echo "== $kind: starting 3 members on 127.0.0.1 (data in $D)"
+  start_cluster "$kind"
+  echo "   endpoints $EPS, pids ${PIDS[*]}"
+  for load in "${LOADS[@]}"; do
+    # shellcheck disable=SC2046 # load_args is word-split on purpose
+    if ! out=$(loadgen --endpoints "$EPS" --server-pids "$(server_pids)" --label "$kind-$load" $(load_args "$load") 2>&1); then
+      echo "$out" | sed 's/^/   /'
+      echo "   $kind $load: the load generator failed" >&2
+      RES[$kind:$load:failed]=1
+      continue
+    fi
+    echo "$out" | grep -v '^SUMMARY ' | sed 's/^/   /'
+    line=$(grep '^SUMMARY ' <<<"$out" | tail -1)
+    for field in ops_per_s p50_ms p99_ms cpu_us_per_op errors error_codes; do
+      RES[$kind:$load:$field]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
+    done
+  done
+  echo "== $kind: stopping pids ${PIDS[*]}"
+  stop_members
+}
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
+echo "etcd: $(etcd --version 2>/dev/null | awk '/etcd Version/{print $3}'); load generator JVM: $("$JAVA" -version 2>&1 | head -1)"
+if [ "$ONLY" != keel ]; then run_side etcd; fi
+if [ "$ONLY" != etcd ]; then
+  if [ -x "$KEEL_BIN" ]; then
+    run_side keel
+  else
+    echo "== keel: no launcher at $KEEL_BIN (build it with ./mvnw -q -B -pl server -am package -DskipTests); Keel not measured"
+  fi
+fi
+echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---------------------------------------------------------------- the table
+val() { echo "${RES[$1]:-}"; }
+cell() { # kind load: "ops/s  p50/p99  cpu  errors"
+  local k=$1 l=$2
+  if [ -n "$(val "$k:$l:failed")" ]; then printf 'failed'; return; fi
+  if [ -z "$(val "$k:$l:ops_per_s")" ]; then printf '–'; return; fi
+  printf '%.0f/s, p50 %.2f p99 %.2f ms, %s us/op%s' "$(val "$k:$l:ops_per_s")" "$(val "$k:$l:p50_ms")" \
+    "$(val "$k:$l:p99_ms")" "$(printf '%.0f' "$(val "$k:$l:cpu_us_per_op")")" \
+    "$( [ "$(val "$k:$l:errors")" != 0 ] && echo ", errors $(val "$k:$l:error_codes")" )"
+}
+ratio() {
+  local a b; a=$(val "keel:$1:ops_per_s"); b=$(val "etcd:$1:ops_per_s")
+  if [ -n "$a" ] && [ -n "$b" ] && awk -v b="$b" 'BEGIN{exit !(b > 0)}'; then awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", a/b}'; else printf '–'; fi
+}
+echo
+echo "| load | Keel | etcd | Keel/etcd throughput |"
+echo "|---|---|---|---|"
+for load in "${LOADS[@]}"; do
+  echo "| $load | $(cell keel "$load") | $(cell etcd "$load") | $(ratio "$load") |"
+done
+echo "(CPU: all three members' utime+stime over the load, per successful operation; latencies of successful requests)"
