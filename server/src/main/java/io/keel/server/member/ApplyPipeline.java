@@ -17,12 +17,13 @@ import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Applies committed entries to the MVCC store on its own thread, one synced write per batch, answers the
- * proposals waiting for them and reports the applied index back (to the raft thread, through {@code applied}).
+ * Applies committed entries to the MVCC store on its own thread, one write per batch (data and applied index
+ * together, not fsynced: the Raft log is the durable record), answers the proposals waiting for them and reports
+ * the applied index back (to the raft thread, through {@code applied}).
  *
  * <p>It also compacts the Raft log once the applied index is {@code snapshotEntries} past the log's first index:
- * the store is durable up to its applied index (data and index are one synced write), so the entries before it
- * are no longer needed here; a follower that needs them gets a store snapshot instead.
+ * it first syncs the store, which is then durable through that index, so the entries before it are no longer
+ * needed here; a follower that needs them gets a store snapshot instead.
  */
 final class ApplyPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(ApplyPipeline.class);
@@ -149,6 +150,13 @@ final class ApplyPipeline {
 
     private void maybeCompact(long appliedIndex) {
         if (appliedIndex - log.firstIndex() < snapshotEntries) return;
+        // The store's applies are not synced one by one: entries may leave the log only once the store holding
+        // their effect is durable, or a power loss would lose acknowledged writes from both.
+        long durable = store.current().sync();
+        if (durable < appliedIndex) {
+            throw new IllegalStateException("the store is durable through " + durable + " but Raft applied "
+                    + appliedIndex + ": refusing to compact the log past what the store holds");
+        }
         log.compact(appliedIndex, confState);
         LOG.info("member {} compacted its log through index {}", Long.toHexString(log.identity().memberId()),
                 appliedIndex);

@@ -31,6 +31,7 @@ final class Database implements AutoCloseable {
     private final EnumMap<Column, ColumnFamilyHandle> handles;
     private final List<ColumnFamilyHandle> allHandles;
     private final WriteOptions syncWrites;
+    private final WriteOptions unsyncedWrites;
     private final DiskWrite diskWrite;
     /** Owned native option objects, closed after the database. */
     private final List<AutoCloseable> owned;
@@ -42,6 +43,7 @@ final class Database implements AutoCloseable {
         this.rocks = rocks;
         this.allHandles = allHandles;
         this.syncWrites = syncWrites;
+        this.unsyncedWrites = own(owned, new WriteOptions().setSync(false));
         this.diskWrite = diskWrite;
         this.owned = owned;
         this.handles = new EnumMap<>(Column.class);
@@ -122,6 +124,16 @@ final class Database implements AutoCloseable {
     /** Writes the batch and syncs the WAL before returning. */
     void write(WriteBatchWithIndex batch) throws RocksDBException {
         diskWrite.write(rocks, syncWrites, batch);
+    }
+
+    /** Writes the batch to the WAL without syncing it: durable only after {@link #syncWal()}. */
+    void writeUnsynced(WriteBatchWithIndex batch) throws RocksDBException {
+        diskWrite.write(rocks, unsyncedWrites, batch);
+    }
+
+    /** Makes every write so far durable (fsyncs the WAL). */
+    void syncWal() throws RocksDBException {
+        diskWrite.syncWal(rocks);
     }
 
     ReadOptions borrowReadOptions() {

@@ -11,7 +11,12 @@ import org.rocksdb.WriteOptions;
  */
 @FunctionalInterface
 interface DiskWrite {
-    DiskWrite ROCKSDB = (db, synced, batch) -> db.write(synced, batch);
+    DiskWrite ROCKSDB = (db, options, batch) -> db.write(options, batch);
 
-    void write(RocksDB db, WriteOptions synced, WriteBatchWithIndex batch) throws RocksDBException;
+    void write(RocksDB db, WriteOptions options, WriteBatchWithIndex batch) throws RocksDBException;
+
+    /** Syncs what earlier unsynced writes put in the WAL. */
+    default void syncWal(RocksDB db) throws RocksDBException {
+        db.syncWal();
+    }
 }

@@ -9,27 +9,37 @@ package io.keel.storage.mvcc;
  * @param maxDiskBytes        0 for no limit; otherwise RocksDB refuses to grow its files past this, which fails
  *                            the store like a full disk would
  * @param snapshotChunkBytes  size of the chunks a snapshot is exported in
+ * @param syncEveryApply      true (default): every {@code applyAll} is fsynced before it returns. False: applies
+ *                            reach RocksDB's WAL in the OS's cache (a process crash loses nothing, a power loss may
+ *                            lose a suffix) and {@link MvccStore#sync()} makes them durable. Only for a store that
+ *                            can be rebuilt from a log that keeps every entry after its last sync (a Keel member's
+ *                            Raft log, compacted only after a sync).
  */
 public record MvccOptions(FailureListener failureListener, long writeBufferBytes, long blockCacheBytes,
-                          long maxDiskBytes, int snapshotChunkBytes) {
+                          long maxDiskBytes, int snapshotChunkBytes, boolean syncEveryApply) {
 
     public static MvccOptions defaults() {
-        return new MvccOptions(cause -> { }, 64L << 20, 64L << 20, 0, 1 << 20);
+        return new MvccOptions(cause -> { }, 64L << 20, 64L << 20, 0, 1 << 20, true);
+    }
+
+    public MvccOptions withSyncEveryApply(boolean sync) {
+        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes,
+                sync);
     }
 
     public MvccOptions withFailureListener(FailureListener listener) {
-        return new MvccOptions(listener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes);
+        return new MvccOptions(listener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes, syncEveryApply);
     }
 
     public MvccOptions withWriteBufferBytes(long bytes) {
-        return new MvccOptions(failureListener, bytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes);
+        return new MvccOptions(failureListener, bytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes, syncEveryApply);
     }
 
     public MvccOptions withMaxDiskBytes(long bytes) {
-        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, bytes, snapshotChunkBytes);
+        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, bytes, snapshotChunkBytes, syncEveryApply);
     }
 
     public MvccOptions withSnapshotChunkBytes(int bytes) {
-        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, maxDiskBytes, bytes);
+        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, maxDiskBytes, bytes, syncEveryApply);
     }
 }

@@ -127,8 +127,10 @@ public final class MvccStore implements AutoCloseable {
     }
 
     /**
-     * Applies consecutive entries {@code firstIndex, firstIndex + 1, ...} in one synced write: one fsync for
-     * the lot, each entry seeing the ones before it. One result per entry, refusals included.
+     * Applies consecutive entries {@code firstIndex, firstIndex + 1, ...} in one write (synced unless the options
+     * say otherwise: then {@link #sync()} makes it durable), each entry seeing the ones before it. One result per
+     * entry, refusals included. The data and the applied index are one atomic write, so after any crash the store
+     * is whole at some applied index.
      */
     public List<ApplyResult> applyAll(long firstIndex, List<? extends Operation> ops) {
         if (firstIndex < 1) {
@@ -170,7 +172,8 @@ public final class MvccStore implements AutoCloseable {
             if (lastIndex > before.appliedIndex()) {
                 StoreState after = new StoreState(lastIndex, applier.revision(), applier.compactRevision());
                 batch.put(db.handle(Column.META), StoreState.KEY, after.encode());
-                db.write(batch);
+                if (options.syncEveryApply()) db.write(batch);
+                else db.writeUnsynced(batch);
                 state = after;
             }
             return results;
@@ -261,6 +264,23 @@ public final class MvccStore implements AutoCloseable {
 
     public long appliedIndex() {
         return state.appliedIndex();
+    }
+
+    /**
+     * Makes every apply so far durable (an fsync of RocksDB's WAL); returns the applied index it covers. With
+     * {@link MvccOptions#syncEveryApply()} every apply already is. A failure stops the store (fail-stop).
+     */
+    public long sync() {
+        return guarded(() -> {
+            synchronized (applyLock) {
+                try {
+                    db.syncWal();
+                } catch (RocksDBException e) {
+                    throw new RocksFailure("syncing the write-ahead log", e);
+                }
+                return state.appliedIndex();
+            }
+        });
     }
 
     public long revision() {
