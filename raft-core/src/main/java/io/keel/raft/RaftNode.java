@@ -524,9 +524,18 @@ public final class RaftNode {
         MessageType type = kind == Campaign.PRE_VOTE ? MessageType.MSG_PRE_VOTE : MessageType.MSG_VOTE;
         for (long voter : tracker.configuration().members()) {
             if (voter == id || !tracker.configuration().isVoter(voter)) continue;
-            send(Message.newBuilder().setType(type).setFrom(id).setTo(voter).setTerm(voteTerm)
+            Message request = Message.newBuilder().setType(type).setFrom(id).setTo(voter).setTerm(voteTerm)
                     .setIndex(log.lastIndex()).setLogTerm(log.lastTerm())
-                    .setTransfer(kind == Campaign.TRANSFER).build());
+                    .setTransfer(kind == Campaign.TRANSFER).build();
+            if (kind == Campaign.PRE_VOTE) {
+                send(request); // a pre-vote changes no durable state
+            } else {
+                // Vote requests leave only once the new term and self-vote are durable (thesis §3.8: persist
+                // before sending RPCs). Otherwise the others' votes alone could elect this member, a crash could
+                // lose its term, and after a restart it could win the same term a second time with a different
+                // log: two leaders, one member, one term (found by simulation seed 3792).
+                outbox.sendAfterPersist(request);
+            }
         }
         if (kind == Campaign.PRE_VOTE) {
             tallyVotes(kind);
