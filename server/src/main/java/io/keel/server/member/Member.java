@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -57,6 +59,7 @@ public final class Member implements AutoCloseable {
     private final Outbound outbound;
     private final SnapshotInstaller installer;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<Runnable> appliedListeners = new CopyOnWriteArrayList<>();
     private volatile Throwable failure;
 
     private Member(MemberConfig config) throws IOException {
@@ -204,6 +207,11 @@ public final class Member implements AutoCloseable {
         return transport.localAddress();
     }
 
+    /** Runs {@code listener} on the apply thread after each applied batch or installed snapshot; it must not block. */
+    public void onApplied(Runnable listener) {
+        appliedListeners.add(listener);
+    }
+
     // ------------------------------------------------------------------ the raft thread's side
 
     /** A Ready straight from the node: send what may go now, hand read answers over, persist the rest. */
@@ -227,6 +235,7 @@ public final class Member implements AutoCloseable {
 
     /** Apply thread: Raft's entries up to {@code raftIndex} (-1: a snapshot) and the store up to storeIndex. */
     private void applied(long raftIndex, long storeIndex) {
+        for (Runnable listener : appliedListeners) listener.run();
         loop.execute(() -> {
             if (raftIndex > 0) loop.node().applied(raftIndex);
             reads.applied(loop.node(), storeIndex);
