@@ -100,6 +100,13 @@ public final class WatchHub implements AutoCloseable {
         return streams.size();
     }
 
+    /** Watches on all open streams (for tests and metrics). */
+    public int watchCount() {
+        int n = 0;
+        for (WatchStream s : streams) n += s.watchCount();
+        return n;
+    }
+
     void remove(WatchStream stream) {
         streams.remove(stream);
     }

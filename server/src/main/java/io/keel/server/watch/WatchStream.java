@@ -47,6 +47,7 @@ public final class WatchStream implements AutoCloseable {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile boolean dirty;
     private volatile boolean closed;
+    private volatile int watchCount; // for metrics and tests: watchers.size() as of the last change
 
     // Owned by the running task (one at a time; the scheduled flag orders them).
     private final Map<Long, Watcher> watchers = new LinkedHashMap<>();
@@ -95,6 +96,11 @@ public final class WatchStream implements AutoCloseable {
     public void close() {
         closed = true;
         hub.remove(this);
+    }
+
+    /** The watches on this stream. */
+    public int watchCount() {
+        return watchCount;
     }
 
     // ------------------------------------------------------------------ from the hub
@@ -193,6 +199,7 @@ public final class WatchStream implements AutoCloseable {
             batch = source.changesSince(w.next, w.range, w.prevKv, maxEventsPerPull);
         } catch (CompactedException e) {
             watchers.remove(w.id);
+            watchCount = watchers.size();
             emit(WatchUpdate.compacted(w.id, e.compactRevision()));
             return;
         }
@@ -272,6 +279,7 @@ public final class WatchStream implements AutoCloseable {
         }
         long start = o.startRevision() == 0 ? revision + 1 : o.startRevision();
         watchers.put(id, new Watcher(id, new KeyRange(key, o.rangeEnd()), o, start));
+        watchCount = watchers.size();
         emit(WatchUpdate.created(id, revision));
     }
 
@@ -285,7 +293,9 @@ public final class WatchStream implements AutoCloseable {
     }
 
     private void doCancel(long id) {
-        if (watchers.remove(id) != null) emit(WatchUpdate.canceled(id, source.revision()));
+        if (watchers.remove(id) == null) return;
+        watchCount = watchers.size();
+        emit(WatchUpdate.canceled(id, source.revision()));
     }
 
     /** Sends now if nothing waits and the sink is ready; otherwise queues (in order) for the next flush. */
