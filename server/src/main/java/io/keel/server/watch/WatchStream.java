@@ -134,7 +134,11 @@ public final class WatchStream implements AutoCloseable {
     void fail(RuntimeException cause) {
         if (closed) return;
         closed = true;
-        sink.fail(cause);
+        try {
+            sink.fail(cause);
+        } catch (RuntimeException e) {
+            // The sink is broken too (the client went away): nothing more to tell it.
+        }
     }
 
     private void submit(Runnable request, boolean fromClient) {
