@@ -6,6 +6,14 @@ import io.keel.raft.SoftState;
 import io.keel.server.member.ClusterIdentity;
 import io.keel.server.member.Member;
 import io.keel.server.member.MemberConfig;
+import io.keel.server.watch.ChangeSource;
+import io.keel.server.watch.Watch;
+import io.keel.server.watch.WatchHub;
+import io.keel.server.watch.WatchListener;
+import io.keel.server.watch.WatchOptions;
+import io.keel.storage.mvcc.ChangeBatch;
+import io.keel.storage.mvcc.KeyRange;
+import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.DeleteRangeRequest;
 import io.keel.storage.mvcc.KeyValue;
 import io.keel.storage.mvcc.Operation;
@@ -52,10 +60,13 @@ import java.util.concurrent.TimeoutException;
 public final class Keel implements AutoCloseable {
     private final Member member;
     private final Duration requestTimeout;
+    private final WatchHub watchHub;
 
-    private Keel(Member member, Duration requestTimeout) {
+    private Keel(Member member, Duration requestTimeout, Duration watchProgressInterval) {
         this.member = member;
         this.requestTimeout = requestTimeout;
+        this.watchHub = new WatchHub(Long.toHexString(member.id()), new StoreChanges(member), watchProgressInterval);
+        member.onApplied(watchHub::notifyApplied);
     }
 
     public static Builder builder() {
@@ -145,6 +156,34 @@ public final class Keel implements AutoCloseable {
         return await(retryingRead(store -> store.range(request)));
     }
 
+    // ------------------------------------------------------------------ watches
+
+    /**
+     * Watches keys (etcd's Watch): the listener gets this member's applied changes in revision order, each revision
+     * whole, replayed from {@code options.startRevision()} if that is in the past. Close the returned watch to stop.
+     */
+    public Watch watch(WatchOptions options, WatchListener listener) {
+        return watchHub.watch(options, listener);
+    }
+
+    /** The member's watch hub (the etcd gRPC API's Watch service serves its streams through it). */
+    public WatchHub watchHub() {
+        return watchHub;
+    }
+
+    /** The store's change feed, read through the member (which refuses once it is stopped). */
+    private record StoreChanges(Member member) implements ChangeSource {
+        @Override
+        public ChangeBatch changesSince(long fromRevision, KeyRange range, boolean withPrevKv, int maxEvents) {
+            return member.readSerializable(s -> s.changesSince(fromRevision, range, withPrevKv, maxEvents));
+        }
+
+        @Override
+        public long revision() {
+            return member.readSerializable(MvccStore::revision);
+        }
+    }
+
     // ------------------------------------------------------------------ the member
 
     public long memberId() {
@@ -194,7 +233,11 @@ public final class Keel implements AutoCloseable {
 
     @Override
     public void close() {
-        member.close();
+        try {
+            watchHub.close();
+        } finally {
+            member.close();
+        }
     }
 
     /**
@@ -289,6 +332,7 @@ public final class Keel implements AutoCloseable {
         private int maxPendingReads = 10_000;
         private long snapshotEntries = 10_000;
         private Duration requestTimeout = Duration.ofSeconds(10);
+        private Duration watchProgressInterval = WatchHub.DEFAULT_PROGRESS_INTERVAL;
 
         private Builder() {
         }
@@ -374,6 +418,15 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /** How often idle watches that asked for progress notification get one (etcd's default: 10 minutes). */
+        public Builder watchProgressInterval(Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("the watch progress interval must be positive, was " + d);
+            }
+            this.watchProgressInterval = d;
+            return this;
+        }
+
         public Keel start() {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(listen, "listen");
@@ -382,7 +435,7 @@ public final class Keel implements AutoCloseable {
                     cluster, newCluster, tickInterval, electionTimeout, heartbeatInterval, readMode,
                     maxPendingProposals, maxPendingReads, snapshotEntries);
             try {
-                return new Keel(Member.start(config), requestTimeout);
+                return new Keel(Member.start(config), requestTimeout, watchProgressInterval);
             } catch (IOException e) {
                 throw new UncheckedIOException("starting member " + Long.toHexString(id), e);
             }

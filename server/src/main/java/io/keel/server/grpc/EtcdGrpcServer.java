@@ -13,7 +13,6 @@ import io.keel.server.Keel;
 import io.keel.server.etcd.proto.AuthGrpc;
 import io.keel.server.etcd.proto.LeaseGrpc;
 import io.keel.server.etcd.proto.ResponseHeader;
-import io.keel.server.etcd.proto.WatchGrpc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +29,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * etcd's v3 gRPC API over a running {@link Keel} member: the KV service, Maintenance.Status and Cluster.MemberList.
- * Every other RPC (Watch, Lease, Auth, the rest of Maintenance and Cluster) answers UNIMPLEMENTED.
+ * etcd's v3 gRPC API over a running {@link Keel} member: the KV and Watch services, Maintenance.Status and
+ * Cluster.MemberList. Every other RPC (Lease, Auth, the rest of Maintenance and Cluster) answers UNIMPLEMENTED.
  *
  * <p>At a follower, writes are forwarded to the leader inside the cluster and answered here once applied here.
  * KV handlers never block: they start the request and answer when it completes. Other handlers block on the member (up to its request timeout) on this server's own threads.
@@ -85,7 +84,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(
                         new ClusterService(keel, headers, () -> self[0].clientUrl()), requireLeader))
                 // Not served yet: the generated bases answer every method with UNIMPLEMENTED.
-                .addService(new WatchGrpc.WatchImplBase() { })
+                .addService(ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes),
+                        requireLeader))
                 .addService(new LeaseGrpc.LeaseImplBase() { })
                 .addService(new AuthGrpc.AuthImplBase() { })
                 .build();

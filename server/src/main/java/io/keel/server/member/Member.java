@@ -26,8 +26,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -72,6 +74,7 @@ public final class Member implements AutoCloseable {
      * forwarded before a restart, applied again after it, never match a new request.
      */
     private long nextRequest = new SecureRandom().nextLong();
+    private final List<Runnable> appliedListeners = new CopyOnWriteArrayList<>();
     private volatile Throwable failure;
 
     private Member(MemberConfig config) throws IOException {
@@ -240,6 +243,11 @@ public final class Member implements AutoCloseable {
         return transport.localAddress();
     }
 
+    /** Runs {@code listener} on the apply thread after each applied batch or installed snapshot; it must not block. */
+    public void onApplied(Runnable listener) {
+        appliedListeners.add(listener);
+    }
+
     // ------------------------------------------------------------------ the raft thread's side
 
     /** A Ready straight from the node: send what may go now, hand read answers over, persist the rest. */
@@ -263,6 +271,7 @@ public final class Member implements AutoCloseable {
 
     /** Apply thread: Raft's entries up to {@code raftIndex} (-1: a snapshot) and the store up to storeIndex. */
     private void applied(long raftIndex, long storeIndex) {
+        for (Runnable listener : appliedListeners) listener.run();
         loop.execute(() -> {
             if (raftIndex > 0) loop.node().applied(raftIndex);
             reads.applied(loop.node(), storeIndex);

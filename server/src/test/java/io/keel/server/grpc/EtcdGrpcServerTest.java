@@ -3,7 +3,6 @@ package io.keel.server.grpc;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.keel.server.etcd.proto.ClusterGrpc;
 import io.keel.server.etcd.proto.CompactionRequest;
 import io.keel.server.etcd.proto.Compare;
@@ -27,10 +26,6 @@ import io.keel.server.etcd.proto.StatusRequest;
 import io.keel.server.etcd.proto.StatusResponse;
 import io.keel.server.etcd.proto.TxnRequest;
 import io.keel.server.etcd.proto.TxnResponse;
-import io.keel.server.etcd.proto.WatchCreateRequest;
-import io.keel.server.etcd.proto.WatchGrpc;
-import io.keel.server.etcd.proto.WatchRequest;
-import io.keel.server.etcd.proto.WatchResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -274,28 +268,6 @@ class EtcdGrpcServerTest {
 
     @Test
     void unservedRpcsAnswerUnimplemented() throws Exception {
-        CompletableFuture<Throwable> failed = new CompletableFuture<>();
-        StreamObserver<WatchRequest> requests = WatchGrpc.newStub(member.channel).watch(new StreamObserver<>() {
-            @Override
-            public void onNext(WatchResponse value) {
-                failed.completeExceptionally(new AssertionError("a watch response: " + value));
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                failed.complete(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                failed.completeExceptionally(new AssertionError("the watch stream completed"));
-            }
-        });
-        requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder().setKey(bs("w")))
-                .build());
-        Throwable t = failed.get(30, TimeUnit.SECONDS);
-        assertEquals(Status.Code.UNIMPLEMENTED, Status.fromThrowable(t).getCode());
-
         StatusRuntimeException lease = assertThrows(StatusRuntimeException.class,
                 () -> LeaseGrpc.newBlockingStub(member.channel).leaseGrant(LeaseGrantRequest.newBuilder().setTTL(5)
                         .build()));

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /** A single-member Keel with etcd's API on 127.0.0.1 (an ephemeral port) and a plaintext channel to it. */
 final class GrpcTestMember implements AutoCloseable {
@@ -30,8 +31,13 @@ final class GrpcTestMember implements AutoCloseable {
 
     /** One member that elects itself; returns once it leads. */
     static GrpcTestMember startLeader(Path dir) {
+        return startLeader(dir, b -> b);
+    }
+
+    /** As {@link #startLeader(Path)}, with the member's builder adjusted by {@code customize}. */
+    static GrpcTestMember startLeader(Path dir, UnaryOperator<Keel.Builder> customize) {
         InetSocketAddress peer = freeAddress();
-        Keel keel = builder(dir, peer).initialCluster(Map.of(1L, peer)).start();
+        Keel keel = customize.apply(builder(dir, peer).initialCluster(Map.of(1L, peer))).start();
         GrpcTestMember m = serve(keel);
         try {
             Poll.until("the single member becomes leader", keel::isLeader);

@@ -1,0 +1,21 @@
+package io.keel.server.watch;
+
+import io.keel.storage.mvcc.ChangeBatch;
+import io.keel.storage.mvcc.CompactedException;
+import io.keel.storage.mvcc.KeyRange;
+
+/**
+ * Where watches read their events: the member's store, which holds only applied (so committed) entries. Watchers
+ * pull from it by revision, so a watcher that falls behind simply reads further back later.
+ */
+public interface ChangeSource {
+    /**
+     * Changes to {@code range} from {@code fromRevision} on, whole revisions only, about {@code maxEvents} at most.
+     *
+     * @throws CompactedException if {@code fromRevision} is below the compacted revision
+     */
+    ChangeBatch changesSince(long fromRevision, KeyRange range, boolean withPrevKv, int maxEvents);
+
+    /** The store's current revision. */
+    long revision();
+}
