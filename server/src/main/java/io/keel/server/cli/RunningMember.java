@@ -112,15 +112,22 @@ final class RunningMember implements AutoCloseable {
                 return new LaunchException(ExitCodes.DATA_DIR_REFUSED, what + " refused its data directory: "
                         + c.getMessage(), e);
             }
-            if (c instanceof BindException) {
-                return new LaunchException(ExitCodes.CANNOT_LISTEN, what + ": " + oneLine(e) + ": " + c.getMessage(),
-                        e);
+            if (c instanceof BindException || isBindFailure(c)) {
+                return new LaunchException(ExitCodes.CANNOT_LISTEN, what + ": " + oneLine(e)
+                        + (c == e ? "" : ": " + oneLine(c)), e);
             }
             if (c instanceof IllegalArgumentException) {
                 return new LaunchException(ExitCodes.USAGE, what + ": " + c.getMessage(), e);
             }
         }
         return new LaunchException(ExitCodes.FAILED, what + " could not start: " + oneLine(e), e);
+    }
+
+    /** gRPC's shaded Netty reports a taken port with its own IOException type, not BindException. */
+    private static boolean isBindFailure(Throwable t) {
+        String m = t.getMessage();
+        return t instanceof IOException && m != null
+                && (m.contains("Address already in use") || m.contains("Cannot assign requested address"));
     }
 
     static String oneLine(Throwable t) {
