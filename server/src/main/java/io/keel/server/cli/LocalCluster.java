@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
@@ -56,10 +55,11 @@ final class LocalCluster implements java.util.concurrent.Callable<Integer> {
         String initialCluster = ports.entrySet().stream()
                 .map(e -> e.getKey() + "=" + url(e.getValue().peer())).collect(Collectors.joining(","));
 
-        AtomicBoolean exitingByItself = new AtomicBoolean();
+        ShutdownOwner owner = new ShutdownOwner();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            boolean bySignal = owner.claimForSignal();
             stopAll();
-            if (!exitingByItself.get()) {
+            if (bySignal) {
                 out.println("keel: local cluster stopped");
                 out.flush();
                 Runtime.getRuntime().halt(ExitCodes.OK);
@@ -84,7 +84,7 @@ final class LocalCluster implements java.util.concurrent.Callable<Integer> {
             out.flush();
         }
         anyExit.join();
-        exitingByItself.set(true);
+        owner.claimForSelfOrWait();
         byName.forEach((n, p) -> {
             if (!p.isAlive()) System.err.println("keel: member " + n + " exited with code " + p.exitValue()
                     + "; stopping the others");
@@ -170,7 +170,9 @@ final class LocalCluster implements java.util.concurrent.Callable<Integer> {
             all = List.copyOf(children);
             outputs = List.copyOf(pumps);
         }
-        for (Process p : all) p.destroy();
+        // ProcessHandle.destroy sends SIGTERM and leaves the output pipe open (Process.destroy closes it, and the
+        // member's last lines would be lost, or it would get SIGPIPE while stopping).
+        for (Process p : all) p.toHandle().destroy();
         for (Process p : all) {
             try {
                 if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One member started from {@link MemberSettings}: the {@link Keel} member, etcd's gRPC API over it and, when asked
@@ -43,11 +42,11 @@ final class RunningMember implements AutoCloseable {
         }
         out.flush();
 
-        AtomicBoolean exitingByItself = new AtomicBoolean();
+        ShutdownOwner owner = new ShutdownOwner();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            boolean bySignal = owner.claimForSignal();
             member.close();
-            if (!exitingByItself.get()) {
-                // A signal (SIGTERM, Ctrl-C) started this shutdown: the JVM would exit 143/130; a clean stop is 0.
+            if (bySignal) {
                 out.println("keel: member " + s.name() + " stopped");
                 out.flush();
                 Runtime.getRuntime().halt(ExitCodes.OK);
@@ -61,7 +60,7 @@ final class RunningMember implements AutoCloseable {
                     () -> parentGone.complete("the launcher that started it is gone"));
         }
         Object why = CompletableFuture.anyOf(metrics.failed(), parentGone).join();
-        exitingByItself.set(true);
+        owner.claimForSelfOrWait();
         member.close();
         if (why instanceof Throwable failure) {
             System.err.println("keel: member " + s.name() + " stopped after a failure: " + oneLine(failure));
