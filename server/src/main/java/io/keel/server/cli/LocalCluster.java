@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
 /**
  * {@code keel local-cluster}: three members on loopback, each a child process of this launcher (a real cluster:
  * separate JVMs, separate disks, real peer connections), their output prefixed with their names. Ctrl-C or SIGTERM
- * stops all three; a member that exits on its own stops the others too.
+ * stops all three; a member that exits on its own (killed, failed) is reported and the others keep running.
  */
 @Command(name = "local-cluster", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs a three-member cluster on 127.0.0.1 as three child processes, for trying Keel out.",
@@ -71,7 +71,16 @@ final class LocalCluster implements java.util.concurrent.Callable<Integer> {
             Process p = spawn(e.getKey(), e.getValue(), initialCluster);
             byName.put(e.getKey(), p);
         }
+        // A member that exits (killed, failed) is reported; the others keep running, so a failover can be watched.
+        byName.forEach((n, p) -> p.onExit().thenRun(() -> {
+            if (owner.running()) {
+                System.err.println("keel: member " + n + " exited with code " + p.exitValue()
+                        + "; the others keep running (Ctrl-C stops them)");
+            }
+        }));
         CompletableFuture<?> anyExit = CompletableFuture.anyOf(
+                byName.values().stream().map(Process::onExit).toArray(CompletableFuture[]::new));
+        CompletableFuture<?> allExited = CompletableFuture.allOf(
                 byName.values().stream().map(Process::onExit).toArray(CompletableFuture[]::new));
 
         String endpoints = ports.values().stream().map(p -> url(p.client())).collect(Collectors.joining(","));
@@ -83,13 +92,9 @@ final class LocalCluster implements java.util.concurrent.Callable<Integer> {
             out.println("keel: Ctrl-C stops all three");
             out.flush();
         }
-        anyExit.join();
+        allExited.join();
         owner.claimForSelfOrWait();
-        byName.forEach((n, p) -> {
-            if (!p.isAlive()) System.err.println("keel: member " + n + " exited with code " + p.exitValue()
-                    + "; stopping the others");
-        });
-        stopAll();
+        System.err.println("keel: every member has exited");
         return ExitCodes.FAILED;
     }
 

@@ -15,6 +15,11 @@ final class ShutdownOwner {
 
     private final AtomicInteger state = new AtomicInteger(RUNNING);
 
+    /** Neither a signal nor the process itself has started stopping. */
+    boolean running() {
+        return state.get() == RUNNING;
+    }
+
     /** In the shutdown hook: true if a signal started this shutdown, false if the process is exiting by itself. */
     boolean claimForSignal() {
         return state.compareAndSet(RUNNING, SIGNAL);

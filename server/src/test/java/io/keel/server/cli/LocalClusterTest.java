@@ -76,14 +76,23 @@ class LocalClusterTest {
         assertTrue(memberIds.containsAll(leaders));
         assertTrue(Files.exists(dir.resolve("data").resolve(LocalPorts.FILE)));
 
+        // A member killed with -9 is reported; the launcher and the other two keep running.
+        ProcessHandle killed = children.get(0);
+        killed.destroyForcibly();
+        Poll.until("the launcher reports the killed member", DEADLINE,
+                () -> read(log).contains("exited with code 137; the others keep running"));
+        assertTrue(launcher.isAlive(), read(log));
+        assertTrue(children.stream().filter(c -> c != killed).allMatch(ProcessHandle::isAlive), read(log));
+
         launcher.destroy(); // SIGTERM
         assertTrue(launcher.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS), read(log));
         assertEquals(ExitCodes.OK, launcher.exitValue(), read(log));
         for (ProcessHandle c : children) assertTrue(!c.isAlive(), "a member outlived the launcher: " + read(log));
         String out = read(log);
-        for (String name : List.of("m1", "m2", "m3")) {
-            assertTrue(out.contains("[" + name + "] keel: member " + name + " stopped"), out);
-        }
+        long stoppedCleanly = List.of("m1", "m2", "m3").stream()
+                .filter(name -> out.contains("[" + name + "] keel: member " + name + " stopped")).count();
+        assertEquals(2, stoppedCleanly, "the two members still running stop cleanly on SIGTERM: " + out);
+        assertTrue(out.contains("keel: local cluster stopped"), out);
     }
 
     private static String read(Path log) {
