@@ -231,6 +231,26 @@ public final class Keel implements AutoCloseable {
         return member.peerAddress();
     }
 
+    /** The highest log index this member knows to be committed; {@link #appliedIndex()} catches up to it. */
+    public long commitIndex() {
+        return member.commitIndex();
+    }
+
+    /** Client writes admitted at this member and not yet answered. */
+    public int pendingProposals() {
+        return member.pendingProposals();
+    }
+
+    /** The peer transport's counters (bytes, messages, connections, per peer). */
+    public io.keel.transport.TransportStats transportStats() {
+        return member.transportStats();
+    }
+
+    /** The Raft log's group commit: syncs, writes per sync, time spent syncing. */
+    public io.keel.storage.log.SyncBatchStats.Snapshot logSyncStats() {
+        return member.logSyncStats();
+    }
+
     @Override
     public void close() {
         try {
@@ -333,6 +353,7 @@ public final class Keel implements AutoCloseable {
         private long snapshotEntries = 10_000;
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Duration watchProgressInterval = WatchHub.DEFAULT_PROGRESS_INTERVAL;
+        private io.keel.server.member.MemberObserver observer = io.keel.server.member.MemberObserver.NONE;
 
         private Builder() {
         }
@@ -427,6 +448,12 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /** Told what the member does as it happens (the launcher's metrics); must never block. */
+        public Builder observer(io.keel.server.member.MemberObserver o) {
+            this.observer = Objects.requireNonNull(o);
+            return this;
+        }
+
         public Keel start() {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(listen, "listen");
@@ -435,7 +462,7 @@ public final class Keel implements AutoCloseable {
                     cluster, newCluster, tickInterval, electionTimeout, heartbeatInterval, readMode,
                     maxPendingProposals, maxPendingReads, snapshotEntries);
             try {
-                return new Keel(Member.start(config), requestTimeout, watchProgressInterval);
+                return new Keel(Member.start(config, observer), requestTimeout, watchProgressInterval);
             } catch (IOException e) {
                 throw new UncheckedIOException("starting member " + Long.toHexString(id), e);
             }

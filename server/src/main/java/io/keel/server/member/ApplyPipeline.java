@@ -46,6 +46,8 @@ final class ApplyPipeline {
     private final long memberId;
     private ConfState confState; // the configuration as of lastApplied (apply thread)
     private long lastApplied; // Raft's index of the last entry applied (apply thread)
+    /** Set before start. */
+    MemberObserver observer = MemberObserver.NONE;
 
     ApplyPipeline(StoreRef store, RocksLogStorage log, ConfState initialConfState, Proposals proposals,
                   long snapshotEntries, AppliedListener applied, Consumer<Throwable> onFailure) {
@@ -127,7 +129,9 @@ final class ApplyPipeline {
         if (!entries.isEmpty()) {
             List<Operation> ops = new ArrayList<>(entries.size());
             for (Entry e : entries) ops.add(OperationCodec.decode(e));
+            long start = System.nanoTime();
             List<ApplyResult> results = s.applyAll(entries.get(0).getIndex(), ops);
+            observer.applied(entries.size(), System.nanoTime() - start);
             boolean anyForwarded = proposals.anyForwarded();
             for (int i = 0; i < results.size(); i++) {
                 ApplyResult r = results.get(i);

@@ -76,10 +76,14 @@ public final class Member implements AutoCloseable {
     private long nextRequest = new SecureRandom().nextLong();
     private final List<Runnable> appliedListeners = new CopyOnWriteArrayList<>();
     private volatile Throwable failure;
+    private final MemberObserver observer;
+    /** The commit index as of the last Ready that carried a hard state (raft thread writes). */
+    private volatile long commitIndex;
 
-    private Member(MemberConfig config) throws IOException {
+    private Member(MemberConfig config, MemberObserver observer) throws IOException {
         this.config = config;
         this.forwardTimeout = Duration.ofSeconds(5).plus(config.electionTimeout().multipliedBy(2));
+        this.observer = observer;
         this.storage = MemberStorage.open(config, this::fail, this::fail);
         boolean started = false;
         GroupCommitLog createdLog = null;
@@ -95,6 +99,7 @@ public final class Member implements AutoCloseable {
                     .withApplied(storage.log.snapshotMetadata().getIndex())
                     .withRandomSeed(System.nanoTime() ^ config.memberId());
             RaftNode node = new RaftNode(raft, storage.log, System.nanoTime());
+            this.commitIndex = node.log().committed();
             this.commitLog = createdLog = new GroupCommitLog(storage.log);
             this.loop = new RaftLoop(node, config.tickInterval().toNanos());
             this.proposalAdmission = new Admission("proposals", config.maxPendingProposals());
@@ -108,9 +113,12 @@ public final class Member implements AutoCloseable {
                     proposals, config.snapshotEntries(), this::applied, this::fail);
             this.installer = new SnapshotInstaller(config.dataDir(), storage.storeOptions);
             this.persist = new PersistPipeline(commitLog, loop, this::durable, this::fail);
+            apply.observer = observer;
+            persist.observer = observer;
             this.transport = Transport.start(transportConfig(config), new InboundListener() {
                 @Override
                 public void onMessage(Message message) {
+                    observer.messageReceived(message);
                     if (!loop.offerDroppable(() -> loop.node().step(message))) droppedPeerMessages.increment();
                 }
 
@@ -142,7 +150,12 @@ public final class Member implements AutoCloseable {
      * or empty data directory with its own exception and message.
      */
     public static Member start(MemberConfig config) throws IOException {
-        return new Member(config);
+        return new Member(config, MemberObserver.NONE);
+    }
+
+    /** As {@link #start(MemberConfig)}, telling {@code observer} what happens (metrics). */
+    public static Member start(MemberConfig config, MemberObserver observer) throws IOException {
+        return new Member(config, observer);
     }
 
     private static TransportConfig transportConfig(MemberConfig config) {
@@ -166,6 +179,9 @@ public final class Member implements AutoCloseable {
         CompletableFuture<Response> result = proposalAdmission.admit();
         if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
         if (stopped(result)) return result;
+        // A store refusal (MvccException) still means the entry committed and applied.
+        result.whenComplete((v, e) -> observer.proposalFinished(e == null
+                || e instanceof io.keel.storage.mvcc.MvccException));
         var data = OperationCodec.encode(op);
         loop.execute(() -> {
             if (result.isDone()) return;
@@ -248,10 +264,31 @@ public final class Member implements AutoCloseable {
         appliedListeners.add(listener);
     }
 
+    /** The highest log index this member knows to be committed (it may not have applied it yet). */
+    public long commitIndex() {
+        return commitIndex;
+    }
+
+    /** Client writes admitted and not yet answered. */
+    public int pendingProposals() {
+        return proposalAdmission.inFlight();
+    }
+
+    public io.keel.transport.TransportStats transportStats() {
+        return transport.stats();
+    }
+
+    public io.keel.storage.log.SyncBatchStats.Snapshot logSyncStats() {
+        return commitLog.stats();
+    }
+
     // ------------------------------------------------------------------ the raft thread's side
 
     /** A Ready straight from the node: send what may go now, hand read answers over, persist the rest. */
     private void handle(Ready r) {
+        if (r.hardState() != null) commitIndex = r.hardState().getCommit();
+        if (r.softState() != null) observer.stateChanged(r.softState());
+        observer.messagesSent(r.messages());
         outbound.send(r.messages());
         reads.answered(loop.node(), r.readStates());
         CompletableFuture<Void> installed = null;
@@ -303,6 +340,7 @@ public final class Member implements AutoCloseable {
     private void fail(Throwable cause) {
         if (failure != null || closed.get()) return;
         failure = cause;
+        observer.failed(cause);
         LOG.error("member {} stops after a failure: {}", hex(config.memberId()), cause.toString());
         // Closed from a thread of its own: the failing thread may be one that close() waits for.
         Thread stopper = new Thread(this::close, "keel-stop-" + hex(config.memberId()));

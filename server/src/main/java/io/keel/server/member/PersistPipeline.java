@@ -26,6 +26,8 @@ final class PersistPipeline {
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>(); // raft thread only
     /** Completes once the last write was handed to the group commit log (raft thread only). */
     private CompletableFuture<Void> handedOver = CompletableFuture.completedFuture(null);
+    /** Set before the raft thread starts. */
+    MemberObserver observer = MemberObserver.NONE;
 
     PersistPipeline(GroupCommitLog log, RaftLoop loop, Consumer<Ready> onDurable, Consumer<Throwable> onFailure) {
         this.log = log;
@@ -68,6 +70,10 @@ final class PersistPipeline {
             }
         }
         inFlight.add(new InFlight(ready, durable));
+        if (ready.mustPersist()) {
+            long start = System.nanoTime();
+            durable.thenRun(() -> observer.persisted(System.nanoTime() - start));
+        }
         // The completion arrives on the sync thread: only a task is queued there, the work runs on the raft thread.
         durable.whenComplete((v, e) -> loop.execute(this::drain));
     }

@@ -1,0 +1,115 @@
+package io.keel.server.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code keel [flags]}: runs one member. The flags are etcd's where they mean the same; see docs/operations.md.
+ */
+@Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCommand.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        subcommands = {LocalCluster.class},
+        description = {"Runs one Keel member: etcd's v3 gRPC API on the client URL, Raft with its peers on the peer URL,"
+                + " metrics and health on the metrics URL.",
+                "Exit codes: 0 stopped cleanly (SIGTERM, Ctrl-C), 1 the member failed while running, 2 bad flags or"
+                        + " config file, 3 data directory refused, 4 cannot listen on an address."})
+public final class KeelCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--name", defaultValue = "default", description = "This member's name; its id derives from it."
+            + " Default: ${DEFAULT-VALUE}.")
+    String name;
+
+    @Option(names = "--data-dir", description = "Where this member keeps its data. Default: <name>.keel.")
+    String dataDir;
+
+    @Option(names = "--listen-client-urls", defaultValue = "http://localhost:2379",
+            description = "Where etcd clients connect (gRPC). Default: ${DEFAULT-VALUE}.")
+    String listenClientUrls;
+
+    @Option(names = "--advertise-client-urls", defaultValue = "http://localhost:2379",
+            description = "The client URLs to tell others about. Default: ${DEFAULT-VALUE}.")
+    String advertiseClientUrls;
+
+    @Option(names = "--listen-peer-urls", defaultValue = "http://localhost:2380",
+            description = "Where peers connect. Default: ${DEFAULT-VALUE}.")
+    String listenPeerUrls;
+
+    @Option(names = "--initial-advertise-peer-urls", defaultValue = "http://localhost:2380",
+            description = "This member's peer URL in --initial-cluster. Default: ${DEFAULT-VALUE}.")
+    String initialAdvertisePeerUrls;
+
+    @Option(names = "--initial-cluster", description = "Every initial member: name=http://host:port,..."
+            + " Default: <name>=<initial-advertise-peer-urls>.")
+    String initialCluster;
+
+    @Option(names = "--initial-cluster-state", defaultValue = "new", description = "new: bootstrap an empty data"
+            + " directory (existing data of this member is opened as is); existing: the data must be there."
+            + " Default: ${DEFAULT-VALUE}.")
+    String initialClusterState;
+
+    @Option(names = "--initial-cluster-token", defaultValue = "keel-cluster",
+            description = "Tells clusters with the same members apart. Default: ${DEFAULT-VALUE}.")
+    String initialClusterToken;
+
+    @Option(names = "--listen-metrics-urls", description = "The ops port: /metrics, /health, /readyz over HTTP."
+            + " Default: none.")
+    String listenMetricsUrls;
+
+    @Option(names = "--heartbeat-interval", defaultValue = "100", paramLabel = "<ms>",
+            description = "Leader heartbeat interval in ms. Default: ${DEFAULT-VALUE}.")
+    long heartbeatIntervalMs;
+
+    @Option(names = "--election-timeout", defaultValue = "1000", paramLabel = "<ms>",
+            description = "Election timeout in ms (at least 5 heartbeats). Default: ${DEFAULT-VALUE}.")
+    long electionTimeoutMs;
+
+    @Option(names = "--config-file", description = "A YAML file of flag-name: value lines; no other flag may be"
+            + " given with it.")
+    Path configFile;
+
+    /** local-cluster's children stop when the launcher that started them is gone (even after kill -9). */
+    @Option(names = "--exit-with-parent", hidden = true)
+    Long exitWithParent;
+
+    @Override
+    public Integer call() {
+        return RunningMember.run(settings(), exitWithParent);
+    }
+
+    /** The checked settings, from the flags or from --config-file. */
+    MemberSettings settings() {
+        if (configFile == null) return MemberSettings.of(this);
+        long others = spec.commandLine().getParseResult().matchedOptions().stream()
+                .filter(o -> !o.longestName().equals("--config-file") && !o.longestName().equals("--exit-with-parent"))
+                .count();
+        if (others > 0) {
+            // etcd ignores flags given beside a config file; refusing says so instead of dropping them silently.
+            throw LaunchException.usage("--config-file cannot be combined with other flags: put them in the file");
+        }
+        List<String> args = ConfigFile.toArguments(configFile);
+        KeelCommand fromFile = new KeelCommand();
+        try {
+            new CommandLine(fromFile).parseArgs(args.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw LaunchException.usage("--config-file " + configFile + ": " + e.getMessage());
+        }
+        return MemberSettings.of(fromFile);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = KeelCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"keel " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.keel.server.cli;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One member's launch settings, checked: everything {@link RunningMember} needs, with member ids derived from the
+ * names ({@link MemberIds}).
+ *
+ * @param initialCluster member id to peer address, for every initial member
+ * @param names          member id to name, for messages
+ * @param metricsListen  the ops port's address, or null when --listen-metrics-urls is not given
+ */
+record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clientListen, String advertiseClientUrls,
+                      InetSocketAddress peerListen, InetSocketAddress peerAdvertise,
+                      Map<Long, InetSocketAddress> initialCluster, Map<Long, String> names, boolean newCluster,
+                      String clusterToken, InetSocketAddress metricsListen, Duration heartbeatInterval,
+                      Duration electionTimeout) {
+
+    /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
+    static MemberSettings of(KeelCommand f) {
+        String name = f.name.trim();
+        if (name.isEmpty() || name.contains("=") || name.contains(",")) {
+            throw LaunchException.usage("--name '" + f.name + "': a member needs a non-empty name without '=' or ','");
+        }
+        Path dataDir = Path.of(f.dataDir != null ? f.dataDir : name + ".keel");
+        InetSocketAddress client = Urls.single("--listen-client-urls", f.listenClientUrls);
+        InetSocketAddress peer = Urls.single("--listen-peer-urls", f.listenPeerUrls);
+        InetSocketAddress peerAdvertise = Urls.single("--initial-advertise-peer-urls", f.initialAdvertisePeerUrls);
+        for (String url : f.advertiseClientUrls.split(",")) Urls.address("--advertise-client-urls", url.trim());
+        InetSocketAddress metrics = f.listenMetricsUrls == null || f.listenMetricsUrls.isBlank() ? null
+                : Urls.single("--listen-metrics-urls", f.listenMetricsUrls);
+
+        String clusterText = f.initialCluster != null ? f.initialCluster : name + "=" + f.initialAdvertisePeerUrls;
+        Map<String, InetSocketAddress> byName = Urls.initialCluster(clusterText);
+        InetSocketAddress own = byName.get(name);
+        if (own == null) {
+            throw LaunchException.usage("--initial-cluster " + byName.keySet() + " does not name this member"
+                    + " (--name " + name + ")");
+        }
+        if (!own.equals(peerAdvertise) || !own.getHostString().equals(peerAdvertise.getHostString())) {
+            throw LaunchException.usage("--initial-cluster gives " + name + " the peer URL " + Urls.text(own)
+                    + " but --initial-advertise-peer-urls is " + Urls.text(peerAdvertise) + ": they must match");
+        }
+        Map<Long, InetSocketAddress> cluster = new LinkedHashMap<>();
+        Map<Long, String> names = new LinkedHashMap<>();
+        byName.forEach((n, addr) -> {
+            long id = MemberIds.fromName(n);
+            String clash = names.putIfAbsent(id, n);
+            if (clash != null) {
+                throw LaunchException.usage("members '" + clash + "' and '" + n + "' derive the same id "
+                        + Long.toHexString(id) + ": rename one");
+            }
+            cluster.put(id, addr);
+        });
+
+        boolean newCluster = switch (f.initialClusterState) {
+            case "new" -> true;
+            case "existing" -> false;
+            default -> throw LaunchException.usage("--initial-cluster-state '" + f.initialClusterState
+                    + "': expected new or existing");
+        };
+        if (f.initialClusterToken.isBlank()) throw LaunchException.usage("--initial-cluster-token is empty");
+        if (f.heartbeatIntervalMs < 10) {
+            throw LaunchException.usage("--heartbeat-interval " + f.heartbeatIntervalMs + ": at least 10 ms");
+        }
+        if (f.electionTimeoutMs < 5L * f.heartbeatIntervalMs) {
+            // etcd's rule: a follower must miss several heartbeats before it starts an election.
+            throw LaunchException.usage("--election-timeout " + f.electionTimeoutMs + " ms must be at least 5 times"
+                    + " --heartbeat-interval " + f.heartbeatIntervalMs + " ms");
+        }
+        if (f.electionTimeoutMs > 50_000) {
+            throw LaunchException.usage("--election-timeout " + f.electionTimeoutMs + " ms: at most 50000 ms");
+        }
+        return new MemberSettings(name, MemberIds.fromName(name), dataDir, client, f.advertiseClientUrls, peer,
+                peerAdvertise, cluster, names, newCluster, f.initialClusterToken, metrics,
+                Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs));
+    }
+}

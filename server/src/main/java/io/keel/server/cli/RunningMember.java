@@ -1,0 +1,152 @@
+package io.keel.server.cli;
+
+import io.keel.server.Keel;
+import io.keel.server.grpc.EtcdGrpcServer;
+import io.keel.server.ops.KeelMetrics;
+import io.keel.server.ops.OpsServer;
+import io.keel.storage.log.NoKeelDataException;
+import io.keel.storage.log.WrongDataDirectoryException;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One member started from {@link MemberSettings}: the {@link Keel} member, etcd's gRPC API over it and, when asked
+ * for, the ops port. It runs until SIGTERM/Ctrl-C (exit 0 after a clean stop), the member fails (exit 1), or the
+ * launcher that spawned it is gone ({@code --exit-with-parent}, exit 0).
+ */
+final class RunningMember implements AutoCloseable {
+    private final Keel keel;
+    private final EtcdGrpcServer grpc;
+    private final OpsServer ops;
+    private boolean closed;
+
+    private RunningMember(Keel keel, EtcdGrpcServer grpc, OpsServer ops) {
+        this.keel = keel;
+        this.grpc = grpc;
+        this.ops = ops;
+    }
+
+    static int run(MemberSettings s, Long exitWithParent) {
+        PrintStream out = System.out;
+        KeelMetrics metrics = new KeelMetrics();
+        RunningMember member = start(s, metrics);
+        out.println("keel: member " + s.name() + " (id " + Long.toHexString(s.id()) + ") of cluster "
+                + Long.toHexString(member.keel.clusterId()) + ", data in " + s.dataDir());
+        out.println("keel: client URL " + Urls.text(member.grpc.address()) + " (etcd v3 gRPC)");
+        out.println("keel: peer URL " + Urls.text(member.keel.peerAddress()));
+        if (member.ops != null) {
+            out.println("keel: metrics URL " + Urls.text(member.ops.address()) + "/metrics (also /health, /readyz)");
+        }
+        out.flush();
+
+        ShutdownOwner owner = new ShutdownOwner();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            boolean bySignal = owner.claimForSignal();
+            member.close();
+            if (bySignal) {
+                out.println("keel: member " + s.name() + " stopped");
+                out.flush();
+                Runtime.getRuntime().halt(ExitCodes.OK);
+            }
+        }, "keel-shutdown"));
+
+        CompletableFuture<String> parentGone = new CompletableFuture<>();
+        if (exitWithParent != null) {
+            ProcessHandle.of(exitWithParent).ifPresentOrElse(
+                    p -> p.onExit().thenRun(() -> parentGone.complete("the launcher that started it exited")),
+                    () -> parentGone.complete("the launcher that started it is gone"));
+        }
+        Object why = CompletableFuture.anyOf(metrics.failed(), parentGone).join();
+        owner.claimForSelfOrWait();
+        member.close();
+        if (why instanceof Throwable failure) {
+            System.err.println("keel: member " + s.name() + " stopped after a failure: " + oneLine(failure));
+            return ExitCodes.FAILED;
+        }
+        out.println("keel: member " + s.name() + " stopped: " + why);
+        return ExitCodes.OK;
+    }
+
+    /** Starts everything or nothing; a refusal becomes a one-line {@link LaunchException}. */
+    static RunningMember start(MemberSettings s, KeelMetrics metrics) {
+        Keel keel;
+        try {
+            keel = Keel.builder().id(s.id()).dataDir(s.dataDir()).listen(s.peerListen())
+                    .initialCluster(s.initialCluster()).initialClusterToken(s.clusterToken())
+                    .newCluster(s.newCluster()).heartbeatInterval(s.heartbeatInterval())
+                    .electionTimeout(s.electionTimeout()).observer(metrics).start();
+        } catch (RuntimeException e) {
+            throw refusal("member " + s.name(), e);
+        }
+        metrics.bind(keel);
+        EtcdGrpcServer grpc = null;
+        try {
+            grpc = EtcdGrpcServer.start(keel, s.clientListen());
+            OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s);
+            return new RunningMember(keel, grpc, ops);
+        } catch (RuntimeException e) {
+            if (grpc != null) grpc.close();
+            keel.close();
+            throw refusal("member " + s.name(), e);
+        }
+    }
+
+    private static OpsServer startOps(Keel keel, KeelMetrics metrics, MemberSettings s) {
+        try {
+            return OpsServer.start(keel, metrics, s.metricsListen());
+        } catch (IOException e) {
+            throw new LaunchException(ExitCodes.CANNOT_LISTEN, "cannot listen for metrics on "
+                    + Urls.text(s.metricsListen()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Maps what the member refused on start to an exit code and one line. */
+    static LaunchException refusal(String what, RuntimeException e) {
+        if (e instanceof LaunchException l) return l;
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof WrongDataDirectoryException || c instanceof NoKeelDataException) {
+                return new LaunchException(ExitCodes.DATA_DIR_REFUSED, what + " refused its data directory: "
+                        + c.getMessage(), e);
+            }
+            if (c instanceof BindException || isBindFailure(c)) {
+                return new LaunchException(ExitCodes.CANNOT_LISTEN, what + ": " + oneLine(e)
+                        + (c == e ? "" : ": " + oneLine(c)), e);
+            }
+            if (c instanceof IllegalArgumentException) {
+                return new LaunchException(ExitCodes.USAGE, what + ": " + c.getMessage(), e);
+            }
+        }
+        return new LaunchException(ExitCodes.FAILED, what + " could not start: " + oneLine(e), e);
+    }
+
+    /** gRPC's shaded Netty reports a taken port with its own IOException type, not BindException. */
+    private static boolean isBindFailure(Throwable t) {
+        String m = t.getMessage();
+        return t instanceof IOException && m != null
+                && (m.contains("Address already in use") || m.contains("Cannot assign requested address"));
+    }
+
+    static String oneLine(Throwable t) {
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return m.replace('\n', ' ');
+    }
+
+    /** gRPC first (no new requests), then the ops port, then the member. Safe to call twice, from two threads. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            grpc.close();
+        } finally {
+            try {
+                if (ops != null) ops.close();
+            } finally {
+                keel.close();
+            }
+        }
+    }
+}

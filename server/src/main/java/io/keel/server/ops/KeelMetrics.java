@@ -1,0 +1,206 @@
+package io.keel.server.ops;
+
+import io.keel.raft.Role;
+import io.keel.raft.SoftState;
+import io.keel.raft.proto.Message;
+import io.keel.server.Keel;
+import io.keel.server.member.MemberObserver;
+import io.keel.transport.TransportStats;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * A member's Prometheus metrics. Events (state changes, persists, applies, proposals, heartbeats) arrive as a
+ * {@link MemberObserver}; levels (term, indexes, pending proposals, transport and sync counters) are read from the
+ * member when scraped. Every metric is listed in docs/operations.md.
+ *
+ * <p>Create it, pass it to {@link Keel.Builder#observer}, then {@link #bind} the started member.
+ */
+public final class KeelMetrics implements MemberObserver {
+    /** Seconds: 100 µs .. ~6.5 s, doubling; disk and apply latencies live in the lower half. */
+    private static final double[] LATENCY_BUCKETS = exponential(0.0001, 2, 17);
+    /** Seconds: 100 µs .. ~1.6 s; a loopback round trip is well under a millisecond, a WAN one tens of ms. */
+    private static final double[] RTT_BUCKETS = exponential(0.0001, 2, 15);
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter leaderChanges;
+    private final Counter proposalsCommitted;
+    private final Counter proposalsFailed;
+    private final Histogram persistDuration;
+    private final Histogram applyDuration;
+    private final Histogram peerRoundTrip;
+    private final PeerRoundTrips roundTrips;
+    private volatile Keel keel;
+    private final CompletableFuture<Throwable> failed = new CompletableFuture<>();
+    private long lastLeader; // raft thread only
+
+    public KeelMetrics() {
+        leaderChanges = Counter.builder().name("keel_server_leader_changes_seen")
+                .help("Times this member saw a new leader (as etcd counts: a known leader different from the last)")
+                .register(registry);
+        proposalsCommitted = Counter.builder().name("keel_server_proposals_committed")
+                .help("Client writes proposed at this member that committed and applied (including ones the store"
+                        + " refused, such as a compaction of a compacted revision)")
+                .register(registry);
+        proposalsFailed = Counter.builder().name("keel_server_proposals_failed")
+                .help("Client writes proposed at this member that did not apply: refused (not leader, overloaded),"
+                        + " lost with a leadership change, or stopped")
+                .register(registry);
+        persistDuration = Histogram.builder().name("keel_disk_persist_duration_seconds")
+                .help("From handing a Raft Ready to the group commit log until it is durable (write + fsync,"
+                        + " including waiting for the sync in progress)")
+                .unit(Unit.SECONDS).classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
+        applyDuration = Histogram.builder().name("keel_server_apply_duration_seconds")
+                .help("Applying one batch of committed entries to the MVCC store (one synced write per batch)")
+                .unit(Unit.SECONDS).classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
+        peerRoundTrip = Histogram.builder().name("keel_network_peer_round_trip_time_seconds")
+                .help("Leader heartbeat to a peer until its response (measured by the leader only)")
+                .unit(Unit.SECONDS).labelNames("to").classicOnly().classicUpperBounds(RTT_BUCKETS)
+                .register(registry);
+        roundTrips = new PeerRoundTrips((peer, nanos) ->
+                peerRoundTrip.labelValues(Long.toHexString(peer)).observe(nanos / 1e9));
+
+        gauge("keel_server_has_leader", "1 when this member knows a leader, else 0",
+                k -> k.leaderId() == 0 ? 0 : 1);
+        gauge("keel_server_is_leader", "1 when this member is the leader, else 0",
+                k -> k.state().role() == Role.LEADER ? 1 : 0);
+        gauge("keel_raft_term", "This member's current Raft term", k -> k.state().term());
+        gauge("keel_raft_commit_index", "The highest log index this member knows to be committed",
+                Keel::commitIndex);
+        gauge("keel_raft_applied_index", "The log index up to which this member's store has applied",
+                Keel::appliedIndex);
+        gauge("keel_server_proposals_pending", "Client writes admitted at this member and not yet answered",
+                Keel::pendingProposals);
+        gauge("keel_server_id", "This member's id (also as label member_id, in hex)", k -> 1, "member_id",
+                k -> Long.toHexString(k.memberId()));
+
+        counter("keel_disk_log_syncs", "Group commits of the Raft log (one write + fsync each)",
+                k -> k.logSyncStats().syncs());
+        counter("keel_disk_log_sync_seconds", "Time spent in Raft log group commits (write + fsync)",
+                k -> k.logSyncStats().syncNanos() / 1e9);
+        counter("keel_disk_log_synced_writes", "Raft log writes carried by group commits (several per sync"
+                + " under load)", k -> k.logSyncStats().writes());
+        counter("keel_network_sent_bytes", "Bytes this member's peer transport sent",
+                k -> k.transportStats().bytesSent());
+        counter("keel_network_received_bytes", "Bytes this member's peer transport received",
+                k -> k.transportStats().bytesReceived());
+        counter("keel_network_messages_dropped", "Peer messages not sent: queue full, connection lost, oversized or"
+                + " for an unknown member", k -> k.transportStats().messagesDropped());
+        peerCounter("keel_network_peer_sent_bytes", "Bytes of messages sent to a peer",
+                TransportStats.PeerStats::bytesSent);
+        peerCounter("keel_network_peer_messages_dropped", "Messages to a peer that were not sent",
+                TransportStats.PeerStats::messagesDropped);
+        GaugeWithCallback.builder().name("keel_network_peer_connected")
+                .help("1 while the outbound connection to a peer has completed its handshake")
+                .labelNames("to")
+                .callback(cb -> {
+                    Keel k = keel;
+                    if (k == null) return;
+                    k.transportStats().peers().forEach((id, p) -> cb.call(p.connected() ? 1 : 0, Long.toHexString(id)));
+                }).register(registry);
+    }
+
+    /** Starts reading levels from the member (its events arrive from its start on). */
+    public void bind(Keel started) {
+        this.keel = started;
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /** The member's failure, if it stopped after one (fail-stop), else null. */
+    public Throwable failure() {
+        return failed.getNow(null);
+    }
+
+    /** Completes with the failure when the member stops after one (fail-stop). */
+    public CompletableFuture<Throwable> failed() {
+        return failed;
+    }
+
+    // ------------------------------------------------------------------ MemberObserver
+
+    @Override
+    public void stateChanged(SoftState state) {
+        if (state.leaderId() != 0 && state.leaderId() != lastLeader) leaderChanges.inc();
+        lastLeader = state.leaderId();
+    }
+
+    @Override
+    public void persisted(long nanos) {
+        persistDuration.observe(nanos / 1e9);
+    }
+
+    @Override
+    public void applied(int entries, long nanos) {
+        applyDuration.observe(nanos / 1e9);
+    }
+
+    @Override
+    public void proposalFinished(boolean committed) {
+        (committed ? proposalsCommitted : proposalsFailed).inc();
+    }
+
+    @Override
+    public void messagesSent(List<Message> messages) {
+        if (!messages.isEmpty()) roundTrips.sent(messages, System.nanoTime());
+    }
+
+    @Override
+    public void messageReceived(Message message) {
+        roundTrips.received(message, System.nanoTime());
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+        failed.complete(cause);
+    }
+
+    // ------------------------------------------------------------------ registration helpers
+
+    private void gauge(String name, String help, ToDoubleFunction<Keel> value) {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> {
+            Keel k = keel;
+            if (k != null) cb.call(value.applyAsDouble(k));
+        }).register(registry);
+    }
+
+    private void gauge(String name, String help, ToDoubleFunction<Keel> value, String label,
+                       Function<Keel, String> labelValue) {
+        GaugeWithCallback.builder().name(name).help(help).labelNames(label).callback(cb -> {
+            Keel k = keel;
+            if (k != null) cb.call(value.applyAsDouble(k), labelValue.apply(k));
+        }).register(registry);
+    }
+
+    private void counter(String name, String help, ToDoubleFunction<Keel> value) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> {
+            Keel k = keel;
+            if (k != null) cb.call(value.applyAsDouble(k));
+        }).register(registry);
+    }
+
+    private void peerCounter(String name, String help, ToDoubleFunction<TransportStats.PeerStats> value) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("to").callback(cb -> {
+            Keel k = keel;
+            if (k == null) return;
+            k.transportStats().peers().forEach((id, p) -> cb.call(value.applyAsDouble(p), Long.toHexString(id)));
+        }).register(registry);
+    }
+
+    private static double[] exponential(double start, double factor, int count) {
+        double[] b = new double[count];
+        for (int i = 0; i < count; i++) b[i] = start * Math.pow(factor, i);
+        return b;
+    }
+}

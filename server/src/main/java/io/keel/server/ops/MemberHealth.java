@@ -1,0 +1,48 @@
+package io.keel.server.ops;
+
+import io.keel.server.Keel;
+
+/**
+ * Whether a member is healthy (running and knows a leader: it can take part in writes) and ready (also has applied
+ * everything it has learned is committed: its serializable reads are as fresh as its knowledge).
+ *
+ * @param ok     the check passed
+ * @param reason why not, empty when ok
+ */
+record MemberHealth(boolean ok, String reason) {
+    static MemberHealth health(Keel keel, Throwable failure) {
+        if (failure != null) return new MemberHealth(false, "member stopped after a failure: " + failure);
+        if (keel.leaderId() == 0) return new MemberHealth(false, "no leader known");
+        return new MemberHealth(true, "");
+    }
+
+    static MemberHealth ready(Keel keel, Throwable failure) {
+        MemberHealth h = health(keel, failure);
+        if (!h.ok()) return h;
+        long committed = keel.commitIndex();
+        long applied = keel.appliedIndex();
+        if (applied < committed) {
+            return new MemberHealth(false, "applied index " + applied + " is behind commit index " + committed);
+        }
+        return h;
+    }
+
+    /** etcd's /health body shape: {"health":"true","reason":""}. */
+    String json(String field) {
+        return "{\"" + field + "\":\"" + ok + "\",\"reason\":\"" + escape(reason) + "\"}";
+    }
+
+    private static String escape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

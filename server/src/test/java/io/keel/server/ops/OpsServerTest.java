@@ -1,0 +1,160 @@
+package io.keel.server.ops;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.keel.server.Keel;
+import io.keel.server.Poll;
+import io.keel.server.etcd.proto.KVGrpc;
+import io.keel.server.etcd.proto.PutRequest;
+import io.keel.server.grpc.EtcdGrpcServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The ops port over real HTTP against live members: /metrics in Prometheus text, /health and /readyz. */
+class OpsServerTest {
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) open.get(i).close();
+    }
+
+    @Test
+    void aLeaderIsHealthyReadyAndCountsItsWork(@TempDir Path dir) throws Exception {
+        KeelMetrics metrics = new KeelMetrics();
+        InetSocketAddress peer = free();
+        Keel keel = builder(dir, peer).initialCluster(Map.of(1L, peer)).observer(metrics).start();
+        open.add(keel);
+        metrics.bind(keel);
+        EtcdGrpcServer grpc = EtcdGrpcServer.start(keel, new InetSocketAddress("127.0.0.1", 0));
+        open.add(grpc);
+        OpsServer ops = OpsServer.start(keel, metrics, new InetSocketAddress("127.0.0.1", 0));
+        open.add(ops);
+        String base = "http://127.0.0.1:" + ops.address().getPort();
+
+        Poll.until("/health answers 200", () -> get(base + "/health").statusCode() == 200);
+        HttpResponse<String> health = get(base + "/health");
+        assertEquals("{\"health\":\"true\",\"reason\":\"\"}", health.body());
+        assertEquals("application/json", health.headers().firstValue("Content-Type").orElse(""));
+        Poll.until("/readyz answers 200", () -> get(base + "/readyz").statusCode() == 200);
+        assertEquals("{\"ready\":\"true\",\"reason\":\"\"}", get(base + "/readyz").body());
+
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpc.port()).usePlaintext().build();
+        open.add(() -> {
+            channel.shutdownNow();
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        });
+        var kv = KVGrpc.newBlockingStub(channel);
+        for (int i = 0; i < 5; i++) {
+            kv.withDeadlineAfter(30, TimeUnit.SECONDS).put(PutRequest.newBuilder()
+                    .setKey(ByteString.copyFromUtf8("k" + i)).setValue(ByteString.copyFromUtf8("v")).build());
+        }
+
+        HttpResponse<String> scrape = get(base + "/metrics");
+        assertEquals(200, scrape.statusCode());
+        assertTrue(scrape.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"),
+                scrape.headers().toString());
+        String text = scrape.body();
+        assertEquals(1, value(text, "keel_server_has_leader"), text);
+        assertEquals(1, value(text, "keel_server_is_leader"), text);
+        assertTrue(value(text, "keel_raft_term") >= 1, text);
+        assertEquals(1, value(text, "keel_server_leader_changes_seen_total"), text);
+        assertEquals(5, value(text, "keel_server_proposals_committed_total"), text);
+        assertEquals(0, value(text, "keel_server_proposals_failed_total"), text);
+        assertEquals(0, value(text, "keel_server_proposals_pending"), text);
+        double commit = value(text, "keel_raft_commit_index");
+        assertTrue(commit >= 6, "five puts after the leader's first entry: " + text);
+        assertEquals(commit, value(text, "keel_raft_applied_index"), text);
+        assertTrue(value(text, "keel_disk_persist_duration_seconds_count") >= 5, text);
+        assertTrue(value(text, "keel_server_apply_duration_seconds_count") >= 1, text);
+        assertTrue(value(text, "keel_disk_log_syncs_total") >= 1, text);
+        assertTrue(value(text, "keel_disk_log_sync_seconds_total") > 0, text);
+        assertEquals(1, value(text, "keel_server_id{member_id=\"1\"}"), text);
+
+        assertEquals(404, get(base + "/nothing").statusCode());
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(base + "/health"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, post.statusCode());
+    }
+
+    @Test
+    void aMemberWithoutALeaderIsUnhealthyAndNotReady(@TempDir Path dir) throws Exception {
+        KeelMetrics metrics = new KeelMetrics();
+        InetSocketAddress peer = free();
+        // Member 1 of two whose other member never starts: it can never elect a leader.
+        Keel keel = builder(dir, peer).initialCluster(Map.of(1L, peer, 2L, free())).observer(metrics).start();
+        open.add(keel);
+        metrics.bind(keel);
+        OpsServer ops = OpsServer.start(keel, metrics, new InetSocketAddress("127.0.0.1", 0));
+        open.add(ops);
+        String base = "http://127.0.0.1:" + ops.address().getPort();
+
+        HttpResponse<String> health = get(base + "/health");
+        assertEquals(503, health.statusCode());
+        assertEquals("{\"health\":\"false\",\"reason\":\"no leader known\"}", health.body());
+        assertEquals(503, get(base + "/readyz").statusCode());
+        // Elections keep failing; the member says so in its metrics too.
+        Poll.until("an election was tried", () -> value(get(base + "/metrics").body(), "keel_raft_term") >= 1);
+        String text = get(base + "/metrics").body();
+        assertEquals(0, value(text, "keel_server_has_leader"), text);
+        assertEquals(0, value(text, "keel_server_leader_changes_seen_total"), text);
+        assertEquals(0, value(text, "keel_network_peer_connected{to=\"2\"}"), text);
+    }
+
+    private static Keel.Builder builder(Path dir, InetSocketAddress peer) {
+        return Keel.builder().id(1).dataDir(dir.resolve("member-1")).listen(peer).initialClusterToken("ops-test")
+                .tickInterval(Duration.ofMillis(10)).electionTimeout(Duration.ofMillis(800))
+                .heartbeatInterval(Duration.ofMillis(80)).requestTimeout(Duration.ofSeconds(10));
+    }
+
+    private HttpResponse<String> get(String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The value of the sample named exactly (with its labels, if given) in Prometheus text. */
+    static double value(String text, String sample) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(text);
+        if (!m.find()) throw new AssertionError("no sample " + sample + " in:\n" + text);
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static InetSocketAddress free() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
