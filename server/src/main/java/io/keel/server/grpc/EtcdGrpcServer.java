@@ -11,7 +11,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.keel.server.Keel;
 import io.keel.server.etcd.proto.AuthGrpc;
-import io.keel.server.etcd.proto.LeaseGrpc;
 import io.keel.server.etcd.proto.ResponseHeader;
 import io.keel.server.etcd.proto.WatchGrpc;
 import org.slf4j.Logger;
@@ -27,8 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * etcd's v3 gRPC API over a running {@link Keel} member: the KV service, Maintenance.Status and Cluster.MemberList.
- * Every other RPC (Watch, Lease, Auth, the rest of Maintenance and Cluster) answers UNIMPLEMENTED.
+ * etcd's v3 gRPC API over a running {@link Keel} member: the KV and Lease services, Maintenance.Status and
+ * Cluster.MemberList. Every other RPC (Watch, Auth, the rest of Maintenance and Cluster) answers UNIMPLEMENTED.
  *
  * <p>Writes are not forwarded to the leader yet: at a follower they fail with UNAVAILABLE, and clients try another
  * member. Handlers block on the member (up to its request timeout) on this server's own threads.
@@ -81,9 +80,9 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers), requireLeader))
                 .addService(ServerInterceptors.intercept(
                         new ClusterService(keel, headers, () -> self[0].clientUrl()), requireLeader))
+                .addService(ServerInterceptors.intercept(new LeaseService(keel, headers), requireLeader))
                 // Not served yet: the generated bases answer every method with UNIMPLEMENTED.
                 .addService(new WatchGrpc.WatchImplBase() { })
-                .addService(new LeaseGrpc.LeaseImplBase() { })
                 .addService(new AuthGrpc.AuthImplBase() { })
                 .build();
         try {
