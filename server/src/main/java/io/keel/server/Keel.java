@@ -236,6 +236,11 @@ public final class Keel implements AutoCloseable {
         return member.peerAddress();
     }
 
+    /** For tests in this package. */
+    Member member() {
+        return member;
+    }
+
     @Override
     public void close() {
         member.close();

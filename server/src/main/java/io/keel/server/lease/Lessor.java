@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -84,6 +85,7 @@ public final class Lessor implements AutoCloseable {
     private long leaderTerm; // the term this member leads, as the raft thread last said; 0 when not leader
     private long primaryTerm; // the term in which it became primary; 0 when not primary
     private long lastApplied; // the last entry this lessor saw applied
+    private final AtomicLong expiriesProposed = new AtomicLong();
 
     /**
      * @param promoteExtension added to every lease's TTL on promotion (etcd: the election timeout)
@@ -197,6 +199,7 @@ public final class Lessor implements AutoCloseable {
                     // Until the expiry applies (or fails), look again only after the retry interval.
                     t.deadline = now + EXPIRY_RETRY.toNanos();
                     deadlines.add(new Deadline(t.deadline, d.id()));
+                    expiriesProposed.incrementAndGet();
                     propose(new LeaseExpireRequest(d.id(), lastApplied));
                     budget--;
                 }
@@ -219,6 +222,11 @@ public final class Lessor implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ queries
+
+    /** How many expiries this lessor has decided on and handed to the proposer (applied or not). */
+    public long expiriesProposed() {
+        return expiriesProposed.get();
+    }
 
     /** Whether this member is primary: it leads and tracks lease deadlines. */
     public boolean isPrimary() {

@@ -191,6 +191,14 @@ public final class Member implements AutoCloseable {
         return result;
     }
 
+    /**
+     * For tests: runs {@code task} on the raft thread. A task that blocks stalls this member's Raft the way a long
+     * process pause does, while its other threads (lessor, apply, transport) run on.
+     */
+    public void runOnRaftThreadForTest(Runnable task) {
+        loop.execute(task);
+    }
+
     /** The lease deadlines (meaningful on the leader only). */
     public Lessor lessor() {
         return lessor;
