@@ -3,6 +3,10 @@ package io.keel.server;
 import io.keel.raft.ReadMode;
 import io.keel.raft.Role;
 import io.keel.raft.SoftState;
+import io.keel.server.lease.LeaseKeepAlive;
+import io.keel.server.lease.LeaseStatus;
+import io.keel.server.lease.Leases;
+import io.keel.server.lease.NotPrimaryException;
 import io.keel.server.member.ClusterIdentity;
 import io.keel.server.member.Member;
 import io.keel.server.member.MemberConfig;
@@ -16,6 +20,7 @@ import io.keel.storage.mvcc.KeyRange;
 import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.DeleteRangeRequest;
 import io.keel.storage.mvcc.KeyValue;
+import io.keel.storage.mvcc.LeaseGrantResponse;
 import io.keel.storage.mvcc.Operation;
 import io.keel.storage.mvcc.PutRequest;
 import io.keel.storage.mvcc.RangeRequest;
@@ -31,6 +36,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -61,12 +67,14 @@ public final class Keel implements AutoCloseable {
     private final Member member;
     private final Duration requestTimeout;
     private final WatchHub watchHub;
+    private final Leases leases;
 
     private Keel(Member member, Duration requestTimeout, Duration watchProgressInterval) {
         this.member = member;
         this.requestTimeout = requestTimeout;
         this.watchHub = new WatchHub(Long.toHexString(member.id()), new StoreChanges(member), watchProgressInterval);
         member.onApplied(watchHub::notifyApplied);
+        this.leases = new Leases(member);
     }
 
     public static Builder builder() {
@@ -81,6 +89,12 @@ public final class Keel implements AutoCloseable {
 
     public PutResponseView put(byte[] key, byte[] value) {
         var r = (io.keel.storage.mvcc.PutResponse) write(PutRequest.of(key, value));
+        return new PutResponseView(r.revision());
+    }
+
+    /** Puts the key attached to lease {@code lease} (0: none); the lease must exist. */
+    public PutResponseView put(String key, String value, long lease) {
+        var r = (io.keel.storage.mvcc.PutResponse) write(PutRequest.of(utf8(key), utf8(value)).withLease(lease));
         return new PutResponseView(r.revision());
     }
 
@@ -184,6 +198,59 @@ public final class Keel implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ leases
+
+    /** Grants a lease of {@code ttlSeconds} (at least etcd's minimum) with an id the cluster picks. */
+    public LeaseGrantResponse grantLease(long ttlSeconds) {
+        return grantLease(0, ttlSeconds);
+    }
+
+    /** Grants lease {@code id} (0: the cluster picks one); refused with LEASE_EXISTS when it is in use. */
+    public LeaseGrantResponse grantLease(long id, long ttlSeconds) {
+        return await(leases.grant(id, ttlSeconds));
+    }
+
+    /** Revokes the lease and deletes its keys at one revision; returns that revision. */
+    public long revokeLease(long id) {
+        return await(leases.revoke(id)).revision();
+    }
+
+    /** One keep-alive: the lease's TTL in seconds, or 0 when there is no such lease (it expired or was revoked). */
+    public long keepAliveOnce(long id) {
+        return await(leases.renew(id));
+    }
+
+    /** Keeps the lease alive (a keep-alive every TTL/3) until the returned handle is closed. */
+    public LeaseKeepAlive keepAlive(long id) {
+        return new LeaseKeepAlive(id, leases::renew);
+    }
+
+    /**
+     * The lease's remaining and granted TTL (and keys, if asked), empty when there is no such lease. Answered by
+     * the leader only: at a follower, {@link NotLeaderException}. A new leader answers once it has applied its
+     * predecessor's entries; until then this call waits (up to the request timeout).
+     */
+    public Optional<LeaseStatus> timeToLive(long id, boolean withKeys) {
+        long deadline = System.nanoTime() + requestTimeout.toNanos();
+        while (true) {
+            try {
+                return leases.timeToLive(id, withKeys);
+            } catch (NotPrimaryException e) {
+                if (!isLeader()) throw new NotLeaderException(memberId(), leaderId(), "leadership moved");
+                if (System.nanoTime() - deadline > 0) {
+                    throw new RequestTimeoutException("the new leader did not take over lease deadlines within "
+                            + requestTimeout.toMillis() + " ms");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+        }
+    }
+
+    /** Every lease's id, linearizably. */
+    public List<Long> leases() {
+        return await(retryingRead(io.keel.storage.mvcc.MvccStore::leases));
+    }
+
     // ------------------------------------------------------------------ the member
 
     public long memberId() {
@@ -249,6 +316,11 @@ public final class Keel implements AutoCloseable {
     /** The Raft log's group commit: syncs, writes per sync, time spent syncing. */
     public io.keel.storage.log.SyncBatchStats.Snapshot logSyncStats() {
         return member.logSyncStats();
+    }
+
+    /** For tests in this package. */
+    Member member() {
+        return member;
     }
 
     @Override

@@ -11,7 +11,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.keel.server.Keel;
 import io.keel.server.etcd.proto.AuthGrpc;
-import io.keel.server.etcd.proto.LeaseGrpc;
 import io.keel.server.etcd.proto.ResponseHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +28,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * etcd's v3 gRPC API over a running {@link Keel} member: the KV and Watch services, Maintenance.Status and
- * Cluster.MemberList. Every other RPC (Lease, Auth, the rest of Maintenance and Cluster) answers UNIMPLEMENTED.
+ * etcd's v3 gRPC API over a running {@link Keel} member: the KV, Watch and Lease services, Maintenance.Status and
+ * Cluster.MemberList. Every other RPC (Auth, the rest of Maintenance and Cluster) answers UNIMPLEMENTED.
  *
  * <p>At a follower, writes are forwarded to the leader inside the cluster and answered here once applied here.
  * KV handlers never block: they start the request and answer when it completes. Other handlers block on the member (up to its request timeout) on this server's own threads.
@@ -83,10 +82,10 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers), requireLeader))
                 .addService(ServerInterceptors.intercept(
                         new ClusterService(keel, headers, () -> self[0].clientUrl()), requireLeader))
-                // Not served yet: the generated bases answer every method with UNIMPLEMENTED.
+                .addService(ServerInterceptors.intercept(new LeaseService(keel, headers), requireLeader))
                 .addService(ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes),
                         requireLeader))
-                .addService(new LeaseGrpc.LeaseImplBase() { })
+                // Not served yet: the generated base answers every method with UNIMPLEMENTED.
                 .addService(new AuthGrpc.AuthImplBase() { })
                 .build();
         try {

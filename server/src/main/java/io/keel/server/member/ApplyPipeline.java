@@ -33,6 +33,11 @@ final class ApplyPipeline {
         void applied(long raftIndex, long storeIndex);
     }
 
+    /** Told of every entry applied, before the proposal waiting for it is answered (the lessor's deadlines). */
+    interface EntryListener {
+        void applied(MvccStore store, Entry entry, Operation op, ApplyResult result);
+    }
+
     private static final Runnable STOP = () -> { };
 
     private final StoreRef store;
@@ -40,6 +45,7 @@ final class ApplyPipeline {
     private final Proposals proposals;
     private final long snapshotEntries;
     private final AppliedListener applied;
+    private final EntryListener entryListener;
     private final Consumer<Throwable> onFailure;
     private final LinkedBlockingQueue<Runnable> batches = new LinkedBlockingQueue<>();
     private final Thread thread;
@@ -50,13 +56,15 @@ final class ApplyPipeline {
     MemberObserver observer = MemberObserver.NONE;
 
     ApplyPipeline(StoreRef store, RocksLogStorage log, ConfState initialConfState, Proposals proposals,
-                  long snapshotEntries, AppliedListener applied, Consumer<Throwable> onFailure) {
+                  long snapshotEntries, AppliedListener applied, EntryListener entryListener,
+                  Consumer<Throwable> onFailure) {
         this.store = store;
         this.log = log;
         this.confState = initialConfState;
         this.proposals = proposals;
         this.snapshotEntries = snapshotEntries;
         this.applied = applied;
+        this.entryListener = entryListener;
         this.onFailure = onFailure;
         this.memberId = log.identity().memberId();
         this.thread = new Thread(this::run, "keel-apply-" + Long.toHexString(memberId));
@@ -135,6 +143,7 @@ final class ApplyPipeline {
             boolean anyForwarded = proposals.anyForwarded();
             for (int i = 0; i < results.size(); i++) {
                 ApplyResult r = results.get(i);
+                entryListener.applied(s, entries.get(i), ops.get(i), r);
                 proposals.applied(r.raftIndex(), entries.get(i).getTerm(), r.response(), r.error());
                 if (anyForwarded) {
                     OperationCodec.Origin origin = OperationCodec.originOf(entries.get(i));

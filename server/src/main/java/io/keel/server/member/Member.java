@@ -11,6 +11,7 @@ import io.keel.server.MemberStoppedException;
 import io.keel.server.NotLeaderException;
 import io.keel.server.OverloadedException;
 import io.keel.server.ProposalRefusedException;
+import io.keel.server.lease.Lessor;
 import io.keel.storage.log.GroupCommitLog;
 import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.Operation;
@@ -62,6 +63,7 @@ public final class Member implements AutoCloseable {
     private final Transport transport;
     private final Outbound outbound;
     private final SnapshotInstaller installer;
+    private final Lessor lessor;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder droppedPeerMessages = new LongAdder();
     /**
@@ -109,8 +111,11 @@ public final class Member implements AutoCloseable {
             this.snapshotSender = createdSenders =
                     Executors.newCachedThreadPool(daemon("keel-snapshot-" + hex(config.memberId())));
             this.reads = new Reads(storage.store, readExecutor, loop::lease, loop);
+            // Lease expiry: decided by the leader's lessor on its clock, proposed only while it holds its lease.
+            this.lessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
+                    this::proposeWithLeaderLease);
             this.apply = new ApplyPipeline(storage.store, storage.log, storage.log.initialState().confState(),
-                    proposals, config.snapshotEntries(), this::applied, this::fail);
+                    proposals, config.snapshotEntries(), this::applied, lessor::applied, this::fail);
             this.installer = new SnapshotInstaller(config.dataDir(), storage.storeOptions);
             this.persist = new PersistPipeline(commitLog, loop, this::durable, this::fail);
             apply.observer = observer;
@@ -131,6 +136,7 @@ public final class Member implements AutoCloseable {
             this.outbound = new Outbound(transport, storage.store, loop, snapshotSender);
             apply.start();
             loop.start(this::handle, this::fail);
+            lessor.start();
             started = true;
             LOG.info("member {} started in cluster {} with data in {}, peers listen at {}", hex(config.memberId()),
                     hex(config.clusterId()), config.dataDir(), transport.localAddress());
@@ -205,6 +211,47 @@ public final class Member implements AutoCloseable {
             }
         });
         return result;
+    }
+
+    /**
+     * Proposes {@code op} only if, on the raft thread right then, this member leads and holds its leader lease (a
+     * quorum answered it within the lease): how the lessor proposes an expiry. Never forwarded to another member.
+     */
+    public CompletableFuture<Response> proposeWithLeaderLease(Operation op) {
+        CompletableFuture<Response> result = proposalAdmission.admit();
+        if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
+        if (stopped(result)) return result;
+        var data = OperationCodec.encode(op);
+        loop.execute(() -> {
+            if (result.isDone()) return;
+            RaftNode node = loop.node();
+            long lease = node.leaseExpiresAt();
+            if (lease == Long.MIN_VALUE || lease - System.nanoTime() <= 0) {
+                result.completeExceptionally(new NotLeaderException(node.id(), node.leaderId(),
+                        "it does not hold the leader lease"));
+                return;
+            }
+            ProposeResult r = node.propose(data);
+            if (r instanceof ProposeResult.Accepted a) {
+                proposals.accepted(a.index(), a.term(), result);
+            } else if (r instanceof ProposeResult.Refused refused) {
+                result.completeExceptionally(refusal(node, refused));
+            }
+        });
+        return result;
+    }
+
+    /**
+     * For tests: runs {@code task} on the raft thread. A task that blocks stalls this member's Raft the way a long
+     * process pause does, while its other threads (lessor, apply, transport) run on.
+     */
+    public void runOnRaftThreadForTest(Runnable task) {
+        loop.execute(task);
+    }
+
+    /** The lease deadlines (meaningful on the leader only). */
+    public Lessor lessor() {
+        return lessor;
     }
 
     /** A linearizable read: runs {@code query} on the store once it has applied everything committed before now. */
@@ -289,6 +336,7 @@ public final class Member implements AutoCloseable {
         if (r.hardState() != null) commitIndex = r.hardState().getCommit();
         if (r.softState() != null) observer.stateChanged(r.softState());
         observer.messagesSent(r.messages());
+        if (r.softState() != null) lessor.leadershipChanged(r.softState());
         outbound.send(r.messages());
         reads.answered(loop.node(), r.readStates());
         CompletableFuture<Void> installed = null;
@@ -351,6 +399,7 @@ public final class Member implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        lessor.close();
         transport.close();
         loop.stop();
         commitLog.close();

@@ -8,6 +8,10 @@ import io.keel.server.proto.ClientOp;
 import io.keel.server.proto.CompactOp;
 import io.keel.server.proto.CompareOp;
 import io.keel.server.proto.DeleteRangeOp;
+import io.keel.server.proto.LeaseExpireOp;
+import io.keel.server.proto.LeaseGrantOp;
+import io.keel.server.proto.LeaseRenewOp;
+import io.keel.server.proto.LeaseRevokeOp;
 import io.keel.server.proto.PutOp;
 import io.keel.server.proto.RangeOp;
 import io.keel.server.proto.TxnItem;
@@ -15,6 +19,10 @@ import io.keel.server.proto.TxnOp;
 import io.keel.storage.mvcc.CompactRequest;
 import io.keel.storage.mvcc.Compare;
 import io.keel.storage.mvcc.DeleteRangeRequest;
+import io.keel.storage.mvcc.LeaseExpireRequest;
+import io.keel.storage.mvcc.LeaseGrantRequest;
+import io.keel.storage.mvcc.LeaseRenewRequest;
+import io.keel.storage.mvcc.LeaseRevokeRequest;
 import io.keel.storage.mvcc.NoOp;
 import io.keel.storage.mvcc.Operation;
 import io.keel.storage.mvcc.PutRequest;
@@ -32,7 +40,7 @@ public final class OperationCodec {
     private OperationCodec() {
     }
 
-    /** Encodes a write a client may propose: put, delete range, txn or compact. */
+    /** Encodes a write a member may propose: put, delete range, txn, compact, or a lease operation. */
     public static ByteString encode(Operation op) {
         ClientOp.Builder b = ClientOp.newBuilder();
         if (op instanceof PutRequest p) {
@@ -43,6 +51,14 @@ public final class OperationCodec {
             b.setTxn(txn(t));
         } else if (op instanceof CompactRequest c) {
             b.setCompact(CompactOp.newBuilder().setRevision(c.revision()));
+        } else if (op instanceof LeaseGrantRequest g) {
+            b.setLeaseGrant(LeaseGrantOp.newBuilder().setId(g.id()).setTtl(g.ttl()));
+        } else if (op instanceof LeaseRevokeRequest r) {
+            b.setLeaseRevoke(LeaseRevokeOp.newBuilder().setId(r.id()));
+        } else if (op instanceof LeaseRenewRequest r) {
+            b.setLeaseRenew(LeaseRenewOp.newBuilder().setId(r.id()));
+        } else if (op instanceof LeaseExpireRequest e) {
+            b.setLeaseExpire(LeaseExpireOp.newBuilder().setId(e.id()).setUnrenewedSince(e.unrenewedSince()));
         } else {
             throw new IllegalArgumentException("not a client write: " + op);
         }
@@ -88,6 +104,11 @@ public final class OperationCodec {
             case DELETE_RANGE -> delete(op.getDeleteRange());
             case TXN -> txn(op.getTxn());
             case COMPACT -> new CompactRequest(op.getCompact().getRevision());
+            case LEASE_GRANT -> new LeaseGrantRequest(op.getLeaseGrant().getId(), op.getLeaseGrant().getTtl());
+            case LEASE_REVOKE -> new LeaseRevokeRequest(op.getLeaseRevoke().getId());
+            case LEASE_RENEW -> new LeaseRenewRequest(op.getLeaseRenew().getId());
+            case LEASE_EXPIRE -> new LeaseExpireRequest(op.getLeaseExpire().getId(),
+                    op.getLeaseExpire().getUnrenewedSince());
             case OP_NOT_SET -> throw new IllegalStateException("entry " + entry.getIndex() + " holds an empty client"
                     + " operation (written by a newer Keel?)");
         };

@@ -9,8 +9,6 @@ import io.keel.server.etcd.proto.Compare;
 import io.keel.server.etcd.proto.DeleteRangeRequest;
 import io.keel.server.etcd.proto.DeleteRangeResponse;
 import io.keel.server.etcd.proto.KVGrpc;
-import io.keel.server.etcd.proto.LeaseGrantRequest;
-import io.keel.server.etcd.proto.LeaseGrpc;
 import io.keel.server.etcd.proto.MaintenanceGrpc;
 import io.keel.server.etcd.proto.MemberListRequest;
 import io.keel.server.etcd.proto.MemberListResponse;
@@ -268,10 +266,6 @@ class EtcdGrpcServerTest {
 
     @Test
     void unservedRpcsAnswerUnimplemented() throws Exception {
-        StatusRuntimeException lease = assertThrows(StatusRuntimeException.class,
-                () -> LeaseGrpc.newBlockingStub(member.channel).leaseGrant(LeaseGrantRequest.newBuilder().setTTL(5)
-                        .build()));
-        assertEquals(Status.Code.UNIMPLEMENTED, lease.getStatus().getCode());
         StatusRuntimeException snapshot = assertThrows(StatusRuntimeException.class,
                 () -> MaintenanceGrpc.newBlockingStub(member.channel).snapshot(SnapshotRequest.getDefaultInstance())
                         .hasNext());

@@ -50,6 +50,10 @@ final class Applier {
             return grant(raftIndex, g);
         } else if (op instanceof LeaseRevokeRequest r) {
             return revoke(r);
+        } else if (op instanceof LeaseRenewRequest r) {
+            return renew(raftIndex, r);
+        } else if (op instanceof LeaseExpireRequest e) {
+            return expire(e);
         }
         return new NoOpResponse(revision);
     }
@@ -134,7 +138,7 @@ final class Applier {
             throw new MvccException(EtcdError.LEASE_EXISTS);
         }
         byte[] key = LeaseRecords.leaseKey(id);
-        writer().put(Column.LEASE, key, LeaseRecords.leaseValue(key, g.ttl()));
+        writer().put(Column.LEASE, key, LeaseRecords.leaseValue(key, g.ttl(), raftIndex));
         return new LeaseGrantResponse(revision, id, g.ttl());
     }
 
@@ -155,6 +159,29 @@ final class Applier {
         z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
         z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
         return z ^ (z >>> 31);
+    }
+
+    /** Records the entry's index as the lease's last renewal; the key space and revision stay as they are. */
+    private LeaseRenewResponse renew(long raftIndex, LeaseRenewRequest r) {
+        byte[] key = LeaseRecords.leaseKey(r.id());
+        byte[] v = reads.get(Column.LEASE, key);
+        if (v == null) {
+            throw new MvccException(EtcdError.LEASE_NOT_FOUND);
+        }
+        long ttl = LeaseRecords.ttl(key, v);
+        writer().put(Column.LEASE, key, LeaseRecords.leaseValue(key, ttl, raftIndex));
+        return new LeaseRenewResponse(revision, r.id(), ttl);
+    }
+
+    /** Revokes the lease unless it is gone or was renewed by an entry after the one the leader had seen. */
+    private LeaseExpireResponse expire(LeaseExpireRequest e) {
+        byte[] key = LeaseRecords.leaseKey(e.id());
+        byte[] v = reads.get(Column.LEASE, key);
+        if (v == null || LeaseRecords.renewedAt(key, v) > e.unrenewedSince()) {
+            return new LeaseExpireResponse(revision, e.id(), false);
+        }
+        revoke(new LeaseRevokeRequest(e.id()));
+        return new LeaseExpireResponse(revision, e.id(), true);
     }
 
     /** Deletes every key attached to the lease at one revision, in key order, then the lease. */

@@ -3,7 +3,8 @@ package io.keel.storage.mvcc;
 import java.util.Arrays;
 
 /**
- * LEASE and LEASE_KEY records. LEASE: id(8) -> crc32c(4) | granted TTL(8). LEASE_KEY: id(8) | key -> crc32c(4),
+ * LEASE and LEASE_KEY records. LEASE: id(8) -> crc32c(4) | granted TTL(8) [| last renewal's Raft index(8)] (the
+ * index is absent in records written before keep-alives were entries: read as 0). LEASE_KEY: id(8) | key -> crc32c(4),
  * so the keys of one lease are contiguous and in key order (etcd revokes in sorted key order, so every member
  * assigns the same sub revisions).
  */
@@ -16,20 +17,31 @@ final class LeaseRecords {
         return k;
     }
 
-    static byte[] leaseValue(byte[] leaseKey, long ttl) {
-        byte[] v = new byte[Checksum.SIZE + 8];
+    static byte[] leaseValue(byte[] leaseKey, long ttl, long renewedAt) {
+        byte[] v = new byte[Checksum.SIZE + 16];
         Layout.putLong(v, Checksum.SIZE, ttl);
+        Layout.putLong(v, Checksum.SIZE + 8, renewedAt);
         Checksum.seal(leaseKey, v);
         return v;
     }
 
     static long ttl(byte[] leaseKey, byte[] value) {
+        checked(leaseKey, value);
+        return Layout.getLong(value, Checksum.SIZE);
+    }
+
+    /** The Raft index of the entry that granted or last renewed the lease (0 if not recorded). */
+    static long renewedAt(byte[] leaseKey, byte[] value) {
+        checked(leaseKey, value);
+        return value.length == Checksum.SIZE + 16 ? Layout.getLong(value, Checksum.SIZE + 8) : 0;
+    }
+
+    private static void checked(byte[] leaseKey, byte[] value) {
         String what = "lease " + Layout.getLong(leaseKey, 0);
         Checksum.verify(leaseKey, value, Column.LEASE, what);
-        if (value.length != Checksum.SIZE + 8) {
+        if (value.length != Checksum.SIZE + 8 && value.length != Checksum.SIZE + 16) {
             throw Checksum.corrupt(Column.LEASE, what, "bad length " + value.length);
         }
-        return Layout.getLong(value, Checksum.SIZE);
     }
 
     static byte[] attachmentKey(long id, byte[] key) {

@@ -5,7 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -232,6 +234,21 @@ public final class MvccStore implements AutoCloseable {
                 Reads.finish(it, Column.LEASE);
             }
             return ids;
+        });
+    }
+
+    /** Every lease and its granted TTL in seconds (what a new leader restarts its deadlines from). */
+    public Map<Long, Long> leaseTtls() {
+        return read(reads -> {
+            Map<Long, Long> ttls = new LinkedHashMap<>();
+            try (RocksIterator it = reads.iterator(Column.LEASE)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    ttls.put(Layout.getLong(key, 0), LeaseRecords.ttl(key, it.value()));
+                }
+                Reads.finish(it, Column.LEASE);
+            }
+            return ttls;
         });
     }
 

@@ -6,6 +6,6 @@ package io.keel.storage.mvcc;
  */
 public sealed interface Response
         permits RangeResponse, PutResponse, DeleteRangeResponse, TxnResponse, CompactResponse, LeaseGrantResponse,
-                LeaseRevokeResponse, NoOpResponse, AlreadyApplied {
+                LeaseRevokeResponse, LeaseRenewResponse, LeaseExpireResponse, NoOpResponse, AlreadyApplied {
     long revision();
 }

@@ -8,7 +8,7 @@
  * history    main(8) sub(8)                   -> one version or tombstone: key, create rev, version, lease, value
  * key_index  esc(key) 00 01 main(8) sub(8)    -> put or tombstone
  * current    key                              -> the live version: create, mod, version, lease, value
- * lease      id(8)                            -> granted TTL
+ * lease      id(8)                            -> granted TTL, Raft index of the last grant or renewal
  * lease_key  id(8) key                        -> (attachment)
  * </pre>
  * Numbers are big-endian so RocksDB's byte order is numeric order. Every value starts with a CRC32C of its

@@ -1,0 +1,91 @@
+package io.keel.storage.mvcc;
+
+import static io.keel.storage.mvcc.StoreDriver.b;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Keep-alives as entries (LeaseRenew) and the leader's conditional expiry (LeaseExpire). */
+class LeaseRenewTest extends OpenStoreTest {
+
+    @Test
+    void a_renewal_answers_the_granted_ttl_and_changes_neither_keys_nor_revision() {
+        s.grant(7, 30);
+        s.put("k", "v", 7);
+        long revision = s.store.revision();
+        KeyspaceHash hash = s.store.keyspaceHash();
+        LeaseRenewResponse r = (LeaseRenewResponse) s.apply(new LeaseRenewRequest(7));
+        assertEquals(7, r.id());
+        assertEquals(30, r.ttl());
+        assertEquals(revision, r.revision());
+        assertEquals(revision, s.store.revision());
+        assertEquals(hash, s.store.keyspaceHash());
+        assertEquals(List.of(7L), s.store.leases());
+        assertEquals(Map.of(7L, 30L), s.store.leaseTtls());
+    }
+
+    @Test
+    void renewing_an_unknown_lease_is_refused_with_etcds_not_found() {
+        MvccException e = assertThrows(MvccException.class, () -> s.apply(new LeaseRenewRequest(99)));
+        assertEquals(EtcdError.LEASE_NOT_FOUND, e.error());
+    }
+
+    @Test
+    void an_expiry_revokes_the_lease_and_its_keys_at_one_revision() {
+        s.grant(5, 10);
+        s.put("a", "1", 5);
+        s.put("b", "1", 5);
+        long revision = s.store.revision();
+        LeaseExpireResponse r = (LeaseExpireResponse) s.apply(new LeaseExpireRequest(5, s.index));
+        assertTrue(r.revoked());
+        assertEquals(revision + 1, r.revision());
+        assertNull(s.get("a"));
+        assertNull(s.get("b"));
+        assertTrue(s.store.lease(5).isEmpty());
+        List<Event> events = s.store.changesSince(revision + 1, b("a"), new byte[] {0}).events();
+        assertEquals(2, events.size());
+        assertTrue(events.stream().allMatch(e -> e.kv().modRevision() == revision + 1));
+    }
+
+    @Test
+    void a_renewal_that_applied_after_the_leaders_decision_point_wins_over_the_expiry() {
+        s.grant(5, 10);
+        s.put("a", "1", 5);
+        long decidedAt = s.index; // the leader had applied this far when it found the lease expired
+        s.apply(new LeaseRenewRequest(5)); // a keep-alive already in the log
+        LeaseExpireResponse r = (LeaseExpireResponse) s.apply(new LeaseExpireRequest(5, decidedAt));
+        assertFalse(r.revoked());
+        assertNotNull(s.get("a"));
+        assertTrue(s.store.lease(5).isPresent());
+        // Decided after seeing that renewal: the expiry applies.
+        assertTrue(((LeaseExpireResponse) s.apply(new LeaseExpireRequest(5, s.index))).revoked());
+        assertNull(s.get("a"));
+    }
+
+    @Test
+    void an_expiry_of_a_lease_already_gone_changes_nothing() {
+        s.grant(5, 10);
+        s.revoke(5);
+        long revision = s.store.revision();
+        LeaseExpireResponse r = (LeaseExpireResponse) s.apply(new LeaseExpireRequest(5, s.index));
+        assertFalse(r.revoked());
+        assertEquals(revision, s.store.revision());
+    }
+
+    @Test
+    void the_renewal_index_survives_a_restart() {
+        s.grant(5, 10);
+        long decidedAt = s.index;
+        s.apply(new LeaseRenewRequest(5));
+        s.reopen();
+        assertFalse(((LeaseExpireResponse) s.apply(new LeaseExpireRequest(5, decidedAt))).revoked());
+        assertEquals(10, s.store.lease(5).orElseThrow().grantedTtl());
+    }
+}
