@@ -8,10 +8,8 @@ import io.keel.server.etcd.proto.KVGrpc;
 import io.keel.server.etcd.proto.PutRequest;
 import io.keel.server.etcd.proto.RangeRequest;
 import io.keel.server.etcd.proto.RangeResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +17,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -32,22 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * lost.
  */
 class BadClientInputTest {
-    @TempDir
-    static Path dir;
-    static GrpcTestMember member;
+    @RegisterExtension
+    static final LeaderForClass member = new LeaderForClass();
 
-    @BeforeAll
-    static void start() {
-        member = GrpcTestMember.startLeader(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (member != null) member.close();
-    }
 
     private static KVGrpc.KVBlockingStub kv() {
-        return KVGrpc.newBlockingStub(member.channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        return KVGrpc.newBlockingStub(member.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
     private static void put(String key, String value) {
@@ -63,7 +50,7 @@ class BadClientInputTest {
     @Test
     void garbageOnTheClientPortIsDroppedAndTheMemberKeepsServing() throws Exception {
         put("before-garbage", "kept");
-        InetSocketAddress address = new InetSocketAddress("127.0.0.1", member.server.port());
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", member.server().port());
         Random random = new Random(42);
         byte[] noise = new byte[64 * 1024];
         random.nextBytes(noise);

@@ -24,13 +24,11 @@ import io.keel.server.etcd.proto.StatusRequest;
 import io.keel.server.etcd.proto.StatusResponse;
 import io.keel.server.etcd.proto.TxnRequest;
 import io.keel.server.etcd.proto.TxnResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -41,20 +39,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** etcd's v3 API over gRPC, with stubs generated from Keel's .proto, against one member that leads. */
 class EtcdGrpcServerTest {
-    @TempDir
-    static Path dir;
-    static GrpcTestMember member;
+    @RegisterExtension
+    static final LeaderForClass member = new LeaderForClass();
     static KVGrpc.KVBlockingStub kv;
 
     @BeforeAll
     static void start() {
-        member = GrpcTestMember.startLeader(dir);
-        kv = KVGrpc.newBlockingStub(member.channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (member != null) member.close();
+        kv = KVGrpc.newBlockingStub(member.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
     static ByteString bs(String s) {
@@ -84,11 +75,11 @@ class EtcdGrpcServerTest {
     void putThenGetWithHeader() {
         PutResponse put = put("greeting", "hello");
         ResponseHeader h = put.getHeader();
-        assertEquals(member.keel.clusterId(), h.getClusterId());
+        assertEquals(member.keel().clusterId(), h.getClusterId());
         assertEquals(1L, h.getMemberId());
         assertTrue(h.getClusterId() != 0);
         assertTrue(h.getRevision() >= 2, "the first write makes revision 2: " + h.getRevision());
-        assertEquals(member.keel.state().term(), h.getRaftTerm());
+        assertEquals(member.keel().state().term(), h.getRaftTerm());
         assertTrue(h.getRaftTerm() >= 1);
 
         RangeResponse got = get("greeting");
@@ -98,7 +89,7 @@ class EtcdGrpcServerTest {
         assertEquals(h.getRevision(), got.getKvs(0).getCreateRevision());
         assertEquals(1, got.getKvs(0).getVersion());
         assertTrue(got.getHeader().getRevision() >= h.getRevision());
-        assertEquals(member.keel.clusterId(), got.getHeader().getClusterId());
+        assertEquals(member.keel().clusterId(), got.getHeader().getClusterId());
 
         RangeResponse serializable = kv.range(RangeRequest.newBuilder().setKey(bs("greeting")).setSerializable(true)
                 .build());
@@ -165,7 +156,7 @@ class EtcdGrpcServerTest {
         long before = put("compacted", "old").getHeader().getRevision();
         long after = put("compacted", "new").getHeader().getRevision();
         var compacted = kv.compact(CompactionRequest.newBuilder().setRevision(after).setPhysical(true).build());
-        assertEquals(member.keel.clusterId(), compacted.getHeader().getClusterId());
+        assertEquals(member.keel().clusterId(), compacted.getHeader().getClusterId());
         assertTrue(compacted.getHeader().getRevision() >= after);
 
         refused(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision has been compacted",
@@ -207,7 +198,7 @@ class EtcdGrpcServerTest {
         assertTrue(won.getSucceeded());
         assertEquals(ResponseOp.ResponseCase.RESPONSE_PUT, won.getResponses(0).getResponseCase());
         assertTrue(won.getHeader().getRevision() > rev);
-        assertEquals(member.keel.clusterId(), won.getHeader().getClusterId());
+        assertEquals(member.keel().clusterId(), won.getHeader().getClusterId());
         assertEquals(won.getHeader().getRevision(), won.getResponses(0).getResponsePut().getHeader().getRevision());
 
         TxnResponse lost = kv.txn(swap);
@@ -267,27 +258,27 @@ class EtcdGrpcServerTest {
     @Test
     void unservedRpcsAnswerUnimplemented() throws Exception {
         StatusRuntimeException snapshot = assertThrows(StatusRuntimeException.class,
-                () -> MaintenanceGrpc.newBlockingStub(member.channel).snapshot(SnapshotRequest.getDefaultInstance())
+                () -> MaintenanceGrpc.newBlockingStub(member.channel()).snapshot(SnapshotRequest.getDefaultInstance())
                         .hasNext());
         assertEquals(Status.Code.UNIMPLEMENTED, snapshot.getStatus().getCode());
     }
 
     @Test
     void statusAndMemberList() {
-        StatusResponse status = MaintenanceGrpc.newBlockingStub(member.channel).status(StatusRequest.getDefaultInstance());
+        StatusResponse status = MaintenanceGrpc.newBlockingStub(member.channel()).status(StatusRequest.getDefaultInstance());
         assertEquals(1L, status.getLeader());
-        assertEquals(member.keel.clusterId(), status.getHeader().getClusterId());
+        assertEquals(member.keel().clusterId(), status.getHeader().getClusterId());
         assertTrue(status.getRaftTerm() >= 1);
         assertTrue(status.getRaftIndex() >= 1);
         assertTrue(status.getDbSize() > 0);
         assertTrue(status.getVersion().startsWith("3.4"));
 
-        MemberListResponse members = ClusterGrpc.newBlockingStub(member.channel)
+        MemberListResponse members = ClusterGrpc.newBlockingStub(member.channel())
                 .memberList(MemberListRequest.getDefaultInstance());
         assertEquals(1, members.getMembersCount());
         assertEquals(1L, members.getMembers(0).getID());
         assertEquals("1", members.getMembers(0).getName());
-        assertEquals("http://127.0.0.1:" + member.server.port(), members.getMembers(0).getClientURLs(0));
+        assertEquals("http://127.0.0.1:" + member.server().port(), members.getMembers(0).getClientURLs(0));
         assertTrue(members.getMembers(0).getPeerURLs(0).startsWith("http://"));
     }
 }

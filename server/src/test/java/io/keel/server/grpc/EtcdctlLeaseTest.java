@@ -1,10 +1,8 @@
 package io.keel.server.grpc;
 
 import io.keel.server.Poll;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,22 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EtcdctlLeaseTest {
     private static final Pattern GRANTED = Pattern.compile("lease ([0-9a-f]+) granted with TTL\\((\\d+)s\\)");
 
-    @TempDir
-    static Path dir;
-    static GrpcTestMember member;
+    @RegisterExtension
+    static final LeaderForClass member = new LeaderForClass();
 
-    @BeforeAll
-    static void start() {
-        member = GrpcTestMember.startLeader(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (member != null) member.close();
-    }
 
     private static List<String> command(String... args) {
-        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=127.0.0.1:" + member.server.port(),
+        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=127.0.0.1:" + member.server().port(),
                 "--dial-timeout=10s", "--command-timeout=30s"));
         command.addAll(List.of(args));
         return command;
@@ -49,8 +37,8 @@ class EtcdctlLeaseTest {
 
     /** Runs etcdctl to completion; returns its stdout after checking it succeeded. */
     private static String ok(String... args) throws IOException, InterruptedException {
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
+        Path out = Files.createTempFile(member.dir(), "out", ".txt");
+        Path err = Files.createTempFile(member.dir(), "err", ".txt");
         Process p = start(command(args), out, err);
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -103,8 +91,8 @@ class EtcdctlLeaseTest {
     void keepAliveRenewsUntilStoppedThenTheLeaseExpiresAndItsKeyGoes() throws Exception {
         String id = grant(2); // etcd's minimum TTL here
         ok("put", "--lease=" + id, "etcdctl/kept", "v");
-        Path out = Files.createTempFile(dir, "keepalive", ".txt");
-        Path err = Files.createTempFile(dir, "keepalive-err", ".txt");
+        Path out = Files.createTempFile(member.dir(), "keepalive", ".txt");
+        Path err = Files.createTempFile(member.dir(), "keepalive-err", ".txt");
         Process keepAlive = start(command("lease", "keep-alive", id), out, err);
         try {
             String line = "lease " + id + " keepalived with TTL(2)";
@@ -117,7 +105,7 @@ class EtcdctlLeaseTest {
             keepAlive.waitFor(30, TimeUnit.SECONDS);
         }
         Poll.until("the lease expires once keep-alives stop and its key is deleted",
-                () -> !member.keel.get("etcdctl/kept").isPresent());
+                () -> !member.keel().get("etcdctl/kept").isPresent());
         assertEquals("lease " + id + " already expired", ok("lease", "timetolive", id).trim());
     }
 

@@ -1,9 +1,7 @@
 package io.keel.server.grpc;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,31 +21,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@code apt-get install -y etcd-client}); the test fails, not skips, without it.
  */
 class EtcdctlTest {
-    @TempDir
-    static Path dir;
-    static GrpcTestMember member;
+    @RegisterExtension
+    static final LeaderForClass member = new LeaderForClass();
 
-    @BeforeAll
-    static void start() {
-        member = GrpcTestMember.startLeader(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (member != null) member.close();
-    }
 
     record Result(int exit, String out, String err) {
     }
 
     static Result etcdctl(String stdin, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=127.0.0.1:" + member.server.port(),
+        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=127.0.0.1:" + member.server().port(),
                 "--dial-timeout=10s", "--command-timeout=30s"));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("ETCDCTL_API", "3");
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
+        Path out = Files.createTempFile(member.dir(), "out", ".txt");
+        Path err = Files.createTempFile(member.dir(), "err", ".txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
         Process p;
         try {
@@ -89,9 +77,9 @@ class EtcdctlTest {
         assertEquals("", ok(null, "get", "ctl/none"));
 
         String json = ok(null, "get", "ctl/a", "-w", "json");
-        assertTrue(json.contains("\"cluster_id\":" + Long.toUnsignedString(member.keel.clusterId())), json);
+        assertTrue(json.contains("\"cluster_id\":" + Long.toUnsignedString(member.keel().clusterId())), json);
         assertTrue(json.contains("\"member_id\":1,"), json);
-        assertTrue(json.contains("\"raft_term\":" + member.keel.state().term()), json);
+        assertTrue(json.contains("\"raft_term\":" + member.keel().state().term()), json);
         assertTrue(json.contains("\"count\":1"), json);
 
         assertEquals("1\n", ok(null, "del", "ctl/a"));
@@ -127,14 +115,14 @@ class EtcdctlTest {
     @Test
     void statusAndMembers() throws Exception {
         String status = ok(null, "endpoint", "status");
-        assertTrue(status.startsWith("127.0.0.1:" + member.server.port() + ", 1, 3.4.0, "), status);
+        assertTrue(status.startsWith("127.0.0.1:" + member.server().port() + ", 1, 3.4.0, "), status);
         assertTrue(status.contains(", true, false, "), status); // is leader, is learner
         Result health = etcdctl(null, "endpoint", "health");
         assertEquals(0, health.exit(), health::toString);
-        assertTrue(health.err().contains("127.0.0.1:" + member.server.port() + " is healthy"), health::toString);
+        assertTrue(health.err().contains("127.0.0.1:" + member.server().port() + " is healthy"), health::toString);
         String members = ok(null, "member", "list");
         assertTrue(members.startsWith("1, started, 1, http://"), members);
-        assertTrue(members.contains("http://127.0.0.1:" + member.server.port()), members);
+        assertTrue(members.contains("http://127.0.0.1:" + member.server().port()), members);
         // Leases are served now: EtcdctlLeaseTest.
     }
 }

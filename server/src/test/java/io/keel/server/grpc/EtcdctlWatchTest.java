@@ -1,10 +1,8 @@
 package io.keel.server.grpc;
 
 import io.keel.server.Poll;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,19 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * its output is read from a file as it grows. The test fails, not skips, without etcdctl.
  */
 class EtcdctlWatchTest {
-    @TempDir
-    static Path dir;
-    static GrpcTestMember member;
+    @RegisterExtension
+    static final LeaderForClass member = new LeaderForClass();
 
-    @BeforeAll
-    static void start() {
-        member = GrpcTestMember.startLeader(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (member != null) member.close();
-    }
 
     /** A running {@code etcdctl watch}. */
     static final class Watching implements AutoCloseable {
@@ -44,10 +32,10 @@ class EtcdctlWatchTest {
 
         Watching(String... args) throws IOException {
             List<String> command = new ArrayList<>(List.of("etcdctl",
-                    "--endpoints=127.0.0.1:" + member.server.port(), "--dial-timeout=10s", "watch"));
+                    "--endpoints=127.0.0.1:" + member.server().port(), "--dial-timeout=10s", "watch"));
             command.addAll(List.of(args));
-            out = Files.createTempFile(dir, "watch-out", ".txt");
-            err = Files.createTempFile(dir, "watch-err", ".txt");
+            out = Files.createTempFile(member.dir(), "watch-out", ".txt");
+            err = Files.createTempFile(member.dir(), "watch-err", ".txt");
             ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().put("ETCDCTL_API", "3");
             try {
@@ -86,7 +74,7 @@ class EtcdctlWatchTest {
     }
 
     static void awaitStreams(int n) {
-        Poll.until(n + " watch streams open", () -> member.keel.watchHub().streamCount() == n);
+        Poll.until(n + " watch streams open", () -> member.keel().watchHub().streamCount() == n);
     }
 
     @Test
@@ -94,11 +82,11 @@ class EtcdctlWatchTest {
         try (Watching key = new Watching("ctlw/k");
              Watching prefix = new Watching("--prefix", "ctlw/");
              Watching prev = new Watching("--prev-kv", "ctlw/k")) {
-            Poll.until("three watches created", () -> member.keel.watchHub().watchCount() == 3);
-            member.keel.put("ctlw/k", "one");
-            member.keel.put("ctlw/other", "x");
-            member.keel.put("ctlw/k", "two");
-            member.keel.delete("ctlw/k");
+            Poll.until("three watches created", () -> member.keel().watchHub().watchCount() == 3);
+            member.keel().put("ctlw/k", "one");
+            member.keel().put("ctlw/other", "x");
+            member.keel().put("ctlw/k", "two");
+            member.keel().delete("ctlw/k");
             key.awaitOut("PUT\nctlw/k\none\nPUT\nctlw/k\ntwo\nDELETE\nctlw/k\n\n");
             prefix.awaitOut("PUT\nctlw/k\none\nPUT\nctlw/other\nx\nPUT\nctlw/k\ntwo\nDELETE\nctlw/k\n\n");
             // With --prev-kv etcdctl prints the previous version before the new one.
@@ -110,11 +98,11 @@ class EtcdctlWatchTest {
 
     @Test
     void watchFromAPastRevision() throws Exception {
-        long first = member.keel.put("ctlr/k", "a").revision();
-        member.keel.put("ctlr/k", "b");
+        long first = member.keel().put("ctlr/k", "a").revision();
+        member.keel().put("ctlr/k", "b");
         try (Watching w = new Watching("--rev=" + first, "ctlr/k")) {
             w.awaitOut("PUT\nctlr/k\na\nPUT\nctlr/k\nb\n");
-            member.keel.put("ctlr/k", "c");
+            member.keel().put("ctlr/k", "c");
             w.awaitOut("PUT\nctlr/k\na\nPUT\nctlr/k\nb\nPUT\nctlr/k\nc\n");
         } finally {
             awaitStreams(0);
@@ -123,9 +111,9 @@ class EtcdctlWatchTest {
 
     @Test
     void watchFromACompactedRevisionIsCanceledAsCompacted() throws Exception {
-        long old = member.keel.put("ctlc/k", "a").revision();
-        long now = member.keel.put("ctlc/k", "b").revision();
-        member.keel.write(new io.keel.storage.mvcc.CompactRequest(now));
+        long old = member.keel().put("ctlc/k", "a").revision();
+        long now = member.keel().put("ctlc/k", "b").revision();
+        member.keel().write(new io.keel.storage.mvcc.CompactRequest(now));
         try (Watching w = new Watching("--rev=" + old, "ctlc/k")) {
             assertTrue(w.process.waitFor(60, TimeUnit.SECONDS), "etcdctl ends its canceled watch");
             assertTrue(w.err().contains("watch was canceled (etcdserver: mvcc: required revision has been compacted)"),

@@ -20,12 +20,9 @@ import io.keel.server.etcd.proto.LeaseTimeToLiveResponse;
 import io.keel.server.etcd.proto.PutRequest;
 import io.keel.server.etcd.proto.RangeRequest;
 import io.keel.server.etcd.proto.RangeResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -37,26 +34,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** etcd's Lease service over gRPC, with generated stubs, against one member that leads. */
 class LeaseServiceTest {
-    @TempDir
-    static Path dir;
-    static GrpcTestMember member;
+    @RegisterExtension
+    static final LeaderForClass member = new LeaderForClass();
 
-    @BeforeAll
-    static void start() {
-        member = GrpcTestMember.startLeader(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (member != null) member.close();
-    }
 
     static LeaseGrpc.LeaseBlockingStub lease() {
-        return LeaseGrpc.newBlockingStub(member.channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        return LeaseGrpc.newBlockingStub(member.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
     static KVGrpc.KVBlockingStub kv() {
-        return KVGrpc.newBlockingStub(member.channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        return KVGrpc.newBlockingStub(member.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
     static ByteString bs(String s) {
@@ -80,7 +67,7 @@ class LeaseServiceTest {
         LeaseGrantResponse picked = lease().leaseGrant(LeaseGrantRequest.newBuilder().setTTL(60).build());
         assertTrue(picked.getID() > 0, "the cluster picks a positive id");
         assertEquals(60, picked.getTTL());
-        assertEquals(member.keel.memberId(), picked.getHeader().getMemberId());
+        assertEquals(member.keel().memberId(), picked.getHeader().getMemberId());
         LeaseGrantResponse second = lease().leaseGrant(LeaseGrantRequest.newBuilder().setTTL(60).build());
         assertTrue(second.getID() > 0 && second.getID() != picked.getID());
 
@@ -158,7 +145,7 @@ class LeaseServiceTest {
     void keepAliveStreamAnswersTheTtlAndZeroForAnUnknownLease() throws Exception {
         long id = grant(0, 50);
         LinkedBlockingQueue<Object> answers = new LinkedBlockingQueue<>();
-        StreamObserver<LeaseKeepAliveRequest> requests = LeaseGrpc.newStub(member.channel)
+        StreamObserver<LeaseKeepAliveRequest> requests = LeaseGrpc.newStub(member.channel())
                 .leaseKeepAlive(new StreamObserver<>() {
                     @Override
                     public void onNext(LeaseKeepAliveResponse r) {
@@ -184,7 +171,7 @@ class LeaseServiceTest {
         assertNotNull(first);
         assertEquals(id, first.getID());
         assertEquals(50, first.getTTL());
-        assertEquals(member.keel.clusterId(), first.getHeader().getClusterId());
+        assertEquals(member.keel().clusterId(), first.getHeader().getClusterId());
         assertEquals(999_999, unknown.getID());
         assertEquals(0, unknown.getTTL(), "etcd answers TTL 0 for a lease it does not know");
         assertEquals(50, third.getTTL());
@@ -198,7 +185,7 @@ class LeaseServiceTest {
         put("exp/a", id);
         put("exp/b", id);
         put("exp/other", 0);
-        long before = member.keel.revision();
+        long before = member.keel().revision();
         Poll.until("the lease expires and its keys go", () -> get("exp/a", 0).getCount() == 0);
         assertEquals(0, get("exp/b", 0).getCount());
         assertEquals(1, get("exp/other", 0).getCount());
@@ -209,7 +196,7 @@ class LeaseServiceTest {
 
     /** The first revision after {@code from} at which {@code key} no longer exists. */
     private static long firstRevisionWithout(String key, long from) {
-        long now = member.keel.revision();
+        long now = member.keel().revision();
         for (long rev = from; rev <= now; rev++) {
             if (get(key, rev).getCount() == 0) return rev;
         }

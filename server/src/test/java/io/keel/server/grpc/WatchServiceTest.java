@@ -11,12 +11,10 @@ import io.keel.server.etcd.proto.WatchCreateRequest;
 import io.keel.server.etcd.proto.WatchResponse;
 import io.keel.server.etcd.proto.mvcc.Event;
 import io.keel.server.etcd.proto.mvcc.KeyValue;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,20 +31,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WatchServiceTest {
     static final Duration PROGRESS_INTERVAL = Duration.ofMillis(300);
 
-    @TempDir
-    static Path dir;
-    static GrpcTestMember member;
+    @RegisterExtension
+    static final LeaderForClass member = new LeaderForClass(b -> b.watchProgressInterval(PROGRESS_INTERVAL));
     static KVGrpc.KVBlockingStub kv;
 
     @BeforeAll
     static void start() {
-        member = GrpcTestMember.startLeader(dir, b -> b.watchProgressInterval(PROGRESS_INTERVAL));
-        kv = KVGrpc.newBlockingStub(member.channel).withDeadlineAfter(120, TimeUnit.SECONDS);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (member != null) member.close();
+        kv = KVGrpc.newBlockingStub(member.channel()).withDeadlineAfter(120, TimeUnit.SECONDS);
     }
 
     static long put(String k, String v) {
@@ -81,13 +72,13 @@ class WatchServiceTest {
 
     @Test
     void aWatchFromNowGetsPutsAndDeletesInRevisionOrder() {
-        try (WatchClient w = new WatchClient(member.channel)) {
-            long before = member.keel.revision();
+        try (WatchClient w = new WatchClient(member.channel())) {
+            long before = member.keel().revision();
             WatchResponse created = w.create(watchKey("now/k"));
             assertEquals(0, created.getWatchId(), "the first assigned id on a stream is 0, as in etcd");
             assertFalse(created.getCanceled());
             assertEquals(before, created.getHeader().getRevision());
-            assertEquals(member.keel.clusterId(), created.getHeader().getClusterId());
+            assertEquals(member.keel().clusterId(), created.getHeader().getClusterId());
             assertEquals(1, created.getHeader().getMemberId());
 
             long r1 = put("now/k", "a");
@@ -105,7 +96,7 @@ class WatchServiceTest {
 
     @Test
     void prefixRangeEndAllKeysPrevKvAndFilters() {
-        try (WatchClient w = new WatchClient(member.channel)) {
+        try (WatchClient w = new WatchClient(member.channel())) {
             long prefix = w.create(watchPrefix("pf/").setPrevKv(true)).getWatchId();
             long range = w.create(WatchCreateRequest.newBuilder().setKey(bs("pf/b")).setRangeEnd(bs("pf/d")))
                     .getWatchId();
@@ -155,7 +146,7 @@ class WatchServiceTest {
         long r1 = put("past/k", "1");
         long r2 = put("past/k", "2");
         long r3 = delete("past/k");
-        try (WatchClient w = new WatchClient(member.channel)) {
+        try (WatchClient w = new WatchClient(member.channel())) {
             long id = w.create(watchKey("past/k").setStartRevision(r1).setPrevKv(true)).getWatchId();
             List<Event> replay = w.events(id, 3);
             assertEquals(List.of("PUT past/k=1@" + r1, "PUT past/k=2@" + r2, "DELETE past/k=@" + r3),
@@ -168,7 +159,7 @@ class WatchServiceTest {
 
     @Test
     void aTransactionsEventsComeInOneResponse() {
-        try (WatchClient w = new WatchClient(member.channel)) {
+        try (WatchClient w = new WatchClient(member.channel())) {
             long id = w.create(watchPrefix("txn/")).getWatchId();
             TxnRequest.Builder t = TxnRequest.newBuilder();
             for (String k : List.of("txn/a", "txn/b", "txn/c")) {
@@ -186,14 +177,14 @@ class WatchServiceTest {
 
     @Test
     void cancelAnswersCanceledAndStopsEvents() {
-        try (WatchClient w = new WatchClient(member.channel)) {
+        try (WatchClient w = new WatchClient(member.channel())) {
             long keep = w.create(watchKey("cancel/k")).getWatchId();
             long gone = w.create(watchKey("cancel/k")).getWatchId();
             w.cancel(gone);
             WatchResponse canceled = w.next();
             assertEquals(gone, canceled.getWatchId());
             assertTrue(canceled.getCanceled());
-            assertEquals(member.keel.revision(), canceled.getHeader().getRevision());
+            assertEquals(member.keel().revision(), canceled.getHeader().getRevision());
             w.cancel(99); // unknown: etcd answers nothing
             long rev = put("cancel/k", "v");
             WatchResponse r = w.next();
@@ -207,7 +198,7 @@ class WatchServiceTest {
 
     @Test
     void clientChosenIdsDuplicatesAndEmptyRangesAsEtcdAnswersThem() {
-        try (WatchClient w = new WatchClient(member.channel)) {
+        try (WatchClient w = new WatchClient(member.channel())) {
             assertEquals(7, w.create(watchKey("ids/k").setWatchId(7)).getWatchId());
             WatchResponse duplicate = w.create(watchKey("ids/k").setWatchId(7));
             assertTrue(duplicate.getCanceled());
@@ -237,7 +228,7 @@ class WatchServiceTest {
         put("compact/k", "2");
         long compactAt = put("compact/k", "3");
         kv.compact(CompactionRequest.newBuilder().setRevision(compactAt).build());
-        try (WatchClient w = new WatchClient(member.channel)) {
+        try (WatchClient w = new WatchClient(member.channel())) {
             WatchResponse created = w.create(watchKey("compact/k").setStartRevision(old));
             assertFalse(created.getCanceled(), "etcd creates the watch, then cancels it");
             WatchResponse canceled = w.next();
@@ -256,7 +247,7 @@ class WatchServiceTest {
 
     @Test
     void progressRequestsAndPeriodicProgressNotifications() {
-        try (WatchClient w = new WatchClient(member.channel)) {
+        try (WatchClient w = new WatchClient(member.channel())) {
             long id = w.create(watchKey("progress/k").setProgressNotify(true)).getWatchId();
             long rev = put("progress/other", "v");
             w.requestProgress();
@@ -272,7 +263,7 @@ class WatchServiceTest {
             assertEquals(id, tick.getWatchId());
             assertEquals(0, tick.getEventsCount());
             assertFalse(tick.getCreated() || tick.getCanceled());
-            assertEquals(member.keel.revision(), tick.getHeader().getRevision());
+            assertEquals(member.keel().revision(), tick.getHeader().getRevision());
         }
     }
 
@@ -283,7 +274,7 @@ class WatchServiceTest {
         for (String k : List.of("frag/a", "frag/b", "frag/c", "frag/d")) put(k, value);
         long del = kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(bs("frag/")).setRangeEnd(bs("frag0"))
                 .build()).getHeader().getRevision();
-        try (WatchClient w = new WatchClient(member.channel)) {
+        try (WatchClient w = new WatchClient(member.channel())) {
             long id = w.create(watchPrefix("frag/").setStartRevision(del).setPrevKv(true).setFragment(true))
                     .getWatchId();
             List<WatchResponse> parts = w.until(r -> !r.getFragment());
@@ -314,7 +305,7 @@ class WatchServiceTest {
         List<WatchClient> clients = new ArrayList<>();
         try {
             for (int s = 0; s < 4; s++) {
-                WatchClient c = new WatchClient(member.channel);
+                WatchClient c = new WatchClient(member.channel());
                 clients.add(c);
                 for (int i = 0; i < 5; i++) assertEquals(i, c.create(watchPrefix("many/")).getWatchId());
             }
@@ -337,8 +328,8 @@ class WatchServiceTest {
     void aSlowReaderNeitherBlocksWritesNorOtherWatchersAndCatchesUpFromTheStore() {
         int puts = 150;
         ByteString value = ByteString.copyFrom(new byte[100 * 1024]); // 15 MB in all: far beyond gRPC's windows
-        try (WatchClient fast = new WatchClient(member.channel);
-             WatchClient slow = new WatchClient(member.channel, true)) {
+        try (WatchClient fast = new WatchClient(member.channel());
+             WatchClient slow = new WatchClient(member.channel(), true)) {
             long fastId = fast.create(watchPrefix("slow/")).getWatchId();
             slow.request(1);
             long slowId = slow.create(watchPrefix("slow/")).getWatchId();
