@@ -26,8 +26,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>jetcd runs on the server's test classpath. It is built on Vert.x 4.5 and unshaded grpc-netty, which expect
  * Netty 4.1, while Keel's transport brings Netty 4.2 (netty-all); Maven resolves every Netty artifact to Keel's 4.2
- * and jetcd works on it, so no separate JVM or module is needed. Keel's own gRPC server uses grpc-netty-shaded and
- * so never shares Netty classes with jetcd: the client and the server really talk over the wire.
+ * and jetcd works on it, so no separate JVM or module is needed. Its grpc-netty is held at Keel's gRPC version
+ * (an older one fails against Keel's grpc-core with NoSuchMethodError). Keel's own gRPC server uses
+ * grpc-netty-shaded and so never shares Netty classes with jetcd: the client and the server talk over the wire.
  */
 final class JetcdCluster implements AutoCloseable {
     /** Every jetcd future gets this long: generous, for a loaded 2-core machine. */
