@@ -50,6 +50,8 @@ final class Applier {
             return grant(raftIndex, g);
         } else if (op instanceof LeaseRevokeRequest r) {
             return revoke(r);
+        } else if (op instanceof ClusterRecordWrite c) {
+            ClusterRecord.write(batch, db, c.record());
         }
         return new NoOpResponse(revision);
     }
