@@ -6,11 +6,15 @@ import io.keel.raft.RaftNode;
 import io.keel.raft.Ready;
 import io.keel.raft.Role;
 import io.keel.raft.SoftState;
+import io.keel.raft.proto.ConfChange;
 import io.keel.raft.proto.Message;
 import io.keel.server.MemberStoppedException;
 import io.keel.server.NotLeaderException;
 import io.keel.server.OverloadedException;
 import io.keel.server.ProposalRefusedException;
+import io.keel.server.membership.DirectoryApplier;
+import io.keel.server.membership.MemberDirectory;
+import io.keel.server.membership.PeerSync;
 import io.keel.storage.log.GroupCommitLog;
 import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.Operation;
@@ -37,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import com.google.protobuf.ByteString;
 import java.util.function.Function;
 
 /**
@@ -62,6 +67,7 @@ public final class Member implements AutoCloseable {
     private final Transport transport;
     private final Outbound outbound;
     private final SnapshotInstaller installer;
+    private final DirectoryApplier directory;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder droppedPeerMessages = new LongAdder();
     /**
@@ -104,8 +110,9 @@ public final class Member implements AutoCloseable {
             this.snapshotSender = createdSenders =
                     Executors.newCachedThreadPool(daemon("keel-snapshot-" + hex(config.memberId())));
             this.reads = new Reads(storage.store, readExecutor, loop::lease, loop);
+            this.directory = new DirectoryApplier(MemberDirectory.decode(storage.store.current().clusterRecord()));
             this.apply = new ApplyPipeline(storage.store, storage.log, storage.log.initialState().confState(),
-                    proposals, config.snapshotEntries(), this::applied, this::fail);
+                    proposals, config.snapshotEntries(), this::applied, this::fail, directory);
             this.installer = new SnapshotInstaller(config.dataDir(), storage.storeOptions);
             this.persist = new PersistPipeline(commitLog, loop, this::durable, this::fail);
             this.transport = Transport.start(transportConfig(config), new InboundListener() {
@@ -121,6 +128,10 @@ public final class Member implements AutoCloseable {
                 }
             });
             this.outbound = new Outbound(transport, storage.store, loop, snapshotSender);
+            // Peers follow the replicated member directory (the initial cluster only until it says otherwise).
+            PeerSync peers = new PeerSync(transport, config.memberId(), config.initialCluster());
+            directory.addListener(peers);
+            peers.accept(directory.current());
             apply.start();
             loop.start(this::handle, this::fail);
             started = true;
@@ -163,10 +174,14 @@ public final class Member implements AutoCloseable {
      * no leader is known.
      */
     public CompletableFuture<Response> propose(Operation op) {
+        return proposeData(OperationCodec.encode(op));
+    }
+
+    /** As {@link #propose}, for an entry already encoded (keel_ops.proto's ClientOp). */
+    public CompletableFuture<Response> proposeData(ByteString data) {
         CompletableFuture<Response> result = proposalAdmission.admit();
         if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
         if (stopped(result)) return result;
-        var data = OperationCodec.encode(op);
         loop.execute(() -> {
             if (result.isDone()) return;
             RaftNode node = loop.node();
@@ -189,6 +204,32 @@ public final class Member implements AutoCloseable {
             }
         });
         return result;
+    }
+
+    /**
+     * Proposes a membership change at the leader (a follower refuses it with {@link NotLeaderException}); completes
+     * once this member applied it. Refusals: {@link ProposalRefusedException} with Raft's reason first in its message.
+     */
+    public CompletableFuture<Response> proposeConfChange(ConfChange change) {
+        CompletableFuture<Response> result = proposalAdmission.admit();
+        if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
+        if (stopped(result)) return result;
+        loop.execute(() -> {
+            if (result.isDone()) return;
+            RaftNode node = loop.node();
+            ProposeResult r = node.proposeConfChange(change);
+            if (r instanceof ProposeResult.Accepted a) {
+                proposals.accepted(a.index(), a.term(), result);
+            } else if (r instanceof ProposeResult.Refused refused) {
+                result.completeExceptionally(refusal(node, refused));
+            }
+        });
+        return result;
+    }
+
+    /** The member directory as this member has applied it. */
+    public MemberDirectory directory() {
+        return directory.current();
     }
 
     /** A linearizable read: runs {@code query} on the store once it has applied everything committed before now. */

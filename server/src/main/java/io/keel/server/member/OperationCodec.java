@@ -88,6 +88,8 @@ public final class OperationCodec {
             case DELETE_RANGE -> delete(op.getDeleteRange());
             case TXN -> txn(op.getTxn());
             case COMPACT -> new CompactRequest(op.getCompact().getRevision());
+            // The member directory's own entries: the apply pipeline hands them to it (membership package).
+            case MEMBER_ATTRIBUTES, MEMBER_PEER_URLS -> NoOp.INSTANCE;
             case OP_NOT_SET -> throw new IllegalStateException("entry " + entry.getIndex() + " holds an empty client"
                     + " operation (written by a newer Keel?)");
         };
