@@ -10,6 +10,7 @@ import io.keel.server.lease.NotPrimaryException;
 import io.keel.server.member.ClusterIdentity;
 import io.keel.server.member.Member;
 import io.keel.server.member.MemberConfig;
+import io.keel.server.membership.Membership;
 import io.keel.server.watch.ChangeSource;
 import io.keel.server.watch.Watch;
 import io.keel.server.watch.WatchHub;
@@ -68,10 +69,12 @@ public final class Keel implements AutoCloseable {
     private final Duration requestTimeout;
     private final WatchHub watchHub;
     private final Leases leases;
+    private final Membership membership;
 
-    private Keel(Member member, Duration requestTimeout, Duration watchProgressInterval) {
+    private Keel(Member member, Duration requestTimeout, Duration watchProgressInterval, Membership membership) {
         this.member = member;
         this.requestTimeout = requestTimeout;
+        this.membership = membership;
         this.watchHub = new WatchHub(Long.toHexString(member.id()), new StoreChanges(member), watchProgressInterval);
         member.onApplied(watchHub::notifyApplied);
         this.leases = new Leases(member);
@@ -226,9 +229,11 @@ public final class Keel implements AutoCloseable {
     }
 
     /**
-     * The lease's remaining and granted TTL (and keys, if asked), empty when there is no such lease. Answered by
-     * the leader only: at a follower, {@link NotLeaderException}. A new leader answers once it has applied its
-     * predecessor's entries; until then this call waits (up to the request timeout).
+     * The lease's remaining and granted TTL (and keys, if asked), empty when there is no such lease. The leader
+     * answers from its deadlines (a new leader once it has applied its predecessor's entries; until then this call
+     * waits, up to the request timeout); a follower from its store and the time since it applied the lease's last
+     * grant or keep-alive (it applies entries a moment after the leader; after a leader change the leader's own
+     * deadline is later, restarted in full).
      */
     public Optional<LeaseStatus> timeToLive(long id, boolean withKeys) {
         long deadline = System.nanoTime() + requestTimeout.toNanos();
@@ -252,6 +257,11 @@ public final class Keel implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ the member
+
+    /** The cluster's members as this member applied them, and runtime membership changes (etcd's Cluster API). */
+    public Membership membership() {
+        return membership;
+    }
 
     public long memberId() {
         return member.id();
@@ -326,6 +336,7 @@ public final class Keel implements AutoCloseable {
     @Override
     public void close() {
         try {
+            membership.close();
             watchHub.close();
         } finally {
             member.close();
@@ -426,6 +437,9 @@ public final class Keel implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Duration watchProgressInterval = WatchHub.DEFAULT_PROGRESS_INTERVAL;
         private io.keel.server.member.MemberObserver observer = io.keel.server.member.MemberObserver.NONE;
+        private String name;
+        private java.util.List<String> advertiseClientUrls;
+        private long joinClusterId;
 
         private Builder() {
         }
@@ -466,6 +480,34 @@ public final class Keel implements AutoCloseable {
          */
         public Builder newCluster(boolean isNew) {
             this.newCluster = isNew;
+            return this;
+        }
+
+        /** The name this member announces (etcd's --name); default: its id in hex. */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name);
+            return this;
+        }
+
+        /**
+         * The client URLs this member announces to the cluster (etcd's --advertise-client-urls). Default: the
+         * address the etcd gRPC API serves at, once started.
+         */
+        public Builder advertiseClientUrls(java.util.List<String> urls) {
+            this.advertiseClientUrls = java.util.List.copyOf(urls);
+            return this;
+        }
+
+        /**
+         * Joins the running cluster {@code clusterId} as the member just added to it with
+         * {@code keel.membership().add(...)} (etcd's MemberAdd; use the id it returned): an empty data directory gets
+         * an empty log and the leader sends this member everything; data already there must be this member's (a
+         * restart). {@link #initialCluster} names the current members (this one included) so it can reach them.
+         * etcd's --initial-cluster-state=existing for a new member.
+         */
+        public Builder joinExisting(long clusterId) {
+            if (clusterId == 0) throw new IllegalArgumentException("cluster id 0 is reserved");
+            this.joinClusterId = clusterId;
             return this;
         }
 
@@ -530,11 +572,16 @@ public final class Keel implements AutoCloseable {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(listen, "listen");
             Map<Long, InetSocketAddress> cluster = initialCluster.isEmpty() ? Map.of(id, listen) : initialCluster;
-            MemberConfig config = new MemberConfig(id, ClusterIdentity.derive(clusterToken, cluster), dataDir, listen,
-                    cluster, newCluster, tickInterval, electionTimeout, heartbeatInterval, readMode,
-                    maxPendingProposals, maxPendingReads, snapshotEntries);
+            boolean join = joinClusterId != 0;
+            long clusterId = join ? joinClusterId : ClusterIdentity.derive(clusterToken, cluster);
+            MemberConfig config = new MemberConfig(id, clusterId, dataDir, listen,
+                    cluster, newCluster && !join, tickInterval, electionTimeout, heartbeatInterval, readMode,
+                    maxPendingProposals, maxPendingReads, snapshotEntries, join);
             try {
-                return new Keel(Member.start(config, observer), requestTimeout, watchProgressInterval);
+                Member member = Member.start(config, observer);
+                Membership membership = new Membership(member, name != null ? name : Long.toHexString(id),
+                        advertiseClientUrls, requestTimeout);
+                return new Keel(member, requestTimeout, watchProgressInterval, membership);
             } catch (IOException e) {
                 throw new UncheckedIOException("starting member " + Long.toHexString(id), e);
             }

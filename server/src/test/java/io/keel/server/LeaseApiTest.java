@@ -73,4 +73,24 @@ class LeaseApiTest {
             assertTrue(leader.leases().isEmpty());
         }
     }
+
+    @Test
+    void aFollowerAnswersTimeToLiveFromWhenItAppliedTheLastKeepAlive(@TempDir Path dir) {
+        try (TestCluster cluster = new TestCluster(dir, 3)) {
+            cluster.startAll();
+            Keel leader = cluster.awaitLeader();
+            Keel follower = cluster.running().stream().filter(k -> k != leader).findFirst().orElseThrow();
+            long id = Poll.retrying("grant at a follower", () -> follower.grantLease(30)).id();
+            follower.put("held", "1", id);
+            LeaseStatus s = follower.timeToLive(id, true).orElseThrow();
+            assertEquals(30, s.grantedTtl());
+            assertTrue(s.ttl() > 0 && s.ttl() <= 30, "remaining " + s.ttl());
+            assertEquals(1, s.keys().size());
+            Poll.until("the remaining time falls", () -> follower.timeToLive(id, false).orElseThrow().ttl() < 29);
+            follower.keepAliveOnce(id);
+            assertTrue(follower.timeToLive(id, false).orElseThrow().ttl() >= 29, "a keep-alive restarts it");
+            follower.revokeLease(id);
+            assertTrue(follower.timeToLive(id, false).isEmpty(), "a revoked lease is unknown");
+        }
+    }
 }

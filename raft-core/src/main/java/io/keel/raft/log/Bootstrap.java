@@ -1,5 +1,6 @@
 package io.keel.raft.log;
 
+import com.google.protobuf.ByteString;
 import io.keel.raft.proto.ConfChange;
 import io.keel.raft.proto.ConfChangeSingle;
 import io.keel.raft.proto.ConfChangeType;
@@ -17,8 +18,16 @@ public final class Bootstrap {
     }
 
     public static Entry initialEntry(long... voters) {
+        return initialEntry(ByteString.EMPTY, voters);
+    }
+
+    /**
+     * As {@link #initialEntry(long...)}, with the server's opaque {@code context} in the change (the initial members'
+     * addresses): every initial member must pass the same bytes.
+     */
+    public static Entry initialEntry(ByteString context, long... voters) {
         if (voters.length == 0) throw new IllegalArgumentException("a cluster needs at least one voter");
-        ConfChange.Builder cc = ConfChange.newBuilder();
+        ConfChange.Builder cc = ConfChange.newBuilder().setContext(context);
         for (long v : voters) {
             cc.addChanges(ConfChangeSingle.newBuilder().setType(ConfChangeType.ADD_VOTER).setMemberId(v));
         }

@@ -4,43 +4,75 @@ import io.grpc.stub.StreamObserver;
 import io.keel.server.Keel;
 import io.keel.server.etcd.proto.ClusterGrpc;
 import io.keel.server.etcd.proto.Member;
+import io.keel.server.etcd.proto.MemberAddRequest;
+import io.keel.server.etcd.proto.MemberAddResponse;
 import io.keel.server.etcd.proto.MemberListRequest;
 import io.keel.server.etcd.proto.MemberListResponse;
+import io.keel.server.etcd.proto.MemberPromoteRequest;
+import io.keel.server.etcd.proto.MemberPromoteResponse;
+import io.keel.server.etcd.proto.MemberRemoveRequest;
+import io.keel.server.etcd.proto.MemberRemoveResponse;
+import io.keel.server.etcd.proto.MemberUpdateRequest;
+import io.keel.server.etcd.proto.MemberUpdateResponse;
+import io.keel.server.membership.MemberInfo;
 
-import java.net.InetSocketAddress;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.Supplier;
+import java.util.List;
 
 /**
- * etcd's Cluster service: only MemberList is served (membership changes answer UNIMPLEMENTED). Keel knows its
- * members' peer addresses from the initial cluster; it knows only its own client URL, so the others are listed
- * without one. Members have no names yet: each is named by its id in hex (etcd lists a member with an empty name
- * as unstarted).
+ * etcd's Cluster service over the replicated member directory ({@link io.keel.server.membership.Membership}):
+ * MemberList shows the members this member has applied, each with the peer URLs it was added with and the name and
+ * client URLs it announced. Add, remove and promote are Raft membership changes and must be sent to the leader (a
+ * follower answers etcd's "leader changed"/"no leader"); update is forwarded like a write.
  */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
     private final Keel keel;
     private final EtcdGrpcServer.Headers headers;
-    private final Supplier<String> ownClientUrl;
 
-    ClusterService(Keel keel, EtcdGrpcServer.Headers headers, Supplier<String> ownClientUrl) {
+    ClusterService(Keel keel, EtcdGrpcServer.Headers headers) {
         this.keel = keel;
         this.headers = headers;
-        this.ownClientUrl = ownClientUrl;
     }
 
     @Override
     public void memberList(MemberListRequest request, StreamObserver<MemberListResponse> observer) {
+        EtcdGrpcServer.answer(keel, observer, () -> MemberListResponse.newBuilder().setHeader(headers.now())
+                .addAllMembers(members(keel.membership().list())).build());
+    }
+
+    @Override
+    public void memberAdd(MemberAddRequest request, StreamObserver<MemberAddResponse> observer) {
         EtcdGrpcServer.answer(keel, observer, () -> {
-            var b = MemberListResponse.newBuilder().setHeader(headers.now());
-            for (Map.Entry<Long, InetSocketAddress> m : new TreeMap<>(keel.initialCluster()).entrySet()) {
-                InetSocketAddress peer = m.getValue();
-                var member = Member.newBuilder().setID(m.getKey()).setName(Long.toHexString(m.getKey()))
-                        .addPeerURLs("http://" + peer.getHostString() + ":" + peer.getPort());
-                if (m.getKey() == keel.memberId()) member.addClientURLs(ownClientUrl.get());
-                b.addMembers(member);
-            }
-            return b.build();
+            MemberInfo added = keel.membership().add(request.getPeerURLsList(), request.getIsLearner());
+            return MemberAddResponse.newBuilder().setHeader(headers.now()).setMember(member(added))
+                    .addAllMembers(members(keel.membership().list())).build();
         });
+    }
+
+    @Override
+    public void memberRemove(MemberRemoveRequest request, StreamObserver<MemberRemoveResponse> observer) {
+        EtcdGrpcServer.answer(keel, observer, () -> MemberRemoveResponse.newBuilder()
+                .addAllMembers(members(keel.membership().remove(request.getID()))).setHeader(headers.now()).build());
+    }
+
+    @Override
+    public void memberPromote(MemberPromoteRequest request, StreamObserver<MemberPromoteResponse> observer) {
+        EtcdGrpcServer.answer(keel, observer, () -> MemberPromoteResponse.newBuilder()
+                .addAllMembers(members(keel.membership().promote(request.getID()))).setHeader(headers.now()).build());
+    }
+
+    @Override
+    public void memberUpdate(MemberUpdateRequest request, StreamObserver<MemberUpdateResponse> observer) {
+        EtcdGrpcServer.answer(keel, observer, () -> MemberUpdateResponse.newBuilder()
+                .addAllMembers(members(keel.membership().updatePeerUrls(request.getID(), request.getPeerURLsList())))
+                .setHeader(headers.now()).build());
+    }
+
+    private static List<Member> members(List<MemberInfo> list) {
+        return list.stream().map(ClusterService::member).toList();
+    }
+
+    private static Member member(MemberInfo m) {
+        return Member.newBuilder().setID(m.id()).setName(m.name()).addAllPeerURLs(m.peerUrls())
+                .addAllClientURLs(m.clientUrls()).setIsLearner(m.learner()).build();
     }
 }

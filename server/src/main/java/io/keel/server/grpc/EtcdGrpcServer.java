@@ -81,7 +81,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                         requireLeader))
                 .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers), requireLeader))
                 .addService(ServerInterceptors.intercept(
-                        new ClusterService(keel, headers, () -> self[0].clientUrl()), requireLeader))
+                        new ClusterService(keel, headers), requireLeader))
                 .addService(ServerInterceptors.intercept(new LeaseService(keel, headers), requireLeader))
                 .addService(ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes),
                         requireLeader))
@@ -96,6 +96,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                     + Long.toHexString(keel.memberId()) + " on " + address, e);
         }
         self[0] = new EtcdGrpcServer(keel, server, executor);
+        keel.membership().announceServedAt(self[0].clientUrl()); // MemberList shows it on every member
         LOG.info("member {} serves etcd's v3 API on {}", Long.toHexString(keel.memberId()), self[0].address());
         return self[0];
     }

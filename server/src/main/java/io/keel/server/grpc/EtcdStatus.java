@@ -9,6 +9,7 @@ import io.keel.server.ProposalLostException;
 import io.keel.server.ProposalRefusedException;
 import io.keel.server.ReadRejectedException;
 import io.keel.server.RequestTimeoutException;
+import io.keel.server.membership.MembershipException;
 import io.keel.storage.mvcc.MvccException;
 
 import java.util.concurrent.CompletionException;
@@ -69,7 +70,18 @@ final class EtcdStatus {
         if (t instanceof ProposalRefusedException && String.valueOf(t.getMessage()).startsWith("TOO_LARGE")) {
             return Status.INVALID_ARGUMENT.withDescription(TOO_LARGE); // Raft's entry size limit
         }
+        if (t instanceof MembershipException m) return membership(m);
         if (t instanceof MemberStoppedException) return Status.UNAVAILABLE.withDescription(STOPPED);
         return Status.UNKNOWN.withDescription(String.valueOf(t.getMessage())).withCause(t);
+    }
+
+    /** etcd's codes for its membership errors (api/v3rpc/rpctypes); the texts come with the exception. */
+    private static Status membership(MembershipException m) {
+        Status code = switch (m.reason()) {
+            case MEMBER_NOT_FOUND -> Status.NOT_FOUND;
+            case BAD_URLS -> Status.INVALID_ARGUMENT;
+            default -> Status.FAILED_PRECONDITION;
+        };
+        return code.withDescription(m.getMessage());
     }
 }

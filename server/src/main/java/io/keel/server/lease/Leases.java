@@ -1,7 +1,6 @@
 package io.keel.server.lease;
 
 import io.keel.raft.Role;
-import io.keel.server.NotLeaderException;
 import io.keel.server.member.Member;
 import io.keel.storage.mvcc.EtcdError;
 import io.keel.storage.mvcc.LeaseGrantRequest;
@@ -56,14 +55,18 @@ public final class Leases {
     }
 
     /**
-     * The lease's remaining time, granted TTL and (if asked) keys, from the leader; empty when there is no such
-     * lease. At a follower: {@link NotLeaderException}; at a leader still applying its predecessor's entries:
-     * {@link NotPrimaryException} (both retryable).
+     * The lease's remaining time, granted TTL and (if asked) keys; empty when there is no such lease. The leader
+     * answers from its deadlines (at a leader still applying its predecessor's entries: {@link NotPrimaryException},
+     * retryable); a follower from its own store and the time since it applied the lease's last grant or keep-alive,
+     * an estimate of the leader's deadline (etcd's follower asks the leader instead).
      */
     public Optional<LeaseStatus> timeToLive(long id, boolean withKeys) {
         if (member.state().role() != Role.LEADER) {
-            throw new NotLeaderException(member.id(), member.state().leaderId(),
-                    "lease deadlines are the leader's and time-to-live is not forwarded yet");
+            Optional<LeaseInfo> info = member.readSerializable(store -> store.lease(id));
+            if (info.isEmpty()) return Optional.empty();
+            long nanos = member.lessor().followerRemainingNanos(id, info.get().grantedTtl());
+            return Optional.of(new LeaseStatus(id, Math.max(0, nanos / TimeUnit.SECONDS.toNanos(1)),
+                    info.get().grantedTtl(), withKeys ? info.get().keys() : List.of()));
         }
         OptionalLong remaining = member.lessor().remainingNanos(id);
         if (remaining.isEmpty()) return Optional.empty();

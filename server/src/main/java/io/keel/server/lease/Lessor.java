@@ -80,6 +80,11 @@ public final class Lessor implements AutoCloseable {
 
     private final Object lock = new Object();
     private final Map<Long, Tracked> leases = new HashMap<>(); // primary only
+    /**
+     * Every member: when it applied each lease's last grant or keep-alive (its clock). Not a deadline, only what a
+     * follower answers time-to-live from; unknown (full TTL) for leases not renewed since this process started.
+     */
+    private final Map<Long, Long> lastRenewedAt = new HashMap<>();
     private final PriorityQueue<Deadline> deadlines =
             new PriorityQueue<>((a, b) -> Long.compare(a.at() - b.at(), 0)); // stale items skipped on poll
     private long leaderTerm; // the term this member leads, as the raft thread last said; 0 when not leader
@@ -144,9 +149,11 @@ public final class Lessor implements AutoCloseable {
                 promote(store, e.getTerm());
                 return;
             }
-            if (primaryTerm == 0 || result.refused()) return;
+            if (result.refused()) return;
             Response r = result.response();
             long now = clock.getAsLong();
+            rememberRenewal(op, r, now);
+            if (primaryTerm == 0) return;
             if (r instanceof LeaseGrantResponse g) {
                 track(g.id(), g.ttl(), now, 0);
             } else if (r instanceof LeaseRenewResponse renewed) {
@@ -156,6 +163,18 @@ public final class Lessor implements AutoCloseable {
             } else if (r instanceof LeaseExpireResponse x && x.revoked()) {
                 leases.remove(x.id());
             }
+        }
+    }
+
+    private void rememberRenewal(Operation op, Response r, long now) {
+        if (r instanceof LeaseGrantResponse g) {
+            lastRenewedAt.put(g.id(), now);
+        } else if (r instanceof LeaseRenewResponse renewed) {
+            lastRenewedAt.put(renewed.id(), now);
+        } else if (op instanceof LeaseRevokeRequest revoke) {
+            lastRenewedAt.remove(revoke.id());
+        } else if (r instanceof LeaseExpireResponse x && x.revoked()) {
+            lastRenewedAt.remove(x.id());
         }
     }
 
@@ -244,6 +263,20 @@ public final class Lessor implements AutoCloseable {
             if (primaryTerm == 0) throw new NotPrimaryException(memberId);
             Tracked t = leases.get(id);
             return t == null ? OptionalLong.empty() : OptionalLong.of(t.deadline - clock.getAsLong());
+        }
+    }
+
+    /**
+     * A follower's view of the lease's remaining time: its TTL less the time since this member applied its last
+     * grant or keep-alive (the full TTL if none since this process started). Only an estimate: the leader decides
+     * expiry by its own deadline, set when it applied the same entry (a moment before a follower does) or restarted
+     * in full when it took over.
+     */
+    public long followerRemainingNanos(long id, long ttlSeconds) {
+        synchronized (lock) {
+            Long at = lastRenewedAt.get(id);
+            long ttl = TimeUnit.SECONDS.toNanos(ttlSeconds);
+            return at == null ? ttl : ttl - (clock.getAsLong() - at);
         }
     }
 

@@ -3,6 +3,8 @@ package io.keel.server.member;
 import io.keel.raft.proto.ConfState;
 import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.SnapshotMetadata;
+import io.keel.server.membership.DirectoryApplier;
+import io.keel.server.membership.MemberDirectory;
 import io.keel.storage.log.RocksLogStorage;
 import io.keel.storage.mvcc.ApplyResult;
 import io.keel.storage.mvcc.MvccStore;
@@ -50,6 +52,7 @@ final class ApplyPipeline {
     private final LinkedBlockingQueue<Runnable> batches = new LinkedBlockingQueue<>();
     private final Thread thread;
     private final long memberId;
+    private final DirectoryApplier directory;
     private ConfState confState; // the configuration as of lastApplied (apply thread)
     private long lastApplied; // Raft's index of the last entry applied (apply thread)
     /** Set before start. */
@@ -57,7 +60,8 @@ final class ApplyPipeline {
 
     ApplyPipeline(StoreRef store, RocksLogStorage log, ConfState initialConfState, Proposals proposals,
                   long snapshotEntries, AppliedListener applied, EntryListener entryListener,
-                  Consumer<Throwable> onFailure) {
+                  Consumer<Throwable> onFailure, DirectoryApplier directory) {
+        this.directory = directory;
         this.store = store;
         this.log = log;
         this.confState = initialConfState;
@@ -93,6 +97,7 @@ final class ApplyPipeline {
                 throw e;
             }
             confState = snapshot.getConfState();
+            directory.reloaded(MemberDirectory.decode(store.current().clusterRecord()));
             lastApplied = snapshot.getIndex();
             proposals.coveredBySnapshot(snapshot.getIndex());
             applied.applied(-1, store.current().appliedIndex());
@@ -136,10 +141,12 @@ final class ApplyPipeline {
         MvccStore s = store.current();
         if (!entries.isEmpty()) {
             List<Operation> ops = new ArrayList<>(entries.size());
-            for (Entry e : entries) ops.add(OperationCodec.decode(e));
+            long storeApplied = s.appliedIndex();
+            for (Entry e : entries) ops.add(directory.operation(e, storeApplied)); // member entries: the directory's
             long start = System.nanoTime();
             List<ApplyResult> results = s.applyAll(entries.get(0).getIndex(), ops);
             observer.applied(entries.size(), System.nanoTime() - start);
+            directory.applied();
             boolean anyForwarded = proposals.anyForwarded();
             for (int i = 0; i < results.size(); i++) {
                 ApplyResult r = results.get(i);

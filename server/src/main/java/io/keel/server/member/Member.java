@@ -6,12 +6,16 @@ import io.keel.raft.RaftNode;
 import io.keel.raft.Ready;
 import io.keel.raft.Role;
 import io.keel.raft.SoftState;
+import io.keel.raft.proto.ConfChange;
 import io.keel.raft.proto.Message;
 import io.keel.server.MemberStoppedException;
 import io.keel.server.NotLeaderException;
 import io.keel.server.OverloadedException;
 import io.keel.server.ProposalRefusedException;
 import io.keel.server.lease.Lessor;
+import io.keel.server.membership.DirectoryApplier;
+import io.keel.server.membership.MemberDirectory;
+import io.keel.server.membership.PeerSync;
 import io.keel.storage.log.GroupCommitLog;
 import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.Operation;
@@ -38,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import com.google.protobuf.ByteString;
 import java.util.function.Function;
 
 /**
@@ -64,6 +69,7 @@ public final class Member implements AutoCloseable {
     private final Outbound outbound;
     private final SnapshotInstaller installer;
     private final Lessor lessor;
+    private final DirectoryApplier directory;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder droppedPeerMessages = new LongAdder();
     /**
@@ -114,10 +120,12 @@ public final class Member implements AutoCloseable {
             // Lease expiry: decided by the leader's lessor on its clock, proposed only while it holds its lease.
             this.lessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
                     this::proposeWithLeaderLease);
+            this.directory = new DirectoryApplier(MemberDirectory.decode(storage.store.current().clusterRecord()));
             this.apply = new ApplyPipeline(storage.store, storage.log, storage.log.initialState().confState(),
-                    proposals, config.snapshotEntries(), this::applied, lessor::applied, this::fail);
+                    proposals, config.snapshotEntries(), this::applied, lessor::applied, this::fail, directory);
             this.installer = new SnapshotInstaller(config.dataDir(), storage.storeOptions);
-            this.persist = new PersistPipeline(commitLog, loop, this::durable, this::fail);
+            this.persist = new PersistPipeline(commitLog, storage.log.initialState().hardState(), loop,
+                    this::durable, this::fail);
             apply.observer = observer;
             persist.observer = observer;
             this.transport = Transport.start(transportConfig(config), new InboundListener() {
@@ -134,6 +142,10 @@ public final class Member implements AutoCloseable {
                 }
             });
             this.outbound = new Outbound(transport, storage.store, loop, snapshotSender);
+            // Peers follow the replicated member directory (the initial cluster only until it says otherwise).
+            PeerSync peers = new PeerSync(transport, config.memberId(), config.initialCluster());
+            directory.addListener(peers);
+            peers.accept(directory.current());
             apply.start();
             loop.start(this::handle, this::fail);
             lessor.start();
@@ -182,13 +194,17 @@ public final class Member implements AutoCloseable {
      * no leader is known.
      */
     public CompletableFuture<Response> propose(Operation op) {
+        return proposeData(OperationCodec.encode(op));
+    }
+
+    /** As {@link #propose}, for an entry already encoded (keel_ops.proto's ClientOp). */
+    public CompletableFuture<Response> proposeData(ByteString data) {
         CompletableFuture<Response> result = proposalAdmission.admit();
         if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
         if (stopped(result)) return result;
         // A store refusal (MvccException) still means the entry committed and applied.
         result.whenComplete((v, e) -> observer.proposalFinished(e == null
                 || e instanceof io.keel.storage.mvcc.MvccException));
-        var data = OperationCodec.encode(op);
         loop.execute(() -> {
             if (result.isDone()) return;
             RaftNode node = loop.node();
@@ -242,6 +258,27 @@ public final class Member implements AutoCloseable {
     }
 
     /**
+     * Proposes a membership change at the leader (a follower refuses it with {@link NotLeaderException}); completes
+     * once this member applied it. Refusals: {@link ProposalRefusedException} with Raft's reason first in its message.
+     */
+    public CompletableFuture<Response> proposeConfChange(ConfChange change) {
+        CompletableFuture<Response> result = proposalAdmission.admit();
+        if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
+        if (stopped(result)) return result;
+        loop.execute(() -> {
+            if (result.isDone()) return;
+            RaftNode node = loop.node();
+            ProposeResult r = node.proposeConfChange(change);
+            if (r instanceof ProposeResult.Accepted a) {
+                proposals.accepted(a.index(), a.term(), result);
+            } else if (r instanceof ProposeResult.Refused refused) {
+                result.completeExceptionally(refusal(node, refused));
+            }
+        });
+        return result;
+    }
+
+    /**
      * For tests: runs {@code task} on the raft thread. A task that blocks stalls this member's Raft the way a long
      * process pause does, while its other threads (lessor, apply, transport) run on.
      */
@@ -252,6 +289,11 @@ public final class Member implements AutoCloseable {
     /** The lease deadlines (meaningful on the leader only). */
     public Lessor lessor() {
         return lessor;
+    }
+
+    /** The member directory as this member has applied it. */
+    public MemberDirectory directory() {
+        return directory.current();
     }
 
     /** A linearizable read: runs {@code query} on the store once it has applied everything committed before now. */

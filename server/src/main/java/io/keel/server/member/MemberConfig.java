@@ -25,12 +25,27 @@ import java.util.Objects;
  * @param maxPendingProposals proposals admitted but not yet answered; beyond, writes are refused (back-pressure)
  * @param maxPendingReads     linearizable reads admitted but not yet answered
  * @param snapshotEntries     the log is compacted once the applied index is this far past its first index
+ * @param joinExisting        an empty data directory belongs to a member just added to a running cluster (etcd's
+ *                            initial-cluster-state=existing for a new member): it is created with an empty log, and
+ *                            the leader sends it everything (clusterId must then be the running cluster's)
  */
 public record MemberConfig(long memberId, long clusterId, Path dataDir, InetSocketAddress peerListen,
                            Map<Long, InetSocketAddress> initialCluster, boolean newCluster, Duration tickInterval,
                            Duration electionTimeout, Duration heartbeatInterval, ReadMode readMode,
-                           int maxPendingProposals, int maxPendingReads, long snapshotEntries) {
+                           int maxPendingProposals, int maxPendingReads, long snapshotEntries,
+                           boolean joinExisting) {
+    public MemberConfig(long memberId, long clusterId, Path dataDir, InetSocketAddress peerListen,
+                        Map<Long, InetSocketAddress> initialCluster, boolean newCluster, Duration tickInterval,
+                        Duration electionTimeout, Duration heartbeatInterval, ReadMode readMode,
+                        int maxPendingProposals, int maxPendingReads, long snapshotEntries) {
+        this(memberId, clusterId, dataDir, peerListen, initialCluster, newCluster, tickInterval, electionTimeout,
+                heartbeatInterval, readMode, maxPendingProposals, maxPendingReads, snapshotEntries, false);
+    }
+
     public MemberConfig {
+        if (joinExisting && newCluster) {
+            throw new IllegalArgumentException("a member joins an existing cluster or starts a new one, not both");
+        }
         if (memberId == 0) throw new IllegalArgumentException("member id 0 is reserved");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(peerListen, "peerListen");

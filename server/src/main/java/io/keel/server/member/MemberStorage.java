@@ -1,5 +1,6 @@
 package io.keel.server.member;
 
+import io.keel.server.membership.MemberDirectory;
 import io.keel.storage.log.LogStorageConfig;
 import io.keel.storage.log.RocksLogStorage;
 import io.keel.storage.log.StorageFailureListener;
@@ -34,7 +35,12 @@ final class MemberStorage implements AutoCloseable {
         LogStorageConfig logConfig = LogStorageConfig.defaults().withFailureListener(logFailed);
         RocksLogStorage log;
         if (config.newCluster() && isEmpty(logDir)) {
-            log = RocksLogStorage.bootstrap(logDir, config.clusterId(), config.memberId(), logConfig, config.voters());
+            // Entry 1 names the initial members with their peer URLs: the member directory starts from it.
+            log = RocksLogStorage.bootstrap(logDir, config.clusterId(), config.memberId(), logConfig,
+                    MemberDirectory.initialContext(config.initialCluster()), config.voters());
+        } else if (config.joinExisting() && isEmpty(logDir)) {
+            // A member just added: no log of its own; the leader sends it the log (or a snapshot) from the start.
+            log = RocksLogStorage.create(logDir, config.clusterId(), config.memberId(), logConfig);
         } else {
             // Refuses another member's or cluster's data (WrongDataDirectoryException) and an empty directory
             // where this member's data is expected (NoKeelDataException).

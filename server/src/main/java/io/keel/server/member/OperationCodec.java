@@ -109,6 +109,8 @@ public final class OperationCodec {
             case LEASE_RENEW -> new LeaseRenewRequest(op.getLeaseRenew().getId());
             case LEASE_EXPIRE -> new LeaseExpireRequest(op.getLeaseExpire().getId(),
                     op.getLeaseExpire().getUnrenewedSince());
+            // The member directory's own entries: the apply pipeline hands them to it (membership package).
+            case MEMBER_ATTRIBUTES, MEMBER_PEER_URLS -> NoOp.INSTANCE;
             case OP_NOT_SET -> throw new IllegalStateException("entry " + entry.getIndex() + " holds an empty client"
                     + " operation (written by a newer Keel?)");
         };

@@ -1,6 +1,7 @@
 package io.keel.server.member;
 
 import io.keel.raft.Ready;
+import io.keel.raft.proto.HardState;
 import io.keel.storage.log.GroupCommitLog;
 
 import java.util.ArrayDeque;
@@ -13,7 +14,12 @@ import java.util.function.Consumer;
  * its committed entries be applied (the store's applied index must never pass the durable commit index, or the
  * member could not restart: RaftLog refuses applied > committed).
  *
- * <p>A Ready with nothing to persist still waits behind earlier ones, so completions keep their order.
+ * <p>A Ready with nothing to persist still waits behind earlier ones, so completions keep their order. A Ready whose
+ * only change is the commit index is not written at all: the commit index is volatile state in Raft (thesis
+ * Figure 3.1), a restarted member learns it again from the leader, and RaftLog counts everything up to its snapshot
+ * as committed, so it never starts with applied past committed. Syncing it would put a second fsync on every write's
+ * path (the leader's, before it may apply and answer). Term and vote are always synced before anything relies on
+ * them.
  */
 final class PersistPipeline {
     private record InFlight(Ready ready, CompletableFuture<Void> durable) {
@@ -26,11 +32,17 @@ final class PersistPipeline {
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>(); // raft thread only
     /** Completes once the last write was handed to the group commit log (raft thread only). */
     private CompletableFuture<Void> handedOver = CompletableFuture.completedFuture(null);
+    /** The term and vote last handed to the log (raft thread only): a Ready changing neither needs no write. */
+    private long writtenTerm;
+    private long writtenVote;
     /** Set before the raft thread starts. */
     MemberObserver observer = MemberObserver.NONE;
 
-    PersistPipeline(GroupCommitLog log, RaftLoop loop, Consumer<Ready> onDurable, Consumer<Throwable> onFailure) {
+    PersistPipeline(GroupCommitLog log, HardState initial, RaftLoop loop, Consumer<Ready> onDurable,
+                    Consumer<Throwable> onFailure) {
         this.log = log;
+        this.writtenTerm = initial.getTerm();
+        this.writtenVote = initial.getVote();
         this.loop = loop;
         this.onDurable = onDurable;
         this.onFailure = onFailure;
@@ -41,22 +53,23 @@ final class PersistPipeline {
      * snapshot's store is installed first); later writes wait behind it, so writes keep their order.
      */
     void submit(Ready ready, CompletableFuture<Void> gate) {
-        if (!ready.mustPersist() && inFlight.isEmpty() && gate == null) {
+        boolean write = mustWrite(ready);
+        if (!write && inFlight.isEmpty() && gate == null) {
             onDurable.accept(ready);
             return;
         }
         CompletableFuture<Void> durable;
-        if (!ready.mustPersist() && gate == null) {
+        if (!write && gate == null) {
             durable = CompletableFuture.completedFuture(null);
         } else {
             CompletableFuture<Void> before = gate == null ? handedOver : handedOver.thenCombine(gate, (a, b) -> null);
             if (before.isDone() && !before.isCompletedExceptionally()) {
-                durable = ready.mustPersist() ? log.persist(ready) : CompletableFuture.completedFuture(null);
+                durable = write ? log.persist(ready) : CompletableFuture.completedFuture(null);
             } else {
                 CompletableFuture<Void> d = new CompletableFuture<>();
                 durable = d;
                 handedOver = before.thenRun(() -> {
-                    if (!ready.mustPersist()) {
+                    if (!write) {
                         d.complete(null);
                         return;
                     }
@@ -70,12 +83,24 @@ final class PersistPipeline {
             }
         }
         inFlight.add(new InFlight(ready, durable));
-        if (ready.mustPersist()) {
+        if (write) {
             long start = System.nanoTime();
             durable.thenRun(() -> observer.persisted(System.nanoTime() - start));
         }
         // The completion arrives on the sync thread: only a task is queued there, the work runs on the raft thread.
         durable.whenComplete((v, e) -> loop.execute(this::drain));
+    }
+
+    /** Whether the Ready changes anything that must be durable: entries, a snapshot, the term or the vote. */
+    private boolean mustWrite(Ready ready) {
+        HardState hs = ready.hardState();
+        boolean termOrVote = hs != null && (hs.getTerm() != writtenTerm || hs.getVote() != writtenVote);
+        if (!termOrVote && ready.entries().isEmpty() && ready.snapshot() == null) return false;
+        if (hs != null) {
+            writtenTerm = hs.getTerm();
+            writtenVote = hs.getVote();
+        }
+        return true;
     }
 
     /** Raft thread: hands back every Ready at the head whose write is done. */

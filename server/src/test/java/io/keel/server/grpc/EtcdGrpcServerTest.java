@@ -273,6 +273,9 @@ class EtcdGrpcServerTest {
         assertTrue(status.getDbSize() > 0);
         assertTrue(status.getVersion().startsWith("3.4"));
 
+        // The member announces its client URL through Raft once its API serves.
+        io.keel.server.Poll.until("the member's client URL is listed", () -> ClusterGrpc.newBlockingStub(member.channel())
+                .memberList(MemberListRequest.getDefaultInstance()).getMembers(0).getClientURLsCount() == 1);
         MemberListResponse members = ClusterGrpc.newBlockingStub(member.channel())
                 .memberList(MemberListRequest.getDefaultInstance());
         assertEquals(1, members.getMembersCount());

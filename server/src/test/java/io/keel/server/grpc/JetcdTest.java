@@ -25,6 +25,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.keel.server.Keel;
+import io.keel.server.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -243,6 +244,9 @@ class JetcdTest {
         long asked = cluster.aFollower();
         Client client = cluster.client(asked);
 
+        // Each member announces its name and client URL through Raft once its API serves: wait for all three.
+        Poll.until("every member announced itself", () -> await(client.getClusterClient().listMember()).getMembers()
+                .stream().allMatch(m -> !m.getName().isEmpty() && !m.getClientURIs().isEmpty()));
         List<Member> members = await(client.getClusterClient().listMember()).getMembers();
         assertEquals(Set.of(1L, 2L, 3L), members.stream().map(Member::getId).collect(Collectors.toSet()));
         for (Member m : members) {
@@ -251,9 +255,7 @@ class JetcdTest {
             assertEquals("http", peer.getScheme());
             assertEquals(cluster.member(m.getId()).peerAddress().getPort(), peer.getPort());
             assertEquals(Long.toHexString(m.getId()), m.getName());
-            if (m.getId() == asked) {
-                assertEquals(List.of(URI.create(cluster.endpoint(asked))), m.getClientURIs());
-            }
+            assertEquals(List.of(URI.create(cluster.endpoint(m.getId()))), m.getClientURIs());
         }
 
         for (long id = 1; id <= 3; id++) {

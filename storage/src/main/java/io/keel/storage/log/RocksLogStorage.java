@@ -99,7 +99,13 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
 
     public static RocksLogStorage bootstrap(Path dir, long clusterId, long memberId, LogStorageConfig config,
                                             long... voters) {
-        Entry first = Bootstrap.initialEntry(voters);
+        return bootstrap(dir, clusterId, memberId, config, new byte[0], voters);
+    }
+
+    /** As above, with the server's opaque context in entry 1 (the same bytes on every initial member). */
+    public static RocksLogStorage bootstrap(Path dir, long clusterId, long memberId, LogStorageConfig config,
+                                            byte[] context, long... voters) {
+        Entry first = Bootstrap.initialEntry(com.google.protobuf.ByteString.copyFrom(context), voters);
         return initialize(dir, new MemberIdentity(clusterId, memberId), config, List.of(first),
                 Bootstrap.initialHardState());
     }

@@ -54,6 +54,8 @@ final class Applier {
             return renew(raftIndex, r);
         } else if (op instanceof LeaseExpireRequest e) {
             return expire(e);
+        } else if (op instanceof ClusterRecordWrite c) {
+            ClusterRecord.write(batch, db, c.record());
         }
         return new NoOpResponse(revision);
     }

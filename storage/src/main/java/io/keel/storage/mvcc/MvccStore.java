@@ -252,6 +252,14 @@ public final class MvccStore implements AutoCloseable {
         });
     }
 
+    /**
+     * The server's cluster record as of the applied index (the last {@link ClusterRecordWrite}), or null if none
+     * was ever written.
+     */
+    public byte[] clusterRecord() {
+        return read(ClusterRecord::read);
+    }
+
     /** etcd's HashKV at the current revision. */
     public KeyspaceHash keyspaceHash() {
         return keyspaceHash(0);

@@ -6,4 +6,4 @@ package io.keel.storage.mvcc;
  */
 public sealed interface Operation
         permits PutRequest, DeleteRangeRequest, TxnRequest, CompactRequest, LeaseGrantRequest, LeaseRevokeRequest,
-                LeaseRenewRequest, LeaseExpireRequest, NoOp {}
+                LeaseRenewRequest, LeaseExpireRequest, ClusterRecordWrite, NoOp {}

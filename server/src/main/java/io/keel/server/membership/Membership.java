@@ -1,0 +1,258 @@
+package io.keel.server.membership;
+
+import io.keel.raft.proto.ConfChange;
+import io.keel.raft.proto.ConfChangeSingle;
+import io.keel.raft.proto.ConfChangeType;
+import io.keel.server.ProposalRefusedException;
+import io.keel.server.RequestTimeoutException;
+import io.keel.server.member.Member;
+import io.keel.server.proto.ClientOp;
+import io.keel.server.proto.MemberAttributesOp;
+import io.keel.server.proto.MemberPeerUrlsOp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runtime membership changes (etcd's Cluster service) and this member's announcement of its name and client URLs.
+ *
+ * <p>Adding, promoting and removing are Raft membership changes proposed at the leader (a follower refuses them with
+ * {@link io.keel.server.NotLeaderException}); each call returns once this member has applied the change, with the
+ * member list after it. A new member is always added as a learner: raft-core accepts a new voter only once it has
+ * caught up as a learner, so it joins the quorum by {@link #promote}. Peer URL updates and announcements are normal
+ * entries (a follower forwards them).
+ */
+public final class Membership implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
+    /** etcd's default --max-learners. */
+    public static final int MAX_LEARNERS = 1;
+
+    private final Member member;
+    private final Duration requestTimeout;
+    private final String name;
+    private final SecureRandom random = new SecureRandom();
+    private final ScheduledExecutorService announcer;
+    private volatile List<String> clientUrls;
+    private volatile boolean clientUrlsFixed;
+    private CompletableFuture<?> announcing; // announcer thread
+
+    /**
+     * @param advertisedClientUrls the client URLs to announce, or null to announce those of the client API once it
+     *                             starts ({@link #announceServedAt})
+     */
+    public Membership(Member member, String name, List<String> advertisedClientUrls, Duration requestTimeout) {
+        this.member = member;
+        this.name = Objects.requireNonNull(name);
+        this.requestTimeout = requestTimeout;
+        this.clientUrls = advertisedClientUrls == null ? List.of() : List.copyOf(advertisedClientUrls);
+        this.clientUrlsFixed = advertisedClientUrls != null;
+        this.announcer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "keel-announce-" + Long.toHexString(member.id()));
+            t.setDaemon(true);
+            return t;
+        });
+        announcer.scheduleWithFixedDelay(this::announceIfNeeded, 0, 100, TimeUnit.MILLISECONDS);
+    }
+
+    /** The members as this member has applied them (a serializable view, like etcd's MemberList). */
+    public List<MemberInfo> list() {
+        return member.directory().members();
+    }
+
+    /** This member's entry in its own directory, or null (not yet caught up, or removed). */
+    public MemberInfo self() {
+        return member.directory().get(member.id());
+    }
+
+    /**
+     * The client API serves at {@code url}: announce it, unless the member was given client URLs to advertise
+     * ({@code Keel.Builder.advertiseClientUrls}).
+     */
+    public void announceServedAt(String url) {
+        if (!clientUrlsFixed) clientUrls = List.of(url);
+    }
+
+    /** etcd's MemberAdd (always as a learner here): returns the new member, with the id it must start with. */
+    public MemberInfo add(List<String> peerUrls, boolean learner) {
+        checkUrls(peerUrls);
+        MemberDirectory d = member.directory();
+        MemberInfo owner = d.peerUrlOwner(peerUrls, 0);
+        if (owner != null) {
+            throw new MembershipException(MembershipException.Reason.PEER_URL_EXISTS, "etcdserver: Peer URLs "
+                    + "already exists (member " + Long.toHexString(owner.id()) + " has " + owner.peerUrls() + ")");
+        }
+        if (!learner) {
+            throw new MembershipException(MembershipException.Reason.VOTER_NOT_LEARNER, "keel: a new member joins as"
+                    + " a learner (member add --learner) and becomes a voter by promotion once it has caught up");
+        }
+        if (d.learners() >= MAX_LEARNERS) {
+            throw new MembershipException(MembershipException.Reason.TOO_MANY_LEARNERS,
+                    "etcdserver: too many learner members in cluster");
+        }
+        long id = newId(d);
+        MemberInfo added = new MemberInfo(id, "", peerUrls, List.of(), true);
+        change(ConfChange.newBuilder().addChanges(single(ConfChangeType.ADD_LEARNER, id))
+                .setContext(MemberDirectory.context(added)).build(), "add " + added);
+        MemberInfo now = member.directory().get(id);
+        return now != null ? now : added;
+    }
+
+    /** etcd's MemberRemove; removing the leader hands leadership to another voter. */
+    public List<MemberInfo> remove(long id) {
+        requireMember(id);
+        change(ConfChange.newBuilder().addChanges(single(ConfChangeType.REMOVE_MEMBER, id)).build(),
+                "remove " + Long.toHexString(id));
+        return list();
+    }
+
+    /** etcd's MemberPromote: a learner that has caught up with the leader's log becomes a voter. */
+    public List<MemberInfo> promote(long id) {
+        MemberInfo m = requireMember(id);
+        if (!m.learner()) {
+            throw new MembershipException(MembershipException.Reason.NOT_LEARNER,
+                    "etcdserver: can only promote a learner member");
+        }
+        change(ConfChange.newBuilder().addChanges(single(ConfChangeType.ADD_VOTER, id)).build(),
+                "promote " + Long.toHexString(id));
+        return list();
+    }
+
+    /** etcd's MemberUpdate: the member's new peer URLs (restart it at them). */
+    public List<MemberInfo> updatePeerUrls(long id, List<String> peerUrls) {
+        checkUrls(peerUrls);
+        requireMember(id);
+        MemberInfo owner = member.directory().peerUrlOwner(peerUrls, id);
+        if (owner != null) {
+            throw new MembershipException(MembershipException.Reason.PEER_URL_EXISTS, "etcdserver: Peer URLs "
+                    + "already exists (member " + Long.toHexString(owner.id()) + " has " + owner.peerUrls() + ")");
+        }
+        ClientOp op = ClientOp.newBuilder().setMemberPeerUrls(MemberPeerUrlsOp.newBuilder().setId(id)
+                .addAllPeerUrls(peerUrls)).build();
+        await(member.proposeData(op.toByteString()));
+        return list();
+    }
+
+    @Override
+    public void close() {
+        announcer.shutdownNow();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private MemberInfo requireMember(long id) {
+        MemberInfo m = member.directory().get(id);
+        if (m == null) {
+            throw new MembershipException(MembershipException.Reason.MEMBER_NOT_FOUND, "etcdserver: member not found");
+        }
+        return m;
+    }
+
+    private static void checkUrls(List<String> urls) {
+        if (!PeerUrls.valid(urls)) {
+            throw new MembershipException(MembershipException.Reason.BAD_URLS,
+                    "etcdserver: given member URLs are invalid");
+        }
+    }
+
+    private long newId(MemberDirectory d) {
+        while (true) {
+            long id = random.nextLong();
+            if (id != 0 && d.get(id) == null && !d.isRemoved(id)) return id;
+        }
+    }
+
+    private static ConfChangeSingle single(ConfChangeType type, long id) {
+        return ConfChangeSingle.newBuilder().setType(type).setMemberId(id).build();
+    }
+
+    /**
+     * Proposes a membership change and waits until it is applied here. While an earlier change is still being
+     * applied, tries again until the request timeout (one change at a time).
+     */
+    private void change(ConfChange change, String what) {
+        long deadline = System.nanoTime() + requestTimeout.toNanos();
+        while (true) {
+            try {
+                await(member.proposeConfChange(change), deadline);
+                LOG.info("member {}: membership change applied: {}", Long.toHexString(member.id()), what);
+                return;
+            } catch (ProposalRefusedException e) {
+                String message = String.valueOf(e.getMessage());
+                if (message.startsWith("CONF_CHANGE_PENDING") && System.nanoTime() - deadline < 0) {
+                    sleepBriefly();
+                    continue;
+                }
+                if (message.startsWith("INVALID_CONF_CHANGE")) {
+                    boolean promotion = change.getChangesCount() == 1
+                            && change.getChanges(0).getType() == ConfChangeType.ADD_VOTER;
+                    if (promotion) {
+                        throw new MembershipException(MembershipException.Reason.LEARNER_NOT_READY,
+                                "etcdserver: can only promote a learner member which is in sync with leader");
+                    }
+                    throw new MembershipException(MembershipException.Reason.REFUSED, "keel: " + message);
+                }
+                throw e;
+            }
+        }
+    }
+
+    private static void sleepBriefly() {
+        try {
+            TimeUnit.MILLISECONDS.sleep(20);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new RequestTimeoutException("interrupted while waiting for a membership change");
+        }
+    }
+
+    private <T> T await(CompletableFuture<T> f) {
+        return await(f, System.nanoTime() + requestTimeout.toNanos());
+    }
+
+    private <T> T await(CompletableFuture<T> f, long deadline) {
+        try {
+            return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new RequestTimeoutException("no answer within " + requestTimeout.toMillis() + " ms; the change may"
+                    + " still apply");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RequestTimeoutException("interrupted while waiting for a membership change");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            while (cause instanceof CompletionException && cause.getCause() != null) cause = cause.getCause();
+            if (cause instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /**
+     * Announcer thread: once this member is in its own directory and its name or client URLs there differ from
+     * its own, proposes them (one proposal at a time, again until the directory shows them).
+     */
+    private void announceIfNeeded() {
+        try {
+            if (announcing != null && !announcing.isDone()) return;
+            MemberInfo me = self();
+            List<String> urls = clientUrls;
+            if (me == null || (me.name().equals(name) && me.clientUrls().equals(urls))) return;
+            ClientOp op = ClientOp.newBuilder().setMemberAttributes(MemberAttributesOp.newBuilder()
+                    .setId(member.id()).setName(name).addAllClientUrls(urls)).build();
+            announcing = member.proposeData(op.toByteString());
+        } catch (RuntimeException e) {
+            // Stopped, or no leader yet: the next round tries again.
+            LOG.debug("member {} could not announce itself yet: {}", Long.toHexString(member.id()), e.toString());
+        }
+    }
+}
