@@ -56,6 +56,15 @@ public final class KeelCommand implements Callable<Integer> {
             + " Default: ${DEFAULT-VALUE}.")
     String initialClusterState;
 
+    @Option(names = "--member-id", paramLabel = "<hex>", description = "Joining a running cluster (with"
+            + " --initial-cluster-state existing and an empty data directory): the id `etcdctl member add` printed"
+            + " for this member. Default: derived from --name.")
+    String memberId;
+
+    @Option(names = "--cluster-id", paramLabel = "<hex>", description = "Joining a running cluster: its id, as"
+            + " `etcdctl member add` printed it. Needed with --member-id.")
+    String clusterId;
+
     @Option(names = "--initial-cluster-token", defaultValue = "keel-cluster",
             description = "Tells clusters with the same members apart. Default: ${DEFAULT-VALUE}.")
     String initialClusterToken;

@@ -13,12 +13,14 @@ import java.util.Map;
  * @param initialCluster member id to peer address, for every initial member
  * @param names          member id to name, for messages
  * @param metricsListen  the ops port's address, or null when --listen-metrics-urls is not given
+ * @param joinClusterId  the running cluster this member joins as a member added at runtime (--member-id and
+ *                       --cluster-id), or 0 for an initial member
  */
 record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clientListen, String advertiseClientUrls,
                       InetSocketAddress peerListen, InetSocketAddress peerAdvertise,
                       Map<Long, InetSocketAddress> initialCluster, Map<Long, String> names, boolean newCluster,
                       String clusterToken, InetSocketAddress metricsListen, Duration heartbeatInterval,
-                      Duration electionTimeout) {
+                      Duration electionTimeout, long joinClusterId) {
 
     /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
     static MemberSettings of(KeelCommand f) {
@@ -45,10 +47,22 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
             throw LaunchException.usage("--initial-cluster gives " + name + " the peer URL " + Urls.text(own)
                     + " but --initial-advertise-peer-urls is " + Urls.text(peerAdvertise) + ": they must match");
         }
+        long ownId = f.memberId == null ? MemberIds.fromName(name) : hexId("--member-id", f.memberId);
+        long joinClusterId = 0;
+        if (f.memberId != null) {
+            if (!"existing".equals(f.initialClusterState) || f.clusterId == null) {
+                throw LaunchException.usage("--member-id is for joining a running cluster: it needs"
+                        + " --initial-cluster-state existing and --cluster-id");
+            }
+            joinClusterId = hexId("--cluster-id", f.clusterId);
+        } else if (f.clusterId != null) {
+            throw LaunchException.usage("--cluster-id needs --member-id (joining a running cluster)");
+        }
         Map<Long, InetSocketAddress> cluster = new LinkedHashMap<>();
         Map<Long, String> names = new LinkedHashMap<>();
         byName.forEach((n, addr) -> {
-            long id = MemberIds.fromName(n);
+            // Initial members' ids derive from their names; a member added at runtime got its id from MemberAdd.
+            long id = n.equals(name) ? ownId : MemberIds.fromName(n);
             String clash = names.putIfAbsent(id, n);
             if (clash != null) {
                 throw LaunchException.usage("members '" + clash + "' and '" + n + "' derive the same id "
@@ -75,8 +89,18 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
         if (f.electionTimeoutMs > 50_000) {
             throw LaunchException.usage("--election-timeout " + f.electionTimeoutMs + " ms: at most 50000 ms");
         }
-        return new MemberSettings(name, MemberIds.fromName(name), dataDir, client, f.advertiseClientUrls, peer,
+        return new MemberSettings(name, ownId, dataDir, client, f.advertiseClientUrls, peer,
                 peerAdvertise, cluster, names, newCluster, f.initialClusterToken, metrics,
-                Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs));
+                Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs), joinClusterId);
+    }
+
+    private static long hexId(String flag, String text) {
+        try {
+            long id = Long.parseUnsignedLong(text.trim(), 16);
+            if (id == 0) throw LaunchException.usage(flag + " 0: ids are never 0");
+            return id;
+        } catch (NumberFormatException e) {
+            throw LaunchException.usage(flag + " '" + text + "': expected a hexadecimal id");
+        }
     }
 }

@@ -10,6 +10,7 @@ import io.keel.storage.log.WrongDataDirectoryException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -74,10 +75,13 @@ final class RunningMember implements AutoCloseable {
     static RunningMember start(MemberSettings s, KeelMetrics metrics) {
         Keel keel;
         try {
-            keel = Keel.builder().id(s.id()).dataDir(s.dataDir()).listen(s.peerListen())
+            Keel.Builder b = Keel.builder().id(s.id()).name(s.name()).dataDir(s.dataDir()).listen(s.peerListen())
                     .initialCluster(s.initialCluster()).initialClusterToken(s.clusterToken())
                     .newCluster(s.newCluster()).heartbeatInterval(s.heartbeatInterval())
-                    .electionTimeout(s.electionTimeout()).observer(metrics).start();
+                    .advertiseClientUrls(Arrays.stream(s.advertiseClientUrls().split(",")).map(String::trim).toList())
+                    .electionTimeout(s.electionTimeout()).observer(metrics);
+            if (s.joinClusterId() != 0) b.joinExisting(s.joinClusterId());
+            keel = b.start();
         } catch (RuntimeException e) {
             throw refusal("member " + s.name(), e);
         }

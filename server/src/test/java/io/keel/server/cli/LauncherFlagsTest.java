@@ -59,6 +59,20 @@ class LauncherFlagsTest {
     }
 
     @Test
+    void aMemberAddedAtRuntimeJoinsWithTheIdsMemberAddPrinted() {
+        String cluster = CLUSTER + ",m4=http://127.0.0.1:42380";
+        MemberSettings m4 = settings("--name", "m4", "--listen-peer-urls", "http://127.0.0.1:42380",
+                "--initial-advertise-peer-urls", "http://127.0.0.1:42380", "--initial-cluster", cluster,
+                "--initial-cluster-state", "existing", "--member-id", "8e9e05c52164694d", "--cluster-id", "cdf818194e3a8c32");
+        assertEquals(0x8e9e05c52164694dL, m4.id());
+        assertEquals(0xcdf818194e3a8c32L, m4.joinClusterId());
+        assertEquals(new InetSocketAddress("127.0.0.1", 42380), m4.initialCluster().get(m4.id()));
+        assertEquals(new InetSocketAddress("127.0.0.1", 12380), m4.initialCluster().get(MemberIds.fromName("m1")),
+                "the initial members keep the ids their names give them");
+        assertEquals(0, settings(memberFlags("m1", 12380)).joinClusterId(), "an initial member joins nothing");
+    }
+
+    @Test
     void memberIdsAreStableAndNonZero() {
         // Pinned: a change here would make every existing data directory refuse its member.
         assertEquals(MemberIds.fromName("m1"), MemberIds.fromName("m1"));
@@ -115,6 +129,11 @@ class LauncherFlagsTest {
         refused(ExitCodes.USAGE, "--election-timeout 400 ms must be at least 5 times --heartbeat-interval 100 ms",
                 "--election-timeout", "400");
         refused(ExitCodes.USAGE, "Invalid value for option '--heartbeat-interval'", "--heartbeat-interval", "fast");
+        refused(ExitCodes.USAGE, "--member-id is for joining a running cluster: it needs --initial-cluster-state"
+                + " existing and --cluster-id", "--member-id", "1a");
+        refused(ExitCodes.USAGE, "--cluster-id needs --member-id", "--cluster-id", "1a");
+        refused(ExitCodes.USAGE, "--member-id 'xyz': expected a hexadecimal id", "--member-id", "xyz",
+                "--initial-cluster-state", "existing", "--cluster-id", "1a");
 
         Path file = dir.resolve("keel.yml");
         Files.writeString(file, "name: m1\n");
