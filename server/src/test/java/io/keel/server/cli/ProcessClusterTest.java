@@ -97,8 +97,8 @@ class ProcessClusterTest {
     // ------------------------------------------------------------------ helpers
 
     /**
-     * Writes through whichever member is leader (writes are not forwarded from followers yet), trying again while
-     * leadership settles; returns the member that took the write.
+     * Writes through whichever member is leader (so the test learns which one leads), trying again while leadership
+     * settles; returns the member that took the write.
      */
     private static MemberProcess putAtLeader(String key, String value, List<MemberProcess> candidates) {
         long end = System.nanoTime() + DEADLINE.toNanos();
