@@ -5,12 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.keel.server.Poll;
 import io.keel.server.etcd.proto.KVGrpc;
-import io.keel.server.etcd.proto.MaintenanceGrpc;
 import io.keel.server.etcd.proto.PutRequest;
-import io.keel.server.etcd.proto.RangeRequest;
-import io.keel.server.etcd.proto.RangeResponse;
-import io.keel.server.etcd.proto.StatusRequest;
-import io.keel.server.etcd.proto.StatusResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,8 +19,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Collectors;
 
+import static io.keel.server.cli.ProcessCluster.awaitValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * back with --initial-cluster-state existing; SIGTERM stops a member with exit code 0 and frees its ports.
  */
 class ProcessClusterTest {
-    private static final Duration DEADLINE = Duration.ofSeconds(90);
+    private static final Duration DEADLINE = ProcessCluster.DEADLINE;
 
     private final List<MemberProcess> members = new ArrayList<>();
 
@@ -45,9 +40,8 @@ class ProcessClusterTest {
 
     @Test
     void threeProcessesElectWriteSurviveALeaderKillAndCatchUp(@TempDir Path dir) throws Exception {
-        for (String name : List.of("m1", "m2", "m3")) members.add(new MemberProcess(name, dir));
-        String cluster = members.stream().map(m -> m.name + "=" + m.peerUrl()).collect(Collectors.joining(","));
-        for (MemberProcess m : members) m.start("--initial-cluster", cluster, "--initial-cluster-token", "proc-test");
+        ProcessCluster cluster = ProcessCluster.start(dir, "proc-test", "m1", "m2", "m3");
+        members.addAll(cluster.members);
         for (MemberProcess m : members) {
             Poll.until(m.name + " reports a leader on /health", DEADLINE, () -> m.status("/health") == 200);
         }
@@ -70,8 +64,7 @@ class ProcessClusterTest {
         MemberProcess next = putAtLeader("k2", "v2", rest);
         assertTrue(next != leader);
 
-        leader.start("--initial-cluster", cluster, "--initial-cluster-token", "proc-test",
-                "--initial-cluster-state", "existing");
+        cluster.startMember(leader, "--initial-cluster-state", "existing");
         awaitValue(leader, "k2", "v2");
         awaitValue(leader, "k1", "v1");
         Poll.until("the restarted member is ready", DEADLINE, () -> leader.status("/readyz") == 200);
@@ -104,14 +97,14 @@ class ProcessClusterTest {
     // ------------------------------------------------------------------ helpers
 
     /**
-     * Writes through whichever member is leader (writes are not forwarded from followers yet), trying again while
-     * leadership settles; returns the member that took the write.
+     * Writes through whichever member is leader (so the test learns which one leads), trying again while leadership
+     * settles; returns the member that took the write.
      */
     private static MemberProcess putAtLeader(String key, String value, List<MemberProcess> candidates) {
         long end = System.nanoTime() + DEADLINE.toNanos();
         StatusRuntimeException last = null;
         while (System.nanoTime() - end < 0) {
-            Optional<MemberProcess> leader = leaderAmong(candidates);
+            Optional<MemberProcess> leader = ProcessCluster.leaderAmong(candidates);
             if (leader.isPresent()) {
                 try {
                     KVGrpc.newBlockingStub(leader.get().channel).withDeadlineAfter(30, TimeUnit.SECONDS)
@@ -127,33 +120,6 @@ class ProcessClusterTest {
         }
         throw new AssertionError("no leader took the write of " + key + " within " + DEADLINE.toSeconds() + " s",
                 last);
-    }
-
-    private static Optional<MemberProcess> leaderAmong(List<MemberProcess> candidates) {
-        for (MemberProcess m : candidates) {
-            try {
-                StatusResponse s = MaintenanceGrpc.newBlockingStub(m.channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .status(StatusRequest.getDefaultInstance());
-                if (s.getLeader() != 0 && s.getLeader() == s.getHeader().getMemberId()) return Optional.of(m);
-            } catch (StatusRuntimeException e) {
-                // not up, or stopped
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** A serializable read at {@code m} until it has the value (a follower may lag). */
-    private static void awaitValue(MemberProcess m, String key, String value) {
-        Poll.until(m.name + " has " + key + "=" + value, DEADLINE, () -> {
-            try {
-                RangeResponse r = KVGrpc.newBlockingStub(m.channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setSerializable(true)
-                                .build());
-                return r.getKvsCount() == 1 && r.getKvs(0).getValue().toStringUtf8().equals(value);
-            } catch (StatusRuntimeException e) {
-                return false;
-            }
-        });
     }
 
     private static String hexId(MemberProcess m) {
