@@ -17,6 +17,7 @@ import io.keel.server.membership.DirectoryApplier;
 import io.keel.server.membership.MemberDirectory;
 import io.keel.server.membership.PeerSync;
 import io.keel.storage.log.GroupCommitLog;
+import io.keel.storage.mvcc.LeaseRenewRequest;
 import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.Operation;
 import io.keel.storage.mvcc.Response;
@@ -82,6 +83,8 @@ public final class Member implements AutoCloseable {
      * forwarded before a restart, applied again after it, never match a new request.
      */
     private long nextRequest = new SecureRandom().nextLong();
+    /** The leader as of the last soft state the raft thread handled (raft thread). */
+    private long knownLeader;
     private final List<Runnable> appliedListeners = new CopyOnWriteArrayList<>();
     private volatile Throwable failure;
     private final MemberObserver observer;
@@ -194,11 +197,17 @@ public final class Member implements AutoCloseable {
      * no leader is known.
      */
     public CompletableFuture<Response> propose(Operation op) {
-        return proposeData(OperationCodec.encode(op));
+        // A keep-alive may apply twice (it only restarts the lease's deadline): a follower forwards it again to a
+        // new leader instead of letting it wait for an old one that may be gone.
+        return proposeData(OperationCodec.encode(op), op instanceof LeaseRenewRequest);
     }
 
-    /** As {@link #propose}, for an entry already encoded (keel_ops.proto's ClientOp). */
+    /** As {@link #propose}, for an entry already encoded (keel_ops.proto's ClientOp) that must apply at most once. */
     public CompletableFuture<Response> proposeData(ByteString data) {
+        return proposeData(data, false);
+    }
+
+    private CompletableFuture<Response> proposeData(ByteString data, boolean mayApplyTwice) {
         CompletableFuture<Response> result = proposalAdmission.admit();
         if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
         if (stopped(result)) return result;
@@ -219,9 +228,10 @@ public final class Member implements AutoCloseable {
             }
             // A follower hands the write to the leader and recognises it by its origin when it applies it.
             long request = nextRequest++;
-            ProposeResult r = node.proposeOrForward(data.concat(OperationCodec.origin(config.memberId(), request)));
+            ByteString tagged = data.concat(OperationCodec.origin(config.memberId(), request));
+            ProposeResult r = node.proposeOrForward(tagged);
             if (r instanceof ProposeResult.Forwarded) {
-                proposals.forwarded(request, result, forwardTimeout);
+                proposals.forwarded(request, result, forwardTimeout, mayApplyTwice ? tagged : null);
             } else if (r instanceof ProposeResult.Refused refused) {
                 result.completeExceptionally(refusal(node, refused));
             }
@@ -378,7 +388,10 @@ public final class Member implements AutoCloseable {
         if (r.hardState() != null) commitIndex = r.hardState().getCommit();
         if (r.softState() != null) observer.stateChanged(r.softState());
         observer.messagesSent(r.messages());
-        if (r.softState() != null) lessor.leadershipChanged(r.softState());
+        if (r.softState() != null) {
+            lessor.leadershipChanged(r.softState());
+            if (r.softState().leaderId() != knownLeader) leaderChanged(r.softState().leaderId());
+        }
         outbound.send(r.messages());
         reads.answered(loop.node(), r.readStates());
         CompletableFuture<Void> installed = null;
@@ -387,6 +400,21 @@ public final class Member implements AutoCloseable {
             installed = apply.install(r.snapshot(), installer);
         }
         persist.submit(r, installed);
+    }
+
+    /**
+     * Raft thread: a new leader is known (or none). Forwarded writes that may apply twice go to it again: the old
+     * leader may have dropped them. Each still completes once, when an entry carrying its tag applies here.
+     */
+    private void leaderChanged(long leader) {
+        knownLeader = leader;
+        if (leader == 0) return;
+        RaftNode node = loop.node();
+        for (ByteString tagged : proposals.resendableAfterLeaderChange()) {
+            // A refusal leaves the write waiting for the next leader or its timeout, as a dropped forward does.
+            if (node.role() == Role.LEADER) node.propose(tagged);
+            else node.proposeOrForward(tagged);
+        }
     }
 
     /** The Ready is durable: acknowledge it to the node, send what promised durability, apply what committed. */

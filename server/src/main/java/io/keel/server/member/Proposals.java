@@ -1,11 +1,14 @@
 package io.keel.server.member;
 
+import com.google.protobuf.ByteString;
 import io.keel.server.ProposalLostException;
 import io.keel.server.RequestTimeoutException;
 import io.keel.storage.mvcc.MvccException;
 import io.keel.storage.mvcc.Response;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
@@ -27,8 +30,15 @@ final class Proposals {
     }
 
     private final ConcurrentSkipListMap<Long, Waiting> byIndex = new ConcurrentSkipListMap<>();
+    /**
+     * A write this member forwarded to the leader. {@code resendable}: the tagged entry data, kept only for a write
+     * that may safely apply twice (a lease keep-alive), so it can be forwarded again to a new leader.
+     */
+    private record Forwarded(CompletableFuture<Response> result, ByteString resendable) {
+    }
+
     /** Writes this member forwarded to the leader, by request id; they leave on apply, timeout or failure. */
-    private final ConcurrentHashMap<Long, CompletableFuture<Response>> forwarded = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Forwarded> forwarded = new ConcurrentHashMap<>();
 
     /** Raft thread: the proposal was appended at (index, term). */
     void accepted(long index, long term, CompletableFuture<Response> result) {
@@ -43,14 +53,15 @@ final class Proposals {
      * Raft thread: the write was forwarded to the leader with {@code request} as its origin. The leader may drop it
      * silently; after {@code timeout} it fails with an unknown outcome.
      */
-    void forwarded(long request, CompletableFuture<Response> result, Duration timeout) {
-        forwarded.put(request, result);
+    void forwarded(long request, CompletableFuture<Response> result, Duration timeout, ByteString resendable) {
+        Forwarded f = new Forwarded(result, resendable);
+        forwarded.put(request, f);
         // A timer future: completing it when the write completes cancels its scheduled task, so finished writes
         // leave nothing queued behind them.
         CompletableFuture<Void> timer = new CompletableFuture<Void>().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
         result.whenComplete((r, e) -> timer.complete(null));
         timer.whenComplete((v, e) -> {
-            if (e != null && forwarded.remove(request, result)) {
+            if (e != null && forwarded.remove(request, f)) {
                 result.completeExceptionally(new RequestTimeoutException("the leader did not apply the forwarded"
                         + " write within " + timeout.toMillis() + " ms (it may have lost leadership); it may still"
                         + " apply"));
@@ -65,10 +76,24 @@ final class Proposals {
 
     /** Apply thread: the forwarded write {@code request} applied, with a response or a refusal. */
     void appliedForwarded(long request, Response response, MvccException refusal) {
-        CompletableFuture<Response> f = forwarded.remove(request);
+        Forwarded f = forwarded.remove(request);
         if (f == null) return;
-        if (refusal != null) f.completeExceptionally(refusal);
-        else f.complete(response);
+        if (refusal != null) f.result().completeExceptionally(refusal);
+        else f.result().complete(response);
+    }
+
+    /**
+     * Raft thread: the leader changed. The tagged data of every forwarded write that may apply twice and still
+     * waits: the old leader may have dropped it (it died, or lost leadership), and waiting out the timeout could
+     * outlast what the write protects (a keep-alive outlasting its lease). etcd's follower likewise retries a
+     * keep-alive at the current leader. Writes that must apply at most once keep waiting: their outcome is unknown.
+     */
+    List<ByteString> resendableAfterLeaderChange() {
+        List<ByteString> out = new ArrayList<>();
+        for (Forwarded f : forwarded.values()) {
+            if (f.resendable() != null && !f.result().isDone()) out.add(f.resendable());
+        }
+        return out;
     }
 
     /** Apply thread: the entry at {@code index} with {@code term} applied, with a response or a refusal. */
@@ -97,7 +122,7 @@ final class Proposals {
     void failAll(Throwable cause) {
         for (Waiting w : byIndex.values()) w.result().completeExceptionally(cause);
         byIndex.clear();
-        for (CompletableFuture<Response> f : forwarded.values()) f.completeExceptionally(cause);
+        for (Forwarded f : forwarded.values()) f.result().completeExceptionally(cause);
         forwarded.clear();
     }
 

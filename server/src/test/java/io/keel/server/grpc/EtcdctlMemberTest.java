@@ -119,8 +119,9 @@ class EtcdctlMemberTest {
                     try {
                         Result r = etcdctl(port, "member", "promote", hex);
                         if (r.exit() != 0) return false;
-                        assertEquals("Member " + hex + " promoted in cluster "
-                                + Long.toHexString(first.keel.clusterId()) + "\n", r.out());
+                        // etcdctl prints both ids with %16x: a leading zero becomes a space.
+                        assertEquals(String.format("Member %16x promoted in cluster %16x%n", id,
+                                first.keel.clusterId()), r.out());
                         return true;
                     } catch (IOException | InterruptedException e) {
                         throw new AssertionError(e);
@@ -133,7 +134,7 @@ class EtcdctlMemberTest {
                         + peer2Url + "\"]}"), json); // a voter now (no isLearner); no gRPC server: no client URLs
                 assertFalse(json.contains("isLearner"), json);
 
-                assertEquals("Member " + hex + " removed from cluster " + Long.toHexString(first.keel.clusterId())
+                assertEquals(String.format("Member %16x removed from cluster %16x", id, first.keel.clusterId())
                         + "\n", ok(port, "member", "remove", hex));
                 Result gone = etcdctl(port, "member", "remove", hex);
                 assertNotEquals(0, gone.exit());

@@ -3,13 +3,16 @@ package io.keel.server.member;
 import io.keel.server.RequestTimeoutException;
 import io.keel.storage.mvcc.PutResponse;
 import io.keel.storage.mvcc.Response;
+import com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -23,7 +26,7 @@ class ForwardedProposalsTest {
     void aForwardedWriteCompletesWhenItsEntryAppliesAndLeavesNothingBehind() throws Exception {
         Proposals proposals = new Proposals();
         CompletableFuture<Response> write = new CompletableFuture<>();
-        proposals.forwarded(42, write, Duration.ofMinutes(5));
+        proposals.forwarded(42, write, Duration.ofMinutes(5), null);
         assertTrue(proposals.anyForwarded());
         proposals.appliedForwarded(41, new PutResponse(7, null), null); // someone else's request id: not ours
         assertFalse(write.isDone());
@@ -37,11 +40,25 @@ class ForwardedProposalsTest {
     void aForwardTheLeaderDroppedFailsWithAnUnknownOutcomeAfterTheTimeout() {
         Proposals proposals = new Proposals();
         CompletableFuture<Response> write = new CompletableFuture<>();
-        proposals.forwarded(7, write, Duration.ofMillis(50));
+        proposals.forwarded(7, write, Duration.ofMillis(50), null);
         ExecutionException e = assertThrows(ExecutionException.class, () -> write.get(60, TimeUnit.SECONDS));
         assertInstanceOf(RequestTimeoutException.class, e.getCause());
         assertTrue(e.getCause().getMessage().contains("may still apply"), e.getCause().getMessage());
         assertFalse(proposals.anyForwarded(), "the timed-out write no longer waits");
         proposals.appliedForwarded(7, new PutResponse(9, null), null); // applied late: nobody to tell, no error
+    }
+
+    @Test
+    void onlyWritesThatMayApplyTwiceAreOfferedForResendingAfterALeaderChange() throws Exception {
+        Proposals proposals = new Proposals();
+        CompletableFuture<Response> keepAlive = new CompletableFuture<>();
+        CompletableFuture<Response> put = new CompletableFuture<>();
+        ByteString tagged = ByteString.copyFromUtf8("renew lease 5, from member 1 request 8");
+        proposals.forwarded(8, keepAlive, Duration.ofMinutes(5), tagged);
+        proposals.forwarded(9, put, Duration.ofMinutes(5), null);
+        assertEquals(List.of(tagged), proposals.resendableAfterLeaderChange(), "a put must apply at most once");
+        proposals.appliedForwarded(8, new PutResponse(3, null), null);
+        assertTrue(keepAlive.isDone());
+        assertEquals(List.of(), proposals.resendableAfterLeaderChange(), "an answered keep-alive is not resent");
     }
 }
