@@ -3,6 +3,7 @@ package io.keel.server.grpc;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
@@ -11,6 +12,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.keel.server.Keel;
 import io.keel.server.etcd.proto.AuthGrpc;
+import io.keel.server.etcd.proto.KVGrpc;
 import io.keel.server.etcd.proto.ResponseHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +46,9 @@ public final class EtcdGrpcServer implements AutoCloseable {
     /** etcd lets this much gRPC overhead past the request limit so an oversized request gets etcd's own error. */
     private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
 
+    /** Runs a task on the calling thread. */
+    private static final Executor DIRECT = Runnable::run;
+
     private static final Metadata.Key<String> HAS_LEADER = Metadata.Key.of("hasleader",
             Metadata.ASCII_STRING_MARSHALLER);
 
@@ -74,6 +79,16 @@ public final class EtcdGrpcServer implements AutoCloseable {
         EtcdGrpcServer[] self = new EtcdGrpcServer[1];
         Server server = NettyServerBuilder.forAddress(address)
                 .executor(executor)
+                // KV handlers never block (they start a request and answer from its completion): they run on the
+                // transport thread that read the request, sparing a hand-off per call. Other services' handlers
+                // may wait on the member and keep the pool.
+                .callExecutor(new ServerCallExecutorSupplier() {
+                    @Override
+                    public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+                        return KVGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
+                                ? DIRECT : null;
+                    }
+                })
                 .maxInboundMessageSize(maxRequestBytes + GRPC_OVERHEAD_BYTES)
                 // etcd's --grpc-keepalive-min-time: clients may ping every 5 s while they have calls open.
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
