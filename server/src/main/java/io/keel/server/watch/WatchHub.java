@@ -84,6 +84,9 @@ public final class WatchHub implements AutoCloseable {
 
     /** Apply thread, after each applied batch (and snapshot install): wakes the streams; never blocks. */
     public void notifyApplied() {
+        // No stream, nothing to wake (most members, most of the time). A stream opened after this check pulls
+        // from the store when its first watch is created, so it misses nothing applied before it existed.
+        if (streams.isEmpty()) return;
         if (closed || !fanOutScheduled.compareAndSet(false, true)) return;
         try {
             delivery.execute(() -> {
