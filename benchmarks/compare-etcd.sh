@@ -9,7 +9,7 @@
 #
 # Loads (8-byte keys, 256-byte values):
 #   puts with 1, 16, 100 and 1000 clients (1, 4, 10, 100 connections), all sent to the leader (--leader-only:
-#     Keel's followers refuse writes until forwarding exists, and etcd's forward to the leader anyway);
+#     both forward a follower's writes to the leader; this measures the leader's own path);
 #   linearizable and serializable gets of 1000 seeded keys with 1 client (at the leader) and 1000 clients over
 #     100 connections spread round robin over the three members.
 #
