@@ -24,7 +24,7 @@ final class CurrentRecord {
     }
 
     static KeyValue decode(byte[] key, byte[] b) {
-        Checksum.verify(key, b, Column.CURRENT, "key " + Keys.printable(key));
+        Checksum.verify(key, b, Column.CURRENT, () -> "key " + Keys.printable(key));
         if (b.length < FIXED) {
             throw Checksum.corrupt(Column.CURRENT, "key " + Keys.printable(key), "record too short");
         }

@@ -32,7 +32,7 @@ record HistoryRecord(boolean tombstone, KeyValue kv) {
     }
 
     static HistoryRecord decode(byte[] revisionKey, byte[] b) {
-        Checksum.verify(revisionKey, b, Column.HISTORY, RevisionKey.describe(revisionKey));
+        Checksum.verify(revisionKey, b, Column.HISTORY, () -> RevisionKey.describe(revisionKey));
         if (b.length < FIXED || revisionKey.length != RevisionKey.SIZE) {
             throw Checksum.corrupt(Column.HISTORY, RevisionKey.describe(revisionKey), "record too short");
         }

@@ -96,10 +96,9 @@ final class KeyIndexEntry {
     }
 
     static boolean isTombstone(byte[] entryKey, byte[] value) {
-        String what = "entry " + Keys.printable(entryKey);
-        Checksum.verify(entryKey, value, Column.KEY_INDEX, what);
+        Checksum.verify(entryKey, value, Column.KEY_INDEX, () -> "entry " + Keys.printable(entryKey));
         if (value.length != VALUE_SIZE || (value[Checksum.SIZE] != PUT && value[Checksum.SIZE] != TOMBSTONE)) {
-            throw Checksum.corrupt(Column.KEY_INDEX, what, "bad kind");
+            throw Checksum.corrupt(Column.KEY_INDEX, "entry " + Keys.printable(entryKey), "bad kind");
         }
         return value[Checksum.SIZE] == TOMBSTONE;
     }

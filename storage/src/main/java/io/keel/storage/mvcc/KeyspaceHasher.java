@@ -31,7 +31,7 @@ final class KeyspaceHasher {
                 }
                 byte[] value = it.value();
                 // Hashing corrupt bytes would only report a divergence; checking names the record.
-                Checksum.verify(revisionKey, value, Column.HISTORY, RevisionKey.describe(revisionKey));
+                Checksum.verify(revisionKey, value, Column.HISTORY, () -> RevisionKey.describe(revisionKey));
                 crc.update(revisionKey);
                 crc.update(value);
             }

@@ -37,10 +37,9 @@ final class LeaseRecords {
     }
 
     private static void checked(byte[] leaseKey, byte[] value) {
-        String what = "lease " + Layout.getLong(leaseKey, 0);
-        Checksum.verify(leaseKey, value, Column.LEASE, what);
+        Checksum.verify(leaseKey, value, Column.LEASE, () -> "lease " + Layout.getLong(leaseKey, 0));
         if (value.length != Checksum.SIZE + 8 && value.length != Checksum.SIZE + 16) {
-            throw Checksum.corrupt(Column.LEASE, what, "bad length " + value.length);
+            throw Checksum.corrupt(Column.LEASE, "lease " + Layout.getLong(leaseKey, 0), "bad length " + value.length);
         }
     }
 
@@ -59,7 +58,7 @@ final class LeaseRecords {
 
     /** The attached key, after checking the record. */
     static byte[] attachedKey(byte[] attachmentKey, byte[] value) {
-        Checksum.verify(attachmentKey, value, Column.LEASE_KEY, "attachment " + Keys.printable(attachmentKey));
+        Checksum.verify(attachmentKey, value, Column.LEASE_KEY, () -> "attachment " + Keys.printable(attachmentKey));
         return Arrays.copyOfRange(attachmentKey, 8, attachmentKey.length);
     }
 
