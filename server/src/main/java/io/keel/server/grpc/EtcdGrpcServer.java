@@ -200,15 +200,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
 
     /** Runs a blocking call and answers the unary RPC with its result or with etcd's status for its failure. */
     static <T> void answer(Keel keel, StreamObserver<T> observer, Supplier<T> call) {
-        T result;
-        try {
-            result = call.get();
-        } catch (RuntimeException e) {
-            observer.onError(EtcdStatus.of(e, keel.leaderId()));
-            return;
-        }
-        observer.onNext(result);
-        observer.onCompleted();
+        // The same answering as answerAsync, on this thread: the call has finished by the time it returns.
+        answerAsync(keel, observer, DIRECT, () -> CompletableFuture.completedFuture(call.get()), Function.identity());
     }
 
     /**

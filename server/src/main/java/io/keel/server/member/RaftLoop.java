@@ -88,17 +88,7 @@ final class RaftLoop implements Executor {
     void stop() {
         running = false;
         tasks.add(() -> { });
-        if (Thread.currentThread() != thread) {
-            boolean interrupted = false;
-            while (thread.isAlive()) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-        }
+        if (Thread.currentThread() != thread) Threads.joinUninterruptibly(thread);
     }
 
     private void run() {
