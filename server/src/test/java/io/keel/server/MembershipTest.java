@@ -1,5 +1,6 @@
 package io.keel.server;
 
+import io.keel.server.cli.FreePorts;
 import io.keel.server.membership.MemberInfo;
 import io.keel.server.membership.MembershipException;
 import io.keel.server.membership.PeerUrls;
@@ -77,7 +78,7 @@ class MembershipTest {
                     started(3, "m3", cluster.addresses.get(3L), false));
             awaitSameList(cluster.running(), initial);
 
-            InetSocketAddress peer4 = TestCluster.freeAddress();
+            InetSocketAddress peer4 = FreePorts.loopback();
             MemberInfo added = leader.membership().add(List.of(PeerUrls.text(peer4)), true);
             assertTrue(added.learner());
             assertEquals("", added.name(), "not started yet");
@@ -85,7 +86,7 @@ class MembershipTest {
             assertTrue(added.id() != 0 && added.id() > 3 || added.id() < 0, "a fresh id: " + added.id());
             // A second learner, or a peer URL in use, is refused with etcd's error and changes nothing.
             MembershipException tooMany = assertThrows(MembershipException.class,
-                    () -> leader.membership().add(List.of(PeerUrls.text(TestCluster.freeAddress())), true));
+                    () -> leader.membership().add(List.of(PeerUrls.text(FreePorts.loopback())), true));
             assertEquals("etcdserver: too many learner members in cluster", tooMany.getMessage());
             MembershipException taken = assertThrows(MembershipException.class,
                     () -> leader.membership().add(List.of(PeerUrls.text(cluster.addresses.get(2L))), true));
@@ -163,7 +164,7 @@ class MembershipTest {
         try (TestCluster cluster = new TestCluster(root, 3)) {
             cluster.startAll();
             Keel leader = cluster.awaitLeader();
-            InetSocketAddress peer4 = TestCluster.freeAddress();
+            InetSocketAddress peer4 = FreePorts.loopback();
             MemberInfo added = leader.membership().add(List.of(PeerUrls.text(peer4)), true);
             long clusterId = leader.clusterId();
             Keel first = startJoiner(cluster, added, peer4, clusterId);

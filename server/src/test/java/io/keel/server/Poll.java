@@ -19,9 +19,16 @@ public final class Poll {
     }
 
     public static void until(String what, Duration deadline, BooleanSupplier condition) {
+        until(what, deadline, condition, () -> "");
+    }
+
+    /** As above; on a timeout the failure also carries {@code diagnosis} (for example the logs of the processes). */
+    public static void until(String what, Duration deadline, BooleanSupplier condition, Supplier<String> diagnosis) {
         long end = System.nanoTime() + deadline.toNanos();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - end > 0) fail("not within " + deadline.toSeconds() + " s: " + what);
+            if (System.nanoTime() - end > 0) {
+                fail("not within " + deadline.toSeconds() + " s: " + what + diagnosis.get());
+            }
             LockSupport.parkNanos(Duration.ofMillis(10).toNanos()); // a poll interval, not a wait for an event
         }
     }

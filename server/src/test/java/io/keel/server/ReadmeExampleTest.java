@@ -1,5 +1,6 @@
 package io.keel.server;
 
+import io.keel.server.cli.FreePorts;
 import io.keel.server.lease.LeaseKeepAlive;
 import io.keel.server.watch.Watch;
 import io.keel.server.watch.WatchOptions;
@@ -27,9 +28,9 @@ class ReadmeExampleTest {
 
     @Test
     void theEmbeddedExampleRunsAsTheReadmeShowsIt(@TempDir Path root) {
-        InetSocketAddress addr1 = TestCluster.freeAddress();
-        InetSocketAddress addr2 = TestCluster.freeAddress();
-        InetSocketAddress addr3 = TestCluster.freeAddress();
+        InetSocketAddress addr1 = FreePorts.loopback();
+        InetSocketAddress addr2 = FreePorts.loopback();
+        InetSocketAddress addr3 = FreePorts.loopback();
         Map<Long, InetSocketAddress> cluster = Map.of(1L, addr1, 2L, addr2, 3L, addr3);
         List<Keel> others = new ArrayList<>();
         try {

@@ -1,10 +1,7 @@
 package io.keel.server;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
+import io.keel.server.cli.FreePorts;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,15 +20,7 @@ class TestCluster implements AutoCloseable {
     TestCluster(Path root, int size) {
         this.root = root;
         this.members = new Keel[size];
-        for (int id = 1; id <= size; id++) addresses.put((long) id, freeAddress());
-    }
-
-    static InetSocketAddress freeAddress() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        for (int id = 1; id <= size; id++) addresses.put((long) id, FreePorts.loopback());
     }
 
     Keel.Builder builder(long id) {

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +11,7 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * The loopback ports of a local cluster's members: picked free on its first start and kept in
+ * The loopback ports of a local cluster's members: picked free on its first start ({@link FreePorts}) and kept in
  * {@code local-cluster.properties} beside the members' data, because the cluster id derives from the peer addresses
  * and a restarted local cluster must find its own data again.
  */
@@ -30,9 +28,9 @@ record LocalPorts(int client, int peer, int metrics) {
                 }
             } else {
                 for (String n : names) {
-                    p.setProperty(n + ".client", Integer.toString(freePort()));
-                    p.setProperty(n + ".peer", Integer.toString(freePort()));
-                    p.setProperty(n + ".metrics", Integer.toString(freePort()));
+                    p.setProperty(n + ".client", Integer.toString(FreePorts.next()));
+                    p.setProperty(n + ".peer", Integer.toString(FreePorts.next()));
+                    p.setProperty(n + ".metrics", Integer.toString(FreePorts.next()));
                 }
                 Files.createDirectories(dir);
                 try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
@@ -53,11 +51,5 @@ record LocalPorts(int client, int peer, int metrics) {
             }
         }
         return ports;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

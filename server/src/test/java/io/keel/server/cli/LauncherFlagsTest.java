@@ -148,24 +148,24 @@ class LauncherFlagsTest {
 
     @Test
     void aForeignDataDirectoryIsRefusedWithExitCode3(@TempDir Path dir) {
-        InetSocketAddress m1Peer = free();
+        InetSocketAddress m1Peer = FreePorts.loopback();
         // m1's data, made by a member that ran and stopped.
         Keel.builder().id(MemberIds.fromName("m1")).dataDir(dir.resolve("data")).listen(m1Peer)
                 .initialCluster(Map.of(MemberIds.fromName("m1"), m1Peer)).initialClusterToken("t").start().close();
-        InetSocketAddress m2Peer = free();
+        InetSocketAddress m2Peer = FreePorts.loopback();
         String out = refused(ExitCodes.DATA_DIR_REFUSED, "member m2 refused its data directory: data directory ",
                 "--name", "m2", "--data-dir", dir.resolve("data").toString(),
-                "--listen-client-urls", url(free()), "--listen-peer-urls", url(m2Peer),
+                "--listen-client-urls", url(FreePorts.loopback()), "--listen-peer-urls", url(m2Peer),
                 "--initial-advertise-peer-urls", url(m2Peer), "--initial-cluster-token", "t");
         assertTrue(out.contains("belongs to"), out);
     }
 
     @Test
     void existingStateWithoutDataIsRefusedWithExitCode3(@TempDir Path dir) {
-        InetSocketAddress peer = free();
+        InetSocketAddress peer = FreePorts.loopback();
         refused(ExitCodes.DATA_DIR_REFUSED, "member m1 refused its data directory: no Keel data in ",
                 "--name", "m1", "--data-dir", dir.resolve("empty").toString(), "--initial-cluster-state", "existing",
-                "--listen-client-urls", url(free()), "--listen-peer-urls", url(peer),
+                "--listen-client-urls", url(FreePorts.loopback()), "--listen-peer-urls", url(peer),
                 "--initial-advertise-peer-urls", url(peer));
     }
 
@@ -173,15 +173,15 @@ class LauncherFlagsTest {
     void aTakenPortIsRefusedWithExitCode4(@TempDir Path dir) throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             InetSocketAddress busy = new InetSocketAddress("127.0.0.1", taken.getLocalPort());
-            InetSocketAddress peer = free();
+            InetSocketAddress peer = FreePorts.loopback();
             refused(ExitCodes.CANNOT_LISTEN, "member m1", "--name", "m1", "--data-dir", dir.resolve("a").toString(),
                     "--listen-client-urls", url(busy), "--listen-peer-urls", url(peer),
                     "--initial-advertise-peer-urls", url(peer));
             refused(ExitCodes.CANNOT_LISTEN, "member m1", "--name", "m1", "--data-dir", dir.resolve("b").toString(),
-                    "--listen-client-urls", url(free()), "--listen-peer-urls", url(busy),
+                    "--listen-client-urls", url(FreePorts.loopback()), "--listen-peer-urls", url(busy),
                     "--initial-advertise-peer-urls", url(busy));
             refused(ExitCodes.CANNOT_LISTEN, "cannot listen for metrics on " + url(busy), "--name", "m1",
-                    "--data-dir", dir.resolve("c").toString(), "--listen-client-urls", url(free()),
+                    "--data-dir", dir.resolve("c").toString(), "--listen-client-urls", url(FreePorts.loopback()),
                     "--listen-peer-urls", url(peer), "--initial-advertise-peer-urls", url(peer),
                     "--listen-metrics-urls", url(busy));
         }
@@ -230,14 +230,6 @@ class LauncherFlagsTest {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of(more));
         return all.toArray(String[]::new);
-    }
-
-    static InetSocketAddress free() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return new InetSocketAddress("127.0.0.1", s.getLocalPort());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     static String url(InetSocketAddress a) {

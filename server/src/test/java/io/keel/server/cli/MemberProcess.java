@@ -5,8 +5,6 @@ import io.grpc.ManagedChannelBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,9 +37,9 @@ final class MemberProcess implements AutoCloseable {
     MemberProcess(String name, Path dir) {
         this.name = name;
         this.dir = dir;
-        this.clientPort = freePort();
-        this.peerPort = freePort();
-        this.metricsPort = freePort();
+        this.clientPort = FreePorts.next();
+        this.peerPort = FreePorts.next();
+        this.metricsPort = FreePorts.next();
         this.channel = ManagedChannelBuilder.forAddress("127.0.0.1", clientPort).usePlaintext().build();
     }
 
@@ -73,6 +71,18 @@ final class MemberProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** "running", "exited with N" or "not started", for a failure message. */
+    String describeState() {
+        if (process == null) return "not started";
+        return process.isAlive() ? "running (pid " + process.pid() + ")" : "exited with " + process.exitValue();
+    }
+
+    /** The last {@code lines} lines of the current run's output. */
+    String outputTail(int lines) {
+        List<String> all = output().lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     /** GET on the ops port; -1 when nothing answers. */
@@ -113,14 +123,6 @@ final class MemberProcess implements AutoCloseable {
         } finally {
             channel.shutdownNow();
             channel.awaitTermination(5, TimeUnit.SECONDS);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

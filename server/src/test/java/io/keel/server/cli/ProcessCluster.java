@@ -80,7 +80,7 @@ final class ProcessCluster implements AutoCloseable {
             long id = agreed;
             leader[0] = candidates.stream().filter(m -> MemberIds.fromName(m.name) == id).findFirst().orElse(null);
             return leader[0] != null;
-        });
+        }, () -> diagnosis(candidates));
         return leader[0];
     }
 
@@ -118,6 +118,16 @@ final class ProcessCluster implements AutoCloseable {
                 return false;
             }
         });
+    }
+
+    /** Each member's state and the end of its output, for a failure message. */
+    static String diagnosis(List<MemberProcess> ms) {
+        StringBuilder b = new StringBuilder();
+        for (MemberProcess m : ms) {
+            b.append("\n--- ").append(m.name).append(": ").append(m.describeState()).append(", leader seen ")
+                    .append(leaderSeenBy(m)).append(", last lines of its output:\n").append(m.outputTail(40));
+        }
+        return b.toString();
     }
 
     private static StatusResponse status(MemberProcess m) {

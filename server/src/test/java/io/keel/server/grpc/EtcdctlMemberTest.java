@@ -1,5 +1,6 @@
 package io.keel.server.grpc;
 
+import io.keel.server.cli.FreePorts;
 import io.keel.server.Keel;
 import io.keel.server.Poll;
 import io.keel.server.membership.PeerUrls;
@@ -7,9 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,14 +65,6 @@ class EtcdctlMemberTest {
         return r.out();
     }
 
-    private static InetSocketAddress freeAddress() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     @Test
     void memberAddPromoteListRemove() throws Exception {
         try (GrpcTestMember first = GrpcTestMember.startLeader(dir, b -> b.name("one"))) {
@@ -88,7 +79,7 @@ class EtcdctlMemberTest {
                     ok(port, "member", "list", "-w", "json"));
             ok(port, "put", "before", "join");
 
-            InetSocketAddress peer2 = freeAddress();
+            InetSocketAddress peer2 = FreePorts.loopback();
             String peer2Url = PeerUrls.text(peer2);
             String added = ok(port, "member", "add", "two", "--peer-urls=" + peer2Url, "--learner");
             Matcher m = Pattern.compile("Member\\s+([0-9a-f]+) added to cluster\\s+([0-9a-f]+)").matcher(added);

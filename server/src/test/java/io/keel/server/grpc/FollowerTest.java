@@ -1,5 +1,6 @@
 package io.keel.server.grpc;
 
+import io.keel.server.cli.FreePorts;
 import io.keel.server.Poll;
 
 import com.google.protobuf.ByteString;
@@ -38,7 +39,7 @@ class FollowerTest {
     @Test
     void followerServesReadsAndForwardsWrites(@TempDir Path dir) throws Exception {
         Map<Long, InetSocketAddress> peers = new LinkedHashMap<>();
-        for (long id = 1; id <= 3; id++) peers.put(id, GrpcTestMember.freeAddress());
+        for (long id = 1; id <= 3; id++) peers.put(id, FreePorts.loopback());
         List<Keel> members = new ArrayList<>();
         try {
             for (long id = 1; id <= 3; id++) {

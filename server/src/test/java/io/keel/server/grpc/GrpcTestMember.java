@@ -1,16 +1,13 @@
 package io.keel.server.grpc;
 
+import io.keel.server.cli.FreePorts;
 import io.keel.server.Poll;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.keel.server.Keel;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -36,7 +33,7 @@ final class GrpcTestMember implements AutoCloseable {
 
     /** As {@link #startLeader(Path)}, with the member's builder adjusted by {@code customize}. */
     static GrpcTestMember startLeader(Path dir, UnaryOperator<Keel.Builder> customize) {
-        InetSocketAddress peer = freeAddress();
+        InetSocketAddress peer = FreePorts.loopback();
         Keel keel = customize.apply(builder(dir, peer).initialCluster(Map.of(1L, peer))).start();
         GrpcTestMember m = serve(keel);
         try {
@@ -59,8 +56,8 @@ final class GrpcTestMember implements AutoCloseable {
 
     /** Member 1 of a two-member cluster whose peer never starts: it never knows a leader. */
     static GrpcTestMember startWithoutLeader(Path dir, Duration requestTimeout) {
-        InetSocketAddress peer = freeAddress();
-        Keel keel = builder(dir, peer).initialCluster(Map.of(1L, peer, 2L, freeAddress()))
+        InetSocketAddress peer = FreePorts.loopback();
+        Keel keel = builder(dir, peer).initialCluster(Map.of(1L, peer, 2L, FreePorts.loopback()))
                 .requestTimeout(requestTimeout).start();
         return serve(keel);
     }
@@ -77,14 +74,6 @@ final class GrpcTestMember implements AutoCloseable {
         } catch (RuntimeException e) {
             keel.close();
             throw e;
-        }
-    }
-
-    static InetSocketAddress freeAddress() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.keel.server.grpc;
 
+import io.keel.server.cli.FreePorts;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.keel.server.Keel;
@@ -42,7 +43,7 @@ final class JetcdCluster implements AutoCloseable {
 
     private JetcdCluster(Path dir) {
         this.dir = dir;
-        for (long id = 1; id <= 3; id++) peers.put(id, GrpcTestMember.freeAddress());
+        for (long id = 1; id <= 3; id++) peers.put(id, FreePorts.loopback());
     }
 
     /** Starts three members and returns once one leads, every member knows it, and a linearizable read works. */

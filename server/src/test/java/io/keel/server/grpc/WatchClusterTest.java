@@ -1,5 +1,6 @@
 package io.keel.server.grpc;
 
+import io.keel.server.cli.FreePorts;
 import io.keel.server.KeelException;
 import io.keel.server.Keel;
 import io.keel.server.Poll;
@@ -42,7 +43,7 @@ class WatchClusterTest {
     final List<io.grpc.ManagedChannel> channels = new ArrayList<>();
 
     Keel start(long id, Duration requestTimeout) {
-        if (peers.isEmpty()) for (long i = 1; i <= 3; i++) peers.put(i, GrpcTestMember.freeAddress());
+        if (peers.isEmpty()) for (long i = 1; i <= 3; i++) peers.put(i, FreePorts.loopback());
         Keel k = Keel.builder().id(id).dataDir(dir.resolve("member-" + id)).listen(peers.get(id))
                 .initialCluster(peers).initialClusterToken("watch-cluster-test")
                 .tickInterval(Duration.ofMillis(10)).electionTimeout(Duration.ofMillis(800))

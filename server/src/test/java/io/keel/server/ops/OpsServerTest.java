@@ -3,6 +3,7 @@ package io.keel.server.ops;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.keel.server.cli.FreePorts;
 import io.keel.server.Keel;
 import io.keel.server.Poll;
 import io.keel.server.etcd.proto.KVGrpc;
@@ -14,9 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,7 +45,7 @@ class OpsServerTest {
     @Test
     void aLeaderIsHealthyReadyAndCountsItsWork(@TempDir Path dir) throws Exception {
         KeelMetrics metrics = new KeelMetrics();
-        InetSocketAddress peer = free();
+        InetSocketAddress peer = FreePorts.loopback();
         Keel keel = builder(dir, peer).initialCluster(Map.of(1L, peer)).observer(metrics).start();
         open.add(keel);
         metrics.bind(keel);
@@ -110,9 +109,10 @@ class OpsServerTest {
     @Test
     void aMemberWithoutALeaderIsUnhealthyAndNotReady(@TempDir Path dir) throws Exception {
         KeelMetrics metrics = new KeelMetrics();
-        InetSocketAddress peer = free();
+        InetSocketAddress peer = FreePorts.loopback();
         // Member 1 of two whose other member never starts: it can never elect a leader.
-        Keel keel = builder(dir, peer).initialCluster(Map.of(1L, peer, 2L, free())).observer(metrics).start();
+        Keel keel = builder(dir, peer).initialCluster(Map.of(1L, peer, 2L, FreePorts.loopback())).observer(metrics)
+                .start();
         open.add(keel);
         metrics.bind(keel);
         OpsServer ops = OpsServer.start(keel, metrics, new InetSocketAddress("127.0.0.1", 0));
@@ -154,13 +154,5 @@ class OpsServerTest {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(text);
         if (!m.find()) throw new AssertionError("no sample " + sample + " in:\n" + text);
         return Double.parseDouble(m.group(1));
-    }
-
-    private static InetSocketAddress free() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
