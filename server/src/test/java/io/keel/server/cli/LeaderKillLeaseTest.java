@@ -12,6 +12,7 @@ import io.keel.server.etcd.proto.RangeResponse;
 import io.keel.server.etcd.proto.mvcc.Event;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -35,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * every change. The leader is killed with kill -9; for several TTLs after the survivors elect a new one, every key
  * stays and no DELETE ever happens. Then the keep-alives stop, and the new leader expires every lease: all keys go.
  */
+@ExtendWith(MemberOutputOnFailure.class)
 class LeaderKillLeaseTest {
     private static final long TTL = 3;
     private static final int LEASES = 3;

@@ -7,6 +7,7 @@ import io.keel.server.etcd.proto.RangeRequest;
 import io.keel.server.etcd.proto.mvcc.Event;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * on. What the client saw in total must be exactly the history a fresh watch from revision 1 reads on the other
  * survivor: the same events, in revision order, none missing, none repeated.
  */
+@ExtendWith(MemberOutputOnFailure.class)
 class LeaderKillWatchTest {
     private static final String PREFIX = "kw/";
 

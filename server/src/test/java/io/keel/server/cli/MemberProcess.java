@@ -85,6 +85,13 @@ final class MemberProcess implements AutoCloseable {
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
+    /** The first {@code lines} lines of the current run's output that report an error or an exception. */
+    String outputErrors(int lines) {
+        List<String> errors = output().lines().filter(l -> l.contains("ERROR") || l.contains("Exception"))
+                .limit(lines).toList();
+        return errors.isEmpty() ? "(none)" : String.join("\n", errors);
+    }
+
     /** GET on the ops port; -1 when nothing answers. */
     int status(String path) {
         try {

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -27,6 +29,9 @@ import java.util.stream.Collectors;
 final class ProcessCluster implements AutoCloseable {
     /** Generous: three JVMs and the test share a loaded 2-core machine. */
     static final Duration DEADLINE = Duration.ofSeconds(90);
+
+    /** The clusters not yet closed, for {@link MemberOutputOnFailure}. */
+    static final Set<ProcessCluster> OPEN = ConcurrentHashMap.newKeySet();
 
     final List<MemberProcess> members = new ArrayList<>();
     final String initialCluster;
@@ -44,6 +49,7 @@ final class ProcessCluster implements AutoCloseable {
      */
     static ProcessCluster start(Path dir, String token, String... names) throws IOException {
         ProcessCluster c = new ProcessCluster(dir, token, List.of(names));
+        OPEN.add(c);
         try {
             for (MemberProcess m : c.members) c.startMember(m);
             awaitLeaderKnownToAll(c.members);
@@ -120,12 +126,20 @@ final class ProcessCluster implements AutoCloseable {
         });
     }
 
-    /** Each member's state and the end of its output, for a failure message. */
+    /**
+     * Each member's state on one line (CI shows a failure's first line), then each member's first errors and last
+     * output lines, for a failure message.
+     */
     static String diagnosis(List<MemberProcess> ms) {
-        StringBuilder b = new StringBuilder();
+        StringBuilder b = new StringBuilder(" [");
         for (MemberProcess m : ms) {
-            b.append("\n--- ").append(m.name).append(": ").append(m.describeState()).append(", leader seen ")
-                    .append(leaderSeenBy(m)).append(", last lines of its output:\n").append(m.outputTail(40));
+            b.append(m.name).append(": ").append(m.describeState()).append(", leader ")
+                    .append(leaderSeenBy(m).stream().mapToObj(Long::toHexString).findFirst().orElse("no answer"))
+                    .append(m == ms.get(ms.size() - 1) ? "]" : "; ");
+        }
+        for (MemberProcess m : ms) {
+            b.append("\n--- ").append(m.name).append(": first errors:\n").append(m.outputErrors(10))
+                    .append("\n--- ").append(m.name).append(": last lines:\n").append(m.outputTail(30));
         }
         return b.toString();
     }
@@ -153,6 +167,7 @@ final class ProcessCluster implements AutoCloseable {
     /** Kills every member still running and closes the channels, all of them even if one fails. */
     @Override
     public void close() throws InterruptedException {
+        OPEN.remove(this);
         RuntimeException first = null;
         InterruptedException interrupted = null;
         for (MemberProcess m : members) {

@@ -8,6 +8,7 @@ import io.keel.server.etcd.proto.KVGrpc;
 import io.keel.server.etcd.proto.PutRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Launchers as separate processes: a three-member cluster survives kill -9 of its leader and takes the old leader
  * back with --initial-cluster-state existing; SIGTERM stops a member with exit code 0 and frees its ports.
  */
+@ExtendWith(MemberOutputOnFailure.class)
 class ProcessClusterTest {
     private static final Duration DEADLINE = ProcessCluster.DEADLINE;
 
