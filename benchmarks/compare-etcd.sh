@@ -13,9 +13,12 @@
 #   linearizable and serializable gets of 1000 seeded keys with 1 client (at the leader) and 1000 clients over
 #     100 connections spread round robin over the three members.
 #
-# Usage: benchmarks/compare-etcd.sh [--quick] [--only=etcd|keel] [--keep-logs] [--no-build]
+# Usage: benchmarks/compare-etcd.sh [--quick] [--only=etcd|keel] [--loads=A,B] [--jfr=DIR] [--keep-logs] [--no-build]
 #   --quick      shorter loads (about 8 s each instead of 15 s)
 #   --only=X     run one side only (the table then has one column of figures)
+#   --loads=A,B  run only these loads (names as in the table, e.g. put-100)
+#   --jfr=DIR    Keel's members record a JFR profile of the loads into DIR (one file per member; the warm-up is
+#                not recorded); see docs/benchmarks.md for reading them
 #   --keep-logs  keep the temp dir with the members' logs and data
 #   --no-build   use the benchmarks module as already built (benchmarks/target/benchmarks.classpath)
 # Env: TMPDIR picks the disk the data goes to; JAVA (default: java on PATH) runs the load generator; KEEL_BIN
@@ -24,14 +27,16 @@
 # Everything this script starts (members, by PID) is stopped on exit, also on Ctrl-C or failure.
 set -euo pipefail
 
-QUICK=0; ONLY=""; KEEP=0; BUILD=1
+QUICK=0; ONLY=""; KEEP=0; BUILD=1; ONLY_LOADS=""; JFR_DIR=""
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
     --only=etcd|--only=keel) ONLY=${a#*=} ;;
+    --loads=*) ONLY_LOADS=${a#*=} ;;
+    --jfr=*) JFR_DIR=$(mkdir -p "${a#*=}" && cd "${a#*=}" && pwd) ;;
     --keep-logs) KEEP=1 ;;
     --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown argument: $a (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -149,6 +154,7 @@ start_cluster() {
 # ---------------------------------------------------------------- the loads
 if [ "$QUICK" = 1 ]; then T=8s; S=2000; M=20000; L=40000; WARMUP=10s; else T=15s; S=5000; M=50000; L=100000; WARMUP=30s; fi
 LOADS=(put-1 put-16 put-100 put-1000 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
+if [ -n "$ONLY_LOADS" ]; then IFS=, read -r -a LOADS <<<"$ONLY_LOADS"; fi
 load_args() {
   local common=(--key-size 8 --val-size 256 --duration "$T")
   case "$1" in
@@ -163,6 +169,20 @@ load_args() {
   esac
 }
 
+# jfr_members start|stop: a JFR recording (the JDK's "profile" settings) in each Keel member over the loads.
+jfr_members() {
+  local i=0 pid
+  for pid in $(server_pids | tr , ' '); do
+    i=$((i + 1))
+    if [ "$1" = start ]; then
+      jcmd "$pid" JFR.start name=compare settings=profile >/dev/null
+    else
+      jcmd "$pid" JFR.stop name=compare filename="$JFR_DIR/keel-member$i-pid$pid.jfr" >/dev/null
+      echo "   JFR recording: $JFR_DIR/keel-member$i-pid$pid.jfr"
+    fi
+  done
+}
+
 declare -A RES # RES[kind:load:field]
 run_side() {
   local kind=$1 load line out field
@@ -174,6 +194,7 @@ run_side() {
   echo "   warm-up: puts with 100 clients for $WARMUP, not measured"
   # shellcheck disable=SC2046
   loadgen --endpoints "$EPS" --label "$kind-warmup" $(load_args put-100 | sed "s/--duration $T/--duration $WARMUP/; s/--total $M/--total 10000000/") >/dev/null 2>&1 || true
+  if [ "$kind" = keel ] && [ -n "$JFR_DIR" ]; then jfr_members start; fi
   for load in "${LOADS[@]}"; do
     # shellcheck disable=SC2046 # load_args is word-split on purpose
     if ! out=$(loadgen --endpoints "$EPS" --server-pids "$(server_pids)" --label "$kind-$load" $(load_args "$load") 2>&1); then
@@ -188,6 +209,7 @@ run_side() {
       RES[$kind:$load:$field]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
     done
   done
+  if [ "$kind" = keel ] && [ -n "$JFR_DIR" ]; then jfr_members stop; fi
   echo "== $kind: stopping pids ${PIDS[*]}"
   stop_members
 }
