@@ -17,7 +17,6 @@ import io.keel.server.membership.DirectoryApplier;
 import io.keel.server.membership.MemberDirectory;
 import io.keel.server.membership.PeerSync;
 import io.keel.storage.log.GroupCommitLog;
-import io.keel.storage.mvcc.LeaseRenewRequest;
 import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.Operation;
 import io.keel.storage.mvcc.Response;
@@ -197,9 +196,9 @@ public final class Member implements AutoCloseable {
      * no leader is known.
      */
     public CompletableFuture<Response> propose(Operation op) {
-        // A keep-alive may apply twice (it only restarts the lease's deadline): a follower forwards it again to a
-        // new leader instead of letting it wait for an old one that may be gone.
-        return proposeData(OperationCodec.encode(op), op instanceof LeaseRenewRequest);
+        // An operation that may apply twice is forwarded again to a new leader instead of waiting for an old one
+        // that may be gone.
+        return proposeData(OperationCodec.encode(op), op.mayApplyTwice());
     }
 
     /** As {@link #propose}, for an entry already encoded (keel_ops.proto's ClientOp) that must apply at most once. */

@@ -6,4 +6,14 @@ package io.keel.storage.mvcc;
  */
 public sealed interface Operation
         permits PutRequest, DeleteRangeRequest, TxnRequest, CompactRequest, LeaseGrantRequest, LeaseRevokeRequest,
-                LeaseRenewRequest, LeaseExpireRequest, ClusterRecordWrite, NoOp {}
+                LeaseRenewRequest, LeaseExpireRequest, ClusterRecordWrite, NoOp {
+
+    /**
+     * Whether applying this operation a second time, later, leaves the store as one application would have (as far
+     * as any client can tell). Only such an operation may be proposed again when an earlier proposal of it may or
+     * may not have been dropped: a follower forwards a pending one again to a new leader.
+     */
+    default boolean mayApplyTwice() {
+        return false;
+    }
+}

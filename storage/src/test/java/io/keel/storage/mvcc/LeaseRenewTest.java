@@ -32,6 +32,27 @@ class LeaseRenewTest extends OpenStoreTest {
     }
 
     @Test
+    void a_renewal_may_apply_twice_and_a_put_may_not() {
+        s.grant(7, 30);
+        s.put("k", "v", 7);
+        long revision = s.store.revision();
+        KeyspaceHash hash = s.store.keyspaceHash();
+        LeaseRenewRequest renew = new LeaseRenewRequest(7);
+        s.apply(renew);
+        s.apply(renew);
+        assertTrue(renew.mayApplyTwice());
+        assertEquals(revision, s.store.revision());
+        assertEquals(hash, s.store.keyspaceHash());
+        assertEquals(Map.of(7L, 30L), s.store.leaseTtls());
+
+        PutRequest put = new PutRequest(b("k"), b("w"), 0, false, false, false);
+        s.apply(put);
+        s.apply(put);
+        assertFalse(put.mayApplyTwice(), "a second put is a new revision and a new version of the key");
+        assertEquals(revision + 2, s.store.revision());
+    }
+
+    @Test
     void renewing_an_unknown_lease_is_refused_with_etcds_not_found() {
         MvccException e = assertThrows(MvccException.class, () -> s.apply(new LeaseRenewRequest(99)));
         assertEquals(EtcdError.LEASE_NOT_FOUND, e.error());
