@@ -5,6 +5,7 @@ import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.SnapshotMetadata;
 import io.keel.server.membership.DirectoryApplier;
 import io.keel.server.membership.MemberDirectory;
+import io.keel.server.proto.ClientOp;
 import io.keel.storage.log.RocksLogStorage;
 import io.keel.storage.mvcc.ApplyResult;
 import io.keel.storage.mvcc.MvccStore;
@@ -133,8 +134,13 @@ final class ApplyPipeline {
         MvccStore s = store.current();
         if (!entries.isEmpty()) {
             List<Operation> ops = new ArrayList<>(entries.size());
+            ClientOp[] clientOps = new ClientOp[entries.size()]; // each entry parsed once
             long storeApplied = s.appliedIndex();
-            for (Entry e : entries) ops.add(directory.operation(e, storeApplied)); // member entries: the directory's
+            for (int i = 0; i < entries.size(); i++) {
+                clientOps[i] = OperationCodec.clientOpOf(entries.get(i));
+                // member entries: the directory's
+                ops.add(directory.operation(entries.get(i), clientOps[i], storeApplied));
+            }
             long start = System.nanoTime();
             List<ApplyResult> results = s.applyAll(entries.get(0).getIndex(), ops);
             observer.applied(entries.size(), System.nanoTime() - start);
@@ -145,7 +151,7 @@ final class ApplyPipeline {
                 entryListener.applied(s, entries.get(i), ops.get(i), r);
                 proposals.applied(r.raftIndex(), entries.get(i).getTerm(), r.response(), r.error());
                 if (anyForwarded) {
-                    OperationCodec.Origin origin = OperationCodec.originOf(entries.get(i));
+                    OperationCodec.Origin origin = OperationCodec.originOf(clientOps[i]);
                     if (origin != null && origin.member() == memberId) {
                         proposals.appliedForwarded(origin.request(), r.response(), r.error());
                     }

@@ -70,35 +70,40 @@ public final class OperationCodec {
         return ClientOp.newBuilder().setOriginMember(member).setOriginRequest(request).build().toByteString();
     }
 
-    /** The member and request that forwarded this entry's write, or null if it was proposed at the leader. */
-    static Origin originOf(Entry entry) {
-        if (entry.getType() != EntryType.ENTRY_NORMAL || entry.getData().isEmpty()) return null;
-        try {
-            ClientOp op = ClientOp.parseFrom(entry.getData());
-            return op.getOriginMember() == 0 ? null : new Origin(op.getOriginMember(), op.getOriginRequest());
-        } catch (InvalidProtocolBufferException e) {
-            return null; // decode() reports it: applying it fails first
-        }
+    /** The member and request that forwarded this write, or null if it was proposed at the leader (or is none). */
+    static Origin originOf(ClientOp op) {
+        return op == null || op.getOriginMember() == 0 ? null : new Origin(op.getOriginMember(), op.getOriginRequest());
     }
 
     record Origin(long member, long request) {
     }
 
     /**
-     * The operation an entry carries. A leader's empty entry and membership changes carry nothing for the store
-     * but still advance its applied index (so the next entry is not taken for a gap).
+     * The client operation an entry carries, parsed once for everything that reads it on the apply path; null for a
+     * leader's empty entry and membership changes.
      */
-    public static Operation decode(Entry entry) {
-        if (entry.getType() != EntryType.ENTRY_NORMAL || entry.getData().isEmpty()) {
-            return NoOp.INSTANCE;
-        }
-        ClientOp op;
+    public static ClientOp clientOpOf(Entry entry) {
+        if (entry.getType() != EntryType.ENTRY_NORMAL || entry.getData().isEmpty()) return null;
         try {
-            op = ClientOp.parseFrom(entry.getData());
+            return ClientOp.parseFrom(entry.getData());
         } catch (InvalidProtocolBufferException e) {
             // Every member would fail the same way on the same committed bytes: this is a bug, not a refusal.
             throw new IllegalStateException("entry " + entry.getIndex() + " holds no valid client operation", e);
         }
+    }
+
+    /** The store operation an entry carries ({@link #operation} of its {@link #clientOpOf}). */
+    public static Operation decode(Entry entry) {
+        return operation(entry.getIndex(), clientOpOf(entry));
+    }
+
+    /**
+     * The store operation for entry {@code index}'s client operation. An entry without one (a leader's empty entry,
+     * a membership change) carries nothing for the store but still advances its applied index (so the next entry is
+     * not taken for a gap).
+     */
+    public static Operation operation(long index, ClientOp op) {
+        if (op == null) return NoOp.INSTANCE;
         return switch (op.getOpCase()) {
             case PUT -> put(op.getPut());
             case DELETE_RANGE -> delete(op.getDeleteRange());
@@ -111,7 +116,7 @@ public final class OperationCodec {
                     op.getLeaseExpire().getUnrenewedSince());
             // The member directory's own entries: the apply pipeline hands them to it (membership package).
             case MEMBER_ATTRIBUTES, MEMBER_PEER_URLS -> NoOp.INSTANCE;
-            case OP_NOT_SET -> throw new IllegalStateException("entry " + entry.getIndex() + " holds an empty client"
+            case OP_NOT_SET -> throw new IllegalStateException("entry " + index + " holds an empty client"
                     + " operation (written by a newer Keel?)");
         };
     }

@@ -42,10 +42,11 @@ public final class DirectoryApplier {
     }
 
     /**
-     * Apply thread: the store operation for a committed entry. Entries the store already applied (Raft hands out
-     * those after its snapshot again on a restart) leave the directory alone: it was loaded with their effect.
+     * Apply thread: the store operation for a committed entry and its client operation ({@code client}, parsed once
+     * by the caller: {@link OperationCodec#clientOpOf}). Entries the store already applied (Raft hands out those
+     * after its snapshot again on a restart) leave the directory alone: it was loaded with their effect.
      */
-    public Operation operation(Entry e, long storeApplied) {
+    public Operation operation(Entry e, ClientOp client, long storeApplied) {
         if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
             if (e.getIndex() <= storeApplied) return NoOp.INSTANCE;
             ConfChange change;
@@ -57,21 +58,22 @@ public final class DirectoryApplier {
             }
             return changed(working.withConfChange(change));
         }
-        Operation op = OperationCodec.decode(e);
-        if (!(op instanceof NoOp) || e.getData().isEmpty() || e.getIndex() <= storeApplied) return op;
-        ClientOp client;
-        try {
-            client = ClientOp.parseFrom(e.getData());
-        } catch (InvalidProtocolBufferException ex) {
-            throw new IllegalStateException("entry " + e.getIndex() + " holds no valid client operation", ex);
+        if (client != null && e.getIndex() > storeApplied) {
+            switch (client.getOpCase()) {
+                case MEMBER_ATTRIBUTES -> {
+                    return changed(working.withAttributes(client.getMemberAttributes().getId(),
+                            client.getMemberAttributes().getName(),
+                            client.getMemberAttributes().getClientUrlsList()));
+                }
+                case MEMBER_PEER_URLS -> {
+                    return changed(working.withPeerUrls(client.getMemberPeerUrls().getId(),
+                            client.getMemberPeerUrls().getPeerUrlsList()));
+                }
+                default -> {
+                }
+            }
         }
-        return switch (client.getOpCase()) {
-            case MEMBER_ATTRIBUTES -> changed(working.withAttributes(client.getMemberAttributes().getId(),
-                    client.getMemberAttributes().getName(), client.getMemberAttributes().getClientUrlsList()));
-            case MEMBER_PEER_URLS -> changed(working.withPeerUrls(client.getMemberPeerUrls().getId(),
-                    client.getMemberPeerUrls().getPeerUrlsList()));
-            default -> op;
-        };
+        return OperationCodec.operation(e.getIndex(), client);
     }
 
     private Operation changed(MemberDirectory next) {

@@ -109,7 +109,7 @@ final class GroupStaging {
     }
 
     /** Brings the term cache to where the batch leaves the log, write by write. */
-    void replayInto(RecentTerms terms) {
+    void replayInto(RecentEntries terms) {
         for (Staged s : staged) {
             if (s.restartsLog()) terms.resetAfter(s.write().snapshot().getIndex());
             terms.append(s.write().entries());

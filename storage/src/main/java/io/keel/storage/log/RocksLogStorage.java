@@ -66,7 +66,7 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
     /** What readers see, replaced only once a write is durable. */
     private final Object published = new Object();
     private LogLayout layout;
-    private final RecentTerms recentTerms;
+    private final RecentEntries recentEntries;
 
     private RocksLogStorage(LogDatabase db, MemberIdentity identity, LogStorageConfig config) throws RocksDBException {
         this.dir = db.dir;
@@ -74,15 +74,15 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
         this.db = db;
         this.failStop = new FailStop(config.failureListener());
         this.syncedWrite = config.syncedWrite();
-        this.recentTerms = new RecentTerms(config.recentTerms());
+        this.recentEntries = new RecentEntries(config.recentEntries(), config.recentEntriesMaxBytes());
         SnapshotMetadata snapshot = MetaRecords.readSnapshot(db);
         this.layout = new LogLayout(snapshot, lastIndexOnDisk(db, snapshot.getIndex()), MetaRecords.readHardState(db));
         // Reading the newest entries checks their checksums at once: a damaged tail, the part a vote compares, stops
         // the member at open rather than at its first election (fault 12).
-        recentTerms.resetAfter(snapshot.getIndex());
-        long from = Math.max(layout.firstIndex(), layout.lastIndex() - config.recentTerms() + 1);
+        recentEntries.resetAfter(snapshot.getIndex());
+        long from = Math.max(layout.firstIndex(), layout.lastIndex() - config.recentEntries() + 1);
         long to = layout.lastIndex() + 1;
-        recentTerms.append(scan(layout, from, to, Long.MAX_VALUE, writesPublished, MAX_READ_ATTEMPTS));
+        recentEntries.append(scan(layout, from, to, Long.MAX_VALUE, writesPublished, MAX_READ_ATTEMPTS));
         this.reclaimer = new SpaceReclaimer(db, failStop);
         this.batch = new WriteBatch();
     }
@@ -208,10 +208,13 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
                 synchronized (published) {
                     l = layout;
                     seen = writesPublished;
-                }
-                if (lo < l.firstIndex()) throw new CompactedException(lo, l.firstIndex());
-                if (hi > l.lastIndex() + 1) {
-                    throw new IllegalArgumentException("entries up to " + hi + " beyond last " + l.lastIndex());
+                    if (lo < l.firstIndex()) throw new CompactedException(lo, l.firstIndex());
+                    if (hi > l.lastIndex() + 1) {
+                        throw new IllegalArgumentException("entries up to " + hi + " beyond last " + l.lastIndex());
+                    }
+                    // The tail a leader sends and every member applies right after writing it: from memory.
+                    List<Entry> cached = recentEntries.entries(lo, hi, maxBytes);
+                    if (cached != null) return cached;
                 }
                 List<Entry> out = scan(l, lo, hi, maxBytes, seen, attempt);
                 if (out != null) return out;
@@ -236,7 +239,7 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
                 if (index > l.lastIndex()) {
                     throw new IllegalArgumentException("term of " + index + " beyond last " + l.lastIndex());
                 }
-                long cached = recentTerms.term(index);
+                long cached = recentEntries.term(index);
                 if (cached >= 0) return cached;
                 seen = writesPublished;
             }
@@ -320,7 +323,7 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
                 syncedWrite.write(db.db, db.synced, batch);
                 synchronized (published) {
                     layout = staging.layout();
-                    staging.replayInto(recentTerms);
+                    staging.replayInto(recentEntries);
                     writesPublished = writesStarted;
                 }
                 return new GroupResult(refused, staging.entryCount(), true);
@@ -442,7 +445,7 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
         synchronized (published) {
             l = layout;
             if (index == l.snapshotIndex()) return l.snapshot().getTerm();
-            long cached = recentTerms.term(index);
+            long cached = recentEntries.term(index);
             if (cached >= 0) return cached;
         }
         return readEntry(l, index, writesPublished, MAX_READ_ATTEMPTS).getTerm();

@@ -32,7 +32,7 @@ class ConcurrentReadsTest {
     @Test
     @Timeout(60)
     void readersNeverSeeAHalfWrittenOrFalselyDamagedLog() throws Exception {
-        LogStorageConfig config = LogStorageConfig.defaults().withRecentTerms(16); // most term() reads go to disk
+        LogStorageConfig config = LogStorageConfig.defaults().withRecentEntries(16, 1L << 20); // most term() reads go to disk
         try (RocksLogStorage s = RocksLogStorage.bootstrap(dir, LogFixtures.CLUSTER, 1, config, 1)) {
             AtomicBoolean writing = new AtomicBoolean(true);
             AtomicReference<Throwable> problem = new AtomicReference<>();

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CorruptionTest {
     private static final long MEMBER = 1;
     /** A small term cache, so that opening checks only the newest 8 entries and entry 20 is damaged silently. */
-    private static final LogStorageConfig SMALL_CACHE = LogStorageConfig.defaults().withRecentTerms(8);
+    private static final LogStorageConfig SMALL_CACHE = LogStorageConfig.defaults().withRecentEntries(8, 1L << 20);
 
     @TempDir
     Path dir;

@@ -30,13 +30,19 @@ class MemoryStorageEquivalenceTest {
     @TempDir
     Path dir;
 
-    /** Seeds; the small term cache sends most term() lookups to the disk, the default one answers from memory. */
+    /**
+     * Seeds; the small caches of recent entries (8 entries; a few bytes) send most reads to the disk and mix the
+     * two sources within one read's range, the default one answers most from memory.
+     */
     @ParameterizedTest(name = "seed {0}")
-    @ValueSource(longs = {1, 2, 3, 4})
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6})
     void sameHistorySameAnswers(long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        LogStorageConfig config = seed % 2 == 0 ? LogStorageConfig.defaults()
-                : LogStorageConfig.defaults().withRecentTerms(8);
+        LogStorageConfig config = switch ((int) (seed % 3)) {
+            case 0 -> LogStorageConfig.defaults();
+            case 1 -> LogStorageConfig.defaults().withRecentEntries(8, 1L << 20);
+            default -> LogStorageConfig.defaults().withRecentEntries(4096, 40);
+        };
         MemoryStorage memory = MemoryStorage.bootstrap(1, 2, 3);
         RocksLogStorage rocks = RocksLogStorage.bootstrap(dir, LogFixtures.CLUSTER, MEMBER, config, 1, 2, 3);
         History history = new History(random, memory);
