@@ -55,11 +55,13 @@ public final class EtcdGrpcServer implements AutoCloseable {
     private final Keel keel;
     private final Server server;
     private final ExecutorService executor;
+    private final ExecutorService answers;
 
-    private EtcdGrpcServer(Keel keel, Server server, ExecutorService executor) {
+    private EtcdGrpcServer(Keel keel, Server server, ExecutorService executor, ExecutorService answers) {
         this.keel = keel;
         this.server = server;
         this.executor = executor;
+        this.answers = answers;
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address) {
@@ -71,6 +73,14 @@ public final class EtcdGrpcServer implements AutoCloseable {
         String prefix = "keel-grpc-" + Long.toHexString(keel.memberId()) + "-";
         ExecutorService executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        // One thread answers the KV calls that complete on the member's threads. A queue drained by one thread
+        // wakes it once per burst; the cached pool woke a thread per answer (a profile of 100 writing clients put
+        // most of that pool's CPU in thread switches).
+        ExecutorService answers = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, prefix + "answers");
             t.setDaemon(true);
             return t;
         });
@@ -92,7 +102,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .maxInboundMessageSize(maxRequestBytes + GRPC_OVERHEAD_BYTES)
                 // etcd's --grpc-keepalive-min-time: clients may ping every 5 s while they have calls open.
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
-                .addService(ServerInterceptors.intercept(new KvService(keel, headers, executor, maxRequestBytes, maxTxnOps),
+                .addService(ServerInterceptors.intercept(new KvService(keel, headers, answers, maxRequestBytes,
+                        maxTxnOps),
                         requireLeader))
                 .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers), requireLeader))
                 .addService(ServerInterceptors.intercept(
@@ -107,10 +118,11 @@ public final class EtcdGrpcServer implements AutoCloseable {
             server.start();
         } catch (IOException e) {
             executor.shutdownNow();
+            answers.shutdownNow();
             throw new UncheckedIOException("starting the client API of member "
                     + Long.toHexString(keel.memberId()) + " on " + address, e);
         }
-        self[0] = new EtcdGrpcServer(keel, server, executor);
+        self[0] = new EtcdGrpcServer(keel, server, executor, answers);
         keel.membership().announceServedAt(self[0].clientUrl()); // MemberList shows it on every member
         LOG.info("member {} serves etcd's v3 API on {}", Long.toHexString(keel.memberId()), self[0].address());
         return self[0];
@@ -142,6 +154,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
             server.shutdownNow();
         } finally {
             executor.shutdownNow();
+            answers.shutdownNow();
         }
     }
 
@@ -170,7 +183,9 @@ public final class EtcdGrpcServer implements AutoCloseable {
 
     /**
      * Starts a call without blocking and answers the unary RPC when it completes: converted to the response on
-     * {@code executor} (never on the apply thread that completes a write), or with etcd's status for its failure.
+     * {@code executor} (never on the apply thread that completes a write), or with etcd's status for its failure. A
+     * call complete at once (a serializable read) is answered on this thread: a hand-off would cost more than the
+     * answer.
      */
     static <R, T> void answerAsync(Keel keel, StreamObserver<T> observer, Executor executor,
                                    Supplier<CompletableFuture<R>> call, Function<R, T> response) {
@@ -195,7 +210,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
             }
             observer.onNext(answer);
             observer.onCompleted();
-        }, executor);
+        }, pending.isDone() ? DIRECT : executor);
     }
 
     /** Runs a blocking call and answers the unary RPC with its result or with etcd's status for its failure. */
