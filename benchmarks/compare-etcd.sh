@@ -13,12 +13,16 @@
 #   linearizable and serializable gets of 1000 seeded keys with 1 client (at the leader) and 1000 clients over
 #     100 connections spread round robin over the three members.
 #
-# Usage: benchmarks/compare-etcd.sh [--quick] [--only=etcd|keel] [--loads=A,B] [--jfr=DIR] [--keep-logs] [--no-build]
+# Usage: benchmarks/compare-etcd.sh [--quick] [--only=etcd|keel] [--loads=A,B] [--jfr=DIR] [--profile=DIR]
+#                                   [--keep-logs] [--no-build]
 #   --quick      shorter loads (about 8 s each instead of 15 s)
 #   --only=X     run one side only (the table then has one column of figures)
 #   --loads=A,B  run only these loads (names as in the table, e.g. put-100)
 #   --jfr=DIR    Keel's members record a JFR profile of the loads into DIR (one file per member; the warm-up is
 #                not recorded); see docs/benchmarks.md for reading them
+#   --profile=DIR  Keel's members are profiled over the measured loads with async-profiler (CPU samples of every
+#                thread, native and kernel frames included; fetched from Maven Central), collapsed stacks written to
+#                DIR and summarized by thread kind (io.keel.benchmarks.profile.ProfileSummary)
 #   --keep-logs  keep the temp dir with the members' logs and data
 #   --no-build   use the benchmarks module as already built (benchmarks/target/benchmarks.classpath)
 # Env: TMPDIR picks the disk the data goes to; JAVA (default: java on PATH) runs the load generator; KEEL_BIN
@@ -27,16 +31,17 @@
 # Everything this script starts (members, by PID) is stopped on exit, also on Ctrl-C or failure.
 set -euo pipefail
 
-QUICK=0; ONLY=""; KEEP=0; BUILD=1; ONLY_LOADS=""; JFR_DIR=""
+QUICK=0; ONLY=""; KEEP=0; BUILD=1; ONLY_LOADS=""; JFR_DIR=""; PROFILE_DIR=""
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
     --only=etcd|--only=keel) ONLY=${a#*=} ;;
     --loads=*) ONLY_LOADS=${a#*=} ;;
     --jfr=*) JFR_DIR=$(mkdir -p "${a#*=}" && cd "${a#*=}" && pwd) ;;
+    --profile=*) PROFILE_DIR=$(mkdir -p "${a#*=}" && cd "${a#*=}" && pwd) ;;
     --keep-logs) KEEP=1 ;;
     --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "unknown argument: $a (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -72,6 +77,18 @@ if [ "$BUILD" = 1 ]; then
 fi
 [ -f "$ROOT/benchmarks/target/benchmarks.classpath" ] || { echo "benchmarks module not built" >&2; exit 1; }
 LOADGEN_CP="$ROOT/benchmarks/target/classes:$(cat "$ROOT/benchmarks/target/benchmarks.classpath")"
+
+# ---------------------------------------------------------------- async-profiler, only for --profile
+AP_VERSION=4.2
+AP_LIB=$ROOT/benchmarks/target/async-profiler-$AP_VERSION/linux-x64/libasyncProfiler.so
+if [ -n "$PROFILE_DIR" ] && [ ! -f "$AP_LIB" ]; then
+  echo "fetching async-profiler $AP_VERSION (tools.profiler:async-profiler:$AP_VERSION:jar:linux-x64)"
+  (cd "$ROOT" && ./mvnw -q -B dependency:copy -Dartifact="tools.profiler:async-profiler:$AP_VERSION:jar:linux-x64" \
+    -DoutputDirectory=benchmarks/target)
+  mkdir -p "$(dirname "$(dirname "$AP_LIB")")"
+  (cd "$(dirname "$(dirname "$AP_LIB")")" && jar xf "$ROOT/benchmarks/target/async-profiler-$AP_VERSION-linux-x64.jar" linux-x64)
+  [ -f "$AP_LIB" ] || { echo "async-profiler's library not found at $AP_LIB" >&2; exit 1; }
+fi
 loadgen() { "$JAVA" -XX:+UseParallelGC -cp "$LOADGEN_CP" io.keel.benchmarks.load.LoadGenerator "$@"; }
 
 # ---------------------------------------------------------------- what this script starts, and stopping it
@@ -183,6 +200,25 @@ jfr_members() {
   done
 }
 
+# profile_members start|stop: async-profiler in each Keel member over the loads (jcmd loads it as an agent; the
+# options are quoted because jcmd would otherwise split them at '='), then a summary by thread kind.
+profile_members() {
+  local i=0 pid
+  for pid in $(server_pids | tr , ' '); do
+    i=$((i + 1))
+    if [ "$1" = start ]; then
+      jcmd "$pid" JVMTI.agent_load "$AP_LIB" '"start,event=cpu,interval=1ms,threads"' >/dev/null
+    else
+      jcmd "$pid" JVMTI.agent_load "$AP_LIB" "\"stop,file=$PROFILE_DIR/keel-member$i.collapsed,collapsed\"" >/dev/null
+    fi
+  done
+  if [ "$1" = stop ]; then
+    echo "   profile: $PROFILE_DIR/keel-member*.collapsed; by thread kind:"
+    "$JAVA" -cp "$LOADGEN_CP" io.keel.benchmarks.profile.ProfileSummary "$PROFILE_DIR"/keel-member*.collapsed \
+      | tee "$PROFILE_DIR/summary.txt" | sed 's/^/   /'
+  fi
+}
+
 declare -A RES # RES[kind:load:field]
 run_side() {
   local kind=$1 load line out field
@@ -195,6 +231,7 @@ run_side() {
   # shellcheck disable=SC2046
   loadgen --endpoints "$EPS" --label "$kind-warmup" $(load_args put-100 | sed "s/--duration $T/--duration $WARMUP/; s/--total $M/--total 10000000/") >/dev/null 2>&1 || true
   if [ "$kind" = keel ] && [ -n "$JFR_DIR" ]; then jfr_members start; fi
+  if [ "$kind" = keel ] && [ -n "$PROFILE_DIR" ]; then profile_members start; fi
   for load in "${LOADS[@]}"; do
     # shellcheck disable=SC2046 # load_args is word-split on purpose
     if ! out=$(loadgen --endpoints "$EPS" --server-pids "$(server_pids)" --label "$kind-$load" $(load_args "$load") 2>&1); then
@@ -210,6 +247,7 @@ run_side() {
     done
   done
   if [ "$kind" = keel ] && [ -n "$JFR_DIR" ]; then jfr_members stop; fi
+  if [ "$kind" = keel ] && [ -n "$PROFILE_DIR" ]; then profile_members stop; fi
   echo "== $kind: stopping pids ${PIDS[*]}"
   stop_members
 }
