@@ -17,6 +17,7 @@ import io.keel.server.etcd.proto.ResponseHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.keel.server.threads.NamedThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -25,7 +26,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -69,21 +69,12 @@ public final class EtcdGrpcServer implements AutoCloseable {
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps) {
-        AtomicInteger n = new AtomicInteger();
-        String prefix = "keel-grpc-" + Long.toHexString(keel.memberId()) + "-";
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        String prefix = "keel-grpc-" + Long.toHexString(keel.memberId());
+        ExecutorService executor = Executors.newCachedThreadPool(NamedThreads.numbered(prefix));
         // One thread answers the KV calls that complete on the member's threads. A queue drained by one thread
         // wakes it once per burst; the cached pool woke a thread per answer (a profile of 100 writing clients put
         // most of that pool's CPU in thread switches).
-        ExecutorService answers = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, prefix + "answers");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService answers = Executors.newSingleThreadExecutor(NamedThreads.single(prefix + "-answers"));
         Headers headers = new Headers(keel);
         ServerInterceptor requireLeader = new RequireLeader(keel);
         EtcdGrpcServer[] self = new EtcdGrpcServer[1];

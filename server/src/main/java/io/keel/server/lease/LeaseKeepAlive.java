@@ -4,6 +4,7 @@ import io.keel.server.KeelException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.keel.server.threads.NamedThreads;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -33,11 +34,8 @@ public final class LeaseKeepAlive implements AutoCloseable {
     public LeaseKeepAlive(long id, LongFunction<CompletableFuture<Long>> renew) {
         this.id = id;
         this.renew = renew;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "keel-keepalive-" + Long.toHexString(id));
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(
+                NamedThreads.single("keel-keepalive-" + Long.toHexString(id)));
         timer.execute(this::renewNow);
     }
 

@@ -17,6 +17,7 @@ import io.keel.storage.mvcc.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.keel.server.threads.NamedThreads;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -102,11 +103,8 @@ public final class Lessor implements AutoCloseable {
         this.promoteExtensionNanos = promoteExtension.toNanos();
         this.clock = clock;
         this.proposer = proposer;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "keel-lessor-" + Long.toHexString(memberId));
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(
+                NamedThreads.single("keel-lessor-" + Long.toHexString(memberId)));
     }
 
     /**

@@ -27,6 +27,7 @@ import io.keel.transport.TransportConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.keel.server.threads.NamedThreads;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -37,10 +38,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import com.google.protobuf.ByteString;
 import java.util.function.Function;
@@ -115,9 +114,9 @@ public final class Member implements AutoCloseable {
             this.proposalAdmission = new Admission("proposals", config.maxPendingProposals());
             this.readAdmission = new Admission("linearizable reads", config.maxPendingReads());
             this.readExecutor = createdReaders =
-                    Executors.newFixedThreadPool(2, daemon("keel-read-" + hex(config.memberId())));
+                    Executors.newFixedThreadPool(2, NamedThreads.numbered("keel-read-" + hex(config.memberId())));
             this.snapshotSender = createdSenders =
-                    Executors.newCachedThreadPool(daemon("keel-snapshot-" + hex(config.memberId())));
+                    Executors.newCachedThreadPool(NamedThreads.numbered("keel-snapshot-" + hex(config.memberId())));
             this.reads = new Reads(storage.store, readExecutor, loop::lease, loop);
             // Lease expiry: decided by the leader's lessor on its clock, proposed only while it holds its lease.
             this.lessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
@@ -489,14 +488,5 @@ public final class Member implements AutoCloseable {
 
     static String hex(long id) {
         return Long.toHexString(id);
-    }
-
-    private static ThreadFactory daemon(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

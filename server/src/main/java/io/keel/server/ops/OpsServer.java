@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.keel.server.Keel;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 
+import io.keel.server.threads.NamedThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -48,11 +49,8 @@ public final class OpsServer implements AutoCloseable {
         });
         server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8",
                 "not found: try /metrics, /health or /readyz\n".getBytes(StandardCharsets.UTF_8)));
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "keel-ops-" + Long.toHexString(keel.memberId()));
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService executor = Executors.newSingleThreadExecutor(
+                NamedThreads.single("keel-ops-" + Long.toHexString(keel.memberId())));
         server.setExecutor(executor);
         server.start();
         return new OpsServer(server, executor);

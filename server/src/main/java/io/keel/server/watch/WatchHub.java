@@ -4,6 +4,7 @@ import io.keel.server.MemberStoppedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.keel.server.threads.NamedThreads;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -12,10 +13,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A member's watches: every watch stream, fed from the member's store. The apply pipeline calls
@@ -50,8 +49,8 @@ public final class WatchHub implements AutoCloseable {
             throw new IllegalArgumentException("the watch progress interval must be positive, was "
                     + progressInterval);
         }
-        this.delivery = Executors.newScheduledThreadPool(DELIVERY_THREADS, daemon("keel-watch-" + name));
-        this.listeners = Executors.newCachedThreadPool(daemon("keel-watch-listener-" + name));
+        this.delivery = Executors.newScheduledThreadPool(DELIVERY_THREADS, NamedThreads.numbered("keel-watch-" + name));
+        this.listeners = Executors.newCachedThreadPool(NamedThreads.numbered("keel-watch-listener-" + name));
         long every = progressInterval.toNanos();
         delivery.scheduleAtFixedRate(this::tick, every, every, TimeUnit.NANOSECONDS);
     }
@@ -147,14 +146,5 @@ public final class WatchHub implements AutoCloseable {
 
     private MemberStoppedException stopped() {
         return new MemberStoppedException("member " + name + " is stopped", null);
-    }
-
-    private static ThreadFactory daemon(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }
