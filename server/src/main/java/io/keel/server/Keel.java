@@ -291,6 +291,11 @@ public final class Keel implements AutoCloseable {
         return member.state().role() == Role.LEADER;
     }
 
+    /** Raft's minimum election timeout, as configured. */
+    public Duration electionTimeout() {
+        return member.electionTimeout();
+    }
+
     /** The leader as this member knows it, or 0. */
     public long leaderId() {
         return member.state().leaderId();

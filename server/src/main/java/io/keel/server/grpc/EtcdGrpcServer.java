@@ -4,6 +4,8 @@ import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
@@ -56,12 +58,15 @@ public final class EtcdGrpcServer implements AutoCloseable {
     private final Server server;
     private final ExecutorService executor;
     private final ExecutorService answers;
+    private final LeaderLossMonitor leaderLoss;
 
-    private EtcdGrpcServer(Keel keel, Server server, ExecutorService executor, ExecutorService answers) {
+    private EtcdGrpcServer(Keel keel, Server server, ExecutorService executor, ExecutorService answers,
+                           LeaderLossMonitor leaderLoss) {
         this.keel = keel;
         this.server = server;
         this.executor = executor;
         this.answers = answers;
+        this.leaderLoss = leaderLoss;
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address) {
@@ -76,6 +81,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
         // most of that pool's CPU in thread switches).
         ExecutorService answers = Executors.newSingleThreadExecutor(NamedThreads.single(prefix + "-answers"));
         Headers headers = new Headers(keel);
+        LeaderLossMonitor leaderLoss = new LeaderLossMonitor(keel);
         ServerInterceptor requireLeader = new RequireLeader(keel);
         EtcdGrpcServer[] self = new EtcdGrpcServer[1];
         Server server = NettyServerBuilder.forAddress(address)
@@ -100,7 +106,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(
                         new ClusterService(keel, headers), requireLeader))
                 .addService(ServerInterceptors.intercept(new LeaseService(keel, headers), requireLeader))
-                .addService(ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes),
+                .addService(ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss),
                         requireLeader))
                 // Not served yet: the generated base answers every method with UNIMPLEMENTED.
                 .addService(new AuthGrpc.AuthImplBase() { })
@@ -110,10 +116,11 @@ public final class EtcdGrpcServer implements AutoCloseable {
         } catch (IOException e) {
             executor.shutdownNow();
             answers.shutdownNow();
+            leaderLoss.close();
             throw new UncheckedIOException("starting the client API of member "
                     + Long.toHexString(keel.memberId()) + " on " + address, e);
         }
-        self[0] = new EtcdGrpcServer(keel, server, executor, answers);
+        self[0] = new EtcdGrpcServer(keel, server, executor, answers, leaderLoss);
         keel.membership().announceServedAt(self[0].clientUrl()); // MemberList shows it on every member
         LOG.info("member {} serves etcd's v3 API on {}", Long.toHexString(keel.memberId()), self[0].address());
         return self[0];
@@ -146,6 +153,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
         } finally {
             executor.shutdownNow();
             answers.shutdownNow();
+            leaderLoss.close();
         }
     }
 
@@ -210,9 +218,12 @@ public final class EtcdGrpcServer implements AutoCloseable {
         answerAsync(keel, observer, DIRECT, () -> CompletableFuture.completedFuture(call.get()), Function.identity());
     }
 
+    /** Set for a call opened with {@code hasleader: true} while the member knew a leader. */
+    static final Context.Key<Boolean> REQUIRES_LEADER = Context.key("keel-requires-leader");
+
     /**
      * etcd's WithRequireLeader: requests with metadata {@code hasleader: true} fail with "no leader" while this member
-     * knows none, so the client moves to another member.
+     * knows none, so the client moves to another member; streams opened so are marked ({@link #REQUIRES_LEADER}).
      */
     private static final class RequireLeader implements ServerInterceptor {
         private final Keel keel;
@@ -224,11 +235,14 @@ public final class EtcdGrpcServer implements AutoCloseable {
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                           ServerCallHandler<Q, R> next) {
-            if ("true".equals(headers.get(HAS_LEADER)) && keel.leaderId() == 0) {
+            if (!"true".equals(headers.get(HAS_LEADER))) return next.startCall(call, headers);
+            if (keel.leaderId() == 0) {
                 call.close(Status.UNAVAILABLE.withDescription(EtcdStatus.NO_LEADER), new Metadata());
                 return new ServerCall.Listener<>() { };
             }
-            return next.startCall(call, headers);
+            // A stream that requires a leader is ended if the member loses it (LeaderLossMonitor).
+            return Contexts.interceptCall(Context.current().withValue(REQUIRES_LEADER, Boolean.TRUE), call, headers,
+                    next);
         }
     }
 }

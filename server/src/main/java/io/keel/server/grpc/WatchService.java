@@ -28,12 +28,17 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     private final Keel keel;
     private final EtcdGrpcServer.Headers headers;
     private final int maxResponseBytes;
+    private final LeaderLossMonitor leaderLoss;
 
-    /** @param maxResponseBytes a fragmenting watch splits responses at this size (etcd: --max-request-bytes) */
-    WatchService(Keel keel, EtcdGrpcServer.Headers headers, int maxResponseBytes) {
+    /**
+     * @param maxResponseBytes a fragmenting watch splits responses at this size (etcd: --max-request-bytes)
+     * @param leaderLoss       ends the streams opened with {@code hasleader: true} when the member loses its leader
+     */
+    WatchService(Keel keel, EtcdGrpcServer.Headers headers, int maxResponseBytes, LeaderLossMonitor leaderLoss) {
         this.keel = keel;
         this.headers = headers;
         this.maxResponseBytes = maxResponseBytes;
+        this.leaderLoss = leaderLoss;
     }
 
     @Override
@@ -41,8 +46,14 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         ServerCallStreamObserver<WatchResponse> call = (ServerCallStreamObserver<WatchResponse>) responses;
         call.disableAutoRequest();
         WatchStream stream = keel.watchHub().open(new GrpcSink(call));
+        Runnable unwatchLeader = Boolean.TRUE.equals(EtcdGrpcServer.REQUIRES_LEADER.get())
+                ? leaderLoss.register(stream::end) : () -> { };
+        Runnable closed = () -> {
+            stream.close();
+            unwatchLeader.run();
+        };
         call.setOnReadyHandler(stream::ready);
-        call.setOnCancelHandler(stream::close);
+        call.setOnCancelHandler(closed);
         call.request(WatchStream.MAX_QUEUED_ANSWERS);
         return new StreamObserver<>() {
             @Override
@@ -57,7 +68,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
 
             @Override
             public void onError(Throwable t) {
-                stream.close();
+                closed.run();
             }
 
             @Override

@@ -319,6 +319,11 @@ public final class Member implements AutoCloseable {
         return storage.store.read(query);
     }
 
+    /** Raft's minimum election timeout, as configured. */
+    public Duration electionTimeout() {
+        return config.electionTimeout();
+    }
+
     public long id() {
         return config.memberId();
     }

@@ -98,6 +98,17 @@ public final class WatchStream implements AutoCloseable {
         hub.remove(this);
     }
 
+    /**
+     * Ends the stream with {@code cause} told to the client (etcd's "no leader" for a stream that requires one), on
+     * the stream's own turn: the sink is only ever called from one.
+     */
+    public void end(RuntimeException cause) {
+        submit(() -> {
+            fail(cause);
+            hub.remove(this);
+        }, false);
+    }
+
     /** The watches on this stream. */
     public int watchCount() {
         return watchCount;
@@ -170,6 +181,7 @@ public final class WatchStream implements AutoCloseable {
     private boolean deliver() {
         try {
             for (Runnable r; (r = requests.poll()) != null; ) r.run();
+            if (closed) return false; // a request ended the stream
             if (!flush()) return false;
             long revision = source.revision();
             int budget = PULLS_PER_TURN;

@@ -25,6 +25,7 @@ import java.util.concurrent.locks.LockSupport;
 import static io.keel.server.grpc.WatchClient.bs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -70,6 +71,17 @@ class WatchClusterTest {
                 .forAddress("127.0.0.1", servers[(int) id - 1].port()).usePlaintext().build();
         channels.add(c);
         return new WatchClient(c);
+    }
+
+    /** A watch stream opened as clientv3.WithRequireLeader (and etcdctl watch) opens it: metadata hasleader=true. */
+    WatchClient watchClientRequiringLeader(long id) {
+        io.grpc.ManagedChannel c = io.grpc.ManagedChannelBuilder
+                .forAddress("127.0.0.1", servers[(int) id - 1].port()).usePlaintext().build();
+        channels.add(c);
+        io.grpc.Metadata hasLeader = new io.grpc.Metadata();
+        hasLeader.put(io.grpc.Metadata.Key.of("hasleader", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "true");
+        return new WatchClient(io.grpc.ClientInterceptors.intercept(c,
+                io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(hasLeader)));
     }
 
     @AfterEach
@@ -175,6 +187,30 @@ class WatchClusterTest {
         }
         assertExactlyTheWrites(all, "lc/", 30, members[(int) other - 1]);
         assertEquals(first, all.get(0).getKv().getModRevision());
+    }
+
+    /**
+     * etcd's leader monitor: a member that lost its quorum ends the streams that require a leader with UNAVAILABLE
+     * "no leader" (after three election timeouts without one), so their clients move on; other streams stay open.
+     */
+    @Test
+    void aStreamThatRequiresALeaderEndsWithNoLeaderWhenItsMemberLosesTheQuorum() throws InterruptedException {
+        startAll();
+        Poll.until("member 1 knows a leader", () -> members[0].leaderId() != 0);
+        WatchClient required = watchClientRequiringLeader(1);
+        required.create(WatchCreateRequest.newBuilder().setKey(bs("config/master")));
+        WatchClient plain = watchClient(1);
+        plain.create(WatchCreateRequest.newBuilder().setKey(bs("config/master")));
+
+        stop(2);
+        stop(3);
+        Object end = required.nextRaw(); // within 30 s; etcd's rule ends it after about 3 × 0.8 s
+        io.grpc.StatusRuntimeException e = assertInstanceOf(io.grpc.StatusRuntimeException.class, end,
+                "the stream that requires a leader ends with an error: " + end);
+        assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        assertEquals(EtcdStatus.NO_LEADER, e.getStatus().getDescription());
+        assertEquals(0, members[0].leaderId(), "it ended while member 1 knew no leader");
+        assertTrue(plain.nothingWaiting(), "a stream that does not require a leader stays open");
     }
 
     @Test
