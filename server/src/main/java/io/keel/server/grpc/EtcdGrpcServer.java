@@ -105,7 +105,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers), requireLeader))
                 .addService(ServerInterceptors.intercept(
                         new ClusterService(keel, headers), requireLeader))
-                .addService(ServerInterceptors.intercept(new LeaseService(keel, headers), requireLeader))
+                .addService(ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss), requireLeader))
                 .addService(ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss),
                         requireLeader))
                 // Not served yet: the generated base answers every method with UNIMPLEMENTED.

@@ -27,10 +27,12 @@ import java.util.Optional;
 final class LeaseService extends LeaseGrpc.LeaseImplBase {
     private final Keel keel;
     private final EtcdGrpcServer.Headers headers;
+    private final LeaderLossMonitor leaderLoss;
 
-    LeaseService(Keel keel, EtcdGrpcServer.Headers headers) {
+    LeaseService(Keel keel, EtcdGrpcServer.Headers headers, LeaderLossMonitor leaderLoss) {
         this.keel = keel;
         this.headers = headers;
+        this.leaderLoss = leaderLoss;
     }
 
     @Override
@@ -49,42 +51,75 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     }
 
     /**
-     * One answer per request, in order (gRPC delivers a stream's messages one at a time). A failure other than "no
-     * such lease" ends the stream with etcd's status, as etcd does; the client opens a new one.
+     * One answer per request, in order: gRPC delivers a stream's messages one at a time, and the next is asked for
+     * only once the previous one is answered. A failure other than "no such lease" ends the stream with etcd's status,
+     * as etcd does; the client opens a new one. A stream opened with {@code hasleader: true} is also ended, with "no
+     * leader", when the member loses its leader ({@link LeaderLossMonitor}); every use of the call holds one lock,
+     * since that end comes from the monitor's thread.
      */
     @Override
     public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> observer) {
         ServerCallStreamObserver<LeaseKeepAliveResponse> call =
                 (ServerCallStreamObserver<LeaseKeepAliveResponse>) observer;
-        return new StreamObserver<>() {
-            private boolean failed;
+        KeepAliveStream stream = new KeepAliveStream(call);
+        call.disableAutoRequest();
+        stream.unwatchLeader = Boolean.TRUE.equals(EtcdGrpcServer.REQUIRES_LEADER.get())
+                ? leaderLoss.register(stream::end) : () -> { };
+        call.setOnCancelHandler(stream.unwatchLeader);
+        call.request(1);
+        return stream;
+    }
 
-            @Override
-            public void onNext(LeaseKeepAliveRequest request) {
-                if (failed || call.isCancelled()) return;
-                long ttl;
-                try {
-                    ttl = keel.keepAliveOnce(request.getID());
-                } catch (RuntimeException e) {
-                    failed = true;
-                    if (!call.isCancelled()) call.onError(EtcdStatus.of(e, keel.leaderId()));
-                    return;
-                }
-                if (call.isCancelled()) return;
+    private final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
+        private final ServerCallStreamObserver<LeaseKeepAliveResponse> call;
+        private volatile Runnable unwatchLeader = () -> { }; // set before the first message can arrive
+        private boolean ended; // guarded by call
+
+        KeepAliveStream(ServerCallStreamObserver<LeaseKeepAliveResponse> call) {
+            this.call = call;
+        }
+
+        @Override
+        public void onNext(LeaseKeepAliveRequest request) {
+            long ttl;
+            try {
+                ttl = keel.keepAliveOnce(request.getID());
+            } catch (RuntimeException e) {
+                end(e);
+                return;
+            }
+            synchronized (call) {
+                if (ended || call.isCancelled()) return;
                 call.onNext(LeaseKeepAliveResponse.newBuilder().setHeader(headers.now()).setID(request.getID())
                         .setTTL(ttl).build());
+                call.request(1);
             }
+        }
 
-            @Override
-            public void onError(Throwable t) {
-                // The client went away; nothing to answer.
-            }
+        @Override
+        public void onError(Throwable t) {
+            unwatchLeader.run(); // the client went away; nothing to answer
+        }
 
-            @Override
-            public void onCompleted() {
-                if (!failed && !call.isCancelled()) call.onCompleted();
+        @Override
+        public void onCompleted() {
+            unwatchLeader.run();
+            synchronized (call) {
+                if (ended || call.isCancelled()) return;
+                ended = true;
+                call.onCompleted();
             }
-        };
+        }
+
+        /** Ends the stream with etcd's status for {@code cause}, once. */
+        void end(RuntimeException cause) {
+            unwatchLeader.run();
+            synchronized (call) {
+                if (ended || call.isCancelled()) return;
+                ended = true;
+                call.onError(EtcdStatus.of(cause, keel.leaderId()));
+            }
+        }
     }
 
     @Override

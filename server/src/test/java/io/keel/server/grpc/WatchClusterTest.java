@@ -4,6 +4,9 @@ import io.keel.server.cli.FreePorts;
 import io.keel.server.KeelException;
 import io.keel.server.Keel;
 import io.keel.server.Poll;
+import io.keel.server.etcd.proto.LeaseGrpc;
+import io.keel.server.etcd.proto.LeaseKeepAliveRequest;
+import io.keel.server.etcd.proto.LeaseKeepAliveResponse;
 import io.keel.server.etcd.proto.WatchCreateRequest;
 import io.keel.server.etcd.proto.WatchResponse;
 import io.keel.server.etcd.proto.mvcc.Event;
@@ -33,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Watches in a three-member cluster, each member serving etcd's API: on a follower, across the loss of the leader
  * and across a member restart, a client resuming from its last revision + 1 misses nothing and sees nothing twice;
- * and a write that never commits is never seen.
+ * a write that never commits is never seen; and streams that require a leader (watch and lease keep-alive) end when
+ * their member loses its quorum.
  */
 class WatchClusterTest {
     @TempDir
@@ -73,15 +77,15 @@ class WatchClusterTest {
         return new WatchClient(c);
     }
 
-    /** A watch stream opened as clientv3.WithRequireLeader (and etcdctl watch) opens it: metadata hasleader=true. */
-    WatchClient watchClientRequiringLeader(long id) {
+    /** A channel whose calls carry metadata hasleader=true, as clientv3.WithRequireLeader (and etcdctl watch) sends. */
+    io.grpc.Channel channelRequiringLeader(long id) {
         io.grpc.ManagedChannel c = io.grpc.ManagedChannelBuilder
                 .forAddress("127.0.0.1", servers[(int) id - 1].port()).usePlaintext().build();
         channels.add(c);
         io.grpc.Metadata hasLeader = new io.grpc.Metadata();
         hasLeader.put(io.grpc.Metadata.Key.of("hasleader", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "true");
-        return new WatchClient(io.grpc.ClientInterceptors.intercept(c,
-                io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(hasLeader)));
+        return io.grpc.ClientInterceptors.intercept(c,
+                io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(hasLeader));
     }
 
     @AfterEach
@@ -197,7 +201,7 @@ class WatchClusterTest {
     void aStreamThatRequiresALeaderEndsWithNoLeaderWhenItsMemberLosesTheQuorum() throws InterruptedException {
         startAll();
         Poll.until("member 1 knows a leader", () -> members[0].leaderId() != 0);
-        WatchClient required = watchClientRequiringLeader(1);
+        WatchClient required = new WatchClient(channelRequiringLeader(1));
         required.create(WatchCreateRequest.newBuilder().setKey(bs("config/master")));
         WatchClient plain = watchClient(1);
         plain.create(WatchCreateRequest.newBuilder().setKey(bs("config/master")));
@@ -211,6 +215,44 @@ class WatchClusterTest {
         assertEquals(EtcdStatus.NO_LEADER, e.getStatus().getDescription());
         assertEquals(0, members[0].leaderId(), "it ended while member 1 knew no leader");
         assertTrue(plain.nothingWaiting(), "a stream that does not require a leader stays open");
+    }
+
+    /** The same rule for a lease keep-alive stream that requires a leader (etcd ends those too). */
+    @Test
+    void aKeepAliveStreamThatRequiresALeaderEndsWithNoLeaderWhenItsMemberLosesTheQuorum() throws Exception {
+        startAll();
+        Poll.until("member 1 knows a leader", () -> members[0].leaderId() != 0);
+        long lease = members[0].grantLease(0, 60).id();
+        java.util.concurrent.LinkedBlockingQueue<Object> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+        io.grpc.stub.StreamObserver<LeaseKeepAliveRequest> keepAlives = LeaseGrpc.newStub(channelRequiringLeader(1))
+                .leaseKeepAlive(new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(LeaseKeepAliveResponse r) {
+                        answers.add(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        answers.add(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        answers.add("completed");
+                    }
+                });
+        keepAlives.onNext(LeaseKeepAliveRequest.newBuilder().setID(lease).build());
+        Object first = answers.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(60, assertInstanceOf(LeaseKeepAliveResponse.class, first, "a keep-alive answer: " + first)
+                .getTTL());
+
+        stop(2);
+        stop(3);
+        Object end = answers.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+        io.grpc.StatusRuntimeException e = assertInstanceOf(io.grpc.StatusRuntimeException.class, end,
+                "the keep-alive stream ends with an error, with nothing sent on it: " + end);
+        assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        assertEquals(EtcdStatus.NO_LEADER, e.getStatus().getDescription());
     }
 
     @Test
