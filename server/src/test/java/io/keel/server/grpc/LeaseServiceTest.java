@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -144,30 +143,14 @@ class LeaseServiceTest {
     @Test
     void keepAliveStreamAnswersTheTtlAndZeroForAnUnknownLease() throws Exception {
         long id = grant(0, 50);
-        LinkedBlockingQueue<Object> answers = new LinkedBlockingQueue<>();
-        StreamObserver<LeaseKeepAliveRequest> requests = LeaseGrpc.newStub(member.channel())
-                .leaseKeepAlive(new StreamObserver<>() {
-                    @Override
-                    public void onNext(LeaseKeepAliveResponse r) {
-                        answers.add(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        answers.add(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        answers.add("completed");
-                    }
-                });
+        QueueingObserver<LeaseKeepAliveRequest, LeaseKeepAliveResponse> answers = new QueueingObserver<>();
+        StreamObserver<LeaseKeepAliveRequest> requests = LeaseGrpc.newStub(member.channel()).leaseKeepAlive(answers);
         requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
         requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(999_999).build());
         requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
-        LeaseKeepAliveResponse first = (LeaseKeepAliveResponse) answers.poll(60, TimeUnit.SECONDS);
-        LeaseKeepAliveResponse unknown = (LeaseKeepAliveResponse) answers.poll(60, TimeUnit.SECONDS);
-        LeaseKeepAliveResponse third = (LeaseKeepAliveResponse) answers.poll(60, TimeUnit.SECONDS);
+        LeaseKeepAliveResponse first = (LeaseKeepAliveResponse) answers.poll(60);
+        LeaseKeepAliveResponse unknown = (LeaseKeepAliveResponse) answers.poll(60);
+        LeaseKeepAliveResponse third = (LeaseKeepAliveResponse) answers.poll(60);
         assertNotNull(first);
         assertEquals(id, first.getID());
         assertEquals(50, first.getTTL());
@@ -176,7 +159,7 @@ class LeaseServiceTest {
         assertEquals(0, unknown.getTTL(), "etcd answers TTL 0 for a lease it does not know");
         assertEquals(50, third.getTTL());
         requests.onCompleted();
-        assertEquals("completed", answers.poll(60, TimeUnit.SECONDS));
+        assertEquals("completed", answers.poll(60));
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.keel.server.grpc;
 import com.google.protobuf.ByteString;
 import io.grpc.Channel;
 import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.keel.server.etcd.proto.WatchCancelRequest;
 import io.keel.server.etcd.proto.WatchCreateRequest;
@@ -15,8 +14,6 @@ import io.keel.server.etcd.proto.mvcc.Event;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -29,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 final class WatchClient implements AutoCloseable {
     static final long DEADLINE_SECONDS = 30;
 
-    private final LinkedBlockingQueue<Object> received = new LinkedBlockingQueue<>();
+    private final QueueingObserver<WatchRequest, WatchResponse> received;
     private final StreamObserver<WatchRequest> requests;
     private volatile ClientCallStreamObserver<WatchRequest> call;
 
@@ -38,28 +35,14 @@ final class WatchClient implements AutoCloseable {
     }
 
     WatchClient(Channel channel, boolean manualFlow) {
-        this.requests = WatchGrpc.newStub(channel).watch(new ClientResponseObserver<WatchRequest, WatchResponse>() {
+        this.received = new QueueingObserver<>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<WatchRequest> c) {
                 call = c;
                 if (manualFlow) c.disableAutoRequestWithInitial(0);
             }
-
-            @Override
-            public void onNext(WatchResponse r) {
-                received.add(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                received.add(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                received.add("completed");
-            }
-        });
+        };
+        this.requests = WatchGrpc.newStub(channel).watch(received);
     }
 
     static ByteString bs(String s) {
@@ -103,7 +86,7 @@ final class WatchClient implements AutoCloseable {
     WatchResponse next() {
         Object o;
         try {
-            o = received.poll(DEADLINE_SECONDS, TimeUnit.SECONDS);
+            o = received.poll(DEADLINE_SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
@@ -116,7 +99,7 @@ final class WatchClient implements AutoCloseable {
 
     /** The next stream-level outcome that is not a response: an error (or "completed"). */
     Object nextRaw() throws InterruptedException {
-        Object o = received.poll(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        Object o = received.poll(DEADLINE_SECONDS);
         assertNotNull(o, "nothing within " + DEADLINE_SECONDS + " s");
         return o;
     }

@@ -223,32 +223,17 @@ class WatchClusterTest {
         startAll();
         Poll.until("member 1 knows a leader", () -> members[0].leaderId() != 0);
         long lease = members[0].grantLease(0, 60).id();
-        java.util.concurrent.LinkedBlockingQueue<Object> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+        QueueingObserver<LeaseKeepAliveRequest, LeaseKeepAliveResponse> answers = new QueueingObserver<>();
         io.grpc.stub.StreamObserver<LeaseKeepAliveRequest> keepAlives = LeaseGrpc.newStub(channelRequiringLeader(1))
-                .leaseKeepAlive(new io.grpc.stub.StreamObserver<>() {
-                    @Override
-                    public void onNext(LeaseKeepAliveResponse r) {
-                        answers.add(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        answers.add(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        answers.add("completed");
-                    }
-                });
+                .leaseKeepAlive(answers);
         keepAlives.onNext(LeaseKeepAliveRequest.newBuilder().setID(lease).build());
-        Object first = answers.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+        Object first = answers.poll(30);
         assertEquals(60, assertInstanceOf(LeaseKeepAliveResponse.class, first, "a keep-alive answer: " + first)
                 .getTTL());
 
         stop(2);
         stop(3);
-        Object end = answers.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+        Object end = answers.poll(30);
         io.grpc.StatusRuntimeException e = assertInstanceOf(io.grpc.StatusRuntimeException.class, end,
                 "the keep-alive stream ends with an error, with nothing sent on it: " + end);
         assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode());
