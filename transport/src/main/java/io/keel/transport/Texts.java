@@ -16,8 +16,11 @@ final class Texts {
         return bytes.length <= maxBytes ? bytes : Arrays.copyOf(bytes, maxBytes);
     }
 
-    /** Member and cluster ids are unsigned 64-bit numbers, printed as storage prints them. */
+    /**
+     * Member and cluster ids are unsigned 64-bit numbers, printed in hex as etcd prints them (etcdctl, member list)
+     * and as the rest of Keel does, so one member reads the same in every log line.
+     */
     static String id(long id) {
-        return Long.toUnsignedString(id);
+        return Long.toHexString(id);
     }
 }

@@ -52,14 +52,16 @@ class HandshakeTest {
     void aMemberOfAnotherClusterIsRefused() throws IOException {
         // Fault 16: a member bootstrapped as a new cluster, pointed at a live cluster's member.
         assertRefusedTransport(Members.fastConfig(OTHER_CLUSTER, 3L).peer(1L, server.localAddress()),
-                "WRONG_CLUSTER", "cluster 999 is not this cluster", "member 3 of cluster 999", "member 1 of cluster " + Members.CLUSTER);
+                "WRONG_CLUSTER", "cluster 3e7 is not this cluster", "member 3 of cluster 3e7",
+                "member 1 of cluster " + Long.toHexString(Members.CLUSTER));
     }
 
     @Test
     void aConnectionMeantForAnotherMemberIsRefused() throws IOException {
         // Fault 16: a wrong (or stale) address: member 3 believes member 4 listens where member 1 does.
         assertRefusedTransport(Members.fastConfig(Members.CLUSTER, 3L).peer(4L, server.localAddress()),
-                "WRONG_TARGET", "it wants member 4 but reached member 1", "member 3 of cluster " + Members.CLUSTER);
+                "WRONG_TARGET", "it wants member 4 but reached member 1",
+                "member 3 of cluster " + Long.toHexString(Members.CLUSTER));
     }
 
     @Test
@@ -169,7 +171,7 @@ class HandshakeTest {
             assertTrue(reply.reason().contains(reason), reply.reason());
             assertTrue(raw.awaitClosedByPeer(Duration.ofSeconds(10)), "responder closed the connection");
         }
-        log.awaitLine(expected.toString(), reason, "member 1 of cluster " + Members.CLUSTER);
+        log.awaitLine(expected.toString(), reason, "member 1 of cluster " + Long.toHexString(Members.CLUSTER));
         assertOnlyTheGoodPeerDelivered();
     }
 

@@ -36,6 +36,7 @@ public record MemberIdentity(long clusterId, long memberId) {
 
     @Override
     public String toString() {
-        return "cluster " + Long.toUnsignedString(clusterId) + " member " + Long.toUnsignedString(memberId);
+        // Hex, as etcd and the rest of Keel print ids.
+        return "cluster " + Long.toHexString(clusterId) + " member " + Long.toHexString(memberId);
     }
 }

@@ -41,8 +41,9 @@ class IdentityTest {
         RocksLogStorage.bootstrap(dir, LogFixtures.CLUSTER, 1, 1, 2, 3).close();
         WrongDataDirectoryException e = assertThrows(WrongDataDirectoryException.class,
                 () -> RocksLogStorage.open(dir, OTHER_CLUSTER, 1));
-        assertTrue(e.getMessage().startsWith("data directory " + dir + " belongs to cluster " + LogFixtures.CLUSTER
-                + " member 1, not cluster " + OTHER_CLUSTER + " member 1"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("data directory " + dir + " belongs to cluster "
+                + Long.toHexString(LogFixtures.CLUSTER) + " member 1, not cluster " + Long.toHexString(OTHER_CLUSTER)
+                + " member 1"), e.getMessage());
     }
 
     @Test
@@ -51,8 +52,9 @@ class IdentityTest {
         RocksLogStorage.bootstrap(dir, LogFixtures.CLUSTER, 1, 1, 2, 3).close();
         WrongDataDirectoryException e = assertThrows(WrongDataDirectoryException.class,
                 () -> RocksLogStorage.open(dir, LogFixtures.CLUSTER, 2));
-        assertTrue(e.getMessage().startsWith("data directory " + dir + " belongs to cluster " + LogFixtures.CLUSTER
-                + " member 1, not cluster " + LogFixtures.CLUSTER + " member 2"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("data directory " + dir + " belongs to cluster "
+                + Long.toHexString(LogFixtures.CLUSTER) + " member 1, not cluster "
+                + Long.toHexString(LogFixtures.CLUSTER) + " member 2"), e.getMessage());
     }
 
     @Test
@@ -100,7 +102,8 @@ class IdentityTest {
         RocksLogStorage.bootstrap(dir, LogFixtures.CLUSTER, 1, 1, 2, 3).close();
         WrongDataDirectoryException boot = assertThrows(WrongDataDirectoryException.class,
                 () -> RocksLogStorage.bootstrap(dir, OTHER_CLUSTER, 1, 1));
-        assertTrue(boot.getMessage().contains("already holds Keel data of cluster " + LogFixtures.CLUSTER + " member 1"),
+        assertTrue(boot.getMessage().contains("already holds Keel data of cluster " + Long.toHexString(LogFixtures.CLUSTER)
+                + " member 1"),
                 boot.getMessage());
         assertThrows(WrongDataDirectoryException.class, () -> RocksLogStorage.create(dir, LogFixtures.CLUSTER, 1));
         RocksLogStorage.open(dir, LogFixtures.CLUSTER, 1).close();
