@@ -213,6 +213,27 @@ public final class Keel implements AutoCloseable {
         return await(leases.grant(id, ttlSeconds));
     }
 
+    /**
+     * Hands leadership to voting member {@code target} and returns once this member sees it lead (etcd's
+     * MoveLeader): how an operator moves the leader off a member before stopping it, say for an upgrade. Only the
+     * leader accepts it. Fails with {@link LeaderTransferException}; the transfer is given up after the request
+     * timeout, and the old leader then goes on leading.
+     */
+    public void transferLeadership(long target) {
+        try {
+            transferLeadershipAsync(target).join(); // it ends within the request timeout by itself
+        } catch (CompletionException e) {
+            Throwable cause = unwrap(e);
+            if (cause instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /** As {@link #transferLeadership}, without blocking. */
+    public CompletableFuture<Void> transferLeadershipAsync(long target) {
+        return member.transferLeadership(target, requestTimeout);
+    }
+
     /** Revokes the lease and deletes its keys at one revision; returns that revision. */
     public long revokeLease(long id) {
         return await(leases.revoke(id)).revision();

@@ -102,7 +102,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new KvService(keel, headers, answers, maxRequestBytes,
                         maxTxnOps),
                         requireLeader))
-                .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers), requireLeader))
+                .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers), requireLeader))
                 .addService(ServerInterceptors.intercept(
                         new ClusterService(keel, headers), requireLeader))
                 .addService(ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss), requireLeader))

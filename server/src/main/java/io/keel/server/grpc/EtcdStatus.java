@@ -3,6 +3,7 @@ package io.keel.server.grpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.keel.server.MemberStoppedException;
+import io.keel.server.LeaderTransferException;
 import io.keel.server.NotLeaderException;
 import io.keel.server.OverloadedException;
 import io.keel.server.ProposalLostException;
@@ -27,6 +28,9 @@ final class EtcdStatus {
     static final String TOO_MANY_REQUESTS = "etcdserver: too many requests";
     static final String TOO_LARGE = "etcdserver: request is too large";
     static final String TOO_MANY_OPS = "etcdserver: too many operations in txn request";
+    static final String NOT_LEADER = "etcdserver: not leader";
+    static final String BAD_TRANSFEREE = "etcdserver: bad leader transferee";
+    static final String TRANSFER_TIMED_OUT = "etcdserver: request timed out, leader transfer took too long";
 
     private EtcdStatus() {
     }
@@ -71,6 +75,13 @@ final class EtcdStatus {
             return Status.INVALID_ARGUMENT.withDescription(TOO_LARGE); // Raft's entry size limit
         }
         if (t instanceof MembershipException m) return membership(m);
+        if (t instanceof LeaderTransferException l) {
+            return switch (l.reason()) {
+                case NOT_LEADER -> Status.FAILED_PRECONDITION.withDescription(NOT_LEADER);
+                case BAD_TRANSFEREE -> Status.FAILED_PRECONDITION.withDescription(BAD_TRANSFEREE);
+                case TIMED_OUT -> Status.UNAVAILABLE.withDescription(TRANSFER_TIMED_OUT);
+            };
+        }
         if (t instanceof MemberStoppedException) return Status.UNAVAILABLE.withDescription(STOPPED);
         return Status.UNKNOWN.withDescription(String.valueOf(t.getMessage())).withCause(t);
     }

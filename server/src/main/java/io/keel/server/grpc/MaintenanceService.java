@@ -3,6 +3,8 @@ package io.keel.server.grpc;
 import io.grpc.stub.StreamObserver;
 import io.keel.server.Keel;
 import io.keel.server.etcd.proto.MaintenanceGrpc;
+import io.keel.server.etcd.proto.MoveLeaderRequest;
+import io.keel.server.etcd.proto.MoveLeaderResponse;
 import io.keel.server.etcd.proto.StatusRequest;
 import io.keel.server.etcd.proto.StatusResponse;
 
@@ -11,19 +13,26 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 
-/** etcd's Maintenance service: only Status is served; the other methods answer UNIMPLEMENTED. */
+/**
+ * etcd's Maintenance service: Status, and MoveLeader (sent to the leader; answered once the transferee leads, as
+ * etcd answers it); the other methods answer UNIMPLEMENTED.
+ */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     /** The etcd API version Keel speaks (etcdctl prints it). */
     static final String API_VERSION = "3.4.0";
 
     private final Keel keel;
     private final EtcdGrpcServer.Headers headers;
+    private final Executor answers;
 
-    MaintenanceService(Keel keel, EtcdGrpcServer.Headers headers) {
+    /** @param answers where a MoveLeader is answered (it completes on the raft thread, which must not build it) */
+    MaintenanceService(Keel keel, EtcdGrpcServer.Headers headers, Executor answers) {
         this.keel = keel;
         this.headers = headers;
+        this.answers = answers;
     }
 
     @Override
@@ -45,6 +54,13 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
                     .setIsLearner(false)
                     .build();
         });
+    }
+
+    @Override
+    public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderResponse> observer) {
+        EtcdGrpcServer.answerAsync(keel, observer, answers,
+                () -> keel.transferLeadershipAsync(request.getTargetID()),
+                done -> MoveLeaderResponse.newBuilder().setHeader(headers.now()).build());
     }
 
     /** The size of the store's files (RocksDB's directory), as etcd reports its bbolt file's size. */

@@ -1,5 +1,6 @@
 package io.keel.server.member;
 
+import io.keel.server.LeaderTransferException;
 import io.keel.raft.ProposeResult;
 import io.keel.raft.RaftConfig;
 import io.keel.raft.RaftNode;
@@ -28,6 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.keel.server.threads.NamedThreads;
+import java.util.ArrayList;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletionException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -83,6 +87,8 @@ public final class Member implements AutoCloseable {
     private long nextRequest = new SecureRandom().nextLong();
     /** The leader as of the last soft state the raft thread handled (raft thread). */
     private long knownLeader;
+    /** Leadership transfers waiting for their target to lead (raft thread only). */
+    private final List<PendingTransfer> transfers = new ArrayList<>();
     private final List<Runnable> appliedListeners = new CopyOnWriteArrayList<>();
     private volatile Throwable failure;
     private final MemberObserver observer;
@@ -406,12 +412,67 @@ public final class Member implements AutoCloseable {
     }
 
     /**
+     * Hands leadership to voter {@code target} (etcd's MoveLeader; thesis §3.10) and completes once this member
+     * sees it lead. Fails with {@link LeaderTransferException}: this member does not lead, the target is not a
+     * voter, or the target has not taken over within {@code timeout} (raft-core gives a transfer up after an
+     * election timeout; the leader then goes on leading).
+     */
+    public CompletableFuture<Void> transferLeadership(long target, Duration timeout) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        if (stopped(result)) return result;
+        loop.execute(() -> {
+            RaftNode node = loop.node();
+            if (node.role() != Role.LEADER) {
+                result.completeExceptionally(new LeaderTransferException(LeaderTransferException.Reason.NOT_LEADER,
+                        "member " + hex(node.id()) + " is not the leader (the leader is " + hex(node.leaderId())
+                                + ")"));
+                return;
+            }
+            if (target == node.id()) {
+                result.complete(null);
+                return;
+            }
+            ProposeResult r = node.transferLeadership(target);
+            if (r instanceof ProposeResult.Refused refused) {
+                result.completeExceptionally(new LeaderTransferException(
+                        refused.reason() == ProposeResult.Reason.NOT_LEADER
+                                ? LeaderTransferException.Reason.NOT_LEADER
+                                : LeaderTransferException.Reason.BAD_TRANSFEREE, refused.message()));
+                return;
+            }
+            transfers.removeIf(t -> t.result().isDone()); // given up earlier (timed out)
+            transfers.add(new PendingTransfer(target, result));
+        });
+        return result.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof TimeoutException) {
+                return CompletableFuture.failedFuture(new LeaderTransferException(
+                        LeaderTransferException.Reason.TIMED_OUT, "member " + hex(target) + " did not take over"
+                        + " within " + timeout.toMillis() + " ms"));
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    private record PendingTransfer(long target, CompletableFuture<Void> result) {
+    }
+
+    /**
      * Raft thread: a new leader is known (or none). Forwarded writes that may apply twice go to it again: the old
      * leader may have dropped them. Each still completes once, when an entry carrying its tag applies here.
      */
     private void leaderChanged(long leader) {
         knownLeader = leader;
         if (leader == 0) return;
+        for (PendingTransfer t : transfers) {
+            if (leader == t.target()) {
+                t.result().complete(null);
+            } else {
+                t.result().completeExceptionally(new LeaderTransferException(LeaderTransferException.Reason.TIMED_OUT,
+                        "member " + hex(leader) + " took over instead of " + hex(t.target())));
+            }
+        }
+        transfers.clear();
         RaftNode node = loop.node();
         for (ByteString tagged : proposals.resendableAfterLeaderChange()) {
             // A refusal leaves the write waiting for the next leader or its timeout, as a dropped forward does.

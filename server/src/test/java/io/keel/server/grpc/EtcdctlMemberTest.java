@@ -9,14 +9,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,36 +30,12 @@ class EtcdctlMemberTest {
     @TempDir
     Path dir;
 
-    record Result(int exit, String out, String err) {
-    }
-
-    private Result etcdctl(int port, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=127.0.0.1:" + port,
-                "--dial-timeout=10s", "--command-timeout=30s"));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("ETCDCTL_API", "3");
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new AssertionError("etcdctl is not installed: run `apt-get install -y etcd-client` first", e);
-        }
-        p.getOutputStream().close();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("etcdctl " + String.join(" ", args) + " did not finish within 60 s");
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    private Etcdctl.Result etcdctl(int port, String... args) throws IOException, InterruptedException {
+        return new Etcdctl(dir, "127.0.0.1:" + port).run(null, args);
     }
 
     private String ok(int port, String... args) throws IOException, InterruptedException {
-        Result r = etcdctl(port, args);
-        assertEquals(0, r.exit(), () -> "etcdctl " + String.join(" ", args) + " failed: " + r);
-        return r.out();
+        return new Etcdctl(dir, "127.0.0.1:" + port).ok(null, args);
     }
 
     @Test
@@ -93,11 +66,11 @@ class EtcdctlMemberTest {
             String learnerList = ok(port, "member", "list");
             assertTrue(learnerList.contains(hex + ", unstarted, , " + peer2Url + ", , true"), learnerList);
 
-            Result early = etcdctl(port, "member", "promote", hex);
+            Etcdctl.Result early = etcdctl(port, "member", "promote", hex);
             assertNotEquals(0, early.exit(), early.toString());
             assertTrue(early.err().contains("can only promote a learner member which is in sync with leader"),
                     early.toString());
-            Result again = etcdctl(port, "member", "add", "three", "--peer-urls=" + peer2Url, "--learner");
+            Etcdctl.Result again = etcdctl(port, "member", "add", "three", "--peer-urls=" + peer2Url, "--learner");
             assertNotEquals(0, again.exit());
             assertTrue(again.err().contains("Peer URLs already exists"), again.toString());
 
@@ -108,7 +81,7 @@ class EtcdctlMemberTest {
                 Poll.until("the joiner caught up", () -> joiner.get("before", true).equals(Optional.of("join")));
                 Poll.until("etcdctl promotes the learner", () -> {
                     try {
-                        Result r = etcdctl(port, "member", "promote", hex);
+                        Etcdctl.Result r = etcdctl(port, "member", "promote", hex);
                         if (r.exit() != 0) return false;
                         // etcdctl prints both ids with %16x: a leading zero becomes a space.
                         assertEquals(String.format("Member %16x promoted in cluster %16x%n", id,
@@ -127,7 +100,7 @@ class EtcdctlMemberTest {
 
                 assertEquals(String.format("Member %16x removed from cluster %16x", id, first.keel.clusterId())
                         + "\n", ok(port, "member", "remove", hex));
-                Result gone = etcdctl(port, "member", "remove", hex);
+                Etcdctl.Result gone = etcdctl(port, "member", "remove", hex);
                 assertNotEquals(0, gone.exit());
                 assertTrue(gone.err().contains("etcdserver: member not found"), gone.toString());
                 String after = ok(port, "member", "list", "-w", "json");

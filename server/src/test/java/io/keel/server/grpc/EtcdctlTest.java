@@ -4,12 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,38 +19,12 @@ class EtcdctlTest {
     static final LeaderForClass member = new LeaderForClass();
 
 
-    record Result(int exit, String out, String err) {
-    }
-
-    static Result etcdctl(String stdin, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=127.0.0.1:" + member.server().port(),
-                "--dial-timeout=10s", "--command-timeout=30s"));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("ETCDCTL_API", "3");
-        Path out = Files.createTempFile(member.dir(), "out", ".txt");
-        Path err = Files.createTempFile(member.dir(), "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new AssertionError("etcdctl is not installed: run `apt-get install -y etcd-client` first", e);
-        }
-        try (var in = p.getOutputStream()) {
-            if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("etcdctl " + String.join(" ", args) + " did not finish within 60 s");
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    static Etcdctl.Result etcdctl(String stdin, String... args) throws IOException, InterruptedException {
+        return new Etcdctl(member.dir(), "127.0.0.1:" + member.server().port()).run(stdin, args);
     }
 
     static String ok(String stdin, String... args) throws IOException, InterruptedException {
-        Result r = etcdctl(stdin, args);
-        assertEquals(0, r.exit(), () -> "etcdctl " + String.join(" ", args) + " failed: " + r);
-        return r.out();
+        return new Etcdctl(member.dir(), "127.0.0.1:" + member.server().port()).ok(stdin, args);
     }
 
     static long revisionOf(String json) {
@@ -96,7 +64,7 @@ class EtcdctlTest {
         assertEquals("two\n", ok(null, "get", "rev/k", "--print-value-only"));
 
         assertEquals("compacted revision " + second + "\n", ok(null, "compaction", Long.toString(second)));
-        Result compacted = etcdctl(null, "get", "rev/k", "--rev=" + first);
+        Etcdctl.Result compacted = etcdctl(null, "get", "rev/k", "--rev=" + first);
         assertEquals(1, compacted.exit(), compacted::toString);
         assertTrue(compacted.err().contains("etcdserver: mvcc: required revision has been compacted"),
                 compacted::toString);
@@ -117,7 +85,7 @@ class EtcdctlTest {
         String status = ok(null, "endpoint", "status");
         assertTrue(status.startsWith("127.0.0.1:" + member.server().port() + ", 1, 3.4.0, "), status);
         assertTrue(status.contains(", true, false, "), status); // is leader, is learner
-        Result health = etcdctl(null, "endpoint", "health");
+        Etcdctl.Result health = etcdctl(null, "endpoint", "health");
         assertEquals(0, health.exit(), health::toString);
         assertTrue(health.err().contains("127.0.0.1:" + member.server().port() + " is healthy"), health::toString);
         String members = ok(null, "member", "list");

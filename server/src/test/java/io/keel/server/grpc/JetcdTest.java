@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -267,6 +268,47 @@ class JetcdTest {
             assertTrue(status.getRaftIndex() > 0);
             assertTrue(status.getDbSize() > 0);
         }
+    }
+
+    /**
+     * etcd's MoveLeader, as an operator moves the leader off a member before stopping it: sent to the leader, it
+     * returns once the target leads, and every member then knows the new leader. A follower refuses it with etcd's
+     * "not leader", and a target that is no member with "bad leader transferee".
+     */
+    @Test
+    void moveLeaderHandsLeadershipToTheTarget() throws Exception {
+        Keel leader = cluster.awaitLeader();
+        long target = cluster.aFollower();
+        Client atLeader = cluster.client(leader.memberId());
+
+        await(atLeader.getMaintenanceClient().moveLeader(target));
+        assertEquals(target, leader.leaderId(), "the old leader follows the target when MoveLeader returns");
+        Poll.until("every member knows the new leader", () -> cluster.awaitLeader().memberId() == target);
+        assertEquals("after the move", putAndGet(cluster.client(target), "moved/k", "after the move"),
+                "the new leader takes writes");
+
+        long follower = leader.memberId(); // the old leader, now following
+        ExecutionException notLeader = assertThrows(ExecutionException.class, () -> atLeader.getMaintenanceClient()
+                .moveLeader(target).get(JetcdCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS));
+        assertTrue(String.valueOf(notLeader.getCause()).contains("etcdserver: not leader"),
+                "sent to a follower (" + Long.toHexString(follower) + "): " + notLeader.getCause());
+        ExecutionException bad = assertThrows(ExecutionException.class, () -> cluster.client(target)
+                .getMaintenanceClient().moveLeader(99).get(JetcdCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS));
+        assertTrue(String.valueOf(bad.getCause()).contains("etcdserver: bad leader transferee"),
+                String.valueOf(bad.getCause()));
+        assertEquals(target, cluster.awaitLeader().memberId(), "a refused move changes nothing");
+
+        // The operator's way (docs/operations.md): etcdctl finds the leader among the endpoints and asks it.
+        String endpoints = cluster.endpoint(1) + "," + cluster.endpoint(2) + "," + cluster.endpoint(3);
+        String out = new Etcdctl(dir, endpoints).ok(null, "move-leader", Long.toHexString(follower));
+        assertEquals("Leadership transferred from " + Long.toHexString(target) + " to " + Long.toHexString(follower),
+                out.trim());
+        assertEquals(follower, cluster.awaitLeader().memberId());
+    }
+
+    private static String putAndGet(Client client, String key, String value) {
+        await(client.getKVClient().put(bs(key), bs(value)));
+        return str(await(client.getKVClient().get(bs(key))).getKvs().get(0).getValue());
     }
 
     /**
