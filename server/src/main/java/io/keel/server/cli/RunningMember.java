@@ -2,6 +2,7 @@ package io.keel.server.cli;
 
 import io.keel.server.Keel;
 import io.keel.server.grpc.EtcdGrpcServer;
+import io.keel.server.membership.MemberInfo;
 import io.keel.server.ops.KeelMetrics;
 import io.keel.server.ops.OpsServer;
 import io.keel.storage.log.NoKeelDataException;
@@ -10,8 +11,13 @@ import io.keel.storage.log.WrongDataDirectoryException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One member started from {@link MemberSettings}: the {@link Keel} member, etcd's gRPC API over it and, when asked
@@ -46,6 +52,7 @@ final class RunningMember implements AutoCloseable {
         ShutdownOwner owner = new ShutdownOwner();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             boolean bySignal = owner.claimForSignal();
+            if (bySignal) member.handLeadershipOver(out);
             member.close();
             if (bySignal) {
                 out.println("keel: member " + s.name() + " stopped");
@@ -69,6 +76,28 @@ final class RunningMember implements AutoCloseable {
         }
         out.println("keel: member " + s.name() + " stopped: " + why);
         return ExitCodes.OK;
+    }
+
+    /**
+     * A leader stopped by SIGTERM first hands leadership to another voter, as etcd's stop does, so writes move on
+     * at once instead of waiting an election timeout for a new leader. Bounded by two election timeouts (raft-core
+     * gives a transfer up after one); the member stops either way.
+     */
+    private void handLeadershipOver(PrintStream out) {
+        if (!keel.isLeader()) return;
+        Optional<Long> target = keel.membership().list().stream()
+                .filter(m -> !m.learner() && m.id() != keel.memberId()).map(MemberInfo::id).findFirst();
+        if (target.isEmpty()) return;
+        Duration bound = keel.electionTimeout().multipliedBy(2);
+        try {
+            keel.transferLeadershipAsync(target.get()).get(bound.toMillis(), TimeUnit.MILLISECONDS);
+            out.println("keel: handed leadership to member " + Long.toHexString(target.get()) + " before stopping");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            out.println("keel: could not hand leadership to member " + Long.toHexString(target.get())
+                    + " within " + bound.toMillis() + " ms; stopping anyway");
+        }
     }
 
     /** Starts everything or nothing; a refusal becomes a one-line {@link LaunchException}. */

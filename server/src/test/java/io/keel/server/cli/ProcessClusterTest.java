@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.keel.server.cli.ProcessCluster.awaitValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,6 +74,19 @@ class ProcessClusterTest {
         Poll.until("the restarted member is ready", DEADLINE, () -> leader.status("/readyz") == 200);
         for (MemberProcess m : rest) awaitValue(m, "k2", "v2");
         assertTrue(leader.process().isAlive(), leader.output());
+
+        // SIGTERM to a leader hands leadership to another voter first, as etcd's stop does.
+        MemberProcess stopping = ProcessCluster.awaitLeaderKnownToAll(members);
+        stopping.process().destroy(); // SIGTERM
+        assertTrue(stopping.process().waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS), "still running after SIGTERM");
+        assertEquals(ExitCodes.OK, stopping.process().exitValue(), stopping.output());
+        Matcher handed = Pattern.compile("keel: handed leadership to member ([0-9a-f]+) before stopping")
+                .matcher(stopping.output());
+        assertTrue(handed.find(), stopping.output());
+        List<MemberProcess> survivors = members.stream().filter(m -> m != stopping).toList();
+        assertTrue(survivors.stream().anyMatch(m -> hexId(m).equals(handed.group(1))), handed.group(1));
+        putAtLeader("k3", "v3", survivors);
+        for (MemberProcess m : survivors) awaitValue(m, "k3", "v3");
     }
 
     @Test
