@@ -10,9 +10,9 @@ import io.keel.server.etcd.proto.PutRequest;
 import io.keel.server.etcd.proto.RangeRequest;
 import io.keel.server.etcd.proto.RangeResponse;
 import io.keel.server.etcd.proto.mvcc.Event;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -45,36 +45,19 @@ class LeaderKillLeaseTest {
     /** Keep-alives answered per lease after the failover: at one per TTL/3, about four TTLs. */
     private static final int ANSWERS_AFTER_FAILOVER = 12;
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        Exception first = null;
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            try {
-                toClose.get(i).close();
-            } catch (Exception | AssertionError e) {
-                if (first == null) first = e instanceof Exception ex ? ex : new Exception(e);
-            }
-        }
-        if (first != null) throw first;
-    }
-
-    private <T extends AutoCloseable> T closing(T c) {
-        toClose.add(c);
-        return c;
-    }
+    @RegisterExtension
+    final CloseAfterEach closing = new CloseAfterEach();
 
     @Test
     void leasesKeptAliveAtASurvivorLoseNoKeyAcrossALeaderKillAndStillExpireAfterwards(@TempDir Path dir)
             throws Exception {
-        ProcessCluster cluster = closing(ProcessCluster.start(dir, "kill-lease", "l1", "l2", "l3"));
+        ProcessCluster cluster = closing.add(ProcessCluster.start(dir, "kill-lease", "l1", "l2", "l3"));
         MemberProcess leader = ProcessCluster.awaitLeaderKnownToAll(cluster.members);
         List<MemberProcess> survivors = cluster.others(leader);
         MemberProcess keepAliveAt = survivors.get(0);
         MemberProcess watchAt = survivors.get(1);
 
-        PrefixWatch watch = closing(new PrefixWatch(watchAt.channel, watchAt.name, PREFIX, 1)).awaitCreated();
+        PrefixWatch watch = closing.add(new PrefixWatch(watchAt.channel, watchAt.name, PREFIX, 1)).awaitCreated();
         List<Long> leases = new ArrayList<>();
         Set<String> keys = new TreeSet<>();
         for (int i = 0; i < LEASES; i++) {
@@ -92,7 +75,7 @@ class LeaderKillLeaseTest {
             }
         }
         long keepAlivesFrom = System.nanoTime();
-        LeaseKeeper keeper = closing(new LeaseKeeper(keepAliveAt.channel, leases)).start();
+        LeaseKeeper keeper = closing.add(new LeaseKeeper(keepAliveAt.channel, leases)).start();
         Poll.until("every lease is kept alive a few times", DEADLINE, () -> {
             assertNothingLost(keeper, watch, keepAlivesFrom, "the first keep-alive", 0);
             return keeper.fewestAnswers() >= 3;

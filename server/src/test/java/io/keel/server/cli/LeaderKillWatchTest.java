@@ -5,9 +5,9 @@ import io.keel.server.Poll;
 import io.keel.server.etcd.proto.KVGrpc;
 import io.keel.server.etcd.proto.RangeRequest;
 import io.keel.server.etcd.proto.mvcc.Event;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -34,35 +34,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LeaderKillWatchTest {
     private static final String PREFIX = "kw/";
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        Exception first = null;
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            try {
-                toClose.get(i).close();
-            } catch (Exception | AssertionError e) {
-                if (first == null) first = e instanceof Exception ex ? ex : new Exception(e);
-            }
-        }
-        if (first != null) throw first;
-    }
-
-    private <T extends AutoCloseable> T closing(T c) {
-        toClose.add(c);
-        return c;
-    }
+    @RegisterExtension
+    final CloseAfterEach closing = new CloseAfterEach();
 
     @Test
     void aWatchOnAKilledLeaderResumesOnASurvivorWithNothingMissingOrRepeated(@TempDir Path dir) throws Exception {
-        ProcessCluster cluster = closing(ProcessCluster.start(dir, "kill-watch", "w1", "w2", "w3"));
+        ProcessCluster cluster = closing.add(ProcessCluster.start(dir, "kill-watch", "w1", "w2", "w3"));
         MemberProcess leader = ProcessCluster.awaitLeaderKnownToAll(cluster.members);
         List<MemberProcess> survivors = cluster.others(leader);
 
-        PrefixWatch onLeader = closing(new PrefixWatch(leader.channel, leader.name + " (leader)", PREFIX, 1))
+        PrefixWatch onLeader = closing.add(new PrefixWatch(leader.channel, leader.name + " (leader)", PREFIX, 1))
                 .awaitCreated();
-        UniqueKeyWriter writer = closing(new UniqueKeyWriter(PREFIX, cluster.members)).start();
+        UniqueKeyWriter writer = closing.add(new UniqueKeyWriter(PREFIX, cluster.members)).start();
         Poll.until("the watch on the leader delivers 50 events", DEADLINE, () -> {
             onLeader.assertOpen();
             return onLeader.count() >= 50;
@@ -80,7 +63,7 @@ class LeaderKillWatchTest {
 
         long resumeFrom = seen.get(seen.size() - 1).getKv().getModRevision() + 1;
         MemberProcess resumeAt = survivors.get(0);
-        PrefixWatch resumed = closing(new PrefixWatch(resumeAt.channel, resumeAt.name + " (resumed)", PREFIX,
+        PrefixWatch resumed = closing.add(new PrefixWatch(resumeAt.channel, resumeAt.name + " (resumed)", PREFIX,
                 resumeFrom)).awaitCreated();
         int acknowledgedAtResume = writer.acknowledgedCount();
         Poll.until("the writer goes on for 50 more writes while the resumed watch runs", DEADLINE,
@@ -94,7 +77,7 @@ class LeaderKillWatchTest {
         for (Event e : resumed.events()) if (e.getKv().getModRevision() <= last) seen.add(e);
 
         MemberProcess other = survivors.get(1);
-        PrefixWatch fresh = closing(new PrefixWatch(other.channel, other.name + " (from revision 1)", PREFIX, 1))
+        PrefixWatch fresh = closing.add(new PrefixWatch(other.channel, other.name + " (from revision 1)", PREFIX, 1))
                 .awaitCreated();
         fresh.awaitThrough(last, DEADLINE);
         List<Event> history = fresh.events().stream().filter(e -> e.getKv().getModRevision() <= last).toList();
