@@ -3,6 +3,7 @@ package io.keel.server;
 import io.keel.raft.ReadMode;
 import io.keel.raft.Role;
 import io.keel.raft.SoftState;
+import io.keel.server.concurrent.Futures;
 import io.keel.server.lease.LeaseKeepAlive;
 import io.keel.server.lease.LeaseStatus;
 import io.keel.server.lease.Leases;
@@ -17,11 +18,11 @@ import io.keel.server.watch.WatchHub;
 import io.keel.server.watch.WatchListener;
 import io.keel.server.watch.WatchOptions;
 import io.keel.storage.mvcc.ChangeBatch;
-import io.keel.storage.mvcc.KeyRange;
-import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.DeleteRangeRequest;
+import io.keel.storage.mvcc.KeyRange;
 import io.keel.storage.mvcc.KeyValue;
 import io.keel.storage.mvcc.LeaseGrantResponse;
+import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.Operation;
 import io.keel.storage.mvcc.PutRequest;
 import io.keel.storage.mvcc.RangeRequest;
@@ -223,7 +224,7 @@ public final class Keel implements AutoCloseable {
         try {
             transferLeadershipAsync(target).join(); // it ends within the request timeout by itself
         } catch (CompletionException e) {
-            Throwable cause = unwrap(e);
+            Throwable cause = Futures.unwrap(e);
             if (cause instanceof RuntimeException r) throw r;
             throw new IllegalStateException(cause);
         }
@@ -385,11 +386,11 @@ public final class Keel implements AutoCloseable {
         member.read(q).whenComplete((v, e) -> {
             if (e == null) {
                 result.complete(v);
-            } else if (unwrap(e) instanceof ReadRejectedException && System.nanoTime() - deadline < 0) {
+            } else if (Futures.unwrap(e) instanceof ReadRejectedException && System.nanoTime() - deadline < 0) {
                 CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS)
                         .execute(() -> attempt(q, deadline, result));
             } else {
-                result.completeExceptionally(unwrap(e));
+                result.completeExceptionally(Futures.unwrap(e));
             }
         });
     }
@@ -399,20 +400,14 @@ public final class Keel implements AutoCloseable {
      * left alone: a write stays admitted (counted against the back-pressure bound) until it applies or is lost.
      */
     private <T> CompletableFuture<T> timed(CompletableFuture<T> f) {
+        // A copy times out, not f: the member still completes its own future when the request ends.
         CompletableFuture<T> out = new CompletableFuture<>();
         f.whenComplete((v, e) -> {
             if (e == null) out.complete(v);
-            else out.completeExceptionally(unwrap(e));
+            else out.completeExceptionally(Futures.unwrap(e));
         });
-        // orTimeout cancels its timer when out completes first: nothing stays queued per finished request.
-        return out.orTimeout(requestTimeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
-            Throwable cause = unwrap(e);
-            if (cause instanceof TimeoutException) {
-                return CompletableFuture.failedFuture(new RequestTimeoutException("no answer within "
-                        + requestTimeout.toMillis() + " ms; a write may still apply"));
-            }
-            return CompletableFuture.failedFuture(cause);
-        });
+        return Futures.within(out, requestTimeout, () -> new RequestTimeoutException("no answer within "
+                + requestTimeout.toMillis() + " ms; a write may still apply"));
     }
 
     private <T> T await(CompletableFuture<T> f) {
@@ -425,18 +420,12 @@ public final class Keel implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new RequestTimeoutException("interrupted while waiting for an answer");
         } catch (ExecutionException e) {
-            Throwable cause = unwrap(e);
+            Throwable cause = Futures.unwrap(e);
             if (cause instanceof RuntimeException r) throw r;
             throw new IllegalStateException(cause);
         }
     }
 
-    private static Throwable unwrap(Throwable e) {
-        while ((e instanceof ExecutionException || e instanceof CompletionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
-    }
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

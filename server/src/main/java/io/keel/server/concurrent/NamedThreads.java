@@ -1,4 +1,4 @@
-package io.keel.server.threads;
+package io.keel.server.concurrent;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;

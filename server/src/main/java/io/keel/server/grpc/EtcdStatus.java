@@ -2,19 +2,18 @@ package io.keel.server.grpc;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.keel.server.MemberStoppedException;
 import io.keel.server.LeaderTransferException;
+import io.keel.server.MemberStoppedException;
 import io.keel.server.NotLeaderException;
 import io.keel.server.OverloadedException;
 import io.keel.server.ProposalLostException;
 import io.keel.server.ProposalRefusedException;
 import io.keel.server.ReadRejectedException;
 import io.keel.server.RequestTimeoutException;
+import io.keel.server.concurrent.Futures;
 import io.keel.server.membership.MembershipException;
 import io.keel.storage.mvcc.MvccException;
 
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Keel's failures as the gRPC status etcd sends for the same situation: the same code and the same text, since Go
@@ -46,10 +45,7 @@ final class EtcdStatus {
     }
 
     static StatusRuntimeException of(Throwable t, long leaderId) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return status(t, leaderId).asRuntimeException();
+        return status(Futures.unwrap(t), leaderId).asRuntimeException();
     }
 
     private static Status status(Throwable t, long leaderId) {

@@ -2,7 +2,7 @@ package io.keel.server.grpc;
 
 import io.keel.server.Keel;
 import io.keel.server.NotLeaderException;
-import io.keel.server.threads.NamedThreads;
+import io.keel.server.concurrent.NamedThreads;
 
 import java.time.Duration;
 import java.util.Set;

@@ -1,13 +1,13 @@
 package io.keel.server.lease;
 
 import io.keel.server.KeelException;
+import io.keel.server.concurrent.Futures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.keel.server.threads.NamedThreads;
+import io.keel.server.concurrent.NamedThreads;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +64,7 @@ public final class LeaseKeepAlive implements AutoCloseable {
         f.whenComplete((ttl, e) -> {
             if (closed) return;
             if (e != null) {
-                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                Throwable cause = Futures.unwrap(e);
                 if (cause instanceof KeelException k && k.retryable()) {
                     LOG.debug("keep-alive of lease {} failed, retrying: {}", Long.toHexString(id), cause.toString());
                 } else {

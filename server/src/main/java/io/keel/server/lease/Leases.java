@@ -1,6 +1,7 @@
 package io.keel.server.lease;
 
 import io.keel.raft.Role;
+import io.keel.server.concurrent.Futures;
 import io.keel.server.member.Member;
 import io.keel.storage.mvcc.EtcdError;
 import io.keel.storage.mvcc.LeaseGrantRequest;
@@ -48,7 +49,7 @@ public final class Leases {
     public CompletableFuture<Long> renew(long id) {
         return member.propose(new LeaseRenewRequest(id)).handle((r, e) -> {
             if (e == null) return ((LeaseRenewResponse) r).ttl();
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            Throwable cause = Futures.unwrap(e);
             if (cause instanceof MvccException m && m.error() == EtcdError.LEASE_NOT_FOUND) return 0L;
             throw cause instanceof RuntimeException re ? re : new CompletionException(cause);
         });

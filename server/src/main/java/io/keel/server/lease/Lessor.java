@@ -17,7 +17,7 @@ import io.keel.storage.mvcc.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.keel.server.threads.NamedThreads;
+import io.keel.server.concurrent.NamedThreads;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,6 +1,5 @@
 package io.keel.server.member;
 
-import io.keel.server.LeaderTransferException;
 import io.keel.raft.ProposeResult;
 import io.keel.raft.RaftConfig;
 import io.keel.raft.RaftNode;
@@ -9,10 +8,12 @@ import io.keel.raft.Role;
 import io.keel.raft.SoftState;
 import io.keel.raft.proto.ConfChange;
 import io.keel.raft.proto.Message;
+import io.keel.server.LeaderTransferException;
 import io.keel.server.MemberStoppedException;
 import io.keel.server.NotLeaderException;
 import io.keel.server.OverloadedException;
 import io.keel.server.ProposalRefusedException;
+import io.keel.server.concurrent.Futures;
 import io.keel.server.lease.Lessor;
 import io.keel.server.membership.DirectoryApplier;
 import io.keel.server.membership.MemberDirectory;
@@ -28,10 +29,8 @@ import io.keel.transport.TransportConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.keel.server.threads.NamedThreads;
+import io.keel.server.concurrent.NamedThreads;
 import java.util.ArrayList;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.CompletionException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -443,15 +442,9 @@ public final class Member implements AutoCloseable {
             transfers.removeIf(t -> t.result().isDone()); // given up earlier (timed out)
             transfers.add(new PendingTransfer(target, result));
         });
-        return result.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (cause instanceof TimeoutException) {
-                return CompletableFuture.failedFuture(new LeaderTransferException(
-                        LeaderTransferException.Reason.TIMED_OUT, "member " + hex(target) + " did not take over"
-                        + " within " + timeout.toMillis() + " ms"));
-            }
-            return CompletableFuture.failedFuture(cause);
-        });
+        return Futures.within(result, timeout, () -> new LeaderTransferException(
+                LeaderTransferException.Reason.TIMED_OUT, "member " + hex(target) + " did not take over within "
+                + timeout.toMillis() + " ms"));
     }
 
     private record PendingTransfer(long target, CompletableFuture<Void> result) {

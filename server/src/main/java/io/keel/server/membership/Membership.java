@@ -5,6 +5,7 @@ import io.keel.raft.proto.ConfChangeSingle;
 import io.keel.raft.proto.ConfChangeType;
 import io.keel.server.ProposalRefusedException;
 import io.keel.server.RequestTimeoutException;
+import io.keel.server.concurrent.Futures;
 import io.keel.server.member.Member;
 import io.keel.server.proto.ClientOp;
 import io.keel.server.proto.MemberAttributesOp;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -230,8 +230,7 @@ public final class Membership implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new RequestTimeoutException("interrupted while waiting for a membership change");
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            while (cause instanceof CompletionException && cause.getCause() != null) cause = cause.getCause();
+            Throwable cause = Futures.unwrap(e);
             if (cause instanceof RuntimeException r) throw r;
             throw new IllegalStateException(cause);
         }

@@ -5,7 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.keel.server.Keel;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 
-import io.keel.server.threads.NamedThreads;
+import io.keel.server.concurrent.NamedThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

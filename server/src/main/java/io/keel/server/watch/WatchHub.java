@@ -4,7 +4,7 @@ import io.keel.server.MemberStoppedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.keel.server.threads.NamedThreads;
+import io.keel.server.concurrent.NamedThreads;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
