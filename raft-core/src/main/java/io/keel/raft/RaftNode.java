@@ -129,9 +129,21 @@ public final class RaftNode {
         if (role == Role.LEADER) {
             tickLeader(gap);
         } else if (now - electionResetAt >= randomizedElectionTimeout) {
-            resetElectionTimer();
-            if (promotable()) {
-                campaign(Campaign.PRE_VOTE);
+            if (withinLeaderLease()) {
+                // This member's own timer obeys the guard its votes obey (thesis §6.4.1). Messages are handled at
+                // the clock of the last tick, which is stale when the caller was busy between ticks (a burst of
+                // queued work, a GC pause, a slow disk read): a heartbeat handled then restarted the timer in the
+                // past, so the timer can fire while a leader still counts on this member's acknowledgement of that
+                // very heartbeat for its lease. Campaigning then could elect a second leader while the first one
+                // answers lease reads (found in review: a stalled follower's raft thread). The guard counts from
+                // the tick after the heartbeat, never earlier; the timer starts again from there.
+                electionResetAt = heardFromLeaderAt;
+                randomizedElectionTimeout = config.electionTimeout() + random.nextLong(config.electionTimeout());
+            } else {
+                resetElectionTimer();
+                if (promotable()) {
+                    campaign(Campaign.PRE_VOTE);
+                }
             }
         }
     }
@@ -317,7 +329,7 @@ public final class RaftNode {
     public boolean hasReady() {
         // Called once per input on the hot path: it compares fields and copies nothing.
         return !outbox.isEmpty() || log.hasEntriesToPersist() || log.snapshotToPersist() != null
-                || hardStateChanged() || softStateChanged()
+                || termOrVoteChanged() || softStateChanged()
                 || log.hasNextCommittedEntries() || changedConfState != null
                 || (role == Role.LEADER && (appendsPending || commitPending || rounds.roundWanted()));
     }
@@ -330,8 +342,15 @@ public final class RaftNode {
         List<Entry> entries = log.entriesToPersist();
         SnapshotMetadata snapshot = log.snapshotToPersist();
         log.acceptInProgress();
+        // What is written, and with which hard state, is decided here once for every caller (the server, the
+        // simulation, the scenario harness): see Ready#hardState. The commit index alone is volatile (thesis
+        // Figure 3.1), so a Ready that only moves it is not written; but every write carries the newest commit
+        // index. A restarted member takes its configuration from the committed membership changes it knows of, so
+        // a write of entries that left the commit index behind could bring it back with a configuration two
+        // changes old, whose majorities need not overlap the current one's (found in review: add learner 4,
+        // promote 4, remove 3, partition {1,4} | {2,3}, crash 2: a committed entry was lost).
         HardState hsOut = null;
-        if (hardStateChanged()) {
+        if (termOrVoteChanged() || !entries.isEmpty() || snapshot != null) {
             hsOut = hardState();
             lastHardState = hsOut;
         }
@@ -407,9 +426,9 @@ public final class RaftNode {
         return transferee;
     }
 
-    private boolean hardStateChanged() {
-        return term != lastHardState.getTerm() || vote != lastHardState.getVote()
-                || log.committed() != lastHardState.getCommit();
+    /** Whether term or vote differ from the hard state last handed out for writing: they must be written. */
+    private boolean termOrVoteChanged() {
+        return term != lastHardState.getTerm() || vote != lastHardState.getVote();
     }
 
     private boolean softStateChanged() {
@@ -580,10 +599,19 @@ public final class RaftNode {
 
     private void handleVoteRequest(Message m) {
         boolean preVote = m.getType() == MessageType.MSG_PRE_VOTE;
+        MessageType responseType = preVote ? MessageType.MSG_PRE_VOTE_RESPONSE : MessageType.MSG_VOTE_RESPONSE;
+        if (!tracker.configuration().members().contains(id)) {
+            // A member that does not find itself in its configuration knows nothing it could vouch for: a wiped
+            // data directory restarted under its old id has an empty log and no configuration, and its vote could
+            // elect a leader that lacks a committed entry it once acknowledged (amnesia; found in review). A
+            // learner about to be promoted is in its configuration and votes; a member not yet caught up, or
+            // removed, is needed by no quorum that knows the configuration it is counted in.
+            send(reply(m, responseType).setReject(true).build());
+            return;
+        }
         boolean canVote = vote == m.getFrom()
                 || (vote == NONE && leaderId == NONE)
                 || (preVote && m.getTerm() > term);
-        MessageType responseType = preVote ? MessageType.MSG_PRE_VOTE_RESPONSE : MessageType.MSG_VOTE_RESPONSE;
         if (canVote && log.isUpToDate(m.getIndex(), m.getLogTerm())) {
             // A granted pre-vote answers in the proposed term, so the candidate does not mistake it for news.
             Message grant = reply(m, responseType).setTerm(m.getTerm()).build();

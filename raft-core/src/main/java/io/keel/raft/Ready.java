@@ -21,12 +21,20 @@ import java.util.List;
  *   <li>answers {@link #readStates()} once the applied index reaches each one's index.</li>
  * </ol>
  * Steps 1, 2-3 and 4 may run on different threads; raft-core itself is single-threaded.
+ *
+ * <p>What to write is decided by raft-core, once for every caller: {@link #hardState()} is present exactly when
+ * the Ready must be written (new entries, a snapshot, or a new term or vote), and then it carries the newest
+ * commit index too, so the commit index on disk never lags behind the entries written with it. A Ready that only
+ * advances the commit index has none and is not written: the commit index is volatile (thesis Figure 3.1).
  */
 public record Ready(HardState hardState, List<Entry> entries, SnapshotMetadata snapshot,
                     List<Message> messages, List<Message> messagesAfterPersist, List<Entry> committedEntries,
                     List<ReadState> readStates, ConfState confState, SoftState softState) {
 
-    /** Whether anything must be written durably before messagesAfterPersist are sent. */
+    /**
+     * Whether anything must be written durably before messagesAfterPersist are sent: the one rule the server, the
+     * simulation and the scenario harness share.
+     */
     public boolean mustPersist() {
         return hardState != null || !entries.isEmpty() || snapshot != null;
     }

@@ -583,6 +583,19 @@ public final class ScenarioCluster {
         process(m);
     }
 
+    /**
+     * The member loses its disk and restarts under the same id with an empty one, as a data directory wiped by an
+     * operator would: no log, no hard state, no configuration.
+     */
+    public void wipe(long id) {
+        Member old = member(id);
+        dropQueued(e -> e.to() == id, "receiver wiped");
+        Member m = new Member(id, new MemoryStorage(), old.clock);
+        members.put(id, m);
+        log(id + " lost its disk and restarted empty under the same id");
+        process(m);
+    }
+
     /** Compacts the member's storage up to its applied index, keeping a state machine image there. */
     public long compact(long id) {
         Member m = member(id);

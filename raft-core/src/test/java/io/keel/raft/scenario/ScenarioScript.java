@@ -118,6 +118,7 @@ public final class ScenarioScript {
             }
             case "persist" -> persist(t);
             case "crash" -> cluster.crash(id(t, 1));
+            case "wipe" -> cluster.wipe(id(t, 1));
             case "compact" -> cluster.compact(id(t, 1));
             case "inject" -> inject(t);
             case "reset-counters" -> cluster.resetCounters();
@@ -488,6 +489,7 @@ public final class ScenarioScript {
                 case "transferee" -> String.valueOf(n.transferee());
                 case "stored-term" -> String.valueOf(m.storage().hardState().getTerm());
                 case "stored-vote" -> String.valueOf(m.storage().hardState().getVote());
+                case "stored-commit" -> String.valueOf(m.storage().hardState().getCommit());
                 case "stored-last" -> String.valueOf(m.storage().lastIndex());
                 default -> throw new IllegalArgumentException("unknown node field '" + k + "'");
             };

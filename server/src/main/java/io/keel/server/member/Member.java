@@ -91,7 +91,7 @@ public final class Member implements AutoCloseable {
     private final List<Runnable> appliedListeners = new CopyOnWriteArrayList<>();
     private volatile Throwable failure;
     private final MemberObserver observer;
-    /** The commit index as of the last Ready that carried a hard state (raft thread writes). */
+    /** The commit index as of the last Ready (raft thread writes). */
     private volatile long commitIndex;
 
     private Member(MemberConfig config, MemberObserver observer) throws IOException {
@@ -130,8 +130,7 @@ public final class Member implements AutoCloseable {
             this.apply = new ApplyPipeline(storage.store, storage.log, storage.log.initialState().confState(),
                     proposals, config.snapshotEntries(), this::applied, lessor::applied, this::fail, directory);
             this.installer = new SnapshotInstaller(config.dataDir(), storage.storeOptions);
-            this.persist = new PersistPipeline(commitLog, storage.log.initialState().hardState(), loop,
-                    this::durable, this::fail);
+            this.persist = new PersistPipeline(commitLog, loop, this::durable, this::fail);
             apply.observer = observer;
             persist.observer = observer;
             this.transport = Transport.start(transportConfig(config), new InboundListener() {
@@ -393,7 +392,7 @@ public final class Member implements AutoCloseable {
 
     /** A Ready straight from the node: send what may go now, hand read answers over, persist the rest. */
     private void handle(Ready r) {
-        if (r.hardState() != null) commitIndex = r.hardState().getCommit();
+        commitIndex = loop.node().log().committed();
         if (r.softState() != null) observer.stateChanged(r.softState());
         observer.messagesSent(r.messages());
         if (r.softState() != null) {

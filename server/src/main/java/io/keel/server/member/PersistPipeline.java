@@ -1,7 +1,6 @@
 package io.keel.server.member;
 
 import io.keel.raft.Ready;
-import io.keel.raft.proto.HardState;
 import io.keel.storage.log.GroupCommitLog;
 
 import java.util.ArrayDeque;
@@ -14,12 +13,10 @@ import java.util.function.Consumer;
  * its committed entries be applied (the store's applied index must never pass the durable commit index, or the
  * member could not restart: RaftLog refuses applied > committed).
  *
- * <p>A Ready with nothing to persist still waits behind earlier ones, so completions keep their order. A Ready whose
- * only change is the commit index is not written at all: the commit index is volatile state in Raft (thesis
- * Figure 3.1), a restarted member learns it again from the leader, and RaftLog counts everything up to its snapshot
- * as committed, so it never starts with applied past committed. Syncing it would put a second fsync on every write's
- * path (the leader's, before it may apply and answer). Term and vote are always synced before anything relies on
- * them.
+ * <p>A Ready with nothing to persist still waits behind earlier ones, so completions keep their order. What must
+ * be written is raft-core's decision ({@link Ready#mustPersist()}), the same rule the simulation is proven with: a
+ * Ready whose only change is the commit index is not written (the commit index is volatile state, thesis Figure
+ * 3.1; syncing it would put a second fsync on every write's path), and every write carries the newest commit index.
  */
 final class PersistPipeline {
     private record InFlight(Ready ready, CompletableFuture<Void> durable) {
@@ -32,17 +29,11 @@ final class PersistPipeline {
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>(); // raft thread only
     /** Completes once the last write was handed to the group commit log (raft thread only). */
     private CompletableFuture<Void> handedOver = CompletableFuture.completedFuture(null);
-    /** The term and vote last handed to the log (raft thread only): a Ready changing neither needs no write. */
-    private long writtenTerm;
-    private long writtenVote;
     /** Set before the raft thread starts. */
     MemberObserver observer = MemberObserver.NONE;
 
-    PersistPipeline(GroupCommitLog log, HardState initial, RaftLoop loop, Consumer<Ready> onDurable,
-                    Consumer<Throwable> onFailure) {
+    PersistPipeline(GroupCommitLog log, RaftLoop loop, Consumer<Ready> onDurable, Consumer<Throwable> onFailure) {
         this.log = log;
-        this.writtenTerm = initial.getTerm();
-        this.writtenVote = initial.getVote();
         this.loop = loop;
         this.onDurable = onDurable;
         this.onFailure = onFailure;
@@ -53,7 +44,7 @@ final class PersistPipeline {
      * snapshot's store is installed first); later writes wait behind it, so writes keep their order.
      */
     void submit(Ready ready, CompletableFuture<Void> gate) {
-        boolean write = mustWrite(ready);
+        boolean write = ready.mustPersist();
         if (!write && inFlight.isEmpty() && gate == null) {
             onDurable.accept(ready);
             return;
@@ -89,18 +80,6 @@ final class PersistPipeline {
         }
         // The completion arrives on the sync thread: only a task is queued there, the work runs on the raft thread.
         durable.whenComplete((v, e) -> loop.execute(this::drain));
-    }
-
-    /** Whether the Ready changes anything that must be durable: entries, a snapshot, the term or the vote. */
-    private boolean mustWrite(Ready ready) {
-        HardState hs = ready.hardState();
-        boolean termOrVote = hs != null && (hs.getTerm() != writtenTerm || hs.getVote() != writtenVote);
-        if (!termOrVote && ready.entries().isEmpty() && ready.snapshot() == null) return false;
-        if (hs != null) {
-            writtenTerm = hs.getTerm();
-            writtenVote = hs.getVote();
-        }
-        return true;
     }
 
     /** Raft thread: hands back every Ready at the head whose write is done. */
