@@ -30,6 +30,8 @@ final class SimMember {
     boolean decommissioned;
     /** A paused process (SIGSTOP, a long GC) handles nothing until then; its messages wait in the socket. */
     long pausedUntil;
+    /** A busy raft thread: no tick before then, while messages are still handled at the last tick's clock. */
+    long ticksLateUntil;
     int epoch;
     RaftNode node;
     KvMachine machine;

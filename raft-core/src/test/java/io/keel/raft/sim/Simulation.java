@@ -44,16 +44,29 @@ import java.util.function.Supplier;
  */
 public final class Simulation {
     static final long MS = 1_000_000L;
-    static final long ELECTION_TIMEOUT = 100 * MS;
-    static final long HEARTBEAT = 20 * MS;
-    static final long TICK = 10 * MS;
     static final double MAX_DRIFT = 0.05;
     static final String[] KEYS = {"a", "b", "c", "d"};
     static final int SNAPSHOT_EVERY = 40;
-    static final long LIVENESS_BUDGET = 40 * ELECTION_TIMEOUT;
+
+    /**
+     * Election timeout, heartbeat interval and tick interval of a run. The launcher's smallest settings
+     * (--heartbeat-interval 10 --election-timeout 50, ticks of 10 ms) leave less slack than one tick between a
+     * follower's guard and the leader's lease; fine ticks put the guard's start close to the heartbeat's arrival.
+     */
+    public record Timing(long electionTimeout, long heartbeat, long tick) {
+        static final Timing DEFAULT = new Timing(100 * MS, 20 * MS, 10 * MS);
+        static final Timing LAUNCHER_SMALLEST = new Timing(50 * MS, 10 * MS, 10 * MS);
+        static final Timing FINE_TICKS = new Timing(100 * MS, 20 * MS, 2 * MS);
+
+        @Override
+        public String toString() {
+            return "election " + electionTimeout / MS + "ms, heartbeat " + heartbeat / MS + "ms, tick " + tick / MS + "ms";
+        }
+    }
 
     /** Everything that defines a run; derived from the seed alone so one number replays it. */
-    public record Options(long seed, int size, FaultProfile profile, ReadMode readMode, long chaosNanos) {
+    public record Options(long seed, int size, FaultProfile profile, ReadMode readMode, long chaosNanos,
+                          Timing timing) {
         private static final int[] SIZES = {1, 3, 5, 7};
 
         public static Options forSeed(long seed) {
@@ -61,7 +74,10 @@ public final class Simulation {
             int size = SIZES[r.nextInt(SIZES.length)];
             FaultProfile profile = FaultProfile.values()[r.nextInt(FaultProfile.values().length)];
             ReadMode mode = r.nextBoolean() ? ReadMode.READ_INDEX : ReadMode.LEASE;
-            return new Options(seed, size, profile, mode, (1500 + r.nextInt(4000)) * MS);
+            long chaos = (1500 + r.nextInt(4000)) * MS;
+            int t = r.nextInt(4);
+            Timing timing = t == 0 ? Timing.LAUNCHER_SMALLEST : t == 1 ? Timing.FINE_TICKS : Timing.DEFAULT;
+            return new Options(seed, size, profile, mode, chaos, timing);
         }
 
         String replayCommand() {
@@ -112,6 +128,12 @@ public final class Simulation {
     /** Request ids of forwarded writes, unique across the run (a real member starts from a random value). */
     private long nextForwardRequest = 1;
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
+    private final long electionTimeout;
+    private final long livenessBudget;
+    /** Set for each seed: every member's clock at one edge of the drift bound. */
+    private boolean extremeClocks;
+    /** Until then the network is fast and loses nothing (the election after a lease edge). */
+    private long fastNetworkUntil;
     private final TreeMap<Long, SimMember> members = new TreeMap<>();
     private final List<SimClient> clients = new ArrayList<>();
     private final History history = new History();
@@ -147,6 +169,8 @@ public final class Simulation {
     public Simulation(Options options) {
         this.options = options;
         this.faults = options.profile();
+        this.electionTimeout = options.timing().electionTimeout();
+        this.livenessBudget = 40 * electionTimeout;
         this.random = new SplittableRandom(options.seed());
         this.forwardingChoice = new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + 1);
         // Small messages split the log into many appends, so entries of old terms commit apart from new ones.
@@ -163,7 +187,7 @@ public final class Simulation {
         Verdict verdict = null;
         try {
             setUp();
-            long deadline = options.chaosNanos() + LIVENESS_BUDGET + 10_000 * MS;
+            long deadline = options.chaosNanos() + livenessBudget + 10_000 * MS;
             while (!queue.isEmpty() && !finished()) {
                 Event e = queue.poll();
                 if (e.time() > deadline) {
@@ -196,7 +220,7 @@ public final class Simulation {
 
     private RaftConfig config(long id) {
         return RaftConfig.defaults(id)
-                .withTimeouts(Duration.ofNanos(ELECTION_TIMEOUT), Duration.ofNanos(HEARTBEAT))
+                .withTimeouts(Duration.ofNanos(electionTimeout), Duration.ofNanos(options.timing().heartbeat()))
                 .withReadMode(options.readMode())
                 .withMaxClockDrift(MAX_DRIFT)
                 .withLimits(maxInflight, 64 * 1024, maxMessageBytes, 256 * 1024)
@@ -204,6 +228,7 @@ public final class Simulation {
     }
 
     private void setUp() {
+        extremeClocks = faults.extremeClocks || random.nextInt(3) == 0;
         long[] ids = new long[options.size()];
         for (int i = 0; i < ids.length; i++) ids[i] = i + 1;
         nextMemberId = ids.length + 1;
@@ -223,6 +248,9 @@ public final class Simulation {
         if (faults.meanMillisBetweenCrashes > 0) scheduleRandomly(faults.meanMillisBetweenCrashes, this::crashSome);
         if (faults.meanMillisBetweenDiskStalls > 0) scheduleRandomly(faults.meanMillisBetweenDiskStalls, this::stallDisk);
         if (faults.meanMillisBetweenPauses > 0) scheduleRandomly(faults.meanMillisBetweenPauses, this::pause);
+        if (faults.meanMillisBetweenTickStalls > 0) scheduleRandomly(faults.meanMillisBetweenTickStalls, this::stallTicks);
+        if (faults.meanMillisBetweenLeaseEdges > 0) scheduleRandomly(faults.meanMillisBetweenLeaseEdges, this::leaseEdge);
+        if (faults.meanMillisBetweenLeaderChurns > 0) scheduleRandomly(faults.meanMillisBetweenLeaderChurns, this::churnLeader);
         if (faults.meanMillisBetweenOperatorActions > 0 && options.size() >= 3) {
             scheduleRandomly(faults.meanMillisBetweenOperatorActions, this::operatorAction);
         }
@@ -230,7 +258,10 @@ public final class Simulation {
     }
 
     private SimMember addMember(long id, MemoryStorage storage) {
-        double rate = 1 + (random.nextDouble() - 0.5) * MAX_DRIFT;
+        // Rates differ by at most MAX_DRIFT: each within half of it of the true rate. At the edges (slow leader,
+        // fast followers) a lease is as close to the followers' guard as the bound allows.
+        double rate = extremeClocks ? 1 + (random.nextBoolean() ? 0.4999 : -0.4999) * MAX_DRIFT
+                : 1 + (random.nextDouble() - 0.5) * MAX_DRIFT;
         SimMember m = new SimMember(id, rate, random.nextLong(1_000_000 * MS), storage);
         members.put(id, m);
         start(m);
@@ -259,14 +290,23 @@ public final class Simulation {
 
     private void scheduleTick(SimMember m) {
         int epoch = m.epoch;
-        long jitter = random.nextLong(TICK / 10);
-        long nextLocal = m.node.now() + TICK + jitter;
-        at(Math.max(now + 1, m.realTimeOf(nextLocal)), () -> whenRunning(m, () -> {
+        long tick = options.timing().tick();
+        long jitter = random.nextLong(tick / 10);
+        long nextLocal = m.node.now() + tick + jitter;
+        at(Math.max(now + 1, m.realTimeOf(nextLocal)), () -> tickWhenDue(m, epoch));
+    }
+
+    private void tickWhenDue(SimMember m, int epoch) {
+        whenRunning(m, () -> {
             if (!m.up || m.epoch != epoch) return;
+            if (m.ticksLateUntil > now) {
+                at(m.ticksLateUntil, () -> tickWhenDue(m, epoch));
+                return;
+            }
             m.node.tick(m.localTime(now));
             dirty.add(m);
             scheduleTick(m);
-        }));
+        });
     }
 
     private void count(String what) {
@@ -306,7 +346,8 @@ public final class Simulation {
         for (Message msg : r.messages()) send(m, msg);
         if (r.mustPersist() || !r.messagesAfterPersist().isEmpty() || !m.diskQueue.isEmpty()) {
             m.diskQueue.addLast(r);
-            long latency = r.mustPersist() ? 50_000 + random.nextLong(1_500_000) : 0;
+            long latency = !r.mustPersist() ? 0
+                    : now < fastNetworkUntil ? 20_000 + random.nextLong(80_000) : 50_000 + random.nextLong(1_500_000);
             long done = Math.max(Math.max(now, m.diskFreeAt), m.diskStalledUntil) + latency;
             m.diskFreeAt = done;
             int epoch = m.epoch;
@@ -465,7 +506,8 @@ public final class Simulation {
             }
             snapshotData = from.durableSnapshotData.copy();
         }
-        if (blocked(from.id, to.id) || (networkFaults && random.nextDouble() < faults.loss)) {
+        boolean fast = now < fastNetworkUntil;
+        if (blocked(from.id, to.id) || (networkFaults && !fast && random.nextDouble() < faults.loss)) {
             note(() -> "drop " + describe(msg));
             snapshotLost(from, msg);
             return;
@@ -479,8 +521,13 @@ public final class Simulation {
     }
 
     private void deliverLater(SimMember from, SimMember to, Message msg, KvMachine snapshotData) {
-        long delay = 100_000 + random.nextLong(1_900_000);
-        if (networkFaults && random.nextDouble() < faults.longDelay) delay += random.nextLong(200 * MS);
+        long delay;
+        if (now < fastNetworkUntil) {
+            delay = 20_000 + random.nextLong(80_000);
+        } else {
+            delay = 100_000 + random.nextLong(1_900_000);
+            if (networkFaults && random.nextDouble() < faults.longDelay) delay += random.nextLong(200 * MS);
+        }
         at(now + delay, () -> whenRunning(to, () -> {
             if (!to.up || blocked(from.id, to.id)) {
                 note(() -> "lost " + describe(msg));
@@ -600,7 +647,7 @@ public final class Simulation {
         }
         op.at = target;
         dirty.add(target);
-        long timeout = now + 30 * ELECTION_TIMEOUT;
+        long timeout = now + 30 * electionTimeout;
         if (op.kind == SimClient.Kind.GET) {
             op.readId = ++nextReadId;
             target.pendingReads.put(op.readId, new SimMember.PendingRead(c));
@@ -836,6 +883,103 @@ public final class Simulation {
         count("pauses");
     }
 
+    /**
+     * A busy raft thread (a burst of queued work, a slow read, a GC pause): its ticks come late, by up to three
+     * election timeouts. Half the time it still handles messages meanwhile, at the clock of its last tick; the other
+     * half everything waits, and the queued messages are handled first, at that stale clock, before the late tick.
+     */
+    private void stallTicks() {
+        SimMember leader = leader();
+        List<SimMember> up = members.values().stream().filter(m -> m.up && m.ticksLateUntil <= now).toList();
+        if (up.isEmpty()) return;
+        SimMember m = leader != null && up.contains(leader) && random.nextInt(10) < 3 ? leader
+                : up.get(random.nextInt(up.size()));
+        long heartbeat = options.timing().heartbeat();
+        long end = now + heartbeat / 2 + random.nextLong(3 * electionTimeout);
+        boolean messagesWait = random.nextBoolean();
+        if (messagesWait) m.pausedUntil = Math.max(m.pausedUntil, end);
+        // Just after the messages that waited until then: they are handled before the tick.
+        m.ticksLateUntil = end + 1;
+        note(() -> "n" + m.id + " ticks late until " + end / MS + "ms" + (messagesWait ? ", messages wait too" : ""));
+        count("tick stalls");
+    }
+
+    /**
+     * The moment a lease is closest to the followers' guard: right after a round a quorum answered, the leader is
+     * cut off, and the others elect a new leader over a fast network and disk, as early as their guards allow.
+     */
+    private void leaseEdge() {
+        SimMember leader = leader();
+        if (leader == null || leader.node.leaseExpiresAt() <= leader.localTime(now)) return;
+        blockedLinks.clear();
+        for (long b : members.keySet()) {
+            if (b == leader.id) continue;
+            block(leader.id, b);
+            block(b, leader.id);
+        }
+        fastNetworkUntil = now + 3 * electionTimeout;
+        note(() -> "lease edge: leader n" + leader.id + " (lease until " + leader.node.leaseExpiresAt() / MS
+                + "ms its time) cut off; fast network until " + fastNetworkUntil / MS + "ms");
+        count("lease edges");
+        Set<Long> mine = new HashSet<>(blockedLinks);
+        at(now + 4 * electionTimeout, () -> {
+            if (blockedLinks.equals(mine)) blockedLinks.clear();
+        });
+    }
+
+    /**
+     * The leader is left with at most one follower for a moment (its new entries reach no majority), then
+     * crashes; it restarts a little later. Repeated, this leaves uncommitted tails of several terms on different
+     * members: the situation of the thesis's Figure 3.7.
+     */
+    private void churnLeader() {
+        SimMember leader = leader();
+        if (leader == null) return;
+        List<Long> others = new ArrayList<>(members.keySet());
+        others.remove(leader.id);
+        Long kept = others.isEmpty() || random.nextBoolean() ? null : others.get(random.nextInt(others.size()));
+        blockedLinks.clear();
+        for (long b : others) {
+            if (kept != null && b == kept) continue;
+            block(leader.id, b);
+            block(b, leader.id);
+            if (kept != null) {
+                block(kept, b);
+                block(b, kept);
+            }
+        }
+        note(() -> "churn: leader n" + leader.id + " left with " + (kept == null ? "no follower" : "n" + kept));
+        count("leader churns");
+        int epoch = leader.epoch;
+        at(now + (2 + random.nextLong(30)) * MS, () -> {
+            if (healed) return;
+            blockedLinks.clear();
+            if (!leader.up || leader.epoch != epoch) return;
+            crash(leader);
+            at(now + (10 + random.nextLong(200)) * MS, () -> {
+                if (!leader.up && !leader.decommissioned) start(leader);
+            });
+        });
+    }
+
+    /**
+     * A new leader crashes within a few milliseconds of its election: often between the acknowledgements of an
+     * earlier term's entries and those of its own first entry, which is when counting replicas of an old entry
+     * would commit it wrongly (Figure 3.7).
+     */
+    private void crashSoon(SimMember leader) {
+        int epoch = leader.epoch;
+        at(now + 50_000 + random.nextLong(5 * MS), () -> {
+            if (healed || !leader.up || leader.epoch != epoch) return;
+            note(() -> "churn: new leader n" + leader.id + " crashes");
+            count("leader churns");
+            crash(leader);
+            at(now + (10 + random.nextLong(200)) * MS, () -> {
+                if (!leader.up && !leader.decommissioned) start(leader);
+            });
+        });
+    }
+
     private void stallDisk() {
         List<SimMember> up = members.values().stream().filter(m -> m.up).toList();
         if (up.isEmpty()) return;
@@ -940,6 +1084,7 @@ public final class Simulation {
             Long previous = leaderOfTerm.putIfAbsent(m.node.term(), m.id);
             if (previous == null) {
                 checkLeaderCompleteness(m);
+                if (faults.meanMillisBetweenLeaderChurns > 0 && !healed && random.nextBoolean()) crashSoon(m);
             } else if (previous != m.id) {
                 throw new Violation("election safety: n" + previous + " and n" + m.id + " both leaders in term "
                         + m.node.term());
@@ -1043,6 +1188,7 @@ public final class Simulation {
         for (SimMember m : members.values()) {
             m.diskStalledUntil = 0;
             m.pausedUntil = Math.min(m.pausedUntil, now);
+            m.ticksLateUntil = Math.min(m.ticksLateUntil, now);
             if (!m.up && !m.decommissioned) start(m);
         }
         note(() -> "healed: all faults stopped, all members up");
@@ -1052,8 +1198,8 @@ public final class Simulation {
     /** After healing, a write must commit within the liveness budget. */
     private void probeLiveness() {
         if (probeIndex >= 0 || probe.op != null) return;
-        if (now > options.chaosNanos() + LIVENESS_BUDGET) {
-            throw new Violation("liveness: no write committed within " + LIVENESS_BUDGET / ELECTION_TIMEOUT
+        if (now > options.chaosNanos() + livenessBudget) {
+            throw new Violation("liveness: no write committed within " + livenessBudget / electionTimeout
                     + " election timeouts after healing");
         }
         probe.sequence++;

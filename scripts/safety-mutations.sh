@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Applies each of raft-core's safety mutations in turn to a scratch copy of the repository and runs raft-core's
+# tests (the scenario scripts and the simulation's seeds) against it. Every mutation must be caught: the script
+# prints, for each, the tests that failed, and exits non-zero if any mutation survived.
+#
+#   scripts/safety-mutations.sh                 # all mutations, 2,000 seeds each (about a minute per mutation)
+#   scripts/safety-mutations.sh lease-bound     # one mutation by name
+#   KEEL_MUTATION_SEEDS=10000 scripts/safety-mutations.sh
+#
+# Each mutation is one exact text replacement in one file; if the text is not found (the code moved), the script
+# says so and fails, so the list cannot silently go stale.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+seeds=${KEEL_MUTATION_SEEDS:-2000}
+only=${1:-}
+
+core=raft-core/src/main/java/io/keel/raft
+# name | file | text | replacement | the rule it breaks
+mutations=(
+  "timer-guard|$core/RaftNode.java|            if (withinLeaderLease()) {|            if (false) {|a follower's election timer obeys the lease guard (issue 10 A)"
+  "commit-carried|$core/RaftNode.java|if (termOrVoteChanged() \|\| !entries.isEmpty() \|\| snapshot != null) {|if (termOrVoteChanged()) {|every write carries the newest commit index (issue 10 C)"
+  "vote-needs-membership|$core/RaftNode.java|        if (!tracker.configuration().members().contains(id)) {|        if (false) {|a member outside its configuration grants no vote (issue 10 B)"
+  "lease-bound|$core/RaftConfig.java|(1.0 - maxClockDrift)|(1.0 + maxClockDrift)|the lease is shorter than the guard by the drift bound (thesis 6.4.1)"
+  "commit-own-term|$core/log/RaftLog.java|term(index) == currentTerm|term(index) <= currentTerm|a leader commits by counting only entries of its own term (thesis Figure 3.7)"
+  "vote-guard|$core/TermRules.java|if (voteRequest && withinLeaderLease && !m.getTransfer()) {|if (false) {|votes refused within the leader lease (thesis 4.2.3, 6.4.1)"
+  "ack-after-persist|$core/RaftNode.java|            outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE)
+                    .setIndex(lastNew)|            send(reply(m, MessageType.MSG_APPEND_RESPONSE)
+                    .setIndex(lastNew)|a follower acknowledges entries only once they are durable (thesis 3.8)"
+  "vote-after-persist|$core/RaftNode.java|                outbox.sendAfterPersist(grant);|                send(grant);|a vote is sent only once it is durable (thesis 3.8)"
+  "lease-needs-own-commit|$core/RaftNode.java|!leaseForbidden && transferee == NONE && committedInCurrentTerm()) {|!leaseForbidden && transferee == NONE) {|a lease is taken only once an entry of the leader's term is committed (thesis 6.4)"
+  "read-needs-own-commit|$core/RaftNode.java|        if (!committedInCurrentTerm()) {
+            // Until its first entry commits|        if (false) {
+            // Until its first entry commits|a new leader answers reads only once its first entry commits (thesis 6.4)"
+  "transfer-drops-lease|$core/RaftNode.java|        lease.drop();
+        leaseForbidden = true;|        leaseForbidden = false;|a transfer ends the lease for the rest of the term (etcd-io/raft#99)"
+  "stale-tick-drops-lease|$core/RaftNode.java|        if (gap > lease.duration()) {|        if (false) {|a leader whose clock was stale for a lease's length earns it again"
+  "check-quorum|$core/RaftNode.java|        if (!tracker.quorumActive(id, now, config.electionTimeout())) {|        if (false) {|a leader without a quorum for an election timeout steps down (thesis 6.2)"
+)
+
+scratch=$(mktemp -d /tmp/keel-mutations.XXXXXX)
+trap 'git -C "$repo" worktree remove --force "$scratch/tree" >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT
+git -C "$repo" worktree add --detach "$scratch/tree" HEAD >/dev/null 2>&1
+# The scratch copy tests the working tree as it is now, uncommitted changes included.
+(cd "$repo" && git ls-files -m -o --exclude-standard raft-core pom.xml) | while read -r f; do
+  mkdir -p "$scratch/tree/$(dirname "$f")"; cp "$repo/$f" "$scratch/tree/$f"
+done
+cd "$scratch/tree"
+
+survived=0
+printf '%-24s %-8s %s\n' MUTATION VERDICT "CAUGHT BY"
+for m in "${mutations[@]}"; do
+  IFS='|' read -r name file text replacement rule <<<"$(printf '%s' "$m" | python3 -c 'import sys; print(sys.stdin.read().replace("\n","\\n").replace("\\\\|","\x01"))')"
+  text=$(printf '%b' "$text" | tr '\001' '|'); replacement=$(printf '%b' "$replacement" | tr '\001' '|')
+  [ -n "$only" ] && [ "$only" != "$name" ] && continue
+  cp "$file" "$scratch/original"
+  if ! python3 - "$file" "$text" "$replacement" <<'PY'
+import sys
+path, old, new = sys.argv[1], sys.argv[2], sys.argv[3]
+s = open(path).read()
+if s.count(old) != 1:
+    sys.exit(1)
+open(path, "w").write(s.replace(old, new))
+PY
+  then
+    printf '%-24s %-8s %s\n' "$name" STALE "the text to mutate is not found once in $file: update this script"
+    survived=1
+    continue
+  fi
+  rm -rf raft-core/target/surefire-reports
+  if ./mvnw -q -B -o -pl raft-core test -Dkeel.sim.seeds="$seeds" >"$scratch/$name.log" 2>&1; then
+    printf '%-24s %-8s %s\n' "$name" SURVIVED "nothing failed: $rule"
+    survived=1
+  else
+    caught=$(grep -hoE '(ScenarioTest\.[0-9][^ :]*\.txt|[A-Z][A-Za-z]+Test\.[a-z][A-Za-z]+)' "$scratch/$name.log" | grep -v lambda | sort -u | head -6 | tr '\n' ' ')
+    seedsFailed=$(grep -oE '[0-9]+ of [0-9]+ seeds failed' "$scratch/$name.log" | head -1 || true)
+    printf '%-24s %-8s %s %s\n' "$name" caught "$caught" "${seedsFailed:+($seedsFailed)}"
+  fi
+  cp "$scratch/original" "$file"
+done
+exit $survived
