@@ -283,6 +283,15 @@ public final class RaftNode {
         return new ProposeResult.Accepted(log.lastIndex(), term);
     }
 
+    /**
+     * The caller's monotonic clock may have stood still while real time went on (a suspended VM, seen as the wall
+     * clock jumping ahead of the monotonic one): the leader lease ends, and only rounds started from now on may
+     * earn it again (see ReadMode.LEASE for the clock assumption this protects).
+     */
+    public void clockMayHaveStopped() {
+        lease.restartAfter(now);
+    }
+
     /** The caller durably wrote everything in {@code ready} (and in every earlier Ready). */
     public void persisted(Ready ready) {
         if (ready.snapshot() != null) {

@@ -14,6 +14,8 @@ package io.keel.raft.read;
 public final class LeaderLease {
     private final long duration;
     private long expiresAt = Long.MIN_VALUE;
+    /** Rounds sent before this time no longer count (see {@link #restartAfter}). */
+    private long notBefore = Long.MIN_VALUE;
 
     public LeaderLease(long duration) {
         this.duration = duration;
@@ -25,7 +27,19 @@ public final class LeaderLease {
 
     /** A quorum answered a round sent at {@code sentAt}. */
     public void extendFrom(long sentAt) {
+        if (sentAt < notBefore) return;
         expiresAt = Math.max(expiresAt, sentAt + duration);
+    }
+
+    /**
+     * Ends the lease, and only rounds sent at or after {@code now} may earn it again. For when the caller's
+     * monotonic clock may have stood still while real time went on (a suspended VM: {@code System.nanoTime}
+     * stops, boot and wall time do not): followers' guards ran out in real time, so neither the lease nor a round
+     * sent before the suspension proves anything any more.
+     */
+    public void restartAfter(long now) {
+        expiresAt = Long.MIN_VALUE;
+        notBefore = Math.max(notBefore, now);
     }
 
     public boolean isValid(long now) {

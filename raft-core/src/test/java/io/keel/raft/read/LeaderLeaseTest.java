@@ -19,6 +19,19 @@ class LeaderLeaseTest {
     }
 
     @Test
+    void afterARestartOnlyRoundsSentSinceCount() {
+        // Without notBefore, the round sent at 900 (before a suspension noticed at 1000) would restore the lease.
+        LeaderLease lease = new LeaderLease(1000);
+        lease.extendFrom(800);
+        lease.restartAfter(1000);
+        assertFalse(lease.isValid(1000));
+        lease.extendFrom(900);
+        assertEquals(Long.MIN_VALUE, lease.expiresAt(), "a round sent before the clock stopped proves nothing");
+        lease.extendFrom(1000);
+        assertEquals(2000, lease.expiresAt());
+    }
+
+    @Test
     void extendFromSendTime() {
         LeaderLease lease = new LeaderLease(1000);
         lease.extendFrom(500);

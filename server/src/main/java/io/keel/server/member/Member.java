@@ -122,7 +122,7 @@ public final class Member implements AutoCloseable {
                     Executors.newFixedThreadPool(2, NamedThreads.numbered("keel-read-" + hex(config.memberId())));
             this.snapshotSender = createdSenders =
                     Executors.newCachedThreadPool(NamedThreads.numbered("keel-snapshot-" + hex(config.memberId())));
-            this.reads = new Reads(storage.store, readExecutor, loop::lease, loop);
+            this.reads = new Reads(storage.store, readExecutor, loop::lease, loop.clocks(), loop);
             // Lease expiry: decided by the leader's lessor on its clock, proposed only while it holds its lease.
             this.lessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
                     this::proposeWithLeaderLease);
@@ -253,8 +253,7 @@ public final class Member implements AutoCloseable {
         loop.execute(() -> {
             if (result.isDone()) return;
             RaftNode node = loop.node();
-            long lease = node.leaseExpiresAt();
-            if (lease == Long.MIN_VALUE || lease - System.nanoTime() <= 0) {
+            if (!loop.holdsLeaseNow()) {
                 result.completeExceptionally(new NotLeaderException(node.id(), node.leaderId(),
                         "it does not hold the leader lease"));
                 return;

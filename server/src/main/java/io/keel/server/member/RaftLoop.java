@@ -34,6 +34,8 @@ final class RaftLoop implements Executor {
 
     private final RaftNode node;
     private final long tickNanos;
+    /** Raft thread only, but for {@link #clocks()}'s readers, which only read the clocks through it. */
+    private final ClockJumps clockJumps;
     private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     private final Thread thread;
     private Consumer<Ready> readyHandler;
@@ -43,8 +45,13 @@ final class RaftLoop implements Executor {
     private volatile SoftState softState;
 
     RaftLoop(RaftNode node, long tickNanos) {
+        this(node, tickNanos, ClockJumps.system());
+    }
+
+    RaftLoop(RaftNode node, long tickNanos, ClockJumps clockJumps) {
         this.node = node;
         this.tickNanos = tickNanos;
+        this.clockJumps = clockJumps;
         this.softState = node.softState();
         this.thread = new Thread(this::run, "keel-raft-" + Long.toHexString(node.id()));
     }
@@ -76,6 +83,18 @@ final class RaftLoop implements Executor {
         return lease;
     }
 
+    /** The clocks a published lease is checked against ({@link LeaseView#holds(long, ClockJumps)}). */
+    ClockJumps clocks() {
+        return clockJumps;
+    }
+
+    /** Raft thread: the node's lease as of now, checked against the clocks as a published one would be. */
+    boolean holdsLeaseNow() {
+        noticeClockJump();
+        return new LeaseView(node.leaseExpiresAt(), node.term(), clockJumps.offsetAtLastCheck())
+                .holds(node.term(), clockJumps);
+    }
+
     SoftState softState() {
         return softState;
     }
@@ -98,6 +117,7 @@ final class RaftLoop implements Executor {
                 long now = System.nanoTime();
                 if (now - nextTick >= 0) {
                     node.tick(now);
+                    noticeClockJump();
                     // Ticks keep their cadence from the clock, not from when the last tick ran.
                     nextTick = Math.max(nextTick + tickNanos, now);
                     afterStep();
@@ -124,11 +144,28 @@ final class RaftLoop implements Executor {
         }
     }
 
+    /**
+     * A suspension (the monotonic clock stood still, the wall clock went on) ends the lease in raft-core: checked at
+     * every tick, and before every publication, so no lease earned before a suspension is published after it.
+     */
+    private void noticeClockJump() {
+        if (clockJumps.jumpedSinceLastCheck()) {
+            LOG.warn("member {}: the wall clock jumped ahead of the monotonic clock (a suspended VM or a clock step):"
+                    + " the leader lease ends until a new round confirms it", Long.toHexString(node.id()));
+            node.clockMayHaveStopped();
+        }
+    }
+
+    private void publishLease() {
+        noticeClockJump();
+        lease = new LeaseView(node.leaseExpiresAt(), node.term(), clockJumps.offsetAtLastCheck());
+    }
+
     private void afterStep() {
-        lease = new LeaseView(node.leaseExpiresAt(), node.term());
+        publishLease();
         while (running && node.hasReady()) {
             Ready r = node.ready();
-            lease = new LeaseView(node.leaseExpiresAt(), node.term());
+            publishLease();
             if (r.softState() != null) {
                 softState = r.softState();
                 logStateChange(r.softState());

@@ -34,6 +34,7 @@ final class Reads {
     private final StoreRef store;
     private final Executor executor;
     private final Supplier<LeaseView> lease;
+    private final ClockJumps clocks;
     private final Executor raftThread;
     private final Map<Long, Pending<?>> awaitingIndex = new HashMap<>(); // raft thread
     private final PriorityQueue<Confirmed> awaitingApply =
@@ -41,10 +42,11 @@ final class Reads {
     private long nextReadId = 1;
     private long applied;
 
-    Reads(StoreRef store, Executor executor, Supplier<LeaseView> lease, Executor raftThread) {
+    Reads(StoreRef store, Executor executor, Supplier<LeaseView> lease, ClockJumps clocks, Executor raftThread) {
         this.store = store;
         this.executor = executor;
         this.lease = lease;
+        this.clocks = clocks;
         this.raftThread = raftThread;
         this.applied = store.current().appliedIndex();
     }
@@ -100,7 +102,7 @@ final class Reads {
             read.result().completeExceptionally(e);
             return;
         }
-        if (c.state().isLeaseRead() && !lease.get().holds(c.term(), System.nanoTime())) {
+        if (c.state().isLeaseRead() && !lease.get().holds(c.term(), clocks)) {
             raftThread.execute(() -> start(node, read)); // the lease ended while reading: ask again
             return;
         }
