@@ -9,6 +9,7 @@ import io.keel.server.concurrent.Futures;
 import io.keel.server.member.Member;
 import io.keel.server.proto.ClientOp;
 import io.keel.server.proto.MemberAttributesOp;
+import io.keel.server.proto.MemberIncarnationOp;
 import io.keel.server.proto.MemberPeerUrlsOp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,8 @@ public final class Membership implements AutoCloseable {
     private volatile List<String> clientUrls;
     private volatile boolean clientUrlsFixed;
     private CompletableFuture<?> announcing; // announcer thread
+    private CompletableFuture<?> publishingIncarnation; // announcer thread
+    private boolean reportedForeignIncarnation; // announcer thread
 
     /**
      * @param advertisedClientUrls the client URLs to announce, or null to announce those of the client API once it
@@ -62,7 +65,10 @@ public final class Membership implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        announcer.scheduleWithFixedDelay(this::announceIfNeeded, 0, 100, TimeUnit.MILLISECONDS);
+        announcer.scheduleWithFixedDelay(() -> {
+            announceIfNeeded();
+            publishIncarnationIfNeeded();
+        }, 0, 100, TimeUnit.MILLISECONDS);
     }
 
     /** The members as this member has applied them (a serializable view, like etcd's MemberList). */
@@ -122,6 +128,13 @@ public final class Membership implements AutoCloseable {
         if (!m.learner()) {
             throw new MembershipException(MembershipException.Reason.NOT_LEARNER,
                     "etcdserver: can only promote a learner member");
+        }
+        // A voter's peers hold it to the data directory it joined with only once that is recorded; until the
+        // learner has published it, a wipe would go unnoticed by members that restart, so it may not vote yet.
+        if (m.incarnation() == 0) {
+            throw new MembershipException(MembershipException.Reason.LEARNER_NOT_READY,
+                    "etcdserver: can only promote a learner member which is in sync with leader (member "
+                            + Long.toHexString(id) + " has not published its data directory's incarnation yet)");
         }
         change(ConfChange.newBuilder().addChanges(single(ConfChangeType.ADD_VOTER, id)).build(),
                 "promote " + Long.toHexString(id));
@@ -233,6 +246,35 @@ public final class Membership implements AutoCloseable {
             Throwable cause = Futures.unwrap(e);
             if (cause instanceof RuntimeException r) throw r;
             throw new IllegalStateException(cause);
+        }
+    }
+
+    /**
+     * Announcer thread: once this member is in its own directory with no incarnation recorded and it knows a
+     * leader, publishes its data directory's incarnation (as etcd publishes a member's attributes when it starts).
+     * The directory keeps the first one committed. Its own record showing another incarnation means this member runs
+     * on a data directory the cluster does not know for it: its peers refuse it; it says so once.
+     */
+    private void publishIncarnationIfNeeded() {
+        try {
+            if (publishingIncarnation != null && !publishingIncarnation.isDone()) return;
+            MemberInfo me = self();
+            if (me == null || member.state().leaderId() == 0) return;
+            if (me.incarnation() != 0) {
+                if (me.incarnation() != member.incarnation() && !reportedForeignIncarnation) {
+                    reportedForeignIncarnation = true;
+                    LOG.error("member {} runs on data directory {} of incarnation {}, but the cluster knows it as"
+                                    + " incarnation {}: its peers refuse it; remove it and add it back as a new member",
+                            Long.toHexString(member.id()), member.dataDir(), Long.toHexString(member.incarnation()),
+                            Long.toHexString(me.incarnation()));
+                }
+                return;
+            }
+            ClientOp op = ClientOp.newBuilder().setMemberIncarnation(MemberIncarnationOp.newBuilder()
+                    .setId(member.id()).setIncarnation(member.incarnation())).build();
+            publishingIncarnation = member.proposeData(op.toByteString());
+        } catch (RuntimeException e) {
+            LOG.debug("member {} could not publish its incarnation yet: {}", Long.toHexString(member.id()), e.toString());
         }
     }
 
