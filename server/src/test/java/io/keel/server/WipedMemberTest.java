@@ -95,6 +95,12 @@ class WipedMemberTest {
             MemberInfo added = Poll.retrying("add it back",
                     () -> leaderAmong(healthy).membership().add(List.of(PeerUrls.text(address)), true));
             assertNotEquals(w, added.id());
+            // Not started yet, so no incarnation recorded: it may not become a voter (its wipe would go unnoticed).
+            io.keel.server.membership.MembershipException early = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.keel.server.membership.MembershipException.class,
+                    () -> leaderAmong(healthy).membership().promote(added.id()));
+            assertTrue(early.getMessage().contains("has not published its data directory's incarnation yet"),
+                    early.getMessage());
             Map<Long, InetSocketAddress> members = new LinkedHashMap<>();
             members.put(leader, cluster.addresses.get(leader));
             members.put(a, cluster.addresses.get(a));
