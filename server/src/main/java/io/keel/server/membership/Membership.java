@@ -9,7 +9,6 @@ import io.keel.server.concurrent.Futures;
 import io.keel.server.member.Member;
 import io.keel.server.proto.ClientOp;
 import io.keel.server.proto.MemberAttributesOp;
-import io.keel.server.proto.MemberIncarnationOp;
 import io.keel.server.proto.MemberPeerUrlsOp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runtime membership changes (etcd's Cluster service) and this member's announcement of its name and client URLs.
+ * Runtime membership changes (etcd's Cluster service) and this member's announcement of its name and client URLs
+ * (and, through {@link IncarnationPublisher}, of its data directory's incarnation).
  *
  * <p>Adding, promoting and removing are Raft membership changes proposed at the leader (a follower refuses them with
  * {@link io.keel.server.NotLeaderException}); each call returns once this member has applied the change, with the
@@ -47,8 +47,6 @@ public final class Membership implements AutoCloseable {
     private volatile List<String> clientUrls;
     private volatile boolean clientUrlsFixed;
     private CompletableFuture<?> announcing; // announcer thread
-    private CompletableFuture<?> publishingIncarnation; // announcer thread
-    private boolean reportedForeignIncarnation; // announcer thread
 
     /**
      * @param advertisedClientUrls the client URLs to announce, or null to announce those of the client API once it
@@ -65,9 +63,10 @@ public final class Membership implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        IncarnationPublisher incarnation = new IncarnationPublisher(member);
         announcer.scheduleWithFixedDelay(() -> {
             announceIfNeeded();
-            publishIncarnationIfNeeded();
+            incarnation.run();
         }, 0, 100, TimeUnit.MILLISECONDS);
     }
 
@@ -246,35 +245,6 @@ public final class Membership implements AutoCloseable {
             Throwable cause = Futures.unwrap(e);
             if (cause instanceof RuntimeException r) throw r;
             throw new IllegalStateException(cause);
-        }
-    }
-
-    /**
-     * Announcer thread: once this member is in its own directory with no incarnation recorded and it knows a
-     * leader, publishes its data directory's incarnation (as etcd publishes a member's attributes when it starts).
-     * The directory keeps the first one committed. Its own record showing another incarnation means this member runs
-     * on a data directory the cluster does not know for it: its peers refuse it; it says so once.
-     */
-    private void publishIncarnationIfNeeded() {
-        try {
-            if (publishingIncarnation != null && !publishingIncarnation.isDone()) return;
-            MemberInfo me = self();
-            if (me == null || member.state().leaderId() == 0) return;
-            if (me.incarnation() != 0) {
-                if (me.incarnation() != member.incarnation() && !reportedForeignIncarnation) {
-                    reportedForeignIncarnation = true;
-                    LOG.error("member {} runs on data directory {} of incarnation {}, but the cluster knows it as"
-                                    + " incarnation {}: its peers refuse it; remove it and add it back as a new member",
-                            Long.toHexString(member.id()), member.dataDir(), Long.toHexString(member.incarnation()),
-                            Long.toHexString(me.incarnation()));
-                }
-                return;
-            }
-            ClientOp op = ClientOp.newBuilder().setMemberIncarnation(MemberIncarnationOp.newBuilder()
-                    .setId(member.id()).setIncarnation(member.incarnation())).build();
-            publishingIncarnation = member.proposeData(op.toByteString());
-        } catch (RuntimeException e) {
-            LOG.debug("member {} could not publish its incarnation yet: {}", Long.toHexString(member.id()), e.toString());
         }
     }
 
