@@ -122,6 +122,29 @@ class WipedMemberTest {
         }
     }
 
+    /**
+     * The launcher's default, {@code --initial-cluster-state new}, bootstraps an empty directory again: the same
+     * member and cluster id, a fresh log, a new incarnation. Refused just the same, and the others go on.
+     */
+    @Test
+    void a_wiped_member_bootstrapped_again_as_new_is_refused_too() {
+        try (TestCluster cluster = new TestCluster(root, 3); LogLines log = new LogLines()) {
+            cluster.startAll();
+            cluster.awaitLeader();
+            awaitIncarnationsRecorded(cluster.running(), 3);
+            long known = cluster.members[2].incarnation();
+            cluster.stop(3);
+            deleteTree(root.resolve("member-3"));
+            Keel again = cluster.start(3);
+            log.await("WRONG_INCARNATION", "member 3 runs on a data directory of incarnation " + hex(again.incarnation())
+                    + ", but the cluster knows it as incarnation " + hex(known));
+            List<Keel> others = List.of(cluster.members[0], cluster.members[1]);
+            Poll.retrying("the others go on", () -> leaderAmong(others).put("k", "v"));
+            assertEquals(Optional.empty(), again.get("k", true));
+            assertEquals(0, again.leaderId());
+        }
+    }
+
     /** The incarnation is the data directory's: the same after restarts, and the directory records it. */
     @Test
     void a_member_keeps_its_incarnation_across_restarts() {
