@@ -160,8 +160,9 @@ public final class Member implements AutoCloseable {
             loop.start(this::handle, this::fail);
             lessor.start();
             started = true;
-            LOG.info("member {} started in cluster {} with data in {}, peers listen at {}", hex(config.memberId()),
-                    hex(config.clusterId()), config.dataDir(), transport.localAddress());
+            LOG.info("member {} started in cluster {} with data in {} (incarnation {}), peers listen at {}",
+                    hex(config.memberId()), hex(config.clusterId()), config.dataDir(), hex(storage.log.incarnation()),
+                    transport.localAddress());
         } finally {
             if (!started) {
                 // Typically the peer port is taken. The raft and apply threads start last, so only these exist.
