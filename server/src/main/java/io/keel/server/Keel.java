@@ -289,6 +289,14 @@ public final class Keel implements AutoCloseable {
         return member.id();
     }
 
+    /**
+     * The incarnation of this member's data directory: drawn when the directory was created, the same across
+     * restarts, another one if the directory is wiped. Its peers accept it only under the one it joined with.
+     */
+    public long incarnation() {
+        return member.incarnation();
+    }
+
     /** The cluster's id, as etcd's response headers carry it. */
     public long clusterId() {
         return member.clusterId();

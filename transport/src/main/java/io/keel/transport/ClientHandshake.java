@@ -100,11 +100,7 @@ final class ClientHandshake extends ChannelInboundHandlerAdapter {
         Refusal mismatch = context.policy.judgeReply(hello, reply);
         if (mismatch != null) {
             context.metrics.refusedByPeers.increment();
-            HandshakeRefusedException e = new HandshakeRefusedException(mismatch, "refusing " + address + ": " + mismatch + ": we ("
-                    + context.policy.describeLocal() + ") wanted member " + Texts.id(hello.targetId())
-                    + ", it answered as member " + Texts.id(reply.responderId()) + " of cluster "
-                    + Texts.id(reply.clusterId()) + " (protocol v" + reply.protocolVersion() + ") for member "
-                    + Texts.id(reply.initiatorId()));
+            HandshakeRefusedException e = new HandshakeRefusedException(mismatch, explain(mismatch, reply));
             context.log.warn(e::getMessage);
             fail(ctx, e);
             return;
@@ -114,6 +110,22 @@ final class ClientHandshake extends ChannelInboundHandlerAdapter {
         ctx.pipeline().get(FrameDecoder.class).maxFrameBytes(context.config.maxFrameBytes);
         ctx.pipeline().remove(this);
         listener.accepted(ctx.channel());
+    }
+
+    private String explain(Refusal mismatch, HelloReply reply) {
+        String refusing = "refusing member " + Texts.id(reply.responderId()) + " at " + address + ": " + mismatch + ": ";
+        return switch (mismatch) {
+            case WRONG_INCARNATION -> {
+                String why = context.policy.incarnationRefusal(reply.responderId(), reply.incarnation());
+                yield refusing + (why != null ? why : "its incarnation " + Texts.id(reply.incarnation())
+                        + " is not the one this cluster knows");
+            }
+            case TIMING_MISMATCH -> refusing + context.policy.timingMismatch(reply.responderId(), reply.timing());
+            default -> "refusing " + address + ": " + mismatch + ": we (" + context.policy.describeLocal()
+                    + ") wanted member " + Texts.id(hello.targetId()) + ", it answered as member "
+                    + Texts.id(reply.responderId()) + " of cluster " + Texts.id(reply.clusterId()) + " (protocol v"
+                    + reply.protocolVersion() + ") for member " + Texts.id(reply.initiatorId());
+        };
     }
 
     private void fail(ChannelHandlerContext ctx, IOException cause) {

@@ -5,19 +5,37 @@ import io.netty.buffer.ByteBufAllocator;
 
 /**
  * The initiator's first frame: who it is, whom it wants, in which cluster, speaking which protocol, for which
- * stream. Magic and version come first and stay where they are in every version, so any version can tell a Keel
+ * stream; since protocol v2 also which data directory it runs on (its incarnation, 0 for none) and its election
+ * timing. Magic and version come first and stay where they are in every version, so any version can tell a Keel
  * peer of another version from garbage.
  *
  * @param kindCode raw stream kind byte; {@link StreamKind#ofCode} may not know it
  */
-record Hello(int protocolVersion, byte kindCode, long clusterId, long senderId, long targetId) {
+record Hello(int protocolVersion, byte kindCode, long clusterId, long senderId, long targetId, long incarnation,
+             ElectionTiming timing) {
     /** "KEEL". */
     static final int MAGIC = 0x4B45454C;
-    static final int PROTOCOL_VERSION = 1;
-    private static final int PAYLOAD_BYTES = 4 + 2 + 1 + 8 + 8 + 8;
+    /**
+     * v2 added the incarnation and the election timing (issue 10). A v1 member reads a v2 HELLO as "another version"
+     * and refuses it with WRONG_PROTOCOL_VERSION, and a v2 member refuses a v1 HELLO the same way: v1 carries
+     * neither, so accepting it would skip both checks.
+     */
+    static final int PROTOCOL_VERSION = 2;
+    private static final int PAYLOAD_BYTES = 4 + 2 + 1 + 8 + 8 + 8 + 8 + 8 + 8 + 8;
+
+    /** A HELLO of another version, or one built by hand in a test: no incarnation, no timing. */
+    Hello(int protocolVersion, byte kindCode, long clusterId, long senderId, long targetId) {
+        this(protocolVersion, kindCode, clusterId, senderId, targetId, 0, ElectionTiming.NONE);
+    }
 
     static Hello of(StreamKind kind, long clusterId, long senderId, long targetId) {
         return new Hello(PROTOCOL_VERSION, kind.code, clusterId, senderId, targetId);
+    }
+
+    /** This member's HELLO to {@code targetId}, with its incarnation and timing. */
+    static Hello of(StreamKind kind, TransportConfig config, long targetId) {
+        return new Hello(PROTOCOL_VERSION, kind.code, config.clusterId, config.localId, targetId, config.incarnation,
+                config.timing);
     }
 
     StreamKind kind() {
@@ -27,7 +45,8 @@ record Hello(int protocolVersion, byte kindCode, long clusterId, long senderId, 
     ByteBuf encode(ByteBufAllocator alloc) {
         ByteBuf buf = FrameCodec.start(alloc, FrameType.HELLO, PAYLOAD_BYTES);
         buf.writeInt(MAGIC).writeShort(protocolVersion).writeByte(kindCode)
-                .writeLong(clusterId).writeLong(senderId).writeLong(targetId);
+                .writeLong(clusterId).writeLong(senderId).writeLong(targetId).writeLong(incarnation);
+        writeTiming(buf, timing);
         return buf;
     }
 
@@ -47,12 +66,29 @@ record Hello(int protocolVersion, byte kindCode, long clusterId, long senderId, 
             }
             return new Hello(version, (byte) 0, 0, 0, 0);
         }
-        return new Hello(version, payload.readByte(), payload.readLong(), payload.readLong(), payload.readLong());
+        return new Hello(version, payload.readByte(), payload.readLong(), payload.readLong(), payload.readLong(),
+                payload.readLong(), readTiming(payload));
+    }
+
+    static void writeTiming(ByteBuf buf, ElectionTiming timing) {
+        buf.writeLong(timing.heartbeatMillis()).writeLong(timing.electionTimeoutMillis()).writeDouble(timing.maxClockDrift());
+    }
+
+    static ElectionTiming readTiming(ByteBuf buf) throws WireFormatException {
+        long heartbeat = buf.readLong();
+        long election = buf.readLong();
+        double drift = buf.readDouble();
+        try {
+            return new ElectionTiming(heartbeat, election, drift);
+        } catch (IllegalArgumentException e) {
+            throw new WireFormatException("HELLO with " + e.getMessage());
+        }
     }
 
     @Override
     public String toString() {
         return "member " + Texts.id(senderId) + " of cluster " + Texts.id(clusterId) + " (protocol v" + protocolVersion
-                + ", " + (kind() == null ? "stream kind " + kindCode : kind()) + ") wanting member " + Texts.id(targetId);
+                + ", " + (kind() == null ? "stream kind " + kindCode : kind()) + ", incarnation " + Texts.id(incarnation)
+                + ") wanting member " + Texts.id(targetId);
     }
 }

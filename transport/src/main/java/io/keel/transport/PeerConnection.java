@@ -153,7 +153,7 @@ final class PeerConnection {
         reconnect = null;
         if (stopped) return;
         context.metrics.connectAttempts.increment();
-        Hello hello = Hello.of(StreamKind.MESSAGES, context.config.clusterId, context.config.localId, peerId);
+        Hello hello = Hello.of(StreamKind.MESSAGES, context.config, peerId);
         ClientHandshake handshake = new ClientHandshake(context, hello, address, new ClientHandshake.Listener() {
             @Override
             public void accepted(Channel ch) {

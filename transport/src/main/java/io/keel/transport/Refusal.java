@@ -22,7 +22,11 @@ public enum Refusal {
     /** TLS failed: no certificate, or one not signed by the cluster CA, or plaintext against TLS. */
     TLS_FAILED(8),
     /** The responder's reply names another cluster or member than the one the initiator wanted. */
-    RESPONDER_MISMATCH(9);
+    RESPONDER_MISMATCH(9),
+    /** The peer's data directory is not the one the cluster knows for it (wiped, replaced): it lost data it acknowledged. */
+    WRONG_INCARNATION(10),
+    /** The peer runs with another election timeout, heartbeat interval or clock-drift bound. */
+    TIMING_MISMATCH(11);
 
     private static final Refusal[] BY_CODE = new Refusal[256];
 

@@ -89,8 +89,8 @@ final class ServerHandshake extends ChannelInboundHandlerAdapter {
         done = true;
         timeout.cancel(false);
         ctx.channel().attr(Peers.PEER_ID).set(hello.senderId());
-        ctx.writeAndFlush(HelloReply.accepted(context.config.clusterId, context.config.localId, hello.senderId())
-                .encode(ctx.alloc()));
+        ctx.writeAndFlush(HelloReply.accepted(context.config.clusterId, context.config.localId, hello.senderId(),
+                context.config.incarnation, context.config.timing).encode(ctx.alloc()));
         ctx.pipeline().get(FrameDecoder.class).maxFrameBytes(context.config.maxFrameBytes);
         context.metrics.inboundAccepted.increment();
         LOG.log(Level.DEBUG, () -> "accepted " + hello.kind() + " connection from " + Peers.describe(ctx.channel()));
@@ -119,6 +119,13 @@ final class ServerHandshake extends ChannelInboundHandlerAdapter {
                     + Texts.id(context.config.localId) + " (wrong or stale address)";
             case SENDER_IS_RECEIVER -> "it claims this member's own id";
             case UNKNOWN_SENDER -> "member " + Texts.id(hello.senderId()) + " is not a peer of this member";
+            case WRONG_INCARNATION -> {
+                String why = context.policy.incarnationRefusal(hello.senderId(), hello.incarnation());
+                // The directory may have changed since the judgement; the refusal stands for this connection.
+                yield why != null ? why : "member " + Texts.id(hello.senderId()) + "'s incarnation "
+                        + Texts.id(hello.incarnation()) + " is not the one this cluster knows";
+            }
+            case TIMING_MISMATCH -> context.policy.timingMismatch(hello.senderId(), hello.timing());
             default -> refusal.toString();
         };
     }

@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       peer's byte bound is reached; Raft resends.</li>
  *   <li>Each outbound connection reconnects by itself, with exponential back-off and jitter.</li>
  *   <li>{@link #sendSnapshot} streams on a connection of its own, so messages never wait behind a snapshot.</li>
- *   <li>Every connection starts with a handshake (cluster id, both member ids, protocol version), optionally behind
+ *   <li>Every connection starts with a handshake (cluster id, both member ids, protocol version, each side's
+ *       incarnation and election timing), optionally behind
  *       mutual TLS; a mismatch closes it before anything is delivered.</li>
  * </ul>
  */
@@ -60,7 +61,8 @@ public final class Transport implements AutoCloseable {
         this.loops = EventLoops.create(config.ioThreads, config.preferNativeTransport, ioThreads);
         this.snapshotThreads = new TrackedThreads("keel-snapshot-io-" + Texts.id(config.localId));
         this.snapshotIo = Executors.newCachedThreadPool(snapshotThreads);
-        HandshakePolicy policy = new HandshakePolicy(config.clusterId, config.localId, peers::containsKey);
+        HandshakePolicy policy = new HandshakePolicy(config.clusterId, config.localId, config.timing,
+                peers::containsKey, config.admission);
         this.context = new TransportContext(config, listener, metrics, loops, snapshotIo, policy, serverTls, clientTls);
         try {
             ChannelFuture bind = context.serverBootstrap().bind(config.listenAddress).awaitUninterruptibly();
@@ -169,7 +171,7 @@ public final class Transport implements AutoCloseable {
         snapshotsInFlight.add(result);
         result.whenComplete((v, e) -> snapshotsInFlight.remove(result));
         SnapshotSender sender = new SnapshotSender(context, peer, meta, data, size, result);
-        Hello hello = Hello.of(StreamKind.SNAPSHOT, config.clusterId, config.localId, peer);
+        Hello hello = Hello.of(StreamKind.SNAPSHOT, config, peer);
         ClientHandshake handshake = new ClientHandshake(context, hello, connection.address, sender);
         EventLoop loop = loops.group.next();
         try {

@@ -31,6 +31,9 @@ public final class TransportConfig {
     final int ioThreads;
     final boolean preferNativeTransport;
     final ByteBufAllocator allocator;
+    final long incarnation;
+    final ElectionTiming timing;
+    final PeerAdmission admission;
 
     private TransportConfig(Builder b) {
         this.clusterId = b.clusterId;
@@ -51,6 +54,9 @@ public final class TransportConfig {
         this.ioThreads = b.ioThreads;
         this.preferNativeTransport = b.preferNativeTransport;
         this.allocator = b.allocator;
+        this.incarnation = b.incarnation;
+        this.timing = b.timing;
+        this.admission = b.admission;
     }
 
     /** Cluster and member ids are never 0 (0 means "none" in Raft and is reserved by storage). */
@@ -86,6 +92,9 @@ public final class TransportConfig {
         private int ioThreads = 2;
         private boolean preferNativeTransport = true;
         private ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
+        private long incarnation;
+        private ElectionTiming timing = ElectionTiming.NONE;
+        private PeerAdmission admission = PeerAdmission.ANY;
 
         private Builder(long clusterId, long localId) {
             if (clusterId == 0) throw new IllegalArgumentException("cluster id 0 is reserved");
@@ -187,6 +196,24 @@ public final class TransportConfig {
         /** Buffer allocator for every channel (tests pass a measuring one). */
         public Builder allocator(ByteBufAllocator allocator) {
             this.allocator = Objects.requireNonNull(allocator);
+            return this;
+        }
+
+        /** This member's data directory's incarnation, declared in every handshake; 0 (the default) declares none. */
+        public Builder incarnation(long incarnation) {
+            this.incarnation = incarnation;
+            return this;
+        }
+
+        /** This member's election timing, declared in every handshake; a peer with other timing is refused. */
+        public Builder timing(ElectionTiming timing) {
+            this.timing = Objects.requireNonNull(timing);
+            return this;
+        }
+
+        /** Decides whether a peer's declared incarnation is the one the cluster knows; asked at every handshake. */
+        public Builder admission(PeerAdmission admission) {
+            this.admission = Objects.requireNonNull(admission);
             return this;
         }
 

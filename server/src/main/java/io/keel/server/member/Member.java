@@ -16,6 +16,7 @@ import io.keel.server.ProposalRefusedException;
 import io.keel.server.concurrent.Futures;
 import io.keel.server.lease.Lessor;
 import io.keel.server.membership.DirectoryApplier;
+import io.keel.server.membership.IncarnationCheck;
 import io.keel.server.membership.MemberDirectory;
 import io.keel.server.membership.PeerSync;
 import io.keel.storage.log.GroupCommitLog;
@@ -25,6 +26,8 @@ import io.keel.storage.mvcc.Response;
 import io.keel.transport.InboundListener;
 import io.keel.transport.ReceivedSnapshot;
 import io.keel.transport.Transport;
+import io.keel.transport.ElectionTiming;
+import io.keel.transport.PeerAdmission;
 import io.keel.transport.TransportConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,7 +136,8 @@ public final class Member implements AutoCloseable {
             this.persist = new PersistPipeline(commitLog, loop, this::durable, this::fail);
             apply.observer = observer;
             persist.observer = observer;
-            this.transport = Transport.start(transportConfig(config), new InboundListener() {
+            this.transport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
+                    new IncarnationCheck(directory::current)), new InboundListener() {
                 @Override
                 public void onMessage(Message message) {
                     observer.messageReceived(message);
@@ -155,8 +159,9 @@ public final class Member implements AutoCloseable {
             loop.start(this::handle, this::fail);
             lessor.start();
             started = true;
-            LOG.info("member {} started in cluster {} with data in {}, peers listen at {}", hex(config.memberId()),
-                    hex(config.clusterId()), config.dataDir(), transport.localAddress());
+            LOG.info("member {} started in cluster {} with data in {} (incarnation {}), peers listen at {}",
+                    hex(config.memberId()), hex(config.clusterId()), config.dataDir(), hex(storage.log.incarnation()),
+                    transport.localAddress());
         } finally {
             if (!started) {
                 // Typically the peer port is taken. The raft and apply threads start last, so only these exist.
@@ -181,9 +186,20 @@ public final class Member implements AutoCloseable {
         return new Member(config, observer);
     }
 
-    private static TransportConfig transportConfig(MemberConfig config) {
+    /**
+     * The transport declares this member's data directory (its incarnation) and election timing in every handshake,
+     * and refuses peers whose directory the member directory does not know for them, or whose timing differs: the
+     * lease this member may hold as leader is only safe if its followers refuse votes for as long as it counts on,
+     * which holds only with the same election timeout and drift bound on both sides (issue 10 D).
+     */
+    private static TransportConfig transportConfig(MemberConfig config, long incarnation, RaftConfig raft,
+                                                   PeerAdmission admission) {
         TransportConfig.Builder b = TransportConfig.builder(config.clusterId(), config.memberId())
                 .listen(config.peerListen())
+                .incarnation(incarnation)
+                .timing(new ElectionTiming(config.heartbeatInterval().toMillis(), config.electionTimeout().toMillis(),
+                        raft.maxClockDrift()))
+                .admission(admission)
                 .snapshotDirectory(config.dataDir().resolve("incoming-snapshots"));
         for (Map.Entry<Long, InetSocketAddress> peer : config.initialCluster().entrySet()) {
             if (peer.getKey() != config.memberId()) b.peer(peer.getKey(), peer.getValue());
@@ -325,6 +341,11 @@ public final class Member implements AutoCloseable {
     /** Raft's minimum election timeout, as configured. */
     public Duration electionTimeout() {
         return config.electionTimeout();
+    }
+
+    /** The incarnation of this member's data directory (drawn when it was created). */
+    public long incarnation() {
+        return storage.log.incarnation();
     }
 
     public long id() {

@@ -115,7 +115,7 @@ public final class OperationCodec {
             case LEASE_EXPIRE -> new LeaseExpireRequest(op.getLeaseExpire().getId(),
                     op.getLeaseExpire().getUnrenewedSince());
             // The member directory's own entries: the apply pipeline hands them to it (membership package).
-            case MEMBER_ATTRIBUTES, MEMBER_PEER_URLS -> NoOp.INSTANCE;
+            case MEMBER_ATTRIBUTES, MEMBER_PEER_URLS, MEMBER_INCARNATION -> NoOp.INSTANCE;
             case OP_NOT_SET -> throw new IllegalStateException("entry " + index + " holds an empty client"
                     + " operation (written by a newer Keel?)");
         };

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 
 /**
  * The member directory on the apply thread: turns the committed entries that change it (membership changes, a
- * member's announcement, a peer URL update) into a write of the store's cluster record in the same apply batch, so
+ * member's announcement or incarnation, a peer URL update) into a write of the store's cluster record in the same apply batch, so
  * the directory is durable with the applied index and travels with store snapshots. Publishes the new directory
  * once the batch is applied, then tells its listeners (on the apply thread; they must not block).
  */
@@ -64,6 +64,10 @@ public final class DirectoryApplier {
                     return changed(working.withAttributes(client.getMemberAttributes().getId(),
                             client.getMemberAttributes().getName(),
                             client.getMemberAttributes().getClientUrlsList()));
+                }
+                case MEMBER_INCARNATION -> {
+                    return changed(working.withIncarnation(client.getMemberIncarnation().getId(),
+                            client.getMemberIncarnation().getIncarnation()));
                 }
                 case MEMBER_PEER_URLS -> {
                     return changed(working.withPeerUrls(client.getMemberPeerUrls().getId(),

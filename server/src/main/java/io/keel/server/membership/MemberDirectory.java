@@ -128,6 +128,20 @@ public final class MemberDirectory {
         return new MemberDirectory(next, removed);
     }
 
+    /**
+     * A member's publication of the incarnation it joined with. Recorded only while none is recorded for it: the
+     * first one committed is the directory the member acknowledged entries and votes from, and a later one can only
+     * come from a directory made since (wiped, replaced), which must not take its place. Applying it twice changes
+     * nothing. Ignored for a member not (or no longer) in the directory, and for 0 ("none").
+     */
+    MemberDirectory withIncarnation(long id, long incarnation) {
+        MemberInfo m = members.get(id);
+        if (m == null || m.incarnation() != 0 || incarnation == 0) return this;
+        TreeMap<Long, MemberInfo> next = new TreeMap<>(members);
+        next.put(id, m.withIncarnation(incarnation));
+        return new MemberDirectory(next, removed);
+    }
+
     // ------------------------------------------------------------------ encoding
 
     public byte[] encode() {
@@ -149,14 +163,14 @@ public final class MemberDirectory {
         TreeMap<Long, MemberInfo> members = new TreeMap<>();
         for (MemberRecord m : r.getMembersList()) {
             members.put(m.getId(), new MemberInfo(m.getId(), m.getName(), m.getPeerUrlsList(),
-                    m.getClientUrlsList(), m.getLearner()));
+                    m.getClientUrlsList(), m.getLearner(), m.getIncarnation()));
         }
         return new MemberDirectory(members, new TreeSet<>(r.getRemovedList()));
     }
 
     static MemberRecord record(MemberInfo m) {
         return MemberRecord.newBuilder().setId(m.id()).setName(m.name()).addAllPeerUrls(m.peerUrls())
-                .addAllClientUrls(m.clientUrls()).setLearner(m.learner()).build();
+                .addAllClientUrls(m.clientUrls()).setLearner(m.learner()).setIncarnation(m.incarnation()).build();
     }
 
     /** The context of a change adding {@code member}. */

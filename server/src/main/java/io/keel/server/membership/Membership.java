@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runtime membership changes (etcd's Cluster service) and this member's announcement of its name and client URLs.
+ * Runtime membership changes (etcd's Cluster service) and this member's announcement of its name and client URLs
+ * (and, through {@link IncarnationPublisher}, of its data directory's incarnation).
  *
  * <p>Adding, promoting and removing are Raft membership changes proposed at the leader (a follower refuses them with
  * {@link io.keel.server.NotLeaderException}); each call returns once this member has applied the change, with the
@@ -62,7 +63,11 @@ public final class Membership implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        announcer.scheduleWithFixedDelay(this::announceIfNeeded, 0, 100, TimeUnit.MILLISECONDS);
+        IncarnationPublisher incarnation = new IncarnationPublisher(member);
+        announcer.scheduleWithFixedDelay(() -> {
+            announceIfNeeded();
+            incarnation.run();
+        }, 0, 100, TimeUnit.MILLISECONDS);
     }
 
     /** The members as this member has applied them (a serializable view, like etcd's MemberList). */
@@ -122,6 +127,13 @@ public final class Membership implements AutoCloseable {
         if (!m.learner()) {
             throw new MembershipException(MembershipException.Reason.NOT_LEARNER,
                     "etcdserver: can only promote a learner member");
+        }
+        // A voter's peers hold it to the data directory it joined with only once that is recorded; until the
+        // learner has published it, a wipe would go unnoticed by members that restart, so it may not vote yet.
+        if (m.incarnation() == 0) {
+            throw new MembershipException(MembershipException.Reason.LEARNER_NOT_READY,
+                    "etcdserver: can only promote a learner member which is in sync with leader (member "
+                            + Long.toHexString(id) + " has not published its data directory's incarnation yet)");
         }
         change(ConfChange.newBuilder().addChanges(single(ConfChangeType.ADD_VOTER, id)).build(),
                 "promote " + Long.toHexString(id));

@@ -19,11 +19,17 @@ import java.util.stream.Stream;
  * (fault 15), another cluster's or member's data (fault 16), data of another format (fault 19), initializing twice.
  */
 final class DataDirectory {
+    private static final System.Logger LOG = System.getLogger(DataDirectory.class.getName());
+
     private DataDirectory() {
     }
 
-    /** Opens the database of an initialized member, checking that it is {@code expected}'s. */
-    static LogDatabase openExisting(Path dir, MemberIdentity expected) throws RocksDBException {
+    /**
+     * Opens the database of an initialized member, checking that it is {@code expected}'s. A directory written before
+     * incarnations existed gets one here, durably, before anything else happens: from then on it is that directory's
+     * for good, as if drawn when it was created (its peers learn it when the member publishes it).
+     */
+    static LogDatabase openExisting(Path dir, MemberIdentity expected, SyncedWrite syncedWrite) throws RocksDBException {
         if (!Files.isDirectory(dir)) throw new NoKeelDataException(dir, "the directory does not exist");
         if (!LogDatabase.exists(dir)) {
             throw new NoKeelDataException(dir, isEmpty(dir) ? "the directory is empty" : "it holds no database");
@@ -36,6 +42,7 @@ final class DataDirectory {
                 throw new NoKeelDataException(dir, "it was never initialized, or initializing it was interrupted");
             }
             if (!found.equals(expected)) throw WrongDataDirectoryException.mismatch(dir, found, expected);
+            if (MetaRecords.readIncarnation(db) == 0) assignIncarnation(db, syncedWrite);
             return db;
         } catch (RocksDBException | RuntimeException e) {
             db.close();
@@ -60,6 +67,7 @@ final class DataDirectory {
             MemberIdentity found = MetaRecords.readIdentity(db);
             if (found != null) throw WrongDataDirectoryException.alreadyInitialized(dir, found);
             MetaRecords.putIdentity(batch, db, identity);
+            MetaRecords.putIncarnation(batch, db, Incarnation.draw());
             MetaRecords.putHardState(batch, db, hardState);
             MetaRecords.putSnapshot(batch, db, SnapshotMetadata.getDefaultInstance());
             EntryCodec codec = new EntryCodec();
@@ -70,6 +78,16 @@ final class DataDirectory {
             db.close();
             throw e;
         }
+    }
+
+    private static void assignIncarnation(LogDatabase db, SyncedWrite syncedWrite) throws RocksDBException {
+        long incarnation = Incarnation.draw();
+        try (WriteBatch batch = new WriteBatch()) {
+            MetaRecords.putIncarnation(batch, db, incarnation);
+            syncedWrite.write(db.db, db.synced, batch);
+        }
+        LOG.log(System.Logger.Level.INFO, () -> "data directory " + db.dir + " had no incarnation (written by an"
+                + " earlier version): assigned " + Long.toHexString(incarnation));
     }
 
     private static boolean isEmpty(Path dir) {

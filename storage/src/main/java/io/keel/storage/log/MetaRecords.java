@@ -11,12 +11,14 @@ import org.rocksdb.WriteBatch;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The records of the {@code meta} column family: the member's identity, the hard state and the metadata of the
- * snapshot the log starts after. Each is written whole, sealed with its checksum; all are written when a directory
- * is initialized, so a missing one is damage, not "none yet".
+ * The records of the {@code meta} column family: the member's identity, the directory's incarnation, the hard state
+ * and the metadata of the snapshot the log starts after. Each is written whole, sealed with its checksum; all are
+ * written when a directory is initialized, so a missing one is damage, not "none yet" — except the incarnation,
+ * which directories written before it existed lack until their first open assigns one.
  */
 final class MetaRecords {
     static final byte[] IDENTITY = key("identity");
+    static final byte[] INCARNATION = key("incarnation");
     static final byte[] HARD_STATE = key("hard-state");
     static final byte[] SNAPSHOT = key("snapshot");
 
@@ -25,6 +27,10 @@ final class MetaRecords {
 
     static void putIdentity(WriteBatch batch, LogDatabase db, MemberIdentity identity) throws RocksDBException {
         batch.put(db.meta, IDENTITY, identity.encode());
+    }
+
+    static void putIncarnation(WriteBatch batch, LogDatabase db, long incarnation) throws RocksDBException {
+        batch.put(db.meta, INCARNATION, Incarnation.encode(incarnation));
     }
 
     static void putHardState(WriteBatch batch, LogDatabase db, HardState hs) throws RocksDBException {
@@ -39,6 +45,12 @@ final class MetaRecords {
     static MemberIdentity readIdentity(LogDatabase db) throws RocksDBException {
         byte[] value = db.db.get(db.meta, IDENTITY);
         return value == null ? null : MemberIdentity.decode(db.dir, value);
+    }
+
+    /** The directory's incarnation, or 0 when it has none yet (written by a version before incarnations). */
+    static long readIncarnation(LogDatabase db) throws RocksDBException {
+        byte[] value = db.db.get(db.meta, INCARNATION);
+        return value == null ? 0 : Incarnation.decode(db.dir, value);
     }
 
     static HardState readHardState(LogDatabase db) throws RocksDBException {

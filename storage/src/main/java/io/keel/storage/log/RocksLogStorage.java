@@ -27,7 +27,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * what it acknowledges survives kill -9 and power loss.
  *
  * <p>Layout: column family {@code log} holds the entries keyed by index ({@link LogKeys}); {@code meta} holds the
- * member's identity, the hard state and the metadata of the snapshot the log starts after ({@link MetaRecords}).
+ * member's identity, the directory's {@link Incarnation}, the hard state and the metadata of the snapshot the log starts after ({@link MetaRecords}).
  * Every value carries a CRC32C checked on every read ({@link ValueChecksum}).
  *
  * <p>Writes: {@link #persist} writes one {@link Ready}'s entries, hard state and snapshot as one WriteBatch with
@@ -46,6 +46,7 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
 
     private final Path dir;
     private final MemberIdentity identity;
+    private final long incarnation;
     private final LogDatabase db;
     private final FailStop failStop;
     private final SyncedWrite syncedWrite;
@@ -71,6 +72,8 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
     private RocksLogStorage(LogDatabase db, MemberIdentity identity, LogStorageConfig config) throws RocksDBException {
         this.dir = db.dir;
         this.identity = identity;
+        this.incarnation = MetaRecords.readIncarnation(db);
+        if (incarnation == 0) throw CorruptLogException.record(dir, "incarnation record", "is missing");
         this.db = db;
         this.failStop = new FailStop(config.failureListener());
         this.syncedWrite = config.syncedWrite();
@@ -135,7 +138,7 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
     public static RocksLogStorage open(Path dir, long expectedClusterId, long expectedMemberId,
                                        LogStorageConfig config) {
         MemberIdentity expected = new MemberIdentity(expectedClusterId, expectedMemberId);
-        return load(dir, expected, config, "opening", () -> DataDirectory.openExisting(dir, expected));
+        return load(dir, expected, config, "opening", () -> DataDirectory.openExisting(dir, expected, config.syncedWrite()));
     }
 
     private static RocksLogStorage initialize(Path dir, MemberIdentity identity, LogStorageConfig config,
@@ -275,6 +278,14 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
 
     public MemberIdentity identity() {
         return identity;
+    }
+
+    /**
+     * This data directory's incarnation: drawn when it was created (or, for a directory of an earlier version, on
+     * its first open), the same on every open. A wiped and recreated directory has another one.
+     */
+    public long incarnation() {
+        return incarnation;
     }
 
     public Path directory() {
