@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
 # compare-etcd.sh - Keel and etcd, three members each, on this machine, under the same loads (issue #6).
 #
-# Starts a 3-member etcd (Debian's etcd-server, installed when missing) on 127.0.0.1, puts the loads below on it
-# with Keel's load generator (io.keel.benchmarks.load.LoadGenerator, etcd's v3 gRPC API), stops it; then does the
-# same with a 3-member Keel (server/target/keel-0.1.0-SNAPSHOT/bin/keel, which takes etcd's flags); then prints one
-# table: Keel, etcd, and the ratio. Both run with fsync on (neither has it off by default, and nothing here turns it
-# off), data in one fresh temp dir, ports picked free at run time, one cluster at a time.
+# Starts a 3-member etcd (Debian's etcd-server, installed when missing) on 127.0.0.1, puts the loads below on it,
+# stops it; then does the same with a 3-member Keel (server/target/keel-0.1.0-SNAPSHOT/bin/keel, which takes etcd's
+# flags); then prints one table: Keel, etcd, and the ratio. Both run with fsync on (neither has it off by default,
+# and nothing here turns it off), data in one fresh temp dir, ports picked free at run time, one cluster at a time.
+#
+# The load generator (--gen): go (default) is benchmarks/go/keelload, built on etcd's own Go client (clientv3 from
+# Debian's golang-etcd-server-dev, GOPATH mode; installed and built when missing): the client etcd's users run, and
+# light enough that the differences between the servers are not squeezed by the generator's own CPU. java is Keel's
+# io.keel.benchmarks.load.LoadGenerator, kept for Keel-only profiling; it runs only the loads marked (j) below.
 #
 # Loads (8-byte keys, 256-byte values):
-#   puts with 1, 16, 100 and 1000 clients (1, 4, 10, 100 connections), all sent to the leader (--leader-only:
-#     both forward a follower's writes to the leader; this measures the leader's own path);
-#   linearizable and serializable gets of 1000 seeded keys with 1 client (at the leader) and 1000 clients over
-#     100 connections spread round robin over the three members.
+#   (j) put-1, put-16, put-100, put-1000: puts with 1, 16, 100 and 1000 clients (1, 4, 10, 100 connections), all
+#     sent to the leader (both forward a follower's writes to the leader; this measures the leader's own path);
+#   put-1-follower: one client writing through a follower;
+#   put-1000-all: 1000 clients over 100 connections spread over all three members (followers forward);
+#   mixed-6: the load a configuration master sees: 6 clients, each pinned to one member in turn, one request in
+#     flight each, 50% linearizable get / 25% put / 25% compare-and-swap on 5 keys; per-kind latencies follow the
+#     table;
+#   (j) get-lin-1, get-ser-1, get-lin-1000, get-ser-1000: linearizable and serializable gets with 1 client (at the
+#     leader) and 1000 clients over 100 connections spread round robin over the three members.
 # Before the loads, each side gets the same unmeasured warm-up: puts with 100 clients, then linearizable gets with
 # 1000 clients, 30 s each (10 s with --quick).
 #
-# Usage: benchmarks/compare-etcd.sh [--quick] [--only=etcd|keel] [--loads=A,B] [--jfr=DIR] [--profile=DIR]
-#                                   [--keep-logs] [--no-build]
+# Usage: benchmarks/compare-etcd.sh [--quick] [--only=etcd|keel] [--loads=A,B] [--gen=go|java] [--jfr=DIR]
+#                                   [--profile=DIR] [--keep-logs] [--no-build]
 #   --quick      shorter loads (about 8 s each instead of 15 s)
 #   --only=X     run one side only (the table then has one column of figures)
 #   --loads=A,B  run only these loads (names as in the table, e.g. put-100)
@@ -33,9 +42,10 @@
 # Everything this script starts (members, by PID) is stopped on exit, also on Ctrl-C or failure.
 set -euo pipefail
 
-QUICK=0; ONLY=""; KEEP=0; BUILD=1; ONLY_LOADS=""; JFR_DIR=""; PROFILE_DIR=""
+QUICK=0; ONLY=""; KEEP=0; BUILD=1; ONLY_LOADS=""; JFR_DIR=""; PROFILE_DIR=""; GEN=go
 for a in "$@"; do
   case "$a" in
+    --gen=go|--gen=java) GEN=${a#*=} ;;
     --quick) QUICK=1 ;;
     --only=etcd|--only=keel) ONLY=${a#*=} ;;
     --loads=*) ONLY_LOADS=${a#*=} ;;
@@ -43,7 +53,7 @@ for a in "$@"; do
     --profile=*) PROFILE_DIR=$(mkdir -p "${a#*=}" && cd "${a#*=}" && pwd) ;;
     --keep-logs) KEEP=1 ;;
     --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,46p' "$0"; exit 0 ;;
     *) echo "unknown argument: $a (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -91,7 +101,38 @@ if [ -n "$PROFILE_DIR" ] && [ ! -f "$AP_LIB" ]; then
   (cd "$(dirname "$(dirname "$AP_LIB")")" && jar xf "$ROOT/benchmarks/target/async-profiler-$AP_VERSION-linux-x64.jar" linux-x64)
   [ -f "$AP_LIB" ] || { echo "async-profiler's library not found at $AP_LIB" >&2; exit 1; }
 fi
-loadgen() { "$JAVA" -XX:+UseParallelGC -cp "$LOADGEN_CP" io.keel.benchmarks.load.LoadGenerator "$@"; }
+# ---------------------------------------------------------------- the Go load generator (etcd's clientv3)
+GO_LOADGEN=$ROOT/benchmarks/target/keelload
+if [ "$GEN" = go ]; then
+  if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/go.etcd.io/etcd/clientv3 ]; then
+    echo "installing Debian's golang-go and golang-etcd-server-dev (etcd's Go client, for the load generator)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go golang-etcd-server-dev >/dev/null \
+      || { as_root apt-get update -q >/dev/null && \
+           as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go golang-etcd-server-dev >/dev/null; }
+  fi
+  if [ ! -x "$GO_LOADGEN" ] || [ "$ROOT/benchmarks/go/keelload/main.go" -nt "$GO_LOADGEN" ]; then
+    echo "building the Go load generator: benchmarks/go/keelload (GOPATH mode against Debian's clientv3)"
+    mkdir -p "$ROOT/benchmarks/target"
+    (cd "$ROOT/benchmarks/go/keelload" && GO111MODULE=off GOPATH=/usr/share/gocode \
+      GOCACHE="${XDG_CACHE_HOME:-$HOME/.cache}/keelload-go" go build -o "$GO_LOADGEN" .)
+  fi
+fi
+# loadgen ARGS: the chosen generator. Loads are described with --target (any|leader|follower|pinned); the Java
+# generator knows only any and leader (--leader-only).
+loadgen() {
+  if [ "$GEN" = go ]; then
+    "$GO_LOADGEN" "$@"
+  else
+    local args=() a prev=""
+    for a in "$@"; do
+      if [ "$prev" = --target ]; then
+        case "$a" in leader) args+=(--leader-only) ;; any) ;; *) echo "the Java generator cannot target $a" >&2; return 1 ;; esac
+      elif [ "$a" != --target ]; then args+=("$a"); fi
+      prev=$a
+    done
+    "$JAVA" -XX:+UseParallelGC -cp "$LOADGEN_CP" io.keel.benchmarks.load.LoadGenerator "${args[@]}"
+  fi
+}
 
 # ---------------------------------------------------------------- what this script starts, and stopping it
 D=$(mktemp -d "${TMPDIR:-/tmp}/compare-etcd.XXXXXX")
@@ -172,19 +213,27 @@ start_cluster() {
 
 # ---------------------------------------------------------------- the loads
 if [ "$QUICK" = 1 ]; then T=8s; S=2000; M=20000; L=40000; WARMUP=10s; else T=15s; S=5000; M=50000; L=100000; WARMUP=30s; fi
-LOADS=(put-1 put-16 put-100 put-1000 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
+if [ "$GEN" = go ]; then
+  LOADS=(put-1 put-1-follower put-16 put-100 put-1000 put-1000-all mixed-6 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
+else
+  LOADS=(put-1 put-16 put-100 put-1000 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
+fi
 if [ -n "$ONLY_LOADS" ]; then IFS=, read -r -a LOADS <<<"$ONLY_LOADS"; fi
 load_args() {
   local common=(--key-size 8 --val-size 256 --duration "$T")
   case "$1" in
-    put-1)        echo "${common[*]} --op put --leader-only --conns 1   --clients 1    --total $S --key-space 10000" ;;
-    put-16)       echo "${common[*]} --op put --leader-only --conns 4   --clients 16   --total $M --key-space 10000" ;;
-    put-100)      echo "${common[*]} --op put --leader-only --conns 10  --clients 100  --total $M --key-space 10000" ;;
-    put-1000)     echo "${common[*]} --op put --leader-only --conns 100 --clients 1000 --total $L --key-space 10000" ;;
-    get-lin-1)    echo "${common[*]} --op get --consistency l --leader-only --conns 1 --clients 1 --total $S --key-space 1000" ;;
-    get-ser-1)    echo "${common[*]} --op get --consistency s --leader-only --conns 1 --clients 1 --total $S --key-space 1000" ;;
-    get-lin-1000) echo "${common[*]} --op get --consistency l --conns 100 --clients 1000 --total $L --key-space 1000" ;;
-    get-ser-1000) echo "${common[*]} --op get --consistency s --conns 100 --clients 1000 --total $L --key-space 1000" ;;
+    put-1)          echo "${common[*]} --op put --target leader   --conns 1   --clients 1    --total $S --key-space 10000" ;;
+    put-1-follower) echo "${common[*]} --op put --target follower --conns 1   --clients 1    --total $S --key-space 10000" ;;
+    put-16)         echo "${common[*]} --op put --target leader   --conns 4   --clients 16   --total $M --key-space 10000" ;;
+    put-100)        echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000" ;;
+    put-1000)       echo "${common[*]} --op put --target leader   --conns 100 --clients 1000 --total $L --key-space 10000" ;;
+    put-1000-all)   echo "${common[*]} --op put --target any      --conns 100 --clients 1000 --total $L --key-space 10000" ;;
+    mixed-6)        echo "${common[*]} --op mixed --target pinned --clients 6 --total $L --mixed-keys 5" ;;
+    get-lin-1)      echo "${common[*]} --op get --consistency l --target leader --conns 1 --clients 1 --total $S --key-space 1000" ;;
+    get-ser-1)      echo "${common[*]} --op get --consistency s --target leader --conns 1 --clients 1 --total $S --key-space 1000" ;;
+    get-lin-1000)   echo "${common[*]} --op get --consistency l --target any --conns 100 --clients 1000 --total $L --key-space 1000" ;;
+    get-ser-1000)   echo "${common[*]} --op get --consistency s --target any --conns 100 --clients 1000 --total $L --key-space 1000" ;;
+    *) echo "unknown load $1" >&2; return 1 ;;
   esac
 }
 
@@ -222,6 +271,7 @@ profile_members() {
 }
 
 declare -A RES # RES[kind:load:field]
+declare -A OPLINES # OPLINES[kind:load]: the per-kind OPSUMMARY lines of a mixed load
 run_side() {
   local kind=$1 load line out field
   echo "== $kind: starting 3 members on 127.0.0.1 (data in $D)"
@@ -246,7 +296,8 @@ run_side() {
       RES[$kind:$load:failed]=1
       continue
     fi
-    echo "$out" | grep -v '^SUMMARY ' | sed 's/^/   /'
+    echo "$out" | grep -v '^SUMMARY \|^OPSUMMARY ' | sed 's/^/   /'
+    OPLINES[$kind:$load]=$(grep '^OPSUMMARY ' <<<"$out" || true)
     line=$(grep '^SUMMARY ' <<<"$out" | tail -1)
     for field in ops_per_s p50_ms p99_ms cpu_us_per_op errors error_codes; do
       RES[$kind:$load:$field]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
@@ -291,3 +342,15 @@ for load in "${LOADS[@]}"; do
   echo "| $load | $(cell keel "$load") | $(cell etcd "$load") | $(ratio "$load") |"
 done
 echo "(CPU: all three members' utime+stime over the load, per successful operation; latencies of successful requests)"
+for load in "${LOADS[@]}"; do
+  [ -n "${OPLINES[keel:$load]:-}${OPLINES[etcd:$load]:-}" ] || continue
+  echo
+  echo "$load by kind of operation:"
+  echo "| kind | Keel | etcd |"
+  echo "|---|---|---|"
+  for k in get put cas; do
+    kcell=$(grep " kind=$k " <<<"${OPLINES[keel:$load]:-}" | sed -n 's/.* ops_per_s=\([^ ]*\) p50_ms=\([^ ]*\) p90_ms=\([^ ]*\) p99_ms=\([^ ]*\).*/\1\/s, p50 \2 p90 \3 p99 \4 ms/p')
+    ecell=$(grep " kind=$k " <<<"${OPLINES[etcd:$load]:-}" | sed -n 's/.* ops_per_s=\([^ ]*\) p50_ms=\([^ ]*\) p90_ms=\([^ ]*\) p99_ms=\([^ ]*\).*/\1\/s, p50 \2 p90 \3 p99 \4 ms/p')
+    echo "| $k | ${kcell:-–} | ${ecell:-–} |"
+  done
+done

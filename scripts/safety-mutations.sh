@@ -16,27 +16,57 @@ seeds=${KEEL_MUTATION_SEEDS:-2000}
 only=${1:-}
 
 core=raft-core/src/main/java/io/keel/raft
-# name | file | text | replacement | the rule it breaks
-mutations=(
-  "timer-guard|$core/RaftNode.java|            if (withinLeaderLease()) {|            if (false) {|a follower's election timer obeys the lease guard (issue 10 A)"
-  "commit-carried|$core/RaftNode.java|if (termOrVoteChanged() \|\| !entries.isEmpty() \|\| snapshot != null) {|if (termOrVoteChanged()) {|every write carries the newest commit index (issue 10 C)"
-  "vote-needs-membership|$core/RaftNode.java|        if (!tracker.configuration().members().contains(id)) {|        if (false) {|a member outside its configuration grants no vote (issue 10 B)"
-  "lease-bound|$core/RaftConfig.java|(1.0 - maxClockDrift)|(1.0 + maxClockDrift)|the lease is shorter than the guard by the drift bound (thesis 6.4.1)"
-  "commit-own-term|$core/log/RaftLog.java|term(index) == currentTerm|term(index) <= currentTerm|a leader commits by counting only entries of its own term (thesis Figure 3.7)"
-  "vote-guard|$core/TermRules.java|if (voteRequest && withinLeaderLease && !m.getTransfer()) {|if (false) {|votes refused within the leader lease (thesis 4.2.3, 6.4.1)"
-  "ack-after-persist|$core/RaftNode.java|            outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE)
-                    .setIndex(lastNew)|            send(reply(m, MessageType.MSG_APPEND_RESPONSE)
-                    .setIndex(lastNew)|a follower acknowledges entries only once they are durable (thesis 3.8)"
-  "vote-after-persist|$core/RaftNode.java|                outbox.sendAfterPersist(grant);|                send(grant);|a vote is sent only once it is durable (thesis 3.8)"
-  "lease-needs-own-commit|$core/RaftNode.java|!leaseForbidden && transferee == NONE && committedInCurrentTerm()) {|!leaseForbidden && transferee == NONE) {|a lease is taken only once an entry of the leader's term is committed (thesis 6.4)"
-  "read-needs-own-commit|$core/RaftNode.java|        if (!committedInCurrentTerm()) {
-            // Until its first entry commits|        if (false) {
-            // Until its first entry commits|a new leader answers reads only once its first entry commits (thesis 6.4)"
-  "transfer-drops-lease|$core/RaftNode.java|        lease.drop();
-        leaseForbidden = true;|        leaseForbidden = false;|a transfer ends the lease for the rest of the term (etcd-io/raft#99)"
-  "stale-tick-drops-lease|$core/RaftNode.java|        if (gap > lease.duration()) {|        if (false) {|a leader whose clock was stale for a lease's length earns it again"
-  "check-quorum|$core/RaftNode.java|        if (!tracker.quorumActive(id, now, config.electionTimeout())) {|        if (false) {|a leader without a quorum for an election timeout steps down (thesis 6.2)"
-)
+NAMES=(); FILES=(); TEXTS=(); REPLACEMENTS=(); RULES=()
+# mutation NAME FILE TEXT REPLACEMENT RULE: TEXT must occur exactly once in FILE.
+mutation() { NAMES+=("$1"); FILES+=("$2"); TEXTS+=("$3"); REPLACEMENTS+=("$4"); RULES+=("$5"); }
+
+mutation timer-guard "$core/RaftNode.java" \
+  '            if (withinLeaderLease()) {' '            if (false) {' \
+  "a follower's election timer obeys the lease guard (issue 10 A)"
+mutation commit-carried "$core/RaftNode.java" \
+  'if (termOrVoteChanged() || !entries.isEmpty() || snapshot != null) {' 'if (termOrVoteChanged()) {' \
+  "every write carries the newest commit index (issue 10 C)"
+mutation vote-needs-membership "$core/RaftNode.java" \
+  '        if (!tracker.configuration().members().contains(id)) {' '        if (false) {' \
+  "a member outside its configuration grants no vote (issue 10 B)"
+mutation lease-bound "$core/RaftConfig.java" \
+  '(1.0 - maxClockDrift)' '(1.0 + maxClockDrift)' \
+  "the lease is shorter than the guard by the drift bound (thesis 6.4.1)"
+mutation commit-own-term "$core/log/RaftLog.java" \
+  'term(index) == currentTerm' 'term(index) <= currentTerm' \
+  "a leader commits by counting only entries of its own term (thesis Figure 3.7)"
+mutation vote-guard "$core/TermRules.java" \
+  'if (voteRequest && withinLeaderLease && !m.getTransfer()) {' 'if (false) {' \
+  "votes refused within the leader lease (thesis 4.2.3, 6.4.1)"
+mutation ack-after-persist "$core/RaftNode.java" \
+  'outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE)
+                    .setIndex(lastNew)' 'send(reply(m, MessageType.MSG_APPEND_RESPONSE)
+                    .setIndex(lastNew)' \
+  "a follower acknowledges entries only once they are durable (thesis 3.8)"
+mutation vote-after-persist "$core/RaftNode.java" \
+  '                outbox.sendAfterPersist(grant);' '                send(grant);' \
+  "a vote is sent only once it is durable (thesis 3.8)"
+mutation lease-needs-own-commit "$core/RaftNode.java" \
+  '!leaseForbidden && transferee == NONE && committedInCurrentTerm()) {' '!leaseForbidden && transferee == NONE) {' \
+  "a lease is taken only once an entry of the leader's term is committed (thesis 6.4)"
+mutation read-needs-own-commit "$core/RaftNode.java" \
+  '        if (!committedInCurrentTerm()) {
+            // Until its first entry commits' '        if (false) {
+            // Until its first entry commits' \
+  "a new leader answers reads only once its first entry commits (thesis 6.4)"
+mutation transfer-drops-lease "$core/RaftNode.java" \
+  '        lease.drop();
+        leaseForbidden = true;' '        leaseForbidden = false;' \
+  "a transfer ends the lease for the rest of the term (etcd-io/raft#99)"
+mutation stale-tick-drops-lease "$core/RaftNode.java" \
+  '        if (gap > lease.duration()) {' '        if (false) {' \
+  "a leader whose clock was stale for a lease's length earns it again"
+mutation check-quorum "$core/RaftNode.java" \
+  '        if (!tracker.quorumActive(id, now, config.electionTimeout())) {' '        if (false) {' \
+  "a leader without a quorum for an election timeout steps down (thesis 6.2)"
+mutation suspension-restarts-lease "$core/read/LeaderLease.java" \
+  '        if (sentAt < notBefore) return;' '' \
+  "after a suspected suspension only rounds sent afterwards earn the lease (issue 10 F)"
 
 scratch=$(mktemp -d /tmp/keel-mutations.XXXXXX)
 trap 'git -C "$repo" worktree remove --force "$scratch/tree" >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT
@@ -49,9 +79,8 @@ cd "$scratch/tree"
 
 survived=0
 printf '%-24s %-8s %s\n' MUTATION VERDICT "CAUGHT BY"
-for m in "${mutations[@]}"; do
-  IFS='|' read -r name file text replacement rule <<<"$(printf '%s' "$m" | python3 -c 'import sys; print(sys.stdin.read().replace("\n","\\n").replace("\\\\|","\x01"))')"
-  text=$(printf '%b' "$text" | tr '\001' '|'); replacement=$(printf '%b' "$replacement" | tr '\001' '|')
+for i in "${!NAMES[@]}"; do
+  name=${NAMES[i]}; file=${FILES[i]}; text=${TEXTS[i]}; replacement=${REPLACEMENTS[i]}; rule=${RULES[i]}
   [ -n "$only" ] && [ "$only" != "$name" ] && continue
   cp "$file" "$scratch/original"
   if ! python3 - "$file" "$text" "$replacement" <<'PY'

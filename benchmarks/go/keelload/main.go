@@ -1,0 +1,392 @@
+// keelload puts a bounded load on an etcd-v3-compatible cluster (Keel or etcd) through etcd's own Go client
+// (clientv3 from Debian's golang-etcd-server-dev, built in GOPATH mode by benchmarks/compare-etcd.sh), so that both
+// sides are driven by the client etcd's users run, and the generator's own CPU is small next to the servers'.
+//
+// Each client has one request in flight. Clients share -conns gRPC connections; -target says where connections
+// go: any (round robin over -endpoints), leader, follower (one member that is not the leader), or pinned (client i
+// has its own connection to endpoint i mod n). The last line is a SUMMARY line in the format of Keel's Java load
+// generator (io.keel.benchmarks.load.LoadResult), which compare-etcd.sh parses; -op mixed adds one OPSUMMARY line per
+// kind of operation.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/etcd/clientv3"
+	"go.etcd.io/etcd/mvcc/mvccpb"
+)
+
+type settings struct {
+	endpoints   []string
+	conns       int
+	clients     int
+	total       int64
+	duration    time.Duration
+	op          string
+	consistency string
+	target      string
+	keySize     int
+	valSize     int
+	keySpace    int64
+	mixedKeys   int
+	label       string
+	serverPids  []int
+}
+
+func parseFlags() settings {
+	var s settings
+	eps := flag.String("endpoints", "127.0.0.1:2379", "client endpoints, comma separated (http:// allowed)")
+	flag.IntVar(&s.conns, "conns", 1, "gRPC connections (ignored with -target pinned: one per client)")
+	flag.IntVar(&s.clients, "clients", 1, "concurrent clients, each with one request in flight")
+	flag.Int64Var(&s.total, "total", 10000, "at most this many requests")
+	flag.DurationVar(&s.duration, "duration", 15*time.Second, "at most this long")
+	flag.StringVar(&s.op, "op", "put", "put | get | mixed (50% linearizable get, 25% put, 25% compare-and-swap)")
+	flag.StringVar(&s.consistency, "consistency", "l", "get: l (linearizable) or s (serializable)")
+	flag.StringVar(&s.target, "target", "any", "any | leader | follower | pinned")
+	flag.IntVar(&s.keySize, "key-size", 8, "key bytes (put)")
+	flag.IntVar(&s.valSize, "val-size", 256, "value bytes")
+	flag.Int64Var(&s.keySpace, "key-space", 10000, "distinct keys (put and get)")
+	flag.IntVar(&s.mixedKeys, "mixed-keys", 5, "keys of the mixed load")
+	flag.StringVar(&s.label, "label", "-", "label of the SUMMARY line")
+	pids := flag.String("server-pids", "", "server processes whose CPU is charged to the operations, comma separated")
+	flag.Parse()
+	for _, e := range strings.Split(*eps, ",") {
+		s.endpoints = append(s.endpoints, strings.TrimPrefix(strings.TrimPrefix(e, "http://"), "https://"))
+	}
+	if *pids != "" {
+		for _, p := range strings.Split(*pids, ",") {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				fail("bad -server-pids entry %q", p)
+			}
+			s.serverPids = append(s.serverPids, n)
+		}
+	}
+	return s
+}
+
+func fail(format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, "keelload: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+func dial(endpoint string) *clientv3.Client {
+	c, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		fail("connecting to %s: %v", endpoint, err)
+	}
+	return c
+}
+
+// leaderAndFollower asks every endpoint for its status: the one whose member id is the leader's leads.
+func leaderAndFollower(endpoints []string) (leader, follower string) {
+	for attempt := 0; attempt < 50 && leader == ""; attempt++ {
+		follower = ""
+		for _, e := range endpoints {
+			c := dial(e)
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			st, err := c.Status(ctx, e)
+			cancel()
+			c.Close()
+			if err != nil {
+				continue
+			}
+			if st.Leader != 0 && st.Header.MemberId == st.Leader {
+				leader = e
+			} else if follower == "" {
+				follower = e
+			}
+		}
+		if leader == "" {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	if leader == "" {
+		fail("no leader among %v", endpoints)
+	}
+	return leader, follower
+}
+
+// connections opens the connections and says which one client i uses.
+func connections(s settings) (conns []*clientv3.Client, of func(int) *clientv3.Client) {
+	switch s.target {
+	case "pinned":
+		for i := 0; i < s.clients; i++ {
+			conns = append(conns, dial(s.endpoints[i%len(s.endpoints)]))
+		}
+	case "leader", "follower":
+		leader, follower := leaderAndFollower(s.endpoints)
+		e := leader
+		if s.target == "follower" {
+			if follower == "" {
+				fail("no follower among %v", s.endpoints)
+			}
+			e = follower
+		}
+		for i := 0; i < s.conns; i++ {
+			conns = append(conns, dial(e))
+		}
+	case "any":
+		for i := 0; i < s.conns; i++ {
+			conns = append(conns, dial(s.endpoints[i%len(s.endpoints)]))
+		}
+	default:
+		fail("unknown -target %q", s.target)
+	}
+	return conns, func(i int) *clientv3.Client { return conns[i%len(conns)] }
+}
+
+// kind of operation, for the latencies of the mixed load.
+const (
+	opGet = iota
+	opPut
+	opCas
+	kinds
+)
+
+var kindNames = [kinds]string{"get", "put", "cas"}
+
+// client is one simulated user: its own random source and what it last saw of each key (for compare-and-swap).
+type client struct {
+	s        settings
+	c        *clientv3.Client
+	rnd      *rand.Rand
+	value    string
+	lastSeen map[string]*int64 // mod revision last seen, by key
+	lats     [kinds][]time.Duration
+	errors   map[string]int
+}
+
+func (cl *client) key(n int64) string {
+	k := strconv.FormatInt(n, 10)
+	if len(k) < cl.s.keySize {
+		k = strings.Repeat("k", cl.s.keySize-len(k)) + k
+	}
+	return k
+}
+
+func (cl *client) one(ctx context.Context) (int, error) {
+	switch cl.s.op {
+	case "put":
+		_, err := cl.c.Put(ctx, cl.key(cl.rnd.Int63n(cl.s.keySpace)), cl.value)
+		return opPut, err
+	case "get":
+		var opts []clientv3.OpOption
+		if cl.s.consistency == "s" {
+			opts = append(opts, clientv3.WithSerializable())
+		}
+		_, err := cl.c.Get(ctx, cl.key(cl.rnd.Int63n(cl.s.keySpace)), opts...)
+		return opGet, err
+	}
+	k := cl.key(int64(cl.rnd.Intn(cl.s.mixedKeys)))
+	r := cl.rnd.Intn(100)
+	switch {
+	case r < 50:
+		resp, err := cl.c.Get(ctx, k)
+		if err == nil {
+			cl.remember(k, resp.Kvs)
+		}
+		return opGet, err
+	case r < 75:
+		_, err := cl.c.Put(ctx, k, cl.value)
+		return opPut, err
+	default:
+		// Compare-and-swap as a configuration master does it: write only if the key is as last seen.
+		var cmp clientv3.Cmp
+		if rev := cl.lastSeen[k]; rev != nil {
+			cmp = clientv3.Compare(clientv3.ModRevision(k), "=", *rev)
+		} else {
+			cmp = clientv3.Compare(clientv3.CreateRevision(k), "=", 0)
+		}
+		resp, err := cl.c.Txn(ctx).If(cmp).Then(clientv3.OpPut(k, cl.value)).Else(clientv3.OpGet(k)).Commit()
+		if err == nil {
+			if resp.Succeeded {
+				rev := resp.Header.Revision
+				cl.lastSeen[k] = &rev
+			} else if len(resp.Responses) > 0 {
+				cl.remember(k, resp.Responses[0].GetResponseRange().Kvs)
+			}
+		}
+		return opCas, err
+	}
+}
+
+func (cl *client) remember(k string, kvs []*mvccpb.KeyValue) {
+	if len(kvs) > 0 {
+		rev := kvs[0].ModRevision
+		cl.lastSeen[k] = &rev
+	} else {
+		delete(cl.lastSeen, k)
+	}
+}
+
+// serverCPU sums utime and stime (clock ticks) of the processes, from /proc/<pid>/stat.
+func serverCPU(pids []int) time.Duration {
+	var ticks int64
+	for _, p := range pids {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(p) + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		s, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + s
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+func percentile(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return -1
+	}
+	i := int(p / 100 * float64(len(sorted)-1))
+	return float64(sorted[i].Nanoseconds()) / 1e6
+}
+
+func main() {
+	s := parseFlags()
+	conns, connOf := connections(s)
+	value := make([]byte, s.valSize)
+	for i := range value {
+		value[i] = byte('a' + i%26)
+	}
+	clients := make([]*client, s.clients)
+	for i := range clients {
+		clients[i] = &client{s: s, c: connOf(i), rnd: rand.New(rand.NewSource(int64(i) + 1)), value: string(value),
+			lastSeen: map[string]*int64{}, errors: map[string]int{}}
+	}
+	for _, c := range conns { // the connections are up before the clock starts
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, _ = c.Get(ctx, "keelload-warm", clientv3.WithSerializable())
+		cancel()
+	}
+	if s.op == "get" {
+		seed(clients, s.keySpace)
+	}
+	var issued int64
+	cpuBefore := serverCPU(s.serverPids)
+	start := time.Now()
+	deadline := start.Add(s.duration)
+	var wg sync.WaitGroup
+	for _, cl := range clients {
+		wg.Add(1)
+		go func(cl *client) {
+			defer wg.Done()
+			for atomic.AddInt64(&issued, 1) <= s.total && time.Now().Before(deadline) {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				t := time.Now()
+				kind, err := cl.one(ctx)
+				cancel()
+				if err != nil {
+					cl.errors[errorCode(err)]++
+					continue
+				}
+				cl.lats[kind] = append(cl.lats[kind], time.Since(t))
+			}
+		}(cl)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	cpu := serverCPU(s.serverPids) - cpuBefore
+	for _, c := range conns {
+		c.Close()
+	}
+
+	var all []time.Duration
+	var byKind [kinds][]time.Duration
+	errs := map[string]int{}
+	errCount := 0
+	for _, cl := range clients {
+		for k := 0; k < kinds; k++ {
+			all = append(all, cl.lats[k]...)
+			byKind[k] = append(byKind[k], cl.lats[k]...)
+		}
+		for code, n := range cl.errors {
+			errs[code] += n
+			errCount += n
+		}
+	}
+	sortDurations(all)
+	ok := len(all)
+	perSecond := float64(ok) / elapsed.Seconds()
+	cpuPerOp := -1.0
+	if len(s.serverPids) > 0 && ok > 0 {
+		cpuPerOp = float64(cpu.Microseconds()) / float64(ok)
+	}
+	codes := "none"
+	if len(errs) > 0 {
+		var parts []string
+		for code, n := range errs {
+			parts = append(parts, fmt.Sprintf("%s:%d", code, n))
+		}
+		sort.Strings(parts)
+		codes = strings.Join(parts, ",")
+	}
+	fmt.Printf("%s: %d ok, %d errors in %.1f s: %.0f/s, p50 %.2f p90 %.2f p99 %.2f ms, server CPU %.1f us/op\n",
+		s.label, ok, errCount, elapsed.Seconds(), perSecond, percentile(all, 50), percentile(all, 90),
+		percentile(all, 99), cpuPerOp)
+	if s.op == "mixed" {
+		for k := 0; k < kinds; k++ {
+			sortDurations(byKind[k])
+			fmt.Printf("OPSUMMARY label=%s kind=%s ok=%d ops_per_s=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f\n",
+				s.label, kindNames[k], len(byKind[k]), float64(len(byKind[k]))/elapsed.Seconds(),
+				percentile(byKind[k], 50), percentile(byKind[k], 90), percentile(byKind[k], 99))
+		}
+	}
+	maxMs := -1.0
+	if ok > 0 {
+		maxMs = float64(all[ok-1].Nanoseconds()) / 1e6
+	}
+	fmt.Printf("SUMMARY label=%s op=%s conns=%d clients=%d ok=%d errors=%d error_codes=%s seconds=%.3f "+
+		"ops_per_s=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f cpu_us_per_op=%.1f\n",
+		s.label, s.op, len(conns), s.clients, ok, errCount, codes, elapsed.Seconds(), perSecond,
+		percentile(all, 50), percentile(all, 90), percentile(all, 99), percentile(all, 99.9), maxMs, cpuPerOp)
+}
+
+// seed writes every key a get load reads, once, with all clients, before the clock starts.
+func seed(clients []*client, keySpace int64) {
+	var next int64 = -1
+	var wg sync.WaitGroup
+	for _, cl := range clients {
+		wg.Add(1)
+		go func(cl *client) {
+			defer wg.Done()
+			for n := atomic.AddInt64(&next, 1); n < keySpace; n = atomic.AddInt64(&next, 1) {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				if _, err := cl.c.Put(ctx, cl.key(n), cl.value); err != nil {
+					fail("seeding key %d: %v", n, err)
+				}
+				cancel()
+			}
+		}(cl)
+	}
+	wg.Wait()
+}
+
+func sortDurations(d []time.Duration) {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+}
+
+// errorCode names an error by its gRPC code where it has one.
+func errorCode(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "desc = "); i >= 0 {
+		msg = msg[i+7:]
+	}
+	msg = strings.ReplaceAll(msg, " ", "_")
+	if len(msg) > 40 {
+		msg = msg[:40]
+	}
+	return msg
+}
