@@ -117,7 +117,6 @@ public final class RaftNode {
         if (nowNanos < now) {
             throw new IllegalArgumentException("time went backwards: " + nowNanos + " < " + now);
         }
-        long gap = nowNanos - now;
         now = nowNanos;
         if (heardSinceLastTick) {
             heardFromLeaderAt = now;
@@ -127,7 +126,7 @@ public final class RaftNode {
             outbox.answer(ReadState.rejected(readId));
         }
         if (role == Role.LEADER) {
-            tickLeader(gap);
+            tickLeader();
         } else if (now - electionResetAt >= randomizedElectionTimeout) {
             if (withinLeaderLease()) {
                 // This member's own timer obeys the guard its votes obey (thesis §6.4.1). Messages are handled at
@@ -743,12 +742,7 @@ public final class RaftNode {
 
     // ------------------------------------------------------------------ leader
 
-    private void tickLeader(long gap) {
-        if (gap > lease.duration()) {
-            // Between two ticks this member's idea of "now" was stale for longer than a lease: whatever it
-            // believed during the gap, the lease must be earned again.
-            lease.drop();
-        }
+    private void tickLeader() {
         if (transferee != NONE && now - transferStartedAt >= config.electionTimeout()) {
             transferee = NONE; // aborted; the lease stays forbidden for this term
             if (!tracker.configuration().isVoter(id)) {
