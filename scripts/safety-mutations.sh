@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Applies each of raft-core's safety mutations in turn to a scratch copy of the repository and runs raft-core's
-# tests (the scenario scripts and the simulation's seeds) against it. Every mutation must be caught: the script
-# prints, for each, the tests that failed, and exits non-zero if any mutation survived.
+# Applies each safety mutation in turn to a scratch copy of the repository and runs the tests meant to catch it:
+# raft-core's (the scenario scripts and the simulation's seeds), or named tests of the member. Every mutation must
+# be caught: the script prints, for each, the tests that failed, and exits non-zero if any mutation survived.
 #
-#   scripts/safety-mutations.sh                 # all mutations, 2,000 seeds each (about a minute per mutation)
+#   scripts/safety-mutations.sh                 # all mutations, 2,000 seeds each (one to three minutes each)
 #   scripts/safety-mutations.sh lease-bound     # one mutation by name
 #   KEEL_MUTATION_SEEDS=10000 scripts/safety-mutations.sh
 #
@@ -16,9 +16,12 @@ seeds=${KEEL_MUTATION_SEEDS:-2000}
 only=${1:-}
 
 core=raft-core/src/main/java/io/keel/raft
-NAMES=(); FILES=(); TEXTS=(); REPLACEMENTS=(); RULES=()
-# mutation NAME FILE TEXT REPLACEMENT RULE: TEXT must occur exactly once in FILE.
-mutation() { NAMES+=("$1"); FILES+=("$2"); TEXTS+=("$3"); REPLACEMENTS+=("$4"); RULES+=("$5"); }
+NAMES=(); FILES=(); TEXTS=(); REPLACEMENTS=(); RULES=(); TESTS=()
+# mutation NAME FILE TEXT REPLACEMENT RULE [TESTS]: TEXT must occur exactly once in FILE. TESTS: the Maven
+# arguments that run the tests meant to catch it (default: all of raft-core's tests, the simulation included).
+mutation() { NAMES+=("$1"); FILES+=("$2"); TEXTS+=("$3"); REPLACEMENTS+=("$4"); RULES+=("$5"); TESTS+=("${6:--pl raft-core}"); }
+member=server/src/main/java/io/keel/server
+serverTests() { echo "-pl server -am -Dsurefire.failIfNoSpecifiedTests=false -Dtest=$1"; }
 
 mutation timer-guard "$core/RaftNode.java" \
   '            if (withinLeaderLease()) {' '            if (false) {' \
@@ -58,21 +61,31 @@ mutation transfer-drops-lease "$core/RaftNode.java" \
   '        lease.drop();
         leaseForbidden = true;' '        leaseForbidden = false;' \
   "a transfer ends the lease for the rest of the term (etcd-io/raft#99)"
-mutation stale-tick-drops-lease "$core/RaftNode.java" \
-  '        if (gap > lease.duration()) {' '        if (false) {' \
-  "a leader whose clock was stale for a lease's length earns it again"
 mutation check-quorum "$core/RaftNode.java" \
   '        if (!tracker.quorumActive(id, now, config.electionTimeout())) {' '        if (false) {' \
   "a leader without a quorum for an election timeout steps down (thesis 6.2)"
 mutation suspension-restarts-lease "$core/read/LeaderLease.java" \
   '        if (sentAt < notBefore) return;' '' \
   "after a suspected suspension only rounds sent afterwards earn the lease (issue 10 F)"
+# The member's side: each with the tests meant to catch it (the whole server suite takes several minutes).
+mutation lease-read-recheck "$member/member/Reads.java" \
+  'if (c.state().isLeaseRead() && !lease.get().holds(c.term(), clocks)) {' 'if (false) {' \
+  "a lease read is re-checked against the lease after it executed (issue 10 E)" \
+  "$(serverTests 'LeaseReadRecheckTest,LeaseReadTest')"
+mutation suspension-wiring "$member/member/RaftLoop.java" \
+  '        if (clockJumps.jumpedSinceLastCheck()) {' '        if (clockJumps.jumpedSinceLastCheck() && false) {' \
+  "the raft thread ends the lease when the wall clock jumps ahead (issue 10 F)" \
+  "$(serverTests 'SuspensionEndsLeaseTest,ClockJumpsTest')"
+mutation incarnation-check "$member/membership/IncarnationCheck.java" \
+  '        if (m.incarnation() == incarnation) return null;' '        if (true) return null;' \
+  "peers refuse a member whose data directory is not the one it joined with (issue 10 B)" \
+  "$(serverTests 'WipedMemberTest,IncarnationRecordTest')"
 
 scratch=$(mktemp -d /tmp/keel-mutations.XXXXXX)
 trap 'git -C "$repo" worktree remove --force "$scratch/tree" >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT
 git -C "$repo" worktree add --detach "$scratch/tree" HEAD >/dev/null 2>&1
 # The scratch copy tests the working tree as it is now, uncommitted changes included.
-(cd "$repo" && git ls-files -m -o --exclude-standard raft-core pom.xml) | while read -r f; do
+(cd "$repo" && git ls-files -m -o --exclude-standard raft-core storage transport server pom.xml) | while read -r f; do
   mkdir -p "$scratch/tree/$(dirname "$f")"; cp "$repo/$f" "$scratch/tree/$f"
 done
 cd "$scratch/tree"
@@ -81,6 +94,7 @@ survived=0
 printf '%-24s %-8s %s\n' MUTATION VERDICT "CAUGHT BY"
 for i in "${!NAMES[@]}"; do
   name=${NAMES[i]}; file=${FILES[i]}; text=${TEXTS[i]}; replacement=${REPLACEMENTS[i]}; rule=${RULES[i]}
+  read -r -a tests <<<"${TESTS[i]}"
   [ -n "$only" ] && [ "$only" != "$name" ] && continue
   cp "$file" "$scratch/original"
   if ! python3 - "$file" "$text" "$replacement" <<'PY'
@@ -96,8 +110,8 @@ PY
     survived=1
     continue
   fi
-  rm -rf raft-core/target/surefire-reports
-  if ./mvnw -q -B -o -pl raft-core test -Dkeel.sim.seeds="$seeds" >"$scratch/$name.log" 2>&1; then
+  rm -rf ./*/target/surefire-reports
+  if ./mvnw -q -B "${tests[@]}" test -Dkeel.sim.seeds="$seeds" >"$scratch/$name.log" 2>&1; then
     printf '%-24s %-8s %s\n' "$name" SURVIVED "nothing failed: $rule"
     survived=1
   else
