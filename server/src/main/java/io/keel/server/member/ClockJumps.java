@@ -18,6 +18,8 @@ final class ClockJumps {
      * goes unnoticed; it is far inside the drift margin the lease keeps (5% of the election timeout).
      */
     static final long TOLERANCE_NANOS = 5_000_000;
+    /** Readings of the two clocks further apart than this are taken again (see {@link #offsetNow}). */
+    private static final long READING_WINDOW_NANOS = 200_000;
 
     private final LongSupplier monotonicNanos;
     private final LongSupplier wallMillis;
@@ -46,9 +48,22 @@ final class ClockJumps {
         return offset;
     }
 
-    /** Wall time minus monotonic time now, in nanoseconds. */
+    /**
+     * Wall time minus monotonic time now, in nanoseconds. The wall clock is read between two readings of the
+     * monotonic one, and read again if the thread was descheduled in between: a reading taken across a preemption
+     * would look like a jump at the next check (seen on a loaded machine).
+     */
     long offsetNow() {
-        return wallMillis.getAsLong() * 1_000_000 - monotonicNanos.getAsLong();
+        long before = 0;
+        long wall = 0;
+        long after = 0;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            before = monotonicNanos.getAsLong();
+            wall = wallMillis.getAsLong();
+            after = monotonicNanos.getAsLong();
+            if (after - before < READING_WINDOW_NANOS) break;
+        }
+        return wall * 1_000_000 - (before + (after - before) / 2);
     }
 
     /** The monotonic clock this compares. */

@@ -66,16 +66,20 @@ class LeaderKillLeaseTest {
                             .build());
             assertEquals(TTL, granted.getTTL(), "the TTL is at least etcd's minimum, so it is kept");
             leases.add(granted.getID());
+        }
+        // Kept alive before the keys are put: on a loaded machine the puts alone can take longer than the TTL, and a
+        // lease nobody kept alive yet may rightly expire.
+        long keepAlivesFrom = System.nanoTime();
+        LeaseKeeper keeper = closing.add(new LeaseKeeper(keepAliveAt.channel, leases)).start();
+        for (int i = 0; i < LEASES; i++) {
             for (int k = 0; k < KEYS_PER_LEASE; k++) {
                 String key = PREFIX + i + "/" + k;
                 KVGrpc.newBlockingStub(keepAliveAt.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
                         .put(PutRequest.newBuilder().setKey(PrefixWatch.utf8(key)).setValue(PrefixWatch.utf8("up"))
-                                .setLease(granted.getID()).build());
+                                .setLease(leases.get(i)).build());
                 keys.add(key);
             }
         }
-        long keepAlivesFrom = System.nanoTime();
-        LeaseKeeper keeper = closing.add(new LeaseKeeper(keepAliveAt.channel, leases)).start();
         Poll.until("every lease is kept alive a few times", DEADLINE, () -> {
             assertNothingLost(keeper, watch, keepAlivesFrom, "the first keep-alive", 0);
             return keeper.fewestAnswers() >= 3;
