@@ -1,0 +1,26 @@
+package io.keel.faults;
+
+import io.keel.faults.run.FaultRun;
+import io.keel.faults.run.Schedules;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * CI's short run: three keel processes in network namespaces, every fault once (about 20 s each), the register
+ * and election workloads through all of them, every history checked.
+ */
+class ShortRunTest {
+    @Test
+    void everyFaultOnceOnThreeMembers() throws Exception {
+        long seed = Schedules.seed();
+        FaultRun.Report r = FaultRun.run(new FaultRun.Settings("short-run", 3, seed, Duration.ofSeconds(3),
+                Duration.ofSeconds(8), Duration.ofSeconds(8), Map.of(), true,
+                "./mvnw -B -pl faults -am verify -Dtest=ShortRunTest -Dsurefire.failIfNoSpecifiedTests=false"
+                        + " -Dkeel.faults.seed=" + seed), Schedules.eachOnce(Duration.ofSeconds(10)));
+        assertTrue(r.passed(), r.summary() + "\n" + String.join("\n", r.failures()));
+    }
+}
