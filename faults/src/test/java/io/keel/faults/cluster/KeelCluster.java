@@ -58,7 +58,7 @@ public final class KeelCluster implements AutoCloseable {
         this.distribution = distribution;
         this.runDir = runDir;
         this.env = env;
-        this.smallDisk = new SmallDisk(net.runId(), runDir.resolve("small-disk"), 256);
+        this.smallDisk = new SmallDisk(net.runId(), runDir, 512);
         for (int i = 1; i <= size; i++) {
             Path data = i == size ? smallDisk.root().resolve("m" + i) : runDir.resolve("data/m" + i);
             KeelProcess m = new KeelProcess("m" + i, i, net, distribution, data, logs());

@@ -5,7 +5,7 @@ import io.keel.faults.cluster.KeelProcess;
 import java.util.OptionalInt;
 
 /**
- * The small-disk member's filesystem filled to the last byte. Keel must stop that member cleanly (fail-stop, exit
+ * The small-disk member's filesystem (ext2 on a loop device) filled to the last byte. Keel must stop that member cleanly (fail-stop, exit
  * code 1, having acknowledged nothing it could not write) while the others go on; the heal frees the space and
  * restarts it on its data, to catch up.
  */
@@ -19,7 +19,7 @@ public final class DiskFull implements Fault {
     public void inject(Nemesis n) {
         KeelProcess victim = n.cluster.smallDiskMember();
         n.cluster.smallDisk().fill();
-        n.note("filled " + victim.name + "'s data filesystem (tmpfs) to the last byte");
+        n.note("filled " + victim.name + "'s data filesystem to the last byte");
         OptionalInt code = victim.awaitExit(30);
         if (code.isEmpty()) {
             throw new AssertionError(victim.name + " still runs 30 s after its disk filled up, under writes");
