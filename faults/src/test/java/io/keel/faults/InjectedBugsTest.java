@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,7 +28,7 @@ class InjectedBugsTest {
     void theRegisterCheckerCatches(InjectedBug bug) throws Exception {
         long seed = Schedules.seed();
         FaultRun.Report r = FaultRun.run(new FaultRun.Settings("bug-" + bug.flag(), 3, seed, Duration.ofSeconds(3),
-                Duration.ofSeconds(6), Duration.ofSeconds(5), Map.of(InjectedBug.VARIABLE, bug.flag()), false,
+                Duration.ofSeconds(6), Duration.ofSeconds(5), Map.of(InjectedBug.VARIABLE, bug.flag()), Set.of(),
                 "./mvnw -B -pl faults -am verify -Dtest=InjectedBugsTest -Dsurefire.failIfNoSpecifiedTests=false"
                         + " -Dkeel.faults.seed=" + seed), List.of(faultFor(bug)));
         assertTrue(r.registerViolation(), "the register checker did not catch " + bug.flag() + ":\n" + r.summary());

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +25,7 @@ class ShortRunTest {
         List<Fault> schedule = Schedules.eachOnce(Duration.ofSeconds(10)).stream()
                 .filter(f -> only.isBlank() || List.of(only.split(",")).contains(f.name())).toList();
         FaultRun.Report r = FaultRun.run(new FaultRun.Settings("short-run", 3, seed, Duration.ofSeconds(2),
-                Duration.ofSeconds(8), Duration.ofSeconds(6), Map.of(), true,
+                Duration.ofSeconds(8), Duration.ofSeconds(6), Map.of(), Set.of("election"),
                 "./mvnw -B -pl faults -am verify -Dtest=ShortRunTest -Dsurefire.failIfNoSpecifiedTests=false"
                         + " -Dkeel.faults.seed=" + seed + (only.isBlank() ? "" : " -Dkeel.faults.only=" + only)),
                 schedule);

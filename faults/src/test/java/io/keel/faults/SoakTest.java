@@ -8,6 +8,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +27,7 @@ class SoakTest {
         int members = Integer.parseInt(System.getProperty("keel.faults.members", "3"));
         int faults = Math.max(1, minutes * 60 / 25);
         FaultRun.Report r = FaultRun.run(new FaultRun.Settings("soak", members, seed, Duration.ofSeconds(3),
-                Duration.ofSeconds(10), Duration.ofSeconds(9), Map.of(), true,
+                Duration.ofSeconds(10), Duration.ofSeconds(9), Map.of(), Set.of("election", "lease", "watch"),
                 "faults/soak.sh --minutes " + minutes + " --seed " + seed + " --members " + members),
                 Schedules.random(seed, faults, Duration.ofSeconds(12)));
         assertTrue(r.passed(), r.summary() + "\n" + String.join("\n", r.failures()));

@@ -6,8 +6,10 @@ import io.keel.faults.nemesis.Nemesis;
 import io.keel.faults.nemesis.Timeline;
 import io.keel.faults.net.Network;
 import io.keel.faults.workload.ElectionWorkload;
+import io.keel.faults.workload.LeaseWorkload;
 import io.keel.faults.workload.RegisterWorkload;
 import io.keel.faults.workload.Tally;
+import io.keel.faults.workload.WatchWorkload;
 import io.keel.faults.workload.Workload;
 
 import java.io.IOException;
@@ -19,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -28,9 +31,12 @@ import java.util.stream.Stream;
  * command that replays it; a passing one keeps only its summary.
  */
 public final class FaultRun {
-    /** How a run is shaped; {@code replay} is the command line that runs it again with the same seed. */
+    /**
+     * How a run is shaped: {@code workloads} names those to run besides register (election, lease, watch);
+     * {@code replay} is the command line that runs it again with the same seed.
+     */
     public record Settings(String label, int members, long seed, Duration quiet, Duration hold, Duration recover,
-                           Map<String, String> env, boolean election, String replay) {
+                           Map<String, String> env, Set<String> workloads, String replay) {
     }
 
     /** One fault's verdicts and counts, per workload. */
@@ -83,8 +89,13 @@ public final class FaultRun {
                 timeline.note("cluster up: " + cluster.describe());
                 Nemesis nemesis = new Nemesis(cluster, timeline, random);
                 RegisterWorkload register = new RegisterWorkload(cluster, 2, s.seed());
-                ElectionWorkload election = s.election() ? new ElectionWorkload(cluster, 3) : null;
-                List<Workload> workloads = election == null ? List.of(register) : List.of(register, election);
+                ElectionWorkload election = s.workloads().contains("election") ? new ElectionWorkload(cluster, 3)
+                        : null;
+                WatchWorkload watch = s.workloads().contains("watch") ? new WatchWorkload(cluster) : null;
+                List<Workload> workloads = new ArrayList<>(List.of(register));
+                if (election != null) workloads.add(election);
+                if (s.workloads().contains("lease")) workloads.add(new LeaseWorkload(cluster));
+                if (watch != null) workloads.add(watch);
                 List<long[]> windows = new ArrayList<>();
                 List<String> phases = new ArrayList<>();
                 try {
@@ -115,11 +126,12 @@ public final class FaultRun {
                 } finally {
                     for (Workload w : workloads) w.close();
                 }
+                long end = System.nanoTime();
                 timeline.note("workloads stopped; checking");
                 for (int p = 0; p < phases.size(); p++) {
                     long[] w = windows.get(p);
                     for (Workload wl : workloads) {
-                        Workload.Check c = wl.check(phases.get(p), w[2]);
+                        Workload.Check c = wl.check(phases.get(p), new Workload.Window(w[0], w[2], w[1], end));
                         rows.add(new Row(phases.get(p), wl.name(), c, wl.counts(w[0], w[1])));
                         if (!c.passed()) failures.add(phases.get(p) + " " + wl.name() + ": " + c.verdict());
                     }
@@ -130,7 +142,14 @@ public final class FaultRun {
                     if (!fences.passed()) failures.add("election fences: " + fences.verdict());
                     election.writeHistory(folder.resolve("election-history.txt"));
                 }
-                register.writeHistory(folder.resolve("register-history.txt"));
+                if (watch != null) {
+                    Workload.Check watchers = watch.checkWatchers();
+                    rows.add(new Row("whole run", "watchers", watchers, null));
+                    if (!watchers.passed()) failures.add("watchers: " + watchers.verdict());
+                }
+                for (Workload wl : workloads) {
+                    if (wl != election) wl.writeHistory(folder.resolve(wl.name() + "-history.txt"));
+                }
             }
         }
         String summary = summarize(s, rows, failures);

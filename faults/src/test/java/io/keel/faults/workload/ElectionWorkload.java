@@ -219,7 +219,8 @@ public final class ElectionWorkload implements Workload {
 
     /** Liveness: after {@code healedAt}, a fenced write succeeded within the bound. */
     @Override
-    public Check check(String phase, long healedAt) {
+    public Check check(String phase, Window window) {
+        long healedAt = window.healedAt();
         long first = Long.MAX_VALUE;
         synchronized (acknowledged) {
             for (Fenced f : acknowledged) if (f.completedAt() >= healedAt) first = Math.min(first, f.completedAt());

@@ -179,7 +179,7 @@ public final class RegisterWorkload implements Workload {
     }
 
     @Override
-    public Check check(String phase, long healedAt) {
+    public Check check(String phase, Window window) {
         History h = new History();
         String prefix = "reg/" + phase + "/";
         synchronized (history) {

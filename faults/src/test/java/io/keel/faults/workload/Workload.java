@@ -16,7 +16,14 @@ public interface Workload extends AutoCloseable {
     void close();
 
     /** Checks one fault's operations; the verdict says what is wrong, if anything. */
-    Check check(String phase, long healedAt);
+    Check check(String phase, Window window);
+
+    /**
+     * One fault's stretch of the run (System.nanoTime): it began at {@code from} (the quiet spell before the fault),
+     * was healed at {@code healedAt} and ended at {@code to}; the workloads stopped at {@code end}.
+     */
+    record Window(long from, long healedAt, long to, long end) {
+    }
 
     /** Counts of the operations invoked in [from, to). */
     Tally.Counts counts(long from, long to);
