@@ -22,7 +22,7 @@ class ShortRunTest {
         long seed = Schedules.seed();
         // -Dkeel.faults.only=disk-full,bridge runs just those (to work on one fault).
         String only = System.getProperty("keel.faults.only", "");
-        List<Fault> schedule = Schedules.eachOnce(Duration.ofSeconds(10)).stream()
+        List<Fault> schedule = Schedules.eachOnce(3).stream()
                 .filter(f -> only.isBlank() || List.of(only.split(",")).contains(f.name())).toList();
         FaultRun.Report r = FaultRun.run(new FaultRun.Settings("short-run", 3, seed, Duration.ofSeconds(2),
                 Duration.ofSeconds(8), Duration.ofSeconds(6), Map.of(), Set.of("election"),

@@ -29,7 +29,7 @@ class SoakTest {
         FaultRun.Report r = FaultRun.run(new FaultRun.Settings("soak", members, seed, Duration.ofSeconds(3),
                 Duration.ofSeconds(10), Duration.ofSeconds(9), Map.of(), Set.of("election", "lease", "watch"),
                 "faults/soak.sh --minutes " + minutes + " --seed " + seed + " --members " + members),
-                Schedules.random(seed, faults, Duration.ofSeconds(12)));
+                Schedules.random(seed, faults, 4));
         assertTrue(r.passed(), r.summary() + "\n" + String.join("\n", r.failures()));
     }
 }

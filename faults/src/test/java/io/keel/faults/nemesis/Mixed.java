@@ -4,16 +4,17 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A mix of all: for its hold, one fault after another chosen by the seed, each held a second or three and healed,
- * with overlaps of network faults and process faults (a kill during a partition).
+ * A mix of all: {@code steps} faults one after another, chosen by the seed, each held one to three seconds and
+ * healed, a third of them overlapped with a leader kill (a kill during a partition). A fixed number of steps, not
+ * a time, so that a seed replays the same choices however long each step takes.
  */
 public final class Mixed implements Fault {
     private final List<Fault> faults;
-    private final Duration hold;
+    private final int steps;
 
-    public Mixed(List<Fault> faults, Duration hold) {
+    public Mixed(List<Fault> faults, int steps) {
         this.faults = faults;
-        this.hold = hold;
+        this.steps = steps;
     }
 
     @Override
@@ -23,8 +24,7 @@ public final class Mixed implements Fault {
 
     @Override
     public void inject(Nemesis n) throws Exception {
-        long end = System.nanoTime() + hold.toNanos();
-        while (System.nanoTime() < end) {
+        for (int step = 0; step < steps; step++) {
             Fault f = faults.get(n.random.nextInt(faults.size()));
             n.note("mix: " + f.name());
             f.inject(n);

@@ -12,7 +12,6 @@ import io.keel.faults.nemesis.Mixed;
 import io.keel.faults.nemesis.OneWayLoss;
 import io.keel.faults.nemesis.RollingRestart;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -29,18 +28,18 @@ public final class Schedules {
     }
 
     /** Every fault once, in a fixed order, the mix last. */
-    public static List<Fault> eachOnce(Duration mixHold) {
+    public static List<Fault> eachOnce(int mixSteps) {
         return List.of(new LeaderIsolated(), new BridgePartition(), new OneWayLoss(), new LeaderKilled(),
                 new LeaderPaused(), new RollingRestart(), new ClockSkewed(), new DiskFull(), new MemberReplaced(),
-                new Mixed(mixable(), mixHold));
+                new Mixed(mixable(), mixSteps));
     }
 
     /** {@code count} faults drawn by {@code seed}: the same seed gives the same sequence. */
-    public static List<Fault> random(long seed, int count, Duration mixHold) {
+    public static List<Fault> random(long seed, int count, int mixSteps) {
         Random r = new Random(seed ^ 0x5DEECE66DL);
         List<Fault> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            List<Fault> all = eachOnce(mixHold);
+            List<Fault> all = eachOnce(mixSteps);
             out.add(all.get(r.nextInt(all.size())));
         }
         return out;

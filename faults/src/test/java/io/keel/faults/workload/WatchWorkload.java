@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The watch workload: one writer putting to keys under {@value #PREFIX} (through any member), and one watcher per
- * initial member, each on a jetcd client of that member alone, watching the prefix from revision 1. jetcd resumes a
- * broken watch from the revision after the last one it delivered, as etcd's clients do. Checked at the end against
+ * initial member, each on a jetcd client of that member alone, watching the prefix from revision 1 and resuming a
+ * broken watch from the revision after the last one it got, as etcd's clients do. Checked at the end against
  * the store's history of the prefix (a fresh watch from revision 1 at the leader): each watcher got every revision
  * once, in order, none skipped, from the first up to the last it got, and a watcher whose member is still in the
  * cluster caught up with the last write.
@@ -39,6 +39,8 @@ public final class WatchWorkload implements Workload {
     private Client writerClient;
     private Thread writer;
     private volatile boolean running;
+    /** Watchers still resume while the check waits for them to catch up. */
+    private volatile boolean resuming = true;
 
     public WatchWorkload(KeelCluster cluster) {
         this.cluster = cluster;
@@ -56,24 +58,39 @@ public final class WatchWorkload implements Workload {
     @Override
     public void start() {
         writerClient = clientOf(cluster.members().stream().map(KeelProcess::clientUrl).toArray(String[]::new));
+        running = true;
         for (KeelProcess m : cluster.members()) {
             Watcher w = new Watcher(m.name, clientOf(m.clientUrl()), new ArrayList<>(), new ArrayList<>());
-            w.client().getWatchClient().watch(bytes(PREFIX), WatchOption.builder().isPrefix(true).withRevision(1)
-                    .build(), Watch.listener(r -> {
-                        synchronized (w) {
-                            for (var e : r.getEvents()) w.revisions().add(e.getKeyValue().getModRevision());
-                        }
-                    }, e -> {
-                        synchronized (w) {
-                            w.errors().add(System.nanoTime() + " " + e);
-                        }
-                    }));
             watchers.add(w);
+            watchFrom(w, 1);
         }
-        running = true;
         writer = new Thread(this::write, "watch-writer");
         writer.setDaemon(true);
         writer.start();
+    }
+
+    /**
+     * Watches the prefix at {@code w}'s member from {@code revision}. jetcd ends a watch whose stream the member
+     * reset (it stopped, or restarts): like etcd's own clients, the watcher then resumes from the revision after
+     * the last one it got, and the check demands that the resumed watch continues exactly there.
+     */
+    private void watchFrom(Watcher w, long revision) {
+        w.client().getWatchClient().watch(bytes(PREFIX), WatchOption.builder().isPrefix(true).withRevision(revision)
+                .build(), Watch.listener(r -> {
+                    synchronized (w) {
+                        for (var e : r.getEvents()) w.revisions().add(e.getKeyValue().getModRevision());
+                    }
+                }, e -> {
+                    synchronized (w) {
+                        w.errors().add(System.nanoTime() + " " + e);
+                    }
+                    Thread resume = new Thread(() -> {
+                        RegisterWorkload.pause(500);
+                        if (running || resuming) watchFrom(w, lastOf(w) + 1);
+                    }, "watch-resume-" + w.member());
+                    resume.setDaemon(true);
+                    resume.start();
+                }));
     }
 
     private void write() {
@@ -160,6 +177,7 @@ public final class WatchWorkload implements Workload {
                 detail.append(w.member()).append(' ').append(got.size()).append(" events; ");
             }
         } finally {
+            resuming = false;
             for (Watcher w : watchers) w.client().close();
             if (writerClient != null) writerClient.close();
         }
