@@ -122,6 +122,11 @@ public final class KeelCluster implements AutoCloseable {
         return ids.get(m);
     }
 
+    /** The member added at runtime that is still in the cluster, if any (there is at most one: see MemberReplaced). */
+    public Optional<KeelProcess> addedAtRuntime() {
+        return members.stream().filter(joinedFlags::containsKey).findFirst();
+    }
+
     /** Restarts {@code m} on its data; {@code extraEnv} (a fake clock) on top of the run's environment. */
     public void restart(KeelProcess m, Map<String, String> extraEnv) {
         Map<String, String> all = new HashMap<>(env);

@@ -137,13 +137,13 @@ public final class FaultRun {
                     }
                 }
                 if (election != null) {
-                    Workload.Check fences = election.checkFences();
+                    Workload.Check fences = wholeRun(election::checkFences);
                     rows.add(new Row("whole run", "election fences", fences, null));
                     if (!fences.passed()) failures.add("election fences: " + fences.verdict());
                     election.writeHistory(folder.resolve("election-history.txt"));
                 }
                 if (watch != null) {
-                    Workload.Check watchers = watch.checkWatchers();
+                    Workload.Check watchers = wholeRun(watch::checkWatchers);
                     rows.add(new Row("whole run", "watchers", watchers, null));
                     if (!watchers.passed()) failures.add("watchers: " + watchers.verdict());
                 }
@@ -163,6 +163,19 @@ public final class FaultRun {
             System.out.println("keel-faults: replay it with: " + s.replay());
         }
         return new Report(rows, failures, folder, summary);
+    }
+
+    private interface WholeRunCheck {
+        Workload.Check run() throws Exception;
+    }
+
+    /** A whole-run check that could not even read the store fails the run, with its folder kept. */
+    private static Workload.Check wholeRun(WholeRunCheck check) {
+        try {
+            return check.run();
+        } catch (Exception e) {
+            return Workload.Check.fail("the check could not read the store's history: " + e);
+        }
     }
 
     private static String summarize(Settings s, List<Row> rows, List<String> failures) {

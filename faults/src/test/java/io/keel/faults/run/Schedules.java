@@ -34,6 +34,17 @@ public final class Schedules {
                 new Mixed(mixable(), mixSteps));
     }
 
+    /** The faults named, in that order, repeats allowed (-Dkeel.faults.only=member-replaced,member-replaced). */
+    public static List<Fault> named(List<String> names, int mixSteps) {
+        List<Fault> out = new ArrayList<>();
+        for (String name : names) {
+            out.add(eachOnce(mixSteps).stream().filter(f -> f.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no fault named " + name + "; the faults: "
+                            + eachOnce(mixSteps).stream().map(Fault::name).toList())));
+        }
+        return out;
+    }
+
     /** {@code count} faults drawn by {@code seed}: the same seed gives the same sequence. */
     public static List<Fault> random(long seed, int count, int mixSteps) {
         Random r = new Random(seed ^ 0x5DEECE66DL);

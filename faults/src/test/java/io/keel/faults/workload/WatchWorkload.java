@@ -128,7 +128,7 @@ public final class WatchWorkload implements Workload {
     /** Per fault: the writer's counts only; the watchers are checked over the whole run ({@link #checkWatchers}). */
     @Override
     public Check check(String phase, Window window) {
-        return Check.pass("see the whole-run check");
+        return Check.pass("(the watchers are checked over the whole run)");
     }
 
     /** Compares every watcher with the store's history of the prefix; closes the watchers. */
