@@ -11,7 +11,7 @@ done
 for link in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^keelf[0-9a-f]{6}(b|v[0-9]+)$'); do
   ip link del "$link" 2>/dev/null && echo "removed link $link"
 done
-awk '$2 ~ /\/keelf-[0-9a-f]{6}-disk$/ {print $2}' /proc/mounts | while read -r m; do
+awk '{print $2}' /proc/mounts | grep -E '/keelf-[0-9a-f]{6}-disk$' | while read -r m; do
   umount -l "$m" && echo "unmounted $m"
 done
 exit 0
