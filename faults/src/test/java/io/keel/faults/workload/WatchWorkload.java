@@ -30,7 +30,39 @@ import java.util.concurrent.TimeUnit;
 public final class WatchWorkload implements Workload {
     static final String PREFIX = "watch/";
 
-    private record Watcher(String member, Client client, List<Long> revisions, List<String> errors) {
+    /**
+     * One member's watcher: the revisions it got, and the one live watch it holds. Each watch has a generation; once
+     * it fails, its generation is over and anything it still delivers is dropped, so there is never more than one
+     * watch feeding the list (jetcd may go on delivering on a watch it reported failed).
+     */
+    private static final class Watcher {
+        final String member;
+        final Client client;
+        final List<Long> revisions = new ArrayList<>();
+        final List<String> errors = new ArrayList<>();
+        int generation; // guarded by this
+        Watch.Watcher current; // guarded by this
+
+        Watcher(String member, Client client) {
+            this.member = member;
+            this.client = client;
+        }
+
+        String member() {
+            return member;
+        }
+
+        Client client() {
+            return client;
+        }
+
+        List<Long> revisions() {
+            return revisions;
+        }
+
+        List<String> errors() {
+            return errors;
+        }
     }
 
     private final KeelCluster cluster;
@@ -60,7 +92,7 @@ public final class WatchWorkload implements Workload {
         writerClient = clientOf(cluster.members().stream().map(KeelProcess::clientUrl).toArray(String[]::new));
         running = true;
         for (KeelProcess m : cluster.members()) {
-            Watcher w = new Watcher(m.name, clientOf(m.clientUrl()), new ArrayList<>(), new ArrayList<>());
+            Watcher w = new Watcher(m.name, clientOf(m.clientUrl()));
             watchers.add(w);
             watchFrom(w, 1);
         }
@@ -75,13 +107,24 @@ public final class WatchWorkload implements Workload {
      * the last one it got, and the check demands that the resumed watch continues exactly there.
      */
     private void watchFrom(Watcher w, long revision) {
-        w.client().getWatchClient().watch(bytes(PREFIX), WatchOption.builder().isPrefix(true).withRevision(revision)
-                .build(), Watch.listener(r -> {
+        Watch.Watcher stale;
+        int generation;
+        synchronized (w) {
+            generation = ++w.generation;
+            stale = w.current;
+            w.current = null;
+        }
+        if (stale != null) stale.close();
+        Watch.Watcher watch = w.client().getWatchClient().watch(bytes(PREFIX), WatchOption.builder().isPrefix(true)
+                .withRevision(revision).build(), Watch.listener(r -> {
                     synchronized (w) {
+                        if (w.generation != generation) return;
                         for (var e : r.getEvents()) w.revisions().add(e.getKeyValue().getModRevision());
                     }
                 }, e -> {
                     synchronized (w) {
+                        if (w.generation != generation) return;
+                        w.generation++; // this watch is over: drop whatever it still delivers
                         w.errors().add(System.nanoTime() + " " + e);
                     }
                     Thread resume = new Thread(() -> {
@@ -91,6 +134,13 @@ public final class WatchWorkload implements Workload {
                     resume.setDaemon(true);
                     resume.start();
                 }));
+        synchronized (w) {
+            if (w.generation == generation) {
+                w.current = watch;
+                return;
+            }
+        }
+        watch.close(); // it failed before it was even recorded; its resume is under way
     }
 
     private void write() {
