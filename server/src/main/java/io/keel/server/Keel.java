@@ -146,6 +146,7 @@ public final class Keel implements AutoCloseable {
 
     /** As {@link #txn(TxnRequest)}, without blocking. */
     public CompletableFuture<TxnResponse> txnAsync(TxnRequest request) {
+        if (InjectedBug.TXN_COMPARE_AT_RECEIVER.on() && !request.isReadOnly()) return InjectedBug.compareHereThenWrite(request, member::readSerializable, this::writeAsync);
         if (request.isReadOnly()) return timed(retryingRead(store -> store.readTxn(request)));
         return writeAsync(request).thenApply(TxnResponse.class::cast);
     }

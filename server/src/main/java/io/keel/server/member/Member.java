@@ -328,6 +328,7 @@ public final class Member implements AutoCloseable {
         CompletableFuture<T> result = readAdmission.admit();
         if (result == null) return CompletableFuture.failedFuture(readAdmission.refusal());
         if (stopped(result)) return result;
+        if (io.keel.server.InjectedBug.FOLLOWER_LOCAL_READ.on() && state().role() != Role.LEADER) return CompletableFuture.completedFuture(readSerializable(query));
         loop.execute(() -> reads.start(loop.node(), query, result));
         return result;
     }

@@ -86,7 +86,7 @@ final class Reads {
     }
 
     private void runReady(RaftNode node) {
-        while (!awaitingApply.isEmpty() && awaitingApply.peek().state().index() <= applied) {
+        while (!awaitingApply.isEmpty() && (awaitingApply.peek().state().index() <= applied || io.keel.server.InjectedBug.READ_BEFORE_APPLY.on())) {
             Confirmed c = awaitingApply.poll();
             executor.execute(() -> execute(node, c));
         }

@@ -1,0 +1,45 @@
+package io.keel.faults;
+
+import io.keel.faults.nemesis.Fault;
+import io.keel.faults.nemesis.LeaderIsolated;
+import io.keel.faults.nemesis.LeaderKilled;
+import io.keel.faults.nemesis.OneWayLoss;
+import io.keel.faults.run.FaultRun;
+import io.keel.faults.run.Schedules;
+import io.keel.server.InjectedBug;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The suite catches bugs: each of Keel's test-only injected bugs ({@link InjectedBug}, switched on through
+ * KEEL_TEST_INJECT_BUG in the members' environment) is run under a fault, and the register checker must report a
+ * history that is not linearizable.
+ */
+class InjectedBugsTest {
+    @ParameterizedTest
+    @EnumSource(InjectedBug.class)
+    void theRegisterCheckerCatches(InjectedBug bug) throws Exception {
+        long seed = Schedules.seed();
+        FaultRun.Report r = FaultRun.run(new FaultRun.Settings("bug-" + bug.flag(), 3, seed, Duration.ofSeconds(3),
+                Duration.ofSeconds(6), Duration.ofSeconds(5), Map.of(InjectedBug.VARIABLE, bug.flag()), Set.of(),
+                "./mvnw -B -pl faults -am verify -Dtest=InjectedBugsTest -Dsurefire.failIfNoSpecifiedTests=false"
+                        + " -Dkeel.faults.seed=" + seed), List.of(faultFor(bug)));
+        assertTrue(r.registerViolation(), "the register checker did not catch " + bug.flag() + ":\n" + r.summary());
+    }
+
+    /** A fault under which the bug shows: a member cut off answers from a store that no longer moves. */
+    private static Fault faultFor(InjectedBug bug) {
+        return switch (bug) {
+            case FOLLOWER_LOCAL_READ -> new LeaderIsolated();
+            case READ_BEFORE_APPLY -> new LeaderKilled();
+            case TXN_COMPARE_AT_RECEIVER -> new OneWayLoss();
+        };
+    }
+}
