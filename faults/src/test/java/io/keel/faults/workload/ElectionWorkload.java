@@ -1,5 +1,7 @@
 package io.keel.faults.workload;
 
+import static io.keel.faults.workload.Workload.bytes;
+
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -19,10 +21,7 @@ import io.keel.faults.cluster.KeelCluster;
 import io.keel.faults.cluster.KeelProcess;
 import io.keel.faults.workload.Tally.Outcome;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -318,14 +317,6 @@ public final class ElectionWorkload implements Workload {
         synchronized (acknowledged) {
             for (Fenced f : acknowledged) b.append(f).append('\n');
         }
-        try {
-            Files.writeString(file, b.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static ByteSequence bytes(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
+        Workload.writeHistoryFile(file, b);
     }
 }

@@ -1,6 +1,7 @@
 package io.keel.faults.workload;
 
-import io.etcd.jetcd.ByteSequence;
+import static io.keel.faults.workload.Workload.bytes;
+
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.PutOption;
@@ -10,10 +11,6 @@ import io.keel.faults.cluster.KeelCluster;
 import io.keel.faults.cluster.KeelProcess;
 import io.keel.faults.workload.Tally.Outcome;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -282,14 +279,6 @@ public final class LeaseWorkload implements Workload {
                         .append(a.goneAt()[0] == 0 ? "never seen gone" : Long.toString(a.goneAt()[0])).append('\n');
             }
         }
-        try {
-            Files.writeString(file, b.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static ByteSequence bytes(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
+        Workload.writeHistoryFile(file, b);
     }
 }

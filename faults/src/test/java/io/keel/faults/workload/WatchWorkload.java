@@ -1,6 +1,7 @@
 package io.keel.faults.workload;
 
-import io.etcd.jetcd.ByteSequence;
+import static io.keel.faults.workload.Workload.bytes;
+
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
@@ -8,10 +9,6 @@ import io.keel.faults.cluster.KeelCluster;
 import io.keel.faults.cluster.KeelProcess;
 import io.keel.faults.workload.Tally.Outcome;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -277,14 +274,6 @@ public final class WatchWorkload implements Workload {
                 for (String e : w.errors()) b.append(w.member()).append(" error ").append(e).append('\n');
             }
         }
-        try {
-            Files.writeString(file, b.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static ByteSequence bytes(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
+        Workload.writeHistoryFile(file, b);
     }
 }

@@ -1,5 +1,11 @@
 package io.keel.faults.workload;
 
+import io.etcd.jetcd.ByteSequence;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Clients running against the cluster through every fault, and the checker of what they saw. */
@@ -30,6 +36,20 @@ public interface Workload extends AutoCloseable {
 
     /** Writes the whole history, readable, for a failing run's folder. */
     void writeHistory(Path file);
+
+    /** Writes a history, as {@link #writeHistory} put it together, to {@code file}. */
+    static void writeHistoryFile(Path file, CharSequence history) {
+        try {
+            Files.writeString(file, history);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A key or value for jetcd. */
+    static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
 
     record Check(boolean passed, String verdict) {
         public static Check pass(String verdict) {
