@@ -1,5 +1,6 @@
 package io.keel.raft;
 
+import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
 
@@ -18,6 +19,13 @@ final class Outbox {
     private final Gathered<Message> now = new Gathered<>();
     private final Gathered<Message> afterPersist = new Gathered<>();
     private final Gathered<ReadState> reads = new Gathered<>();
+    /**
+     * Proposals forwarded to the leader since the last Ready, gathered into one MSG_PROPOSE (null: none). A follower
+     * serving many clients forwards hundreds of writes between two Readys; one message for all of them is one frame
+     * to encode and one task on the leader's raft thread instead of hundreds.
+     */
+    private Message.Builder forwarding;
+    private long forwardingBytes;
 
     Outbox(long self, LongSupplier term) {
         this.self = self;
@@ -33,6 +41,30 @@ final class Outbox {
         now.add(m);
     }
 
+    /**
+     * Forwards {@code entry} to {@code leader} in the MSG_PROPOSE gathered so far, or starts a new one when the
+     * leader or the term changed, or when it would pass {@code maxBytes} (the transport's frame limit).
+     */
+    void forward(long leader, Entry entry, long maxBytes) {
+        int size = entry.getSerializedSize();
+        if (forwarding != null && (forwarding.getTo() != leader || forwarding.getTerm() != term.getAsLong()
+                || forwardingBytes + size > maxBytes)) {
+            endForwarding();
+        }
+        if (forwarding == null) {
+            forwarding = message(leader, MessageType.MSG_PROPOSE);
+            forwardingBytes = 0;
+        }
+        forwarding.addEntries(entry);
+        forwardingBytes += size;
+    }
+
+    private void endForwarding() {
+        if (forwarding == null) return;
+        now.add(forwarding.build());
+        forwarding = null;
+    }
+
     /** Sent only once everything persisted so far is durable: it promises that it is. */
     void sendAfterPersist(Message m) {
         afterPersist.add(m);
@@ -43,10 +75,11 @@ final class Outbox {
     }
 
     boolean isEmpty() {
-        return now.isEmpty() && afterPersist.isEmpty() && reads.isEmpty();
+        return now.isEmpty() && forwarding == null && afterPersist.isEmpty() && reads.isEmpty();
     }
 
     List<Message> takeMessages() {
+        endForwarding();
         return now.take();
     }
 

@@ -194,8 +194,9 @@ public final class RaftNode {
             return new ProposeResult.Refused(ProposeResult.Reason.TOO_LARGE, id,
                     "entry of " + data.size() + " bytes exceeds the maximum of " + config.maxMessageBytes());
         }
-        send(message(leaderId, MessageType.MSG_PROPOSE)
-                .addEntries(Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setData(data)).build());
+        // Gathered with the other proposals forwarded before the next Ready into one MSG_PROPOSE.
+        outbox.forward(leaderId, Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setData(data).build(),
+                config.maxMessageBytes());
         return new ProposeResult.Forwarded(leaderId);
     }
 
