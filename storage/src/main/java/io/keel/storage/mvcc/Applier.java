@@ -61,7 +61,7 @@ final class Applier {
     }
 
     private RevisionWriter writer() {
-        return new RevisionWriter(db, batch, revision);
+        return new RevisionWriter(db, batch, reads.currents(), revision);
     }
 
     private void commit(RevisionWriter w) {

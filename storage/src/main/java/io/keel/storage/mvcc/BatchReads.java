@@ -9,20 +9,39 @@ import org.rocksdb.WriteBatchWithIndex;
  * Reads through the batch being applied: what the batch wrote, else what the database has. Lets one
  * transaction's range see its own earlier puts, and one entry of a batch see the entries before it, without
  * writing anything until the whole batch commits. Only the apply thread uses it.
+ *
+ * <p>Keys' CURRENT records are looked up in {@link CurrentCache} first, which the batch's writes keep up to date.
  */
 final class BatchReads implements Reads {
     private final Database db;
     private final WriteBatchWithIndex batch;
     private final ReadOptions readOptions;
+    private final CurrentCache currents;
 
-    BatchReads(Database db, WriteBatchWithIndex batch, ReadOptions readOptions) {
+    BatchReads(Database db, WriteBatchWithIndex batch, ReadOptions readOptions, CurrentCache currents) {
         this.db = db;
         this.batch = batch;
         this.readOptions = readOptions;
+        this.currents = currents;
+    }
+
+    /** The cache every write to CURRENT in this batch must be told of ({@link RevisionWriter}). */
+    CurrentCache currents() {
+        return currents;
     }
 
     @Override
     public byte[] get(Column column, byte[] key) {
+        if (column != Column.CURRENT || !currents.enabled()) return getFromBatchAndDatabase(column, key);
+        byte[] cached = currents.lookup(key);
+        if (cached != CurrentCache.MISS) return cached;
+        // Not written by this batch (pending would know it): the database's record is the committed one.
+        byte[] stored = getFromBatchAndDatabase(column, key);
+        currents.remember(key, stored);
+        return stored;
+    }
+
+    private byte[] getFromBatchAndDatabase(Column column, byte[] key) {
         try {
             return batch.getFromBatchAndDB(db.rocks(), db.handle(column), readOptions, key);
         } catch (RocksDBException e) {

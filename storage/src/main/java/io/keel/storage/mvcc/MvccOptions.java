@@ -14,32 +14,41 @@ package io.keel.storage.mvcc;
  *                            lose a suffix) and {@link MvccStore#sync()} makes them durable. Only for a store that
  *                            can be rebuilt from a log that keeps every entry after its last sync (a Keel member's
  *                            Raft log, compacted only after a sync).
+ * @param currentCacheBytes   memory for the apply thread's cache of keys' current records ({@link CurrentCache}):
+ *                            a write reads its key's live version first, and a hot key's is found here instead of
+ *                            in RocksDB's memtables. 0 turns the cache off.
  */
 public record MvccOptions(FailureListener failureListener, long writeBufferBytes, long blockCacheBytes,
-                          long maxDiskBytes, int snapshotChunkBytes, boolean syncEveryApply) {
+                          long maxDiskBytes, int snapshotChunkBytes, boolean syncEveryApply,
+                          long currentCacheBytes) {
 
     public static MvccOptions defaults() {
-        return new MvccOptions(cause -> { }, 64L << 20, 64L << 20, 0, 1 << 20, true);
+        return new MvccOptions(cause -> { }, 64L << 20, 64L << 20, 0, 1 << 20, true, 16L << 20);
     }
 
     public MvccOptions withSyncEveryApply(boolean sync) {
         return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes,
-                sync);
+                sync, currentCacheBytes);
     }
 
     public MvccOptions withFailureListener(FailureListener listener) {
-        return new MvccOptions(listener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes, syncEveryApply);
+        return new MvccOptions(listener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes, syncEveryApply, currentCacheBytes);
     }
 
     public MvccOptions withWriteBufferBytes(long bytes) {
-        return new MvccOptions(failureListener, bytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes, syncEveryApply);
+        return new MvccOptions(failureListener, bytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes, syncEveryApply, currentCacheBytes);
     }
 
     public MvccOptions withMaxDiskBytes(long bytes) {
-        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, bytes, snapshotChunkBytes, syncEveryApply);
+        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, bytes, snapshotChunkBytes, syncEveryApply, currentCacheBytes);
     }
 
     public MvccOptions withSnapshotChunkBytes(int bytes) {
-        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, maxDiskBytes, bytes, syncEveryApply);
+        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, maxDiskBytes, bytes, syncEveryApply, currentCacheBytes);
+    }
+
+    public MvccOptions withCurrentCacheBytes(long bytes) {
+        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes,
+                syncEveryApply, bytes);
     }
 }

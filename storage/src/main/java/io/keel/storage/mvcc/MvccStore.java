@@ -47,6 +47,8 @@ public final class MvccStore implements AutoCloseable {
     private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
     private final ReadOptions applyReadOptions = new ReadOptions();
     private final BatchReads batchReads;
+    /** The apply thread's cache of keys' current records (guarded by applyLock). */
+    private final CurrentCache currents;
     private volatile StoreState state;
     private volatile StoreFailedException failure;
     private boolean closed;
@@ -56,7 +58,8 @@ public final class MvccStore implements AutoCloseable {
         this.options = options;
         this.db = db;
         this.state = state;
-        this.batchReads = new BatchReads(db, batch, applyReadOptions);
+        this.currents = new CurrentCache(options.currentCacheBytes());
+        this.batchReads = new BatchReads(db, batch, applyReadOptions, currents);
     }
 
     public static MvccStore open(Path dir) {
@@ -153,6 +156,7 @@ public final class MvccStore implements AutoCloseable {
         }
         List<ApplyResult> results = new ArrayList<>(ops.size());
         Applier applier = new Applier(db, batch, batchReads, before);
+        boolean written = false;
         long lastIndex = firstIndex + ops.size() - 1;
         try {
             for (int i = 0; i < ops.size(); i++) {
@@ -163,11 +167,14 @@ public final class MvccStore implements AutoCloseable {
                     continue;
                 }
                 batch.setSavePoint();
+                currents.setSavePoint();
                 try {
                     results.add(new ApplyResult(index, applier.apply(index, ops.get(i)), null));
                     batch.popSavePoint();
+                    currents.releaseSavePoint();
                 } catch (MvccException refused) {
                     batch.rollbackToSavePoint();
+                    currents.rollBackToSavePoint();
                     results.add(new ApplyResult(index, null, refused));
                 }
             }
@@ -177,12 +184,14 @@ public final class MvccStore implements AutoCloseable {
                 if (options.syncEveryApply()) db.write(batch);
                 else db.writeUnsynced(batch);
                 state = after;
+                written = true;
             }
             return results;
         } catch (RocksDBException e) {
             throw new RocksFailure("applying entries " + firstIndex + ".." + lastIndex, e);
         } finally {
             batch.clear();
+            if (written) currents.batchCommitted(); else currents.batchDiscarded();
         }
     }
 

@@ -11,12 +11,14 @@ import org.rocksdb.WriteBatchWithIndex;
 final class RevisionWriter {
     private final Database db;
     private final WriteBatchWithIndex batch;
+    private final CurrentCache currents;
     private final long revision;
     private long sub;
 
-    RevisionWriter(Database db, WriteBatchWithIndex batch, long baseRevision) {
+    RevisionWriter(Database db, WriteBatchWithIndex batch, CurrentCache currents, long baseRevision) {
         this.db = db;
         this.batch = batch;
+        this.currents = currents;
         this.revision = baseRevision + 1;
     }
 
@@ -43,7 +45,9 @@ final class RevisionWriter {
         put(Column.HISTORY, revisionKey, HistoryRecord.encode(revisionKey, kv, false));
         byte[] indexKey = KeyIndexEntry.key(KeyIndexEntry.prefix(key), revision, s);
         put(Column.KEY_INDEX, indexKey, KeyIndexEntry.value(indexKey, KeyIndexEntry.PUT));
-        put(Column.CURRENT, key, CurrentRecord.encode(kv));
+        byte[] current = CurrentRecord.encode(kv);
+        put(Column.CURRENT, key, current);
+        currents.wrote(key, current);
         long oldLease = prev == null ? 0 : prev.lease();
         if (oldLease != lease) {
             if (oldLease != 0) {
@@ -66,6 +70,7 @@ final class RevisionWriter {
         byte[] indexKey = KeyIndexEntry.key(KeyIndexEntry.prefix(key), revision, s);
         put(Column.KEY_INDEX, indexKey, KeyIndexEntry.value(indexKey, KeyIndexEntry.TOMBSTONE));
         delete(Column.CURRENT, key);
+        currents.wrote(key, null);
         if (prev.lease() != 0) {
             delete(Column.LEASE_KEY, LeaseRecords.attachmentKey(prev.lease(), key));
         }

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 
 /**
  * Seeded random puts, deletes, transactions and compactions, applied in random batches to the store and to
@@ -20,12 +23,21 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ModelTest {
     private static final int STEPS = 60;
 
-    @ParameterizedTest(name = "seed {0}")
-    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
-    void the_store_agrees_with_the_reference_model(long seed, @TempDir Path dir) {
+    /**
+     * Each seed with the apply thread's cache of current records ({@link CurrentCache}) off, at 4 KiB (a few dozen
+     * records: constant eviction) and at its default size: the store must agree with the model in every case.
+     */
+    static Stream<Arguments> seedsAndCaches() {
+        return LongStream.rangeClosed(1, 8).boxed().flatMap(seed -> Stream.of(0L, 4096L,
+                MvccOptions.defaults().currentCacheBytes()).map(cache -> Arguments.of(seed, cache)));
+    }
+
+    @ParameterizedTest(name = "seed {0}, current cache {1} bytes")
+    @MethodSource("seedsAndCaches")
+    void the_store_agrees_with_the_reference_model(long seed, long cacheBytes, @TempDir Path dir) {
         Random rnd = new Random(seed);
         ReferenceModel model = new ReferenceModel();
-        try (StoreDriver s = new StoreDriver(dir)) {
+        try (StoreDriver s = new StoreDriver(dir, MvccOptions.defaults().withCurrentCacheBytes(cacheBytes))) {
             for (int step = 0; step < STEPS; step++) {
                 String where = "seed " + seed + " step " + step;
                 List<Operation> batch = new ArrayList<>();
