@@ -67,7 +67,7 @@ final class EtcdStatus {
         }
         if (t instanceof ProposalLostException) return Status.UNAVAILABLE.withDescription(LEADER_CHANGED);
         if (t instanceof OverloadedException) return Status.RESOURCE_EXHAUSTED.withDescription(TOO_MANY_REQUESTS);
-        if (t instanceof ProposalRefusedException && String.valueOf(t.getMessage()).startsWith("TOO_LARGE")) {
+        if (t instanceof ProposalRefusedException p && p.reason() == ProposalRefusedException.Reason.TOO_LARGE) {
             return Status.INVALID_ARGUMENT.withDescription(TOO_LARGE); // Raft's entry size limit
         }
         if (t instanceof MembershipException m) return membership(m);

@@ -514,7 +514,11 @@ public final class Member implements AutoCloseable {
         return switch (r.reason()) {
             case NOT_LEADER, LEADERSHIP_TRANSFER -> new NotLeaderException(node.id(), r.leaderHint(), r.message());
             case OVERLOADED -> new OverloadedException("the leader's uncommitted log is full: " + r.message());
-            default -> new ProposalRefusedException(r.reason() + ": " + r.message());
+            case TOO_LARGE -> new ProposalRefusedException(ProposalRefusedException.Reason.TOO_LARGE, r.message());
+            case CONF_CHANGE_PENDING -> new ProposalRefusedException(ProposalRefusedException.Reason.CONF_CHANGE_PENDING,
+                    r.message());
+            case INVALID_CONF_CHANGE -> new ProposalRefusedException(ProposalRefusedException.Reason.INVALID_CONF_CHANGE,
+                    r.message());
         };
     }
 

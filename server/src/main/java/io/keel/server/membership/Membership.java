@@ -201,11 +201,12 @@ public final class Membership implements AutoCloseable {
                 return;
             } catch (ProposalRefusedException e) {
                 String message = String.valueOf(e.getMessage());
-                if (message.startsWith("CONF_CHANGE_PENDING") && System.nanoTime() - deadline < 0) {
+                if (e.reason() == ProposalRefusedException.Reason.CONF_CHANGE_PENDING
+                        && System.nanoTime() - deadline < 0) {
                     sleepBriefly();
                     continue;
                 }
-                if (message.startsWith("INVALID_CONF_CHANGE")) {
+                if (e.reason() == ProposalRefusedException.Reason.INVALID_CONF_CHANGE) {
                     boolean promotion = change.getChangesCount() == 1
                             && change.getChanges(0).getType() == ConfChangeType.ADD_VOTER;
                     if (promotion) {
