@@ -36,7 +36,17 @@ public final class FaultRun {
      * {@code replay} is the command line that runs it again with the same seed.
      */
     public record Settings(String label, int members, long seed, Duration quiet, Duration hold, Duration recover,
-                           Map<String, String> env, Set<String> workloads, String replay) {
+                           Map<String, String> env, Set<String> workloads, String replay, int registerClientsPerMember) {
+        /** Two register clients per member: enough to keep every side of a partition busy. */
+        public Settings(String label, int members, long seed, Duration quiet, Duration hold, Duration recover,
+                        Map<String, String> env, Set<String> workloads, String replay) {
+            this(label, members, seed, quiet, hold, recover, env, workloads, replay, 2);
+        }
+
+        /** The same run with {@code n} register clients pinned to each member. */
+        public Settings withRegisterClientsPerMember(int n) {
+            return new Settings(label, members, seed, quiet, hold, recover, env, workloads, replay, n);
+        }
     }
 
     /** One fault's verdicts and counts, per workload. */
@@ -88,7 +98,7 @@ public final class FaultRun {
             try (KeelCluster cluster = KeelCluster.start(net, distribution(), folder, s.members(), s.env())) {
                 timeline.note("cluster up: " + cluster.describe());
                 Nemesis nemesis = new Nemesis(cluster, timeline, random);
-                RegisterWorkload register = new RegisterWorkload(cluster, 2, s.seed());
+                RegisterWorkload register = new RegisterWorkload(cluster, s.registerClientsPerMember(), s.seed());
                 ElectionWorkload election = s.workloads().contains("election") ? new ElectionWorkload(cluster, 3)
                         : null;
                 WatchWorkload watch = s.workloads().contains("watch") ? new WatchWorkload(cluster) : null;

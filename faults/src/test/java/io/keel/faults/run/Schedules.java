@@ -6,6 +6,7 @@ import io.keel.faults.nemesis.DiskFull;
 import io.keel.faults.nemesis.Fault;
 import io.keel.faults.nemesis.LeaderIsolated;
 import io.keel.faults.nemesis.LeaderKilled;
+import io.keel.faults.nemesis.FollowerPaused;
 import io.keel.faults.nemesis.LeaderPaused;
 import io.keel.faults.nemesis.MemberReplaced;
 import io.keel.faults.nemesis.Mixed;
@@ -30,8 +31,8 @@ public final class Schedules {
     /** Every fault once, in a fixed order, the mix last. */
     public static List<Fault> eachOnce(int mixSteps) {
         return List.of(new LeaderIsolated(), new BridgePartition(), new OneWayLoss(), new LeaderKilled(),
-                new LeaderPaused(), new RollingRestart(), new ClockSkewed(), new DiskFull(), new MemberReplaced(),
-                new Mixed(mixable(), mixSteps));
+                new LeaderPaused(), new FollowerPaused(), new RollingRestart(), new ClockSkewed(), new DiskFull(),
+                new MemberReplaced(), new Mixed(mixable(), mixSteps));
     }
 
     /** The faults named, in that order, repeats allowed (-Dkeel.faults.only=member-replaced,member-replaced). */
