@@ -133,9 +133,7 @@ public final class Member implements AutoCloseable {
             this.apply = new ApplyPipeline(storage.store, storage.log, storage.log.initialState().confState(),
                     proposals, config.snapshotEntries(), this::applied, lessor::applied, this::fail, directory);
             this.installer = new SnapshotInstaller(config.dataDir(), storage.storeOptions);
-            this.persist = new PersistPipeline(commitLog, loop, this::durable, this::fail);
             apply.observer = observer;
-            persist.observer = observer;
             this.transport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
                     new IncarnationCheck(directory::current)), new InboundListener() {
                 @Override
@@ -151,6 +149,8 @@ public final class Member implements AutoCloseable {
                 }
             });
             this.outbound = new Outbound(transport, storage.store, loop, snapshotSender);
+            this.persist = new PersistPipeline(commitLog, loop, outbound::send, this::durable, this::fail);
+            persist.observer = observer;
             // Peers follow the replicated member directory (the initial cluster only until it says otherwise).
             PeerSync peers = new PeerSync(transport, config.memberId(), config.initialCluster());
             directory.addListener(peers);
@@ -494,10 +494,9 @@ public final class Member implements AutoCloseable {
         }
     }
 
-    /** The Ready is durable: acknowledge it to the node, send what promised durability, apply what committed. */
+    /** The Ready is durable (its messagesAfterPersist are sent): acknowledge it to the node, apply what committed. */
     private void durable(Ready r) {
         loop.node().persisted(r);
-        outbound.send(r.messagesAfterPersist());
         apply.submit(r.committedEntries(), r.confState());
     }
 
