@@ -42,6 +42,8 @@ public final class KeelMetrics implements MemberObserver {
     private volatile Keel keel;
     private final CompletableFuture<Throwable> failed = new CompletableFuture<>();
     private long lastLeader; // raft thread only
+    /** This member's own term and leader changes, for the cluster page's history (ops, not a metric). */
+    private final LeaderHistory history = new LeaderHistory();
 
     public KeelMetrics() {
         leaderChanges = Counter.builder().name("keel_server_leader_changes_seen")
@@ -118,6 +120,11 @@ public final class KeelMetrics implements MemberObserver {
         return registry;
     }
 
+    /** Term and leader changes as this member saw them (its own as {@link LeaderHistory#SELF}) and asked others. */
+    public LeaderHistory history() {
+        return history;
+    }
+
     /** The member's failure, if it stopped after one (fail-stop), else null. */
     public Throwable failure() {
         return failed.getNow(null);
@@ -134,6 +141,7 @@ public final class KeelMetrics implements MemberObserver {
     public void stateChanged(SoftState state) {
         if (state.leaderId() != 0 && state.leaderId() != lastLeader) leaderChanges.inc();
         lastLeader = state.leaderId();
+        history.record(System.currentTimeMillis(), LeaderHistory.SELF, state.term(), state.leaderId());
     }
 
     @Override
