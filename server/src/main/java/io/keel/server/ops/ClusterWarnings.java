@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
  * leaders for one term (never legitimate in Raft), more than one member saying it leads, a member whose applied
  * index stands still while behind, and no leader at all. Unreachable members are listed apart, not here.
  */
-final class ClusterWarnings {
+public final class ClusterWarnings {
     private ClusterWarnings() {
     }
 
@@ -18,7 +18,7 @@ final class ClusterWarnings {
      * @param stuckFor member id to how long (ms) its applied index has stood still while behind (only members
      *                 for which it is over the threshold)
      */
-    static List<String> of(List<MemberFacts> members, List<LeaderHistory.Disagreement> disagreements,
+    public static List<String> of(List<MemberFacts> members, List<LeaderHistory.Disagreement> disagreements,
                            Map<Long, Long> stuckFor, java.util.function.LongFunction<String> name) {
         List<String> out = new ArrayList<>();
         for (LeaderHistory.Disagreement d : disagreements) {
