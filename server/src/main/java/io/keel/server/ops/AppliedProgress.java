@@ -23,8 +23,8 @@ final class AppliedProgress {
      */
     synchronized long stuckFor(long member, long applied, long leaderCommit, long now) {
         Seen s = seen.get(member);
-        // The clock starts when the member is first seen behind at this index: a quiet cluster's members stand
-        // still for hours, and the first write after that must not count the hours.
+        // The clock runs from the last time the member was seen caught up or moving: a quiet cluster's members
+        // stand still for hours, and the first write after that must not count the hours.
         if (s == null || s.applied() != applied || applied >= leaderCommit) {
             seen.put(member, new Seen(applied, now));
             return 0;
