@@ -72,8 +72,9 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private ClusterView survey(StatusProbe probe, Duration timeout) {
+        // etcdctl also takes host:port; a member announces http://host:port.
         List<String> urls = new ArrayList<>(new LinkedHashSet<>(endpoints.stream().map(String::trim)
-                .filter(s -> !s.isEmpty()).toList()));
+                .filter(s -> !s.isEmpty()).map(s -> s.contains("://") ? s : "http://" + s).toList()));
         if (urls.isEmpty()) throw LaunchException.usage("--endpoints: give at least one client URL");
         List<MemberInfo> directory = memberList(probe, urls, timeout);
         if (cluster && !directory.isEmpty()) {

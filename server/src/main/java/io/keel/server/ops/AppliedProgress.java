@@ -5,9 +5,9 @@ import java.util.Map;
 
 /**
  * Notices a member whose applied index stops moving while it is behind: each member's applied index is remembered
- * with the time it last changed. A quiet cluster applies nothing either, so standing still alone means nothing;
- * standing still for {@link #STUCK_AFTER_MILLIS} while behind what the leader has committed does (a stuck apply thread, a
- * full disk, a member cut off from the leader but still answering).
+ * with the time it was last seen moving or caught up. A quiet cluster applies nothing either, so standing still alone
+ * means nothing; standing still for {@link #STUCK_AFTER_MILLIS} while behind what the leader has committed does (a
+ * stuck apply thread, a full disk, a member cut off from the leader but still answering).
  */
 final class AppliedProgress {
     static final long STUCK_AFTER_MILLIS = 10_000;

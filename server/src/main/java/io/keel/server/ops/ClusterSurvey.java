@@ -46,7 +46,9 @@ public final class ClusterSurvey implements AutoCloseable {
     }
 
     private ClusterView survey() {
-        List<MemberInfo> directory = keel.membership().list();
+        // By name, so rows keep their places from one refresh to the next.
+        List<MemberInfo> directory = keel.membership().list().stream()
+                .sorted(java.util.Comparator.comparing(MemberInfo::name).thenComparing(MemberInfo::id)).toList();
         Map<Long, CompletableFuture<MemberFacts>> asked = new LinkedHashMap<>();
         for (MemberInfo info : directory) {
             if (info.id() == keel.memberId()) continue;

@@ -37,7 +37,7 @@ final class Chromium {
     /** A PNG of {@code url} as it looks after its scripts ran. */
     void screenshot(String url, Path png) throws IOException, InterruptedException {
         Files.createDirectories(png.getParent());
-        run(List.of("--screenshot=" + png.toAbsolutePath(), "--window-size=1500,720", "--hide-scrollbars", url));
+        run(List.of("--screenshot=" + png.toAbsolutePath(), "--window-size=1700,760", "--hide-scrollbars", url));
         if (!Files.isRegularFile(png)) fail("chromium wrote no screenshot to " + png);
     }
 
