@@ -33,7 +33,9 @@ public final class ClusterWarnings {
         if (selfLeaders.size() > 1) {
             out.add("MORE THAN ONE MEMBER SAYS IT LEADS: " + selfLeaders.stream()
                     .map(m -> name.apply(m.id()) + " (term " + m.term() + ")").collect(Collectors.joining(", "))
-                    + ". Only the one in the highest term can commit; the others have not heard of it yet");
+                    + (selfLeaders.stream().map(MemberFacts::term).distinct().count() == selfLeaders.size()
+                    ? ". Only the one in the highest term can commit; the others have not heard of it yet"
+                    : ". Two of them in one term: Raft forbids it"));
         }
         stuckFor.forEach((id, ms) -> out.add("APPLIED INDEX STUCK: " + name.apply(id) + "'s applied index has not"
                 + " moved for " + (ms / 1000) + " s while it is behind the leader's commit index"));
