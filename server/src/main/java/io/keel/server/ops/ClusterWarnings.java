@@ -22,7 +22,7 @@ public final class ClusterWarnings {
                            Map<Long, Long> stuckFor, java.util.function.LongFunction<String> name) {
         List<String> out = new ArrayList<>();
         for (LeaderHistory.Disagreement d : disagreements) {
-            String who = d.saidBy().entrySet().stream()
+            String who = new java.util.TreeMap<>(d.saidBy()).entrySet().stream() // by leader id: a stable text
                     .map(e -> e.getValue().stream().map(name::apply).collect(Collectors.joining(", "))
                             + (e.getValue().size() == 1 ? " says " : " say ") + name.apply(e.getKey()))
                     .collect(Collectors.joining("; "));
