@@ -24,8 +24,8 @@ import java.util.concurrent.CompletionException;
 
 /**
  * {@code keel status --endpoints=...}: who leads, seen from the terminal. Asks each endpoint etcd's Maintenance.Status
- * and Cluster.MemberList (so it also works against etcd), then prints one row per endpoint with the same facts as
- * the cluster page, and the same warnings. Exit 0 when every endpoint answered, 1 when one did not.
+ * and Cluster.MemberList (etcd's API only; not tried against etcd itself), then prints one row per endpoint with the
+ * same facts as the cluster page, and the same warnings. Exit 0 when every endpoint answered, 1 when one did not.
  */
 @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Shows each member's role, term, leader, commit and applied index, lag, health and URLs,"

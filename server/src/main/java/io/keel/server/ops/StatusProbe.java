@@ -20,9 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Asks members about themselves over etcd's API on their client URLs (Maintenance.Status, Cluster.MemberList), the
- * way etcdctl endpoint status does, so it works against any member that serves clients, and against etcd. One
- * plaintext channel per URL, kept for the next question; calls fail fast (no wait for a connection), so a dead
- * member costs one refused connection, not a deadline.
+ * way etcdctl endpoint status does, so it needs nothing but a member's client URL. One plaintext channel per URL,
+ * kept for the next question; calls fail fast (no wait for a connection), so a dead member costs one refused
+ * connection, not a deadline.
  */
 public final class StatusProbe implements AutoCloseable {
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
