@@ -164,6 +164,7 @@ public final class KeelMetrics implements MemberObserver {
     public void stateChanged(SoftState state) {
         if (state.leaderId() != 0 && state.leaderId() != lastLeader) leaderChanges.inc();
         lastLeader = state.leaderId();
+        // A lock shared only with the ops page's reader, held for a copy of at most 500 entries: never a wait here.
         history.record(System.currentTimeMillis(), LeaderHistory.SELF, state.term(), state.leaderId());
     }
 

@@ -61,7 +61,18 @@ public final class OpsServer implements AutoCloseable {
         server.createContext("/cluster.json", exchange -> {
             if (!isGet(exchange)) return;
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            respond(exchange, 200, "application/json", ClusterJson.of(survey.view()).getBytes(StandardCharsets.UTF_8));
+            String body;
+            try {
+                body = ClusterJson.of(survey.view());
+            } catch (RuntimeException e) {
+                // The member is stopping (its directory or store refuse reads): the page says this member does not
+                // answer rather than waiting on a connection the server would drop.
+                respond(exchange, 503, "application/json", new JsonWriter().beginObject()
+                        .field("error", StatusProbe.describe(e)).endObject().toString()
+                        .getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            respond(exchange, 200, "application/json", body.getBytes(StandardCharsets.UTF_8));
         });
         Map<String, Page> pages = Map.of(
                 "/", Page.load("cluster.html", "text/html; charset=utf-8"),
