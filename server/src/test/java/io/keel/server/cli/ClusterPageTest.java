@@ -78,6 +78,10 @@ class ClusterPageTest {
         assertEquals(0, json.exit(), json.err());
         assertTrue(json.out().contains("\"leaderName\":\"" + jsonText(leader.name) + "\""), json.out());
 
+        Cli whole = keelStatus("--endpoints=127.0.0.1:" + viewer.clientPort, "--cluster", "-w", "json");
+        assertEquals(0, whole.exit(), whole.err());
+        assertEquals(3, count(whole.out(), "\"reachable\":true"), "--cluster asks every member: " + whole.out());
+
         if (leader == viewer) page[0] = pageOf(cluster.others(leader).get(0)); // the page must outlive the kill
         leader.kill9();
         Poll.until("the page shows a new leader and " + leader.name + " unreachable", DEADLINE, () -> {
@@ -94,6 +98,10 @@ class ClusterPageTest {
         Cli after = keelStatus("--endpoints=" + endpoints, "-w", "json");
         assertEquals(1, after.exit(), "an endpoint did not answer: " + after.out());
         assertTrue(after.out().contains("\"health\":\"unreachable\""), after.out());
+    }
+
+    private static int count(String text, String part) {
+        return text.split(Pattern.quote(part), -1).length - 1;
     }
 
     private static String pageOf(MemberProcess m) {
