@@ -84,6 +84,7 @@ class ClusterPageTest {
 
         if (leader == viewer) page[0] = pageOf(cluster.others(leader).get(0)); // the page must outlive the kill
         leader.kill9();
+        long killed = System.nanoTime();
         Poll.until("the page shows a new leader and " + leader.name + " unreachable", DEADLINE, () -> {
             dom[0] = dumpDom(chromium, page[0]);
             List<Row> rows = rows(dom[0]);
@@ -92,6 +93,9 @@ class ClusterPageTest {
             return rows.size() == 3 && leaders.size() == 1 && !leaders.get(0).equals(htmlAttribute(leader.name))
                     && dead != null && dead.health().equals("unreachable");
         }, () -> "\nlast DOM:\n" + dom[0]);
+        // How long a person waited, for the record (the bound above is generous: a loaded 2-core machine).
+        System.out.printf("ClusterPageTest: the page showed the new leader and %s unreachable %.1f s after the kill%n",
+                leader.name, (System.nanoTime() - killed) / 1e9);
         assertTrue(dom[0].contains("Could not reach " + htmlText(leader.name)), "says which it could not reach");
         chromium.screenshot(page[0], SCREENSHOTS.resolve("2-after-leader-kill.png"));
 
