@@ -143,6 +143,12 @@ class OpsServerTest {
         assertEquals(0, value(text, "keel_server_has_leader"), text);
         assertEquals(0, value(text, "keel_server_leader_changes_seen_total"), text);
         assertEquals(0, value(text, "keel_network_peer_connected{to=\"2\"}"), text);
+
+        // The cluster page works with this member's own facts alone and says whom it could not reach.
+        String view = get(base + "/cluster.json").body();
+        assertTrue(view.contains("\"unreachable\":[{\"id\":\"2\""), view);
+        assertTrue(view.contains("NO LEADER"), view);
+        assertTrue(view.contains("\"self\":true,\"role\":\"") && view.contains("\"reachable\":true"), view);
     }
 
     private static Keel.Builder builder(Path dir, InetSocketAddress peer) {
