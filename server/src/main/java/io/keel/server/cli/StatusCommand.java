@@ -32,6 +32,12 @@ import java.util.concurrent.CompletionException;
                 + " as a table or JSON, and warns when members disagree about the leader.",
                 "Exit codes: 0 every endpoint answered, 1 one could not be reached, 2 bad flags."})
 final class StatusCommand implements Callable<Integer> {
+    /**
+     * gRPC logs through java.util.logging, which nothing configures in a short-lived command: its INFO lines (Netty's
+     * epoll probe) would mix with the table. Held here so the level is not lost with a collected logger.
+     */
+    private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
+
     @Option(names = "--endpoints", required = true, split = ",", paramLabel = "<url>",
             description = "Client URLs to ask, comma-separated: http://host:port,...")
     List<String> endpoints;
@@ -57,6 +63,7 @@ final class StatusCommand implements Callable<Integer> {
             throw LaunchException.usage("--write-out '" + writeOut + "': expected table or json");
         }
         Duration timeout = duration(commandTimeout);
+        GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         ClusterView view;
         try (StatusProbe probe = new StatusProbe()) {
             view = survey(probe, timeout);
