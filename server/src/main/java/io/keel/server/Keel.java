@@ -274,6 +274,14 @@ public final class Keel implements AutoCloseable {
         }
     }
 
+    /**
+     * How many leases this member's store holds, as applied here (serializable: never waits for the leader, so a
+     * metrics scrape can ask it on a member without one).
+     */
+    public int leaseCount() {
+        return member.readSerializable(s -> s.leases().size());
+    }
+
     /** Every lease's id, linearizably. */
     public List<Long> leases() {
         return await(retryingRead(io.keel.storage.mvcc.MvccStore::leases));

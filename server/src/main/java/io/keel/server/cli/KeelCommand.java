@@ -15,9 +15,10 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCommand.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        subcommands = {LocalCluster.class},
-        description = {"Runs one Keel member: etcd's v3 gRPC API on the client URL, Raft with its peers on the peer URL,"
-                + " metrics and health on the metrics URL.",
+        subcommands = {LocalCluster.class, StatusCommand.class},
+        description = {"Runs one Keel member: etcd's v3 gRPC API on the client URL, Raft with its peers on the peer"
+                + " URL, metrics, health and the cluster page on the metrics URL. `keel status` shows who leads;"
+                + " `keel local-cluster` runs three members.",
                 "Exit codes: 0 stopped cleanly (SIGTERM, Ctrl-C), 1 the member failed while running, 2 bad flags or"
                         + " config file, 3 data directory refused, 4 cannot listen on an address."})
 public final class KeelCommand implements Callable<Integer> {
@@ -69,7 +70,8 @@ public final class KeelCommand implements Callable<Integer> {
             description = "Tells clusters with the same members apart. Default: ${DEFAULT-VALUE}.")
     String initialClusterToken;
 
-    @Option(names = "--listen-metrics-urls", description = "The ops port: /metrics, /health, /readyz over HTTP."
+    @Option(names = "--listen-metrics-urls", description = "The ops port: /metrics, /health, /readyz and"
+            + " the cluster page (/) over HTTP."
             + " Default: none.")
     String listenMetricsUrls;
 

@@ -87,6 +87,9 @@ final class LocalCluster implements java.util.concurrent.Callable<Integer> {
         if (waitHealthy(ports, anyExit)) {
             out.println("keel: local cluster is up (data in " + dataDir.toAbsolutePath() + "); try:");
             out.println("  etcdctl --endpoints=" + endpoints + " endpoint status -w table");
+            out.println("  bin/keel status --endpoints=" + endpoints);
+            out.println("  cluster page: " + url(ports.values().iterator().next().metrics()) + "/ (on every member's"
+                    + " metrics port)");
             out.println("  metrics: " + ports.values().stream().map(p -> url(p.metrics()) + "/metrics")
                     .collect(Collectors.joining(" ")));
             out.println("keel: Ctrl-C stops all three");

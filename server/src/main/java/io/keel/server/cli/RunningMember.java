@@ -45,7 +45,8 @@ final class RunningMember implements AutoCloseable {
         out.println("keel: client URL " + Urls.text(member.grpc.address()) + " (etcd v3 gRPC)");
         out.println("keel: peer URL " + Urls.text(member.keel.peerAddress()));
         if (member.ops != null) {
-            out.println("keel: metrics URL " + Urls.text(member.ops.address()) + "/metrics (also /health, /readyz)");
+            out.println("keel: metrics URL " + Urls.text(member.ops.address()) + "/metrics (also /health, /readyz,"
+                    + " and the cluster page at /)");
         }
         out.flush();
 

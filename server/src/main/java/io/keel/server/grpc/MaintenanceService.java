@@ -7,6 +7,7 @@ import io.keel.server.etcd.proto.MoveLeaderRequest;
 import io.keel.server.etcd.proto.MoveLeaderResponse;
 import io.keel.server.etcd.proto.StatusRequest;
 import io.keel.server.etcd.proto.StatusResponse;
+import io.keel.server.membership.MemberInfo;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,18 +42,21 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             var state = keel.state();
             long applied = keel.appliedIndex();
             long dbSize = storeBytes(keel.dataDir().resolve("store"));
-            return StatusResponse.newBuilder()
+            StatusResponse.Builder b = StatusResponse.newBuilder()
                     .setHeader(headers.now())
                     .setVersion(API_VERSION)
                     .setDbSize(dbSize)
                     .setDbSizeInUse(dbSize)
                     .setLeader(state.leaderId())
-                    // Keel does not publish Raft's commit index: both report the index the store has applied.
-                    .setRaftIndex(applied)
+                    // As etcd: raft_index is the commit index this member knows, raft_applied_index its store's.
+                    // The cluster page and `keel status` show the gap between them.
+                    .setRaftIndex(Math.max(keel.commitIndex(), applied))
                     .setRaftAppliedIndex(applied)
                     .setRaftTerm(state.term())
-                    .setIsLearner(false)
-                    .build();
+                    .setIsLearner(isLearner());
+            // etcd lists "no leader" among a member's errors; Keel raises no alarms (no NOSPACE quota) to add.
+            if (state.leaderId() == 0) b.addErrors("etcdserver: no leader");
+            return b.build();
         });
     }
 
@@ -61,6 +65,12 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         EtcdGrpcServer.answerAsync(keel, observer, answers,
                 () -> keel.transferLeadershipAsync(request.getTargetID()),
                 done -> MoveLeaderResponse.newBuilder().setHeader(headers.now()).build());
+    }
+
+    /** Whether this member is a learner in its own directory (not in it yet, or removed: not one). */
+    private boolean isLearner() {
+        MemberInfo self = keel.membership().self();
+        return self != null && self.learner();
     }
 
     /** The size of the store's files (RocksDB's directory), as etcd reports its bbolt file's size. */

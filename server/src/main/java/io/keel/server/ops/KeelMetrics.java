@@ -13,6 +13,9 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -42,6 +45,8 @@ public final class KeelMetrics implements MemberObserver {
     private volatile Keel keel;
     private final CompletableFuture<Throwable> failed = new CompletableFuture<>();
     private long lastLeader; // raft thread only
+    /** This member's own term and leader changes, for the cluster page's history (ops, not a metric). */
+    private final LeaderHistory history = new LeaderHistory();
 
     public KeelMetrics() {
         leaderChanges = Counter.builder().name("keel_server_leader_changes_seen")
@@ -83,6 +88,26 @@ public final class KeelMetrics implements MemberObserver {
         gauge("keel_server_id", "This member's id (also as label member_id, in hex)", k -> 1, "member_id",
                 k -> Long.toHexString(k.memberId()));
 
+        gauge("keel_watch_streams", "Open watch streams (gRPC Watch calls and embedded watches)",
+                k -> k.watchHub().streamCount());
+        gauge("keel_watch_watchers", "Watchers on this member's open watch streams",
+                k -> k.watchHub().watchCount());
+        GaugeWithCallback.builder().name("keel_lease_leases")
+                .help("Leases in this member's store, as applied here")
+                .callback(cb -> {
+                    Keel k = keel;
+                    if (k == null) return;
+                    try {
+                        cb.call(k.leaseCount());
+                    } catch (RuntimeException e) {
+                        // the member is stopping: no sample rather than a failed scrape
+                    }
+                }).register(registry);
+        diskGauge("keel_disk_data_dir_free_bytes", "Bytes free for this member on the file system of its data"
+                + " directory; a full disk stops the member (fail-stop on ENOSPC)", FileStore::getUsableSpace);
+        diskGauge("keel_disk_data_dir_total_bytes", "Size of the file system holding this member's data directory",
+                FileStore::getTotalSpace);
+
         counter("keel_disk_log_syncs", "Group commits of the Raft log (one write + fsync each)",
                 k -> k.logSyncStats().syncs());
         counter("keel_disk_log_sync_seconds", "Time spent in Raft log group commits (write + fsync)",
@@ -118,6 +143,11 @@ public final class KeelMetrics implements MemberObserver {
         return registry;
     }
 
+    /** Term and leader changes as this member saw them (its own as {@link LeaderHistory#SELF}) and asked others. */
+    public LeaderHistory history() {
+        return history;
+    }
+
     /** The member's failure, if it stopped after one (fail-stop), else null. */
     public Throwable failure() {
         return failed.getNow(null);
@@ -134,6 +164,8 @@ public final class KeelMetrics implements MemberObserver {
     public void stateChanged(SoftState state) {
         if (state.leaderId() != 0 && state.leaderId() != lastLeader) leaderChanges.inc();
         lastLeader = state.leaderId();
+        // A lock shared only with the ops page's reader, held for a copy of at most 500 entries: never a wait here.
+        history.record(System.currentTimeMillis(), LeaderHistory.SELF, state.term(), state.leaderId());
     }
 
     @Override
@@ -181,6 +213,23 @@ public final class KeelMetrics implements MemberObserver {
             Keel k = keel;
             if (k != null) cb.call(value.applyAsDouble(k), labelValue.apply(k));
         }).register(registry);
+    }
+
+    /** A gauge read from the file system holding the data directory; no sample if it cannot be read. */
+    private void diskGauge(String name, String help, DiskFigure figure) {
+        GaugeWithCallback.builder().name(name).help(help).unit(Unit.BYTES).callback(cb -> {
+            Keel k = keel;
+            if (k == null) return;
+            try {
+                cb.call(figure.of(Files.getFileStore(k.dataDir())));
+            } catch (IOException e) {
+                // the directory is gone or unreadable: the member's own failure says more than a missing sample
+            }
+        }).register(registry);
+    }
+
+    private interface DiskFigure {
+        long of(FileStore store) throws IOException;
     }
 
     private void counter(String name, String help, ToDoubleFunction<Keel> value) {

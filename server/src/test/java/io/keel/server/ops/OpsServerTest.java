@@ -100,7 +100,21 @@ class OpsServerTest {
         assertTrue(value(text, "keel_disk_log_sync_seconds_total") > 0, text);
         assertEquals(1, value(text, "keel_server_id{member_id=\"1\"}"), text);
 
+        HttpResponse<String> page = get(base + "/");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("<script src=\"/cluster.js\""), page.body());
+        assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("connect-src 'self'"),
+                "the page may fetch from this member only: " + page.headers());
+        assertEquals(page.body(), get(base + "/cluster").body());
+        assertEquals(200, get(base + "/cluster.js").statusCode());
+        assertEquals(200, get(base + "/cluster.css").statusCode());
+        HttpResponse<String> view = get(base + "/cluster.json");
+        assertEquals("application/json", view.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(view.body().contains("\"role\":\"leader\",\"health\":\"healthy\""), view.body());
+        assertTrue(view.body().contains("\"leader\":\"1\""), view.body());
+
         assertEquals(404, get(base + "/nothing").statusCode());
+        assertEquals(404, get(base + "/cluster.html").statusCode());
         HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(base + "/health"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(405, post.statusCode());
@@ -129,6 +143,12 @@ class OpsServerTest {
         assertEquals(0, value(text, "keel_server_has_leader"), text);
         assertEquals(0, value(text, "keel_server_leader_changes_seen_total"), text);
         assertEquals(0, value(text, "keel_network_peer_connected{to=\"2\"}"), text);
+
+        // The cluster page works with this member's own facts alone and says whom it could not reach.
+        String view = get(base + "/cluster.json").body();
+        assertTrue(view.contains("\"unreachable\":[{\"id\":\"2\""), view);
+        assertTrue(view.contains("NO LEADER"), view);
+        assertTrue(view.contains("\"self\":true,\"role\":\"") && view.contains("\"reachable\":true"), view);
     }
 
     private static Keel.Builder builder(Path dir, InetSocketAddress peer) {
