@@ -62,8 +62,10 @@ import java.util.concurrent.TimeoutException;
  *
  * Calls block up to the request timeout and throw {@link KeelException}s ({@code retryable()} says whether to try
  * again), or the store's {@link io.keel.storage.mvcc.MvccException} when etcd would refuse the request. A write at a
- * follower is forwarded to the leader and answered once this member has applied it; it fails with
- * {@link NotLeaderException} only while no leader is known or leadership is being handed over.
+ * follower is forwarded to the leader and answered once this member has applied it. A write or linearizable read
+ * made while this member knows no leader (just started, or during an election) waits for one; it fails with
+ * {@link NotLeaderException} when none is known within its request timeout (see {@link Builder#requestTimeout}), or
+ * at once while the leader hands leadership over. {@link #awaitLeader(Duration)} waits for a leader explicitly.
  */
 public final class Keel implements AutoCloseable {
     private final Member member;
@@ -318,6 +320,34 @@ public final class Keel implements AutoCloseable {
         return member.dataDir();
     }
 
+    /**
+     * Waits until this member knows a leader (itself or another member) and returns its id: for a program that
+     * wants to be ready before it serves. Not needed for correctness: a request made while no leader is known waits
+     * for one by itself, up to its request timeout.
+     *
+     * <p>Members started one after another in one thread must all be started before any of them can know a leader
+     * (a majority must be up to elect one); call this after starting them, not between.
+     *
+     * @throws NotLeaderException no leader was known within {@code timeout}
+     * @throws MemberStoppedException the member is stopped
+     */
+    public long awaitLeader(Duration timeout) {
+        CompletableFuture<Long> leader = member.awaitLeader(timeout);
+        try {
+            // The member fails the future at the deadline; the extra second only covers a late raft thread.
+            return leader.get(timeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new NotLeaderException(memberId(), 0, "no leader within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NotLeaderException(memberId(), 0, "interrupted while waiting for a leader");
+        } catch (ExecutionException e) {
+            Throwable cause = Futures.unwrap(e);
+            if (cause instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(cause);
+        }
+    }
+
     public boolean isLeader() {
         return member.state().role() == Role.LEADER;
     }
@@ -438,6 +468,18 @@ public final class Keel implements AutoCloseable {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * How long a request waits for a leader: its timeout less a margin (a quarter of it, at most one election
+     * timeout), so that a cluster with no leader is reported as {@link NotLeaderException} within the request
+     * timeout rather than as a bare {@link RequestTimeoutException}. The margin covers a raft thread that notices
+     * the deadline late on a loaded machine.
+     */
+    static Duration leaderWait(Duration requestTimeout, Duration electionTimeout) {
+        Duration margin = requestTimeout.dividedBy(4);
+        if (margin.compareTo(electionTimeout) > 0) margin = electionTimeout;
+        return requestTimeout.minus(margin);
     }
 
     /** What a put returns: the store's revision after it. */
@@ -572,7 +614,13 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a blocking call waits for its answer (default 10 s) before {@link RequestTimeoutException}. A
+         * request made while no leader is known waits for one for most of this time (all but a quarter of it, at
+         * most one election timeout less), then fails with {@link NotLeaderException}.
+         */
         public Builder requestTimeout(Duration d) {
+            if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("the request timeout must be positive");
             this.requestTimeout = d;
             return this;
         }
@@ -602,7 +650,7 @@ public final class Keel implements AutoCloseable {
                     cluster, newCluster && !join, tickInterval, electionTimeout, heartbeatInterval, readMode,
                     maxPendingProposals, maxPendingReads, snapshotEntries, join);
             try {
-                Member member = Member.start(config, observer);
+                Member member = Member.start(config, observer, leaderWait(requestTimeout, electionTimeout));
                 Membership membership = new Membership(member, name != null ? name : Long.toHexString(id),
                         advertiseClientUrls, requestTimeout);
                 return new Keel(member, requestTimeout, watchProgressInterval, membership);
