@@ -250,7 +250,7 @@ public final class Keel implements AutoCloseable {
 
     /** Keeps the lease alive (a keep-alive every TTL/3) until the returned handle is closed. */
     public LeaseKeepAlive keepAlive(long id) {
-        return new LeaseKeepAlive(id, leases::renew);
+        return new LeaseKeepAlive("member " + Long.toHexString(memberId()), id, leases::renew);
     }
 
     /**

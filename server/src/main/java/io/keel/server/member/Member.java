@@ -142,7 +142,7 @@ public final class Member implements AutoCloseable {
             this.directory = new DirectoryApplier(MemberDirectory.decode(storage.store.current().clusterRecord()));
             this.apply = new ApplyPipeline(storage.store, storage.log, storage.log.initialState().confState(),
                     proposals, config.snapshotEntries(), this::applied, lessor::applied, this::fail, directory);
-            this.installer = new SnapshotInstaller(config.dataDir(), storage.storeOptions);
+            this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
             this.persist = new PersistPipeline(commitLog, loop, this::durable, this::fail);
             apply.observer = observer;
             persist.observer = observer;
