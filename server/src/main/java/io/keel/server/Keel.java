@@ -66,6 +66,25 @@ import java.util.concurrent.TimeoutException;
  * made while this member knows no leader (just started, or during an election) waits for one; it fails with
  * {@link NotLeaderException} when none is known within its request timeout (see {@link Builder#requestTimeout}), or
  * at once while the leader hands leadership over. {@link #awaitLeader(Duration)} waits for a leader explicitly.
+ *
+ * <h2>Lifecycle and threads</h2>
+ * {@link Builder#start()} opens (or bootstraps) the data directory, binds the peer port and starts the member's
+ * threads, each named after its job and the member's id in hex: {@code keel-raft-<id>} (Raft),
+ * {@code keel-apply-<id>} (applies committed entries), {@code keel-log-sync raft-log} (the log's group commit),
+ * {@code keel-read-<id>-*} (linearizable reads), {@code keel-lessor-<id>} (lease expiry),
+ * {@code keel-transport-<id>-*} and {@code keel-snapshot-io-<id>-*} (the peer transport),
+ * {@code keel-watch-<id>-*} and {@code keel-watch-listener-<id>-*} (watches), {@code keel-announce-<id>}
+ * (membership), and on demand {@code keel-snapshot-<id>-*} (sending snapshots) and one {@code keel-keepalive-<lease>}
+ * per {@link #keepAlive} handle. {@link #close()} ends all of them and waits for them, closes the data directory and
+ * releases the port; a start that fails does the same for whatever it had started before it throws.
+ *
+ * <p>Every one of these threads is a daemon thread: the embedding program decides when the JVM ends, and a program
+ * whose {@code main} throws before it reaches {@code close()} exits instead of seeming to hang. A program that wants
+ * a member to outlive {@code main} keeps a thread of its own alive (the launcher waits for a signal). Ending the JVM
+ * without {@code close()} is safe: every acknowledged write was synced to disk before it was acknowledged, and the
+ * next start recovers as after a crash. There is no built-in shutdown hook, since its order against the program's
+ * own hooks (its logging, say) is the program's to choose; {@code Runtime.getRuntime().addShutdownHook(new
+ * Thread(keel::close))} adds one. Use try-with-resources.
  */
 public final class Keel implements AutoCloseable {
     private final Member member;
@@ -73,6 +92,8 @@ public final class Keel implements AutoCloseable {
     private final WatchHub watchHub;
     private final Leases leases;
     private final Membership membership;
+    /** Keep-alive handles handed out and maybe still running: closed with this member. */
+    private final java.util.Set<LeaseKeepAlive> keepAlives = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Keel(Member member, Duration requestTimeout, Duration watchProgressInterval, Membership membership) {
         this.member = member;
@@ -248,9 +269,16 @@ public final class Keel implements AutoCloseable {
         return await(leases.renew(id));
     }
 
-    /** Keeps the lease alive (a keep-alive every TTL/3) until the returned handle is closed. */
+    /**
+     * Keeps the lease alive (a keep-alive every TTL/3, on a thread of its own) until the returned handle is closed,
+     * or this member is: {@link #close()} closes the handles it handed out, which would otherwise retry against a
+     * stopped member.
+     */
     public LeaseKeepAlive keepAlive(long id) {
-        return new LeaseKeepAlive("member " + Long.toHexString(memberId()), id, leases::renew);
+        LeaseKeepAlive k = new LeaseKeepAlive("member " + Long.toHexString(memberId()), id, leases::renew);
+        keepAlives.removeIf(LeaseKeepAlive::isClosed);
+        keepAlives.add(k);
+        return k;
     }
 
     /**
@@ -399,8 +427,15 @@ public final class Keel implements AutoCloseable {
         return member;
     }
 
+    /**
+     * Stops this member and ends every thread it started (see the class comment); waits for them. Requests still
+     * waiting fail with {@link MemberStoppedException}. Idempotent. The data directory keeps everything this member
+     * acknowledged: start it again with the same builder settings ({@code newCluster(false)} is not needed: an
+     * initialized directory is opened, not bootstrapped again).
+     */
     @Override
     public void close() {
+        for (LeaseKeepAlive k : keepAlives) k.close();
         try {
             membership.close();
             watchHub.close();
@@ -649,13 +684,22 @@ public final class Keel implements AutoCloseable {
             MemberConfig config = new MemberConfig(id, clusterId, dataDir, listen,
                     cluster, newCluster && !join, tickInterval, electionTimeout, heartbeatInterval, readMode,
                     maxPendingProposals, maxPendingReads, snapshotEntries, join);
+            Member member;
             try {
-                Member member = Member.start(config, observer, leaderWait(requestTimeout, electionTimeout));
-                Membership membership = new Membership(member, name != null ? name : Long.toHexString(id),
-                        advertiseClientUrls, requestTimeout);
-                return new Keel(member, requestTimeout, watchProgressInterval, membership);
+                // Cleans up after itself when it fails: no thread, port or open database is left behind.
+                member = Member.start(config, observer, leaderWait(requestTimeout, electionTimeout));
             } catch (IOException e) {
                 throw new UncheckedIOException("starting member " + Long.toHexString(id), e);
+            }
+            Membership membership = null;
+            try {
+                membership = new Membership(member, name != null ? name : Long.toHexString(id),
+                        advertiseClientUrls, requestTimeout);
+                return new Keel(member, requestTimeout, watchProgressInterval, membership);
+            } catch (RuntimeException | Error e) {
+                if (membership != null) membership.close();
+                member.close();
+                throw e;
             }
         }
     }

@@ -100,6 +100,11 @@ public final class LeaseKeepAlive implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close()} was called, or the lease was found gone (then it closed itself). */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** Stops keeping the lease alive; the lease then expires after its TTL unless someone else keeps it alive. */
     @Override
     public void close() {

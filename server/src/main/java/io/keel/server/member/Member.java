@@ -115,6 +115,10 @@ public final class Member implements AutoCloseable {
         GroupCommitLog createdLog = null;
         ExecutorService createdReaders = null;
         ExecutorService createdSenders = null;
+        Lessor createdLessor = null;
+        Transport createdTransport = null;
+        RaftLoop createdLoop = null;
+        ApplyPipeline createdApply = null;
         try {
             RaftConfig raft = RaftConfig.defaults(config.memberId())
                     .withTimeouts(config.electionTimeout(), config.heartbeatInterval())
@@ -127,7 +131,7 @@ public final class Member implements AutoCloseable {
             RaftNode node = new RaftNode(raft, storage.log, System.nanoTime());
             this.commitIndex = node.log().committed();
             this.commitLog = createdLog = new GroupCommitLog(storage.log);
-            this.loop = new RaftLoop(node, config.tickInterval().toNanos());
+            this.loop = createdLoop = new RaftLoop(node, config.tickInterval().toNanos());
             this.leaderWait = new LeaderWait(loop);
             this.proposalAdmission = new Admission("proposals", config.maxPendingProposals());
             this.readAdmission = new Admission("linearizable reads", config.maxPendingReads());
@@ -137,16 +141,16 @@ public final class Member implements AutoCloseable {
                     Executors.newCachedThreadPool(NamedThreads.numbered("keel-snapshot-" + hex(config.memberId())));
             this.reads = new Reads(storage.store, readExecutor, loop::lease, loop.clocks(), loop);
             // Lease expiry: decided by the leader's lessor on its clock, proposed only while it holds its lease.
-            this.lessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
+            this.lessor = createdLessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
                     this::proposeWithLeaderLease);
             this.directory = new DirectoryApplier(MemberDirectory.decode(storage.store.current().clusterRecord()));
-            this.apply = new ApplyPipeline(storage.store, storage.log, storage.log.initialState().confState(),
+            this.apply = createdApply = new ApplyPipeline(storage.store, storage.log, storage.log.initialState().confState(),
                     proposals, config.snapshotEntries(), this::applied, lessor::applied, this::fail, directory);
             this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
             this.persist = new PersistPipeline(commitLog, loop, this::durable, this::fail);
             apply.observer = observer;
             persist.observer = observer;
-            this.transport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
+            this.transport = createdTransport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
                     new IncarnationCheck(directory::current)), new InboundListener() {
                 @Override
                 public void onMessage(Message message) {
@@ -174,8 +178,13 @@ public final class Member implements AutoCloseable {
                     transport.localAddress());
         } finally {
             if (!started) {
-                // Typically the peer port is taken. The raft and apply threads start last, so only these exist.
+                // Typically the peer port is taken (Transport.start fails); whatever did start is stopped, in
+                // close()'s order, so a failed start leaves no thread, port or open database behind.
+                if (createdLessor != null) createdLessor.close();
+                if (createdTransport != null) createdTransport.close();
+                if (createdLoop != null) createdLoop.stop(); // a loop never started has nothing to stop
                 if (createdLog != null) createdLog.close();
+                if (createdApply != null) createdApply.stop();
                 if (createdReaders != null) createdReaders.shutdownNow();
                 if (createdSenders != null) createdSenders.shutdownNow();
                 storage.close();
