@@ -104,16 +104,28 @@ public final class Keel implements AutoCloseable {
         this.leases = new Leases(member);
     }
 
+    /** A builder for one member; {@link Builder#start()} starts it. */
     public static Builder builder() {
         return new Builder();
     }
 
     // ------------------------------------------------------------------ writes
 
+    /**
+     * Puts {@code value} at {@code key} (UTF-8), linearizably: once this returns, every later read on any member
+     * sees it. Returns the store's revision after the put.
+     *
+     * @throws NotLeaderException no leader was known within the request timeout (retryable)
+     * @throws RequestTimeoutException no answer within the request timeout; the write may still apply
+     * @throws ProposalLostException a leadership change replaced the write; it did not apply (retryable)
+     * @throws OverloadedException too many writes waiting at this member (retryable)
+     * @throws MemberStoppedException this member is stopped
+     */
     public PutResponseView put(String key, String value) {
         return put(utf8(key), utf8(value));
     }
 
+    /** As {@link #put(String, String)}, with raw bytes. */
     public PutResponseView put(byte[] key, byte[] value) {
         var r = (io.keel.storage.mvcc.PutResponse) write(PutRequest.of(key, value));
         return new PutResponseView(r.revision());
@@ -130,6 +142,11 @@ public final class Keel implements AutoCloseable {
         return ((io.keel.storage.mvcc.DeleteRangeResponse) write(DeleteRangeRequest.key(utf8(key)))).deleted();
     }
 
+    /**
+     * A transaction built with {@link Txn}: its compares are checked against the store as it is just before it,
+     * then its {@code then} or {@code otherwise} operations run, all at one revision. Throws what
+     * {@link #put(String, String)} throws.
+     */
     public TxnResponse txn(Txn txn) {
         return txn(txn.request());
     }
@@ -188,11 +205,17 @@ public final class Keel implements AutoCloseable {
                 : Optional.of(new String(r.kvs().get(0).value(), StandardCharsets.UTF_8));
     }
 
+    /** The key's current version with its revisions, version and lease; see {@link #get(String, boolean)}. */
     public Optional<KeyValue> getKeyValue(String key, boolean serializable) {
         RangeResponse r = range(RangeRequest.key(utf8(key)), serializable);
         return r.kvs().isEmpty() ? Optional.empty() : Optional.of(r.kvs().get(0));
     }
 
+    /**
+     * etcd's Range: keys, a range or a prefix ({@link RangeRequest}), at the current or a past revision, with
+     * limits and sorting. Linearizable unless {@code serializable}: then this member's store as it is, at once,
+     * even without a leader.
+     */
     public RangeResponse range(RangeRequest request, boolean serializable) {
         if (serializable) return member.readSerializable(store -> store.range(request));
         return await(retryingRead(store -> store.range(request)));
@@ -316,6 +339,7 @@ public final class Keel implements AutoCloseable {
         return membership;
     }
 
+    /** This member's id. */
     public long memberId() {
         return member.id();
     }
@@ -376,6 +400,7 @@ public final class Keel implements AutoCloseable {
         }
     }
 
+    /** Whether this member leads, as of its last Raft state change. */
     public boolean isLeader() {
         return member.state().role() == Role.LEADER;
     }
@@ -390,14 +415,17 @@ public final class Keel implements AutoCloseable {
         return member.state().leaderId();
     }
 
+    /** Role, term and known leader, as of this member's last Raft state change. */
     public SoftState state() {
         return member.state();
     }
 
+    /** The highest log index whose entry this member's store has applied. */
     public long appliedIndex() {
         return member.appliedIndex();
     }
 
+    /** The address the peer transport listens at (useful when {@link Builder#listen} asked for port 0). */
     public InetSocketAddress peerAddress() {
         return member.peerAddress();
     }
@@ -521,6 +549,12 @@ public final class Keel implements AutoCloseable {
     public record PutResponseView(long revision) {
     }
 
+    /**
+     * Settings of one member. {@link #id}, {@link #dataDir}, {@link #listen} and, for more than one member,
+     * {@link #initialCluster} are needed; every member of a cluster must be given the same initial cluster, token
+     * and Raft timings (peers with other timings are refused). Not thread-safe; {@link #start()} may be called once
+     * per member.
+     */
     public static final class Builder {
         private long id;
         private Path dataDir;
@@ -551,6 +585,10 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * This member's own data directory (created if missing): its Raft log and store. Bootstrapped on the
+         * first start, opened on later ones; another member's or cluster's directory is refused.
+         */
         public Builder dataDir(Path dir) {
             this.dataDir = dir;
             return this;
@@ -612,21 +650,31 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /** How often the raft thread ticks (default 10 ms); at most the heartbeat interval. */
         public Builder tickInterval(Duration d) {
             this.tickInterval = d;
             return this;
         }
 
+        /**
+         * Raft's minimum election timeout (default 1 s): a follower that hears no leader for this long (plus a
+         * random part) starts an election. The same on every member.
+         */
         public Builder electionTimeout(Duration d) {
             this.electionTimeout = d;
             return this;
         }
 
+        /** How often the leader sends heartbeats (default 100 ms), well below the election timeout. */
         public Builder heartbeatInterval(Duration d) {
             this.heartbeatInterval = d;
             return this;
         }
 
+        /**
+         * How linearizable reads are confirmed: {@link ReadMode#READ_INDEX} (default; a heartbeat round per batch
+         * of reads) or {@link ReadMode#LEASE} (the leader answers within its lease, trusting bounded clock drift).
+         */
         public Builder readMode(ReadMode mode) {
             this.readMode = mode;
             return this;
@@ -638,6 +686,7 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /** Linearizable reads waiting at this member; beyond, reads are refused with {@link OverloadedException}. */
         public Builder maxPendingReads(int n) {
             this.maxPendingReads = n;
             return this;
@@ -655,7 +704,9 @@ public final class Keel implements AutoCloseable {
          * most one election timeout less), then fails with {@link NotLeaderException}.
          */
         public Builder requestTimeout(Duration d) {
-            if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("the request timeout must be positive");
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("the request timeout must be positive, was " + d);
+            }
             this.requestTimeout = d;
             return this;
         }
@@ -675,6 +726,15 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Opens (or bootstraps) the data directory, binds the peer port and starts the member's threads; returns at
+         * once, without waiting for a leader (see {@link Keel#awaitLeader(Duration)}). A start that fails stops
+         * whatever it had started.
+         *
+         * @throws java.io.UncheckedIOException the data directory or the peer port could not be opened
+         * @throws io.keel.storage.log.WrongDataDirectoryException the directory holds another member's or
+         *                                                        cluster's data
+         */
         public Keel start() {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(listen, "listen");

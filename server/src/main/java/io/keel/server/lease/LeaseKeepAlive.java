@@ -47,6 +47,7 @@ public final class LeaseKeepAlive implements AutoCloseable {
         timer.execute(this::renewNow);
     }
 
+    /** The lease kept alive. */
     public long id() {
         return id;
     }

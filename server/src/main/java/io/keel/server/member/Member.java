@@ -144,8 +144,9 @@ public final class Member implements AutoCloseable {
             this.lessor = createdLessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
                     this::proposeWithLeaderLease);
             this.directory = new DirectoryApplier(MemberDirectory.decode(storage.store.current().clusterRecord()));
-            this.apply = createdApply = new ApplyPipeline(storage.store, storage.log, storage.log.initialState().confState(),
-                    proposals, config.snapshotEntries(), this::applied, lessor::applied, this::fail, directory);
+            this.apply = createdApply = new ApplyPipeline(storage.store, storage.log,
+                    storage.log.initialState().confState(), proposals, config.snapshotEntries(), this::applied,
+                    lessor::applied, this::fail, directory);
             this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
             this.persist = new PersistPipeline(commitLog, loop, this::durable, this::fail);
             apply.observer = observer;
