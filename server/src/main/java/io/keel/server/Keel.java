@@ -62,8 +62,29 @@ import java.util.concurrent.TimeoutException;
  *
  * Calls block up to the request timeout and throw {@link KeelException}s ({@code retryable()} says whether to try
  * again), or the store's {@link io.keel.storage.mvcc.MvccException} when etcd would refuse the request. A write at a
- * follower is forwarded to the leader and answered once this member has applied it; it fails with
- * {@link NotLeaderException} only while no leader is known or leadership is being handed over.
+ * follower is forwarded to the leader and answered once this member has applied it. A write or linearizable read
+ * made while this member knows no leader (just started, or during an election) waits for one; it fails with
+ * {@link NotLeaderException} when none is known within its request timeout (see {@link Builder#requestTimeout}), or
+ * at once while the leader hands leadership over. {@link #awaitLeader(Duration)} waits for a leader explicitly.
+ *
+ * <h2>Lifecycle and threads</h2>
+ * {@link Builder#start()} opens (or bootstraps) the data directory, binds the peer port and starts the member's
+ * threads, each named after its job and the member's id in hex: {@code keel-raft-<id>} (Raft),
+ * {@code keel-apply-<id>} (applies committed entries), {@code keel-log-sync raft-log} (the log's group commit),
+ * {@code keel-read-<id>-*} (linearizable reads), {@code keel-lessor-<id>} (lease expiry),
+ * {@code keel-transport-<id>-*} and {@code keel-snapshot-io-<id>-*} (the peer transport),
+ * {@code keel-watch-<id>-*} and {@code keel-watch-listener-<id>-*} (watches), {@code keel-announce-<id>}
+ * (membership), and on demand {@code keel-snapshot-<id>-*} (sending snapshots) and one {@code keel-keepalive-<lease>}
+ * per {@link #keepAlive} handle. {@link #close()} ends all of them and waits for them, closes the data directory and
+ * releases the port; a start that fails does the same for whatever it had started before it throws.
+ *
+ * <p>Every one of these threads is a daemon thread: the embedding program decides when the JVM ends, and a program
+ * whose {@code main} throws before it reaches {@code close()} exits instead of seeming to hang. A program that wants
+ * a member to outlive {@code main} keeps a thread of its own alive (the launcher waits for a signal). Ending the JVM
+ * without {@code close()} is safe: every acknowledged write was synced to disk before it was acknowledged, and the
+ * next start recovers as after a crash. There is no built-in shutdown hook, since its order against the program's
+ * own hooks (its logging, say) is the program's to choose; {@code Runtime.getRuntime().addShutdownHook(new
+ * Thread(keel::close))} adds one. Use try-with-resources.
  */
 public final class Keel implements AutoCloseable {
     private final Member member;
@@ -71,6 +92,8 @@ public final class Keel implements AutoCloseable {
     private final WatchHub watchHub;
     private final Leases leases;
     private final Membership membership;
+    /** Keep-alive handles handed out and maybe still running: closed with this member. */
+    private final java.util.Set<LeaseKeepAlive> keepAlives = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Keel(Member member, Duration requestTimeout, Duration watchProgressInterval, Membership membership) {
         this.member = member;
@@ -81,16 +104,28 @@ public final class Keel implements AutoCloseable {
         this.leases = new Leases(member);
     }
 
+    /** A builder for one member; {@link Builder#start()} starts it. */
     public static Builder builder() {
         return new Builder();
     }
 
     // ------------------------------------------------------------------ writes
 
+    /**
+     * Puts {@code value} at {@code key} (UTF-8), linearizably: once this returns, every later read on any member
+     * sees it. Returns the store's revision after the put.
+     *
+     * @throws NotLeaderException no leader was known within the request timeout (retryable)
+     * @throws RequestTimeoutException no answer within the request timeout; the write may still apply
+     * @throws ProposalLostException a leadership change replaced the write; it did not apply (retryable)
+     * @throws OverloadedException too many writes waiting at this member (retryable)
+     * @throws MemberStoppedException this member is stopped
+     */
     public PutResponseView put(String key, String value) {
         return put(utf8(key), utf8(value));
     }
 
+    /** As {@link #put(String, String)}, with raw bytes. */
     public PutResponseView put(byte[] key, byte[] value) {
         var r = (io.keel.storage.mvcc.PutResponse) write(PutRequest.of(key, value));
         return new PutResponseView(r.revision());
@@ -107,6 +142,11 @@ public final class Keel implements AutoCloseable {
         return ((io.keel.storage.mvcc.DeleteRangeResponse) write(DeleteRangeRequest.key(utf8(key)))).deleted();
     }
 
+    /**
+     * A transaction built with {@link Txn}: its compares are checked against the store as it is just before it,
+     * then its {@code then} or {@code otherwise} operations run, all at one revision. Throws what
+     * {@link #put(String, String)} throws.
+     */
     public TxnResponse txn(Txn txn) {
         return txn(txn.request());
     }
@@ -165,11 +205,17 @@ public final class Keel implements AutoCloseable {
                 : Optional.of(new String(r.kvs().get(0).value(), StandardCharsets.UTF_8));
     }
 
+    /** The key's current version with its revisions, version and lease; see {@link #get(String, boolean)}. */
     public Optional<KeyValue> getKeyValue(String key, boolean serializable) {
         RangeResponse r = range(RangeRequest.key(utf8(key)), serializable);
         return r.kvs().isEmpty() ? Optional.empty() : Optional.of(r.kvs().get(0));
     }
 
+    /**
+     * etcd's Range: keys, a range or a prefix ({@link RangeRequest}), at the current or a past revision, with
+     * limits and sorting. Linearizable unless {@code serializable}: then this member's store as it is, at once,
+     * even without a leader.
+     */
     public RangeResponse range(RangeRequest request, boolean serializable) {
         if (serializable) return member.readSerializable(store -> store.range(request));
         return await(retryingRead(store -> store.range(request)));
@@ -246,9 +292,16 @@ public final class Keel implements AutoCloseable {
         return await(leases.renew(id));
     }
 
-    /** Keeps the lease alive (a keep-alive every TTL/3) until the returned handle is closed. */
+    /**
+     * Keeps the lease alive (a keep-alive every TTL/3, on a thread of its own) until the returned handle is closed,
+     * or this member is: {@link #close()} closes the handles it handed out, which would otherwise retry against a
+     * stopped member.
+     */
     public LeaseKeepAlive keepAlive(long id) {
-        return new LeaseKeepAlive(id, leases::renew);
+        LeaseKeepAlive k = new LeaseKeepAlive("member " + Long.toHexString(memberId()), id, leases::renew);
+        keepAlives.removeIf(LeaseKeepAlive::isClosed);
+        keepAlives.add(k);
+        return k;
     }
 
     /**
@@ -294,6 +347,7 @@ public final class Keel implements AutoCloseable {
         return membership;
     }
 
+    /** This member's id. */
     public long memberId() {
         return member.id();
     }
@@ -326,6 +380,35 @@ public final class Keel implements AutoCloseable {
         return member.dataDir();
     }
 
+    /**
+     * Waits until this member knows a leader (itself or another member) and returns its id: for a program that
+     * wants to be ready before it serves. Not needed for correctness: a request made while no leader is known waits
+     * for one by itself, up to its request timeout.
+     *
+     * <p>Members started one after another in one thread must all be started before any of them can know a leader
+     * (a majority must be up to elect one); call this after starting them, not between.
+     *
+     * @throws NotLeaderException no leader was known within {@code timeout}
+     * @throws MemberStoppedException the member is stopped
+     */
+    public long awaitLeader(Duration timeout) {
+        CompletableFuture<Long> leader = member.awaitLeader(timeout);
+        try {
+            // The member fails the future at the deadline; the extra second only covers a late raft thread.
+            return leader.get(timeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new NotLeaderException(memberId(), 0, "no leader within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NotLeaderException(memberId(), 0, "interrupted while waiting for a leader");
+        } catch (ExecutionException e) {
+            Throwable cause = Futures.unwrap(e);
+            if (cause instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /** Whether this member leads, as of its last Raft state change. */
     public boolean isLeader() {
         return member.state().role() == Role.LEADER;
     }
@@ -340,14 +423,17 @@ public final class Keel implements AutoCloseable {
         return member.state().leaderId();
     }
 
+    /** Role, term and known leader, as of this member's last Raft state change. */
     public SoftState state() {
         return member.state();
     }
 
+    /** The highest log index whose entry this member's store has applied. */
     public long appliedIndex() {
         return member.appliedIndex();
     }
 
+    /** The address the peer transport listens at (useful when {@link Builder#listen} asked for port 0). */
     public InetSocketAddress peerAddress() {
         return member.peerAddress();
     }
@@ -377,8 +463,15 @@ public final class Keel implements AutoCloseable {
         return member;
     }
 
+    /**
+     * Stops this member and ends every thread it started (see the class comment); waits for them. Requests still
+     * waiting fail with {@link MemberStoppedException}. Idempotent. The data directory keeps everything this member
+     * acknowledged: start it again with the same builder settings ({@code newCluster(false)} is not needed: an
+     * initialized directory is opened, not bootstrapped again).
+     */
     @Override
     public void close() {
+        for (LeaseKeepAlive k : keepAlives) k.close();
         try {
             membership.close();
             watchHub.close();
@@ -448,10 +541,28 @@ public final class Keel implements AutoCloseable {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * How long a request waits for a leader: its timeout less a margin (a quarter of it, at most one election
+     * timeout), so that a cluster with no leader is reported as {@link NotLeaderException} within the request
+     * timeout rather than as a bare {@link RequestTimeoutException}. The margin covers a raft thread that notices
+     * the deadline late on a loaded machine.
+     */
+    static Duration leaderWait(Duration requestTimeout, Duration electionTimeout) {
+        Duration margin = requestTimeout.dividedBy(4);
+        if (margin.compareTo(electionTimeout) > 0) margin = electionTimeout;
+        return requestTimeout.minus(margin);
+    }
+
     /** What a put returns: the store's revision after it. */
     public record PutResponseView(long revision) {
     }
 
+    /**
+     * Settings of one member. {@link #id}, {@link #dataDir}, {@link #listen} and, for more than one member,
+     * {@link #initialCluster} are needed; every member of a cluster must be given the same initial cluster, token
+     * and Raft timings (peers with other timings are refused). Not thread-safe; {@link #start()} may be called once
+     * per member.
+     */
     public static final class Builder {
         private long id;
         private Path dataDir;
@@ -482,6 +593,10 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * This member's own data directory (created if missing): its Raft log and store. Bootstrapped on the
+         * first start, opened on later ones; another member's or cluster's directory is refused.
+         */
         public Builder dataDir(Path dir) {
             this.dataDir = dir;
             return this;
@@ -543,21 +658,31 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /** How often the raft thread ticks (default 10 ms); at most the heartbeat interval. */
         public Builder tickInterval(Duration d) {
             this.tickInterval = d;
             return this;
         }
 
+        /**
+         * Raft's minimum election timeout (default 1 s): a follower that hears no leader for this long (plus a
+         * random part) starts an election. The same on every member.
+         */
         public Builder electionTimeout(Duration d) {
             this.electionTimeout = d;
             return this;
         }
 
+        /** How often the leader sends heartbeats (default 100 ms), well below the election timeout. */
         public Builder heartbeatInterval(Duration d) {
             this.heartbeatInterval = d;
             return this;
         }
 
+        /**
+         * How linearizable reads are confirmed: {@link ReadMode#READ_INDEX} (default; a heartbeat round per batch
+         * of reads) or {@link ReadMode#LEASE} (the leader answers within its lease, trusting bounded clock drift).
+         */
         public Builder readMode(ReadMode mode) {
             this.readMode = mode;
             return this;
@@ -569,6 +694,7 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /** Linearizable reads waiting at this member; beyond, reads are refused with {@link OverloadedException}. */
         public Builder maxPendingReads(int n) {
             this.maxPendingReads = n;
             return this;
@@ -580,7 +706,15 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a blocking call waits for its answer (default 10 s) before {@link RequestTimeoutException}. A
+         * request made while no leader is known waits for one for most of this time (all but a quarter of it, at
+         * most one election timeout less), then fails with {@link NotLeaderException}.
+         */
         public Builder requestTimeout(Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("the request timeout must be positive, was " + d);
+            }
             this.requestTimeout = d;
             return this;
         }
@@ -600,6 +734,15 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Opens (or bootstraps) the data directory, binds the peer port and starts the member's threads; returns at
+         * once, without waiting for a leader (see {@link Keel#awaitLeader(Duration)}). A start that fails stops
+         * whatever it had started.
+         *
+         * @throws java.io.UncheckedIOException the data directory or the peer port could not be opened
+         * @throws io.keel.storage.log.WrongDataDirectoryException the directory holds another member's or
+         *                                                        cluster's data
+         */
         public Keel start() {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(listen, "listen");
@@ -609,13 +752,22 @@ public final class Keel implements AutoCloseable {
             MemberConfig config = new MemberConfig(id, clusterId, dataDir, listen,
                     cluster, newCluster && !join, tickInterval, electionTimeout, heartbeatInterval, readMode,
                     maxPendingProposals, maxPendingReads, snapshotEntries, join);
+            Member member;
             try {
-                Member member = Member.start(config, observer);
-                Membership membership = new Membership(member, name != null ? name : Long.toHexString(id),
-                        advertiseClientUrls, requestTimeout);
-                return new Keel(member, requestTimeout, watchProgressInterval, membership);
+                // Cleans up after itself when it fails: no thread, port or open database is left behind.
+                member = Member.start(config, observer, leaderWait(requestTimeout, electionTimeout));
             } catch (IOException e) {
                 throw new UncheckedIOException("starting member " + Long.toHexString(id), e);
+            }
+            Membership membership = null;
+            try {
+                membership = new Membership(member, name != null ? name : Long.toHexString(id),
+                        advertiseClientUrls, requestTimeout);
+                return new Keel(member, requestTimeout, watchProgressInterval, membership);
+            } catch (RuntimeException | Error e) {
+                if (membership != null) membership.close();
+                member.close();
+                throw e;
             }
         }
     }

@@ -2,6 +2,7 @@ package io.keel.server;
 
 /** A leadership transfer (etcd's MoveLeader) that did not happen; {@link #reason()} says why. */
 public final class LeaderTransferException extends KeelException {
+    /** Why a transfer did not happen. */
     public enum Reason {
         /** Only the leader hands leadership over; ask the leader. */
         NOT_LEADER,
@@ -13,11 +14,13 @@ public final class LeaderTransferException extends KeelException {
 
     private final Reason reason;
 
+    /** A transfer that failed for {@code reason}, described by {@code message}. */
     public LeaderTransferException(Reason reason, String message) {
         super(message);
         this.reason = reason;
     }
 
+    /** Why the transfer did not happen. */
     public Reason reason() {
         return reason;
     }

@@ -6,6 +6,7 @@ package io.keel.server;
  * only in the "unknown" case, which the message states.
  */
 public final class ProposalLostException extends KeelException {
+    /** With a message saying what happened (created by the member; callers only catch it). */
     public ProposalLostException(String message) {
         super(message);
     }

@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Collects the lines members in this JVM log (the transport's System.Logger goes through SLF4J to logback). */
+/** Collects the lines members in this JVM log (every module logs through SLF4J; tests bind it to logback). */
 final class LogLines extends AppenderBase<ILoggingEvent> implements AutoCloseable {
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     private final List<String> lines = new CopyOnWriteArrayList<>();

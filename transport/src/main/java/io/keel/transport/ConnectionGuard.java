@@ -1,5 +1,7 @@
 package io.keel.transport;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -9,7 +11,6 @@ import io.netty.util.ReferenceCountUtil;
 
 import javax.net.ssl.SSLException;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 
 /**
  * Last in every pipeline: whatever goes wrong on one connection closes that connection, is logged with who was on
@@ -17,7 +18,7 @@ import java.lang.System.Logger.Level;
  */
 @ChannelHandler.Sharable
 final class ConnectionGuard extends ChannelInboundHandlerAdapter {
-    private static final System.Logger LOG = System.getLogger(ConnectionGuard.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
 
     private static final AttributeKey<Boolean> REPORTED = AttributeKey.valueOf("keel.errorReported");
 
@@ -49,11 +50,15 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                     + context.policy.describeLocal() + "): bad input: " + c.getMessage());
         } else if (c instanceof SSLException) {
             // Already logged as a refusal by the handshake handlers when it failed the TLS handshake.
-            LOG.log(Level.DEBUG, () -> "TLS error with " + Peers.describe(ctx.channel()) + ": " + c);
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("member {}: TLS error with {}: {}", Texts.id(context.config.localId), Peers.describe(ctx.channel()), c.toString());
+            }
         } else if (c instanceof IOException) {
-            LOG.log(Level.DEBUG, () -> "I/O error with " + Peers.describe(ctx.channel()) + ": " + c);
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("member {}: I/O error with {}: {}", Texts.id(context.config.localId), Peers.describe(ctx.channel()), c.toString());
+            }
         } else {
-            LOG.log(Level.WARNING, "unexpected error on connection with " + Peers.describe(ctx.channel()), c);
+            LOG.warn("member {}: unexpected error on connection with {}", Texts.id(context.config.localId), Peers.describe(ctx.channel()), c);
         }
         ctx.close();
     }

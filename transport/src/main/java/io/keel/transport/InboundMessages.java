@@ -1,11 +1,12 @@
 package io.keel.transport;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
-import java.lang.System.Logger.Level;
 
 /**
  * A peer's message connection after its handshake: each MESSAGE frame becomes one Raft message for the listener,
@@ -13,7 +14,7 @@ import java.lang.System.Logger.Level;
  * peer cannot speak for another; anything else on this connection is a protocol violation.
  */
 final class InboundMessages extends ChannelInboundHandlerAdapter {
-    private static final System.Logger LOG = System.getLogger(InboundMessages.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(InboundMessages.class);
 
     private final TransportContext context;
     private final long peerId;
@@ -48,7 +49,7 @@ final class InboundMessages extends ChannelInboundHandlerAdapter {
             context.listener.onMessage(m);
         } catch (RuntimeException e) {
             // The listener's bug, not the peer's fault: keep the connection.
-            LOG.log(Level.ERROR, "inbound listener failed on a message from member " + Texts.id(peerId), e);
+            LOG.error("member {}: inbound listener failed on a message from member {}", Texts.id(context.config.localId), Texts.id(peerId), e);
         }
     }
 

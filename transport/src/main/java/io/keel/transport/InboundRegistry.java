@@ -1,8 +1,9 @@
 package io.keel.transport;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.netty.channel.Channel;
 
-import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,15 +13,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * before this side has noticed its old connection died, and must not wait for that connection to time out.
  */
 final class InboundRegistry {
-    private static final System.Logger LOG = System.getLogger(InboundRegistry.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(InboundRegistry.class);
 
+    private final long localId;
     private final Map<Long, Channel> byPeer = new ConcurrentHashMap<>();
+
+    InboundRegistry(long localId) {
+        this.localId = localId;
+    }
 
     void register(long peerId, Channel channel) {
         Channel previous = byPeer.put(peerId, channel);
         if (previous != null && previous != channel) {
-            LOG.log(Level.INFO, () -> "member " + Texts.id(peerId) + " opened a new connection from "
-                    + channel.remoteAddress() + "; closing its previous one from " + previous.remoteAddress());
+            LOG.info("member {}: member {} opened a new connection from {}; closing its previous one from {}",
+                    Texts.id(localId), Texts.id(peerId), channel.remoteAddress(), previous.remoteAddress());
             previous.close();
         }
     }

@@ -1,5 +1,7 @@
 package io.keel.transport;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.keel.raft.proto.Message;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -11,7 +13,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -29,7 +30,7 @@ import java.util.concurrent.atomic.LongAdder;
  * is dropped. All connection state is confined to the event loop; only the queue and the counters are shared.
  */
 final class PeerConnection {
-    private static final System.Logger LOG = System.getLogger(PeerConnection.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
     /** Size of the buffers messages are encoded into; one buffer is one gathering write. */
     private static final int BATCH_BYTES = 64 << 10;
     /** Bytes encoded per event-loop turn before yielding, so one busy peer does not starve the loop's others. */
@@ -162,7 +163,7 @@ final class PeerConnection {
 
             @Override
             public void failed(Channel ch, IOException cause) {
-                LOG.log(Level.DEBUG, () -> "handshake with member " + Texts.id(peerId) + " failed: " + cause);
+                LOG.debug("member {}: handshake with member {} failed: {}", Texts.id(context.config.localId), Texts.id(peerId), String.valueOf(cause));
             }
         });
         ChannelFuture f = context.clientBootstrap(loop, address, handshake, new Writability());
@@ -171,7 +172,8 @@ final class PeerConnection {
         ch.closeFuture().addListener(x -> onClosed(ch));
         f.addListener(x -> {
             if (!x.isSuccess()) {
-                LOG.log(Level.DEBUG, () -> "cannot connect to member " + Texts.id(peerId) + " at " + address + ": " + x.cause());
+                LOG.debug("member {}: cannot connect to member {} at {}: {}", Texts.id(context.config.localId), Texts.id(peerId), address,
+                        String.valueOf(x.cause()));
                 ch.close();
             }
         });
@@ -186,8 +188,8 @@ final class PeerConnection {
         backoff.reset();
         context.metrics.connects.increment();
         if (everConnected) context.metrics.reconnects.increment();
-        LOG.log(Level.INFO, () -> (everConnected ? "reconnected" : "connected") + " to member " + Texts.id(peerId)
-                + " at " + address + " (" + context.loops.kind + (context.config.tls != null ? ", TLS" : "") + ")");
+        LOG.info("member {}: {} to member {} at {} ({}{})", Texts.id(context.config.localId), everConnected ? "reconnected" : "connected",
+                Texts.id(peerId), address, context.loops.kind, context.config.tls != null ? ", TLS" : "");
         everConnected = true;
         scheduleDrain();
     }
@@ -200,7 +202,9 @@ final class PeerConnection {
         // What waited for this connection is stale by the time another is up; Raft resends from its own state.
         dropped.add(queue.clear());
         if (stopped) return;
-        if (wasReady) LOG.log(Level.INFO, () -> "lost connection to member " + Texts.id(peerId) + " at " + address + "; reconnecting");
+        if (wasReady) {
+            LOG.info("member {}: lost connection to member {} at {}; reconnecting", Texts.id(context.config.localId), Texts.id(peerId), address);
+        }
         long delay = backoff.nextDelayMillis();
         try {
             reconnect = loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);

@@ -1,5 +1,8 @@
 package io.keel.transport;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 
@@ -8,12 +11,17 @@ import java.util.concurrent.Executor;
  * order without each stream owning a thread.
  */
 final class SerialExecutor implements Executor {
+    private static final Logger LOG = LoggerFactory.getLogger(SerialExecutor.class);
+
     private final Executor pool;
+    /** The member whose tasks these are, for the log. */
+    private final long localId;
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private boolean running;
 
-    SerialExecutor(Executor pool) {
+    SerialExecutor(Executor pool, long localId) {
         this.pool = pool;
+        this.localId = localId;
     }
 
     @Override
@@ -45,7 +53,7 @@ final class SerialExecutor implements Executor {
                 next.run();
             } catch (RuntimeException | Error e) {
                 // A task's own failure must not stall the tasks queued behind it.
-                System.getLogger(SerialExecutor.class.getName()).log(System.Logger.Level.ERROR, "snapshot I/O task failed", e);
+                LOG.error("member {}: snapshot I/O task failed", Texts.id(localId), e);
             }
         }
     }

@@ -1,5 +1,7 @@
 package io.keel.transport;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -7,7 +9,6 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import java.lang.System.Logger.Level;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * Once accepted, this handler hands the connection to its stream's handler and leaves the pipeline.
  */
 final class ServerHandshake extends ChannelInboundHandlerAdapter {
-    private static final System.Logger LOG = System.getLogger(ServerHandshake.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ServerHandshake.class);
 
     private final TransportContext context;
     private ScheduledFuture<?> timeout;
@@ -93,7 +94,9 @@ final class ServerHandshake extends ChannelInboundHandlerAdapter {
                 context.config.incarnation, context.config.timing).encode(ctx.alloc()));
         ctx.pipeline().get(FrameDecoder.class).maxFrameBytes(context.config.maxFrameBytes);
         context.metrics.inboundAccepted.increment();
-        LOG.log(Level.DEBUG, () -> "accepted " + hello.kind() + " connection from " + Peers.describe(ctx.channel()));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("member {}: accepted {} connection from {}", Texts.id(context.config.localId), hello.kind(), Peers.describe(ctx.channel()));
+        }
         context.installInboundStream(ctx, hello);
     }
 

@@ -1,5 +1,7 @@
 package io.keel.transport;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
@@ -10,7 +12,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
 
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ import java.util.zip.CRC32C;
  * costs a bounded amount of memory and never blocks an event loop.
  */
 final class SnapshotReceiver extends ChannelInboundHandlerAdapter {
-    private static final System.Logger LOG = System.getLogger(SnapshotReceiver.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotReceiver.class);
     static final int PAUSE_BYTES = 2 << 20;
     static final int RESUME_BYTES = 512 << 10;
 
@@ -57,7 +58,7 @@ final class SnapshotReceiver extends ChannelInboundHandlerAdapter {
     SnapshotReceiver(TransportContext context, long peerId) {
         this.context = context;
         this.peerId = peerId;
-        this.io = new SerialExecutor(context.snapshotIo);
+        this.io = new SerialExecutor(context.snapshotIo, context.config.localId);
     }
 
     @Override
@@ -165,7 +166,7 @@ final class SnapshotReceiver extends ChannelInboundHandlerAdapter {
         if (state == State.DONE) return; // the connection died meanwhile; the file was handed over all the same
         state = State.DONE;
         context.metrics.snapshotsReceived.increment();
-        LOG.log(Level.INFO, () -> "snapshot of " + size + " bytes received from member " + Texts.id(peerId));
+        LOG.info("member {}: snapshot of {} bytes received from member {}", Texts.id(context.config.localId), size, Texts.id(peerId));
         ctx.writeAndFlush(FrameCodec.emptyFrame(ctx.alloc(), FrameType.SNAPSHOT_ACCEPTED))
                 .addListener(ChannelFutureListener.CLOSE);
     }
@@ -177,7 +178,7 @@ final class SnapshotReceiver extends ChannelInboundHandlerAdapter {
         context.metrics.snapshotsFailed.increment();
         String reason = cause instanceof SnapshotTransferException || cause instanceof WireFormatException
                 ? cause.getMessage() : cause.toString();
-        LOG.log(Level.WARNING, () -> "refusing snapshot from member " + Texts.id(peerId) + ": " + reason);
+        LOG.warn("member {}: refusing snapshot from member {}: {}", Texts.id(context.config.localId), Texts.id(peerId), reason);
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(FrameCodec.textFrame(ctx.alloc(), FrameType.SNAPSHOT_REFUSED, reason))
                     .addListener(ChannelFutureListener.CLOSE);
@@ -204,8 +205,8 @@ final class SnapshotReceiver extends ChannelInboundHandlerAdapter {
         if (state != State.DONE) {
             state = State.DONE;
             context.metrics.snapshotsFailed.increment();
-            LOG.log(Level.WARNING, () -> "snapshot stream from member " + Texts.id(peerId) + " ended after "
-                    + received + " of " + size + " bytes");
+            LOG.warn("member {}: snapshot stream from member {} ended after {} of {} bytes", Texts.id(context.config.localId), Texts.id(peerId),
+                    received, size);
             cleanUp();
         }
         ctx.fireChannelInactive();
@@ -254,7 +255,7 @@ final class SnapshotReceiver extends ChannelInboundHandlerAdapter {
                 if (file != null) file.close();
                 if (path != null && !handedOver) Files.deleteIfExists(path);
             } catch (IOException e) {
-                LOG.log(Level.WARNING, () -> "cannot remove partial snapshot " + path + ": " + e);
+                LOG.warn("member {}: cannot remove partial snapshot {}: {}", Texts.id(context.config.localId), path, e.toString());
             }
         };
         try {

@@ -1,5 +1,7 @@
 package io.keel.transport;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.keel.raft.proto.Message;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -10,7 +12,6 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -26,7 +27,7 @@ import java.util.zip.CRC32C;
  * also serves message connections.
  */
 final class SnapshotSender extends ChannelInboundHandlerAdapter implements ClientHandshake.Listener {
-    private static final System.Logger LOG = System.getLogger(SnapshotSender.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotSender.class);
 
     private final TransportContext context;
     private final long peerId;
@@ -203,13 +204,13 @@ final class SnapshotSender extends ChannelInboundHandlerAdapter implements Clien
         if (!reading) closeSource();
         if (cause == null) {
             context.metrics.snapshotsSent.increment();
-            LOG.log(Level.INFO, () -> "snapshot of " + size + " bytes delivered to member " + Texts.id(peerId));
+            LOG.info("member {}: snapshot of {} bytes delivered to member {}", Texts.id(context.config.localId), size, Texts.id(peerId));
             result.complete(null);
         } else {
             context.metrics.snapshotsFailed.increment();
             SnapshotTransferException e = cause instanceof SnapshotTransferException s ? s
                     : new SnapshotTransferException("snapshot to member " + Texts.id(peerId) + " failed: " + cause, cause);
-            LOG.log(Level.WARNING, e.getMessage());
+            LOG.warn("member {}: {}", Texts.id(context.config.localId), e.getMessage());
             result.completeExceptionally(e);
         }
         if (channel != null) channel.close();
@@ -222,7 +223,7 @@ final class SnapshotSender extends ChannelInboundHandlerAdapter implements Clien
             try {
                 source.close();
             } catch (IOException e) {
-                LOG.log(Level.DEBUG, () -> "closing a snapshot source failed: " + e);
+                LOG.debug("member {}: closing a snapshot source failed: {}", Texts.id(context.config.localId), e.toString());
             }
         };
         try {

@@ -1,6 +1,7 @@
 package io.keel.transport;
 
-import java.lang.System.Logger.Level;
+import org.slf4j.Logger;
+
 import java.util.function.Supplier;
 
 /**
@@ -11,13 +12,16 @@ final class ThrottledLog {
     private static final int BURST = 20;
     private static final long REFILL_NANOS = 500_000_000L; // one more line every half second
 
-    private final System.Logger logger;
+    private final Logger logger;
+    /** The member whose warnings these are: every line names it. */
+    private final String member;
     private int tokens = BURST;
     private long lastRefill = System.nanoTime();
     private long suppressed;
 
-    ThrottledLog(System.Logger logger) {
+    ThrottledLog(Logger logger, long localId) {
         this.logger = logger;
+        this.member = Texts.id(localId);
     }
 
     void warn(Supplier<String> message) {
@@ -38,6 +42,7 @@ final class ThrottledLog {
             suppressed = 0;
         }
         String text = message.get();
-        logger.log(Level.WARNING, left == 0 ? text : text + " (" + left + " similar warnings suppressed)");
+        if (left == 0) logger.warn("member {}: {}", member, text);
+        else logger.warn("member {}: {} ({} similar warnings suppressed)", member, text, left);
     }
 }

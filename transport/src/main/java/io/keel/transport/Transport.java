@@ -1,5 +1,7 @@
 package io.keel.transport;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
 import io.netty.channel.Channel;
@@ -9,7 +11,6 @@ import io.netty.handler.ssl.SslContext;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
@@ -37,7 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </ul>
  */
 public final class Transport implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Transport.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
 
     private final TransportConfig config;
@@ -75,8 +76,8 @@ public final class Transport implements AutoCloseable {
             snapshotIo.shutdownNow();
             throw e;
         }
-        LOG.log(Level.INFO, () -> "member " + Texts.id(config.localId) + " of cluster " + Texts.id(config.clusterId)
-                + " listening on " + serverChannel.localAddress() + " (" + loops.kind + (config.tls != null ? ", TLS" : "") + ")");
+        LOG.info("member {} of cluster {} listening on {} ({}{})", Texts.id(config.localId), Texts.id(config.clusterId),
+                serverChannel.localAddress(), loops.kind, config.tls != null ? ", TLS" : "");
     }
 
     /**
@@ -205,13 +206,13 @@ public final class Transport implements AutoCloseable {
         loops.shutdown(SHUTDOWN_TIMEOUT);
         snapshotIo.shutdownNow();
         if (!ioThreads.join(SHUTDOWN_TIMEOUT) || !snapshotThreads.join(SHUTDOWN_TIMEOUT)) {
-            LOG.log(Level.WARNING, () -> "member " + Texts.id(config.localId)
-                    + " transport: a thread did not end within " + SHUTDOWN_TIMEOUT + " of close");
+            LOG.warn("member {} transport: a thread did not end within {} of close", Texts.id(config.localId),
+                    SHUTDOWN_TIMEOUT);
         }
         for (CompletableFuture<Void> f : snapshotsInFlight) {
             f.completeExceptionally(new SnapshotTransferException("transport closed"));
         }
-        LOG.log(Level.INFO, () -> "member " + Texts.id(config.localId) + " transport closed");
+        LOG.info("member {} transport closed", Texts.id(config.localId));
     }
 
     private static void closeQuietly(InputStream in) {

@@ -1,5 +1,6 @@
 package io.keel.transport;
 
+import org.slf4j.LoggerFactory;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -36,7 +37,7 @@ final class TransportContext {
     final ExecutorService snapshotIo;
     final HandshakePolicy policy;
     final ThrottledLog log;
-    final InboundRegistry inbound = new InboundRegistry();
+    final InboundRegistry inbound;
     private final SslContext serverTls;
     private final SslContext clientTls;
     private final ByteCounter byteCounter;
@@ -52,7 +53,8 @@ final class TransportContext {
         this.policy = policy;
         this.serverTls = serverTls;
         this.clientTls = clientTls;
-        this.log = new ThrottledLog(System.getLogger(Transport.class.getName()));
+        this.inbound = new InboundRegistry(config.localId);
+        this.log = new ThrottledLog(LoggerFactory.getLogger(Transport.class), config.localId);
         this.byteCounter = new ByteCounter(metrics.bytesReceived, metrics.bytesSent);
         this.guard = new ConnectionGuard(this);
     }

@@ -1,28 +1,26 @@
 package io.keel.transport;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import org.slf4j.LoggerFactory;
+
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
-/**
- * Collects what the transport logs (System.Logger is backed by java.util.logging here). Holds its logger strongly:
- * java.util.logging forgets unreferenced loggers, and their handlers with them.
- */
-final class LogCapture extends Handler implements AutoCloseable {
-    private final Logger logger = Logger.getLogger("io.keel.transport");
+/** Collects what the transport logs: its SLF4J lines, through logback (the test binding), from INFO up. */
+final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+    private final Logger logger = (Logger) LoggerFactory.getLogger("io.keel.transport");
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
     LogCapture() {
-        setLevel(Level.ALL);
-        logger.addHandler(this);
+        start();
+        logger.addAppender(this);
     }
 
     @Override
-    public void publish(LogRecord record) {
-        lines.add(record.getLevel() + " " + record.getMessage());
+    protected void append(ILoggingEvent event) {
+        lines.add(event.getLevel() + " " + event.getFormattedMessage());
     }
 
     /** Whether one logged line contains all the fragments. */
@@ -41,11 +39,8 @@ final class LogCapture extends Handler implements AutoCloseable {
     }
 
     @Override
-    public void flush() {
-    }
-
-    @Override
     public void close() {
-        logger.removeHandler(this);
+        logger.detachAppender(this);
+        stop();
     }
 }

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * A member's Raft log: the durable part in {@link RaftStorage}, the not-yet-durable tail in memory, and the
- * commit and apply positions. Invariants: applied <= applying <= committed; committed <= lastIndex();
+ * commit and apply positions. Invariants: {@code applied <= applying <= committed; committed <= lastIndex()};
  * a committed entry is never replaced (a violation stops the member: continuing could apply a different history).
  */
 public final class RaftLog {

@@ -25,7 +25,7 @@ public interface RaftStorage {
      */
     List<Entry> entries(long lo, long hi, long maxBytes);
 
-    /** The term of the entry at index, for firstIndex()-1 <= index <= lastIndex(); CompactedException below. */
+    /** The term of the entry at index, for {@code firstIndex()-1 <= index <= lastIndex()}; CompactedException below. */
     long term(long index);
 
     long firstIndex();

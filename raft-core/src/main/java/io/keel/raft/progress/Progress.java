@@ -2,7 +2,7 @@ package io.keel.raft.progress;
 
 /**
  * The leader's view of one follower's log (thesis §3.5): match is the highest index known to be replicated there,
- * next the first index to send. Invariant: match < next.
+ * next the first index to send. Invariant: {@code match < next}.
  */
 public final class Progress {
     private long match;

@@ -13,6 +13,7 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.keel.server.Keel;
+import io.keel.server.NotLeaderException;
 import io.keel.server.etcd.proto.AuthGrpc;
 import io.keel.server.etcd.proto.KVGrpc;
 import io.keel.server.etcd.proto.ResponseHeader;
@@ -210,6 +211,16 @@ public final class EtcdGrpcServer implements AutoCloseable {
             observer.onNext(answer);
             observer.onCompleted();
         }, pending.isDone() ? DIRECT : executor);
+    }
+
+    /**
+     * Refuses a write at once with UNAVAILABLE "etcdserver: no leader" while this member knows no leader. The
+     * embedded API lets such a write wait for a leader (issue 19); an etcd client is better served by the quick
+     * refusal: it retries at another of its endpoints, one that may be on the majority side, instead of waiting out
+     * its deadline here. Linearizable reads still wait (up to the request timeout), as they always did.
+     */
+    static void refuseWriteWithoutLeader(Keel keel) {
+        if (keel.leaderId() == 0) throw new NotLeaderException(keel.memberId(), 0, "no leader known");
     }
 
     /** Runs a blocking call and answers the unary RPC with its result or with etcd's status for its failure. */

@@ -49,6 +49,7 @@ final class KvService extends KVGrpc.KVImplBase {
     public void put(PutRequest request, StreamObserver<PutResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
+            EtcdGrpcServer.refuseWriteWithoutLeader(keel);
             return keel.writeAsync(ProtoConvert.put(request));
         }, r -> {
             var put = (io.keel.storage.mvcc.PutResponse) r;
@@ -60,6 +61,7 @@ final class KvService extends KVGrpc.KVImplBase {
     public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
+            EtcdGrpcServer.refuseWriteWithoutLeader(keel);
             return keel.writeAsync(ProtoConvert.delete(request));
         }, r -> {
             var deleted = (io.keel.storage.mvcc.DeleteRangeResponse) r;
@@ -71,7 +73,9 @@ final class KvService extends KVGrpc.KVImplBase {
     public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
-            return keel.txnAsync(ProtoConvert.txn(request, maxTxnOps));
+            var txn = ProtoConvert.txn(request, maxTxnOps);
+            if (!txn.isReadOnly()) EtcdGrpcServer.refuseWriteWithoutLeader(keel);
+            return keel.txnAsync(txn);
         }, r -> ProtoConvert.txn(r, headers.at(r.revision())));
     }
 
@@ -79,7 +83,10 @@ final class KvService extends KVGrpc.KVImplBase {
     public void compact(CompactionRequest request, StreamObserver<CompactionResponse> observer) {
         // `physical` is accepted; Keel answers once the compaction has applied to the store.
         EtcdGrpcServer.answerAsync(keel, observer, executor,
-                () -> keel.writeAsync(new CompactRequest(request.getRevision())), r -> {
+                () -> {
+                    EtcdGrpcServer.refuseWriteWithoutLeader(keel);
+                    return keel.writeAsync(new CompactRequest(request.getRevision()));
+                }, r -> {
                     var compacted = (io.keel.storage.mvcc.CompactResponse) r;
                     return ProtoConvert.compact(compacted, headers.at(compacted.revision()));
                 });

@@ -38,6 +38,7 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     @Override
     public void leaseGrant(LeaseGrantRequest request, StreamObserver<LeaseGrantResponse> observer) {
         EtcdGrpcServer.answer(keel, observer, () -> {
+            EtcdGrpcServer.refuseWriteWithoutLeader(keel);
             var r = keel.grantLease(request.getID(), request.getTTL());
             return LeaseGrantResponse.newBuilder().setHeader(headers.at(r.revision())).setID(r.id()).setTTL(r.ttl())
                     .build();
@@ -46,8 +47,10 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
     @Override
     public void leaseRevoke(LeaseRevokeRequest request, StreamObserver<LeaseRevokeResponse> observer) {
-        EtcdGrpcServer.answer(keel, observer, () -> LeaseRevokeResponse.newBuilder()
-                .setHeader(headers.at(keel.revokeLease(request.getID()))).build());
+        EtcdGrpcServer.answer(keel, observer, () -> {
+            EtcdGrpcServer.refuseWriteWithoutLeader(keel);
+            return LeaseRevokeResponse.newBuilder().setHeader(headers.at(keel.revokeLease(request.getID()))).build();
+        });
     }
 
     /**
@@ -83,6 +86,7 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
         public void onNext(LeaseKeepAliveRequest request) {
             long ttl;
             try {
+                EtcdGrpcServer.refuseWriteWithoutLeader(keel); // a keep-alive is a Raft write
                 ttl = keel.keepAliveOnce(request.getID());
             } catch (RuntimeException e) {
                 end(e);

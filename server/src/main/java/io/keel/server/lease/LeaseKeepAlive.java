@@ -24,6 +24,8 @@ public final class LeaseKeepAlive implements AutoCloseable {
     static final Duration RETRY = Duration.ofMillis(500);
 
     private final long id;
+    /** Who keeps the lease alive, for the log: "member 1", or "a client". */
+    private final String owner;
     private final LongFunction<CompletableFuture<Long>> renew;
     private final ScheduledExecutorService timer;
     private final CompletableFuture<Void> lost = new CompletableFuture<>();
@@ -32,6 +34,12 @@ public final class LeaseKeepAlive implements AutoCloseable {
 
     /** Starts keeping lease {@code id} alive with {@code renew} (one keep-alive: the TTL, 0 when the lease is gone). */
     public LeaseKeepAlive(long id, LongFunction<CompletableFuture<Long>> renew) {
+        this("a client", id, renew);
+    }
+
+    /** As {@link #LeaseKeepAlive(long, LongFunction)}; log lines name {@code owner} (e.g. "member 1"). */
+    public LeaseKeepAlive(String owner, long id, LongFunction<CompletableFuture<Long>> renew) {
+        this.owner = owner;
         this.id = id;
         this.renew = renew;
         this.timer = Executors.newSingleThreadScheduledExecutor(
@@ -39,6 +47,7 @@ public final class LeaseKeepAlive implements AutoCloseable {
         timer.execute(this::renewNow);
     }
 
+    /** The lease kept alive. */
     public long id() {
         return id;
     }
@@ -66,9 +75,11 @@ public final class LeaseKeepAlive implements AutoCloseable {
             if (e != null) {
                 Throwable cause = Futures.unwrap(e);
                 if (cause instanceof KeelException k && k.retryable()) {
-                    LOG.debug("keep-alive of lease {} failed, retrying: {}", Long.toHexString(id), cause.toString());
+                    LOG.debug("{}: keep-alive of lease {} failed, retrying: {}", owner, Long.toHexString(id),
+                            cause.toString());
                 } else {
-                    LOG.warn("keep-alive of lease {} failed, retrying: {}", Long.toHexString(id), cause.toString());
+                    LOG.warn("{}: keep-alive of lease {} failed, retrying: {}", owner, Long.toHexString(id),
+                            cause.toString());
                 }
                 schedule(RETRY.toNanos());
             } else if (ttl <= 0) {
@@ -88,6 +99,11 @@ public final class LeaseKeepAlive implements AutoCloseable {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // closed meanwhile
         }
+    }
+
+    /** Whether {@link #close()} was called, or the lease was found gone (then it closed itself). */
+    public boolean isClosed() {
+        return closed;
     }
 
     /** Stops keeping the lease alive; the lease then expires after its TTL unless someone else keeps it alive. */

@@ -73,6 +73,7 @@ final class ApplyPipeline {
         this.onFailure = onFailure;
         this.memberId = log.identity().memberId();
         this.thread = new Thread(this::run, "keel-apply-" + Long.toHexString(memberId));
+        thread.setDaemon(true); // the embedding program decides when the JVM ends; close() ends this thread
     }
 
     void start() {

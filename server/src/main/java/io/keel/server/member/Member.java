@@ -83,6 +83,14 @@ public final class Member implements AutoCloseable {
      */
     private final Duration forwardTimeout;
     /**
+     * How long a write or linearizable read waits, parked on the raft thread, for a leader to be known before it
+     * fails with {@link NotLeaderException} (issue 19): a member just started, or in an election, answers once a
+     * leader is elected instead of refusing what a moment later it would take.
+     */
+    private final Duration leaderWaitTimeout;
+    /** Requests waiting for a leader (raft thread only). */
+    private final LeaderWait leaderWait;
+    /**
      * Request ids of forwarded writes (raft thread). They start at a random value so that entries this member
      * forwarded before a restart, applied again after it, never match a new request.
      */
@@ -97,15 +105,20 @@ public final class Member implements AutoCloseable {
     /** The commit index as of the last Ready (raft thread writes). */
     private volatile long commitIndex;
 
-    private Member(MemberConfig config, MemberObserver observer) throws IOException {
+    private Member(MemberConfig config, MemberObserver observer, Duration leaderWaitTimeout) throws IOException {
         this.config = config;
         this.forwardTimeout = Duration.ofSeconds(5).plus(config.electionTimeout().multipliedBy(2));
+        this.leaderWaitTimeout = leaderWaitTimeout;
         this.observer = observer;
         this.storage = MemberStorage.open(config, this::fail, this::fail);
         boolean started = false;
         GroupCommitLog createdLog = null;
         ExecutorService createdReaders = null;
         ExecutorService createdSenders = null;
+        Lessor createdLessor = null;
+        Transport createdTransport = null;
+        RaftLoop createdLoop = null;
+        ApplyPipeline createdApply = null;
         try {
             RaftConfig raft = RaftConfig.defaults(config.memberId())
                     .withTimeouts(config.electionTimeout(), config.heartbeatInterval())
@@ -118,7 +131,8 @@ public final class Member implements AutoCloseable {
             RaftNode node = new RaftNode(raft, storage.log, System.nanoTime());
             this.commitIndex = node.log().committed();
             this.commitLog = createdLog = new GroupCommitLog(storage.log);
-            this.loop = new RaftLoop(node, config.tickInterval().toNanos());
+            this.loop = createdLoop = new RaftLoop(node, config.tickInterval().toNanos());
+            this.leaderWait = new LeaderWait(loop);
             this.proposalAdmission = new Admission("proposals", config.maxPendingProposals());
             this.readAdmission = new Admission("linearizable reads", config.maxPendingReads());
             this.readExecutor = createdReaders =
@@ -127,14 +141,15 @@ public final class Member implements AutoCloseable {
                     Executors.newCachedThreadPool(NamedThreads.numbered("keel-snapshot-" + hex(config.memberId())));
             this.reads = new Reads(storage.store, readExecutor, loop::lease, loop.clocks(), loop);
             // Lease expiry: decided by the leader's lessor on its clock, proposed only while it holds its lease.
-            this.lessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
+            this.lessor = createdLessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
                     this::proposeWithLeaderLease);
             this.directory = new DirectoryApplier(MemberDirectory.decode(storage.store.current().clusterRecord()));
-            this.apply = new ApplyPipeline(storage.store, storage.log, storage.log.initialState().confState(),
-                    proposals, config.snapshotEntries(), this::applied, lessor::applied, this::fail, directory);
-            this.installer = new SnapshotInstaller(config.dataDir(), storage.storeOptions);
+            this.apply = createdApply = new ApplyPipeline(storage.store, storage.log,
+                    storage.log.initialState().confState(), proposals, config.snapshotEntries(), this::applied,
+                    lessor::applied, this::fail, directory);
+            this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
             apply.observer = observer;
-            this.transport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
+            this.transport = createdTransport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
                     new IncarnationCheck(directory::current)), new InboundListener() {
                 @Override
                 public void onMessage(Message message) {
@@ -164,8 +179,13 @@ public final class Member implements AutoCloseable {
                     transport.localAddress());
         } finally {
             if (!started) {
-                // Typically the peer port is taken. The raft and apply threads start last, so only these exist.
+                // Typically the peer port is taken (Transport.start fails); whatever did start is stopped, in
+                // close()'s order, so a failed start leaves no thread, port or open database behind.
+                if (createdLessor != null) createdLessor.close();
+                if (createdTransport != null) createdTransport.close();
+                if (createdLoop != null) createdLoop.stop(); // a loop never started has nothing to stop
                 if (createdLog != null) createdLog.close();
+                if (createdApply != null) createdApply.stop();
                 if (createdReaders != null) createdReaders.shutdownNow();
                 if (createdSenders != null) createdSenders.shutdownNow();
                 storage.close();
@@ -178,12 +198,25 @@ public final class Member implements AutoCloseable {
      * or empty data directory with its own exception and message.
      */
     public static Member start(MemberConfig config) throws IOException {
-        return new Member(config, MemberObserver.NONE);
+        return start(config, MemberObserver.NONE);
     }
 
-    /** As {@link #start(MemberConfig)}, telling {@code observer} what happens (metrics). */
+    /**
+     * As {@link #start(MemberConfig)}, telling {@code observer} what happens (metrics). Requests wait for a leader
+     * up to etcd's request timeout (5 s plus two election timeouts).
+     */
     public static Member start(MemberConfig config, MemberObserver observer) throws IOException {
-        return new Member(config, observer);
+        return start(config, observer, Duration.ofSeconds(5).plus(config.electionTimeout().multipliedBy(2)));
+    }
+
+    /**
+     * As {@link #start(MemberConfig, MemberObserver)}; a write or linearizable read made while no leader is known
+     * waits up to {@code leaderWaitTimeout} for one before it fails with {@link NotLeaderException}.
+     */
+    public static Member start(MemberConfig config, MemberObserver observer, Duration leaderWaitTimeout)
+            throws IOException {
+        if (leaderWaitTimeout.isNegative()) throw new IllegalArgumentException("negative leader wait");
+        return new Member(config, observer, leaderWaitTimeout);
     }
 
     /**
@@ -211,8 +244,9 @@ public final class Member implements AutoCloseable {
 
     /**
      * Proposes a client write (put, delete range, txn, compact); completes with the store's response once applied
-     * here. At a follower the write is forwarded to the leader; it fails with {@link NotLeaderException} only while
-     * no leader is known.
+     * here. At a follower the write is forwarded to the leader. While no leader is known it waits for one; it fails
+     * with {@link NotLeaderException} once the leader wait passes with none (or, with a leader hint, while the
+     * leader hands leadership over).
      */
     public CompletableFuture<Response> propose(Operation op) {
         // An operation that may apply twice is forwarded again to a new leader instead of waiting for an old one
@@ -232,29 +266,76 @@ public final class Member implements AutoCloseable {
         // A store refusal (MvccException) still means the entry committed and applied.
         result.whenComplete((v, e) -> observer.proposalFinished(e == null
                 || e instanceof io.keel.storage.mvcc.MvccException));
-        loop.execute(() -> {
-            if (result.isDone()) return;
-            RaftNode node = loop.node();
-            if (node.role() == Role.LEADER || node.leaderId() == 0) {
-                ProposeResult r = node.propose(data);
-                if (r instanceof ProposeResult.Accepted a) {
-                    proposals.accepted(a.index(), a.term(), result);
-                } else if (r instanceof ProposeResult.Refused refused) {
-                    result.completeExceptionally(refusal(node, refused));
-                }
-                return;
-            }
-            // A follower hands the write to the leader and recognises it by its origin when it applies it.
-            long request = nextRequest++;
-            ByteString tagged = data.concat(OperationCodec.origin(config.memberId(), request));
-            ProposeResult r = node.proposeOrForward(tagged);
-            if (r instanceof ProposeResult.Forwarded) {
-                proposals.forwarded(request, result, forwardTimeout, mayApplyTwice ? tagged : null);
+        long deadline = leaderWaitDeadline();
+        loop.execute(() -> proposeNow(data, mayApplyTwice, result, deadline));
+        return result;
+    }
+
+    /** Raft thread: proposes (or forwards) the write, or parks it until a leader is known. */
+    private void proposeNow(ByteString data, boolean mayApplyTwice, CompletableFuture<Response> result,
+                            long deadline) {
+        if (result.isDone()) return;
+        RaftNode node = loop.node();
+        if (noLeaderKnown(node)) {
+            leaderWait.park(deadline, result, () -> proposeNow(data, mayApplyTwice, result, deadline),
+                    () -> noLeaderAfterWaiting(node));
+            return;
+        }
+        if (node.role() == Role.LEADER) {
+            ProposeResult r = node.propose(data);
+            if (r instanceof ProposeResult.Accepted a) {
+                proposals.accepted(a.index(), a.term(), result);
             } else if (r instanceof ProposeResult.Refused refused) {
                 result.completeExceptionally(refusal(node, refused));
             }
-        });
+            return;
+        }
+        // A follower hands the write to the leader and recognises it by its origin when it applies it.
+        long request = nextRequest++;
+        ByteString tagged = data.concat(OperationCodec.origin(config.memberId(), request));
+        ProposeResult r = node.proposeOrForward(tagged);
+        if (r instanceof ProposeResult.Forwarded) {
+            proposals.forwarded(request, result, forwardTimeout, mayApplyTwice ? tagged : null);
+        } else if (r instanceof ProposeResult.Refused refused) {
+            result.completeExceptionally(refusal(node, refused));
+        }
+    }
+
+    private long leaderWaitDeadline() {
+        return System.nanoTime() + leaderWaitTimeout.toNanos();
+    }
+
+    /** Raft thread: no leader known (a candidate, a follower between leaders, or a member just started). */
+    private static boolean noLeaderKnown(RaftNode node) {
+        return node.role() != Role.LEADER && node.leaderId() == 0;
+    }
+
+    private NotLeaderException noLeaderAfterWaiting(RaftNode node) {
+        return new NotLeaderException(node.id(), node.leaderId(), "no leader within "
+                + leaderWaitTimeout.toMillis() + " ms");
+    }
+
+    /**
+     * Completes with the leader's id once this member knows a leader, or fails with {@link NotLeaderException}
+     * after {@code timeout}. Knowing a leader does not mean it has committed an entry of its term yet: the first
+     * request may still wait a little longer for that.
+     */
+    public CompletableFuture<Long> awaitLeader(Duration timeout) {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        if (stopped(result)) return result;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        loop.execute(() -> leaderOrPark(result, deadline, timeout));
         return result;
+    }
+
+    private void leaderOrPark(CompletableFuture<Long> result, long deadline, Duration timeout) {
+        RaftNode node = loop.node();
+        if (noLeaderKnown(node)) {
+            leaderWait.park(deadline, result, () -> leaderOrPark(result, deadline, timeout),
+                    () -> new NotLeaderException(node.id(), 0, "no leader within " + timeout.toMillis() + " ms"));
+        } else {
+            result.complete(node.role() == Role.LEADER ? node.id() : node.leaderId());
+        }
     }
 
     /**
@@ -323,14 +404,29 @@ public final class Member implements AutoCloseable {
         return directory.current();
     }
 
-    /** A linearizable read: runs {@code query} on the store once it has applied everything committed before now. */
+    /**
+     * A linearizable read: runs {@code query} on the store once it has applied everything committed before now. While
+     * no leader is known it waits for one, as a write does.
+     */
     public <T> CompletableFuture<T> read(Function<MvccStore, T> query) {
         CompletableFuture<T> result = readAdmission.admit();
         if (result == null) return CompletableFuture.failedFuture(readAdmission.refusal());
         if (stopped(result)) return result;
         if (io.keel.server.InjectedBug.FOLLOWER_LOCAL_READ.on() && state().role() != Role.LEADER) return CompletableFuture.completedFuture(readSerializable(query));
-        loop.execute(() -> reads.start(loop.node(), query, result));
+        long deadline = leaderWaitDeadline();
+        loop.execute(() -> readNow(query, result, deadline));
         return result;
+    }
+
+    /** Raft thread: asks Raft for a read index, or parks the read until a leader is known to confirm it. */
+    private <T> void readNow(Function<MvccStore, T> query, CompletableFuture<T> result, long deadline) {
+        RaftNode node = loop.node();
+        if (noLeaderKnown(node)) {
+            leaderWait.park(deadline, result, () -> readNow(query, result, deadline),
+                    () -> noLeaderAfterWaiting(node));
+            return;
+        }
+        reads.start(node, query, result);
     }
 
     /** A serializable read: the local store as it is, possibly behind the leader. */
@@ -472,7 +568,8 @@ public final class Member implements AutoCloseable {
 
     /**
      * Raft thread: a new leader is known (or none). Forwarded writes that may apply twice go to it again: the old
-     * leader may have dropped them. Each still completes once, when an entry carrying its tag applies here.
+     * leader may have dropped them. Each still completes once, when an entry carrying its tag applies here. Requests
+     * parked while no leader was known go on.
      */
     private void leaderChanged(long leader) {
         knownLeader = leader;
@@ -492,6 +589,8 @@ public final class Member implements AutoCloseable {
             if (node.role() == Role.LEADER) node.propose(tagged);
             else node.proposeOrForward(tagged);
         }
+        // After the resends: a parked write forwarded now must not be forwarded twice.
+        leaderWait.leaderKnown();
     }
 
     /** The Ready is durable (its messagesAfterPersist are sent): acknowledge it to the node, apply what committed. */
@@ -564,6 +663,7 @@ public final class Member implements AutoCloseable {
         MemberStoppedException stopped = stoppedException();
         proposals.failAll(stopped);
         reads.failAll(stopped); // the raft thread is gone: safe to touch its state here
+        leaderWait.failAll(stopped);
         storage.close();
         LOG.info("member {} stopped", hex(config.memberId()));
     }

@@ -54,6 +54,7 @@ final class RaftLoop implements Executor {
         this.clockJumps = clockJumps;
         this.softState = node.softState();
         this.thread = new Thread(this::run, "keel-raft-" + Long.toHexString(node.id()));
+        thread.setDaemon(true); // the embedding program decides when the JVM ends; close() ends this thread
     }
 
     void start(Consumer<Ready> readyHandler, Consumer<Throwable> onFailure) {

@@ -33,13 +33,16 @@ import java.util.stream.Stream;
 final class SnapshotInstaller {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotInstaller.class);
 
+    /** This member's id (hex), for the log. */
+    private final String member;
     private final Path dataDir;
     private final Path incoming;
     private final MvccOptions options;
     private long importedRaftIndex = -1; // guarded by this
     private boolean installing; // guarded by this
 
-    SnapshotInstaller(Path dataDir, MvccOptions options) {
+    SnapshotInstaller(long memberId, Path dataDir, MvccOptions options) {
+        this.member = Long.toHexString(memberId);
         this.dataDir = dataDir;
         this.incoming = dataDir.resolve("store-incoming");
         this.options = options;
@@ -59,8 +62,8 @@ final class SnapshotInstaller {
                 }
             }
             importedRaftIndex = meta.getSnapshot().getIndex();
-            LOG.info("received a snapshot from member {} for index {}", Long.toHexString(received.from()),
-                    importedRaftIndex);
+            LOG.info("member {}: received a snapshot from member {} for index {}", member,
+                    Long.toHexString(received.from()), importedRaftIndex);
         } finally {
             Files.deleteIfExists(received.file());
         }
@@ -94,7 +97,8 @@ final class SnapshotInstaller {
             installing = false;
             importedRaftIndex = -1;
         }
-        LOG.info("installed a snapshot: the store is at applied index {}", store.current().appliedIndex());
+        LOG.info("member {}: installed a snapshot: the store is at applied index {}", member,
+                store.current().appliedIndex());
     }
 
     /**

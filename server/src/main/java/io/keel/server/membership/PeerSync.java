@@ -49,7 +49,7 @@ public final class PeerSync implements Consumer<MemberDirectory> {
             }
         } catch (IllegalStateException e) {
             // The transport closed: the member is stopping.
-            LOG.debug("peer update skipped: {}", e.getMessage());
+            LOG.debug("member {}: peer update skipped: {}", Long.toHexString(self), e.getMessage());
         }
     }
 }

@@ -23,9 +23,13 @@ final class ListenerSink implements WatchSink {
     private volatile WatchStream stream;
     private volatile boolean done;
 
-    ListenerSink(WatchListener listener, Executor executor) {
+    /** The member's id (hex), for the log. */
+    private final String member;
+
+    ListenerSink(WatchListener listener, Executor executor, String member) {
         this.listener = listener;
         this.executor = executor;
+        this.member = member;
     }
 
     void attach(WatchStream s) {
@@ -98,7 +102,7 @@ final class ListenerSink implements WatchSink {
                 try {
                     c.run();
                 } catch (RuntimeException e) {
-                    LOG.warn("a watch listener threw; the watch goes on", e);
+                    LOG.warn("member {}: a watch listener threw; the watch goes on", member, e);
                 }
             }
         } finally {

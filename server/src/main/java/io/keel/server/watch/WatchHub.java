@@ -74,7 +74,7 @@ public final class WatchHub implements AutoCloseable {
         byte[] key = options.key().length == 0 ? new byte[] {0} : options.key();
         String refusal = WatchStream.refusal(key, options);
         if (refusal != null) throw new IllegalArgumentException(refusal);
-        ListenerSink sink = new ListenerSink(Objects.requireNonNull(listener), listeners);
+        ListenerSink sink = new ListenerSink(Objects.requireNonNull(listener), listeners, name);
         WatchStream stream = open(sink);
         sink.attach(stream);
         stream.create(options.withWatchId(0));

@@ -14,15 +14,18 @@ public record WatchOptions(byte[] key, byte[] rangeEnd, long startRevision, bool
 
     private static final byte[] EMPTY = new byte[0];
 
+    /** Every option explicitly; the factories below and the {@code with...} methods are shorter. */
     public WatchOptions {
         key = key == null ? EMPTY : key;
         rangeEnd = rangeEnd == null ? EMPTY : rangeEnd;
     }
 
+    /** One key (UTF-8), from the next revision. */
     public static WatchOptions key(String key) {
         return key(utf8(key));
     }
 
+    /** One key, from the next revision. */
     public static WatchOptions key(byte[] key) {
         return new WatchOptions(key, EMPTY, 0, false, false, false, false, false, 0);
     }
@@ -33,6 +36,7 @@ public record WatchOptions(byte[] key, byte[] rangeEnd, long startRevision, bool
         return range(r.key(), r.rangeEnd());
     }
 
+    /** Keys in {@code [key, rangeEnd)}, from the next revision. */
     public static WatchOptions range(byte[] key, byte[] rangeEnd) {
         return new WatchOptions(key, rangeEnd, 0, false, false, false, false, false, 0);
     }
@@ -42,30 +46,39 @@ public record WatchOptions(byte[] key, byte[] rangeEnd, long startRevision, bool
         return new WatchOptions(key, rangeEnd, revision, prevKv, noPut, noDelete, progressNotify, fragment, watchId);
     }
 
+    /** Each event also carries the key's previous version ({@link io.keel.storage.mvcc.Event#prevKv()}). */
     public WatchOptions withPrevKv() {
         return new WatchOptions(key, rangeEnd, startRevision, true, noPut, noDelete, progressNotify, fragment,
                 watchId);
     }
 
+    /** No PUT events (deletes only). */
     public WatchOptions withoutPuts() {
         return new WatchOptions(key, rangeEnd, startRevision, prevKv, true, noDelete, progressNotify, fragment,
                 watchId);
     }
 
+    /** No DELETE events (puts only). */
     public WatchOptions withoutDeletes() {
         return new WatchOptions(key, rangeEnd, startRevision, prevKv, noPut, true, progressNotify, fragment,
                 watchId);
     }
 
+    /**
+     * While idle, the listener's {@link WatchListener#onProgress} is called every watch progress interval
+     * ({@link io.keel.server.Keel.Builder#watchProgressInterval}).
+     */
     public WatchOptions withProgressNotify() {
         return new WatchOptions(key, rangeEnd, startRevision, prevKv, noPut, noDelete, true, fragment, watchId);
     }
 
+    /** Large responses split into fragments (etcd's fragment option; meaningful over gRPC only). */
     public WatchOptions withFragment() {
         return new WatchOptions(key, rangeEnd, startRevision, prevKv, noPut, noDelete, progressNotify, true,
                 watchId);
     }
 
+    /** The watch id the client chose (gRPC; 0: one is assigned). */
     public WatchOptions withWatchId(long id) {
         return new WatchOptions(key, rangeEnd, startRevision, prevKv, noPut, noDelete, progressNotify, fragment, id);
     }

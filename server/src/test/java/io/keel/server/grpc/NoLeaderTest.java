@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A member that knows no leader answers as etcd does: UNAVAILABLE "etcdserver: no leader", so clients go elsewhere. */
 class NoLeaderTest {
@@ -50,6 +51,24 @@ class NoLeaderTest {
                                     .setSerializable(true).build()));
             assertEquals(Status.Code.UNAVAILABLE, required.getStatus().getCode());
             assertEquals("etcdserver: no leader", required.getStatus().getDescription());
+        }
+    }
+
+    /**
+     * The embedded API lets a write wait for a leader; the etcd API refuses it at once, so an etcd client tries
+     * another endpoint instead of waiting out its deadline at a member cut off from the majority.
+     */
+    @Test
+    void aWriteWithoutALeaderIsRefusedAtOnceNotHeldForTheLeaderWait(@TempDir Path dir) {
+        try (GrpcTestMember m = GrpcTestMember.startWithoutLeader(dir, Duration.ofSeconds(60))) {
+            var kv = KVGrpc.newBlockingStub(m.channel).withDeadlineAfter(50, TimeUnit.SECONDS);
+            long start = System.nanoTime();
+            StatusRuntimeException put = assertThrows(StatusRuntimeException.class,
+                    () -> kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build()));
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals("etcdserver: no leader", put.getStatus().getDescription());
+            // Far below the 59 s an embedded write would wait here; generous for a loaded machine.
+            assertTrue(tookMillis < 20_000, "refused after " + tookMillis + " ms");
         }
     }
 

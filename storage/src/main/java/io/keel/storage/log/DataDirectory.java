@@ -5,6 +5,8 @@ import io.keel.raft.proto.HardState;
 import io.keel.raft.proto.SnapshotMetadata;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,7 +21,7 @@ import java.util.stream.Stream;
  * (fault 15), another cluster's or member's data (fault 16), data of another format (fault 19), initializing twice.
  */
 final class DataDirectory {
-    private static final System.Logger LOG = System.getLogger(DataDirectory.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(DataDirectory.class);
 
     private DataDirectory() {
     }
@@ -42,7 +44,7 @@ final class DataDirectory {
                 throw new NoKeelDataException(dir, "it was never initialized, or initializing it was interrupted");
             }
             if (!found.equals(expected)) throw WrongDataDirectoryException.mismatch(dir, found, expected);
-            if (MetaRecords.readIncarnation(db) == 0) assignIncarnation(db, syncedWrite);
+            if (MetaRecords.readIncarnation(db) == 0) assignIncarnation(db, expected, syncedWrite);
             return db;
         } catch (RocksDBException | RuntimeException e) {
             db.close();
@@ -80,14 +82,15 @@ final class DataDirectory {
         }
     }
 
-    private static void assignIncarnation(LogDatabase db, SyncedWrite syncedWrite) throws RocksDBException {
+    private static void assignIncarnation(LogDatabase db, MemberIdentity member, SyncedWrite syncedWrite)
+            throws RocksDBException {
         long incarnation = Incarnation.draw();
         try (WriteBatch batch = new WriteBatch()) {
             MetaRecords.putIncarnation(batch, db, incarnation);
             syncedWrite.write(db.db, db.synced, batch);
         }
-        LOG.log(System.Logger.Level.INFO, () -> "data directory " + db.dir + " had no incarnation (written by an"
-                + " earlier version): assigned " + Long.toHexString(incarnation));
+        LOG.info("member {}: data directory {} had no incarnation (written by an earlier version): assigned {}",
+                Long.toHexString(member.memberId()), db.dir, Long.toHexString(incarnation));
     }
 
     private static boolean isEmpty(Path dir) {

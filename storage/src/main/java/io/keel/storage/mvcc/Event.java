@@ -7,5 +7,6 @@ package io.keel.storage.mvcc;
  */
 public record Event(Type type, KeyValue kv, KeyValue prevKv) {
 
+    /** A PUT (a key created or changed) or a DELETE (a key deleted, or its lease expired or was revoked). */
     public enum Type { PUT, DELETE }
 }

@@ -7,11 +7,13 @@ package io.keel.storage.mvcc;
 public class MvccException extends RuntimeException {
     private final EtcdError error;
 
+    /** The refusal {@code error}, with etcd's message. */
     public MvccException(EtcdError error) {
         super(error.message(), null, false, false);
         this.error = error;
     }
 
+    /** Which of etcd's refusals this is (its gRPC code and text). */
     public EtcdError error() {
         return error;
     }
