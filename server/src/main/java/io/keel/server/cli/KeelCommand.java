@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCommand.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        subcommands = {LocalCluster.class},
+        subcommands = {LocalCluster.class, SnapshotCommand.class, RecoverCommand.class},
         description = {"Runs one Keel member: etcd's v3 gRPC API on the client URL, Raft with its peers on the peer URL,"
                 + " metrics and health on the metrics URL.",
                 "Exit codes: 0 stopped cleanly (SIGTERM, Ctrl-C), 1 the member failed while running, 2 bad flags or"
