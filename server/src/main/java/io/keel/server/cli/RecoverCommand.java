@@ -312,7 +312,10 @@ final class RecoverCommand implements Callable<Integer> {
                     lo += batch.size();
                 }
             }
-        } catch (NoKeelDataException | WrongDataDirectoryException e) {
+        } catch (NoKeelDataException e) {
+            throw new LaunchException(ExitCodes.DATA_DIR_REFUSED, "--data-dir " + dir + " holds no Keel member's data"
+                    + " (no initialized Raft log in " + logDir + "): give a survivor's data directory");
+        } catch (WrongDataDirectoryException e) {
             throw new LaunchException(ExitCodes.DATA_DIR_REFUSED, "--data-dir " + dir + ": " + e.getMessage());
         } catch (StorageFailedException e) {
             String m = String.valueOf(e.getMessage());
