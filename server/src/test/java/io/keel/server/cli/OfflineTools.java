@@ -3,7 +3,7 @@ package io.keel.server.cli;
 import com.google.protobuf.ByteString;
 import io.grpc.StatusRuntimeException;
 import io.keel.server.etcd.proto.KVGrpc;
-import io.keel.server.etcd.proto.KeyValue;
+import io.keel.server.etcd.proto.mvcc.KeyValue;
 import io.keel.server.etcd.proto.PutRequest;
 import io.keel.server.etcd.proto.RangeRequest;
 import io.keel.server.etcd.proto.RangeResponse;

@@ -43,7 +43,7 @@ class SnapshotRestoreTest {
 
     @Test
     void snapshotSavedUnderWritesRestoresIntoANewClusterAtItsRevision(@TempDir Path dir) throws Exception {
-        ProcessCluster source = ProcessCluster.start(dir.resolve("source"), "backup-source", "m1", "m2", "m3");
+        ProcessCluster source = ProcessCluster.start(Files.createDirectories(dir.resolve("source")), "backup-source", "m1", "m2", "m3");
         open.add(source);
         MemberProcess leader = ProcessCluster.awaitLeaderKnownToAll(source.members);
         MemberProcess follower = source.others(leader).get(0);
@@ -81,7 +81,7 @@ class SnapshotRestoreTest {
         }
 
         // Three new members from the file.
-        Path newDir = dir.resolve("restored");
+        Path newDir = Files.createDirectories(dir.resolve("restored"));
         List<MemberProcess> restored = List.of(new MemberProcess("n1", newDir), new MemberProcess("n2", newDir),
                 new MemberProcess("n3", newDir));
         open.addAll(restored);
