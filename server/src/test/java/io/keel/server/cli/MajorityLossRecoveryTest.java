@@ -72,8 +72,13 @@ class MajorityLossRecoveryTest {
         writer.close();
         Map<String, Long> acknowledged = Map.copyOf(writer.acknowledged);
 
-        OfflineTools.Result dry = keel(dir, "recover", "--data-dir", survivorData.toString(), "--dry-run");
+        // Both remaining data directories: the survivor's log is ahead of the one killed first.
+        Path lostData = oldDir.resolve(lost.name);
+        OfflineTools.Result dry = keel(dir, "recover", "--data-dir", lostData.toString(), "--data-dir",
+                survivorData.toString(), "--dry-run");
         assertEquals(0, dry.exit(), dry::toString);
+        assertTrue(dry.out().contains("chosen: " + survivorData), dry::toString);
+        assertTrue(dry.out().contains(lostData + " is not used"), dry::toString);
         assertTrue(dry.out().contains("nothing was changed"), dry::toString);
         OfflineTools.Result recovered = keel(dir, "recover", "--data-dir", survivorData.toString(),
                 "--initial-cluster-token", "recover-new");
