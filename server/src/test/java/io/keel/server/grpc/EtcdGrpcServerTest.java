@@ -299,6 +299,27 @@ class EtcdGrpcServerTest {
     }
 
     @Test
+    void aSnapshotTheClientCancelsLeavesNoCheckpointBehind() throws Exception {
+        var kv = KVGrpc.newBlockingStub(member.channel());
+        ByteString value = ByteString.copyFrom(new byte[4096]);
+        for (int i = 0; i < 200; i++) kv.put(PutRequest.newBuilder().setKey(bs("big-" + i)).setValue(value).build());
+        io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+        long remaining = call.call(() -> MaintenanceGrpc.newBlockingStub(member.channel())
+                .snapshot(SnapshotRequest.getDefaultInstance()).next().getRemainingBytes());
+        assertTrue(remaining > 0, "more than one blob to send");
+        call.cancel(null);
+        io.keel.server.Poll.until("the cancelled snapshot's checkpoint is deleted", () -> {
+            try (var leftovers = java.nio.file.Files.list(member.keel().dataDir().resolve("backups"))) {
+                return leftovers.count() == 0;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertTrue(kv.put(PutRequest.newBuilder().setKey(bs("after-cancel")).setValue(bs("1")).build())
+                .getHeader().getRevision() > 0, "the member goes on serving");
+    }
+
+    @Test
     void statusAndMemberList() {
         StatusResponse status = MaintenanceGrpc.newBlockingStub(member.channel()).status(StatusRequest.getDefaultInstance());
         assertEquals(1L, status.getLeader());
