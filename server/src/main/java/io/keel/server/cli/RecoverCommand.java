@@ -196,6 +196,11 @@ final class RecoverCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         long newCluster = ClusterIdentity.derive(token, Map.of(self, ownPeer));
+        if (newCluster == cluster && chosen.config().members().equals(Set.of(self))) {
+            out.println("keel: " + chosen.dir() + " already is the only member of cluster " + Long.toHexString(cluster)
+                    + " (recovered before with this token?): nothing was changed; start it as printed then");
+            return ExitCodes.OK;
+        }
         if (newCluster == cluster) {
             throw LaunchException.usage("--initial-cluster-token " + token + " gives the old cluster's id "
                     + Long.toHexString(cluster) + ": give a new token");

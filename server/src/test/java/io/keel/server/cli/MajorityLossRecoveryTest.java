@@ -87,6 +87,10 @@ class MajorityLossRecoveryTest {
         Matcher newCluster = Pattern.compile("only member of NEW cluster ([0-9a-f]+)").matcher(recovered.out());
         assertTrue(newCluster.find(), recovered::toString);
         String clusterId = newCluster.group(1);
+        OfflineTools.Result again = keel(dir, "recover", "--data-dir", survivorData.toString(),
+                "--initial-cluster-token", "recover-new");
+        assertEquals(0, again.exit(), again::toString);
+        assertTrue(again.out().contains("already is the only member of cluster " + clusterId), again::toString);
 
         survivor.start("--initial-cluster", survivor.name + "=" + survivor.peerUrl(), "--initial-cluster-token",
                 "recover-new", "--initial-cluster-state", "existing");

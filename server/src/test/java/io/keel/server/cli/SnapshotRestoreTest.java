@@ -126,6 +126,16 @@ class SnapshotRestoreTest {
         byte[] flipped = bytes.clone();
         flipped[bytes.length / 3] ^= 0x10;
         Path damaged = Files.write(dir.resolve("damaged.db"), flipped);
+        // Damage inside the store image with the SHA-256 made to match again: each chunk's own CRC32C catches it.
+        byte[] resealed = bytes.clone();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+        int pos = 48 + 4 + b.getInt(48); // header, manifest
+        while (b.getInt(pos + 4 + 16) == 0) pos += 4 + b.getInt(pos); // to the first chunk with data
+        resealed[pos + 4 + 20] ^= 0x01; // its first data byte
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+                java.util.Arrays.copyOf(resealed, resealed.length - 32));
+        System.arraycopy(digest, 0, resealed, resealed.length - 32, 32);
+        Path inner = Files.write(dir.resolve("inner.db"), resealed);
         byte[] noise = new byte[bytes.length];
         new java.util.Random(14).nextBytes(noise);
         Path foreign = Files.write(dir.resolve("foreign.db"), noise);
@@ -133,7 +143,7 @@ class SnapshotRestoreTest {
         java.nio.ByteBuffer.wrap(bolt, 16, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0xED0CDAED);
         Path etcd = Files.write(dir.resolve("etcd.db"), bolt);
         Map<Path, String> cases = Map.of(empty, "is empty", truncated, "truncated", cut, "SHA-256", damaged, "SHA-256",
-                foreign, "not a Keel snapshot", etcd, "etcd (bbolt) snapshot");
+                inner, "crc32c", foreign, "not a Keel snapshot", etcd, "etcd (bbolt) snapshot");
         for (var c : cases.entrySet()) {
             OfflineTools.Result status = KeelMainInProcess.run("snapshot", "status", c.getKey().toString());
             assertEquals(ExitCodes.REFUSED, status.exit(), c.getKey() + ": " + status);
