@@ -246,6 +246,12 @@ final class RecoverCommand implements Callable<Integer> {
                 + Long.toHexString(newCluster) + ": " + appended.size() + " membership change(s) at "
                 + (chosen.lastIndex() + 1) + ".." + index + " remove " + others.keySet().stream()
                 .map(Long::toHexString).toList() + "; everything up to " + index + " is committed");
+        MemberInfo recorded = chosen.directory().get(self);
+        if (recorded != null && !recorded.peerUrls().isEmpty() && !recorded.peerUrls().contains(PeerUrls.text(ownPeer))) {
+            out.println("keel: note: the member directory still gives this member the peer URL " + recorded.peerUrls()
+                    + "; once it runs at " + PeerUrls.text(ownPeer) + ", run etcdctl member update "
+                    + Long.toHexString(self) + " --peer-urls=" + PeerUrls.text(ownPeer) + " before adding members");
+        }
         String name = chosen.name();
         boolean derivedId = name != null && MemberIds.fromName(name) == self;
         String nameText = name != null ? name : "<its name>";
