@@ -375,6 +375,15 @@ public final class Keel implements AutoCloseable {
         return member.initialCluster();
     }
 
+    /**
+     * A consistent checkpoint of this member's store at its applied index, in {@code target} (which must not exist),
+     * for a backup (etcd's Maintenance.Snapshot). Writes wait only while the checkpoint's hard links are made; the
+     * caller deletes {@code target} when done.
+     */
+    public io.keel.storage.mvcc.SnapshotExport exportBackup(Path target) {
+        return member.readSerializable(store -> store.exportBackup(target));
+    }
+
     /** This member's data directory. */
     public Path dataDir() {
         return member.dataDir();

@@ -13,6 +13,12 @@ public final class ExitCodes {
     /** An address to listen on could not be bound (in use, or not this machine's). */
     public static final int CANNOT_LISTEN = 4;
 
+    /**
+     * An offline tool refused its input or an unsafe action: a snapshot file that is empty, truncated, damaged or
+     * not Keel's; a recovery while an old member still answers. Nothing was written.
+     */
+    public static final int REFUSED = 5;
+
     private ExitCodes() {
     }
 }

@@ -15,10 +15,10 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCommand.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        subcommands = {LocalCluster.class, StatusCommand.class},
+        subcommands = {LocalCluster.class, StatusCommand.class, SnapshotCommand.class, RecoverCommand.class},
         description = {"Runs one Keel member: etcd's v3 gRPC API on the client URL, Raft with its peers on the peer"
                 + " URL, metrics, health and the cluster page on the metrics URL. `keel status` shows who leads;"
-                + " `keel local-cluster` runs three members.",
+                + " `keel local-cluster` runs three members; `keel snapshot` and `keel recover` restore and recover.",
                 "Exit codes: 0 stopped cleanly (SIGTERM, Ctrl-C), 1 the member failed while running, 2 bad flags or"
                         + " config file, 3 data directory refused, 4 cannot listen on an address."})
 public final class KeelCommand implements Callable<Integer> {

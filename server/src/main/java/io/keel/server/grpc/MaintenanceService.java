@@ -1,6 +1,15 @@
 package io.keel.server.grpc;
 
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.keel.server.backup.BackupFile;
+import io.keel.server.etcd.proto.SnapshotRequest;
+import io.keel.server.etcd.proto.SnapshotResponse;
+import io.keel.storage.mvcc.SnapshotExport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.keel.server.Keel;
 import io.keel.server.etcd.proto.MaintenanceGrpc;
 import io.keel.server.etcd.proto.MoveLeaderRequest;
@@ -10,6 +19,9 @@ import io.keel.server.etcd.proto.StatusResponse;
 import io.keel.server.membership.MemberInfo;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.Comparator;
+import java.util.concurrent.atomic.AtomicLong;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,10 +30,16 @@ import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 
 /**
- * etcd's Maintenance service: Status, and MoveLeader (sent to the leader; answered once the transferee leads, as
- * etcd answers it); the other methods answer UNIMPLEMENTED.
+ * etcd's Maintenance service: Status, MoveLeader (sent to the leader; answered once the transferee leads, as
+ * etcd answers it) and Snapshot (a backup of this member's store, {@link BackupFile}); the other methods answer
+ * UNIMPLEMENTED.
  */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(MaintenanceService.class);
+    /** Blob size per SnapshotResponse (etcd sends 32 KiB). */
+    private static final int BLOB_BYTES = 64 * 1024;
+    private static final AtomicLong BACKUPS = new AtomicLong();
+
     /** The etcd API version Keel speaks (etcdctl prints it). */
     static final String API_VERSION = "3.4.0";
 
@@ -34,6 +52,8 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         this.keel = keel;
         this.headers = headers;
         this.answers = answers;
+        // Checkpoints a stream left behind when the process died mid-backup: none is in flight before the API serves.
+        deleteQuietly(keel.dataDir().resolve("backups"));
     }
 
     @Override
@@ -71,6 +91,97 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     private boolean isLearner() {
         MemberInfo self = keel.membership().self();
         return self != null && self.learner();
+    }
+
+    /**
+     * Streams a consistent copy of this member's store at its applied index (the first header's revision is the
+     * copy's), without stopping writes: a RocksDB checkpoint (hard links) taken between two applies, read one chunk
+     * at a time as the client takes it (gRPC flow control), so neither the store nor the copy is ever held in
+     * memory. The file ends with etcd's SHA-256 trailer. The checkpoint is deleted when the stream ends.
+     */
+    @Override
+    public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
+        ServerCallStreamObserver<SnapshotResponse> call = (ServerCallStreamObserver<SnapshotResponse>) observer;
+        Path dir = keel.dataDir().resolve("backups").resolve("backup-" + ProcessHandle.current().pid() + "-"
+                + BACKUPS.incrementAndGet());
+        SnapshotExport export;
+        try {
+            deleteRecursively(dir);
+            export = keel.exportBackup(dir);
+        } catch (RuntimeException | IOException e) {
+            deleteQuietly(dir);
+            observer.onError(EtcdStatus.of(e, keel.leaderId()));
+            return;
+        }
+        var header = headers.at(export.manifest().revision());
+        Object ready = new Object();
+        boolean[] cancelled = new boolean[1];
+        call.setOnReadyHandler(() -> {
+            synchronized (ready) {
+                ready.notifyAll();
+            }
+        });
+        call.setOnCancelHandler(() -> {
+            synchronized (ready) {
+                cancelled[0] = true;
+                ready.notifyAll();
+            }
+        });
+        LOG.info("sending a snapshot at applied index {}, revision {} to a client", export.manifest().appliedIndex(),
+                export.manifest().revision());
+        // gRPC runs a call's callbacks one at a time: waiting for onReady inside this handler would wait forever.
+        Thread sender = new Thread(() -> {
+            try (InputStream in = BackupFile.stream(export, keel.clusterId(), keel.memberId(),
+                    System.currentTimeMillis())) {
+                long remaining = BackupFile.size(export);
+                byte[] buf = new byte[BLOB_BYTES];
+                while (remaining > 0) {
+                    int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, remaining));
+                    if (n <= 0) throw new IOException("the snapshot stream ended " + remaining + " bytes early");
+                    remaining -= n;
+                    synchronized (ready) {
+                        while (!call.isReady() && !cancelled[0]) ready.wait(1000);
+                        if (cancelled[0]) {
+                            LOG.info("a client cancelled its snapshot");
+                            return;
+                        }
+                    }
+                    call.onNext(SnapshotResponse.newBuilder().setHeader(header).setRemainingBytes(remaining)
+                            .setBlob(ByteString.copyFrom(buf, 0, n)).build());
+                }
+                call.onCompleted();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                call.onError(Status.CANCELLED.withDescription("etcdserver: server stopped").asRuntimeException());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("a snapshot to a client failed: {}", e.toString());
+                try {
+                    call.onError(Status.INTERNAL.withDescription("snapshot failed: " + e.getMessage())
+                            .asRuntimeException());
+                } catch (RuntimeException ignored) {
+                    // the call is already closed
+                }
+            } finally {
+                deleteQuietly(dir);
+            }
+        }, "keel-snapshot-client-" + Long.toHexString(keel.memberId()));
+        sender.setDaemon(true);
+        sender.start();
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            deleteRecursively(dir);
+        } catch (IOException e) {
+            LOG.warn("could not delete {}: {}", dir, e.toString());
+        }
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(q);
+        }
     }
 
     /** The size of the store's files (RocksDB's directory), as etcd reports its bbolt file's size. */

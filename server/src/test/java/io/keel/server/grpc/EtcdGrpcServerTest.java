@@ -257,10 +257,66 @@ class EtcdGrpcServerTest {
 
     @Test
     void unservedRpcsAnswerUnimplemented() throws Exception {
-        StatusRuntimeException snapshot = assertThrows(StatusRuntimeException.class,
-                () -> MaintenanceGrpc.newBlockingStub(member.channel()).snapshot(SnapshotRequest.getDefaultInstance())
-                        .hasNext());
-        assertEquals(Status.Code.UNIMPLEMENTED, snapshot.getStatus().getCode());
+        StatusRuntimeException defragment = assertThrows(StatusRuntimeException.class,
+                () -> MaintenanceGrpc.newBlockingStub(member.channel())
+                        .defragment(io.keel.server.etcd.proto.DefragmentRequest.getDefaultInstance()));
+        assertEquals(Status.Code.UNIMPLEMENTED, defragment.getStatus().getCode());
+    }
+
+    @Test
+    void snapshotStreamsACheckedCopyAtTheFirstHeadersRevision(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        var kv = KVGrpc.newBlockingStub(member.channel());
+        for (int i = 0; i < 20; i++) {
+            kv.put(PutRequest.newBuilder().setKey(bs("snap-" + i)).setValue(bs("v" + i)).build());
+        }
+        var stream = MaintenanceGrpc.newBlockingStub(member.channel()).snapshot(SnapshotRequest.getDefaultInstance());
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        long headerRevision = -1;
+        long remaining = -1;
+        while (stream.hasNext()) {
+            var r = stream.next();
+            if (headerRevision < 0) headerRevision = r.getHeader().getRevision();
+            assertEquals(headerRevision, r.getHeader().getRevision(), "every header names the copy's revision");
+            r.getBlob().writeTo(bytes);
+            remaining = r.getRemainingBytes();
+        }
+        assertEquals(0, remaining);
+        assertEquals(32, bytes.size() % 512, "etcdctl's rule: a multiple of 512 bytes plus a SHA-256");
+        java.nio.file.Path file = java.nio.file.Files.write(dir.resolve("copy.db"), bytes.toByteArray());
+        int[] chunks = new int[1];
+        var info = io.keel.server.backup.BackupFile.read(file, chunk -> chunks[0]++);
+        assertEquals(headerRevision, info.manifest().revision());
+        assertEquals(member.keel().clusterId(), info.clusterId());
+        assertEquals(info.manifest().chunkCount(), chunks[0]);
+        io.keel.server.Poll.until("the checkpoint is deleted once the stream ends", () -> {
+            try (var leftovers = java.nio.file.Files.list(member.keel().dataDir().resolve("backups"))) {
+                return leftovers.count() == 0;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Test
+    void aSnapshotTheClientCancelsLeavesNoCheckpointBehind() throws Exception {
+        var kv = KVGrpc.newBlockingStub(member.channel());
+        ByteString value = ByteString.copyFrom(new byte[4096]);
+        for (int i = 0; i < 200; i++) kv.put(PutRequest.newBuilder().setKey(bs("big-" + i)).setValue(value).build());
+        io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+        long remaining = call.call(() -> MaintenanceGrpc.newBlockingStub(member.channel())
+                .snapshot(SnapshotRequest.getDefaultInstance()).next().getRemainingBytes());
+        assertTrue(remaining > 0, "more than one blob to send");
+        call.cancel(null);
+        io.keel.server.Poll.until("the cancelled snapshot's checkpoint is deleted", () -> {
+            try (var leftovers = java.nio.file.Files.list(member.keel().dataDir().resolve("backups"))) {
+                return leftovers.count() == 0;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertTrue(kv.put(PutRequest.newBuilder().setKey(bs("after-cancel")).setValue(bs("1")).build())
+                .getHeader().getRevision() > 0, "the member goes on serving");
     }
 
     @Test

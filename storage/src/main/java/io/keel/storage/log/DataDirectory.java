@@ -59,6 +59,12 @@ final class DataDirectory {
      */
     static LogDatabase initialize(Path dir, MemberIdentity identity, SyncedWrite syncedWrite, List<Entry> entries,
                                   HardState hardState) throws RocksDBException {
+        return initialize(dir, identity, syncedWrite, entries, hardState, SnapshotMetadata.getDefaultInstance());
+    }
+
+    /** As above, with the log starting after {@code snapshot} (a member restored from a store snapshot). */
+    static LogDatabase initialize(Path dir, MemberIdentity identity, SyncedWrite syncedWrite, List<Entry> entries,
+                                  HardState hardState, SnapshotMetadata snapshot) throws RocksDBException {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -71,7 +77,7 @@ final class DataDirectory {
             MetaRecords.putIdentity(batch, db, identity);
             MetaRecords.putIncarnation(batch, db, Incarnation.draw());
             MetaRecords.putHardState(batch, db, hardState);
-            MetaRecords.putSnapshot(batch, db, SnapshotMetadata.getDefaultInstance());
+            MetaRecords.putSnapshot(batch, db, snapshot);
             EntryCodec codec = new EntryCodec();
             for (Entry e : entries) codec.put(batch, db.log, e);
             syncedWrite.write(db.db, db.synced, batch);
@@ -79,6 +85,37 @@ final class DataDirectory {
         } catch (RocksDBException | RuntimeException e) {
             db.close();
             throw e;
+        }
+    }
+
+    /**
+     * Offline recovery: appends {@code entries} after the last one, replaces the hard state and the identity's cluster
+     * id, as one synced batch (a crash leaves the directory as it was, or wholly rewritten).
+     */
+    static void rewriteForNewCluster(Path dir, MemberIdentity expected, long newClusterId, List<Entry> entries,
+                                     HardState hardState, SyncedWrite syncedWrite) throws RocksDBException {
+        try (LogDatabase db = openExisting(dir, expected, syncedWrite); WriteBatch batch = new WriteBatch()) {
+            MetaRecords.putIdentity(batch, db, new MemberIdentity(newClusterId, expected.memberId()));
+            MetaRecords.putHardState(batch, db, hardState);
+            EntryCodec codec = new EntryCodec();
+            for (Entry e : entries) codec.put(batch, db.log, e);
+            syncedWrite.write(db.db, db.synced, batch);
+        }
+    }
+
+    /** The identity recorded in an initialized directory, whoever's it is. */
+    static MemberIdentity identityOf(Path dir) throws RocksDBException {
+        if (!Files.isDirectory(dir)) throw new NoKeelDataException(dir, "the directory does not exist");
+        if (!LogDatabase.exists(dir)) {
+            throw new NoKeelDataException(dir, isEmpty(dir) ? "the directory is empty" : "it holds no database");
+        }
+        if (!LogDatabase.hasLogFamilies(dir)) throw new NoKeelDataException(dir, "its database holds no Keel log");
+        try (LogDatabase db = LogDatabase.open(dir, false)) {
+            MemberIdentity found = MetaRecords.readIdentity(db);
+            if (found == null) {
+                throw new NoKeelDataException(dir, "it was never initialized, or initializing it was interrupted");
+            }
+            return found;
         }
     }
 

@@ -127,6 +127,45 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
     }
 
     /**
+     * Initializes {@code dir} for a member of a new cluster restored from a store snapshot: no entries, the log
+     * starting after {@code snapshot} (whose configuration names the new cluster's voters), and {@code hardState}
+     * (its commit index at the snapshot's). The store must hold exactly the state at the snapshot's index.
+     */
+    public static RocksLogStorage restore(Path dir, long clusterId, long memberId, SnapshotMetadata snapshot,
+                                          HardState hardState) {
+        return load(dir, new MemberIdentity(clusterId, memberId), LogStorageConfig.defaults(), "initializing",
+                () -> DataDirectory.initialize(dir, new MemberIdentity(clusterId, memberId),
+                        LogStorageConfig.defaults().syncedWrite(), List.of(), hardState, snapshot));
+    }
+
+    /**
+     * The identity recorded in an initialized data directory, whoever's it is (for offline tools, which must then
+     * open it under that identity). Refuses a missing, empty or uninitialized directory ({@link NoKeelDataException}).
+     */
+    public static MemberIdentity identityOf(Path dir) {
+        try {
+            return DataDirectory.identityOf(dir);
+        } catch (RocksDBException e) {
+            throw new StorageFailedException("reading the identity of " + dir, e);
+        }
+    }
+
+    /**
+     * Offline recovery (the majority is gone for good): appends {@code entries} right after the last entry, writes
+     * {@code hardState} and moves the directory to cluster {@code newClusterId}, in one synced write. The member must
+     * not be running. Entries must continue the log (index last + 1, ...), with terms not below the last entry's.
+     */
+    public static void rewriteForNewCluster(Path dir, MemberIdentity expected, long newClusterId, List<Entry> entries,
+                                            HardState hardState) {
+        try {
+            DataDirectory.rewriteForNewCluster(dir, expected, newClusterId, entries, hardState,
+                    LogStorageConfig.defaults().syncedWrite());
+        } catch (RocksDBException e) {
+            throw new StorageFailedException("rewriting " + dir + " for a new cluster", e);
+        }
+    }
+
+    /**
      * Opens the data of an existing member. Refuses a missing or empty directory ({@link NoKeelDataException},
      * fault 15) and another cluster's or member's data ({@link WrongDataDirectoryException}, fault 16). A torn write
      * at the WAL's tail is dropped (fault 11); damage anywhere else fails the open.

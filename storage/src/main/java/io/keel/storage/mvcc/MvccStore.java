@@ -296,6 +296,25 @@ public final class MvccStore implements AutoCloseable {
         });
     }
 
+    /**
+     * A backup: a consistent checkpoint at the applied index (taken between two applies; hard links, so writes are
+     * held only for the moment it takes) in {@code target}, which must not exist. Unlike {@link #exportSnapshot} it
+     * leaves the snapshots members send each other alone; the caller deletes {@code target} when done.
+     */
+    public SnapshotExport exportBackup(Path target) {
+        return guarded(() -> {
+            synchronized (applyLock) {
+                try {
+                    return Snapshots.checkpointTo(db, target, state, options.snapshotChunkBytes());
+                } catch (RocksDBException e) {
+                    throw new RocksFailure("taking a checkpoint for a backup", e);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("exporting a backup", e);
+                }
+            }
+        });
+    }
+
     public long appliedIndex() {
         return state.appliedIndex();
     }

@@ -58,6 +58,25 @@ final class Snapshots {
                 state.compactRevision(), chunkBytes, files));
     }
 
+    /**
+     * Makes a checkpoint at {@code state} in {@code target} (which must not exist yet), apart from the snapshots the
+     * members send each other, and describes it. The caller removes it when done.
+     */
+    static SnapshotExport checkpointTo(Database db, Path target, StoreState state, int chunkBytes)
+            throws IOException, RocksDBException {
+        if (Files.exists(target)) throw new IllegalArgumentException(target + " already exists");
+        Files.createDirectories(target.getParent());
+        db.checkpoint(target);
+        List<SnapshotManifest.SnapshotFile> files = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(target)) {
+            for (Path p : (Iterable<Path>) entries.sorted()::iterator) {
+                files.add(new SnapshotManifest.SnapshotFile(p.getFileName().toString(), Files.size(p)));
+            }
+        }
+        return new SnapshotExport(target, new SnapshotManifest(state.appliedIndex(), state.revision(),
+                state.compactRevision(), chunkBytes, files));
+    }
+
     /** A crash during an export leaves a temporary directory; it is never complete, so it goes. */
     static void removeIncomplete(Path snapshotsDir) throws IOException {
         if (!Files.isDirectory(snapshotsDir)) {
