@@ -7,7 +7,6 @@ import io.keel.server.concurrent.Futures;
 import io.keel.server.lease.LeaseKeepAlive;
 import io.keel.server.lease.LeaseStatus;
 import io.keel.server.lease.Leases;
-import io.keel.server.lease.NotPrimaryException;
 import io.keel.server.member.ClusterIdentity;
 import io.keel.server.member.Member;
 import io.keel.server.member.MemberConfig;
@@ -252,26 +251,13 @@ public final class Keel implements AutoCloseable {
     }
 
     /**
-     * The lease's remaining and granted TTL (and keys, if asked), empty when there is no such lease. The leader
-     * answers from its deadlines (a new leader once it has applied its predecessor's entries; until then this call
-     * waits, up to the request timeout); a follower from its store and the time since it applied the lease's last
-     * grant or keep-alive (it applies entries a moment after the leader; after a leader change the leader's own
-     * deadline is later, restarted in full).
+     * The lease's remaining and granted TTL (and keys, if asked), empty when there is no such lease. The remaining
+     * time is the leader's (a follower asks the leader outside the log, as etcd's does; a new leader answers once it
+     * has applied its predecessor's entries); granted TTL and keys are read here once this member has applied what
+     * the leader had when it answered. Retried at whichever member leads, up to the request timeout.
      */
     public Optional<LeaseStatus> timeToLive(long id, boolean withKeys) {
-        long deadline = System.nanoTime() + requestTimeout.toNanos();
-        while (true) {
-            try {
-                return leases.timeToLive(id, withKeys);
-            } catch (NotPrimaryException e) {
-                if (!isLeader()) throw new NotLeaderException(memberId(), leaderId(), "leadership moved");
-                if (System.nanoTime() - deadline > 0) {
-                    throw new RequestTimeoutException("the new leader did not take over lease deadlines within "
-                            + requestTimeout.toMillis() + " ms");
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-            }
-        }
+        return leases.timeToLive(id, withKeys);
     }
 
     /** Every lease's id, linearizably. */
