@@ -117,7 +117,9 @@ public final class LeaseForwarder implements AutoCloseable {
         long minApplied = applied.getAsLong();
         CompletableFuture<T> a;
         if (to == memberId) {
-            a = local.apply(minApplied);
+            // Bounded like a remote attempt: whatever it waits for here (promotion, an entry to apply, an expiry),
+            // the request is tried again rather than left waiting.
+            a = local.apply(minApplied).orTimeout(2 * attemptTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } else if (to == 0) {
             a = CompletableFuture.failedFuture(new NotPrimaryException(memberId));
         } else {

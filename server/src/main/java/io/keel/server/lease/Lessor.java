@@ -6,11 +6,13 @@ import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
 import io.keel.storage.mvcc.AlreadyApplied;
 import io.keel.storage.mvcc.ApplyResult;
+import io.keel.storage.mvcc.LeaseCheckpointRequest;
 import io.keel.storage.mvcc.LeaseExpireRequest;
 import io.keel.storage.mvcc.LeaseExpireResponse;
 import io.keel.storage.mvcc.LeaseGrantResponse;
 import io.keel.storage.mvcc.LeaseRenewResponse;
 import io.keel.storage.mvcc.LeaseRevokeRequest;
+import io.keel.storage.mvcc.LeaseTimes;
 import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.Operation;
 import io.keel.storage.mvcc.Response;
@@ -76,6 +78,11 @@ public final class Lessor implements AutoCloseable {
     private record Deadline(long at, long id) {
     }
 
+    /** etcd's default lease checkpoint interval: leases with more than this left get their remaining time recorded. */
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(5);
+    /** etcd's leaseCheckpointRate and maxLeaseCheckpointBatchSize: checkpoints per second, and per entry. */
+    static final int MAX_CHECKPOINTS_PER_SECOND = 1000;
+
     /** How long a keep-alive or time-to-live waits here for this member to be ready before it is refused. */
     static final Duration WAIT_LIMIT = Duration.ofSeconds(5);
 
@@ -88,6 +95,16 @@ public final class Lessor implements AutoCloseable {
         boolean expiring;
         /** Keep-alives that arrived past the deadline: answered once the expiry applies. */
         List<Waiter<Long>> waiters;
+        /** The {@code at} of this lease's one entry in {@code checkpointsDue} (0: none). */
+        long checkpointQueuedAt;
+        /**
+         * The store may hold a remaining time for it (a checkpoint was proposed, or found at promotion): a keep-alive
+         * must clear it through the log before it is answered, or a new leader could continue from a remaining time
+         * measured before that keep-alive.
+         */
+        boolean checkpointed;
+        /** The clearing entry proposed after the latest checkpoint, which later keep-alives wait for too. */
+        CompletableFuture<Response> clearing;
 
         Tracked(long ttlSeconds) {
             this.ttlSeconds = ttlSeconds;
@@ -116,6 +133,10 @@ public final class Lessor implements AutoCloseable {
     private final Map<Long, Tracked> leases = new HashMap<>(); // primary only
     private final List<Ready> waitingForReady = new ArrayList<>();
     private final java.util.Set<Long> withWaiters = new java.util.HashSet<>(); // leases with keep-alives waiting
+    private final PriorityQueue<Deadline> checkpointsDue =
+            new PriorityQueue<>((a, b) -> Long.compare(a.at() - b.at(), 0)); // stale items skipped on poll
+    private volatile long checkpointIntervalNanos = DEFAULT_CHECKPOINT_INTERVAL.toNanos();
+    private final AtomicLong checkpointsProposed = new AtomicLong();
     private final PriorityQueue<Deadline> deadlines =
             new PriorityQueue<>((a, b) -> Long.compare(a.at() - b.at(), 0)); // stale items skipped on poll
     private long leaderTerm; // the term this member leads, as the raft thread last said; 0 when not leader
@@ -169,6 +190,7 @@ public final class Lessor implements AutoCloseable {
                 }
                 leases.clear();
                 deadlines.clear();
+                checkpointsDue.clear();
                 withWaiters.clear();
             }
             if (leaderTerm == 0) {
@@ -186,34 +208,36 @@ public final class Lessor implements AutoCloseable {
         List<Runnable> answers = new ArrayList<>();
         synchronized (lock) {
             lastApplied = Math.max(lastApplied, e.getIndex());
-            try {
-                if (result.response() instanceof AlreadyApplied) return;
-                if (isOwnEmptyEntry(e) && primaryTerm == 0) {
-                    promote(store, e.getTerm());
-                    return;
-                }
-                if (result.refused() || primaryTerm == 0) return;
-                Response r = result.response();
-                long now = clock.getAsLong();
-                if (r instanceof LeaseGrantResponse g) {
-                    track(g.id(), g.ttl(), now, 0, answers);
-                } else if (r instanceof LeaseRenewResponse renewed) { // a legacy keep-alive entry
-                    track(renewed.id(), renewed.ttl(), now, 0, answers);
-                } else if (op instanceof LeaseRevokeRequest revoke) {
-                    forget(revoke.id(), answers);
-                } else if (r instanceof LeaseExpireResponse x) {
-                    if (x.revoked()) {
-                        forget(x.id(), answers);
-                    } else {
-                        Tracked t = leases.get(x.id());
-                        if (t != null) t.expiring = false; // renewed by a legacy entry: its deadline is restarted
-                    }
-                }
-            } finally {
-                releaseReady(answers);
+            track(store, e, op, result, answers);
+            releaseReady(answers);
+        }
+        for (Runnable a : answers) a.run(); // outside the lock: they complete futures whose callbacks may send
+    }
+
+    /** Lock held: what the entry changes in the deadlines. */
+    private void track(MvccStore store, Entry e, Operation op, ApplyResult result, List<Runnable> answers) {
+        if (result.response() instanceof AlreadyApplied) return;
+        if (isOwnEmptyEntry(e) && primaryTerm == 0) {
+            promote(store, e.getTerm());
+            return;
+        }
+        if (result.refused() || primaryTerm == 0) return;
+        Response r = result.response();
+        long now = clock.getAsLong();
+        if (r instanceof LeaseGrantResponse g) {
+            track(g.id(), g.ttl(), now, 0, answers);
+        } else if (r instanceof LeaseRenewResponse renewed) { // a legacy keep-alive entry
+            track(renewed.id(), renewed.ttl(), now, 0, answers);
+        } else if (op instanceof LeaseRevokeRequest revoke) {
+            forget(revoke.id(), answers);
+        } else if (r instanceof LeaseExpireResponse x) {
+            if (x.revoked()) {
+                forget(x.id(), answers);
+            } else {
+                Tracked t = leases.get(x.id());
+                if (t != null) t.expiring = false; // renewed by a legacy entry: its deadline is restarted
             }
         }
-        for (Runnable a : answers) a.run();
     }
 
     /** The lease is gone: keep-alives waiting on its expiry answer TTL 0, as etcd answers for no such lease. */
@@ -242,28 +266,52 @@ public final class Lessor implements AutoCloseable {
                 && e.getTerm() == leaderTerm;
     }
 
+    /**
+     * Takes over every lease's deadline: now + its checkpointed remaining time, or its full TTL when none is recorded,
+     * plus an election timeout (etcd's Promote). Safe: every keep-alive answered before the checkpoint was taken is
+     * covered by the remaining time it recorded (taken after it, on a deadline at least that keep-alive + TTL), and
+     * every keep-alive answered after it waited for a clearing entry ordered after the checkpoint in the log (so
+     * the store says "full TTL"), and was answered by a leader holding its leader lease, before this promotion.
+     */
     private void promote(MvccStore store, long term) {
-        Map<Long, Long> ttls = store.leaseTtls();
+        Map<Long, LeaseTimes> times = store.leaseTimes();
         long now = clock.getAsLong();
         leases.clear();
         deadlines.clear();
+        checkpointsDue.clear();
         List<Runnable> none = new ArrayList<>();
-        for (Map.Entry<Long, Long> l : ttls.entrySet()) {
-            track(l.getKey(), l.getValue(), now, promoteExtensionNanos, none);
+        int continued = 0;
+        for (Map.Entry<Long, LeaseTimes> l : times.entrySet()) {
+            long remainingMillis = l.getValue().checkpointedRemainingMillis();
+            Tracked t = track(l.getKey(), l.getValue().ttlSeconds(), now, promoteExtensionNanos, none);
+            if (remainingMillis > 0) {
+                t.deadline = now + TimeUnit.MILLISECONDS.toNanos(remainingMillis) + promoteExtensionNanos;
+                t.queuedAt = t.deadline;
+                deadlines.add(new Deadline(t.deadline, l.getKey()));
+                t.checkpointed = true;
+                continued++;
+            }
         }
         primaryTerm = term;
-        LOG.info("member {} tracks lease expiry in term {}: {} leases restarted in full", hex(memberId), term,
-                ttls.size());
+        LOG.info("member {} tracks lease expiry in term {}: {} leases restarted in full, {} continued from their"
+                + " checkpoint", hex(memberId), term, times.size() - continued, continued);
     }
 
     /** Lock held: the lease's deadline restarts at now + TTL + extension (a grant, a promotion, a legacy renewal). */
-    private void track(long id, long ttlSeconds, long now, long extension, List<Runnable> answers) {
+    private Tracked track(long id, long ttlSeconds, long now, long extension, List<Runnable> answers) {
         Tracked t = leases.get(id);
         if (t == null) {
             t = new Tracked(ttlSeconds);
             leases.put(id, t);
         }
         t.ttlSeconds = ttlSeconds;
+        t.checkpointed = false; // a grant or a legacy renewal entry leaves no remaining time in the store
+        t.clearing = null;
+        long interval = checkpointIntervalNanos;
+        if (TimeUnit.SECONDS.toNanos(ttlSeconds) > interval && t.checkpointQueuedAt == 0) {
+            t.checkpointQueuedAt = now + interval;
+            checkpointsDue.add(new Deadline(t.checkpointQueuedAt, id));
+        }
         t.deadline = now + TimeUnit.SECONDS.toNanos(ttlSeconds) + extension;
         t.expiring = false;
         t.queuedAt = t.deadline;
@@ -273,6 +321,7 @@ public final class Lessor implements AutoCloseable {
             for (Waiter<Long> w : t.waiters) answers.add(() -> answer(w.future(), term, ttlSeconds));
             t.waiters = null;
         }
+        return t;
     }
 
     // ------------------------------------------------------------------ keep-alives and time-to-live (any thread)
@@ -292,6 +341,7 @@ public final class Lessor implements AutoCloseable {
         CompletableFuture<Long> f = new CompletableFuture<>();
         long term;
         long ttl;
+        CompletableFuture<Response> clearing = null;
         synchronized (lock) {
             if (primaryTerm == 0) {
                 f.completeExceptionally(new NotPrimaryException(memberId));
@@ -314,10 +364,39 @@ public final class Lessor implements AutoCloseable {
             t.deadline = now + TimeUnit.SECONDS.toNanos(t.ttlSeconds);
             term = primaryTerm;
             ttl = t.ttlSeconds;
+            if (t.checkpointed) clearing = clearCheckpoint(id, t);
         }
         renewals.incrementAndGet();
-        answer(f, term, ttl);
+        if (clearing == null) {
+            answer(f, term, ttl);
+        } else {
+            clearing.whenComplete((r, e) -> {
+                if (e == null) answer(f, term, ttl);
+                else f.completeExceptionally(new NotPrimaryException(memberId));
+            });
+        }
         return f;
+    }
+
+    /**
+     * Lock held: the store may hold a remaining time for the lease measured before this keep-alive; clear it through
+     * the log (one entry, shared by the keep-alives until the next checkpoint) before answering. At most one such
+     * entry per lease per checkpoint interval, and only for leases longer than the interval (etcd does the same).
+     * Proposed under the lock, so it is ordered after every checkpoint measured before it.
+     */
+    private CompletableFuture<Response> clearCheckpoint(long id, Tracked t) {
+        if (t.clearing != null) return t.clearing;
+        CompletableFuture<Response> clearing = proposer.apply(new LeaseCheckpointRequest(
+                List.of(new LeaseCheckpointRequest.Checkpoint(id, 0))));
+        t.clearing = clearing;
+        clearing.whenComplete((r, e) -> {
+            synchronized (lock) {
+                if (leases.get(id) != t || t.clearing != clearing) return; // a checkpoint was proposed since
+                t.clearing = null;
+                if (e == null) t.checkpointed = false;
+            }
+        });
+        return clearing;
     }
 
     /**
@@ -369,8 +448,7 @@ public final class Lessor implements AutoCloseable {
             List<CompletableFuture<?>> late = new ArrayList<>();
             synchronized (lock) {
                 refuseLongWaits(now, late);
-                if (primaryTerm == 0) return;
-                while (budget > 0 && !deadlines.isEmpty() && deadlines.peek().at() - now <= 0) {
+                while (primaryTerm != 0 && budget > 0 && !deadlines.isEmpty() && deadlines.peek().at() - now <= 0) {
                     Deadline d = deadlines.poll();
                     Tracked t = leases.get(d.id());
                     if (t == null || t.queuedAt != d.at()) continue; // revoked, or queued again since
@@ -389,11 +467,44 @@ public final class Lessor implements AutoCloseable {
                     propose(new LeaseExpireRequest(d.id(), lastApplied));
                     budget--;
                 }
+                if (primaryTerm != 0) checkpointDue(now);
             }
             for (CompletableFuture<?> f : late) f.completeExceptionally(new NotPrimaryException(memberId));
         } catch (RuntimeException e) {
             LOG.error("member {}: lease expiry scan failed: {}", hex(memberId), e.toString(), e); // next scan retries
         }
+    }
+
+    /**
+     * Lock held: records the remaining time of the leases whose checkpoint is due (every checkpoint interval, only
+     * those with more than an interval left, as etcd), at most {@link #MAX_CHECKPOINTS_PER_SECOND}, in one entry per
+     * scan. Proposed under the lock, so a keep-alive after it clears it with an entry ordered after it.
+     */
+    private void checkpointDue(long now) {
+        int budget = (int) Math.max(1, MAX_CHECKPOINTS_PER_SECOND * SCAN_INTERVAL.toMillis() / 1000);
+        long interval = checkpointIntervalNanos;
+        List<LeaseCheckpointRequest.Checkpoint> batch = new ArrayList<>();
+        while (batch.size() < budget && !checkpointsDue.isEmpty() && checkpointsDue.peek().at() - now <= 0) {
+            Deadline d = checkpointsDue.poll();
+            Tracked t = leases.get(d.id());
+            if (t == null || t.checkpointQueuedAt != d.at()) continue; // revoked, or queued again since
+            t.checkpointQueuedAt = now + interval;
+            checkpointsDue.add(new Deadline(t.checkpointQueuedAt, d.id()));
+            long remaining = t.deadline - now;
+            if (t.expiring || remaining <= interval) continue; // about to expire, or to be renewed: nothing to keep
+            batch.add(new LeaseCheckpointRequest.Checkpoint(d.id(),
+                    Math.max(1, (remaining + TimeUnit.MILLISECONDS.toNanos(1) - 1) / TimeUnit.MILLISECONDS.toNanos(1))));
+            t.checkpointed = true;
+            t.clearing = null; // a keep-alive from now on must clear this checkpoint with an entry after it
+        }
+        if (batch.isEmpty()) return;
+        checkpointsProposed.addAndGet(batch.size());
+        proposer.apply(new LeaseCheckpointRequest(batch)).whenComplete((r, e) -> {
+            if (e != null) {
+                LOG.debug("member {}: a checkpoint of {} leases not applied: {}", hex(memberId), batch.size(),
+                        e.toString());
+            }
+        });
     }
 
     /** Lock held: requests that waited longer than {@link #WAIT_LIMIT} are refused (retryable), not kept forever. */
@@ -435,6 +546,20 @@ public final class Lessor implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ queries
+
+    /**
+     * Sets the lease checkpoint interval (etcd's {@code --experimental-lease-checkpoint-interval}; default
+     * {@link #DEFAULT_CHECKPOINT_INTERVAL}): applies to leases tracked from now on (grants, the next promotion).
+     */
+    public void checkpointInterval(Duration interval) {
+        if (interval.isNegative() || interval.isZero()) throw new IllegalArgumentException("interval " + interval);
+        checkpointIntervalNanos = interval.toNanos();
+    }
+
+    /** How many lease checkpoints (remaining times, not entries) this lessor has proposed. */
+    public long checkpointsProposed() {
+        return checkpointsProposed.get();
+    }
 
     /** How many keep-alives this lessor has answered from memory. */
     public long renewals() {
