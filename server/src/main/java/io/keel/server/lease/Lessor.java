@@ -38,18 +38,22 @@ import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 
 /**
- * The leader's lease clocks. Leases are state (granted, renewed, revoked through Raft entries); when one expires
+ * The leader's lease clocks. Leases are state (granted, checkpointed, revoked through Raft entries); when one expires
  * is decided here, by the leader alone, on its monotonic clock, and carried out through Raft: the leader proposes a
  * {@link LeaseExpireRequest}, which deletes the lease's keys at one revision on every member once a quorum
  * commits it.
  *
  * <p>Only a primary lessor keeps deadlines. A member becomes primary when the empty entry of its own term applies
- * (everything of earlier terms has applied by then) and restarts every lease's time in full, plus an election
- * timeout (etcd's Promote): a failover never expires a lease early, at the cost of holding expired ones longer.
- * It stops being primary as soon as the raft thread reports another role (Demote). Expiries are proposed through
- * {@code proposer}, which refuses unless the member is leader <em>and holds its leader lease</em> at that moment:
- * an old leader cut off from the quorum never proposes one (etcd #12528, #15247), and one it proposed just before
- * could only apply if a quorum commits it.
+ * (everything of earlier terms has applied by then) and restarts every lease's time from its checkpointed remaining
+ * time, or in full, plus an election timeout (etcd's Promote): a failover never expires a lease early, at the cost
+ * of holding expired ones longer. It stops being primary as soon as the raft thread reports another role (Demote).
+ * Expiries are proposed through {@code proposer}, which refuses unless the member is leader <em>and holds its
+ * leader lease</em> at that moment: an old leader cut off from the quorum never proposes one (etcd #12528, #15247),
+ * and one it proposed just before could only apply if a quorum commits it.
+ *
+ * <p>Checkpoints (etcd's lease checkpoint): every checkpoint interval the primary records the remaining time of
+ * each lease with more than an interval left ({@link LeaseCheckpointRequest}); a keep-alive of a lease whose record
+ * holds one is answered only once an entry clearing it has applied (see {@link #promote} for why).
  *
  * <p>Keep-alives are not Raft entries (issue 16): {@link #renew} restarts the lease's deadline in this primary's
  * memory and answers the granted TTL, only after checking that the member still holds its leader lease in the term
@@ -57,9 +61,9 @@ import java.util.function.LongSupplier;
  * past its deadline, or its expiry has been proposed, a keep-alive is not answered until that expiry applies (then
  * with TTL 0): so no keep-alive answer is ever contradicted by an expiry decided before it. Why a failover still
  * never expires a lease early: every answered keep-alive happened while this member held its leader lease, so
- * before any later leader was elected, let alone promoted; a later leader restarts every deadline in full (TTL plus
- * an election timeout) at its promotion, which is after the answer, so its deadline is later than the one the
- * client was promised. Legacy {@code LeaseRenewRequest} entries (written by older versions) still restart the
+ * before any later leader was elected, let alone promoted; a later leader restarts every deadline at its promotion,
+ * which is after the answer, in full (TTL plus an election timeout) or from a checkpoint that already covers the
+ * answer (see {@link #promote}), so its deadline is no earlier than the one the client was promised. Legacy {@code LeaseRenewRequest} entries (written by older versions) still restart the
  * deadline when they apply. An expiry names the last entry the primary had applied when it decided; the store
  * refuses it when such an entry renewed the lease after that.
  *
