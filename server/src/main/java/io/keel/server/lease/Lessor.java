@@ -57,11 +57,11 @@ import java.util.function.LongSupplier;
  *
  * <p>Keep-alives are not Raft entries (issue 16): {@link #renew} restarts the lease's deadline in this primary's
  * memory and answers the granted TTL, only after checking that the member still holds its leader lease in the term
- * it became primary in; a follower forwards its clients' keep-alives here ({@link LeaseForwarder}). Once a lease is
+ * it became primary in (or, without it, that a quorum round started afterwards confirmed its leadership); a follower forwards its clients' keep-alives here ({@link LeaseForwarder}). Once a lease is
  * past its deadline, or its expiry has been proposed, a keep-alive is not answered until that expiry applies (then
  * with TTL 0): so no keep-alive answer is ever contradicted by an expiry decided before it. Why a failover still
- * never expires a lease early: every answered keep-alive happened while this member held its leader lease, so
- * before any later leader was elected, let alone promoted; a later leader restarts every deadline at its promotion,
+ * never expires a lease early: every answered keep-alive was renewed while this member held its leader lease (or
+ * before a quorum confirmed its leadership), so before any later leader was elected, let alone promoted; a later leader restarts every deadline at its promotion,
  * which is after the answer, in full (TTL plus an election timeout) or from a checkpoint that already covers the
  * answer (see {@link #promote}), so its deadline is no earlier than the one the client was promised. Legacy {@code LeaseRenewRequest} entries (written by older versions) still restart the
  * deadline when they apply. An expiry names the last entry the primary had applied when it decided; the store
@@ -131,6 +131,7 @@ public final class Lessor implements AutoCloseable {
     private final LongSupplier clock;
     private final Function<Operation, CompletableFuture<Response>> proposer;
     private final LongPredicate holdsLeaderLease;
+    private final java.util.function.LongFunction<CompletableFuture<?>> confirmLeadership;
     private final ScheduledExecutorService timer;
 
     private final Object lock = new Object();
@@ -153,14 +154,18 @@ public final class Lessor implements AutoCloseable {
      * @param promoteExtension added to every lease's TTL on promotion (etcd: the election timeout)
      * @param proposer proposes an expiry only if this member leads and holds its leader lease right then
      * @param holdsLeaderLease whether this member holds its leader lease in the given term right now (any thread)
+     * @param confirmLeadership when it does not: completes normally only if this member led in the given term
+     *     throughout a quorum confirmation round started after the call (a linearizable read's round)
      */
     public Lessor(long memberId, Duration promoteExtension, LongSupplier clock,
-                  Function<Operation, CompletableFuture<Response>> proposer, LongPredicate holdsLeaderLease) {
+                  Function<Operation, CompletableFuture<Response>> proposer, LongPredicate holdsLeaderLease,
+                  java.util.function.LongFunction<CompletableFuture<?>> confirmLeadership) {
         this.memberId = memberId;
         this.promoteExtensionNanos = promoteExtension.toNanos();
         this.clock = clock;
         this.proposer = proposer;
         this.holdsLeaderLease = holdsLeaderLease;
+        this.confirmLeadership = confirmLeadership;
         this.timer = Executors.newSingleThreadScheduledExecutor(
                 NamedThreads.single("keel-lessor-" + Long.toHexString(memberId)));
     }
@@ -275,7 +280,8 @@ public final class Lessor implements AutoCloseable {
      * plus an election timeout (etcd's Promote). Safe: every keep-alive answered before the checkpoint was taken is
      * covered by the remaining time it recorded (taken after it, on a deadline at least that keep-alive + TTL), and
      * every keep-alive answered after it waited for a clearing entry ordered after the checkpoint in the log (so
-     * the store says "full TTL"), and was answered by a leader holding its leader lease, before this promotion.
+     * the store says "full TTL"), and was renewed before this member was elected (see {@link #answer}), so before
+     * this promotion.
      */
     private void promote(MvccStore store, long term) {
         Map<Long, LeaseTimes> times = store.leaseTimes();
@@ -404,15 +410,21 @@ public final class Lessor implements AutoCloseable {
     }
 
     /**
-     * Answers a keep-alive only if this member holds its leader lease in the term it is primary in, after the
-     * deadline was restarted: then no other member has been elected yet, so any later leader promotes (restarting
-     * every deadline in full) after this answer.
+     * Answers a keep-alive only if, after the deadline was restarted, this member still holds its leader lease in the
+     * term it is primary in, or (without the lease: just elected, or for the rest of a term in which a leadership
+     * transfer was started) a quorum confirmed its leadership in a round started afterwards. Either way no other
+     * member was elected before the renewal, so any later leader promotes (restarting every deadline) after it.
      */
     private void answer(CompletableFuture<Long> f, long term, long ttl) {
-        if (term != 0 && holdsLeaderLease.test(term)) {
+        if (term == 0) {
+            f.completeExceptionally(new NotPrimaryException(memberId));
+        } else if (holdsLeaderLease.test(term)) {
             f.complete(ttl);
         } else {
-            f.completeExceptionally(new NotPrimaryException(memberId));
+            confirmLeadership.apply(term).whenComplete((v, e) -> {
+                if (e == null) f.complete(ttl);
+                else f.completeExceptionally(new NotPrimaryException(memberId));
+            });
         }
     }
 

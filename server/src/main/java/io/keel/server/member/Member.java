@@ -131,7 +131,7 @@ public final class Member implements AutoCloseable {
             this.reads = new Reads(storage.store, readExecutor, loop::lease, loop.clocks(), loop);
             // Lease expiry: decided by the leader's lessor on its clock, proposed only while it holds its lease.
             this.lessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
-                    this::proposeWithLeaderLease, this::holdsLeaderLease);
+                    this::proposeWithLeaderLease, this::holdsLeaderLease, this::confirmLeadership);
             this.directory = new DirectoryApplier(MemberDirectory.decode(storage.store.current().clusterRecord()));
             this.apply = new ApplyPipeline(storage.store, storage.log, storage.log.initialState().confState(),
                     proposals, config.snapshotEntries(), this::applied, lessor::applied, this::fail, directory);
@@ -330,6 +330,20 @@ public final class Member implements AutoCloseable {
      */
     public boolean holdsLeaderLease(long term) {
         return loop.lease().holds(term, loop.clocks());
+    }
+
+    /**
+     * Completes normally only if this member led in {@code term} throughout a quorum confirmation round started now
+     * (a linearizable read, answered by this member as leader: a member that stepped down since cannot lead that
+     * term again, and one that did not lead would have forwarded the read, so its role afterwards tells).
+     */
+    public CompletableFuture<Void> confirmLeadership(long term) {
+        return read(store -> Boolean.TRUE).thenAccept(ignored -> {
+            SoftState s = state();
+            if (s.role() != Role.LEADER || s.term() != term) {
+                throw new NotLeaderException(id(), s.leaderId(), "it no longer leads term " + term);
+            }
+        });
     }
 
     /** Keep-alives and time-to-live at the leader's lessor, from any member, outside the log. */

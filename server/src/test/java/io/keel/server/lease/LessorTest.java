@@ -49,6 +49,8 @@ class LessorTest {
     Path dir;
     private final AtomicLong now = new AtomicLong(1_000 * SECOND);
     private final AtomicBoolean leaseHeld = new AtomicBoolean(true);
+    /** What a quorum confirmation round says when the lease is not held. */
+    private CompletableFuture<?> confirmed = CompletableFuture.failedFuture(new IllegalStateException("no quorum"));
     private final List<Operation> proposed = new ArrayList<>();
     private final List<CompletableFuture<Response>> outcomes = new ArrayList<>();
     private MvccStore store;
@@ -73,7 +75,7 @@ class LessorTest {
             CompletableFuture<Response> f = new CompletableFuture<>();
             outcomes.add(f);
             return f;
-        }, term -> leaseHeld.get());
+        }, term -> leaseHeld.get(), term -> confirmed);
     }
 
     private void lead(Lessor l, long term) {
@@ -122,12 +124,19 @@ class LessorTest {
     }
 
     @Test
-    void aKeepAliveIsRefusedWithoutTheLeaderLeaseAndAtAFollower() {
+    void withoutTheLeaderLeaseAKeepAliveNeedsAQuorumRoundAndAFollowerRefusesIt() {
         lead(lessor, 2);
         granted(7, 10);
         leaseHeld.set(false);
         CompletionException e = assertThrows(CompletionException.class, () -> lessor.renew(7, 0).join());
-        assertInstanceOf(NotPrimaryException.class, e.getCause());
+        assertInstanceOf(NotPrimaryException.class, e.getCause(), "no lease, no quorum: refused");
+        CompletableFuture<Object> round = new CompletableFuture<>();
+        confirmed = round;
+        CompletableFuture<Long> renewed = lessor.renew(7, 0);
+        assertFalse(renewed.isDone(), "answered only once a quorum confirmed this member still leads");
+        round.complete(null);
+        assertEquals(10L, renewed.join());
+        assertEquals(List.of(), proposed);
         leaseHeld.set(true);
         lessor.leadershipChanged(new SoftState(Role.FOLLOWER, 2, 3));
         e = assertThrows(CompletionException.class, () -> lessor.renew(7, 0).join());
