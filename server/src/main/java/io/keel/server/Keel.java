@@ -444,6 +444,7 @@ public final class Keel implements AutoCloseable {
         private int maxPendingProposals = 10_000;
         private int maxPendingReads = 10_000;
         private long snapshotEntries = 10_000;
+        private Duration leaseCheckpointInterval = io.keel.server.lease.Lessor.DEFAULT_CHECKPOINT_INTERVAL;
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Duration watchProgressInterval = WatchHub.DEFAULT_PROGRESS_INTERVAL;
         private io.keel.server.member.MemberObserver observer = io.keel.server.member.MemberObserver.NONE;
@@ -572,6 +573,19 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * etcd's lease checkpoint interval ({@code --experimental-lease-checkpoint-interval}; default 5 minutes):
+         * the leader records the remaining time of each lease with more than this left, this often, so a new leader
+         * continues from it instead of restarting the lease in full.
+         */
+        public Builder leaseCheckpointInterval(Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("the lease checkpoint interval must be positive, was " + d);
+            }
+            this.leaseCheckpointInterval = d;
+            return this;
+        }
+
         /** Told what the member does as it happens (the launcher's metrics); must never block. */
         public Builder observer(io.keel.server.member.MemberObserver o) {
             this.observer = Objects.requireNonNull(o);
@@ -589,6 +603,7 @@ public final class Keel implements AutoCloseable {
                     maxPendingProposals, maxPendingReads, snapshotEntries, join);
             try {
                 Member member = Member.start(config, observer);
+                member.lessor().checkpointInterval(leaseCheckpointInterval);
                 Membership membership = new Membership(member, name != null ? name : Long.toHexString(id),
                         advertiseClientUrls, requestTimeout);
                 return new Keel(member, requestTimeout, watchProgressInterval, membership);

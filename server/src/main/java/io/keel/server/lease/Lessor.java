@@ -565,11 +565,24 @@ public final class Lessor implements AutoCloseable {
 
     /**
      * Sets the lease checkpoint interval (etcd's {@code --experimental-lease-checkpoint-interval}; default
-     * {@link #DEFAULT_CHECKPOINT_INTERVAL}): applies to leases tracked from now on (grants, the next promotion).
+     * {@link #DEFAULT_CHECKPOINT_INTERVAL}); leases already tracked get their next checkpoint one interval from now.
      */
     public void checkpointInterval(Duration interval) {
         if (interval.isNegative() || interval.isZero()) throw new IllegalArgumentException("interval " + interval);
-        checkpointIntervalNanos = interval.toNanos();
+        synchronized (lock) {
+            checkpointIntervalNanos = interval.toNanos();
+            // Leases tracked already follow the new interval from now on.
+            long now = clock.getAsLong();
+            checkpointsDue.clear();
+            for (Map.Entry<Long, Tracked> l : leases.entrySet()) {
+                Tracked t = l.getValue();
+                t.checkpointQueuedAt = 0;
+                if (TimeUnit.SECONDS.toNanos(t.ttlSeconds) > checkpointIntervalNanos) {
+                    t.checkpointQueuedAt = now + checkpointIntervalNanos;
+                    checkpointsDue.add(new Deadline(t.checkpointQueuedAt, l.getKey()));
+                }
+            }
+        }
     }
 
     /** How many lease checkpoints (remaining times, not entries) this lessor has proposed. */

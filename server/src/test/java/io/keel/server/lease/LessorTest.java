@@ -216,6 +216,20 @@ class LessorTest {
     }
 
     @Test
+    void aNewCheckpointIntervalAppliesToLeasesAlreadyTracked() {
+        lead(lessor, 2);
+        granted(9, 60); // the default interval (5 minutes) is longer than its TTL: not checkpointed
+        advance(1.1);
+        lessor.expireDue();
+        assertEquals(List.of(), proposed);
+        lessor.checkpointInterval(Duration.ofSeconds(1));
+        advance(1.1);
+        lessor.expireDue();
+        assertEquals(List.of(new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(9, 57_800)))),
+                proposed);
+    }
+
+    @Test
     void aNewLeaderContinuesFromTheCheckpointPlusAnElectionTimeoutAndRestartsTheOthersInFull() {
         store.apply(++index, new LeaseGrantRequest(5, 600));
         store.apply(++index, new LeaseGrantRequest(6, 600));
