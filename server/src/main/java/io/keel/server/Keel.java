@@ -575,8 +575,8 @@ public final class Keel implements AutoCloseable {
 
         /**
          * etcd's lease checkpoint interval ({@code --experimental-lease-checkpoint-interval}; default 5 minutes):
-         * the leader records the remaining time of each lease with more than this left, this often, so a new leader
-         * continues from it instead of restarting the lease in full.
+         * the leader records the remaining time of each lease whose TTL is longer than this, this often, so a new
+         * leader continues from it instead of restarting the lease in full.
          */
         public Builder leaseCheckpointInterval(Duration d) {
             if (d.isNegative() || d.isZero()) {

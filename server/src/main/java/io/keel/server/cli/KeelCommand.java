@@ -82,9 +82,9 @@ public final class KeelCommand implements Callable<Integer> {
     long electionTimeoutMs;
 
     @Option(names = "--experimental-lease-checkpoint-interval", defaultValue = "5m", paramLabel = "<duration>",
-            description = "etcd's: how often the leader records the remaining time of each lease with more than this"
-                    + " left, so a new leader continues it from there (a Go duration: 300s, 5m, 1m30s). Keel always"
-                    + " checkpoints leases. Default: ${DEFAULT-VALUE}.")
+            description = "etcd's: how often the leader records the remaining time of each lease whose TTL is longer"
+                    + " than this, so a new leader continues it from there (a Go duration: 300s, 5m, 1m30s). Keel"
+                    + " always checkpoints leases. Default: ${DEFAULT-VALUE}.")
     String leaseCheckpointInterval;
 
     @Option(names = "--experimental-enable-lease-checkpoint", arity = "0..1", fallbackValue = "true",

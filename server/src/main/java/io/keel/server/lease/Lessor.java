@@ -40,35 +40,36 @@ import java.util.function.LongSupplier;
 /**
  * The leader's lease clocks. Leases are state (granted, checkpointed, revoked through Raft entries); when one expires
  * is decided here, by the leader alone, on its monotonic clock, and carried out through Raft: the leader proposes a
- * {@link LeaseExpireRequest}, which deletes the lease's keys at one revision on every member once a quorum
- * commits it.
+ * {@link LeaseExpireRequest}, which deletes the lease's keys at one revision on every member once a quorum commits it.
  *
  * <p>Only a primary lessor keeps deadlines. A member becomes primary when the empty entry of its own term applies
  * (everything of earlier terms has applied by then) and restarts every lease's time from its checkpointed remaining
- * time, or in full, plus an election timeout (etcd's Promote): a failover never expires a lease early, at the cost
- * of holding expired ones longer. It stops being primary as soon as the raft thread reports another role (Demote).
- * Expiries are proposed through {@code proposer}, which refuses unless the member is leader <em>and holds its
- * leader lease</em> at that moment: an old leader cut off from the quorum never proposes one (etcd #12528, #15247),
- * and one it proposed just before could only apply if a quorum commits it.
+ * time, or in full, plus an election timeout (etcd's Promote): a failover never expires a lease early, at the cost of
+ * holding expired ones longer. It stops being primary as soon as the raft thread reports another role (Demote).
+ * Expiries are proposed through {@code proposer}, which refuses unless the member is leader <em>and holds its leader
+ * lease</em> at that moment: an old leader cut off from the quorum never proposes one (etcd #12528, #15247), and one it
+ * proposed just before could only apply if a quorum commits it.
  *
- * <p>Checkpoints (etcd's lease checkpoint): every checkpoint interval the primary records the remaining time of
- * each lease with more than an interval left ({@link LeaseCheckpointRequest}); a keep-alive of a lease whose record
+ * <p>Checkpoints (etcd's lease checkpoint): every checkpoint interval the primary records the remaining time of each
+ * lease whose TTL is longer than the interval ({@link LeaseCheckpointRequest}); a keep-alive of a lease whose record
  * holds one is answered only once an entry clearing it has applied (see {@link #promote} for why).
  *
- * <p>Keep-alives are not Raft entries (issue 16): {@link #renew} restarts the lease's deadline in this primary's
- * memory and answers the granted TTL, only after checking that the member still holds its leader lease in the term
- * it became primary in (or, without it, that a quorum round started afterwards confirmed its leadership); a follower forwards its clients' keep-alives here ({@link LeaseForwarder}). Once a lease is
- * past its deadline, or its expiry has been proposed, a keep-alive is not answered until that expiry applies (then
- * with TTL 0): so no keep-alive answer is ever contradicted by an expiry decided before it. Why a failover still
- * never expires a lease early: every answered keep-alive was renewed while this member held its leader lease (or
- * before a quorum confirmed its leadership), so before any later leader was elected, let alone promoted; a later leader restarts every deadline at its promotion,
- * which is after the answer, in full (TTL plus an election timeout) or from a checkpoint that already covers the
- * answer (see {@link #promote}), so its deadline is no earlier than the one the client was promised. Legacy {@code LeaseRenewRequest} entries (written by older versions) still restart the
- * deadline when they apply. An expiry names the last entry the primary had applied when it decided; the store
- * refuses it when such an entry renewed the lease after that.
+ * <p>Keep-alives are not Raft entries (issue 16): {@link #renew} restarts the lease's deadline in this primary's memory
+ * and answers the granted TTL, only after checking that the member still holds its leader lease in the term it became
+ * primary in (or, without it, that a quorum round started afterwards confirmed its leadership); a follower forwards its
+ * clients' keep-alives here ({@link LeaseForwarder}). Once a lease is past its deadline, or its expiry has been
+ * proposed, a keep-alive is not answered until that expiry applies (then with TTL 0): so no keep-alive answer is ever
+ * contradicted by an expiry decided before it. Why a failover still never expires a lease early: every answered
+ * keep-alive was renewed while this member held its leader lease (or before a quorum confirmed its leadership), so
+ * before any later leader was elected, let alone promoted; a later leader restarts every deadline at its promotion,
+ * which is after the answer, in full (TTL plus an election timeout) or from a checkpoint that already covers the answer
+ * (see {@link #promote}), so its deadline is no earlier than the one the client was promised. Legacy {@code
+ * LeaseRenewRequest} entries (written by older versions) still restart the deadline when they apply. An expiry names
+ * the last entry the primary had applied when it decided; the store refuses it when such an entry renewed the lease
+ * after that.
  *
- * <p>Threads: {@link #leadershipChanged} from the raft thread, {@link #applied} from the apply thread, expiry scans
- * on this lessor's timer thread; queries from any thread. One lock guards the lot.
+ * <p>Threads: {@link #leadershipChanged} from the raft thread, {@link #applied} from the apply thread, expiry scans on
+ * this lessor's timer thread; queries from any thread. One lock guards the lot.
  */
 public final class Lessor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Lessor.class);
@@ -82,7 +83,9 @@ public final class Lessor implements AutoCloseable {
     private record Deadline(long at, long id) {
     }
 
-    /** etcd's default lease checkpoint interval: leases with more than this left get their remaining time recorded. */
+    /**
+     * etcd's default lease checkpoint interval: a lease with a longer TTL has its remaining time recorded this often.
+     */
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(5);
     /** etcd's leaseCheckpointRate and maxLeaseCheckpointBatchSize: checkpoints per second, and per entry. */
     static final int MAX_CHECKPOINTS_PER_SECOND = 1000;
@@ -492,10 +495,12 @@ public final class Lessor implements AutoCloseable {
     }
 
     /**
-     * Lock held: records the remaining time of the leases whose checkpoint is due (every checkpoint interval, only
-     * those with more than an interval left, as etcd), at most {@link #MAX_CHECKPOINTS_PER_SECOND}, in one entry per
+     * Lock held: records the remaining time of the leases whose checkpoint is due (every checkpoint interval, for
+     * leases whose TTL is longer than the interval), at most {@link #MAX_CHECKPOINTS_PER_SECOND}, in one entry per
      * scan. Proposed under the lock, so a keep-alive after it clears it with an entry ordered after it.
      */
+    private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
+
     private void checkpointDue(long now) {
         int budget = (int) Math.max(1, MAX_CHECKPOINTS_PER_SECOND * SCAN_INTERVAL.toMillis() / 1000);
         long interval = checkpointIntervalNanos;
@@ -507,9 +512,11 @@ public final class Lessor implements AutoCloseable {
             t.checkpointQueuedAt = now + interval;
             checkpointsDue.add(new Deadline(t.checkpointQueuedAt, d.id()));
             long remaining = t.deadline - now;
-            if (t.expiring || remaining <= interval) continue; // about to expire, or to be renewed: nothing to keep
+            // Every interval while it lives (not only while more than an interval is left, as etcd), so a new leader
+            // never continues from a checkpoint older than an interval (plus a scan): the bound on an abandoned lease.
+            if (t.expiring || remaining <= 0) continue;
             batch.add(new LeaseCheckpointRequest.Checkpoint(d.id(),
-                    Math.max(1, (remaining + TimeUnit.MILLISECONDS.toNanos(1) - 1) / TimeUnit.MILLISECONDS.toNanos(1))));
+                    Math.max(1, (remaining + MILLI - 1) / MILLI)));
             t.checkpointed = true;
             t.clearing = null; // a keep-alive from now on must clear this checkpoint with an entry after it
         }

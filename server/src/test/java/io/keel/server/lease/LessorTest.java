@@ -216,6 +216,20 @@ class LessorTest {
     }
 
     @Test
+    void aLeaseLongerThanTheIntervalIsCheckpointedEveryIntervalUntilItExpires() {
+        lessor.checkpointInterval(Duration.ofSeconds(1));
+        lead(lessor, 2);
+        granted(9, 3);
+        for (int i = 0; i < 2; i++) {
+            advance(1.05);
+            lessor.expireDue();
+        }
+        assertEquals(List.of(new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(9, 1_950))),
+                        new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(9, 900)))),
+                proposed, "also once less than an interval is left: a new leader never continues from an older one");
+    }
+
+    @Test
     void aNewCheckpointIntervalAppliesToLeasesAlreadyTracked() {
         lead(lessor, 2);
         granted(9, 60); // the default interval (5 minutes) is longer than its TTL: not checkpointed

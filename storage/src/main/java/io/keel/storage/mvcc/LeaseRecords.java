@@ -3,11 +3,11 @@ package io.keel.storage.mvcc;
 import java.util.Arrays;
 
 /**
- * LEASE and LEASE_KEY records. LEASE: id(8) -> crc32c(4) | granted TTL(8) [| last renewal's Raft index(8)
- * [| checkpointed remaining milliseconds(8)]] (the index is absent in records written before keep-alives were
- * entries: read as 0; the remaining time is present only once a checkpoint recorded one: absent reads as 0, none). LEASE_KEY: id(8) | key -> crc32c(4),
- * so the keys of one lease are contiguous and in key order (etcd revokes in sorted key order, so every member
- * assigns the same sub revisions).
+ * LEASE and LEASE_KEY records. LEASE: id(8) -> crc32c(4) | granted TTL(8) [| last renewal's Raft index(8) [|
+ * checkpointed remaining milliseconds(8)]] (the index is absent in records written before keep-alives were entries:
+ * read as 0; the remaining time is present only once a checkpoint recorded one: absent reads as 0, none). LEASE_KEY:
+ * id(8) | key -> crc32c(4), so the keys of one lease are contiguous and in key order (etcd revokes in sorted key order,
+ * so every member assigns the same sub revisions).
  */
 final class LeaseRecords {
     private LeaseRecords() {}
