@@ -21,6 +21,11 @@
 #     table;
 #   (j) get-lin-1, get-ser-1, get-lin-1000, get-ser-1000: linearizable and serializable gets with 1 client (at the
 #     leader) and 1000 clients over 100 connections spread round robin over the three members.
+#   put-100-leases (issue 16): put-100 while 10,000 leases of 10 s are kept alive over 100 keep-alive streams (one
+#     clientv3 lessor each, over 10 connections spread over all members; granted before the clock starts). A table
+#     after the main one gives the put throughput beside put-100's, the keep-alives answered per second, the Raft
+#     log's growth at the leader (entries/s, from Maintenance.Status's raft index) for put-100 and this load, and
+#     the members' CPU per keep-alive (this load's CPU less put-100's CPU per put, over the keep-alives).
 # Before the loads, each side gets the same unmeasured warm-up: puts with 100 clients, then linearizable gets with
 # 1000 clients, 30 s each (10 s with --quick).
 #
@@ -214,7 +219,7 @@ start_cluster() {
 # ---------------------------------------------------------------- the loads
 if [ "$QUICK" = 1 ]; then T=8s; S=2000; M=20000; L=40000; WARMUP=10s; else T=15s; S=5000; M=50000; L=100000; WARMUP=30s; fi
 if [ "$GEN" = go ]; then
-  LOADS=(put-1 put-1-follower put-16 put-100 put-1000 put-1000-all mixed-6 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
+  LOADS=(put-1 put-1-follower put-16 put-100 put-100-leases put-1000 put-1000-all mixed-6 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
 else
   LOADS=(put-1 put-16 put-100 put-1000 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
 fi
@@ -226,6 +231,7 @@ load_args() {
     put-1-follower) echo "${common[*]} --op put --target follower --conns 1   --clients 1    --total $S --key-space 10000" ;;
     put-16)         echo "${common[*]} --op put --target leader   --conns 4   --clients 16   --total $M --key-space 10000" ;;
     put-100)        echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000" ;;
+    put-100-leases) echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000 --leases 10000 --lease-ttl 10 --lease-streams 100" ;;
     put-1000)       echo "${common[*]} --op put --target leader   --conns 100 --clients 1000 --total $L --key-space 10000" ;;
     put-1000-all)   echo "${common[*]} --op put --target any      --conns 100 --clients 1000 --total $L --key-space 10000" ;;
     mixed-6)        echo "${common[*]} --op mixed --target pinned --clients 6 --total $L --mixed-keys 5" ;;
@@ -302,6 +308,10 @@ run_side() {
     for field in ops_per_s p50_ms p99_ms cpu_us_per_op errors error_codes; do
       RES[$kind:$load:$field]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
     done
+    line=$(grep '^LEASESUMMARY ' <<<"$out" | tail -1 || true)
+    for field in keepalives_per_s leases_lost raft_entries_per_s; do
+      RES[$kind:$load:$field]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
+    done
   done
   if [ "$kind" = keel ] && [ -n "$JFR_DIR" ]; then jfr_members stop; fi
   if [ "$kind" = keel ] && [ -n "$PROFILE_DIR" ]; then profile_members stop; fi
@@ -354,3 +364,28 @@ for load in "${LOADS[@]}"; do
     echo "| $k | ${kcell:-–} | ${ecell:-–} |"
   done
 done
+# ---------------------------------------------------------------- leases (issue 16)
+case " ${LOADS[*]} " in *" put-100-leases "*)
+  lease_cell() { # kind
+    local k=$1 p l ka cp cl
+    p=$(val "$k:put-100:ops_per_s"); l=$(val "$k:put-100-leases:ops_per_s"); ka=$(val "$k:put-100-leases:keepalives_per_s")
+    cp=$(val "$k:put-100:cpu_us_per_op"); cl=$(val "$k:put-100-leases:cpu_us_per_op")
+    if [ -z "$l" ]; then printf '–'; return; fi
+    printf 'puts %.0f/s (%s of put-100), %.0f keep-alives/s, %s leases lost, log %s entries/s (put-100: %s), %s us CPU per keep-alive' \
+      "$l" "$( [ -n "$p" ] && awk -v a="$l" -v b="$p" 'BEGIN{printf "%.0f%%", 100*a/b}' || echo '–')" "${ka:-0}" \
+      "$(val "$k:put-100-leases:leases_lost")" "$(val "$k:put-100-leases:raft_entries_per_s")" \
+      "$(val "$k:put-100:raft_entries_per_s")" \
+      "$( [ -n "$p" ] && [ -n "$cp" ] && [ -n "$cl" ] && awk -v l="$l" -v cl="$cl" -v p="$p" -v cp="$cp" -v ka="${ka:-0}" \
+          'BEGIN{ if (ka > 0) printf "%.1f", (l*cl - l*cp)/ka; else printf "–" }' || echo '–')"
+  }
+  echo
+  echo "put-100-leases (10,000 leases of 10 s kept alive over 100 streams while 100 clients put):"
+  echo "| side | |"
+  echo "|---|---|"
+  echo "| Keel | $(lease_cell keel) |"
+  echo "| etcd | $(lease_cell etcd) |"
+  echo "(log growth: at the member that led when the load started; puts are entries too, so compare with put-100's"
+  echo " entries/s: Keel must add none for renewals. CPU per keep-alive: this load's CPU less put-100's CPU per put"
+  echo " times its puts, over the keep-alives)"
+  ;;
+esac

@@ -41,6 +41,11 @@ type settings struct {
 	mixedKeys   int
 	label       string
 	serverPids  []int
+	// Leases kept alive while the load runs (issue 16): granted before the clock starts, kept alive by clientv3's
+	// lessors (each a keep-alive stream of its own, renewing every lease it holds every TTL/3).
+	leases       int
+	leaseTTL     int64
+	leaseStreams int
 }
 
 func parseFlags() settings {
@@ -59,6 +64,9 @@ func parseFlags() settings {
 	flag.IntVar(&s.mixedKeys, "mixed-keys", 5, "keys of the mixed load")
 	flag.StringVar(&s.label, "label", "-", "label of the SUMMARY line")
 	pids := flag.String("server-pids", "", "server processes whose CPU is charged to the operations, comma separated")
+	flag.IntVar(&s.leases, "leases", 0, "leases kept alive while the load runs (0: none)")
+	flag.Int64Var(&s.leaseTTL, "lease-ttl", 10, "the leases' TTL in seconds")
+	flag.IntVar(&s.leaseStreams, "lease-streams", 100, "keep-alive streams the leases share, over all endpoints")
 	flag.Parse()
 	for _, e := range strings.Split(*eps, ",") {
 		s.endpoints = append(s.endpoints, strings.TrimPrefix(strings.TrimPrefix(e, "http://"), "https://"))
@@ -274,6 +282,13 @@ func main() {
 	if s.op == "get" {
 		seed(clients, s.keySpace)
 	}
+	var leases *leaseLoad
+	if s.leases > 0 {
+		leases = startLeases(s)
+	}
+	statusAt, _ := leaderAndFollower(s.endpoints)
+	indexBefore := raftIndex(statusAt)
+	keepAlivesBefore := leases.answered()
 	var issued int64
 	cpuBefore := serverCPU(s.serverPids)
 	start := time.Now()
@@ -299,6 +314,9 @@ func main() {
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu := serverCPU(s.serverPids) - cpuBefore
+	keepAlives := leases.answered() - keepAlivesBefore
+	indexGrowth := raftIndex(statusAt) - indexBefore
+	leases.stop()
 	for _, c := range conns {
 		c.Close()
 	}
@@ -352,6 +370,109 @@ func main() {
 		"ops_per_s=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f cpu_us_per_op=%.1f\n",
 		s.label, s.op, len(conns), s.clients, ok, errCount, codes, elapsed.Seconds(), perSecond,
 		percentile(all, 50), percentile(all, 90), percentile(all, 99), percentile(all, 99.9), maxMs, cpuPerOp)
+	// The Raft log's growth at the member that led when the load started, and the leases' keep-alives answered.
+	fmt.Printf("LEASESUMMARY label=%s leases=%d lease_ttl=%d lease_streams=%d keepalives_per_s=%.1f leases_lost=%d "+
+		"raft_entries_per_s=%.1f\n", s.label, s.leases, s.leaseTTL, s.leaseStreams,
+		float64(keepAlives)/elapsed.Seconds(), leases.lostCount(), float64(indexGrowth)/elapsed.Seconds())
+}
+
+// raftIndex is the member's Raft index as its Status reports it (-1 when it does not answer).
+func raftIndex(endpoint string) int64 {
+	c := dial(endpoint)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	st, err := c.Status(ctx, endpoint)
+	if err != nil {
+		return -1
+	}
+	return int64(st.RaftIndex)
+}
+
+// leaseLoad holds leases alive: lessors (one keep-alive stream each) spread over connections to every endpoint.
+type leaseLoad struct {
+	conns    []*clientv3.Client
+	lessors  []clientv3.Lease
+	cancel   context.CancelFunc
+	received int64 // keep-alive answers
+	lost     int64 // leases whose keep-alive channel closed while the load ran
+	stopping int32
+}
+
+func startLeases(s settings) *leaseLoad {
+	ll := &leaseLoad{}
+	ctx, cancel := context.WithCancel(context.Background())
+	ll.cancel = cancel
+	nconns := 10
+	if s.leaseStreams < nconns {
+		nconns = s.leaseStreams
+	}
+	for i := 0; i < nconns; i++ {
+		ll.conns = append(ll.conns, dial(s.endpoints[i%len(s.endpoints)]))
+	}
+	for i := 0; i < s.leaseStreams; i++ {
+		ll.lessors = append(ll.lessors, clientv3.NewLease(ll.conns[i%nconns]))
+	}
+	var wg sync.WaitGroup
+	var next int64 = -1
+	for i := range ll.lessors {
+		wg.Add(1)
+		go func(l clientv3.Lease) {
+			defer wg.Done()
+			for n := atomic.AddInt64(&next, 1); n < int64(s.leases); n = atomic.AddInt64(&next, 1) {
+				gctx, gcancel := context.WithTimeout(context.Background(), 10*time.Second)
+				g, err := l.Grant(gctx, s.leaseTTL)
+				gcancel()
+				if err != nil {
+					fail("granting lease %d: %v", n, err)
+				}
+				ch, err := l.KeepAlive(ctx, g.ID)
+				if err != nil {
+					fail("keeping lease %d alive: %v", n, err)
+				}
+				go func() {
+					for range ch {
+						atomic.AddInt64(&ll.received, 1)
+					}
+					if atomic.LoadInt32(&ll.stopping) == 0 {
+						atomic.AddInt64(&ll.lost, 1)
+					}
+				}()
+			}
+		}(ll.lessors[i])
+	}
+	wg.Wait()
+	// Let the keep-alives settle into their TTL/3 rhythm before the clock starts.
+	time.Sleep(time.Duration(s.leaseTTL) * time.Second / 2)
+	return ll
+}
+
+func (ll *leaseLoad) answered() int64 {
+	if ll == nil {
+		return 0
+	}
+	return atomic.LoadInt64(&ll.received)
+}
+
+func (ll *leaseLoad) lostCount() int64 {
+	if ll == nil {
+		return 0
+	}
+	return atomic.LoadInt64(&ll.lost)
+}
+
+func (ll *leaseLoad) stop() {
+	if ll == nil {
+		return
+	}
+	atomic.StoreInt32(&ll.stopping, 1)
+	ll.cancel()
+	for _, l := range ll.lessors {
+		l.Close()
+	}
+	for _, c := range ll.conns {
+		c.Close()
+	}
 }
 
 // seed writes every key a get load reads, once, with all clients, before the clock starts.

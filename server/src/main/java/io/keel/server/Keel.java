@@ -7,7 +7,6 @@ import io.keel.server.concurrent.Futures;
 import io.keel.server.lease.LeaseKeepAlive;
 import io.keel.server.lease.LeaseStatus;
 import io.keel.server.lease.Leases;
-import io.keel.server.lease.NotPrimaryException;
 import io.keel.server.member.ClusterIdentity;
 import io.keel.server.member.Member;
 import io.keel.server.member.MemberConfig;
@@ -305,26 +304,13 @@ public final class Keel implements AutoCloseable {
     }
 
     /**
-     * The lease's remaining and granted TTL (and keys, if asked), empty when there is no such lease. The leader
-     * answers from its deadlines (a new leader once it has applied its predecessor's entries; until then this call
-     * waits, up to the request timeout); a follower from its store and the time since it applied the lease's last
-     * grant or keep-alive (it applies entries a moment after the leader; after a leader change the leader's own
-     * deadline is later, restarted in full).
+     * The lease's remaining and granted TTL (and keys, if asked), empty when there is no such lease. The remaining
+     * time is the leader's (a follower asks the leader outside the log, as etcd's does; a new leader answers once it
+     * has applied its predecessor's entries); granted TTL and keys are read here once this member has applied what
+     * the leader had when it answered. Retried at whichever member leads, up to the request timeout.
      */
     public Optional<LeaseStatus> timeToLive(long id, boolean withKeys) {
-        long deadline = System.nanoTime() + requestTimeout.toNanos();
-        while (true) {
-            try {
-                return leases.timeToLive(id, withKeys);
-            } catch (NotPrimaryException e) {
-                if (!isLeader()) throw new NotLeaderException(memberId(), leaderId(), "leadership moved");
-                if (System.nanoTime() - deadline > 0) {
-                    throw new RequestTimeoutException("the new leader did not take over lease deadlines within "
-                            + requestTimeout.toMillis() + " ms");
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-            }
-        }
+        return leases.timeToLive(id, withKeys);
     }
 
     /**
@@ -586,6 +572,7 @@ public final class Keel implements AutoCloseable {
         private int maxPendingProposals = 10_000;
         private int maxPendingReads = 10_000;
         private long snapshotEntries = 10_000;
+        private Duration leaseCheckpointInterval = io.keel.server.lease.Lessor.DEFAULT_CHECKPOINT_INTERVAL;
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Duration watchProgressInterval = WatchHub.DEFAULT_PROGRESS_INTERVAL;
         private io.keel.server.member.MemberObserver observer = io.keel.server.member.MemberObserver.NONE;
@@ -737,6 +724,19 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * etcd's lease checkpoint interval ({@code --experimental-lease-checkpoint-interval}; default 5 minutes):
+         * the leader records the remaining time of each lease whose TTL is longer than this, this often, so a new
+         * leader continues from it instead of restarting the lease in full.
+         */
+        public Builder leaseCheckpointInterval(Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("the lease checkpoint interval must be positive, was " + d);
+            }
+            this.leaseCheckpointInterval = d;
+            return this;
+        }
+
         /** Told what the member does as it happens (the launcher's metrics); must never block. */
         public Builder observer(io.keel.server.member.MemberObserver o) {
             this.observer = Objects.requireNonNull(o);
@@ -765,6 +765,7 @@ public final class Keel implements AutoCloseable {
             try {
                 // Cleans up after itself when it fails: no thread, port or open database is left behind.
                 member = Member.start(config, observer, leaderWait(requestTimeout, electionTimeout));
+                member.lessor().checkpointInterval(leaseCheckpointInterval);
             } catch (IOException e) {
                 throw new UncheckedIOException("starting member " + Long.toHexString(id), e);
             }

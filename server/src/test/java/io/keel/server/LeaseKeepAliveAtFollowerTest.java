@@ -12,9 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Keep-alives sent to a follower reach the leader (a keep-alive is a Raft entry, so it travels with proposal
- * forwarding). Kept apart on purpose: it needs follower proposals forwarded to the leader, which lands separately;
- * without forwarding a keep-alive at a follower fails with NotLeaderException and this test fails.
+ * Keep-alives sent to a follower reach the leader: the follower forwards them over the peer connection, outside the
+ * log (issue 16; they used to be Raft entries forwarded as proposals), and the leader's lessor answers them.
  */
 class LeaseKeepAliveAtFollowerTest {
 

@@ -18,9 +18,11 @@ record Hello(int protocolVersion, byte kindCode, long clusterId, long senderId, 
     /**
      * v2 added the incarnation and the election timing (issue 10). A v1 member reads a v2 HELLO as "another version"
      * and refuses it with WRONG_PROTOCOL_VERSION, and a v2 member refuses a v1 HELLO the same way: v1 carries
-     * neither, so accepting it would skip both checks.
+     * neither, so accepting it would skip both checks. v3 (issue 16) adds the lease messages (MSG_LEASE_KEEP_ALIVE,
+     * MSG_LEASE_TIME_TO_LIVE and their responses), which a v2 member refuses as unknown message types (closing the
+     * connection), and its members write LeaseCheckpoint entries a v2 member cannot apply: v2 and v3 refuse each other.
      */
-    static final int PROTOCOL_VERSION = 2;
+    static final int PROTOCOL_VERSION = 3;
     private static final int PAYLOAD_BYTES = 4 + 2 + 1 + 8 + 8 + 8 + 8 + 8 + 8 + 8;
 
     /** A HELLO of another version, or one built by hand in a test: no incarnation, no timing. */

@@ -83,6 +83,17 @@ public final class KeelCommand implements Callable<Integer> {
             description = "Election timeout in ms (at least 5 heartbeats). Default: ${DEFAULT-VALUE}.")
     long electionTimeoutMs;
 
+    @Option(names = "--experimental-lease-checkpoint-interval", defaultValue = "5m", paramLabel = "<duration>",
+            description = "etcd's: how often the leader records the remaining time of each lease whose TTL is longer"
+                    + " than this, so a new leader continues it from there (a Go duration: 300s, 5m, 1m30s). Keel"
+                    + " always checkpoints leases. Default: ${DEFAULT-VALUE}.")
+    String leaseCheckpointInterval;
+
+    @Option(names = "--experimental-enable-lease-checkpoint", arity = "0..1", fallbackValue = "true",
+            paramLabel = "<bool>", description = "Accepted as etcd spells it: Keel always checkpoints leases (false is"
+                    + " refused).")
+    Boolean enableLeaseCheckpoint;
+
     @Option(names = "--config-file", description = "A YAML file of flag-name: value lines; no other flag may be"
             + " given with it.")
     Path configFile;

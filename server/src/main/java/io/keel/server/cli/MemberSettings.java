@@ -15,12 +15,13 @@ import java.util.Map;
  * @param metricsListen  the ops port's address, or null when --listen-metrics-urls is not given
  * @param joinClusterId  the running cluster this member joins as a member added at runtime (--member-id and
  *                       --cluster-id), or 0 for an initial member
+ * @param leaseCheckpointInterval  etcd's lease checkpoint interval (--experimental-lease-checkpoint-interval)
  */
 record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clientListen, String advertiseClientUrls,
                       InetSocketAddress peerListen, InetSocketAddress peerAdvertise,
                       Map<Long, InetSocketAddress> initialCluster, Map<Long, String> names, boolean newCluster,
                       String clusterToken, InetSocketAddress metricsListen, Duration heartbeatInterval,
-                      Duration electionTimeout, long joinClusterId) {
+                      Duration electionTimeout, long joinClusterId, Duration leaseCheckpointInterval) {
 
     /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
     static MemberSettings of(KeelCommand f) {
@@ -89,9 +90,41 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
         if (f.electionTimeoutMs > 50_000) {
             throw LaunchException.usage("--election-timeout " + f.electionTimeoutMs + " ms: at most 50000 ms");
         }
+        if (Boolean.FALSE.equals(f.enableLeaseCheckpoint)) {
+            throw LaunchException.usage("--experimental-enable-lease-checkpoint=false: Keel always checkpoints"
+                    + " leases (set --experimental-lease-checkpoint-interval instead)");
+        }
+        Duration checkpoints = goDuration("--experimental-lease-checkpoint-interval", f.leaseCheckpointInterval);
         return new MemberSettings(name, ownId, dataDir, client, f.advertiseClientUrls, peer,
                 peerAdvertise, cluster, names, newCluster, f.initialClusterToken, metrics,
-                Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs), joinClusterId);
+                Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs), joinClusterId,
+                checkpoints);
+    }
+
+    private static final java.util.regex.Pattern GO_DURATION_PART =
+            java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+
+    /** A positive Go duration as etcd's duration flags take it: 300s, 5m, 1m30s, 1.5h, 500ms. */
+    static Duration goDuration(String flag, String text) {
+        String t = text.trim();
+        java.util.regex.Matcher m = GO_DURATION_PART.matcher(t);
+        double nanos = 0;
+        int end = 0;
+        while (m.find() && m.start() == end) {
+            double n = Double.parseDouble(m.group(1));
+            nanos += n * switch (m.group(2)) {
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                default -> 3600e9;
+            };
+            end = m.end();
+        }
+        if (t.isEmpty() || end != t.length() || nanos < 1e6) {
+            throw LaunchException.usage(flag + " '" + text + "': expected a positive duration such as 300s, 5m or"
+                    + " 1m30s");
+        }
+        return Duration.ofNanos((long) nanos);
     }
 
     private static long hexId(String flag, String text) {

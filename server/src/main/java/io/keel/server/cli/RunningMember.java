@@ -109,7 +109,8 @@ final class RunningMember implements AutoCloseable {
                     .initialCluster(s.initialCluster()).initialClusterToken(s.clusterToken())
                     .newCluster(s.newCluster()).heartbeatInterval(s.heartbeatInterval())
                     .advertiseClientUrls(Arrays.stream(s.advertiseClientUrls().split(",")).map(String::trim).toList())
-                    .electionTimeout(s.electionTimeout()).observer(metrics);
+                    .electionTimeout(s.electionTimeout()).observer(metrics)
+                    .leaseCheckpointInterval(s.leaseCheckpointInterval());
             if (s.joinClusterId() != 0) b.joinExisting(s.joinClusterId());
             keel = b.start();
         } catch (RuntimeException e) {

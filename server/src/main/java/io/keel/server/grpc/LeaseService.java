@@ -20,9 +20,10 @@ import io.keel.server.etcd.proto.LeaseTimeToLiveResponse;
 import java.util.Optional;
 
 /**
- * etcd's Lease service over {@link Keel}'s lease API. Grant, revoke and each keep-alive are Raft entries; a
- * keep-alive of a lease that does not exist answers TTL 0 and time-to-live of one answers TTL -1, as etcd does.
- * Time-to-live is answered by the leader (whose clock decides expiry).
+ * etcd's Lease service over {@link Keel}'s lease API. Grant and revoke are Raft entries; a keep-alive is answered
+ * by the leader from memory (forwarded there by a follower, outside the log); a keep-alive of a lease that does not
+ * exist answers TTL 0 and time-to-live of one answers TTL -1, as etcd does. Time-to-live is answered by the leader
+ * (whose clock decides expiry), at any member.
  */
 final class LeaseService extends LeaseGrpc.LeaseImplBase {
     private final Keel keel;

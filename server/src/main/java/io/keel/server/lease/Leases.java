@@ -1,28 +1,23 @@
 package io.keel.server.lease;
 
-import io.keel.raft.Role;
 import io.keel.server.concurrent.Futures;
 import io.keel.server.member.Member;
-import io.keel.storage.mvcc.EtcdError;
 import io.keel.storage.mvcc.LeaseGrantRequest;
 import io.keel.storage.mvcc.LeaseGrantResponse;
 import io.keel.storage.mvcc.LeaseInfo;
-import io.keel.storage.mvcc.LeaseRenewRequest;
-import io.keel.storage.mvcc.LeaseRenewResponse;
 import io.keel.storage.mvcc.LeaseRevokeRequest;
 import io.keel.storage.mvcc.LeaseRevokeResponse;
-import io.keel.storage.mvcc.MvccException;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * etcd's Lease service over a member, for both faces (the embedded {@code Keel} API and gRPC). Grant, revoke and
- * keep-alive are Raft entries; time-to-live is the leader's clock plus its store.
+ * etcd's Lease service over a member, for both faces (the embedded {@code Keel} API and gRPC). Grant and revoke are
+ * Raft entries; a keep-alive is answered by the leader's lessor from memory and time-to-live by the leader's clock
+ * (both forwarded to the leader outside the log by a follower: {@link LeaseForwarder}).
  */
 public final class Leases {
     private final Member member;
@@ -45,36 +40,46 @@ public final class Leases {
         return member.propose(new LeaseRevokeRequest(id)).thenApply(LeaseRevokeResponse.class::cast);
     }
 
-    /** One keep-alive: the lease's granted TTL, or 0 when there is no such lease (etcd's answer). */
+    /**
+     * One keep-alive, answered by the leader from memory (no Raft entry; a follower forwards it): the lease's
+     * granted TTL, or 0 when there is no such lease (etcd's answer).
+     */
     public CompletableFuture<Long> renew(long id) {
-        return member.propose(new LeaseRenewRequest(id)).handle((r, e) -> {
-            if (e == null) return ((LeaseRenewResponse) r).ttl();
-            Throwable cause = Futures.unwrap(e);
-            if (cause instanceof MvccException m && m.error() == EtcdError.LEASE_NOT_FOUND) return 0L;
-            throw cause instanceof RuntimeException re ? re : new CompletionException(cause);
-        });
+        return member.leaseForwarder().keepAlive(id);
     }
 
     /**
-     * The lease's remaining time, granted TTL and (if asked) keys; empty when there is no such lease. The leader
-     * answers from its deadlines (at a leader still applying its predecessor's entries: {@link NotPrimaryException},
-     * retryable); a follower from its own store and the time since it applied the lease's last grant or keep-alive,
-     * an estimate of the leader's deadline (etcd's follower asks the leader instead).
+     * The lease's remaining time by the leader's clock (at any member: a follower asks the leader, as etcd's does),
+     * its granted TTL and (if asked) keys; empty when there is no such lease. The granted TTL and keys are read
+     * here once this member has applied what the leader had applied when it answered. Throws what the forwarder
+     * fails with ({@link NotPrimaryException} and the like are retryable).
      */
     public Optional<LeaseStatus> timeToLive(long id, boolean withKeys) {
-        if (member.state().role() != Role.LEADER) {
-            Optional<LeaseInfo> info = member.readSerializable(store -> store.lease(id));
-            if (info.isEmpty()) return Optional.empty();
-            long nanos = member.lessor().followerRemainingNanos(id, info.get().grantedTtl());
-            return Optional.of(new LeaseStatus(id, Math.max(0, nanos / TimeUnit.SECONDS.toNanos(1)),
-                    info.get().grantedTtl(), withKeys ? info.get().keys() : List.of()));
+        Lessor.Remaining remaining;
+        try {
+            remaining = member.leaseForwarder().remaining(id).join();
+            awaitApplied(remaining.appliedIndex());
+        } catch (CompletionException e) {
+            Throwable cause = Futures.unwrap(e);
+            throw cause instanceof RuntimeException re ? re : e;
         }
-        OptionalLong remaining = member.lessor().remainingNanos(id);
-        if (remaining.isEmpty()) return Optional.empty();
+        if (!remaining.found()) return Optional.empty();
         Optional<LeaseInfo> info = member.readSerializable(store -> store.lease(id));
         if (info.isEmpty()) return Optional.empty(); // revoked a moment ago
-        long seconds = remaining.getAsLong() / TimeUnit.SECONDS.toNanos(1); // truncated toward zero, as etcd
+        long seconds = remaining.remainingNanos() / TimeUnit.SECONDS.toNanos(1); // truncated toward zero, as etcd
         return Optional.of(new LeaseStatus(id, seconds, info.get().grantedTtl(),
                 withKeys ? info.get().keys() : List.of()));
+    }
+
+    /** Waits (briefly: the leader had applied it, so it is committed) until this member has applied {@code index}. */
+    private void awaitApplied(long index) {
+        long deadline = System.nanoTime() + member.electionTimeout().multipliedBy(10).toNanos();
+        while (member.appliedIndex() < index) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new io.keel.server.RequestTimeoutException("member " + Long.toHexString(member.id())
+                        + " did not apply index " + index + " in time to answer a lease's time-to-live");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
     }
 }

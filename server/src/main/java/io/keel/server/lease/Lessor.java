@@ -6,11 +6,13 @@ import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
 import io.keel.storage.mvcc.AlreadyApplied;
 import io.keel.storage.mvcc.ApplyResult;
+import io.keel.storage.mvcc.LeaseCheckpointRequest;
 import io.keel.storage.mvcc.LeaseExpireRequest;
 import io.keel.storage.mvcc.LeaseExpireResponse;
 import io.keel.storage.mvcc.LeaseGrantResponse;
 import io.keel.storage.mvcc.LeaseRenewResponse;
 import io.keel.storage.mvcc.LeaseRevokeRequest;
+import io.keel.storage.mvcc.LeaseTimes;
 import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.Operation;
 import io.keel.storage.mvcc.Response;
@@ -19,7 +21,10 @@ import org.slf4j.LoggerFactory;
 
 import io.keel.server.concurrent.NamedThreads;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.PriorityQueue;
@@ -29,28 +34,42 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 
 /**
- * The leader's lease clocks. Leases are state (granted, renewed, revoked through Raft entries); when one expires
+ * The leader's lease clocks. Leases are state (granted, checkpointed, revoked through Raft entries); when one expires
  * is decided here, by the leader alone, on its monotonic clock, and carried out through Raft: the leader proposes a
- * {@link LeaseExpireRequest}, which deletes the lease's keys at one revision on every member once a quorum
- * commits it.
+ * {@link LeaseExpireRequest}, which deletes the lease's keys at one revision on every member once a quorum commits it.
  *
  * <p>Only a primary lessor keeps deadlines. A member becomes primary when the empty entry of its own term applies
- * (everything of earlier terms has applied by then) and restarts every lease's time in full, plus an election
- * timeout (etcd's Promote): a failover never expires a lease early, at the cost of holding expired ones longer.
- * It stops being primary as soon as the raft thread reports another role (Demote). Expiries are proposed through
- * {@code proposer}, which refuses unless the member is leader <em>and holds its leader lease</em> at that moment:
- * an old leader cut off from the quorum never proposes one (etcd #12528, #15247), and one it proposed just before
- * could only apply if a quorum commits it.
+ * (everything of earlier terms has applied by then) and restarts every lease's time from its checkpointed remaining
+ * time, or in full, plus an election timeout (etcd's Promote): a failover never expires a lease early, at the cost of
+ * holding expired ones longer. It stops being primary as soon as the raft thread reports another role (Demote).
+ * Expiries are proposed through {@code proposer}, which refuses unless the member is leader <em>and holds its leader
+ * lease</em> at that moment: an old leader cut off from the quorum never proposes one (etcd #12528, #15247), and one it
+ * proposed just before could only apply if a quorum commits it.
  *
- * <p>Keep-alives are Raft entries ({@code LeaseRenewRequest}): applying one on the primary restarts the lease's
- * deadline. An expiry names the last entry the primary had applied when it decided; the store refuses it when a
- * renewal after that entry applied first, so a keep-alive already in the log when the leader decided wins.
+ * <p>Checkpoints (etcd's lease checkpoint): every checkpoint interval the primary records the remaining time of each
+ * lease whose TTL is longer than the interval ({@link LeaseCheckpointRequest}); a keep-alive of a lease whose record
+ * holds one is answered only once an entry clearing it has applied (see {@link #promote} for why).
  *
- * <p>Threads: {@link #leadershipChanged} from the raft thread, {@link #applied} from the apply thread, expiry scans
- * on this lessor's timer thread; queries from any thread. One lock guards the lot.
+ * <p>Keep-alives are not Raft entries (issue 16): {@link #renew} restarts the lease's deadline in this primary's memory
+ * and answers the granted TTL, only after checking that the member still holds its leader lease in the term it became
+ * primary in (or, without it, that a quorum round started afterwards confirmed its leadership); a follower forwards its
+ * clients' keep-alives here ({@link LeaseForwarder}). Once a lease is past its deadline, or its expiry has been
+ * proposed, a keep-alive is not answered until that expiry applies (then with TTL 0): so no keep-alive answer is ever
+ * contradicted by an expiry decided before it. Why a failover still never expires a lease early: every answered
+ * keep-alive was renewed while this member held its leader lease (or before a quorum confirmed its leadership), so
+ * before any later leader was elected, let alone promoted; a later leader restarts every deadline at its promotion,
+ * which is after the answer, in full (TTL plus an election timeout) or from a checkpoint that already covers the answer
+ * (see {@link #promote}), so its deadline is no earlier than the one the client was promised. Legacy {@code
+ * LeaseRenewRequest} entries (written by older versions) still restart the deadline when they apply. An expiry names
+ * the last entry the primary had applied when it decided; the store refuses it when such an entry renewed the lease
+ * after that.
+ *
+ * <p>Threads: {@link #leadershipChanged} from the raft thread, {@link #applied} from the apply thread, expiry scans on
+ * this lessor's timer thread; queries from any thread. One lock guards the lot.
  */
 public final class Lessor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Lessor.class);
@@ -64,45 +83,92 @@ public final class Lessor implements AutoCloseable {
     private record Deadline(long at, long id) {
     }
 
+    /**
+     * etcd's default lease checkpoint interval: a lease with a longer TTL has its remaining time recorded this often.
+     */
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(5);
+    /** etcd's leaseCheckpointRate and maxLeaseCheckpointBatchSize: checkpoints per second, and per entry. */
+    static final int MAX_CHECKPOINTS_PER_SECOND = 1000;
+
+    /** How long a keep-alive or time-to-live waits here for this member to be ready before it is refused. */
+    static final Duration WAIT_LIMIT = Duration.ofSeconds(5);
+
     private static final class Tracked {
-        final long ttlSeconds;
+        long ttlSeconds;
         long deadline;
+        /** The {@code at} of this lease's one entry in {@code deadlines}. */
+        long queuedAt;
+        /** An expiry was proposed and has not applied (or failed) yet. */
+        boolean expiring;
+        /** Keep-alives that arrived past the deadline: answered once the expiry applies. */
+        List<Waiter<Long>> waiters;
+        /** The {@code at} of this lease's one entry in {@code checkpointsDue} (0: none). */
+        long checkpointQueuedAt;
+        /**
+         * The store may hold a remaining time for it (a checkpoint was proposed, or found at promotion): a keep-alive
+         * must clear it through the log before it is answered, or a new leader could continue from a remaining time
+         * measured before that keep-alive.
+         */
+        boolean checkpointed;
+        /** The clearing entry proposed after the latest checkpoint, which later keep-alives wait for too. */
+        CompletableFuture<Response> clearing;
 
         Tracked(long ttlSeconds) {
             this.ttlSeconds = ttlSeconds;
         }
     }
 
+    private record Waiter<T>(CompletableFuture<T> future, long since) {
+    }
+
+    /** A request waiting for this member to be primary and to have applied {@code minApplied}. */
+    private record Ready(long minApplied, CompletableFuture<Void> future, long since) {
+    }
+
+    /** The leader's answer to a time-to-live: the remaining time, and the entry it had applied when it answered. */
+    public record Remaining(boolean found, long remainingNanos, long appliedIndex) {
+    }
+
     private final long memberId;
     private final long promoteExtensionNanos;
     private final LongSupplier clock;
     private final Function<Operation, CompletableFuture<Response>> proposer;
+    private final LongPredicate holdsLeaderLease;
+    private final java.util.function.LongFunction<CompletableFuture<?>> confirmLeadership;
     private final ScheduledExecutorService timer;
 
     private final Object lock = new Object();
     private final Map<Long, Tracked> leases = new HashMap<>(); // primary only
-    /**
-     * Every member: when it applied each lease's last grant or keep-alive (its clock). Not a deadline, only what a
-     * follower answers time-to-live from; unknown (full TTL) for leases not renewed since this process started.
-     */
-    private final Map<Long, Long> lastRenewedAt = new HashMap<>();
+    private final List<Ready> waitingForReady = new ArrayList<>();
+    private final java.util.Set<Long> withWaiters = new java.util.HashSet<>(); // leases with keep-alives waiting
+    private final PriorityQueue<Deadline> checkpointsDue =
+            new PriorityQueue<>((a, b) -> Long.compare(a.at() - b.at(), 0)); // stale items skipped on poll
+    private volatile long checkpointIntervalNanos = DEFAULT_CHECKPOINT_INTERVAL.toNanos();
+    private final AtomicLong checkpointsProposed = new AtomicLong();
     private final PriorityQueue<Deadline> deadlines =
             new PriorityQueue<>((a, b) -> Long.compare(a.at() - b.at(), 0)); // stale items skipped on poll
     private long leaderTerm; // the term this member leads, as the raft thread last said; 0 when not leader
     private long primaryTerm; // the term in which it became primary; 0 when not primary
     private long lastApplied; // the last entry this lessor saw applied
     private final AtomicLong expiriesProposed = new AtomicLong();
+    private final AtomicLong renewals = new AtomicLong();
 
     /**
      * @param promoteExtension added to every lease's TTL on promotion (etcd: the election timeout)
      * @param proposer proposes an expiry only if this member leads and holds its leader lease right then
+     * @param holdsLeaderLease whether this member holds its leader lease in the given term right now (any thread)
+     * @param confirmLeadership when it does not: completes normally only if this member led in the given term
+     *     throughout a quorum confirmation round started after the call (a linearizable read's round)
      */
     public Lessor(long memberId, Duration promoteExtension, LongSupplier clock,
-                  Function<Operation, CompletableFuture<Response>> proposer) {
+                  Function<Operation, CompletableFuture<Response>> proposer, LongPredicate holdsLeaderLease,
+                  java.util.function.LongFunction<CompletableFuture<?>> confirmLeadership) {
         this.memberId = memberId;
         this.promoteExtensionNanos = promoteExtension.toNanos();
         this.clock = clock;
         this.proposer = proposer;
+        this.holdsLeaderLease = holdsLeaderLease;
+        this.confirmLeadership = confirmLeadership;
         this.timer = Executors.newSingleThreadScheduledExecutor(
                 NamedThreads.single("keel-lessor-" + Long.toHexString(memberId)));
     }
@@ -125,54 +191,84 @@ public final class Lessor implements AutoCloseable {
 
     /** Raft thread: the role changed. Leaving the leader role demotes at once. */
     public void leadershipChanged(SoftState s) {
+        List<CompletableFuture<?>> refused = new ArrayList<>();
         synchronized (lock) {
             leaderTerm = s.role() == Role.LEADER ? s.term() : 0;
             if (primaryTerm != 0 && primaryTerm != leaderTerm) {
                 LOG.info("member {} stops tracking lease expiry ({} in term {})", hex(memberId), s.role(), s.term());
                 primaryTerm = 0;
+                for (Tracked t : leases.values()) {
+                    if (t.waiters != null) for (Waiter<Long> w : t.waiters) refused.add(w.future());
+                }
                 leases.clear();
                 deadlines.clear();
+                checkpointsDue.clear();
+                withWaiters.clear();
+            }
+            if (leaderTerm == 0) {
+                for (Ready r : waitingForReady) refused.add(r.future());
+                waitingForReady.clear();
             }
         }
+        for (CompletableFuture<?> f : refused) f.completeExceptionally(new NotPrimaryException(memberId));
     }
 
     // ------------------------------------------------------------------ apply thread
 
     /** Apply thread: entry {@code e} applied to {@code store} as {@code op}, with {@code result}. */
     public void applied(MvccStore store, Entry e, Operation op, ApplyResult result) {
+        List<Runnable> answers = new ArrayList<>();
         synchronized (lock) {
             lastApplied = Math.max(lastApplied, e.getIndex());
-            if (result.response() instanceof AlreadyApplied) return;
-            if (isOwnEmptyEntry(e) && primaryTerm == 0) {
-                promote(store, e.getTerm());
-                return;
-            }
-            if (result.refused()) return;
-            Response r = result.response();
-            long now = clock.getAsLong();
-            rememberRenewal(op, r, now);
-            if (primaryTerm == 0) return;
-            if (r instanceof LeaseGrantResponse g) {
-                track(g.id(), g.ttl(), now, 0);
-            } else if (r instanceof LeaseRenewResponse renewed) {
-                track(renewed.id(), renewed.ttl(), now, 0);
-            } else if (op instanceof LeaseRevokeRequest revoke) {
-                leases.remove(revoke.id());
-            } else if (r instanceof LeaseExpireResponse x && x.revoked()) {
-                leases.remove(x.id());
+            track(store, e, op, result, answers);
+            releaseReady(answers);
+        }
+        for (Runnable a : answers) a.run(); // outside the lock: they complete futures whose callbacks may send
+    }
+
+    /** Lock held: what the entry changes in the deadlines. */
+    private void track(MvccStore store, Entry e, Operation op, ApplyResult result, List<Runnable> answers) {
+        if (result.response() instanceof AlreadyApplied) return;
+        if (isOwnEmptyEntry(e) && primaryTerm == 0) {
+            promote(store, e.getTerm());
+            return;
+        }
+        if (result.refused() || primaryTerm == 0) return;
+        Response r = result.response();
+        long now = clock.getAsLong();
+        if (r instanceof LeaseGrantResponse g) {
+            track(g.id(), g.ttl(), now, 0, answers);
+        } else if (r instanceof LeaseRenewResponse renewed) { // a legacy keep-alive entry
+            track(renewed.id(), renewed.ttl(), now, 0, answers);
+        } else if (op instanceof LeaseRevokeRequest revoke) {
+            forget(revoke.id(), answers);
+        } else if (r instanceof LeaseExpireResponse x) {
+            if (x.revoked()) {
+                forget(x.id(), answers);
+            } else {
+                Tracked t = leases.get(x.id());
+                if (t != null) t.expiring = false; // renewed by a legacy entry: its deadline is restarted
             }
         }
     }
 
-    private void rememberRenewal(Operation op, Response r, long now) {
-        if (r instanceof LeaseGrantResponse g) {
-            lastRenewedAt.put(g.id(), now);
-        } else if (r instanceof LeaseRenewResponse renewed) {
-            lastRenewedAt.put(renewed.id(), now);
-        } else if (op instanceof LeaseRevokeRequest revoke) {
-            lastRenewedAt.remove(revoke.id());
-        } else if (r instanceof LeaseExpireResponse x && x.revoked()) {
-            lastRenewedAt.remove(x.id());
+    /** The lease is gone: keep-alives waiting on its expiry answer TTL 0, as etcd answers for no such lease. */
+    private void forget(long id, List<Runnable> answers) {
+        Tracked t = leases.remove(id);
+        if (t != null && t.waiters != null) {
+            for (Waiter<Long> w : t.waiters) answers.add(() -> w.future().complete(0L));
+        }
+    }
+
+    /** Lock held: requests that waited for this member to be primary and to have applied enough may go on. */
+    private void releaseReady(List<Runnable> answers) {
+        if (primaryTerm == 0 || waitingForReady.isEmpty()) return;
+        for (Iterator<Ready> it = waitingForReady.iterator(); it.hasNext(); ) {
+            Ready r = it.next();
+            if (r.minApplied() <= lastApplied) {
+                it.remove();
+                answers.add(() -> r.future().complete(null));
+            }
         }
     }
 
@@ -182,22 +278,183 @@ public final class Lessor implements AutoCloseable {
                 && e.getTerm() == leaderTerm;
     }
 
+    /**
+     * Takes over every lease's deadline: now + its checkpointed remaining time, or its full TTL when none is recorded,
+     * plus an election timeout (etcd's Promote). Safe: every keep-alive answered before the checkpoint was taken is
+     * covered by the remaining time it recorded (taken after it, on a deadline at least that keep-alive + TTL), and
+     * every keep-alive answered after it waited for a clearing entry ordered after the checkpoint in the log (so
+     * the store says "full TTL"), and was renewed before this member was elected (see {@link #answer}), so before
+     * this promotion.
+     */
     private void promote(MvccStore store, long term) {
-        Map<Long, Long> ttls = store.leaseTtls();
+        Map<Long, LeaseTimes> times = store.leaseTimes();
         long now = clock.getAsLong();
         leases.clear();
         deadlines.clear();
-        for (Map.Entry<Long, Long> l : ttls.entrySet()) track(l.getKey(), l.getValue(), now, promoteExtensionNanos);
+        checkpointsDue.clear();
+        List<Runnable> none = new ArrayList<>();
+        int continued = 0;
+        for (Map.Entry<Long, LeaseTimes> l : times.entrySet()) {
+            long remainingMillis = l.getValue().checkpointedRemainingMillis();
+            Tracked t = track(l.getKey(), l.getValue().ttlSeconds(), now, promoteExtensionNanos, none);
+            if (remainingMillis > 0) {
+                t.deadline = now + TimeUnit.MILLISECONDS.toNanos(remainingMillis) + promoteExtensionNanos;
+                t.queuedAt = t.deadline;
+                deadlines.add(new Deadline(t.deadline, l.getKey()));
+                t.checkpointed = true;
+                continued++;
+            }
+        }
         primaryTerm = term;
-        LOG.info("member {} tracks lease expiry in term {}: {} leases restarted in full", hex(memberId), term,
-                ttls.size());
+        LOG.info("member {} tracks lease expiry in term {}: {} leases restarted in full, {} continued from their"
+                + " checkpoint", hex(memberId), term, times.size() - continued, continued);
     }
 
-    private void track(long id, long ttlSeconds, long now, long extension) {
-        Tracked t = new Tracked(ttlSeconds);
+    /** Lock held: the lease's deadline restarts at now + TTL + extension (a grant, a promotion, a legacy renewal). */
+    private Tracked track(long id, long ttlSeconds, long now, long extension, List<Runnable> answers) {
+        Tracked t = leases.get(id);
+        if (t == null) {
+            t = new Tracked(ttlSeconds);
+            leases.put(id, t);
+        }
+        t.ttlSeconds = ttlSeconds;
+        t.checkpointed = false; // a grant or a legacy renewal entry leaves no remaining time in the store
+        t.clearing = null;
+        long interval = checkpointIntervalNanos;
+        if (TimeUnit.SECONDS.toNanos(ttlSeconds) > interval && t.checkpointQueuedAt == 0) {
+            t.checkpointQueuedAt = now + interval;
+            checkpointsDue.add(new Deadline(t.checkpointQueuedAt, id));
+        }
         t.deadline = now + TimeUnit.SECONDS.toNanos(ttlSeconds) + extension;
-        leases.put(id, t);
-        deadlines.add(new Deadline(t.deadline, id));
+        t.expiring = false;
+        t.queuedAt = t.deadline;
+        deadlines.add(new Deadline(t.deadline, id)); // an older entry for it is now stale: skipped when polled
+        if (t.waiters != null) {
+            long term = primaryTerm;
+            for (Waiter<Long> w : t.waiters) answers.add(() -> answer(w.future(), term, ttlSeconds));
+            t.waiters = null;
+        }
+        return t;
+    }
+
+    // ------------------------------------------------------------------ keep-alives and time-to-live (any thread)
+
+    /**
+     * One keep-alive, answered from this member's memory: completes with the lease's granted TTL (0: no such lease)
+     * once this member is primary and has applied {@code minApplied} (the caller's applied index, so a grant it has
+     * seen is known here). Fails with {@link NotPrimaryException} (retryable) when this member does not lead, stops
+     * leading, or does not hold its leader lease when it would answer. A lease past its deadline is answered only
+     * when its expiry applies (TTL 0).
+     */
+    public CompletableFuture<Long> renew(long id, long minApplied) {
+        return whenReady(minApplied).thenCompose(v -> renewNow(id));
+    }
+
+    private CompletableFuture<Long> renewNow(long id) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        long term;
+        long ttl;
+        CompletableFuture<Response> clearing = null;
+        synchronized (lock) {
+            if (primaryTerm == 0) {
+                f.completeExceptionally(new NotPrimaryException(memberId));
+                return f;
+            }
+            Tracked t = leases.get(id);
+            if (t == null) {
+                f.complete(0L);
+                return f;
+            }
+            long now = clock.getAsLong();
+            if (t.expiring || t.deadline - now <= 0) {
+                // Too late: its expiry is (or is about to be) proposed. Answering a TTL now could be contradicted.
+                if (t.waiters == null) t.waiters = new ArrayList<>();
+                t.waiters.add(new Waiter<>(f, now));
+                withWaiters.add(id);
+                return f;
+            }
+            // In memory only: the deadlines queue keeps the older entry, which is re-queued when it is polled.
+            t.deadline = now + TimeUnit.SECONDS.toNanos(t.ttlSeconds);
+            term = primaryTerm;
+            ttl = t.ttlSeconds;
+            if (t.checkpointed) clearing = clearCheckpoint(id, t);
+        }
+        renewals.incrementAndGet();
+        if (clearing == null) {
+            answer(f, term, ttl);
+        } else {
+            clearing.whenComplete((r, e) -> {
+                if (e == null) answer(f, term, ttl);
+                else f.completeExceptionally(new NotPrimaryException(memberId));
+            });
+        }
+        return f;
+    }
+
+    /**
+     * Lock held: the store may hold a remaining time for the lease measured before this keep-alive; clear it through
+     * the log (one entry, shared by the keep-alives until the next checkpoint) before answering. At most one such
+     * entry per lease per checkpoint interval, and only for leases longer than the interval (etcd does the same).
+     * Proposed under the lock, so it is ordered after every checkpoint measured before it.
+     */
+    private CompletableFuture<Response> clearCheckpoint(long id, Tracked t) {
+        if (t.clearing != null) return t.clearing;
+        CompletableFuture<Response> clearing = proposer.apply(new LeaseCheckpointRequest(
+                List.of(new LeaseCheckpointRequest.Checkpoint(id, 0))));
+        t.clearing = clearing;
+        clearing.whenComplete((r, e) -> {
+            synchronized (lock) {
+                if (leases.get(id) != t || t.clearing != clearing) return; // a checkpoint was proposed since
+                t.clearing = null;
+                if (e == null) t.checkpointed = false;
+            }
+        });
+        return clearing;
+    }
+
+    /**
+     * Answers a keep-alive only if, after the deadline was restarted, this member still holds its leader lease in the
+     * term it is primary in, or (without the lease: just elected, or for the rest of a term in which a leadership
+     * transfer was started) a quorum confirmed its leadership in a round started afterwards. Either way no other
+     * member was elected before the renewal, so any later leader promotes (restarting every deadline) after it.
+     */
+    private void answer(CompletableFuture<Long> f, long term, long ttl) {
+        if (term == 0) {
+            f.completeExceptionally(new NotPrimaryException(memberId));
+        } else if (holdsLeaderLease.test(term)) {
+            f.complete(ttl);
+        } else {
+            confirmLeadership.apply(term).whenComplete((v, e) -> {
+                if (e == null) f.complete(ttl);
+                else f.completeExceptionally(new NotPrimaryException(memberId));
+            });
+        }
+    }
+
+    /**
+     * The lease's remaining time by this primary's clock once it is primary and has applied {@code minApplied},
+     * with the index it had applied then (the asker reads the lease's keys at least that fresh).
+     */
+    public CompletableFuture<Remaining> remaining(long id, long minApplied) {
+        return whenReady(minApplied).thenApply(v -> {
+            synchronized (lock) {
+                if (primaryTerm == 0) throw new NotPrimaryException(memberId);
+                Tracked t = leases.get(id);
+                return t == null ? new Remaining(false, 0, lastApplied)
+                        : new Remaining(true, t.deadline - clock.getAsLong(), lastApplied);
+            }
+        });
+    }
+
+    /** Completes once this member is primary and has applied {@code minApplied}; fails if it does not lead. */
+    private CompletableFuture<Void> whenReady(long minApplied) {
+        synchronized (lock) {
+            if (primaryTerm != 0 && lastApplied >= minApplied) return CompletableFuture.completedFuture(null);
+            if (leaderTerm == 0) return CompletableFuture.failedFuture(new NotPrimaryException(memberId));
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            waitingForReady.add(new Ready(minApplied, f, clock.getAsLong()));
+            return f;
+        }
     }
 
     // ------------------------------------------------------------------ timer thread
@@ -207,22 +464,95 @@ public final class Lessor implements AutoCloseable {
         try {
             int budget = (int) Math.max(1, MAX_EXPIRIES_PER_SECOND * SCAN_INTERVAL.toMillis() / 1000);
             long now = clock.getAsLong();
+            List<CompletableFuture<?>> late = new ArrayList<>();
             synchronized (lock) {
-                if (primaryTerm == 0) return;
-                while (budget > 0 && !deadlines.isEmpty() && deadlines.peek().at() - now <= 0) {
+                refuseLongWaits(now, late);
+                while (primaryTerm != 0 && budget > 0 && !deadlines.isEmpty() && deadlines.peek().at() - now <= 0) {
                     Deadline d = deadlines.poll();
                     Tracked t = leases.get(d.id());
-                    if (t == null || t.deadline != d.at()) continue; // revoked or renewed since
-                    // Until the expiry applies (or fails), look again only after the retry interval.
+                    if (t == null || t.queuedAt != d.at()) continue; // revoked, or queued again since
+                    if (t.deadline - now > 0) { // renewed in memory since it was queued: queue its new deadline
+                        t.queuedAt = t.deadline;
+                        deadlines.add(new Deadline(t.deadline, d.id()));
+                        continue;
+                    }
+                    // Until the expiry applies (or fails), look again only after the retry interval; keep-alives
+                    // meanwhile wait for its outcome.
+                    t.expiring = true;
                     t.deadline = now + EXPIRY_RETRY.toNanos();
+                    t.queuedAt = t.deadline;
                     deadlines.add(new Deadline(t.deadline, d.id()));
                     expiriesProposed.incrementAndGet();
                     propose(new LeaseExpireRequest(d.id(), lastApplied));
                     budget--;
                 }
+                if (primaryTerm != 0) checkpointDue(now);
             }
+            for (CompletableFuture<?> f : late) f.completeExceptionally(new NotPrimaryException(memberId));
         } catch (RuntimeException e) {
             LOG.error("member {}: lease expiry scan failed: {}", hex(memberId), e.toString(), e); // next scan retries
+        }
+    }
+
+    /**
+     * Lock held: records the remaining time of the leases whose checkpoint is due (every checkpoint interval, for
+     * leases whose TTL is longer than the interval), at most {@link #MAX_CHECKPOINTS_PER_SECOND}, in one entry per
+     * scan. Proposed under the lock, so a keep-alive after it clears it with an entry ordered after it.
+     */
+    private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private void checkpointDue(long now) {
+        int budget = (int) Math.max(1, MAX_CHECKPOINTS_PER_SECOND * SCAN_INTERVAL.toMillis() / 1000);
+        long interval = checkpointIntervalNanos;
+        List<LeaseCheckpointRequest.Checkpoint> batch = new ArrayList<>();
+        while (batch.size() < budget && !checkpointsDue.isEmpty() && checkpointsDue.peek().at() - now <= 0) {
+            Deadline d = checkpointsDue.poll();
+            Tracked t = leases.get(d.id());
+            if (t == null || t.checkpointQueuedAt != d.at()) continue; // revoked, or queued again since
+            t.checkpointQueuedAt = now + interval;
+            checkpointsDue.add(new Deadline(t.checkpointQueuedAt, d.id()));
+            long remaining = t.deadline - now;
+            // Every interval while it lives (not only while more than an interval is left, as etcd), so a new leader
+            // never continues from a checkpoint older than an interval (plus a scan): the bound on an abandoned lease.
+            if (t.expiring || remaining <= 0) continue;
+            batch.add(new LeaseCheckpointRequest.Checkpoint(d.id(),
+                    Math.max(1, (remaining + MILLI - 1) / MILLI)));
+            t.checkpointed = true;
+            t.clearing = null; // a keep-alive from now on must clear this checkpoint with an entry after it
+        }
+        if (batch.isEmpty()) return;
+        checkpointsProposed.addAndGet(batch.size());
+        proposer.apply(new LeaseCheckpointRequest(batch)).whenComplete((r, e) -> {
+            if (e != null) {
+                LOG.debug("member {}: a checkpoint of {} leases not applied: {}", hex(memberId), batch.size(),
+                        e.toString());
+            }
+        });
+    }
+
+    /** Lock held: requests that waited longer than {@link #WAIT_LIMIT} are refused (retryable), not kept forever. */
+    private void refuseLongWaits(long now, List<CompletableFuture<?>> late) {
+        long limit = WAIT_LIMIT.toNanos();
+        for (Iterator<Ready> it = waitingForReady.iterator(); it.hasNext(); ) {
+            Ready r = it.next();
+            if (r.future().isDone() || now - r.since() > limit) {
+                it.remove();
+                late.add(r.future());
+            }
+        }
+        for (Iterator<Long> ids = withWaiters.iterator(); ids.hasNext(); ) {
+            Tracked t = leases.get(ids.next());
+            if (t != null && t.waiters != null) {
+                for (Iterator<Waiter<Long>> it = t.waiters.iterator(); it.hasNext(); ) {
+                    Waiter<Long> w = it.next();
+                    if (w.future().isDone() || now - w.since() > limit) {
+                        it.remove();
+                        late.add(w.future());
+                    }
+                }
+                if (t.waiters.isEmpty()) t.waiters = null;
+            }
+            if (t == null || t.waiters == null) ids.remove();
         }
     }
 
@@ -239,6 +569,38 @@ public final class Lessor implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ queries
+
+    /**
+     * Sets the lease checkpoint interval (etcd's {@code --experimental-lease-checkpoint-interval}; default
+     * {@link #DEFAULT_CHECKPOINT_INTERVAL}); leases already tracked get their next checkpoint one interval from now.
+     */
+    public void checkpointInterval(Duration interval) {
+        if (interval.isNegative() || interval.isZero()) throw new IllegalArgumentException("interval " + interval);
+        synchronized (lock) {
+            checkpointIntervalNanos = interval.toNanos();
+            // Leases tracked already follow the new interval from now on.
+            long now = clock.getAsLong();
+            checkpointsDue.clear();
+            for (Map.Entry<Long, Tracked> l : leases.entrySet()) {
+                Tracked t = l.getValue();
+                t.checkpointQueuedAt = 0;
+                if (TimeUnit.SECONDS.toNanos(t.ttlSeconds) > checkpointIntervalNanos) {
+                    t.checkpointQueuedAt = now + checkpointIntervalNanos;
+                    checkpointsDue.add(new Deadline(t.checkpointQueuedAt, l.getKey()));
+                }
+            }
+        }
+    }
+
+    /** How many lease checkpoints (remaining times, not entries) this lessor has proposed. */
+    public long checkpointsProposed() {
+        return checkpointsProposed.get();
+    }
+
+    /** How many keep-alives this lessor has answered from memory. */
+    public long renewals() {
+        return renewals.get();
+    }
 
     /** How many expiries this lessor has decided on and handed to the proposer (applied or not). */
     public long expiriesProposed() {
@@ -261,20 +623,6 @@ public final class Lessor implements AutoCloseable {
             if (primaryTerm == 0) throw new NotPrimaryException(memberId);
             Tracked t = leases.get(id);
             return t == null ? OptionalLong.empty() : OptionalLong.of(t.deadline - clock.getAsLong());
-        }
-    }
-
-    /**
-     * A follower's view of the lease's remaining time: its TTL less the time since this member applied its last
-     * grant or keep-alive (the full TTL if none since this process started). Only an estimate: the leader decides
-     * expiry by its own deadline, set when it applied the same entry (a moment before a follower does) or restarted
-     * in full when it took over.
-     */
-    public long followerRemainingNanos(long id, long ttlSeconds) {
-        synchronized (lock) {
-            Long at = lastRenewedAt.get(id);
-            long ttl = TimeUnit.SECONDS.toNanos(ttlSeconds);
-            return at == null ? ttl : ttl - (clock.getAsLong() - at);
         }
     }
 

@@ -14,6 +14,7 @@ import io.keel.server.NotLeaderException;
 import io.keel.server.OverloadedException;
 import io.keel.server.ProposalRefusedException;
 import io.keel.server.concurrent.Futures;
+import io.keel.server.lease.LeaseForwarder;
 import io.keel.server.lease.Lessor;
 import io.keel.server.membership.DirectoryApplier;
 import io.keel.server.membership.IncarnationCheck;
@@ -74,6 +75,8 @@ public final class Member implements AutoCloseable {
     private final Outbound outbound;
     private final SnapshotInstaller installer;
     private final Lessor lessor;
+    /** Keep-alives and time-to-live answered by the leader's lessor, forwarded outside the log (issue 16). */
+    private final LeaseForwarder leaseForwarder;
     private final DirectoryApplier directory;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder droppedPeerMessages = new LongAdder();
@@ -142,7 +145,7 @@ public final class Member implements AutoCloseable {
             this.reads = new Reads(storage.store, readExecutor, loop::lease, loop.clocks(), loop);
             // Lease expiry: decided by the leader's lessor on its clock, proposed only while it holds its lease.
             this.lessor = createdLessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
-                    this::proposeWithLeaderLease);
+                    this::proposeWithLeaderLease, this::holdsLeaderLease, this::confirmLeadership);
             this.directory = new DirectoryApplier(MemberDirectory.decode(storage.store.current().clusterRecord()));
             this.apply = createdApply = new ApplyPipeline(storage.store, storage.log,
                     storage.log.initialState().confState(), proposals, config.snapshotEntries(), this::applied,
@@ -153,6 +156,11 @@ public final class Member implements AutoCloseable {
                     new IncarnationCheck(directory::current)), new InboundListener() {
                 @Override
                 public void onMessage(Message message) {
+                    if (LeaseForwarder.handles(message)) { // lease traffic, not Raft: never handed to the node
+                        LeaseForwarder forwarder = leaseForwarder; // null only while this member starts
+                        if (forwarder != null) forwarder.onMessage(message);
+                        return;
+                    }
                     observer.messageReceived(message);
                     if (!loop.offerDroppable(() -> loop.node().step(message))) droppedPeerMessages.increment();
                 }
@@ -163,6 +171,9 @@ public final class Member implements AutoCloseable {
                     loop.execute(() -> loop.node().step(meta));
                 }
             });
+            this.leaseForwarder = new LeaseForwarder(config.memberId(), lessor, () -> loop.softState().leaderId(),
+                    () -> storage.store.current().appliedIndex(), transport::send, config.electionTimeout(),
+                    forwardTimeout);
             this.outbound = new Outbound(transport, storage.store, loop, snapshotSender);
             this.persist = new PersistPipeline(commitLog, loop, outbound::send, this::durable, this::fail);
             persist.observer = observer;
@@ -392,6 +403,33 @@ public final class Member implements AutoCloseable {
      */
     public void runOnRaftThreadForTest(Runnable task) {
         loop.execute(task);
+    }
+
+    /**
+     * Whether this member holds its leader lease in {@code term} right now (any thread; the lease the raft thread
+     * last published, checked against the clocks as a lease read checks it).
+     */
+    public boolean holdsLeaderLease(long term) {
+        return loop.lease().holds(term, loop.clocks());
+    }
+
+    /**
+     * Completes normally only if this member led in {@code term} throughout a quorum confirmation round started now
+     * (a linearizable read, answered by this member as leader: a member that stepped down since cannot lead that
+     * term again, and one that did not lead would have forwarded the read, so its role afterwards tells).
+     */
+    public CompletableFuture<Void> confirmLeadership(long term) {
+        return read(store -> Boolean.TRUE).thenAccept(ignored -> {
+            SoftState s = state();
+            if (s.role() != Role.LEADER || s.term() != term) {
+                throw new NotLeaderException(id(), s.leaderId(), "it no longer leads term " + term);
+            }
+        });
+    }
+
+    /** Keep-alives and time-to-live at the leader's lessor, from any member, outside the log. */
+    public LeaseForwarder leaseForwarder() {
+        return leaseForwarder;
     }
 
     /** The lease deadlines (meaningful on the leader only). */
@@ -648,6 +686,7 @@ public final class Member implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        leaseForwarder.close();
         lessor.close();
         transport.close();
         loop.stop();

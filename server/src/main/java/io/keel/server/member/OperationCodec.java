@@ -19,6 +19,7 @@ import io.keel.server.proto.TxnOp;
 import io.keel.storage.mvcc.CompactRequest;
 import io.keel.storage.mvcc.Compare;
 import io.keel.storage.mvcc.DeleteRangeRequest;
+import io.keel.storage.mvcc.LeaseCheckpointRequest;
 import io.keel.storage.mvcc.LeaseExpireRequest;
 import io.keel.storage.mvcc.LeaseGrantRequest;
 import io.keel.storage.mvcc.LeaseRenewRequest;
@@ -59,6 +60,13 @@ public final class OperationCodec {
             b.setLeaseRenew(LeaseRenewOp.newBuilder().setId(r.id()));
         } else if (op instanceof LeaseExpireRequest e) {
             b.setLeaseExpire(LeaseExpireOp.newBuilder().setId(e.id()).setUnrenewedSince(e.unrenewedSince()));
+        } else if (op instanceof LeaseCheckpointRequest c) {
+            io.keel.server.proto.LeaseCheckpointOp.Builder cb = io.keel.server.proto.LeaseCheckpointOp.newBuilder();
+            for (LeaseCheckpointRequest.Checkpoint cp : c.checkpoints()) {
+                cb.addCheckpoints(io.keel.server.proto.LeaseCheckpointOp.Checkpoint.newBuilder().setId(cp.id())
+                        .setRemainingMs(cp.remainingMillis()));
+            }
+            b.setLeaseCheckpoint(cb);
         } else {
             throw new IllegalArgumentException("not a client write: " + op);
         }
@@ -114,6 +122,8 @@ public final class OperationCodec {
             case LEASE_RENEW -> new LeaseRenewRequest(op.getLeaseRenew().getId());
             case LEASE_EXPIRE -> new LeaseExpireRequest(op.getLeaseExpire().getId(),
                     op.getLeaseExpire().getUnrenewedSince());
+            case LEASE_CHECKPOINT -> new LeaseCheckpointRequest(op.getLeaseCheckpoint().getCheckpointsList().stream()
+                    .map(cp -> new LeaseCheckpointRequest.Checkpoint(cp.getId(), cp.getRemainingMs())).toList());
             // The member directory's own entries: the apply pipeline hands them to it (membership package).
             case MEMBER_ATTRIBUTES, MEMBER_PEER_URLS, MEMBER_INCARNATION -> NoOp.INSTANCE;
             case OP_NOT_SET -> throw new IllegalStateException("entry " + index + " holds an empty client"

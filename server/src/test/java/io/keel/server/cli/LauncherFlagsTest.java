@@ -41,6 +41,22 @@ class LauncherFlagsTest {
         assertNull(s.metricsListen(), "no ops port unless asked for, as etcd");
         assertEquals(Duration.ofMillis(100), s.heartbeatInterval());
         assertEquals(Duration.ofMillis(1000), s.electionTimeout());
+        assertEquals(Duration.ofMinutes(5), s.leaseCheckpointInterval(), "etcd's default lease checkpoint interval");
+    }
+
+    @Test
+    void theLeaseCheckpointIntervalIsAGoDurationAsEtcdTakesIt() {
+        assertEquals(Duration.ofSeconds(90), settings("--experimental-lease-checkpoint-interval", "1m30s")
+                .leaseCheckpointInterval());
+        assertEquals(Duration.ofMillis(1500), settings("--experimental-lease-checkpoint-interval", "1.5s",
+                "--experimental-enable-lease-checkpoint").leaseCheckpointInterval());
+        assertEquals(Duration.ofMillis(500), MemberSettings.goDuration("f", "500ms"));
+        assertEquals(Duration.ofHours(2), MemberSettings.goDuration("f", "2h"));
+        refused(ExitCodes.USAGE, "--experimental-lease-checkpoint-interval '5 minutes': expected a positive duration",
+                "--experimental-lease-checkpoint-interval", "5 minutes");
+        refused(ExitCodes.USAGE, "--experimental-lease-checkpoint-interval '0s': expected a positive duration",
+                "--experimental-lease-checkpoint-interval", "0s");
+        refused(ExitCodes.USAGE, "Keel always checkpoints leases", "--experimental-enable-lease-checkpoint=false");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.keel.server.member;
 
 import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
+import io.keel.storage.mvcc.LeaseCheckpointRequest;
 import io.keel.storage.mvcc.LeaseExpireRequest;
 import io.keel.storage.mvcc.LeaseGrantRequest;
 import io.keel.storage.mvcc.LeaseRenewRequest;
@@ -27,7 +28,9 @@ class OperationCodecLeaseTest {
     void leaseOperationsRoundTrip() {
         for (Operation op : List.of(new LeaseGrantRequest(0, 5), new LeaseGrantRequest(-3, 9_000_000_000L),
                 new LeaseRevokeRequest(42), new LeaseRenewRequest(Long.MAX_VALUE),
-                new LeaseExpireRequest(17, 123_456))) {
+                new LeaseExpireRequest(17, 123_456),
+                new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(3, 299_001),
+                        new LeaseCheckpointRequest.Checkpoint(Long.MIN_VALUE, 0))))) {
             assertEquals(op, roundTrip(op));
         }
         PutRequest put = (PutRequest) roundTrip(PutRequest.of("k".getBytes(StandardCharsets.UTF_8),

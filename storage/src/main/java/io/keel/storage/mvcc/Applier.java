@@ -54,6 +54,8 @@ final class Applier {
             return renew(raftIndex, r);
         } else if (op instanceof LeaseExpireRequest e) {
             return expire(e);
+        } else if (op instanceof LeaseCheckpointRequest c) {
+            checkpoint(c);
         } else if (op instanceof ClusterRecordWrite c) {
             ClusterRecord.write(batch, db, c.record());
         }
@@ -173,6 +175,20 @@ final class Applier {
         long ttl = LeaseRecords.ttl(key, v);
         writer().put(Column.LEASE, key, LeaseRecords.leaseValue(key, ttl, raftIndex));
         return new LeaseRenewResponse(revision, r.id(), ttl);
+    }
+
+    /**
+     * Records each lease's checkpointed remaining time (0 clears it); the granted TTL and the last renewal's index
+     * stay as they are. Leases revoked since the leader proposed it are skipped.
+     */
+    private void checkpoint(LeaseCheckpointRequest c) {
+        for (LeaseCheckpointRequest.Checkpoint cp : c.checkpoints()) {
+            byte[] key = LeaseRecords.leaseKey(cp.id());
+            byte[] v = reads.get(Column.LEASE, key);
+            if (v == null) continue;
+            writer().put(Column.LEASE, key, LeaseRecords.leaseValue(key, LeaseRecords.ttl(key, v),
+                    LeaseRecords.renewedAt(key, v), cp.remainingMillis()));
+        }
     }
 
     /** Revokes the lease unless it is gone or was renewed by an entry after the one the leader had seen. */

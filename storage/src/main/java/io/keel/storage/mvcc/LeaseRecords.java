@@ -3,10 +3,11 @@ package io.keel.storage.mvcc;
 import java.util.Arrays;
 
 /**
- * LEASE and LEASE_KEY records. LEASE: id(8) -> crc32c(4) | granted TTL(8) [| last renewal's Raft index(8)] (the
- * index is absent in records written before keep-alives were entries: read as 0). LEASE_KEY: id(8) | key -> crc32c(4),
- * so the keys of one lease are contiguous and in key order (etcd revokes in sorted key order, so every member
- * assigns the same sub revisions).
+ * LEASE and LEASE_KEY records. LEASE: id(8) -> crc32c(4) | granted TTL(8) [| last renewal's Raft index(8) [|
+ * checkpointed remaining milliseconds(8)]] (the index is absent in records written before keep-alives were entries:
+ * read as 0; the remaining time is present only once a checkpoint recorded one: absent reads as 0, none). LEASE_KEY:
+ * id(8) | key -> crc32c(4), so the keys of one lease are contiguous and in key order (etcd revokes in sorted key order,
+ * so every member assigns the same sub revisions).
  */
 final class LeaseRecords {
     private LeaseRecords() {}
@@ -25,6 +26,23 @@ final class LeaseRecords {
         return v;
     }
 
+    /** With a checkpointed remaining time; 0 writes the record without one (as before checkpoints). */
+    static byte[] leaseValue(byte[] leaseKey, long ttl, long renewedAt, long remainingMillis) {
+        if (remainingMillis == 0) return leaseValue(leaseKey, ttl, renewedAt);
+        byte[] v = new byte[Checksum.SIZE + 24];
+        Layout.putLong(v, Checksum.SIZE, ttl);
+        Layout.putLong(v, Checksum.SIZE + 8, renewedAt);
+        Layout.putLong(v, Checksum.SIZE + 16, remainingMillis);
+        Checksum.seal(leaseKey, v);
+        return v;
+    }
+
+    /** The remaining time the last checkpoint recorded, in milliseconds (0: none). */
+    static long remainingMillis(byte[] leaseKey, byte[] value) {
+        checked(leaseKey, value);
+        return value.length == Checksum.SIZE + 24 ? Layout.getLong(value, Checksum.SIZE + 16) : 0;
+    }
+
     static long ttl(byte[] leaseKey, byte[] value) {
         checked(leaseKey, value);
         return Layout.getLong(value, Checksum.SIZE);
@@ -33,12 +51,13 @@ final class LeaseRecords {
     /** The Raft index of the entry that granted or last renewed the lease (0 if not recorded). */
     static long renewedAt(byte[] leaseKey, byte[] value) {
         checked(leaseKey, value);
-        return value.length == Checksum.SIZE + 16 ? Layout.getLong(value, Checksum.SIZE + 8) : 0;
+        return value.length >= Checksum.SIZE + 16 ? Layout.getLong(value, Checksum.SIZE + 8) : 0;
     }
 
     private static void checked(byte[] leaseKey, byte[] value) {
         Checksum.verify(leaseKey, value, Column.LEASE, () -> "lease " + Layout.getLong(leaseKey, 0));
-        if (value.length != Checksum.SIZE + 8 && value.length != Checksum.SIZE + 16) {
+        if (value.length != Checksum.SIZE + 8 && value.length != Checksum.SIZE + 16
+                && value.length != Checksum.SIZE + 24) {
             throw Checksum.corrupt(Column.LEASE, "lease " + Layout.getLong(leaseKey, 0), "bad length " + value.length);
         }
     }

@@ -246,7 +246,27 @@ public final class MvccStore implements AutoCloseable {
         });
     }
 
-    /** Every lease and its granted TTL in seconds (what a new leader restarts its deadlines from). */
+    /**
+     * Every lease, its granted TTL in seconds and its checkpointed remaining time (what a new leader restarts its
+     * deadlines from).
+     */
+    public Map<Long, LeaseTimes> leaseTimes() {
+        return read(reads -> {
+            Map<Long, LeaseTimes> times = new LinkedHashMap<>();
+            try (RocksIterator it = reads.iterator(Column.LEASE)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    byte[] v = it.value();
+                    times.put(Layout.getLong(key, 0), new LeaseTimes(LeaseRecords.ttl(key, v),
+                            LeaseRecords.remainingMillis(key, v)));
+                }
+                Reads.finish(it, Column.LEASE);
+            }
+            return times;
+        });
+    }
+
+    /** Every lease and its granted TTL in seconds. */
     public Map<Long, Long> leaseTtls() {
         return read(reads -> {
             Map<Long, Long> ttls = new LinkedHashMap<>();

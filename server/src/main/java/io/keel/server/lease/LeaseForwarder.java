@@ -1,0 +1,214 @@
+package io.keel.server.lease;
+
+import io.keel.raft.proto.Message;
+import io.keel.raft.proto.MessageType;
+import io.keel.server.KeelException;
+import io.keel.server.MemberStoppedException;
+import io.keel.server.RequestTimeoutException;
+import io.keel.server.concurrent.Futures;
+import io.keel.server.concurrent.NamedThreads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+
+/**
+ * Keep-alives and time-to-live without the log (issue 16): the leader's {@link Lessor} answers both from memory, and
+ * any other member forwards them to the leader over the peer connection ({@code MSG_LEASE_KEEP_ALIVE},
+ * {@code MSG_LEASE_TIME_TO_LIVE} and their responses, correlated by {@code read_id}), as etcd's follower forwards
+ * a keep-alive to its leader over HTTP.
+ *
+ * <p>Both are idempotent, so an attempt that gets no answer within an election timeout, or is refused (the member
+ * asked does not lead, has not yet taken over the deadlines, or lacks its leader lease), is simply made again at
+ * whichever member leads then, until {@code timeout} has passed. A request carries the asker's applied index: the
+ * leader answers only once it has applied as much, so a lease whose grant the asker has seen is known there.
+ */
+public final class LeaseForwarder implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseForwarder.class);
+    private static final long RETRY_DELAY_MILLIS = 20;
+
+    private final long memberId;
+    private final Lessor lessor;
+    private final LongSupplier leader;
+    private final LongSupplier applied;
+    private final Predicate<Message> send;
+    private final Duration attemptTimeout;
+    private final Duration timeout;
+    private final ScheduledExecutorService timer;
+    private final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong nextRequest = new AtomicLong(new SecureRandom().nextLong());
+    private final AtomicLong forwarded = new AtomicLong();
+    private volatile boolean closed;
+
+    /**
+     * @param leader the leader this member knows (0: none)
+     * @param applied the index this member's store has applied
+     * @param send queues a message for a peer; false if it was dropped
+     * @param attemptTimeout how long one attempt waits for the leader's answer (an election timeout or so)
+     * @param timeout how long a request is retried in all
+     */
+    public LeaseForwarder(long memberId, Lessor lessor, LongSupplier leader, LongSupplier applied,
+                          Predicate<Message> send, Duration attemptTimeout, Duration timeout) {
+        this.memberId = memberId;
+        this.lessor = lessor;
+        this.leader = leader;
+        this.applied = applied;
+        this.send = send;
+        this.attemptTimeout = attemptTimeout;
+        this.timeout = timeout;
+        this.timer = Executors.newSingleThreadScheduledExecutor(
+                NamedThreads.single("keel-lease-forward-" + Long.toHexString(memberId)));
+    }
+
+    /** One keep-alive answered by the leader: the lease's granted TTL, 0 when there is no such lease. */
+    public CompletableFuture<Long> keepAlive(long id) {
+        return call(id, MessageType.MSG_LEASE_KEEP_ALIVE, min -> lessor.renew(id, min), m -> m.getLeaseTtl());
+    }
+
+    /**
+     * The leader's view of the lease's remaining time, and the index the leader had applied when it answered (read
+     * the lease's granted TTL and keys from a store that has applied at least that).
+     */
+    public CompletableFuture<Lessor.Remaining> remaining(long id) {
+        return call(id, MessageType.MSG_LEASE_TIME_TO_LIVE, min -> lessor.remaining(id, min),
+                m -> new Lessor.Remaining(m.getLeaseFound(), TimeUnit.SECONDS.toNanos(m.getLeaseTtl()),
+                        m.getIndex()));
+    }
+
+    /** Keep-alives this member has forwarded to another member (attempts). */
+    public long forwarded() {
+        return forwarded.get();
+    }
+
+    private <T> CompletableFuture<T> call(long id, MessageType type, Function<Long, CompletableFuture<T>> local,
+                                          Function<Message, T> fromAnswer) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        attempt(id, type, local, fromAnswer, System.nanoTime() + timeout.toNanos(), result, null);
+        return result;
+    }
+
+    private <T> void attempt(long id, MessageType type, Function<Long, CompletableFuture<T>> local,
+                             Function<Message, T> fromAnswer, long deadline, CompletableFuture<T> result,
+                             Throwable last) {
+        if (result.isDone()) return;
+        if (closed) {
+            result.completeExceptionally(new MemberStoppedException("member " + hex(memberId) + " is stopped", null));
+            return;
+        }
+        if (System.nanoTime() - deadline > 0) {
+            result.completeExceptionally(new RequestTimeoutException("no leader answered the lease request within "
+                    + timeout.toMillis() + " ms" + (last == null ? "" : " (last: " + last + ")")));
+            return;
+        }
+        long to = leader.getAsLong();
+        long minApplied = applied.getAsLong();
+        CompletableFuture<T> a;
+        if (to == memberId) {
+            // Bounded like a remote attempt: whatever it waits for here (promotion, an entry to apply, an expiry),
+            // the request is tried again rather than left waiting.
+            a = local.apply(minApplied).orTimeout(2 * attemptTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } else if (to == 0) {
+            a = CompletableFuture.failedFuture(new NotPrimaryException(memberId));
+        } else {
+            a = remote(to, id, type, minApplied).thenApply(fromAnswer);
+        }
+        a.whenComplete((v, e) -> {
+            if (e == null) {
+                result.complete(v);
+                return;
+            }
+            Throwable cause = Futures.unwrap(e);
+            if (cause instanceof KeelException k && !k.retryable() || cause instanceof MemberStoppedException) {
+                result.completeExceptionally(cause);
+                return;
+            }
+            try {
+                timer.schedule(() -> attempt(id, type, local, fromAnswer, deadline, result, cause),
+                        RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopped) {
+                result.completeExceptionally(new MemberStoppedException("member " + hex(memberId) + " is stopped",
+                        null));
+            }
+        });
+    }
+
+    private CompletableFuture<Message> remote(long to, long id, MessageType type, long minApplied) {
+        long request = nextRequest.getAndIncrement();
+        CompletableFuture<Message> answer = new CompletableFuture<>();
+        pending.put(request, answer);
+        answer.whenComplete((m, e) -> pending.remove(request));
+        forwarded.incrementAndGet();
+        Message m = Message.newBuilder().setType(type).setFrom(memberId).setTo(to).setReadId(request)
+                .setLeaseId(id).setIndex(minApplied).build();
+        if (!send.test(m)) {
+            answer.completeExceptionally(new NotPrimaryException(to));
+            return answer;
+        }
+        return answer.orTimeout(attemptTimeout.toMillis(), TimeUnit.MILLISECONDS).exceptionallyCompose(e ->
+                CompletableFuture.failedFuture(Futures.unwrap(e) instanceof TimeoutException
+                        ? new NotPrimaryException(to) : Futures.unwrap(e)));
+    }
+
+    /** Whether {@code m} is lease traffic (handled here, never by Raft). */
+    public static boolean handles(Message m) {
+        return switch (m.getType()) {
+            case MSG_LEASE_KEEP_ALIVE, MSG_LEASE_KEEP_ALIVE_RESPONSE, MSG_LEASE_TIME_TO_LIVE,
+                 MSG_LEASE_TIME_TO_LIVE_RESPONSE -> true;
+            default -> false;
+        };
+    }
+
+    /** A lease message from a peer (transport thread: must not block). */
+    public void onMessage(Message m) {
+        switch (m.getType()) {
+            case MSG_LEASE_KEEP_ALIVE -> lessor.renew(m.getLeaseId(), m.getIndex()).whenComplete((ttl, e) ->
+                    reply(m, MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE, e, b -> b.setLeaseTtl(ttl)));
+            case MSG_LEASE_TIME_TO_LIVE -> lessor.remaining(m.getLeaseId(), m.getIndex()).whenComplete((r, e) ->
+                    reply(m, MessageType.MSG_LEASE_TIME_TO_LIVE_RESPONSE, e, b -> b.setLeaseFound(r.found())
+                            .setLeaseTtl(r.remainingNanos() / TimeUnit.SECONDS.toNanos(1)) // truncated, as etcd
+                            .setIndex(r.appliedIndex())));
+            case MSG_LEASE_KEEP_ALIVE_RESPONSE, MSG_LEASE_TIME_TO_LIVE_RESPONSE -> {
+                CompletableFuture<Message> answer = pending.get(m.getReadId());
+                if (answer == null) return; // given up already
+                if (m.getReject()) answer.completeExceptionally(new NotPrimaryException(m.getFrom()));
+                else answer.complete(m);
+            }
+            default -> LOG.warn("member {}: not a lease message: {}", hex(memberId), m.getType());
+        }
+    }
+
+    private void reply(Message request, MessageType type, Throwable failure,
+                       java.util.function.UnaryOperator<Message.Builder> fill) {
+        Message.Builder b = Message.newBuilder().setType(type).setFrom(memberId).setTo(request.getFrom())
+                .setReadId(request.getReadId()).setLeaseId(request.getLeaseId());
+        if (failure != null) b.setReject(true);
+        else b = fill.apply(b);
+        send.test(b.build()); // a lost answer: the asker tries again after its attempt timeout
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        timer.shutdownNow();
+        for (CompletableFuture<Message> f : pending.values()) {
+            f.completeExceptionally(new MemberStoppedException("member " + hex(memberId) + " is stopped", null));
+        }
+    }
+
+    private static String hex(long id) {
+        return Long.toHexString(id);
+    }
+}

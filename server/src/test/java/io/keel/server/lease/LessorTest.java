@@ -1,0 +1,262 @@
+package io.keel.server.lease;
+
+import io.keel.raft.Role;
+import io.keel.raft.SoftState;
+import io.keel.raft.proto.Entry;
+import io.keel.raft.proto.EntryType;
+import io.keel.storage.mvcc.ApplyResult;
+import io.keel.storage.mvcc.LeaseCheckpointRequest;
+import io.keel.storage.mvcc.LeaseExpireRequest;
+import io.keel.storage.mvcc.LeaseExpireResponse;
+import io.keel.storage.mvcc.LeaseGrantRequest;
+import io.keel.storage.mvcc.LeaseGrantResponse;
+import io.keel.storage.mvcc.MvccStore;
+import io.keel.storage.mvcc.NoOp;
+import io.keel.storage.mvcc.NoOpResponse;
+import io.keel.storage.mvcc.Operation;
+import io.keel.storage.mvcc.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The lessor on its own, with a hand-driven clock and proposer (issue 16): keep-alives renew in memory and propose
+ * nothing, only under the leader lease; a keep-alive of a lease being expired waits for the expiry; expiries go in
+ * bounded batches; a keep-alive after a checkpoint is answered only once an entry clearing it, proposed after the
+ * checkpoint, applied; a new leader continues a lease from its checkpoint.
+ */
+class LessorTest {
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+
+    @TempDir
+    Path dir;
+    private final AtomicLong now = new AtomicLong(1_000 * SECOND);
+    private final AtomicBoolean leaseHeld = new AtomicBoolean(true);
+    /** What a quorum confirmation round says when the lease is not held. */
+    private CompletableFuture<?> confirmed = CompletableFuture.failedFuture(new IllegalStateException("no quorum"));
+    private final List<Operation> proposed = new ArrayList<>();
+    private final List<CompletableFuture<Response>> outcomes = new ArrayList<>();
+    private MvccStore store;
+    private Lessor lessor;
+    private long index;
+
+    @BeforeEach
+    void open() {
+        store = MvccStore.open(dir);
+        lessor = newLessor();
+    }
+
+    @AfterEach
+    void close() {
+        lessor.close();
+        store.close();
+    }
+
+    private Lessor newLessor() {
+        return new Lessor(1, Duration.ofSeconds(1), now::get, op -> {
+            proposed.add(op);
+            CompletableFuture<Response> f = new CompletableFuture<>();
+            outcomes.add(f);
+            return f;
+        }, term -> leaseHeld.get(), term -> confirmed);
+    }
+
+    private void lead(Lessor l, long term) {
+        l.leadershipChanged(new SoftState(Role.LEADER, 1, term));
+        index++;
+        l.applied(store, Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setIndex(index).setTerm(term).build(),
+                NoOp.INSTANCE, new ApplyResult(index, new NoOpResponse(0), null));
+        assertTrue(l.isPrimary());
+    }
+
+    private void granted(long id, long ttl) {
+        index++;
+        lessor.applied(store, Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setIndex(index).setTerm(2).build(),
+                new LeaseGrantRequest(id, ttl), new ApplyResult(index, new LeaseGrantResponse(0, id, ttl), null));
+    }
+
+    private void expiryApplied(long id) {
+        index++;
+        lessor.applied(store, Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setIndex(index).setTerm(2).build(),
+                new LeaseExpireRequest(id, index - 1), new ApplyResult(index, new LeaseExpireResponse(0, id, true),
+                        null));
+    }
+
+    private void advance(double seconds) {
+        now.addAndGet((long) (seconds * SECOND));
+    }
+
+    private long ofType(Class<?> type) {
+        return proposed.stream().filter(type::isInstance).count();
+    }
+
+    @Test
+    void aKeepAliveRenewsInMemoryAndProposesNothing() {
+        lead(lessor, 2);
+        granted(7, 10);
+        advance(6);
+        assertEquals(10L, lessor.renew(7, 0).join());
+        assertEquals(List.of(), proposed, "a keep-alive is no entry");
+        advance(6); // past the granted deadline, not past the renewed one
+        lessor.expireDue();
+        assertEquals(0, ofType(LeaseExpireRequest.class));
+        advance(4.5);
+        lessor.expireDue();
+        assertEquals(List.of(new LeaseExpireRequest(7, index)), proposed);
+        assertEquals(0L, lessor.renew(99, 0).join(), "an unknown lease answers TTL 0");
+    }
+
+    @Test
+    void withoutTheLeaderLeaseAKeepAliveNeedsAQuorumRoundAndAFollowerRefusesIt() {
+        lead(lessor, 2);
+        granted(7, 10);
+        leaseHeld.set(false);
+        CompletionException e = assertThrows(CompletionException.class, () -> lessor.renew(7, 0).join());
+        assertInstanceOf(NotPrimaryException.class, e.getCause(), "no lease, no quorum: refused");
+        CompletableFuture<Object> round = new CompletableFuture<>();
+        confirmed = round;
+        CompletableFuture<Long> renewed = lessor.renew(7, 0);
+        assertFalse(renewed.isDone(), "answered only once a quorum confirmed this member still leads");
+        round.complete(null);
+        assertEquals(10L, renewed.join());
+        assertEquals(List.of(), proposed);
+        leaseHeld.set(true);
+        lessor.leadershipChanged(new SoftState(Role.FOLLOWER, 2, 3));
+        e = assertThrows(CompletionException.class, () -> lessor.renew(7, 0).join());
+        assertInstanceOf(NotPrimaryException.class, e.getCause());
+    }
+
+    @Test
+    void aKeepAliveWaitsUntilTheLeaderHasAppliedWhatTheAskerHad() {
+        lead(lessor, 2);
+        CompletableFuture<Long> early = lessor.renew(7, index + 1); // the asker applied the grant already
+        assertFalse(early.isDone());
+        granted(7, 10);
+        assertEquals(10L, early.join());
+    }
+
+    @Test
+    void aKeepAliveOfALeaseBeingExpiredWaitsForTheExpiryAndAnswersZero() {
+        lead(lessor, 2);
+        granted(7, 10);
+        advance(10.5);
+        lessor.expireDue();
+        assertEquals(1, ofType(LeaseExpireRequest.class));
+        CompletableFuture<Long> late = lessor.renew(7, 0);
+        assertFalse(late.isDone(), "never a TTL the pending expiry could contradict");
+        expiryApplied(7);
+        assertEquals(0L, late.join());
+    }
+
+    @Test
+    void expiriesGoInBoundedBatches() {
+        lead(lessor, 2);
+        int leases = 100_000;
+        for (long id = 1; id <= leases; id++) granted(id, 5);
+        advance(6);
+        int scans = 0;
+        long before = 0;
+        while (ofType(LeaseExpireRequest.class) < leases) {
+            lessor.expireDue();
+            scans++;
+            long n = ofType(LeaseExpireRequest.class);
+            assertTrue(n - before <= 100, "at most 100 expiries a scan (1,000 a second): " + (n - before));
+            before = n;
+        }
+        assertEquals(1000, scans, "100,000 expiries take 1,000 scans of 100 ms");
+    }
+
+    @Test
+    void aKeepAliveAfterACheckpointIsAnsweredOnlyOnceAClearingEntryAfterItApplied() {
+        lessor.checkpointInterval(Duration.ofSeconds(1));
+        lead(lessor, 2);
+        granted(9, 60);
+        advance(1.1);
+        lessor.expireDue();
+        assertEquals(List.of(new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(9, 58_900)))),
+                proposed);
+
+        CompletableFuture<Long> first = lessor.renew(9, 0);
+        CompletableFuture<Long> second = lessor.renew(9, 0);
+        assertEquals(List.of(new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(9, 0)))),
+                proposed.subList(1, proposed.size()), "one clearing entry, after the checkpoint, shared");
+        assertFalse(first.isDone() || second.isDone(), "not answered before the clearing entry applied");
+        outcomes.get(1).complete(new NoOpResponse(0));
+        assertEquals(60L, first.join());
+        assertEquals(60L, second.join());
+        assertEquals(60L, lessor.renew(9, 0).join(), "cleared: the next keep-alive costs nothing");
+        assertEquals(2, proposed.size());
+
+        // A clearing entry that fails leaves the keep-alive unanswered (refused; the asker retries).
+        advance(1.1);
+        lessor.expireDue();
+        assertEquals(3, proposed.size());
+        CompletableFuture<Long> third = lessor.renew(9, 0);
+        assertEquals(4, proposed.size());
+        outcomes.get(3).completeExceptionally(new IllegalStateException("not committed"));
+        CompletionException e = assertThrows(CompletionException.class, third::join);
+        assertInstanceOf(NotPrimaryException.class, e.getCause());
+    }
+
+    @Test
+    void aLeaseLongerThanTheIntervalIsCheckpointedEveryIntervalUntilItExpires() {
+        lessor.checkpointInterval(Duration.ofSeconds(1));
+        lead(lessor, 2);
+        granted(9, 3);
+        for (int i = 0; i < 2; i++) {
+            advance(1.05);
+            lessor.expireDue();
+        }
+        assertEquals(List.of(new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(9, 1_950))),
+                        new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(9, 900)))),
+                proposed, "also once less than an interval is left: a new leader never continues from an older one");
+    }
+
+    @Test
+    void aNewCheckpointIntervalAppliesToLeasesAlreadyTracked() {
+        lead(lessor, 2);
+        granted(9, 60); // the default interval (5 minutes) is longer than its TTL: not checkpointed
+        advance(1.1);
+        lessor.expireDue();
+        assertEquals(List.of(), proposed);
+        lessor.checkpointInterval(Duration.ofSeconds(1));
+        advance(1.1);
+        lessor.expireDue();
+        assertEquals(List.of(new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(9, 57_800)))),
+                proposed);
+    }
+
+    @Test
+    void aNewLeaderContinuesFromTheCheckpointPlusAnElectionTimeoutAndRestartsTheOthersInFull() {
+        store.apply(++index, new LeaseGrantRequest(5, 600));
+        store.apply(++index, new LeaseGrantRequest(6, 600));
+        store.apply(++index, new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(5, 42_000))));
+        lead(lessor, 3);
+        assertEquals(43 * SECOND, lessor.remainingNanos(5).getAsLong(), "42 s recorded + 1 s election timeout");
+        assertEquals(601 * SECOND, lessor.remainingNanos(6).getAsLong(), "no checkpoint: 600 s + 1 s");
+        // The store still holds 42 s for lease 5: a keep-alive must clear it before it is answered.
+        CompletableFuture<Long> renewed = lessor.renew(5, 0);
+        assertFalse(renewed.isDone());
+        assertEquals(List.of(new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(5, 0)))),
+                proposed);
+        outcomes.get(0).complete(new NoOpResponse(0));
+        assertEquals(600L, renewed.join());
+    }
+}
