@@ -2,34 +2,28 @@ package io.keel.faults.nemesis;
 
 import io.keel.faults.cluster.KeelProcess;
 
+import java.util.List;
+
 /**
  * SIGSTOP of a follower for the fault's whole hold (a long GC pause, a stalled VM), then SIGCONT: it wakes up far
  * behind the leader it still knows, with client requests queued in its sockets. Its reads are confirmed by that
  * leader within one round trip, long before the thousands of entries it missed are appended and applied, so this is
  * the fault under which a member that answers a confirmed read before applying up to it shows.
  */
-public final class FollowerPaused implements Fault {
-    private KeelProcess paused;
-
+public final class FollowerPaused extends ProcessPaused {
     @Override
     public String name() {
         return "follower-pause";
     }
 
     @Override
-    public void inject(Nemesis n) {
-        KeelProcess leader = n.leader();
-        paused = n.others(leader).get(n.random.nextInt(n.others(leader).size()));
-        paused.signal("STOP");
-        n.note("SIGSTOP follower " + paused.name);
+    KeelProcess pick(Nemesis n) {
+        List<KeelProcess> followers = n.others(n.leader());
+        return followers.get(n.random.nextInt(followers.size()));
     }
 
     @Override
-    public void heal(Nemesis n) {
-        if (paused != null && paused.isRunning()) {
-            paused.signal("CONT");
-            n.note("SIGCONT " + paused.name);
-        }
-        paused = null;
+    String role() {
+        return "follower";
     }
 }
