@@ -2,6 +2,7 @@ package io.keel.server.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -94,6 +95,15 @@ public final class KeelCommand implements Callable<Integer> {
                     + " refused).")
     Boolean enableLeaseCheckpoint;
 
+    @Mixin
+    ServingFlags serving;
+
+    @Mixin
+    LoggingFlags logging;
+
+    @Mixin
+    EtcdOnlyFlags etcdOnly;
+
     @Option(names = "--config-file", description = "A YAML file of flag-name: value lines; no other flag may be"
             + " given with it.")
     Path configFile;
@@ -104,12 +114,19 @@ public final class KeelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return RunningMember.run(settings(), exitWithParent);
+        KeelCommand effective = effective();
+        effective.logging.apply();
+        return RunningMember.run(MemberSettings.of(effective), exitWithParent);
     }
 
     /** The checked settings, from the flags or from --config-file. */
     MemberSettings settings() {
-        if (configFile == null) return MemberSettings.of(this);
+        return MemberSettings.of(effective());
+    }
+
+    /** This command's flags, or the config file's when --config-file is given. */
+    private KeelCommand effective() {
+        if (configFile == null) return this;
         long others = spec.commandLine().getParseResult().matchedOptions().stream()
                 .filter(o -> !o.longestName().equals("--config-file") && !o.longestName().equals("--exit-with-parent"))
                 .count();
@@ -124,7 +141,7 @@ public final class KeelCommand implements Callable<Integer> {
         } catch (CommandLine.ParameterException e) {
             throw LaunchException.usage("--config-file " + configFile + ": " + e.getMessage());
         }
-        return MemberSettings.of(fromFile);
+        return fromFile;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -16,12 +16,18 @@ import java.util.Map;
  * @param joinClusterId  the running cluster this member joins as a member added at runtime (--member-id and
  *                       --cluster-id), or 0 for an initial member
  * @param leaseCheckpointInterval  etcd's lease checkpoint interval (--experimental-lease-checkpoint-interval)
+ * @param snapshotEntries  applied entries between snapshots (--snapshot-count)
+ * @param clientLimits     what the client port allows each client (--max-request-bytes, --max-txn-ops, ...)
+ * @param watchProgressInterval  how often idle watches that asked for progress get one
+ * @param notices          one line per etcd flag given that has no meaning for Keel, to print at start
  */
 record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clientListen, String advertiseClientUrls,
                       InetSocketAddress peerListen, InetSocketAddress peerAdvertise,
                       Map<Long, InetSocketAddress> initialCluster, Map<Long, String> names, boolean newCluster,
                       String clusterToken, InetSocketAddress metricsListen, Duration heartbeatInterval,
-                      Duration electionTimeout, long joinClusterId, Duration leaseCheckpointInterval) {
+                      Duration electionTimeout, long joinClusterId, Duration leaseCheckpointInterval,
+                      long snapshotEntries, io.keel.server.grpc.ClientLimits clientLimits,
+                      Duration watchProgressInterval, java.util.List<String> notices) {
 
     /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
     static MemberSettings of(KeelCommand f) {
@@ -98,7 +104,8 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
         return new MemberSettings(name, ownId, dataDir, client, f.advertiseClientUrls, peer,
                 peerAdvertise, cluster, names, newCluster, f.initialClusterToken, metrics,
                 Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs), joinClusterId,
-                checkpoints);
+                checkpoints, f.serving.snapshotEntries(), f.serving.clientLimits(), f.serving.watchProgressInterval(),
+                f.etcdOnly.check());
     }
 
     private static final java.util.regex.Pattern GO_DURATION_PART =

@@ -38,6 +38,7 @@ final class RunningMember implements AutoCloseable {
 
     static int run(MemberSettings s, Long exitWithParent) {
         PrintStream out = System.out;
+        s.notices().forEach(line -> out.println("keel: " + line));
         KeelMetrics metrics = new KeelMetrics();
         RunningMember member = start(s, metrics);
         out.println("keel: member " + s.name() + " (id " + Long.toHexString(s.id()) + ") of cluster "
@@ -110,7 +111,8 @@ final class RunningMember implements AutoCloseable {
                     .newCluster(s.newCluster()).heartbeatInterval(s.heartbeatInterval())
                     .advertiseClientUrls(Arrays.stream(s.advertiseClientUrls().split(",")).map(String::trim).toList())
                     .electionTimeout(s.electionTimeout()).observer(metrics)
-                    .leaseCheckpointInterval(s.leaseCheckpointInterval());
+                    .leaseCheckpointInterval(s.leaseCheckpointInterval()).snapshotEntries(s.snapshotEntries())
+                    .watchProgressInterval(s.watchProgressInterval());
             if (s.joinClusterId() != 0) b.joinExisting(s.joinClusterId());
             keel = b.start();
         } catch (RuntimeException e) {
@@ -119,7 +121,7 @@ final class RunningMember implements AutoCloseable {
         metrics.bind(keel);
         EtcdGrpcServer grpc = null;
         try {
-            grpc = EtcdGrpcServer.start(keel, s.clientListen());
+            grpc = EtcdGrpcServer.start(keel, s.clientListen(), s.clientLimits());
             OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s);
             return new RunningMember(keel, grpc, ops);
         } catch (RuntimeException e) {

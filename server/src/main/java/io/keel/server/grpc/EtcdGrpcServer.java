@@ -71,10 +71,18 @@ public final class EtcdGrpcServer implements AutoCloseable {
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address) {
-        return start(keel, address, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_TXN_OPS);
+        return start(keel, address, ClientLimits.ETCD_DEFAULTS);
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps) {
+        ClientLimits d = ClientLimits.ETCD_DEFAULTS;
+        return start(keel, address, new ClientLimits(maxRequestBytes, maxTxnOps, d.maxConcurrentStreams(),
+                d.keepAliveMinTime(), d.keepAliveInterval(), d.keepAliveTimeout()));
+    }
+
+    public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, ClientLimits limits) {
+        int maxRequestBytes = limits.maxRequestBytes();
+        int maxTxnOps = limits.maxTxnOps();
         String prefix = "keel-grpc-" + Long.toHexString(keel.memberId());
         ExecutorService executor = Executors.newCachedThreadPool(NamedThreads.numbered(prefix));
         // One thread answers the KV calls that complete on the member's threads. A queue drained by one thread
@@ -98,8 +106,13 @@ public final class EtcdGrpcServer implements AutoCloseable {
                     }
                 })
                 .maxInboundMessageSize(maxRequestBytes + GRPC_OVERHEAD_BYTES)
-                // etcd's --grpc-keepalive-min-time: clients may ping every 5 s while they have calls open.
-                .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                // etcd's --grpc-keepalive-*: clients may ping this often while they have calls open (as etcd, not
+                // without); the server pings a silent connection and drops one that does not answer.
+                .permitKeepAliveTime(limits.keepAliveMinTime().toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTime(limits.keepAliveInterval().isZero() ? Long.MAX_VALUE
+                        : limits.keepAliveInterval().toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTimeout(limits.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
+                .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams())
                 .addService(ServerInterceptors.intercept(new KvService(keel, headers, answers, maxRequestBytes,
                         maxTxnOps),
                         requireLeader))

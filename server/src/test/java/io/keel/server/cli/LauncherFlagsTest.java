@@ -155,8 +155,8 @@ class LauncherFlagsTest {
         Files.writeString(file, "name: m1\n");
         refused(ExitCodes.USAGE, "--config-file cannot be combined with other flags",
                 "--config-file", file.toString(), "--name", "m2");
-        Files.writeString(file, "name: m1\nsnapshot-count: 5\n");
-        refused(ExitCodes.USAGE, "Unknown option: '--snapshot-count=5'", "--config-file", file.toString());
+        Files.writeString(file, "name: m1\nsnapshot-counter: 5\n");
+        refused(ExitCodes.USAGE, "Unknown option: '--snapshot-counter=5'", "--config-file", file.toString());
         Files.writeString(file, "name: [m1\n");
         refused(ExitCodes.USAGE, "is not valid YAML", "--config-file", file.toString());
         refused(ExitCodes.USAGE, "no such file", "--config-file", dir.resolve("missing.yml").toString());
