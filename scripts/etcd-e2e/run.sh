@@ -11,15 +11,17 @@
 #   --run      a Go test regex instead of --tests (e.g. --run='TestCtlV3Put.*').
 #   --work     where the test binary, bin dirs, logs and results go (default /tmp/keel-etcd-e2e).
 #   --keel     Keel's distribution (default: server/target/keel-*; build it with ./mvnw -q -B package -DskipTests).
+#   --keel-bin a program to run as Keel's launcher instead of the distribution's bin/keel (the CI test uses one that
+#              runs the launcher from the test classpath).
 #   --per-test-timeout  seconds for one test (default 300).
 #
-# Needs golang-go, golang-etcd-server-dev, etcd-server and etcd-client (Debian). The suite listens on fixed ports
+# Needs golang-go, golang-etcd-server-dev and etcd-client (Debian), and etcd-server for the etcd side. The suite listens on fixed ports
 # (20000 and up) on localhost, so one run at a time. Exit status: 0 when every test that passed on etcd in this run
 # (or in the recorded baseline) passed on Keel, except the tests listed in excluded.txt; 1 otherwise.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-only=both tests_file="$here/tests.v3" run_regex="" work=/tmp/keel-etcd-e2e keel_dist="" per_test=300
+only=both tests_file="$here/tests.v3" run_regex="" work=/tmp/keel-etcd-e2e keel_dist="" keel_bin="" per_test=300
 for arg in "$@"; do
   case "$arg" in
     --only=*) only=${arg#*=} ;;
@@ -27,6 +29,7 @@ for arg in "$@"; do
     --run=*) run_regex=${arg#*=} ;;
     --work=*) work=${arg#*=} ;;
     --keel=*) keel_dist=${arg#*=} ;;
+    --keel-bin=*) keel_bin=${arg#*=} ;;
     --per-test-timeout=*) per_test=${arg#*=} ;;
     -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $arg (see --help)" >&2; exit 2 ;;
@@ -35,7 +38,9 @@ done
 case "$only" in keel|etcd|both) ;; *) echo "run.sh: --only must be keel, etcd or both, not $only" >&2; exit 2 ;; esac
 
 etcd_src=/usr/share/gocode/src/go.etcd.io/etcd
-for need in go:golang-go etcd:etcd-server etcdctl:etcd-client; do
+needs="go:golang-go etcdctl:etcd-client"
+[ "$only" = keel ] || needs="$needs etcd:etcd-server"
+for need in $needs; do
   command -v "${need%%:*}" >/dev/null || { echo "run.sh: ${need%%:*} not found: apt-get install ${need#*:}" >&2; exit 2; }
 done
 [ -d "$etcd_src/tests/e2e" ] || { echo "run.sh: $etcd_src/tests/e2e not found: apt-get install golang-etcd-server-dev" >&2; exit 2; }
@@ -46,16 +51,19 @@ if [ ! -x "$bin" ] || [ "$etcd_src/tests/e2e" -nt "$bin" ]; then
   echo "run.sh: building etcd's e2e test binary (GOPATH mode, from $etcd_src)"
   GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= go test -c -o "$bin" go.etcd.io/etcd/tests/e2e
 fi
-ln -sf "$(command -v etcd)" "$work/etcd-bin/etcd"
+[ "$only" = keel ] || ln -sf "$(command -v etcd)" "$work/etcd-bin/etcd"
 ln -sf "$(command -v etcdctl)" "$work/etcd-bin/etcdctl"
 ln -sf "$(command -v etcdctl)" "$work/keel-bin/etcdctl"
 if [ "$only" != etcd ]; then
-  if [ -z "$keel_dist" ]; then keel_dist=$(ls -d "$repo"/server/target/keel-*/ 2>/dev/null | head -n 1); fi
-  [ -x "$keel_dist/bin/keel" ] || { echo "run.sh: no Keel distribution (build: ./mvnw -q -B package -DskipTests, or --keel=DIR)" >&2; exit 2; }
-  keel_dist=$(cd "$keel_dist" && pwd)
+  if [ -z "$keel_bin" ]; then
+    if [ -z "$keel_dist" ]; then keel_dist=$(ls -d "$repo"/server/target/keel-*/ 2>/dev/null | head -n 1); fi
+    [ -x "$keel_dist/bin/keel" ] || { echo "run.sh: no Keel distribution (build: ./mvnw -q -B package -DskipTests, or --keel=DIR)" >&2; exit 2; }
+    keel_bin="$(cd "$keel_dist" && pwd)/bin/keel"
+  fi
+  [ -x "$keel_bin" ] || { echo "run.sh: $keel_bin is not an executable launcher" >&2; exit 2; }
   cat > "$work/keel-bin/etcd" <<WRAP
 #!/usr/bin/env bash
-KEEL_BIN="$keel_dist/bin/keel" exec "$here/keel-as-etcd" "\$@"
+KEEL_BIN="$keel_bin" exec "$here/keel-as-etcd" "\$@"
 WRAP
   chmod +x "$work/keel-bin/etcd"
 fi
@@ -74,7 +82,8 @@ run_side() { # side -> writes $work/results-<side>.txt: "<test> PASS|FAIL|TIMEOU
   for t in "${tests[@]}"; do
     start=$(date +%s)
     set +e
-    (cd "$etcd_src/tests/e2e" && timeout -k 10 "$per_test" "$bin" -test.v -test.run "^${t}\$" \
+    mkdir -p "$work/logs/$side-$t"
+    (cd "$etcd_src/tests/e2e" && KEEL_AS_ETCD_LOGS="$work/logs/$side-$t" timeout -k 10 "$per_test" "$bin" -test.v -test.run "^${t}\$" \
         -test.timeout "$((per_test - 5))s" -bin-dir "$work/$side-bin" -cert-dir "$etcd_src/integration/fixtures") \
         > "$work/logs/$side-$t.log" 2>&1
     rc=$?
