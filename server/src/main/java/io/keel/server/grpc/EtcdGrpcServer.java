@@ -9,6 +9,10 @@ import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.InsecureServerCredentials;
+import io.keel.server.gateway.Gateway;
+import java.util.List;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -60,9 +64,11 @@ public final class EtcdGrpcServer implements AutoCloseable {
     private final ExecutorService executor;
     private final ExecutorService answers;
     private final LeaderLossMonitor leaderLoss;
+    private final Gateway gateway;
 
     private EtcdGrpcServer(Keel keel, Server server, ExecutorService executor, ExecutorService answers,
-                           LeaderLossMonitor leaderLoss) {
+                           LeaderLossMonitor leaderLoss, Gateway gateway) {
+        this.gateway = gateway;
         this.keel = keel;
         this.server = server;
         this.executor = executor;
@@ -93,7 +99,21 @@ public final class EtcdGrpcServer implements AutoCloseable {
         LeaderLossMonitor leaderLoss = new LeaderLossMonitor(keel);
         ServerInterceptor requireLeader = new RequireLeader(keel);
         EtcdGrpcServer[] self = new EtcdGrpcServer[1];
-        Server server = NettyServerBuilder.forAddress(address)
+        List<ServerServiceDefinition> services = List.of(
+                ServerInterceptors.intercept(new KvService(keel, headers, answers, maxRequestBytes, maxTxnOps),
+                        requireLeader),
+                ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers), requireLeader),
+                ServerInterceptors.intercept(new ClusterService(keel, headers), requireLeader),
+                ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss), requireLeader),
+                ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss),
+                        requireLeader),
+                // Not served yet: the generated base answers every method with UNIMPLEMENTED.
+                new AuthGrpc.AuthImplBase() { }.bindService());
+        // etcd's HTTP/JSON gateway shares the client port (HTTP/1.x told from gRPC's HTTP/2 by the first bytes).
+        Gateway gateway = Gateway.start(prefix + "-gateway-" + System.identityHashCode(services), services, executor,
+                maxRequestBytes);
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address,
+                        gateway.onClientPort(InsecureServerCredentials.create()))
                 .executor(executor)
                 // KV handlers never block (they start a request and answer from its completion): they run on the
                 // transport thread that read the request, sparing a hand-off per call. Other services' handlers
@@ -112,29 +132,20 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .keepAliveTime(limits.keepAliveInterval().isZero() ? Long.MAX_VALUE
                         : limits.keepAliveInterval().toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(limits.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
-                .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams())
-                .addService(ServerInterceptors.intercept(new KvService(keel, headers, answers, maxRequestBytes,
-                        maxTxnOps),
-                        requireLeader))
-                .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers), requireLeader))
-                .addService(ServerInterceptors.intercept(
-                        new ClusterService(keel, headers), requireLeader))
-                .addService(ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss), requireLeader))
-                .addService(ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss),
-                        requireLeader))
-                // Not served yet: the generated base answers every method with UNIMPLEMENTED.
-                .addService(new AuthGrpc.AuthImplBase() { })
-                .build();
+                .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams());
+        services.forEach(builder::addService);
+        Server server = builder.build();
         try {
             server.start();
         } catch (IOException e) {
+            gateway.close();
             executor.shutdownNow();
             answers.shutdownNow();
             leaderLoss.close();
             throw new UncheckedIOException("starting the client API of member "
                     + Long.toHexString(keel.memberId()) + " on " + address, e);
         }
-        self[0] = new EtcdGrpcServer(keel, server, executor, answers, leaderLoss);
+        self[0] = new EtcdGrpcServer(keel, server, executor, answers, leaderLoss, gateway);
         keel.membership().announceServedAt(self[0].clientUrl()); // MemberList shows it on every member
         LOG.info("member {} serves etcd's v3 API on {}", Long.toHexString(keel.memberId()), self[0].address());
         return self[0];
@@ -165,6 +176,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             server.shutdownNow();
         } finally {
+            gateway.close();
             executor.shutdownNow();
             answers.shutdownNow();
             leaderLoss.close();

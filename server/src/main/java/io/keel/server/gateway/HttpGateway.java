@@ -1,0 +1,249 @@
+package io.keel.server.gateway;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonStreamParser;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptors;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
+import io.grpc.netty.shaded.io.netty.channel.ChannelFutureListener;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.SimpleChannelInboundHandler;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.DefaultHttpContent;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.DefaultHttpResponse;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpRequest;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpResponse;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpHeaderNames;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpHeaderValues;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpMethod;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpResponse;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpResponseStatus;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpUtil;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.LastHttpContent;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.QueryStringDecoder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Answers one HTTP/1.1 connection of etcd's gateway: each POST names a gRPC method by its path; its JSON body is the
+ * request (several concatenated objects for a streaming call), sent through {@code grpc}, the in-process channel to
+ * the member's own services; the answer is written as grpc-gateway writes it: one JSON object for a unary call,
+ * {@code {"result":...}} lines in a chunked response for a stream, and gRPC errors as {@code {"error", "code",
+ * "message"}} with grpc-gateway's HTTP status for the code.
+ */
+public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final JsonFormat.Parser PARSER = JsonFormat.parser();
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().preservingProtoFieldNames()
+            .omittingInsignificantWhitespace();
+    /** etcd reads the token of the gateway's callers from this metadata key (grpc-gateway forwards Authorization). */
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
+            Metadata.ASCII_STRING_MARSHALLER);
+
+    private final io.grpc.Channel grpc;
+    private final GatewayRoutes routes;
+    private final java.util.Set<ClientCall<?, ?>> openCalls = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    HttpGateway(io.grpc.Channel grpc, GatewayRoutes routes) {
+        this.grpc = grpc;
+        this.routes = routes;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        if (!req.decoderResult().isSuccess()) {
+            text(ctx, HttpResponseStatus.BAD_REQUEST, "Bad Request", false);
+            return;
+        }
+        String path = new QueryStringDecoder(req.uri()).path();
+        MethodDescriptor<?, ?> m = routes.method(path);
+        if (m == null) {
+            text(ctx, HttpResponseStatus.NOT_FOUND, "Not Found", keepAlive);
+            return;
+        }
+        if (!req.method().equals(HttpMethod.POST)) {
+            text(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", keepAlive);
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        MethodDescriptor<Message, Message> method = (MethodDescriptor<Message, Message>) m;
+        Message prototype = (Message) ((MethodDescriptor.PrototypeMarshaller<?>) method.getRequestMarshaller())
+                .getMessagePrototype();
+        List<Message> requests;
+        try {
+            requests = parse(req.content().toString(StandardCharsets.UTF_8), prototype);
+        } catch (InvalidProtocolBufferException | JsonParseException e) {
+            error(ctx, Status.INVALID_ARGUMENT.withDescription(e.getMessage()), keepAlive);
+            return;
+        }
+        Metadata headers = new Metadata();
+        String token = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (token != null) headers.put(AUTHORIZATION, token);
+        io.grpc.Channel channel = ClientInterceptors.intercept(grpc, MetadataUtils.newAttachHeadersInterceptor(headers));
+        ClientCall<Message, Message> call = channel.newCall(method, CallOptions.DEFAULT);
+        if (method.getType() == MethodDescriptor.MethodType.UNARY) {
+            Message request = requests.isEmpty() ? prototype : requests.get(0);
+            ClientCalls.asyncUnaryCall(call, request, new StreamObserver<>() {
+                @Override
+                public void onNext(Message answer) {
+                    json(ctx, HttpResponseStatus.OK, print(answer), keepAlive);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    error(ctx, Status.fromThrowable(t), keepAlive);
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+        } else {
+            stream(ctx, call, requests);
+        }
+    }
+
+    /** A streaming call: every request sent, then half-closed (as grpc-gateway); answers as they come. */
+    private void stream(ChannelHandlerContext ctx, ClientCall<Message, Message> call, List<Message> requests) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        HttpUtil.setTransferEncodingChunked(head, true);
+        ctx.writeAndFlush(head);
+        openCalls.add(call);
+        StreamObserver<Message> out = ClientCalls.asyncBidiStreamingCall(call, new StreamObserver<>() {
+            @Override
+            public void onNext(Message answer) {
+                chunk(ctx, "{\"result\":" + print(answer) + "}\n");
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                Status s = Status.fromThrowable(t);
+                if (s.getCode() != Status.Code.CANCELLED || ctx.channel().isActive()) {
+                    chunk(ctx, "{\"error\":{\"grpc_code\":" + s.getCode().value() + ",\"http_code\":"
+                            + httpStatus(s.getCode()).code() + ",\"message\":" + quote(description(s))
+                            + ",\"http_status\":" + quote(httpStatus(s.getCode()).reasonPhrase()) + "}}\n");
+                }
+                end(ctx);
+            }
+
+            @Override
+            public void onCompleted() {
+                end(ctx);
+            }
+
+            private void end(ChannelHandlerContext ctx) {
+                openCalls.remove(call);
+                HttpGateway.end(ctx);
+            }
+        });
+        for (Message r : requests) out.onNext(r);
+        out.onCompleted();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        // The HTTP client went away (curl's timeout on a watch): end its calls, as grpc-gateway cancels its context.
+        for (ClientCall<?, ?> c : openCalls) c.cancel("the HTTP client closed the connection", null);
+        openCalls.clear();
+        super.channelInactive(ctx);
+    }
+
+    /** Zero, one or several concatenated JSON objects (a stream's requests), each into a message. */
+    private static List<Message> parse(String body, Message prototype) throws InvalidProtocolBufferException {
+        List<Message> messages = new ArrayList<>();
+        if (body.isBlank()) return messages; // grpc-gateway: no body is the empty request
+        JsonStreamParser objects = new JsonStreamParser(new StringReader(body));
+        while (objects.hasNext()) {
+            JsonElement e = objects.next();
+            Message.Builder b = prototype.newBuilderForType();
+            PARSER.merge(e.toString(), b);
+            messages.add(b.build());
+        }
+        return messages;
+    }
+
+    private static String print(Message m) {
+        try {
+            return PRINTER.print(m);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("cannot print " + m.getDescriptorForType().getFullName(), e);
+        }
+    }
+
+    private static void error(ChannelHandlerContext ctx, Status s, boolean keepAlive) {
+        String message = quote(description(s));
+        json(ctx, httpStatus(s.getCode()), "{\"error\":" + message + ",\"code\":" + s.getCode().value()
+                + ",\"message\":" + message + "}", keepAlive);
+    }
+
+    private static String description(Status s) {
+        return s.getDescription() != null ? s.getDescription() : s.getCode().name();
+    }
+
+    /** grpc-gateway's mapping of gRPC codes to HTTP statuses (runtime.HTTPStatusFromCode). */
+    static HttpResponseStatus httpStatus(Status.Code code) {
+        return switch (code) {
+            case OK -> HttpResponseStatus.OK;
+            case CANCELLED -> HttpResponseStatus.REQUEST_TIMEOUT;
+            case INVALID_ARGUMENT, OUT_OF_RANGE -> HttpResponseStatus.BAD_REQUEST;
+            case DEADLINE_EXCEEDED -> HttpResponseStatus.GATEWAY_TIMEOUT;
+            case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
+            case ALREADY_EXISTS, ABORTED -> HttpResponseStatus.CONFLICT;
+            case PERMISSION_DENIED -> HttpResponseStatus.FORBIDDEN;
+            case UNAUTHENTICATED -> HttpResponseStatus.UNAUTHORIZED;
+            case RESOURCE_EXHAUSTED -> HttpResponseStatus.TOO_MANY_REQUESTS;
+            case FAILED_PRECONDITION -> HttpResponseStatus.PRECONDITION_FAILED;
+            case UNIMPLEMENTED -> HttpResponseStatus.NOT_IMPLEMENTED;
+            case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+            default -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+        };
+    }
+
+    private static String quote(String s) {
+        return new com.google.gson.JsonPrimitive(s).toString();
+    }
+
+    private static void json(ChannelHandlerContext ctx, HttpResponseStatus status, String body, boolean keepAlive) {
+        send(ctx, status, body, "application/json", keepAlive);
+    }
+
+    private static void text(ChannelHandlerContext ctx, HttpResponseStatus status, String body, boolean keepAlive) {
+        send(ctx, status, body + "\n", "text/plain; charset=utf-8", keepAlive);
+    }
+
+    private static void send(ChannelHandlerContext ctx, HttpResponseStatus status, String body, String type,
+                             boolean keepAlive) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        HttpUtil.setContentLength(r, r.content().readableBytes());
+        HttpUtil.setKeepAlive(r, keepAlive);
+        var f = ctx.writeAndFlush(r);
+        if (!keepAlive) f.addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private static void chunk(ChannelHandlerContext ctx, String text) {
+        ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8)));
+    }
+
+    private static void end(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+    }
+}
