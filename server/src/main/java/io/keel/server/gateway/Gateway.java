@@ -27,17 +27,23 @@ public final class Gateway implements AutoCloseable {
     private final ManagedChannel channel;
     private final GatewayRoutes routes;
     private final int maxRequestBytes;
+    private final StreamPermits streams;
 
-    private Gateway(Server inProcess, ManagedChannel channel, GatewayRoutes routes, int maxRequestBytes) {
+    private Gateway(Server inProcess, ManagedChannel channel, GatewayRoutes routes, int maxRequestBytes,
+                    int maxConcurrentStreams) {
+        this.streams = new StreamPermits(maxConcurrentStreams);
         this.inProcess = inProcess;
         this.channel = channel;
         this.routes = routes;
         this.maxRequestBytes = maxRequestBytes;
     }
 
-    /** Serves these (already intercepted) services to the gateway; requests past {@code maxRequestBytes} get 413. */
+    /**
+     * Serves these (already intercepted) services to the gateway; requests past {@code maxRequestBytes} get 413, and
+     * at most {@code maxConcurrentStreams} calls run at once (etcd's gateway shares one connection's streams).
+     */
     public static Gateway start(String name, List<ServerServiceDefinition> services, java.util.concurrent.Executor
-            executor, int maxRequestBytes) {
+            executor, int maxRequestBytes, int maxConcurrentStreams) {
         // The services' own executor: some handlers wait on the member, which must never hold a Netty event loop.
         InProcessServerBuilder b = InProcessServerBuilder.forName(name).executor(executor);
         List<ServiceDescriptor> descriptors = new ArrayList<>();
@@ -52,7 +58,7 @@ public final class Gateway implements AutoCloseable {
             throw new UncheckedIOException("starting the HTTP gateway's in-process server " + name, e);
         }
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-        return new Gateway(server, channel, new GatewayRoutes(descriptors), maxRequestBytes);
+        return new Gateway(server, channel, new GatewayRoutes(descriptors), maxRequestBytes, maxConcurrentStreams);
     }
 
     /** {@code grpc}'s credentials, with HTTP/1.x connections handed to this gateway. */
@@ -65,7 +71,7 @@ public final class Gateway implements AutoCloseable {
         int maxBody = maxRequestBytes + maxRequestBytes / 2 + 64 * 1024;
         ctx.pipeline().addAfter(ctx.name(), "gateway-codec", new HttpServerCodec())
                 .addAfter("gateway-codec", "gateway-aggregator", new HttpObjectAggregator(maxBody))
-                .addAfter("gateway-aggregator", "gateway", new HttpGateway(channel, routes));
+                .addAfter("gateway-aggregator", "gateway", new HttpGateway(channel, routes, streams));
     }
 
     @Override

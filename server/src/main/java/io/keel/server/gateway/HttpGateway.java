@@ -59,7 +59,10 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
     private final GatewayRoutes routes;
     private final java.util.Set<ClientCall<?, ?>> openCalls = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    HttpGateway(io.grpc.Channel grpc, GatewayRoutes routes) {
+    private final StreamPermits streams;
+
+    HttpGateway(io.grpc.Channel grpc, GatewayRoutes routes, StreamPermits streams) {
+        this.streams = streams;
         this.grpc = grpc;
         this.routes = routes;
     }
@@ -97,6 +100,16 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
         if (token != null) headers.put(AUTHORIZATION, token);
         io.grpc.Channel channel = ClientInterceptors.intercept(grpc, MetadataUtils.newAttachHeadersInterceptor(headers));
         ClientCall<Message, Message> call = channel.newCall(method, CallOptions.DEFAULT);
+        streams.run(() -> start(ctx, method, call, prototype, requests, keepAlive));
+    }
+
+    private void start(ChannelHandlerContext ctx, MethodDescriptor<Message, Message> method,
+                       ClientCall<Message, Message> call, Message prototype, List<Message> requests,
+                       boolean keepAlive) {
+        if (!ctx.channel().isActive()) { // the client left while its call waited for a stream
+            streams.release();
+            return;
+        }
         if (method.getType() == MethodDescriptor.MethodType.UNARY) {
             Message request = requests.isEmpty() ? prototype : requests.get(0);
             ClientCalls.asyncUnaryCall(call, request, new StreamObserver<>() {
@@ -107,11 +120,13 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
 
                 @Override
                 public void onError(Throwable t) {
+                    streams.release();
                     error(ctx, Status.fromThrowable(t), keepAlive);
                 }
 
                 @Override
                 public void onCompleted() {
+                    streams.release();
                 }
             });
         } else {
@@ -149,7 +164,7 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
             }
 
             private void end(ChannelHandlerContext ctx) {
-                openCalls.remove(call);
+                if (openCalls.remove(call)) streams.release();
                 HttpGateway.end(ctx);
             }
         });
@@ -160,8 +175,8 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         // The HTTP client went away (curl's timeout on a watch): end its calls, as grpc-gateway cancels its context.
+        // Each cancelled call ends through its observer, which gives its stream back.
         for (ClientCall<?, ?> c : openCalls) c.cancel("the HTTP client closed the connection", null);
-        openCalls.clear();
         super.channelInactive(ctx);
     }
 

@@ -111,7 +111,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 new AuthGrpc.AuthImplBase() { }.bindService());
         // etcd's HTTP/JSON gateway shares the client port (HTTP/1.x told from gRPC's HTTP/2 by the first bytes).
         Gateway gateway = Gateway.start(prefix + "-gateway-" + System.identityHashCode(services), services, executor,
-                maxRequestBytes);
+                maxRequestBytes, limits.maxConcurrentStreams());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address,
                         gateway.onClientPort(InsecureServerCredentials.create()))
                 .executor(executor)
