@@ -5,7 +5,6 @@ import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
-import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpObjectAggregator;
@@ -39,11 +38,13 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Serves these (already intercepted) services to the gateway; requests past {@code maxRequestBytes} get 413, and
+     * Serves these (already intercepted) services in-process under {@code name}, which {@code channel} (owned from
+     * now on, closed with the gateway) reaches, and to the gateway; requests past {@code maxRequestBytes} get 413, and
      * at most {@code maxConcurrentStreams} calls run at once (etcd's gateway shares one connection's streams).
      */
-    public static Gateway start(String name, List<ServerServiceDefinition> services, java.util.concurrent.Executor
-            executor, int maxRequestBytes, int maxConcurrentStreams) {
+    public static Gateway start(String name, ManagedChannel channel, List<ServerServiceDefinition> services,
+                                java.util.concurrent.Executor executor, int maxRequestBytes,
+                                int maxConcurrentStreams) {
         // The services' own executor: some handlers wait on the member, which must never hold a Netty event loop.
         InProcessServerBuilder b = InProcessServerBuilder.forName(name).executor(executor);
         List<ServiceDescriptor> descriptors = new ArrayList<>();
@@ -57,7 +58,6 @@ public final class Gateway implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("starting the HTTP gateway's in-process server " + name, e);
         }
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         return new Gateway(server, channel, new GatewayRoutes(descriptors), maxRequestBytes, maxConcurrentStreams);
     }
 

@@ -53,7 +53,14 @@ final class GatewayRoutes {
             Map.entry("/auth/role/list", "etcdserverpb.Auth/RoleList"),
             Map.entry("/auth/role/delete", "etcdserverpb.Auth/RoleDelete"),
             Map.entry("/auth/role/grant", "etcdserverpb.Auth/RoleGrantPermission"),
-            Map.entry("/auth/role/revoke", "etcdserverpb.Auth/RoleRevokePermission"));
+            Map.entry("/auth/role/revoke", "etcdserverpb.Auth/RoleRevokePermission"),
+            Map.entry("/election/campaign", "v3electionpb.Election/Campaign"),
+            Map.entry("/election/proclaim", "v3electionpb.Election/Proclaim"),
+            Map.entry("/election/leader", "v3electionpb.Election/Leader"),
+            Map.entry("/election/observe", "v3electionpb.Election/Observe"),
+            Map.entry("/election/resign", "v3electionpb.Election/Resign"),
+            Map.entry("/lock/lock", "v3lockpb.Lock/Lock"),
+            Map.entry("/lock/unlock", "v3lockpb.Lock/Unlock"));
 
     private static final String[] PREFIXES = {"/v3", "/v3beta"};
 

@@ -44,8 +44,8 @@ import java.util.List;
  * Answers one HTTP/1.1 connection of etcd's gateway: each POST names a gRPC method by its path; its JSON body is the
  * request (several concatenated objects for a streaming call), sent through {@code grpc}, the in-process channel to
  * the member's own services; the answer is written as grpc-gateway writes it: one JSON object for a unary call,
- * {@code {"result":...}} lines in a chunked response for a stream, and gRPC errors as {@code {"error", "code",
- * "message"}} with grpc-gateway's HTTP status for the code.
+ * {@code {"result":...}} lines in a chunked response for a stream, and gRPC errors as {@code {"error", "message",
+ * "code"}} with grpc-gateway's HTTP status for the code.
  */
 public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
@@ -204,8 +204,9 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
 
     private static void error(ChannelHandlerContext ctx, Status s, boolean keepAlive) {
         String message = quote(description(s));
-        json(ctx, httpStatus(s.getCode()), "{\"error\":" + message + ",\"code\":" + s.getCode().value()
-                + ",\"message\":" + message + "}", keepAlive);
+        // grpc-gateway's errorBody, in its field order (etcd's e2e tests compare the text).
+        json(ctx, httpStatus(s.getCode()), "{\"error\":" + message + ",\"message\":" + message + ",\"code\":"
+                + s.getCode().value() + "}", keepAlive);
     }
 
     private static String description(Status s) {

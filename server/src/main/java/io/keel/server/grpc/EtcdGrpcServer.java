@@ -99,6 +99,11 @@ public final class EtcdGrpcServer implements AutoCloseable {
         LeaderLossMonitor leaderLoss = new LeaderLossMonitor(keel);
         ServerInterceptor requireLeader = new RequireLeader(keel);
         EtcdGrpcServer[] self = new EtcdGrpcServer[1];
+        // The member's services, reachable in-process too: by etcd's HTTP gateway and by the election and lock
+        // services, which run etcd's client-side recipe against KV, Lease and Watch as a client would.
+        String inProcessName = prefix + "-in-process-" + System.identityHashCode(leaderLoss);
+        io.grpc.ManagedChannel inProcess = io.grpc.inprocess.InProcessChannelBuilder.forName(inProcessName)
+                .directExecutor().build();
         List<ServerServiceDefinition> services = List.of(
                 ServerInterceptors.intercept(new KvService(keel, headers, answers, maxRequestBytes, maxTxnOps),
                         requireLeader),
@@ -107,11 +112,13 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss), requireLeader),
                 ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss),
                         requireLeader),
+                ServerInterceptors.intercept(new ElectionService(inProcess), requireLeader),
+                ServerInterceptors.intercept(new LockService(inProcess), requireLeader),
                 // Not served yet: the generated base answers every method with UNIMPLEMENTED.
                 new AuthGrpc.AuthImplBase() { }.bindService());
         // etcd's HTTP/JSON gateway shares the client port (HTTP/1.x told from gRPC's HTTP/2 by the first bytes).
-        Gateway gateway = Gateway.start(prefix + "-gateway-" + System.identityHashCode(services), services, executor,
-                maxRequestBytes, limits.maxConcurrentStreams());
+        Gateway gateway = Gateway.start(inProcessName, inProcess, services, executor, maxRequestBytes,
+                limits.maxConcurrentStreams());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address,
                         gateway.onClientPort(InsecureServerCredentials.create()))
                 .executor(executor)
