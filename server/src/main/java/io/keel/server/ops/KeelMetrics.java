@@ -47,6 +47,8 @@ public final class KeelMetrics implements MemberObserver {
     private long lastLeader; // raft thread only
     /** This member's own term and leader changes, for the cluster page's history (ops, not a metric). */
     private final LeaderHistory history = new LeaderHistory();
+    /** The same measurements under etcd's names, for etcd's dashboards and alerts. */
+    private final EtcdNamedMetrics etcd;
 
     public KeelMetrics() {
         leaderChanges = Counter.builder().name("keel_server_leader_changes_seen")
@@ -71,8 +73,11 @@ public final class KeelMetrics implements MemberObserver {
                 .help("Leader heartbeat to a peer until its response (measured by the leader only)")
                 .unit(Unit.SECONDS).labelNames("to").classicOnly().classicUpperBounds(RTT_BUCKETS)
                 .register(registry);
-        roundTrips = new PeerRoundTrips((peer, nanos) ->
-                peerRoundTrip.labelValues(Long.toHexString(peer)).observe(nanos / 1e9));
+        etcd = new EtcdNamedMetrics(registry, () -> keel);
+        roundTrips = new PeerRoundTrips((peer, nanos) -> {
+            peerRoundTrip.labelValues(Long.toHexString(peer)).observe(nanos / 1e9);
+            etcd.peerRoundTrip(peer, nanos / 1e9);
+        });
 
         gauge("keel_server_has_leader", "1 when this member knows a leader, else 0",
                 k -> k.leaderId() == 0 ? 0 : 1);
@@ -162,7 +167,10 @@ public final class KeelMetrics implements MemberObserver {
 
     @Override
     public void stateChanged(SoftState state) {
-        if (state.leaderId() != 0 && state.leaderId() != lastLeader) leaderChanges.inc();
+        if (state.leaderId() != 0 && state.leaderId() != lastLeader) {
+            leaderChanges.inc();
+            etcd.leaderChanged();
+        }
         lastLeader = state.leaderId();
         // A lock shared only with the ops page's reader, held for a copy of at most 500 entries: never a wait here.
         history.record(System.currentTimeMillis(), LeaderHistory.SELF, state.term(), state.leaderId());
@@ -171,16 +179,19 @@ public final class KeelMetrics implements MemberObserver {
     @Override
     public void persisted(long nanos) {
         persistDuration.observe(nanos / 1e9);
+        etcd.persisted(nanos / 1e9);
     }
 
     @Override
     public void applied(int entries, long nanos) {
         applyDuration.observe(nanos / 1e9);
+        etcd.applied(nanos / 1e9);
     }
 
     @Override
     public void proposalFinished(boolean committed) {
         (committed ? proposalsCommitted : proposalsFailed).inc();
+        if (!committed) etcd.proposalFailed();
     }
 
     @Override

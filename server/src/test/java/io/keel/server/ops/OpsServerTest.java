@@ -97,6 +97,16 @@ class OpsServerTest {
         assertTrue(value(text, "keel_disk_persist_duration_seconds_count") >= 5, text);
         assertTrue(value(text, "keel_server_apply_duration_seconds_count") >= 1, text);
         assertTrue(value(text, "keel_disk_log_syncs_total") >= 1, text);
+        // The same measurements under etcd's names, for etcd's dashboards and alerts.
+        assertEquals(1, value(text, "etcd_server_has_leader"), text);
+        assertEquals(1, value(text, "etcd_server_is_leader"), text);
+        assertEquals(1, value(text, "etcd_server_leader_changes_seen_total"), text);
+        assertTrue(value(text, "etcd_server_proposals_committed_total") >= commit, text);
+        assertTrue(value(text, "etcd_server_proposals_applied_total") >= commit, text);
+        assertEquals(0, value(text, "etcd_server_proposals_pending"), text);
+        assertTrue(value(text, "etcd_disk_wal_fsync_duration_seconds_count") >= 5, text);
+        assertTrue(value(text, "etcd_disk_backend_commit_duration_seconds_count") >= 1, text);
+        assertTrue(text.contains("etcd_server_version{server_version=\"3.4.23\"} 1"), text);
         assertTrue(value(text, "keel_disk_log_sync_seconds_total") > 0, text);
         assertEquals(1, value(text, "keel_server_id{member_id=\"1\"}"), text);
 
