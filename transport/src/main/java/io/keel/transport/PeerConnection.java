@@ -89,6 +89,23 @@ final class PeerConnection {
         return true;
     }
 
+    /**
+     * The peer has just connected to this member, so it is up: if this side is waiting out a reconnection delay,
+     * connect now, with the back-off reset. A connection already up or being made is left alone.
+     */
+    void connectNowIfWaiting() {
+        try {
+            loop.execute(() -> {
+                if (stopped || reconnect == null) return;
+                if (!reconnect.cancel(false)) return; // it is firing right now
+                backoff.reset();
+                connect();
+            });
+        } catch (RejectedExecutionException e) {
+            // Shutting down.
+        }
+    }
+
     /** Stops reconnecting and closes the connection; queued messages are dropped. */
     void stop() {
         stopped = true;

@@ -24,6 +24,7 @@ import io.keel.server.concurrent.NamedThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -60,14 +61,22 @@ public final class EtcdGrpcServer implements AutoCloseable {
     private final ExecutorService executor;
     private final ExecutorService answers;
     private final LeaderLossMonitor leaderLoss;
+    private final OpenStreams openStreams;
+
+    /**
+     * How long {@link #close} lets unary calls in flight finish after {@link #stopAccepting}; then they are cancelled.
+     * Short: a stopping member should be gone within a second (issue 14), and streams do not wait for it.
+     */
+    static final Duration CALLS_GRACE = Duration.ofSeconds(1);
 
     private EtcdGrpcServer(Keel keel, Server server, ExecutorService executor, ExecutorService answers,
-                           LeaderLossMonitor leaderLoss) {
+                           LeaderLossMonitor leaderLoss, OpenStreams openStreams) {
         this.keel = keel;
         this.server = server;
         this.executor = executor;
         this.answers = answers;
         this.leaderLoss = leaderLoss;
+        this.openStreams = openStreams;
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address) {
@@ -83,6 +92,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
         ExecutorService answers = Executors.newSingleThreadExecutor(NamedThreads.single(prefix + "-answers"));
         Headers headers = new Headers(keel);
         LeaderLossMonitor leaderLoss = new LeaderLossMonitor(keel);
+        OpenStreams openStreams = new OpenStreams(keel.memberId());
         ServerInterceptor requireLeader = new RequireLeader(keel);
         EtcdGrpcServer[] self = new EtcdGrpcServer[1];
         Server server = NettyServerBuilder.forAddress(address)
@@ -106,8 +116,9 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers), requireLeader))
                 .addService(ServerInterceptors.intercept(
                         new ClusterService(keel, headers), requireLeader))
-                .addService(ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss), requireLeader))
-                .addService(ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss),
+                .addService(ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, openStreams), requireLeader))
+                .addService(ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss,
+                        openStreams),
                         requireLeader))
                 // Not served yet: the generated base answers every method with UNIMPLEMENTED.
                 .addService(new AuthGrpc.AuthImplBase() { })
@@ -121,7 +132,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
             throw new UncheckedIOException("starting the client API of member "
                     + Long.toHexString(keel.memberId()) + " on " + address, e);
         }
-        self[0] = new EtcdGrpcServer(keel, server, executor, answers, leaderLoss);
+        self[0] = new EtcdGrpcServer(keel, server, executor, answers, leaderLoss, openStreams);
         keel.membership().announceServedAt(self[0].clientUrl()); // MemberList shows it on every member
         LOG.info("member {} serves etcd's v3 API on {}", Long.toHexString(keel.memberId()), self[0].address());
         return self[0];
@@ -140,11 +151,26 @@ public final class EtcdGrpcServer implements AutoCloseable {
         return "http://" + a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
+    /**
+     * The first step of stopping, at once: clients are told to go elsewhere. The server sends HTTP/2 GOAWAY on every
+     * connection (new calls go to another endpoint) and ends every open watch and keep-alive stream with etcd's
+     * UNAVAILABLE "etcdserver: server stopped", which clients retry at another member. Unary calls already running
+     * go on. Safe to call more than once.
+     */
+    public void stopAccepting() {
+        server.shutdown();
+        openStreams.endAll();
+    }
+
+    /**
+     * {@link #stopAccepting}, then up to {@link #CALLS_GRACE} for the unary calls in flight to finish; what still runs
+     * then is cancelled.
+     */
     @Override
     public void close() {
-        server.shutdown();
+        stopAccepting();
         try {
-            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+            if (!server.awaitTermination(CALLS_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
                 server.shutdownNow();
                 server.awaitTermination(5, TimeUnit.SECONDS);
             }
