@@ -18,8 +18,9 @@ import java.util.concurrent.CompletableFuture;
  * /health and /readyz on its metrics URL, which say why it does not serve yet; a lone member of a larger cluster
  * waits there until enough peers are up.
  *
- * <p>One thread waits (an election timeout at a time, so a stop is never kept waiting long), then {@code open} starts
- * the gRPC server. The wait ends early when the member stops or {@link #cancel} is called.
+ * <p>One thread builds the gRPC server ({@code prepare}: loading its classes overlaps the member's start and
+ * election), waits (an election timeout at a time, so a stop is never kept waiting long), then {@code open} starts
+ * it. The wait ends early when the member stops or {@link #cancel} is called.
  */
 final class ClientApiGate {
     private final Keel keel;
@@ -50,13 +51,14 @@ final class ClientApiGate {
     }
 
     /**
-     * Starts the waiting thread; {@code open} runs on it once a leader is known. The returned future completes when
-     * the client API serves, or exceptionally with what {@code open} threw; it stays incomplete if the member
-     * stopped or the gate was cancelled first.
+     * Starts the thread: {@code prepare} at once, {@code open} once a leader is known. The returned future completes
+     * when the client API serves, or exceptionally with what either threw; it stays incomplete if the member stopped
+     * or the gate was cancelled first.
      */
-    CompletableFuture<Void> openWhenLeaderKnown(Runnable open) {
+    CompletableFuture<Void> openWhenLeaderKnown(Runnable prepare, Runnable open) {
         Thread t = new Thread(() -> {
             try {
+                prepare.run();
                 if (!awaitLeader()) return;
                 open.run();
                 done.complete(null);

@@ -53,7 +53,8 @@ final class RunningMember implements AutoCloseable {
         // The client URL line, and etcd's "ready to serve client requests", come once the member knows a leader
         // and its client port accepts calls: scripts and tests wait for them.
         ClientApiGate gate = new ClientApiGate(member.keel, Urls.text(s.clientListen()), out);
-        CompletableFuture<Void> serving = gate.openWhenLeaderKnown(() -> member.openClientApi(out));
+        CompletableFuture<Void> serving = gate.openWhenLeaderKnown(member::prepareClientApi,
+                () -> member.openClientApi(out));
 
         ShutdownOwner owner = new ShutdownOwner();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -126,15 +127,22 @@ final class RunningMember implements AutoCloseable {
      * open it.
      */
     private synchronized void openClientApi(PrintStream out) {
-        if (closed) return;
+        if (closed || grpc == null) return;
         try {
-            grpc = EtcdGrpcServer.start(keel, settings.clientListen());
+            grpc.open();
         } catch (RuntimeException e) {
+            grpc = null; // open() released it
             throw refusal("member " + settings.name(), e);
         }
         out.println("keel: client URL " + Urls.text(grpc.address()) + " (etcd v3 gRPC)");
         out.println("keel: ready to serve client requests");
         out.flush();
+    }
+
+    /** Builds etcd's gRPC API without listening yet (see {@link ClientApiGate}). */
+    private synchronized void prepareClientApi() {
+        if (closed) return;
+        grpc = EtcdGrpcServer.create(keel, settings.clientListen());
     }
 
     /** Tells clients to go elsewhere at once (see {@link EtcdGrpcServer#stopAccepting}). */

@@ -62,6 +62,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
     private final ExecutorService answers;
     private final LeaderLossMonitor leaderLoss;
     private final OpenStreams openStreams;
+    private final InetSocketAddress listen;
 
     /**
      * How long {@link #close} lets unary calls in flight finish after {@link #stopAccepting}; then they are cancelled.
@@ -70,13 +71,14 @@ public final class EtcdGrpcServer implements AutoCloseable {
     static final Duration CALLS_GRACE = Duration.ofSeconds(1);
 
     private EtcdGrpcServer(Keel keel, Server server, ExecutorService executor, ExecutorService answers,
-                           LeaderLossMonitor leaderLoss, OpenStreams openStreams) {
+                           LeaderLossMonitor leaderLoss, OpenStreams openStreams, InetSocketAddress listen) {
         this.keel = keel;
         this.server = server;
         this.executor = executor;
         this.answers = answers;
         this.leaderLoss = leaderLoss;
         this.openStreams = openStreams;
+        this.listen = listen;
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address) {
@@ -84,6 +86,18 @@ public final class EtcdGrpcServer implements AutoCloseable {
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps) {
+        return create(keel, address, maxRequestBytes, maxTxnOps).open();
+    }
+
+    /**
+     * Builds the server without listening yet; {@link #open} starts it. The launcher builds it while the member
+     * waits for a leader, so loading gRPC's classes overlaps the election instead of following it (issue 14).
+     */
+    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address) {
+        return create(keel, address, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_TXN_OPS);
+    }
+
+    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps) {
         String prefix = "keel-grpc-" + Long.toHexString(keel.memberId());
         ExecutorService executor = Executors.newCachedThreadPool(NamedThreads.numbered(prefix));
         // One thread answers the KV calls that complete on the member's threads. A queue drained by one thread
@@ -94,7 +108,6 @@ public final class EtcdGrpcServer implements AutoCloseable {
         LeaderLossMonitor leaderLoss = new LeaderLossMonitor(keel);
         OpenStreams openStreams = new OpenStreams(keel.memberId());
         ServerInterceptor requireLeader = new RequireLeader(keel);
-        EtcdGrpcServer[] self = new EtcdGrpcServer[1];
         Server server = NettyServerBuilder.forAddress(address)
                 .executor(executor)
                 // KV handlers never block (they start a request and answer from its completion): they run on the
@@ -123,19 +136,21 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 // Not served yet: the generated base answers every method with UNIMPLEMENTED.
                 .addService(new AuthGrpc.AuthImplBase() { })
                 .build();
+        return new EtcdGrpcServer(keel, server, executor, answers, leaderLoss, openStreams, address);
+    }
+
+    /** Starts listening (a server from {@link #create}); on failure everything it holds is released. */
+    public EtcdGrpcServer open() {
         try {
             server.start();
         } catch (IOException e) {
-            executor.shutdownNow();
-            answers.shutdownNow();
-            leaderLoss.close();
+            close();
             throw new UncheckedIOException("starting the client API of member "
-                    + Long.toHexString(keel.memberId()) + " on " + address, e);
+                    + Long.toHexString(keel.memberId()) + " on " + listen, e);
         }
-        self[0] = new EtcdGrpcServer(keel, server, executor, answers, leaderLoss, openStreams);
-        keel.membership().announceServedAt(self[0].clientUrl()); // MemberList shows it on every member
-        LOG.info("member {} serves etcd's v3 API on {}", Long.toHexString(keel.memberId()), self[0].address());
-        return self[0];
+        keel.membership().announceServedAt(clientUrl()); // MemberList shows it on every member
+        LOG.info("member {} serves etcd's v3 API on {}", Long.toHexString(keel.memberId()), address());
+        return this;
     }
 
     public InetSocketAddress address() {
