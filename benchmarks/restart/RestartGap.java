@@ -42,6 +42,10 @@ public class RestartGap {
     final Process[] processes = new Process[MEMBERS];
     final int[] starts = new int[MEMBERS];
     final List<ConcurrentLinkedQueue<Long>> acks = new ArrayList<>();
+    /** Failed puts: when (nanoTime), through which member, how long it took, with what status. */
+    final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    volatile long epoch;
+    volatile boolean restarting;
     volatile boolean writing = true;
 
     RestartGap(String side, String binary, Path dir) throws IOException {
@@ -93,12 +97,16 @@ public class RestartGap {
             long seq = 0;
             try {
                 while (writing) {
+                    long sent = System.nanoTime();
                     try {
                         KVGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS).put(PutRequest.newBuilder()
                                 .setKey(ByteString.copyFromUtf8("w" + i + "/" + (seq++ % 1000))).setValue(value)
                                 .build());
                         acks.get(i).add(System.nanoTime());
                     } catch (StatusRuntimeException e) {
+                        long now = System.nanoTime();
+                        if (restarting) failures.add(String.format("%8.3f s  %s  after %5.0f ms  %s %s", (now - epoch) / 1e9, name(i),
+                                ms(now - sent), e.getStatus().getCode(), e.getStatus().getDescription()));
                         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
                         ch.resetConnectBackoff();
                     }
@@ -180,12 +188,20 @@ public class RestartGap {
         for (int i = 0; i < MEMBERS; i++) {
             leaders[i] = leader();
             long term = System.nanoTime();
-            if (i == 0) first = term;
+            if (i == 0) {
+                first = term;
+                epoch = term;
+                restarting = true;
+            }
+            System.out.printf("  %s (+%.3f s): SIGTERM to %s (the leader: %s)%n", java.time.Instant.now(),
+                    (term - first) / 1e9, name(i), leaders[i]);
             processes[i].destroy(); // SIGTERM
             if (!processes[i].waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException(name(i) + " did not stop");
             long exited = System.nanoTime();
             stop[i] = exited - term;
             long started = System.nanoTime();
+            System.out.printf("  %s: %s exited after %.0f ms, started again%n", java.time.Instant.now(), name(i),
+                    ms(stop[i]));
             start(i);
             long served = awaitAck(i, started, timeout);
             serving[i] = served - started;
@@ -197,6 +213,9 @@ public class RestartGap {
         long[] gap = longestGap(first, lastServing + TimeUnit.SECONDS.toNanos(3));
         writing = false;
         for (Thread w : writers) w.join();
+        List<String> failed = new ArrayList<>(failures);
+        failed.sort(null);
+        Files.write(dir.resolve("failures.txt"), failed);
         int total = acks.stream().mapToInt(ConcurrentLinkedQueue::size).sum();
         for (Process p : processes) p.destroy();
         for (Process p : processes) p.waitFor(60, TimeUnit.SECONDS);

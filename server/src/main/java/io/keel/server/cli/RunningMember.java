@@ -26,6 +26,8 @@ import java.util.concurrent.TimeoutException;
  * 0).
  */
 final class RunningMember implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunningMember.class);
+
     private final Keel keel;
     private final MemberSettings settings;
     private final OpsServer ops;
@@ -41,6 +43,7 @@ final class RunningMember implements AutoCloseable {
     static int run(MemberSettings s, Long exitWithParent) {
         PrintStream out = System.out;
         KeelMetrics metrics = new KeelMetrics();
+        ClassWarmUp.start();
         RunningMember member = start(s, metrics);
         out.println("keel: member " + s.name() + " (id " + Long.toHexString(s.id()) + ") of cluster "
                 + Long.toHexString(member.keel.clusterId()) + ", data in " + s.dataDir());
@@ -64,6 +67,7 @@ final class RunningMember implements AutoCloseable {
                 // Clients first (GOAWAY, streams ended with a status they retry elsewhere), then leadership, then
                 // the rest: nobody waits on this member while it hands over.
                 member.stopClientApi();
+                LOG.info("member {} stops on a signal: its clients were told to go elsewhere", s.name());
                 member.handLeadershipOver(out);
             }
             member.close();
@@ -229,7 +233,10 @@ final class RunningMember implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
-            if (grpc != null) grpc.close();
+            if (grpc != null) {
+                grpc.close();
+                LOG.info("member {}: client API closed", settings.name());
+            }
         } finally {
             try {
                 if (ops != null) ops.close();
