@@ -48,6 +48,8 @@ final class PeerConnection {
     private final LongAdder dropped = new LongAdder();
     private volatile boolean stopped;
     private volatile boolean ready;
+    /** A reconnection is scheduled (for tests and stats; the event loop's own state is {@link #reconnect}). */
+    private volatile boolean backingOff;
 
     // Event-loop confined.
     private Channel channel;
@@ -167,8 +169,14 @@ final class PeerConnection {
         if (!queue.isEmpty() && ch.isWritable()) scheduleDrain();
     }
 
+    /** Waiting out a reconnection delay. */
+    boolean backingOff() {
+        return backingOff;
+    }
+
     private void connect() {
         reconnect = null;
+        backingOff = false;
         if (stopped) return;
         context.metrics.connectAttempts.increment();
         Hello hello = Hello.of(StreamKind.MESSAGES, context.config, peerId);
@@ -225,6 +233,7 @@ final class PeerConnection {
         long delay = backoff.nextDelayMillis();
         try {
             reconnect = loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+            backingOff = true;
         } catch (RejectedExecutionException e) {
             // Shutting down.
         }

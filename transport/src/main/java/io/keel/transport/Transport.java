@@ -125,6 +125,12 @@ public final class Transport implements AutoCloseable {
         fresh.start();
     }
 
+    /** Whether the connection to {@code peer} is down and waiting out its reconnection delay (tests). */
+    boolean backingOff(long peer) {
+        PeerConnection p = peers.get(peer);
+        return p != null && p.backingOff();
+    }
+
     /** Stops talking to a peer (removed from the cluster) and closes its connections both ways. */
     public void removePeer(long id) {
         PeerConnection old = peers.remove(id);
