@@ -10,6 +10,8 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.keel.server.Poll;
+import io.keel.server.etcd.proto.LeaseGrantRequest;
+import io.keel.server.etcd.proto.LeaseGrpc;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 14, restarts that clients barely notice: SIGTERM to the leader of three launcher processes while clients
- * watch through it. The stopping member ends its watch streams with UNAVAILABLE "etcdserver: server stopped" (which
+ * watch and keep a lease alive through it. The stopping member ends its watch and keep-alive streams with UNAVAILABLE "etcdserver: server stopped" (which
  * etcd clients retry elsewhere; before, they were cut with RST_STREAM CANCEL, on which jetcd gives the watch up),
  * jetcd's watch moves to another member by itself and sees the writes made after the stop, the process exits 0
  * promptly, and writes through the other members go on.
@@ -68,11 +70,16 @@ class GracefulStopTest {
                     }
                 }, jetcdError::set)));
 
+        long lease = LeaseGrpc.newBlockingStub(stopping.channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(30).build()).getID();
+        LeaseKeeper keeper = closing.add(new LeaseKeeper(stopping.channel, List.of(lease))).start();
+
         UniqueKeyWriter writer = closing.add(new UniqueKeyWriter(PREFIX, others)).start();
-        Poll.until("both watches see the writes", DEADLINE, () -> {
+        Poll.until("both watches see the writes and the keep-alive stream is answered", DEADLINE, () -> {
             raw.assertOpen();
-            return raw.count() >= 20 && jetcdSaw.size() >= 20;
+            return raw.count() >= 20 && jetcdSaw.size() >= 20 && keeper.answers(lease) >= 1;
         });
+        assertTrue(keeper.streamFailures().isEmpty(), keeper.streamFailures()::toString);
 
         long signalled = System.nanoTime();
         stopping.process().destroy(); // SIGTERM
@@ -81,6 +88,12 @@ class GracefulStopTest {
                 "the stream ends with a status, not a completion");
         assertEquals(Status.Code.UNAVAILABLE, end.getStatus().getCode(), () -> "a status clients retry: " + end);
         assertEquals("etcdserver: server stopped", end.getStatus().getDescription());
+        // The keep-alive stream too: its client reopens it elsewhere instead of renewing through a stopping member.
+        Poll.until("the keep-alive stream on " + stopping.name + " ends", DEADLINE,
+                () -> !keeper.streamFailures().isEmpty());
+        Status keepAliveEnd = Status.fromThrowable(keeper.streamFailures().get(0));
+        assertEquals(Status.Code.UNAVAILABLE, keepAliveEnd.getCode(), keepAliveEnd::toString);
+        assertEquals("etcdserver: server stopped", keepAliveEnd.getDescription());
 
         assertTrue(stopping.process().waitFor(STOP_BOUND.toMillis(), TimeUnit.MILLISECONDS),
                 stopping.name + " exits within " + STOP_BOUND);
