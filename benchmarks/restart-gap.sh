@@ -2,7 +2,8 @@
 # restart-gap.sh - how much a rolling restart of a three-member cluster costs its clients, Keel beside etcd (issue 14).
 #
 # For each side: starts three members on 127.0.0.1 (ports picked free at run time, data in a fresh temp dir), one
-# writer pinned to each member putting one key at a time, warms up 5 s, then restarts m1, m2 and m3 in turn: SIGTERM,
+# writer pinned to each member putting one key at a time and one watcher pinned to each member (a watch stream,
+# reopened when it ends), warms up 5 s, then restarts m1, m2 and m3 in turn: SIGTERM,
 # wait for the exit, start again at once, wait until a write through it is acknowledged, 2 s, next. Prints per member
 # the stop time (SIGTERM to process exit), start to serving (process start to its first acknowledged write) and the
 # longest stretch with no acknowledged write through any member. The program is benchmarks/restart/RestartGap.java,

@@ -6,6 +6,11 @@ import io.keel.server.etcd.proto.KVGrpc;
 import io.keel.server.etcd.proto.MaintenanceGrpc;
 import io.keel.server.etcd.proto.PutRequest;
 import io.keel.server.etcd.proto.StatusRequest;
+import io.keel.server.etcd.proto.WatchCreateRequest;
+import io.keel.server.etcd.proto.WatchGrpc;
+import io.keel.server.etcd.proto.WatchRequest;
+import io.keel.server.etcd.proto.WatchResponse;
+import io.grpc.stub.StreamObserver;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -23,6 +28,9 @@ import java.util.concurrent.locks.LockSupport;
  * class path (its etcd gRPC stubs are etcd's wire protocol, so both servers get the same client).
  *
  * <p>Usage: java -cp 'keel/lib/*' RestartGap.java NAME BINARY WORKDIR
+ *
+ * <p>Besides the writer, one watcher is pinned to each member: a watch stream over the writers' keys, reopened 20 ms
+ * after it ends.
  *
  * <p>Each member in turn (m1, m2, m3) gets SIGTERM; "stop" is the time to its process's exit. It is started again at
  * once; "start to serving" is from the process start to the first write acknowledged through it. The next member
@@ -119,6 +127,52 @@ public class RestartGap {
         return t;
     }
 
+    /**
+     * One watcher pinned to member i, as clients of a configuration store have: a watch of every writer's keys on
+     * its own stream, opened again 20 ms after it ends (the events are not looked at). A member that keeps such
+     * streams open while it stops is what the stop time shows.
+     */
+    Thread watcher(int i) {
+        Thread t = new Thread(() -> {
+            ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", client[i]).usePlaintext().build();
+            try {
+                while (writing) {
+                    java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+                    var requests = WatchGrpc.newStub(ch).watch(new StreamObserver<WatchResponse>() {
+                        @Override
+                        public void onNext(WatchResponse r) {
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ended.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.countDown();
+                        }
+                    });
+                    requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+                            .setKey(ByteString.copyFromUtf8("w")).setRangeEnd(ByteString.copyFromUtf8("x"))).build());
+                    while (writing && !ended.await(100, TimeUnit.MILLISECONDS)) {
+                        // the stream is open
+                    }
+                    if (!writing) requests.onCompleted();
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                    ch.resetConnectBackoff();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                ch.shutdownNow();
+            }
+        }, "watcher-" + name(i));
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
     /** Waits for member i's writer to be acknowledged after {@code since}; returns when (nanoTime). */
     long awaitAck(int i, long since, long timeoutNanos) {
         long deadline = since + timeoutNanos;
@@ -177,6 +231,7 @@ public class RestartGap {
         for (int i = 0; i < MEMBERS; i++) start(i);
         List<Thread> writers = new ArrayList<>();
         for (int i = 0; i < MEMBERS; i++) writers.add(writer(i));
+        for (int i = 0; i < MEMBERS; i++) watcher(i);
         for (int i = 0; i < MEMBERS; i++) awaitAck(i, t0, timeout);
         Thread.sleep(5000); // warm-up: every writer going, the members' JIT past the first requests
         long[] stop = new long[MEMBERS];
