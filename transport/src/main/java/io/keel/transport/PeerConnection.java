@@ -48,6 +48,8 @@ final class PeerConnection {
     private final LongAdder dropped = new LongAdder();
     private volatile boolean stopped;
     private volatile boolean ready;
+    /** A reconnection is scheduled (for tests and stats; the event loop's own state is {@link #reconnect}). */
+    private volatile boolean backingOff;
 
     // Event-loop confined.
     private Channel channel;
@@ -87,6 +89,23 @@ final class PeerConnection {
         }
         scheduleDrain();
         return true;
+    }
+
+    /**
+     * The peer has just connected to this member, so it is up: if this side is waiting out a reconnection delay,
+     * connect now, with the back-off reset. A connection already up or being made is left alone.
+     */
+    void connectNowIfWaiting() {
+        try {
+            loop.execute(() -> {
+                if (stopped || reconnect == null) return;
+                if (!reconnect.cancel(false)) return; // it is firing right now
+                backoff.reset();
+                connect();
+            });
+        } catch (RejectedExecutionException e) {
+            // Shutting down.
+        }
     }
 
     /** Stops reconnecting and closes the connection; queued messages are dropped. */
@@ -150,8 +169,14 @@ final class PeerConnection {
         if (!queue.isEmpty() && ch.isWritable()) scheduleDrain();
     }
 
+    /** Waiting out a reconnection delay. */
+    boolean backingOff() {
+        return backingOff;
+    }
+
     private void connect() {
         reconnect = null;
+        backingOff = false;
         if (stopped) return;
         context.metrics.connectAttempts.increment();
         Hello hello = Hello.of(StreamKind.MESSAGES, context.config, peerId);
@@ -208,6 +233,7 @@ final class PeerConnection {
         long delay = backoff.nextDelayMillis();
         try {
             reconnect = loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+            backingOff = true;
         } catch (RejectedExecutionException e) {
             // Shutting down.
         }

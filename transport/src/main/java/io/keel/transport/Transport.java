@@ -65,6 +65,13 @@ public final class Transport implements AutoCloseable {
         HandshakePolicy policy = new HandshakePolicy(config.clusterId, config.localId, config.timing,
                 peers::containsKey, config.admission);
         this.context = new TransportContext(config, listener, metrics, loops, snapshotIo, policy, serverTls, clientTls);
+        // A peer that connected to us is up: connect back now rather than when the back-off, grown while it was
+        // down, next fires (up to reconnectMaxDelay later). A restarted member otherwise hears nothing from the
+        // leader for that long, and starts an election instead of following (issue 14).
+        context.peerConnected = id -> {
+            PeerConnection p = peers.get(id);
+            if (p != null) p.connectNowIfWaiting();
+        };
         try {
             ChannelFuture bind = context.serverBootstrap().bind(config.listenAddress).awaitUninterruptibly();
             if (!bind.isSuccess()) {
@@ -116,6 +123,12 @@ public final class Transport implements AutoCloseable {
         PeerConnection old = peers.put(id, fresh);
         if (old != null) old.stop();
         fresh.start();
+    }
+
+    /** Whether the connection to {@code peer} is down and waiting out its reconnection delay (tests). */
+    boolean backingOff(long peer) {
+        PeerConnection p = peers.get(peer);
+        return p != null && p.backingOff();
     }
 
     /** Stops talking to a peer (removed from the cluster) and closes its connections both ways. */

@@ -38,6 +38,8 @@ final class TransportContext {
     final HandshakePolicy policy;
     final ThrottledLog log;
     final InboundRegistry inbound;
+    /** Told the id of a peer whose message connection to this member was just accepted (set by Transport). */
+    volatile java.util.function.LongConsumer peerConnected = id -> { };
     private final SslContext serverTls;
     private final SslContext clientTls;
     private final ByteCounter byteCounter;
@@ -120,6 +122,7 @@ final class TransportContext {
         } else {
             p.replace(handshake.handler(), "messages", new InboundMessages(this, peer));
             inbound.register(peer, handshake.channel());
+            peerConnected.accept(peer);
         }
     }
 

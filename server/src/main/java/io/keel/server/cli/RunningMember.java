@@ -20,19 +20,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One member started from {@link MemberSettings}: the {@link Keel} member, etcd's gRPC API over it and, when asked
- * for, the ops port. It runs until SIGTERM/Ctrl-C (exit 0 after a clean stop), the member fails (exit 1), or the
- * launcher that spawned it is gone ({@code --exit-with-parent}, exit 0).
+ * One member started from {@link MemberSettings}: the {@link Keel} member, when asked for the ops port, and etcd's
+ * gRPC API over it once the member knows a leader ({@link ClientApiGate}). It runs until SIGTERM/Ctrl-C (exit 0 after
+ * a clean stop), the member fails (exit 1), or the launcher that spawned it is gone ({@code --exit-with-parent}, exit
+ * 0).
  */
 final class RunningMember implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunningMember.class);
+
     private final Keel keel;
-    private final EtcdGrpcServer grpc;
+    private final MemberSettings settings;
     private final OpsServer ops;
+    private EtcdGrpcServer grpc; // guarded by this; null until the member knows a leader
     private boolean closed;
 
-    private RunningMember(Keel keel, EtcdGrpcServer grpc, OpsServer ops) {
+    private RunningMember(Keel keel, MemberSettings settings, OpsServer ops) {
         this.keel = keel;
-        this.grpc = grpc;
+        this.settings = settings;
         this.ops = ops;
     }
 
@@ -40,21 +44,33 @@ final class RunningMember implements AutoCloseable {
         PrintStream out = System.out;
         s.notices().forEach(line -> out.println("keel: " + line));
         KeelMetrics metrics = new KeelMetrics();
+        ClassWarmUp.start();
         RunningMember member = start(s, metrics);
         out.println("keel: member " + s.name() + " (id " + Long.toHexString(s.id()) + ") of cluster "
                 + Long.toHexString(member.keel.clusterId()) + ", data in " + s.dataDir());
-        out.println("keel: client URL " + Urls.text(member.grpc.address()) + " (etcd v3 gRPC)");
         out.println("keel: peer URL " + Urls.text(member.keel.peerAddress()));
         if (member.ops != null) {
             out.println("keel: metrics URL " + Urls.text(member.ops.address()) + "/metrics (also /health, /readyz,"
                     + " and the cluster page at /)");
         }
         out.flush();
+        // The client URL line, and etcd's "ready to serve client requests", come once the member knows a leader
+        // and its client port accepts calls: scripts and tests wait for them.
+        ClientApiGate gate = new ClientApiGate(member.keel, Urls.text(s.clientListen()), out);
+        CompletableFuture<Void> serving = gate.openWhenLeaderKnown(member::prepareClientApi,
+                () -> member.openClientApi(out));
 
         ShutdownOwner owner = new ShutdownOwner();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             boolean bySignal = owner.claimForSignal();
-            if (bySignal) member.handLeadershipOver(out);
+            gate.cancel();
+            if (bySignal) {
+                // Clients first (GOAWAY, streams ended with a status they retry elsewhere), then leadership, then
+                // the rest: nobody waits on this member while it hands over.
+                member.stopClientApi();
+                LOG.info("member {} stops on a signal: its clients were told to go elsewhere", s.name());
+                member.handLeadershipOver(out);
+            }
             member.close();
             if (bySignal) {
                 out.println("keel: member " + s.name() + " stopped");
@@ -69,9 +85,18 @@ final class RunningMember implements AutoCloseable {
                     p -> p.onExit().thenRun(() -> parentGone.complete("the launcher that started it exited")),
                     () -> parentGone.complete("the launcher that started it is gone"));
         }
-        Object why = CompletableFuture.anyOf(metrics.failed(), parentGone).join();
+        CompletableFuture<Object> clientApiFailed = new CompletableFuture<>();
+        serving.whenComplete((ok, failure) -> {
+            if (failure != null) clientApiFailed.complete(failure);
+        });
+        Object why = CompletableFuture.anyOf(metrics.failed(), parentGone, clientApiFailed).join();
+        gate.cancel();
         owner.claimForSelfOrWait();
         member.close();
+        if (why instanceof LaunchException refused) {
+            System.err.println("keel: " + refused.getMessage());
+            return refused.exitCode();
+        }
         if (why instanceof Throwable failure) {
             System.err.println("keel: member " + s.name() + " stopped after a failure: " + oneLine(failure));
             return ExitCodes.FAILED;
@@ -102,7 +127,42 @@ final class RunningMember implements AutoCloseable {
         }
     }
 
-    /** Starts everything or nothing; a refusal becomes a one-line {@link LaunchException}. */
+    /**
+     * Starts etcd's gRPC API (called once the member knows a leader) and says so. A member already stopping does not
+     * open it.
+     */
+    private synchronized void openClientApi(PrintStream out) {
+        if (closed || grpc == null) return;
+        try {
+            grpc.open();
+        } catch (RuntimeException e) {
+            grpc = null; // open() released it
+            throw refusal("member " + settings.name(), e);
+        }
+        out.println("keel: client URL " + Urls.text(grpc.address()) + " (etcd v3 gRPC)");
+        out.println("keel: ready to serve client requests");
+        out.flush();
+    }
+
+    /** Builds etcd's gRPC API without listening yet (see {@link ClientApiGate}). */
+    private synchronized void prepareClientApi() {
+        if (closed) return;
+        grpc = EtcdGrpcServer.create(keel, settings.clientListen(), settings.clientLimits());
+    }
+
+    /** Tells clients to go elsewhere at once (see {@link EtcdGrpcServer#stopAccepting}). */
+    private void stopClientApi() {
+        EtcdGrpcServer g;
+        synchronized (this) {
+            g = grpc;
+        }
+        if (g != null) g.stopAccepting();
+    }
+
+    /**
+     * Starts the member and the ops port, everything or nothing, and checks the client address can be bound; the
+     * client API itself opens later ({@link ClientApiGate}). A refusal becomes a one-line {@link LaunchException}.
+     */
     static RunningMember start(MemberSettings s, KeelMetrics metrics) {
         Keel keel;
         try {
@@ -119,13 +179,11 @@ final class RunningMember implements AutoCloseable {
             throw refusal("member " + s.name(), e);
         }
         metrics.bind(keel);
-        EtcdGrpcServer grpc = null;
         try {
-            grpc = EtcdGrpcServer.start(keel, s.clientListen(), s.clientLimits());
+            ClientApiGate.checkCanListen("member " + s.name(), s.clientListen());
             OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s);
-            return new RunningMember(keel, grpc, ops);
+            return new RunningMember(keel, s, ops);
         } catch (RuntimeException e) {
-            if (grpc != null) grpc.close();
             keel.close();
             throw refusal("member " + s.name(), e);
         }
@@ -177,7 +235,10 @@ final class RunningMember implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
-            grpc.close();
+            if (grpc != null) {
+                grpc.close();
+                LOG.info("member {}: client API closed", settings.name());
+            }
         } finally {
             try {
                 if (ops != null) ops.close();

@@ -28,6 +28,7 @@ import io.keel.server.concurrent.NamedThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -64,16 +65,27 @@ public final class EtcdGrpcServer implements AutoCloseable {
     private final ExecutorService executor;
     private final ExecutorService answers;
     private final LeaderLossMonitor leaderLoss;
+    private final OpenStreams openStreams;
+    private final InetSocketAddress listen;
     private final Gateway gateway;
 
+    /**
+     * How long {@link #close} lets unary calls in flight finish after {@link #stopAccepting}; then they are cancelled.
+     * Short: a stopping member should be gone within a second (issue 14), and streams do not wait for it.
+     */
+    static final Duration CALLS_GRACE = Duration.ofSeconds(1);
+
     private EtcdGrpcServer(Keel keel, Server server, ExecutorService executor, ExecutorService answers,
-                           LeaderLossMonitor leaderLoss, Gateway gateway) {
-        this.gateway = gateway;
+                           LeaderLossMonitor leaderLoss, OpenStreams openStreams, InetSocketAddress listen,
+                           Gateway gateway) {
         this.keel = keel;
         this.server = server;
         this.executor = executor;
         this.answers = answers;
         this.leaderLoss = leaderLoss;
+        this.openStreams = openStreams;
+        this.listen = listen;
+        this.gateway = gateway;
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address) {
@@ -81,12 +93,32 @@ public final class EtcdGrpcServer implements AutoCloseable {
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps) {
-        ClientLimits d = ClientLimits.ETCD_DEFAULTS;
-        return start(keel, address, new ClientLimits(maxRequestBytes, maxTxnOps, d.maxConcurrentStreams(),
-                d.keepAliveMinTime(), d.keepAliveInterval(), d.keepAliveTimeout()));
+        return start(keel, address, limits(maxRequestBytes, maxTxnOps));
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, ClientLimits limits) {
+        return create(keel, address, limits).open();
+    }
+
+    /**
+     * Builds the server without listening yet; {@link #open} starts it. The launcher builds it while the member
+     * waits for a leader, so loading gRPC's classes overlaps the election instead of following it (issue 14).
+     */
+    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address) {
+        return create(keel, address, ClientLimits.ETCD_DEFAULTS);
+    }
+
+    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps) {
+        return create(keel, address, limits(maxRequestBytes, maxTxnOps));
+    }
+
+    private static ClientLimits limits(int maxRequestBytes, int maxTxnOps) {
+        ClientLimits d = ClientLimits.ETCD_DEFAULTS;
+        return new ClientLimits(maxRequestBytes, maxTxnOps, d.maxConcurrentStreams(), d.keepAliveMinTime(),
+                d.keepAliveInterval(), d.keepAliveTimeout());
+    }
+
+    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits) {
         int maxRequestBytes = limits.maxRequestBytes();
         int maxTxnOps = limits.maxTxnOps();
         String prefix = "keel-grpc-" + Long.toHexString(keel.memberId());
@@ -97,8 +129,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
         ExecutorService answers = Executors.newSingleThreadExecutor(NamedThreads.single(prefix + "-answers"));
         Headers headers = new Headers(keel);
         LeaderLossMonitor leaderLoss = new LeaderLossMonitor(keel);
+        OpenStreams openStreams = new OpenStreams(keel.memberId());
         ServerInterceptor requireLeader = new RequireLeader(keel);
-        EtcdGrpcServer[] self = new EtcdGrpcServer[1];
         // The member's services, reachable in-process too: by etcd's HTTP gateway and by the election and lock
         // services, which run etcd's client-side recipe against KV, Lease and Watch as a client would.
         String inProcessName = prefix + "-in-process-" + System.identityHashCode(leaderLoss);
@@ -109,9 +141,9 @@ public final class EtcdGrpcServer implements AutoCloseable {
                         requireLeader),
                 ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers), requireLeader),
                 ServerInterceptors.intercept(new ClusterService(keel, headers), requireLeader),
-                ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss), requireLeader),
-                ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss),
-                        requireLeader),
+                ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, openStreams), requireLeader),
+                ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss,
+                        openStreams), requireLeader),
                 ServerInterceptors.intercept(new ElectionService(inProcess), requireLeader),
                 ServerInterceptors.intercept(new LockService(inProcess), requireLeader),
                 // Not served yet: the generated base answers every method with UNIMPLEMENTED.
@@ -141,21 +173,22 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .keepAliveTimeout(limits.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
                 .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams());
         services.forEach(builder::addService);
-        Server server = builder.build();
+        return new EtcdGrpcServer(keel, builder.build(), executor, answers, leaderLoss, openStreams, address,
+                gateway);
+    }
+
+    /** Starts listening (a server from {@link #create}); on failure everything it holds is released. */
+    public EtcdGrpcServer open() {
         try {
             server.start();
         } catch (IOException e) {
-            gateway.close();
-            executor.shutdownNow();
-            answers.shutdownNow();
-            leaderLoss.close();
+            close();
             throw new UncheckedIOException("starting the client API of member "
-                    + Long.toHexString(keel.memberId()) + " on " + address, e);
+                    + Long.toHexString(keel.memberId()) + " on " + listen, e);
         }
-        self[0] = new EtcdGrpcServer(keel, server, executor, answers, leaderLoss, gateway);
-        keel.membership().announceServedAt(self[0].clientUrl()); // MemberList shows it on every member
-        LOG.info("member {} serves etcd's v3 API on {}", Long.toHexString(keel.memberId()), self[0].address());
-        return self[0];
+        keel.membership().announceServedAt(clientUrl()); // MemberList shows it on every member
+        LOG.info("member {} serves etcd's v3 API on {}", Long.toHexString(keel.memberId()), address());
+        return this;
     }
 
     public InetSocketAddress address() {
@@ -171,11 +204,26 @@ public final class EtcdGrpcServer implements AutoCloseable {
         return "http://" + a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
+    /**
+     * The first step of stopping, at once: clients are told to go elsewhere. The server sends HTTP/2 GOAWAY on every
+     * connection (new calls go to another endpoint) and ends every open watch and keep-alive stream with etcd's
+     * UNAVAILABLE "etcdserver: server stopped", which clients retry at another member. Unary calls already running
+     * go on. Safe to call more than once.
+     */
+    public void stopAccepting() {
+        server.shutdown();
+        openStreams.endAll();
+    }
+
+    /**
+     * {@link #stopAccepting}, then up to {@link #CALLS_GRACE} for the unary calls in flight to finish; what still runs
+     * then is cancelled.
+     */
     @Override
     public void close() {
-        server.shutdown();
+        stopAccepting();
         try {
-            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+            if (!server.awaitTermination(CALLS_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
                 server.shutdownNow();
                 server.awaitTermination(5, TimeUnit.SECONDS);
             }

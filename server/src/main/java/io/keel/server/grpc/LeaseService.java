@@ -29,11 +29,14 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     private final Keel keel;
     private final EtcdGrpcServer.Headers headers;
     private final LeaderLossMonitor leaderLoss;
+    private final OpenStreams open;
 
-    LeaseService(Keel keel, EtcdGrpcServer.Headers headers, LeaderLossMonitor leaderLoss) {
+    /** {@code open} ends every keep-alive stream when the server stops. */
+    LeaseService(Keel keel, EtcdGrpcServer.Headers headers, LeaderLossMonitor leaderLoss, OpenStreams open) {
         this.keel = keel;
         this.headers = headers;
         this.leaderLoss = leaderLoss;
+        this.open = open;
     }
 
     @Override
@@ -67,8 +70,13 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
                 (ServerCallStreamObserver<LeaseKeepAliveResponse>) observer;
         KeepAliveStream stream = new KeepAliveStream(call);
         call.disableAutoRequest();
-        stream.unwatchLeader = Boolean.TRUE.equals(EtcdGrpcServer.REQUIRES_LEADER.get())
+        Runnable unwatchLeader = Boolean.TRUE.equals(EtcdGrpcServer.REQUIRES_LEADER.get())
                 ? leaderLoss.register(stream::end) : () -> { };
+        Runnable untrack = open.register(stream::end);
+        stream.unwatchLeader = () -> {
+            unwatchLeader.run();
+            untrack.run();
+        };
         call.setOnCancelHandler(stream.unwatchLeader);
         call.request(1);
         return stream;

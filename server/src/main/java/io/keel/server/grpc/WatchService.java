@@ -29,16 +29,20 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     private final EtcdGrpcServer.Headers headers;
     private final int maxResponseBytes;
     private final LeaderLossMonitor leaderLoss;
+    private final OpenStreams open;
 
     /**
      * @param maxResponseBytes a fragmenting watch splits responses at this size (etcd: --max-request-bytes)
      * @param leaderLoss       ends the streams opened with {@code hasleader: true} when the member loses its leader
+     * @param open             ends every stream when the server stops
      */
-    WatchService(Keel keel, EtcdGrpcServer.Headers headers, int maxResponseBytes, LeaderLossMonitor leaderLoss) {
+    WatchService(Keel keel, EtcdGrpcServer.Headers headers, int maxResponseBytes, LeaderLossMonitor leaderLoss,
+                 OpenStreams open) {
         this.keel = keel;
         this.headers = headers;
         this.maxResponseBytes = maxResponseBytes;
         this.leaderLoss = leaderLoss;
+        this.open = open;
     }
 
     @Override
@@ -48,9 +52,11 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         WatchStream stream = keel.watchHub().open(new GrpcSink(call));
         Runnable unwatchLeader = Boolean.TRUE.equals(EtcdGrpcServer.REQUIRES_LEADER.get())
                 ? leaderLoss.register(stream::end) : () -> { };
+        Runnable untrack = open.register(stream::end);
         Runnable closed = () -> {
             stream.close();
             unwatchLeader.run();
+            untrack.run();
         };
         call.setOnReadyHandler(stream::ready);
         call.setOnCancelHandler(closed);
