@@ -28,6 +28,8 @@ final class RunningMember implements AutoCloseable {
     private final Keel keel;
     private final EtcdGrpcServer grpc;
     private final OpsServer ops;
+    /** Auto-compaction and the corruption check (issue 14); set once started. */
+    private io.keel.server.space.Housekeeping housekeeping;
     private boolean closed;
 
     private RunningMember(Keel keel, EtcdGrpcServer grpc, OpsServer ops) {
@@ -110,7 +112,8 @@ final class RunningMember implements AutoCloseable {
                     .newCluster(s.newCluster()).heartbeatInterval(s.heartbeatInterval())
                     .advertiseClientUrls(Arrays.stream(s.advertiseClientUrls().split(",")).map(String::trim).toList())
                     .electionTimeout(s.electionTimeout()).observer(metrics)
-                    .leaseCheckpointInterval(s.leaseCheckpointInterval());
+                    .leaseCheckpointInterval(s.leaseCheckpointInterval())
+                    .quotaBackendBytes(s.space().quotaBytes());
             if (s.joinClusterId() != 0) b.joinExisting(s.joinClusterId());
             keel = b.start();
         } catch (RuntimeException e) {
@@ -121,7 +124,10 @@ final class RunningMember implements AutoCloseable {
         try {
             grpc = EtcdGrpcServer.start(keel, s.clientListen());
             OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s);
-            return new RunningMember(keel, grpc, ops);
+            RunningMember running = new RunningMember(keel, grpc, ops);
+            running.housekeeping = io.keel.server.space.Housekeeping.start(keel, s.space().autoCompaction(),
+                    s.space().corruptCheckEvery());
+            return running;
         } catch (RuntimeException e) {
             if (grpc != null) grpc.close();
             keel.close();
@@ -175,6 +181,7 @@ final class RunningMember implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
+            if (housekeeping != null) housekeeping.close();
             grpc.close();
         } finally {
             try {

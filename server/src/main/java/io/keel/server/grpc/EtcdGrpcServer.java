@@ -111,6 +111,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                         requireLeader))
                 // Not served yet: the generated base answers every method with UNIMPLEMENTED.
                 .addService(new AuthGrpc.AuthImplBase() { })
+                .intercept(new CorruptMemberGuard(keel)) // issue 14: a corrupt member stops serving
                 .build();
         try {
             server.start();

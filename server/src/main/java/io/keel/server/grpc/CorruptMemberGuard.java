@@ -1,0 +1,45 @@
+package io.keel.server.grpc;
+
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.keel.server.Keel;
+import io.keel.server.etcd.proto.MaintenanceGrpc;
+import io.keel.storage.mvcc.AlarmMember;
+import io.keel.storage.mvcc.AlarmType;
+import io.keel.storage.mvcc.EtcdError;
+
+/**
+ * A member the CORRUPT alarm names stops serving clients: every call but Maintenance's (Status, Alarm, Hash, HashKV,
+ * Defragment, Snapshot: what an operator needs to look at it and disarm it) is refused with etcd's
+ * {@code etcdserver: corrupt cluster} (DATA_LOSS), so no client reads its diverged data. It keeps taking part in Raft.
+ */
+final class CorruptMemberGuard implements ServerInterceptor {
+    private final Keel keel;
+    private final AlarmMember corrupt;
+
+    CorruptMemberGuard(Keel keel) {
+        this.keel = keel;
+        this.corrupt = new AlarmMember(keel.memberId(), AlarmType.CORRUPT);
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                      ServerCallHandler<Q, R> next) {
+        if (!MaintenanceGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName()) && isCorrupt()) {
+            call.close(Status.DATA_LOSS.withDescription(EtcdError.CORRUPT.message()), new Metadata());
+            return new ServerCall.Listener<>() { };
+        }
+        return next.startCall(call, headers);
+    }
+
+    private boolean isCorrupt() {
+        try {
+            return keel.appliedAlarms().contains(corrupt);
+        } catch (RuntimeException stopped) {
+            return false; // the member is stopping: the call itself gets etcd's answer for that
+        }
+    }
+}
