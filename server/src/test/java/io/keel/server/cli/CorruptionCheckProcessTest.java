@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Issue 14, consistency: `etcdctl endpoint hashkv` gives one hash on every member of three launcher processes at the
  * same revision; then one follower's store is made to diverge while it is down, and once it is back the leader's
  * periodic check (--experimental-corrupt-check-time) raises the CORRUPT alarm naming it: it refuses clients, the
- * cluster refuses writes, and the alarm is listed and can be disarmed as etcd's.
+ * cluster refuses writes, and `etcdctl alarm list` and `endpoint status` show it.
  */
 @ExtendWith(MemberOutputOnFailure.class)
 class CorruptionCheckProcessTest {
