@@ -175,8 +175,8 @@ public final class Keel implements AutoCloseable {
     public CompletableFuture<Response> writeAsync(Operation op) {
         try {
             quota.check(op);
-        } catch (io.keel.storage.mvcc.MvccException noSpace) {
-            return CompletableFuture.failedFuture(noSpace);
+        } catch (RuntimeException noSpaceOrStopped) {
+            return CompletableFuture.failedFuture(noSpaceOrStopped);
         }
         return timed(member.propose(op));
     }

@@ -43,6 +43,10 @@ public final class SpaceQuota {
         if (quotaBytes <= 0) throw new IllegalArgumentException("the space quota must be positive, was " + quotaBytes);
         this.member = member;
         this.quotaBytes = quotaBytes;
+        if (quotaBytes > SUGGESTED_MAX_BYTES) {
+            LOG.warn("member {}: the space quota of {} bytes is above the {} bytes etcd suggests at most",
+                    Long.toHexString(member.id()), quotaBytes, SUGGESTED_MAX_BYTES);
+        }
     }
 
     public long quotaBytes() {
