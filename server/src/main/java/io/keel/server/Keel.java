@@ -91,11 +91,15 @@ public final class Keel implements AutoCloseable {
     private final WatchHub watchHub;
     private final Leases leases;
     private final Membership membership;
+    /** etcd's --quota-backend-bytes, checked before a write that adds data is proposed (issue 14). */
+    private final io.keel.server.space.SpaceQuota quota;
     /** Keep-alive handles handed out and maybe still running: closed with this member. */
     private final java.util.Set<LeaseKeepAlive> keepAlives = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private Keel(Member member, Duration requestTimeout, Duration watchProgressInterval, Membership membership) {
+    private Keel(Member member, Duration requestTimeout, Duration watchProgressInterval, Membership membership,
+                 long quotaBytes) {
         this.member = member;
+        this.quota = new io.keel.server.space.SpaceQuota(member, quotaBytes);
         this.requestTimeout = requestTimeout;
         this.membership = membership;
         this.watchHub = new WatchHub(Long.toHexString(member.id()), new StoreChanges(member), watchProgressInterval);
@@ -160,6 +164,7 @@ public final class Keel implements AutoCloseable {
 
     /** Any client write the store knows (put, delete range, txn, compact), with the store's response. */
     public Response write(Operation op) {
+        quota.check(op);
         return await(member.propose(op));
     }
 
@@ -168,6 +173,11 @@ public final class Keel implements AutoCloseable {
      * what {@link #write} throws ({@link RequestTimeoutException} after the request timeout).
      */
     public CompletableFuture<Response> writeAsync(Operation op) {
+        try {
+            quota.check(op);
+        } catch (RuntimeException noSpaceOrStopped) {
+            return CompletableFuture.failedFuture(noSpaceOrStopped);
+        }
         return timed(member.propose(op));
     }
 
@@ -257,6 +267,7 @@ public final class Keel implements AutoCloseable {
 
     /** Grants lease {@code id} (0: the cluster picks one); refused with LEASE_EXISTS when it is in use. */
     public LeaseGrantResponse grantLease(long id, long ttlSeconds) {
+        quota.check(new io.keel.storage.mvcc.LeaseGrantRequest(id, ttlSeconds));
         return await(leases.grant(id, ttlSeconds));
     }
 
@@ -324,6 +335,53 @@ public final class Keel implements AutoCloseable {
     /** Every lease's id, linearizably. */
     public List<Long> leases() {
         return await(retryingRead(io.keel.storage.mvcc.MvccStore::leases));
+    }
+
+    // ------------------------------------------------------------------ space and consistency (issue 14)
+
+    /** The raised alarms, linearizably (etcd's Alarm GET), sorted by member and type. */
+    public List<io.keel.storage.mvcc.AlarmMember> alarms() {
+        return await(retryingRead(MvccStore::alarms));
+    }
+
+    /**
+     * Raises or clears an alarm through Raft (etcd's Alarm ACTIVATE / DEACTIVATE); completes with the alarm it
+     * changed, or nothing when it was already so.
+     */
+    public CompletableFuture<List<io.keel.storage.mvcc.AlarmMember>> alarmAsync(
+            io.keel.storage.mvcc.AlarmRequest request) {
+        return timed(member.propose(request)).thenApply(r -> ((io.keel.storage.mvcc.AlarmResponse) r).changed());
+    }
+
+    /** The raised alarms as this member has applied them (serializable: for checks that must not wait). */
+    public List<io.keel.storage.mvcc.AlarmMember> appliedAlarms() {
+        return member.readSerializable(MvccStore::alarms);
+    }
+
+    /** The bytes this member's store takes ({@link MvccStore#spaceUsed()}), measured now. */
+    public long spaceUsed() {
+        return member.readSerializable(MvccStore::spaceUsed);
+    }
+
+    /** The space quota writes are checked against (etcd's --quota-backend-bytes). */
+    public long quotaBytes() {
+        return quota.quotaBytes();
+    }
+
+    /** Compacts this member's store files (etcd's Defragment of one member); returns when done. */
+    public void defragment() {
+        member.readSerializable(store -> {
+            store.defragment();
+            return null;
+        });
+    }
+
+    /**
+     * etcd's HashKV of this member's store up to {@code revision} (0: its current one): the same on every member
+     * that applied the same entries, whatever their files look like.
+     */
+    public io.keel.storage.mvcc.KeyspaceHash hashKV(long revision) {
+        return member.readSerializable(store -> store.keyspaceHash(revision));
     }
 
     // ------------------------------------------------------------------ the member
@@ -579,6 +637,7 @@ public final class Keel implements AutoCloseable {
         private String name;
         private java.util.List<String> advertiseClientUrls;
         private long joinClusterId;
+        private long quotaBackendBytes = io.keel.server.space.SpaceQuota.DEFAULT_BYTES;
 
         private Builder() {
         }
@@ -737,6 +796,17 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * etcd's {@code --quota-backend-bytes} (default 2 GiB, etcd's): a write that adds data and would take this
+         * member's store to this size is refused and raises the NOSPACE alarm cluster-wide (see
+         * {@link io.keel.server.space.SpaceQuota}).
+         */
+        public Builder quotaBackendBytes(long bytes) {
+            if (bytes <= 0) throw new IllegalArgumentException("the space quota must be positive, was " + bytes);
+            this.quotaBackendBytes = bytes;
+            return this;
+        }
+
         /** Told what the member does as it happens (the launcher's metrics); must never block. */
         public Builder observer(io.keel.server.member.MemberObserver o) {
             this.observer = Objects.requireNonNull(o);
@@ -773,7 +843,7 @@ public final class Keel implements AutoCloseable {
             try {
                 membership = new Membership(member, name != null ? name : Long.toHexString(id),
                         advertiseClientUrls, requestTimeout);
-                return new Keel(member, requestTimeout, watchProgressInterval, membership);
+                return new Keel(member, requestTimeout, watchProgressInterval, membership, quotaBackendBytes);
             } catch (RuntimeException | Error e) {
                 if (membership != null) membership.close();
                 member.close();

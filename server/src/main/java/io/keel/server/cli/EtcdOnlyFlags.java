@@ -108,9 +108,6 @@ final class EtcdOnlyFlags {
     @Option(names = "--experimental-warning-apply-duration", paramLabel = "<duration>", description = "No effect:"
             + " Keel reports apply latency as a metric, not as warnings.")
     String warningApplyDuration;
-    @Option(names = "--experimental-initial-corrupt-check", arity = "0..1", fallbackValue = "true",
-            paramLabel = "<bool>", description = "TEMPORARY")
-    String initialCorruptCheck;
     @Option(names = "--unsafe-no-fsync", arity = "0..1", fallbackValue = "true", paramLabel = "<bool>",
             description = "Refused when true: Keel acknowledges nothing before its fsync.")
     String unsafeNoFsync;

@@ -104,6 +104,31 @@ public final class KeelCommand implements Callable<Integer> {
     @Mixin
     EtcdOnlyFlags etcdOnly;
 
+    // Space and consistency (issue 14): see SpaceSettings.
+    @Option(names = "--quota-backend-bytes", defaultValue = "0", paramLabel = "<bytes>", description = "etcd's:"
+            + " past this store size, writes that add data are refused and the NOSPACE alarm is raised; 0 means"
+            + " etcd's default, 2 GiB. Default: ${DEFAULT-VALUE}.")
+    String quotaBackendBytes;
+
+    @Option(names = "--auto-compaction-mode", defaultValue = "periodic", paramLabel = "periodic|revision",
+            description = "etcd's: how --auto-compaction-retention is read. Default: ${DEFAULT-VALUE}.")
+    String autoCompactionMode;
+
+    @Option(names = "--auto-compaction-retention", defaultValue = "0", paramLabel = "<retention>",
+            description = "etcd's: periodic mode keeps this long a history (a duration such as 30m, or hours);"
+                    + " revision mode keeps this many revisions. 0: no auto-compaction. Default: ${DEFAULT-VALUE}.")
+    String autoCompactionRetention;
+
+    @Option(names = "--experimental-corrupt-check-time", defaultValue = "0s", paramLabel = "<duration>",
+            description = "etcd's: how often the leader compares every member's key-value hash; a member that"
+                    + " differs raises the CORRUPT alarm and stops serving. 0s: never. Default: ${DEFAULT-VALUE}.")
+    String corruptCheckTime;
+
+    @Option(names = "--experimental-initial-corrupt-check", arity = "0..1", fallbackValue = "true",
+            paramLabel = "<bool>", description = "etcd's: before it serves clients, the member compares its"
+                    + " key-value hash with its peers' at its revision, and stops if one differs. Default: false.")
+    boolean initialCorruptCheck;
+
     @Option(names = "--config-file", description = "A YAML file of flag-name: value lines; no other flag may be"
             + " given with it.")
     Path configFile;

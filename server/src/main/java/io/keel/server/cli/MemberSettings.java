@@ -20,6 +20,7 @@ import java.util.Map;
  * @param clientLimits     what the client port allows each client (--max-request-bytes, --max-txn-ops, ...)
  * @param watchProgressInterval  how often idle watches that asked for progress get one
  * @param notices          one line per etcd flag given that has no meaning for Keel, to print at start
+ * @param space          the space quota, auto-compaction and corruption check (issue 14)
  */
 record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clientListen, String advertiseClientUrls,
                       InetSocketAddress peerListen, InetSocketAddress peerAdvertise,
@@ -27,7 +28,8 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                       String clusterToken, InetSocketAddress metricsListen, Duration heartbeatInterval,
                       Duration electionTimeout, long joinClusterId, Duration leaseCheckpointInterval,
                       long snapshotEntries, io.keel.server.grpc.ClientLimits clientLimits,
-                      Duration watchProgressInterval, java.util.List<String> notices) {
+                      Duration watchProgressInterval, java.util.List<String> notices,
+                      SpaceSettings space) {
 
     /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
     static MemberSettings of(KeelCommand f) {
@@ -105,7 +107,7 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                 peerAdvertise, cluster, names, newCluster, f.initialClusterToken, metrics,
                 Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs), joinClusterId,
                 checkpoints, f.serving.snapshotEntries(), f.serving.clientLimits(), f.serving.watchProgressInterval(),
-                f.etcdOnly.check());
+                f.etcdOnly.check(), SpaceSettings.of(f));
     }
 
     private static final java.util.regex.Pattern GO_DURATION_PART =

@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.net.BindException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -32,6 +33,8 @@ final class RunningMember implements AutoCloseable {
     private final MemberSettings settings;
     private final OpsServer ops;
     private EtcdGrpcServer grpc; // guarded by this; null until the member knows a leader
+    /** Auto-compaction and the corruption check (issue 14); set once started. */
+    private io.keel.server.space.Housekeeping housekeeping;
     private boolean closed;
 
     private RunningMember(Keel keel, MemberSettings settings, OpsServer ops) {
@@ -133,6 +136,15 @@ final class RunningMember implements AutoCloseable {
      */
     private synchronized void openClientApi(PrintStream out) {
         if (closed || grpc == null) return;
+        if (settings.space().initialCorruptCheck()) {
+            List<Long> differ = io.keel.server.space.CorruptionCheck.peersThatDiffer(keel);
+            if (!differ.isEmpty()) {
+                // etcd refuses to start on the same finding: serving would hand out data its peers do not have.
+                throw new LaunchException(ExitCodes.FAILED, "member " + settings.name() + " found data"
+                        + " inconsistency with peers " + differ.stream().map(Long::toHexString).toList()
+                        + " (--experimental-initial-corrupt-check): it does not serve");
+            }
+        }
         try {
             grpc.open();
         } catch (RuntimeException e) {
@@ -172,7 +184,8 @@ final class RunningMember implements AutoCloseable {
                     .advertiseClientUrls(Arrays.stream(s.advertiseClientUrls().split(",")).map(String::trim).toList())
                     .electionTimeout(s.electionTimeout()).observer(metrics)
                     .leaseCheckpointInterval(s.leaseCheckpointInterval()).snapshotEntries(s.snapshotEntries())
-                    .watchProgressInterval(s.watchProgressInterval());
+                    .watchProgressInterval(s.watchProgressInterval())
+                    .quotaBackendBytes(s.space().quotaBytes());
             if (s.joinClusterId() != 0) b.joinExisting(s.joinClusterId());
             keel = b.start();
         } catch (RuntimeException e) {
@@ -182,7 +195,10 @@ final class RunningMember implements AutoCloseable {
         try {
             ClientApiGate.checkCanListen("member " + s.name(), s.clientListen());
             OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s);
-            return new RunningMember(keel, s, ops);
+            RunningMember running = new RunningMember(keel, s, ops);
+            running.housekeeping = io.keel.server.space.Housekeeping.start(keel, s.space().autoCompaction(),
+                    s.space().corruptCheckEvery());
+            return running;
         } catch (RuntimeException e) {
             keel.close();
             throw refusal("member " + s.name(), e);
@@ -235,6 +251,7 @@ final class RunningMember implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
+            if (housekeeping != null) housekeeping.close();
             if (grpc != null) {
                 grpc.close();
                 LOG.info("member {}: client API closed", settings.name());

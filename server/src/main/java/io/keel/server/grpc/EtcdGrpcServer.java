@@ -136,7 +136,9 @@ public final class EtcdGrpcServer implements AutoCloseable {
         String inProcessName = prefix + "-in-process-" + System.identityHashCode(leaderLoss);
         io.grpc.ManagedChannel inProcess = io.grpc.inprocess.InProcessChannelBuilder.forName(inProcessName)
                 .directExecutor().build();
-        List<ServerServiceDefinition> services = List.of(
+        // issue 14: a member the corruption check found diverged stops serving (every service, gateway included).
+        ServerInterceptor corruptGuard = new CorruptMemberGuard(keel);
+        List<ServerServiceDefinition> services = java.util.stream.Stream.of(
                 ServerInterceptors.intercept(new KvService(keel, headers, answers, maxRequestBytes, maxTxnOps),
                         requireLeader),
                 ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers), requireLeader),
@@ -147,7 +149,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 ServerInterceptors.intercept(new ElectionService(inProcess), requireLeader),
                 ServerInterceptors.intercept(new LockService(inProcess), requireLeader),
                 // Not served yet: the generated base answers every method with UNIMPLEMENTED.
-                new AuthGrpc.AuthImplBase() { }.bindService());
+                new AuthGrpc.AuthImplBase() { }.bindService())
+                .map(service -> ServerInterceptors.intercept(service, corruptGuard)).toList();
         // etcd's HTTP/JSON gateway shares the client port (HTTP/1.x told from gRPC's HTTP/2 by the first bytes).
         Gateway gateway = Gateway.start(inProcessName, inProcess, services, executor, maxRequestBytes,
                 limits.maxConcurrentStreams());

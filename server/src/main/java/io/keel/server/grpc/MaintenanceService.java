@@ -11,6 +11,14 @@ import io.keel.storage.mvcc.SnapshotExport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.keel.server.Keel;
+import io.keel.server.etcd.proto.AlarmRequest;
+import io.keel.server.etcd.proto.AlarmResponse;
+import io.keel.server.etcd.proto.DefragmentRequest;
+import io.keel.server.etcd.proto.DefragmentResponse;
+import io.keel.server.etcd.proto.HashKVRequest;
+import io.keel.server.etcd.proto.HashKVResponse;
+import io.keel.server.etcd.proto.HashRequest;
+import io.keel.server.etcd.proto.HashResponse;
 import io.keel.server.etcd.proto.MaintenanceGrpc;
 import io.keel.server.etcd.proto.MoveLeaderRequest;
 import io.keel.server.etcd.proto.MoveLeaderResponse;
@@ -22,17 +30,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicLong;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 
 /**
  * etcd's Maintenance service: Status, MoveLeader (sent to the leader; answered once the transferee leads, as
- * etcd answers it) and Snapshot (a backup of this member's store, {@link BackupFile}); the other methods answer
- * UNIMPLEMENTED.
+ * etcd answers it), Snapshot (a backup of this member's store, {@link BackupFile}), Alarm ({@link AlarmAnswers}),
+ * Defragment, Hash and HashKV.
  */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(MaintenanceService.class);
@@ -61,7 +67,8 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         EtcdGrpcServer.answer(keel, observer, () -> {
             var state = keel.state();
             long applied = keel.appliedIndex();
-            long dbSize = storeBytes(keel.dataDir().resolve("store"));
+            // RocksDB's live SST files and memtables: what the quota is checked against (see MvccStore.spaceUsed).
+            long dbSize = keel.spaceUsed();
             StatusResponse.Builder b = StatusResponse.newBuilder()
                     .setHeader(headers.now())
                     .setVersion(API_VERSION)
@@ -74,9 +81,51 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
                     .setRaftAppliedIndex(applied)
                     .setRaftTerm(state.term())
                     .setIsLearner(isLearner());
-            // etcd lists "no leader" among a member's errors; Keel raises no alarms (no NOSPACE quota) to add.
+            // etcd lists "no leader" and every raised alarm among a member's errors.
             if (state.leaderId() == 0) b.addErrors("etcdserver: no leader");
+            for (var alarm : keel.appliedAlarms()) b.addErrors(AlarmAnswers.statusText(alarm));
             return b.build();
+        });
+    }
+
+    @Override
+    public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> observer) {
+        EtcdGrpcServer.answerAsync(keel, observer, answers, () -> AlarmAnswers.answer(keel, request),
+                b -> b.setHeader(headers.now()).build());
+    }
+
+    /** Compacts this member's store files, as etcd defragments its bbolt file; blocks until done, as etcd's. */
+    @Override
+    public void defragment(DefragmentRequest request, StreamObserver<DefragmentResponse> observer) {
+        EtcdGrpcServer.answer(keel, observer, () -> {
+            long before = keel.spaceUsed();
+            long start = System.nanoTime();
+            keel.defragment();
+            LOG.info("defragmented the store: {} bytes before, {} after, in {} ms", before, keel.spaceUsed(),
+                    (System.nanoTime() - start) / 1_000_000);
+            return DefragmentResponse.newBuilder().setHeader(headers.now()).build();
+        });
+    }
+
+    /** etcd's HashKV: this member's keys, values and revisions up to a revision (0: the current one). */
+    @Override
+    public void hashKV(HashKVRequest request, StreamObserver<HashKVResponse> observer) {
+        EtcdGrpcServer.answer(keel, observer, () -> {
+            var h = keel.hashKV(request.getRevision());
+            return HashKVResponse.newBuilder().setHeader(headers.at(h.revision())).setHash(h.hash())
+                    .setCompactRevision(h.compactRevision()).build();
+        });
+    }
+
+    /**
+     * etcd's Hash (of its whole backend): here the same keyspace hash as HashKV at the current revision, since that
+     * is what members must agree on; RocksDB's files differ from member to member by design.
+     */
+    @Override
+    public void hash(HashRequest request, StreamObserver<HashResponse> observer) {
+        EtcdGrpcServer.answer(keel, observer, () -> {
+            var h = keel.hashKV(0);
+            return HashResponse.newBuilder().setHeader(headers.at(h.revision())).setHash(h.hash()).build();
         });
     }
 
@@ -181,23 +230,6 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         if (!Files.exists(p)) return;
         try (Stream<Path> walk = Files.walk(p)) {
             for (Path q : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(q);
-        }
-    }
-
-    /** The size of the store's files (RocksDB's directory), as etcd reports its bbolt file's size. */
-    private static long storeBytes(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.mapToLong(p -> {
-                try {
-                    return Files.isRegularFile(p) ? Files.size(p) : 0;
-                } catch (NoSuchFileException e) {
-                    return 0; // RocksDB removed it meanwhile
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).sum();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

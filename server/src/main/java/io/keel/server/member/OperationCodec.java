@@ -16,6 +16,8 @@ import io.keel.server.proto.PutOp;
 import io.keel.server.proto.RangeOp;
 import io.keel.server.proto.TxnItem;
 import io.keel.server.proto.TxnOp;
+import io.keel.storage.mvcc.AlarmRequest;
+import io.keel.storage.mvcc.AlarmType;
 import io.keel.storage.mvcc.CompactRequest;
 import io.keel.storage.mvcc.Compare;
 import io.keel.storage.mvcc.DeleteRangeRequest;
@@ -60,6 +62,10 @@ public final class OperationCodec {
             b.setLeaseRenew(LeaseRenewOp.newBuilder().setId(r.id()));
         } else if (op instanceof LeaseExpireRequest e) {
             b.setLeaseExpire(LeaseExpireOp.newBuilder().setId(e.id()).setUnrenewedSince(e.unrenewedSince()));
+        } else if (op instanceof AlarmRequest a) {
+            b.setAlarm(io.keel.server.proto.AlarmOp.newBuilder()
+                    .setActivate(a.action() == AlarmRequest.Action.ACTIVATE).setMemberId(a.memberId())
+                    .setAlarm(a.type().number()));
         } else if (op instanceof LeaseCheckpointRequest c) {
             io.keel.server.proto.LeaseCheckpointOp.Builder cb = io.keel.server.proto.LeaseCheckpointOp.newBuilder();
             for (LeaseCheckpointRequest.Checkpoint cp : c.checkpoints()) {
@@ -124,11 +130,23 @@ public final class OperationCodec {
                     op.getLeaseExpire().getUnrenewedSince());
             case LEASE_CHECKPOINT -> new LeaseCheckpointRequest(op.getLeaseCheckpoint().getCheckpointsList().stream()
                     .map(cp -> new LeaseCheckpointRequest.Checkpoint(cp.getId(), cp.getRemainingMs())).toList());
+            case ALARM -> alarm(index, op.getAlarm());
             // The member directory's own entries: the apply pipeline hands them to it (membership package).
             case MEMBER_ATTRIBUTES, MEMBER_PEER_URLS, MEMBER_INCARNATION -> NoOp.INSTANCE;
             case OP_NOT_SET -> throw new IllegalStateException("entry " + index + " holds an empty client"
                     + " operation (written by a newer Keel?)");
         };
+    }
+
+    private static AlarmRequest alarm(long index, io.keel.server.proto.AlarmOp a) {
+        AlarmType type = AlarmType.ofNumber(a.getAlarm());
+        if (type == null) {
+            // Only known types are proposed: every member would stop here alike, so this is a newer writer.
+            throw new IllegalStateException("entry " + index + " raises alarm type " + a.getAlarm()
+                    + ", which this build does not know (written by a newer Keel?)");
+        }
+        return new AlarmRequest(a.getActivate() ? AlarmRequest.Action.ACTIVATE : AlarmRequest.Action.DEACTIVATE,
+                a.getMemberId(), type);
     }
 
     private static PutOp put(PutRequest p) {

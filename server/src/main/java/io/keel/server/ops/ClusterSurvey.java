@@ -117,6 +117,12 @@ public final class ClusterSurvey implements AutoCloseable {
         List<String> alarms = new ArrayList<>();
         Throwable failure = metrics.failure();
         if (failure != null) alarms.add("member stopped after a failure: " + StatusProbe.describe(failure));
+        else {
+            // The replicated alarms (NOSPACE, CORRUPT), as etcd's Status lists them among the other members' errors.
+            for (var a : keel.appliedAlarms()) {
+                alarms.add(("memberID:" + Long.toUnsignedString(a.memberId()) + " alarm:" + a.type().name()));
+            }
+        }
         return new MemberFacts(keel.memberId(), info == null ? "" : info.name(), role, s.term(), s.leaderId(),
                 Math.max(keel.commitIndex(), keel.appliedIndex()), keel.appliedIndex(), learner,
                 info == null ? List.of() : info.clientUrls(), info == null ? List.of() : info.peerUrls(), alarms,

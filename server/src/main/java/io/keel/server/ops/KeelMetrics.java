@@ -90,6 +90,19 @@ public final class KeelMetrics implements MemberObserver {
                 Keel::appliedIndex);
         gauge("keel_server_proposals_pending", "Client writes admitted at this member and not yet answered",
                 Keel::pendingProposals);
+        // Issue 14: etcd's etcd_mvcc_db_total_size_in_bytes and etcd_server_quota_backend_bytes, Keel's way.
+        GaugeWithCallback.builder().name("keel_mvcc_db_total_size_in_bytes")
+                .help("The store's live SST files and memtables, as the space quota counts them (etcdctl's DB SIZE)")
+                .callback(cb -> {
+                    Keel k = keel;
+                    if (k == null) return;
+                    try {
+                        cb.call(k.spaceUsed());
+                    } catch (RuntimeException e) {
+                        // the member is stopping: no sample rather than a failed scrape
+                    }
+                }).register(registry);
+        gauge("keel_server_quota_backend_bytes", "The space quota (--quota-backend-bytes)", Keel::quotaBytes);
         gauge("keel_server_id", "This member's id (also as label member_id, in hex)", k -> 1, "member_id",
                 k -> Long.toHexString(k.memberId()));
 

@@ -14,7 +14,7 @@ import java.util.List;
  *                    knows no leader: a follower or candidate, Status does not say which), or unreachable
  * @param leaderId    the leader this member reported, 0 for none
  * @param commitIndex the highest index it knows to be committed (etcd's raft_index)
- * @param alarms      etcd's Status errors other than "no leader" (Keel raises none today), and a local failure
+ * @param alarms      etcd's Status errors other than "no leader" (the raised alarms), and a local failure
  * @param error       why it could not be asked, null when it answered
  * @param answeredAt  when it last answered, epoch ms; 0 if it never did since this view began
  */

@@ -36,11 +36,14 @@ final class ProcessCluster implements AutoCloseable {
     final List<MemberProcess> members = new ArrayList<>();
     final String initialCluster;
     private final String token;
+    /** Flags every member is started with, restarts included. */
+    private final List<String> commonFlags;
 
-    private ProcessCluster(Path dir, String token, List<String> names) {
+    private ProcessCluster(Path dir, String token, List<String> names, List<String> commonFlags) {
         for (String name : names) members.add(new MemberProcess(name, dir));
         this.initialCluster = members.stream().map(m -> m.name + "=" + m.peerUrl()).collect(Collectors.joining(","));
         this.token = token;
+        this.commonFlags = List.copyOf(commonFlags);
     }
 
     /**
@@ -48,7 +51,12 @@ final class ProcessCluster implements AutoCloseable {
      * failure to get there, the members already started are killed.
      */
     static ProcessCluster start(Path dir, String token, String... names) throws IOException {
-        ProcessCluster c = new ProcessCluster(dir, token, List.of(names));
+        return start(dir, token, names, new String[0]);
+    }
+
+    /** As {@link #start(Path, String, String...)}, every member (and every restart) with {@code flags} too. */
+    static ProcessCluster start(Path dir, String token, String[] names, String... flags) throws IOException {
+        ProcessCluster c = new ProcessCluster(dir, token, List.of(names), List.of(flags));
         OPEN.add(c);
         try {
             for (MemberProcess m : c.members) c.startMember(m);
@@ -64,6 +72,7 @@ final class ProcessCluster implements AutoCloseable {
     void startMember(MemberProcess m, String... more) throws IOException {
         List<String> flags = new ArrayList<>(List.of("--initial-cluster", initialCluster,
                 "--initial-cluster-token", token));
+        flags.addAll(commonFlags);
         flags.addAll(List.of(more));
         m.start(flags.toArray(String[]::new));
     }

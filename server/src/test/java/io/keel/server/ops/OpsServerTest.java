@@ -91,6 +91,8 @@ class OpsServerTest {
         assertEquals(5, value(text, "keel_server_proposals_committed_total") - committedBefore, text);
         assertEquals(0, value(text, "keel_server_proposals_failed_total") - failedBefore, text);
         assertEquals(0, value(text, "keel_server_proposals_pending"), text);
+        assertEquals(2.0 * 1024 * 1024 * 1024, value(text, "keel_server_quota_backend_bytes"), "etcd's default quota");
+        assertTrue(value(text, "keel_mvcc_db_total_size_in_bytes") > 0, text);
         double commit = value(text, "keel_raft_commit_index");
         assertTrue(commit >= 6, "five puts after the leader's first entry: " + text);
         assertEquals(commit, value(text, "keel_raft_applied_index"), text);

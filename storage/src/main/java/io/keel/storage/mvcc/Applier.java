@@ -3,6 +3,8 @@ package io.keel.storage.mvcc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatchWithIndex;
 
@@ -20,13 +22,22 @@ final class Applier {
     private final BatchReads reads;
     private long revision;
     private long compactRevision;
+    /** The raised alarms as the operations so far leave them (etcd's alarm store). */
+    private final SortedSet<AlarmMember> alarms;
+    private boolean alarmsChanged;
 
-    Applier(Database db, WriteBatchWithIndex batch, BatchReads reads, StoreState start) {
+    Applier(Database db, WriteBatchWithIndex batch, BatchReads reads, StoreState start, List<AlarmMember> alarms) {
         this.db = db;
         this.batch = batch;
         this.reads = reads;
         this.revision = start.revision();
         this.compactRevision = start.compactRevision();
+        this.alarms = new TreeSet<>(alarms);
+    }
+
+    /** The alarms as the applied operations leave them, or null when none of them changed the alarms. */
+    List<AlarmMember> changedAlarms() {
+        return alarmsChanged ? List.copyOf(alarms) : null;
     }
 
     long revision() {
@@ -38,6 +49,8 @@ final class Applier {
     }
 
     Response apply(long raftIndex, Operation op) {
+        if (op instanceof AlarmRequest a) return alarm(a);
+        refuseUnderAlarm(op);
         if (op instanceof PutRequest p) {
             return put(p);
         } else if (op instanceof DeleteRangeRequest d) {
@@ -60,6 +73,36 @@ final class Applier {
             ClusterRecord.write(batch, db, c.record());
         }
         return new NoOpResponse(revision);
+    }
+
+    /**
+     * etcd's capped and corrupt appliers: while NOSPACE is raised anywhere in the cluster, a write that adds data
+     * ({@link QuotaCost}) is refused; while CORRUPT is, every client write. The alarms are replicated state, so every
+     * member refuses the same entries.
+     */
+    private void refuseUnderAlarm(Operation op) {
+        if (alarms.isEmpty()) return;
+        boolean corrupt = false;
+        boolean noSpace = false;
+        for (AlarmMember a : alarms) {
+            corrupt |= a.type() == AlarmType.CORRUPT;
+            noSpace |= a.type() == AlarmType.NOSPACE;
+        }
+        if (corrupt && (op instanceof PutRequest || op instanceof DeleteRangeRequest || op instanceof TxnRequest
+                || op instanceof CompactRequest || op instanceof LeaseGrantRequest
+                || op instanceof LeaseRevokeRequest)) {
+            throw new MvccException(EtcdError.CORRUPT);
+        }
+        if (noSpace && QuotaCost.of(op) > 0) throw new MvccException(EtcdError.NO_SPACE);
+    }
+
+    private AlarmResponse alarm(AlarmRequest a) {
+        AlarmMember m = new AlarmMember(a.memberId(), a.type());
+        boolean changed = a.action() == AlarmRequest.Action.ACTIVATE ? alarms.add(m) : alarms.remove(m);
+        if (!changed) return new AlarmResponse(revision, List.of());
+        alarmsChanged = true;
+        AlarmRecord.write(batch, db, alarms);
+        return new AlarmResponse(revision, List.of(m));
     }
 
     private RevisionWriter writer() {

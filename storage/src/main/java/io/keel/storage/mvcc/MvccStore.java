@@ -50,6 +50,8 @@ public final class MvccStore implements AutoCloseable {
     /** The apply thread's cache of keys' current records (guarded by applyLock). */
     private final CurrentCache currents;
     private volatile StoreState state;
+    /** The raised alarms as of the applied index (read on every write's check: kept here, not read from disk). */
+    private volatile List<AlarmMember> alarms;
     private volatile StoreFailedException failure;
     private boolean closed;
 
@@ -60,6 +62,7 @@ public final class MvccStore implements AutoCloseable {
         this.state = state;
         this.currents = new CurrentCache(options.currentCacheBytes());
         this.batchReads = new BatchReads(db, batch, applyReadOptions, currents);
+        this.alarms = read(AlarmRecord::read);
     }
 
     public static MvccStore open(Path dir) {
@@ -155,7 +158,7 @@ public final class MvccStore implements AutoCloseable {
                     + "apply " + firstIndex + " with " + before.appliedIndex() + " applied");
         }
         List<ApplyResult> results = new ArrayList<>(ops.size());
-        Applier applier = new Applier(db, batch, batchReads, before);
+        Applier applier = new Applier(db, batch, batchReads, before, alarms);
         boolean written = false;
         long lastIndex = firstIndex + ops.size() - 1;
         try {
@@ -184,6 +187,8 @@ public final class MvccStore implements AutoCloseable {
                 if (options.syncEveryApply()) db.write(batch);
                 else db.writeUnsynced(batch);
                 state = after;
+                List<AlarmMember> changedAlarms = applier.changedAlarms();
+                if (changedAlarms != null) alarms = changedAlarms;
                 written = true;
             }
             return results;
@@ -287,6 +292,56 @@ public final class MvccStore implements AutoCloseable {
      */
     public byte[] clusterRecord() {
         return read(ClusterRecord::read);
+    }
+
+    /** The raised alarms as of the applied index, sorted by member and type (etcd's alarm list). */
+    public List<AlarmMember> alarms() {
+        return alarms;
+    }
+
+    /**
+     * The bytes the store takes, as RocksDB reports them cheaply (no file system walk): the live SST files of every
+     * column family plus their memtables. Files RocksDB has made obsolete but not yet deleted, the write-ahead log
+     * and exported snapshots are not counted. This is what the space quota is checked against (etcd checks its
+     * bbolt file's size); it shrinks when a compaction's deletions are compacted away by RocksDB, which
+     * {@link #defragment()} forces.
+     */
+    public long spaceUsed() {
+        return guarded(() -> {
+            try {
+                long bytes = 0;
+                for (Column c : Column.values()) {
+                    bytes += db.rocks().getLongProperty(db.handle(c), "rocksdb.live-sst-files-size");
+                    bytes += db.rocks().getLongProperty(db.handle(c), "rocksdb.cur-size-all-mem-tables");
+                }
+                return bytes;
+            } catch (RocksDBException e) {
+                throw new RocksFailure("reading the store's size", e);
+            }
+        });
+    }
+
+    /**
+     * etcd's defragmentation, done the RocksDB way: flushes every column family's memtable and compacts all of its
+     * files into new ones, dropping what deletions and {@link CompactRequest compactions} left behind, so
+     * {@link #spaceUsed()} falls to about the live data. Reads and applies go on meanwhile (RocksDB compacts in the
+     * background of both); it returns once the compaction is done.
+     */
+    public void defragment() {
+        guarded(() -> {
+            try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true);
+                 org.rocksdb.CompactRangeOptions all = new org.rocksdb.CompactRangeOptions()
+                         .setBottommostLevelCompaction(
+                                 org.rocksdb.CompactRangeOptions.BottommostLevelCompaction.kForce)) {
+                for (Column c : Column.values()) {
+                    db.rocks().flush(flush, db.handle(c));
+                    db.rocks().compactRange(db.handle(c), null, null, all);
+                }
+                return null;
+            } catch (RocksDBException e) {
+                throw new RocksFailure("defragmenting the store", e);
+            }
+        });
     }
 
     /** etcd's HashKV at the current revision. */

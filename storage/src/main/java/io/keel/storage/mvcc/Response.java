@@ -6,6 +6,7 @@ package io.keel.storage.mvcc;
  */
 public sealed interface Response
         permits RangeResponse, PutResponse, DeleteRangeResponse, TxnResponse, CompactResponse, LeaseGrantResponse,
-                LeaseRevokeResponse, LeaseRenewResponse, LeaseExpireResponse, NoOpResponse, AlreadyApplied {
+                LeaseRevokeResponse, LeaseRenewResponse, LeaseExpireResponse, NoOpResponse, AlreadyApplied,
+                AlarmResponse {
     long revision();
 }

@@ -6,6 +6,7 @@
  * <pre>
  * meta       "state"                          -> applied Raft index, revision, compacted revision
  *            "cluster"                        -> the server's cluster record (its member directory), opaque here
+ *            "alarms"                         -> the raised alarms: (member id, etcd alarm type) each, sorted
  * history    main(8) sub(8)                   -> one version or tombstone: key, create rev, version, lease, value
  * key_index  esc(key) 00 01 main(8) sub(8)    -> put or tombstone
  * current    key                              -> the live version: create, mod, version, lease, value

@@ -98,6 +98,17 @@ class SnapshotTest {
     }
 
     @Test
+    void raised_alarms_travel_with_a_snapshot() throws Exception {
+        s.apply(new AlarmRequest(AlarmRequest.Action.ACTIVATE, 0x2a, AlarmType.NOSPACE));
+        transfer(s.store.exportSnapshot(), target);
+        try (StoreDriver copy = new StoreDriver(target)) {
+            assertEquals(List.of(new AlarmMember(0x2a, AlarmType.NOSPACE)), copy.store.alarms());
+            assertEquals(EtcdError.NO_SPACE, assertThrows(MvccException.class, () -> copy.put("k", "v")).error(),
+                    "a member that installed the snapshot refuses what its peers refuse");
+        }
+    }
+
+    @Test
     void a_new_export_replaces_the_old_snapshot() throws Exception {
         SnapshotExport first = s.store.exportSnapshot();
         s.put("more", "data");

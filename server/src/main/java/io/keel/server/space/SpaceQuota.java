@@ -1,0 +1,95 @@
+package io.keel.server.space;
+
+import io.keel.server.member.Member;
+import io.keel.storage.mvcc.AlarmMember;
+import io.keel.storage.mvcc.AlarmRequest;
+import io.keel.storage.mvcc.AlarmType;
+import io.keel.storage.mvcc.EtcdError;
+import io.keel.storage.mvcc.MvccException;
+import io.keel.storage.mvcc.MvccStore;
+import io.keel.storage.mvcc.Operation;
+import io.keel.storage.mvcc.QuotaCost;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * etcd's backend quota ({@code --quota-backend-bytes}), checked at the member a client sent its write to, before the
+ * write is proposed: a write that adds data ({@link QuotaCost}) and would take this member's store to the quota or
+ * past it is refused with {@code etcdserver: mvcc: database space exceeded}, and this member raises the NOSPACE
+ * alarm through Raft. From the moment the alarm applies, every member refuses such writes as it applies them (the
+ * store's capped apply), until an operator disarms it; reads, deletes and compaction go on.
+ *
+ * <p>The store's size is {@link MvccStore#spaceUsed()} (live SST files and memtables), re-read at most every
+ * {@value #MEASURE_EVERY_MS} ms: a few writes may slip past the quota by that much, as they may in etcd between its
+ * check and its apply.
+ */
+public final class SpaceQuota {
+    private static final Logger LOG = LoggerFactory.getLogger(SpaceQuota.class);
+    /** etcd's DefaultQuotaBytes: 2 GiB. */
+    public static final long DEFAULT_BYTES = 2L * 1024 * 1024 * 1024;
+    /** etcd's MaxQuotaBytes: larger quotas are allowed, with a warning. */
+    public static final long SUGGESTED_MAX_BYTES = 8L * 1024 * 1024 * 1024;
+    static final long MEASURE_EVERY_MS = 100;
+
+    private final Member member;
+    private final long quotaBytes;
+    private final AtomicBoolean raising = new AtomicBoolean();
+    private volatile long measured = -1;
+    private volatile long measuredAtNanos;
+
+    public SpaceQuota(Member member, long quotaBytes) {
+        if (quotaBytes <= 0) throw new IllegalArgumentException("the space quota must be positive, was " + quotaBytes);
+        this.member = member;
+        this.quotaBytes = quotaBytes;
+        if (quotaBytes > SUGGESTED_MAX_BYTES) {
+            LOG.warn("member {}: the space quota of {} bytes is above the {} bytes etcd suggests at most",
+                    Long.toHexString(member.id()), quotaBytes, SUGGESTED_MAX_BYTES);
+        }
+    }
+
+    public long quotaBytes() {
+        return quotaBytes;
+    }
+
+    /**
+     * Refuses {@code op} with NO_SPACE (an {@link MvccException}, as the store's own refusal) when it adds data and
+     * the store would reach the quota; raises this member's NOSPACE alarm then, once.
+     */
+    public void check(Operation op) {
+        long cost = QuotaCost.of(op);
+        if (cost == 0) return;
+        long used = used();
+        if (used + cost < quotaBytes) return; // etcd's test: Size()+cost < maxBackendBytes
+        raiseAlarm(used);
+        throw new MvccException(EtcdError.NO_SPACE);
+    }
+
+    /** The store's size as last measured (at most {@value #MEASURE_EVERY_MS} ms old). */
+    public long used() {
+        long now = System.nanoTime();
+        long last = measured;
+        if (last < 0 || now - measuredAtNanos > MEASURE_EVERY_MS * 1_000_000) {
+            last = member.readSerializable(MvccStore::spaceUsed);
+            measured = last;
+            measuredAtNanos = now;
+        }
+        return last;
+    }
+
+    private void raiseAlarm(long used) {
+        AlarmMember mine = new AlarmMember(member.id(), AlarmType.NOSPACE);
+        if (member.readSerializable(MvccStore::alarms).contains(mine)) return;
+        if (!raising.compareAndSet(false, true)) return;
+        LOG.warn("member {}: the store holds {} bytes, at its quota of {} bytes: raising the NOSPACE alarm;"
+                + " compact, defragment and disarm it to write again", Long.toHexString(member.id()), used,
+                quotaBytes);
+        member.propose(new AlarmRequest(AlarmRequest.Action.ACTIVATE, member.id(), AlarmType.NOSPACE))
+                .whenComplete((r, e) -> {
+                    raising.set(false);
+                    if (e != null) LOG.warn("member {}: raising the NOSPACE alarm failed ({}); the next write over"
+                            + " the quota tries again", Long.toHexString(member.id()), e.toString());
+                });
+    }
+}
