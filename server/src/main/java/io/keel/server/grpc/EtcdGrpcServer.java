@@ -17,6 +17,7 @@ import io.keel.server.NotLeaderException;
 import io.keel.server.etcd.proto.AuthGrpc;
 import io.keel.server.etcd.proto.KVGrpc;
 import io.keel.server.etcd.proto.ResponseHeader;
+import io.keel.server.tls.ClientTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,10 +61,13 @@ public final class EtcdGrpcServer implements AutoCloseable {
     private final ExecutorService executor;
     private final ExecutorService answers;
     private final LeaderLossMonitor leaderLoss;
+    /** TLS on this port, or null for plain text. */
+    private final ClientTls tls;
 
     private EtcdGrpcServer(Keel keel, Server server, ExecutorService executor, ExecutorService answers,
-                           LeaderLossMonitor leaderLoss) {
+                           LeaderLossMonitor leaderLoss, ClientTls tls) {
         this.keel = keel;
+        this.tls = tls;
         this.server = server;
         this.executor = executor;
         this.answers = answers;
@@ -75,6 +79,16 @@ public final class EtcdGrpcServer implements AutoCloseable {
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps) {
+        return start(keel, address, maxRequestBytes, maxTxnOps, null);
+    }
+
+    /** Serves TLS ({@link ClientTls}, etcd's --cert-file and friends) instead of plain text; closes {@code tls}. */
+    public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, ClientTls tls) {
+        return start(keel, address, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_TXN_OPS, tls);
+    }
+
+    public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps,
+                                       ClientTls tls) {
         String prefix = "keel-grpc-" + Long.toHexString(keel.memberId());
         ExecutorService executor = Executors.newCachedThreadPool(NamedThreads.numbered(prefix));
         // One thread answers the KV calls that complete on the member's threads. A queue drained by one thread
@@ -85,7 +99,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
         LeaderLossMonitor leaderLoss = new LeaderLossMonitor(keel);
         ServerInterceptor requireLeader = new RequireLeader(keel);
         EtcdGrpcServer[] self = new EtcdGrpcServer[1];
-        Server server = NettyServerBuilder.forAddress(address)
+        NettyServerBuilder builder = tls == null ? NettyServerBuilder.forAddress(address) : tls.serverBuilder(address);
+        Server server = builder
                 .executor(executor)
                 // KV handlers never block (they start a request and answer from its completion): they run on the
                 // transport thread that read the request, sparing a hand-off per call. Other services' handlers
@@ -118,12 +133,14 @@ public final class EtcdGrpcServer implements AutoCloseable {
             executor.shutdownNow();
             answers.shutdownNow();
             leaderLoss.close();
+            if (tls != null) tls.close();
             throw new UncheckedIOException("starting the client API of member "
                     + Long.toHexString(keel.memberId()) + " on " + address, e);
         }
-        self[0] = new EtcdGrpcServer(keel, server, executor, answers, leaderLoss);
+        self[0] = new EtcdGrpcServer(keel, server, executor, answers, leaderLoss, tls);
         keel.membership().announceServedAt(self[0].clientUrl()); // MemberList shows it on every member
-        LOG.info("member {} serves etcd's v3 API on {}", Long.toHexString(keel.memberId()), self[0].address());
+        LOG.info("member {} serves etcd's v3 API on {}{}", Long.toHexString(keel.memberId()), self[0].address(),
+                tls == null ? "" : " over TLS (" + tls.engine() + ")");
         return self[0];
     }
 
@@ -137,7 +154,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
 
     String clientUrl() {
         InetSocketAddress a = address();
-        return "http://" + a.getAddress().getHostAddress() + ":" + a.getPort();
+        return (tls == null ? "http://" : "https://") + a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
     @Override
@@ -155,6 +172,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
             executor.shutdownNow();
             answers.shutdownNow();
             leaderLoss.close();
+            if (tls != null) tls.close();
         }
     }
 
