@@ -94,6 +94,9 @@ public final class KeelCommand implements Callable<Integer> {
                     + " refused).")
     Boolean enableLeaseCheckpoint;
 
+    @picocli.CommandLine.Mixin
+    TlsFlags tls = new TlsFlags();
+
     @Option(names = "--config-file", description = "A YAML file of flag-name: value lines; no other flag may be"
             + " given with it.")
     Path configFile;

@@ -16,12 +16,15 @@ import java.util.Map;
  * @param joinClusterId  the running cluster this member joins as a member added at runtime (--member-id and
  *                       --cluster-id), or 0 for an initial member
  * @param leaseCheckpointInterval  etcd's lease checkpoint interval (--experimental-lease-checkpoint-interval)
+ * @param clientTls      TLS on the client port ({@link TlsFlags}), or null for plain text
+ * @param peerTls        TLS between members, or null for plain text
  */
 record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clientListen, String advertiseClientUrls,
                       InetSocketAddress peerListen, InetSocketAddress peerAdvertise,
                       Map<Long, InetSocketAddress> initialCluster, Map<Long, String> names, boolean newCluster,
                       String clusterToken, InetSocketAddress metricsListen, Duration heartbeatInterval,
-                      Duration electionTimeout, long joinClusterId, Duration leaseCheckpointInterval) {
+                      Duration electionTimeout, long joinClusterId, Duration leaseCheckpointInterval,
+                      io.keel.server.tls.TlsSettings clientTls, io.keel.server.tls.TlsSettings peerTls) {
 
     /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
     static MemberSettings of(KeelCommand f) {
@@ -95,10 +98,20 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                     + " leases (set --experimental-lease-checkpoint-interval instead)");
         }
         Duration checkpoints = goDuration("--experimental-lease-checkpoint-interval", f.leaseCheckpointInterval);
+        if (metrics != null && Urls.https("--listen-metrics-urls", f.listenMetricsUrls)) {
+            throw LaunchException.usage("--listen-metrics-urls: the ops port serves plain http:// only");
+        }
+        boolean clientHttps = Urls.https("--listen-client-urls", f.listenClientUrls);
+        boolean peerHttps = Urls.https("--listen-peer-urls", f.listenPeerUrls);
+        if (Urls.https("--initial-advertise-peer-urls", f.initialAdvertisePeerUrls) != peerHttps
+                || Urls.https("--initial-cluster", clusterText) != peerHttps) {
+            throw LaunchException.usage("--listen-peer-urls, --initial-advertise-peer-urls and --initial-cluster must"
+                    + " all be http:// or all https://");
+        }
         return new MemberSettings(name, ownId, dataDir, client, f.advertiseClientUrls, peer,
                 peerAdvertise, cluster, names, newCluster, f.initialClusterToken, metrics,
                 Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs), joinClusterId,
-                checkpoints);
+                checkpoints, f.tls.client(clientHttps), f.tls.peer(peerHttps));
     }
 
     private static final java.util.regex.Pattern GO_DURATION_PART =

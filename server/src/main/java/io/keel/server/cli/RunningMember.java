@@ -5,6 +5,7 @@ import io.keel.server.grpc.EtcdGrpcServer;
 import io.keel.server.membership.MemberInfo;
 import io.keel.server.ops.KeelMetrics;
 import io.keel.server.ops.OpsServer;
+import io.keel.server.tls.ClientTls;
 import io.keel.storage.log.NoKeelDataException;
 import io.keel.storage.log.WrongDataDirectoryException;
 
@@ -42,8 +43,9 @@ final class RunningMember implements AutoCloseable {
         RunningMember member = start(s, metrics);
         out.println("keel: member " + s.name() + " (id " + Long.toHexString(s.id()) + ") of cluster "
                 + Long.toHexString(member.keel.clusterId()) + ", data in " + s.dataDir());
-        out.println("keel: client URL " + Urls.text(member.grpc.address()) + " (etcd v3 gRPC)");
-        out.println("keel: peer URL " + Urls.text(member.keel.peerAddress()));
+        out.println("keel: client URL " + Urls.text(member.grpc.address(), s.clientTls() != null) + " (etcd v3 gRPC"
+                + (s.clientTls() != null ? " over TLS" : "") + ")");
+        out.println("keel: peer URL " + Urls.text(member.keel.peerAddress(), s.peerTls() != null));
         if (member.ops != null) {
             out.println("keel: metrics URL " + Urls.text(member.ops.address()) + "/metrics (also /health, /readyz,"
                     + " and the cluster page at /)");
@@ -110,7 +112,8 @@ final class RunningMember implements AutoCloseable {
                     .newCluster(s.newCluster()).heartbeatInterval(s.heartbeatInterval())
                     .advertiseClientUrls(Arrays.stream(s.advertiseClientUrls().split(",")).map(String::trim).toList())
                     .electionTimeout(s.electionTimeout()).observer(metrics)
-                    .leaseCheckpointInterval(s.leaseCheckpointInterval());
+                    .leaseCheckpointInterval(s.leaseCheckpointInterval())
+                    .peerTls(s.peerTls());
             if (s.joinClusterId() != 0) b.joinExisting(s.joinClusterId());
             keel = b.start();
         } catch (RuntimeException e) {
@@ -119,7 +122,8 @@ final class RunningMember implements AutoCloseable {
         metrics.bind(keel);
         EtcdGrpcServer grpc = null;
         try {
-            grpc = EtcdGrpcServer.start(keel, s.clientListen());
+            grpc = EtcdGrpcServer.start(keel, s.clientListen(), EtcdGrpcServer.DEFAULT_MAX_REQUEST_BYTES,
+                    EtcdGrpcServer.DEFAULT_MAX_TXN_OPS, clientTls(s));
             OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s);
             return new RunningMember(keel, grpc, ops);
         } catch (RuntimeException e) {
@@ -129,9 +133,19 @@ final class RunningMember implements AutoCloseable {
         }
     }
 
+    /** The client port's TLS; an auto-TLS certificate goes where etcd keeps it, data-dir/fixtures/client. */
+    private static ClientTls clientTls(MemberSettings s) {
+        if (s.clientTls() == null) return null;
+        return ClientTls.of(s.clientTls(), s.dataDir().resolve("fixtures").resolve("client"),
+                java.util.List.of(s.clientListen().getHostString(), "localhost", "127.0.0.1"));
+    }
+
     private static OpsServer startOps(Keel keel, KeelMetrics metrics, MemberSettings s) {
         try {
-            return OpsServer.start(keel, metrics, s.metricsListen());
+            io.grpc.ChannelCredentials probeTls = s.clientTls() == null ? null
+                    : io.keel.server.tls.ProbeCredentials.forMember(s.clientTls(),
+                    s.dataDir().resolve("fixtures").resolve("client"), java.util.List.of("localhost", "127.0.0.1"));
+            return OpsServer.start(keel, metrics, s.metricsListen(), probeTls);
         } catch (IOException e) {
             throw new LaunchException(ExitCodes.CANNOT_LISTEN, "cannot listen for metrics on "
                     + Urls.text(s.metricsListen()) + ": " + e.getMessage(), e);
