@@ -34,6 +34,10 @@ final class TlsRefusals {
                 || m.contains("NO_CERTIFICATE") || m.contains("certificate_required")) {
             return "no client certificate, and this port requires one";
         }
+        if (m.contains("ALERT_BAD_CERTIFICATE") || m.contains("ALERT_UNKNOWN_CA") || m.contains("ALERT_CERTIFICATE_UNKNOWN")
+                || m.contains("bad_certificate") || m.contains("unknown_ca") || m.contains("certificate_unknown")) {
+            return "the client does not accept this member's certificate (" + m.replace('\n', ' ') + ")";
+        }
         return m.replace('\n', ' ');
     }
 }
