@@ -51,6 +51,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClientTls implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClientTls.class);
+    private static final RefusalLog REFUSALS = new RefusalLog(LOG);
 
     private final SslContext context;
     private final EventLoopGroup boss;
@@ -151,8 +152,7 @@ public final class ClientTls implements AutoCloseable {
                 Object remote = ctx.channel().remoteAddress();
                 tls.handshakeFuture().addListener(f -> {
                     if (!f.isSuccess() && TlsRefusals.isRefusal(f.cause())) {
-                        LOG.warn("client port refused a TLS connection from {}: {}", remote,
-                                TlsRefusals.describe(f.cause()));
+                        REFUSALS.refused(remote, TlsRefusals.describe(f.cause()));
                     }
                 });
                 ctx.pipeline().remove(this);
