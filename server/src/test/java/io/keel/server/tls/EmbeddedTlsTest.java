@@ -1,0 +1,80 @@
+package io.keel.server.tls;
+
+import io.keel.server.Keel;
+import io.keel.server.Poll;
+import io.keel.server.cli.FreePorts;
+import io.keel.server.etcd.proto.StatusResponse;
+import io.keel.server.grpc.EtcdGrpcServer;
+import io.keel.server.ops.StatusProbe;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The embedded API takes the launcher's TLS settings: {@code Keel.builder().peerTls(...)} and
+ * {@code EtcdGrpcServer.start(keel, address, ClientTls.of(...))}, with etcd's --cipher-suites honoured.
+ */
+class EmbeddedTlsTest {
+    private static final String SUITE = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+
+    @Test
+    void anEmbeddedMemberServesTlsOnBothPortsWithTheListedCipherSuite(@TempDir Path dir) throws Exception {
+        TestCa ca = new TestCa(dir.resolve("pki"), "ca");
+        TestCa.Issued member = ca.issue("m1");
+        TestCa.Issued client = ca.issue("alice");
+        TlsSettings tls = TlsSettings.mutual(member.cert(), member.key(), ca.certFile);
+        InetSocketAddress peer = FreePorts.loopback();
+        try (Keel keel = Keel.builder().id(1).dataDir(dir.resolve("m1")).listen(peer).initialCluster(Map.of(1L, peer))
+                .peerTls(tls).start();
+             EtcdGrpcServer grpc = EtcdGrpcServer.start(keel, new InetSocketAddress("127.0.0.1", 0),
+                     ClientTls.of(tls.withCipherSuites(List.of(SUITE)), dir.resolve("auto"), List.of("127.0.0.1")));
+             StatusProbe probe = new StatusProbe(ProbeCredentials.of(ca.certFile, client.cert(), client.key(),
+                     false))) {
+            Poll.until("the member leads", keel::isLeader);
+            StatusResponse status = probe.status("https://127.0.0.1:" + grpc.port(), Duration.ofSeconds(30))
+                    .get(60, TimeUnit.SECONDS);
+            assertEquals(1, status.getHeader().getMemberId());
+
+            try (SSLSocket s = (SSLSocket) jdkClient(ca, client).getSocketFactory().createSocket("127.0.0.1",
+                    grpc.port())) {
+                s.setSoTimeout(10_000);
+                var params = s.getSSLParameters();
+                params.setApplicationProtocols(new String[] {"h2"});
+                s.setSSLParameters(params);
+                s.startHandshake();
+                assertEquals(SUITE, s.getSession().getCipherSuite(), "--cipher-suites is what the port offers");
+                assertEquals("TLSv1.2", s.getSession().getProtocol(), "with only TLS 1.2 suites listed");
+            }
+        }
+    }
+
+    private static SSLContext jdkClient(TestCa ca, TestCa.Issued client) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(ca.certFile)) {
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(TestKeyStores.of(client), new char[0]);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return ssl;
+    }
+}
