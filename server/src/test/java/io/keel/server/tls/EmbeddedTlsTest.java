@@ -63,6 +63,51 @@ class EmbeddedTlsTest {
         }
     }
 
+    /**
+     * What authentication by client certificate builds on: a call on the TLS client port carries the handshake's
+     * SSL session as gRPC's standard transport attribute, with the client's certificate in it.
+     */
+    @Test
+    void callsCarryTheSslSessionWithTheClientCertificate(@TempDir Path dir) throws Exception {
+        TestCa ca = new TestCa(dir.resolve("pki"), "ca");
+        TestCa.Issued member = ca.issue("m1");
+        TestCa.Issued client = ca.issue("alice");
+        ClientTls tls = ClientTls.of(TlsSettings.mutual(member.cert(), member.key(), ca.certFile), dir, List.of());
+        java.util.concurrent.CompletableFuture<String> seenCn = new java.util.concurrent.CompletableFuture<>();
+        io.grpc.ServerInterceptor capture = new io.grpc.ServerInterceptor() {
+            @Override
+            public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call,
+                    io.grpc.Metadata headers, io.grpc.ServerCallHandler<Q, R> next) {
+                javax.net.ssl.SSLSession session = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_SSL_SESSION);
+                try {
+                    seenCn.complete(session == null ? "(no session)"
+                            : CommonNames.of((java.security.cert.X509Certificate) session.getPeerCertificates()[0]));
+                } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                    seenCn.complete("(unverified)");
+                }
+                return next.startCall(call, headers);
+            }
+        };
+        io.grpc.Server server = tls.serverBuilder(new InetSocketAddress("127.0.0.1", 0))
+                .addService(io.grpc.ServerInterceptors.intercept(new io.keel.server.etcd.proto.MaintenanceGrpc
+                        .MaintenanceImplBase() {
+                    @Override
+                    public void status(io.keel.server.etcd.proto.StatusRequest request,
+                                       io.grpc.stub.StreamObserver<StatusResponse> answer) {
+                        answer.onNext(StatusResponse.getDefaultInstance());
+                        answer.onCompleted();
+                    }
+                }, capture)).build().start();
+        try (StatusProbe probe = new StatusProbe(ProbeCredentials.of(ca.certFile, client.cert(), client.key(),
+                false))) {
+            probe.status("https://127.0.0.1:" + server.getPort(), Duration.ofSeconds(30)).get(60, TimeUnit.SECONDS);
+            assertEquals("alice", seenCn.get(10, TimeUnit.SECONDS));
+        } finally {
+            server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            tls.close();
+        }
+    }
+
     private static SSLContext jdkClient(TestCa ca, TestCa.Issued client) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
