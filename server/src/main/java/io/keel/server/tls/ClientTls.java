@@ -54,12 +54,15 @@ public final class ClientTls implements AutoCloseable {
     private static final RefusalLog REFUSALS = new RefusalLog(LOG);
 
     private final SslContext context;
+    /** Rechecks resumed sessions; null without a trusted CA (no client certificates). */
+    private final ReloadingTrustManager trust;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final boolean epoll;
 
-    private ClientTls(SslContext context) {
+    private ClientTls(SslContext context, ReloadingTrustManager trust) {
         this.context = context;
+        this.trust = trust;
         this.epoll = Epoll.isAvailable();
         // gRPC's own default: one acceptor thread, and as many I/O threads as Netty's default for the machine.
         this.boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("keel-grpc-tls-boss", true))
@@ -82,7 +85,7 @@ public final class ClientTls implements AutoCloseable {
             b.ciphers(CipherSuites.javaNames(m.cipherSuites(), supportedCiphers(provider), "--cipher-suites"));
         }
         try {
-            return new ClientTls(b.build());
+            return new ClientTls(b.build(), (ReloadingTrustManager) m.trustManager());
         } catch (SSLException e) {
             throw new IllegalArgumentException("client port TLS: " + e.getMessage(), e);
         }
@@ -110,7 +113,7 @@ public final class ClientTls implements AutoCloseable {
 
     /** A gRPC server builder for {@code address} serving TLS with this context. */
     public NettyServerBuilder serverBuilder(InetSocketAddress address) {
-        ChannelHandler observer = new AcceptedConnections();
+        ChannelHandler observer = new AcceptedConnections(trust);
         return NettyServerBuilder.forAddress(address, NettySslContextServerCredentials.create(context))
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
@@ -136,28 +139,67 @@ public final class ClientTls implements AutoCloseable {
     /** Sees each accepted connection on its way to gRPC and puts the handshake watcher first in its pipeline. */
     @ChannelHandler.Sharable
     private static final class AcceptedConnections extends ChannelInboundHandlerAdapter {
+        private final ReloadingTrustManager trust;
+
+        AcceptedConnections(ReloadingTrustManager trust) {
+            this.trust = trust;
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof Channel child) child.pipeline().addFirst("keel-tls-refusals", new HandshakeWatcher());
+            if (msg instanceof Channel child) {
+                child.pipeline().addFirst("keel-tls-refusals", new HandshakeWatcher(trust));
+            }
             ctx.fireChannelRead(msg);
         }
     }
 
-    /** Logs a refused handshake of one connection, then leaves. */
+    /**
+     * Logs a refused handshake of one connection, then leaves. A handshake that resumed an earlier session skipped
+     * the certificate checks: its certificate is checked again against the revocation list and allowed CN now, and
+     * the connection closed if it no longer passes.
+     */
     private static final class HandshakeWatcher extends ChannelInboundHandlerAdapter {
+        private final ReloadingTrustManager trust;
+
+        HandshakeWatcher(ReloadingTrustManager trust) {
+            this.trust = trust;
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             SslHandler tls = ctx.pipeline().get(SslHandler.class);
             if (tls != null) {
-                Object remote = ctx.channel().remoteAddress();
+                Channel channel = ctx.channel();
+                Object remote = channel.remoteAddress();
                 tls.handshakeFuture().addListener(f -> {
-                    if (!f.isSuccess() && TlsRefusals.isRefusal(f.cause())) {
-                        REFUSALS.refused(remote, TlsRefusals.describe(f.cause()));
+                    if (!f.isSuccess()) {
+                        if (TlsRefusals.isRefusal(f.cause())) REFUSALS.refused(remote, TlsRefusals.describe(f.cause()));
+                    } else if (trust != null) {
+                        recheck(tls, channel, remote);
                     }
                 });
                 ctx.pipeline().remove(this);
             }
             ctx.fireChannelRead(msg);
+        }
+
+        private void recheck(SslHandler tls, Channel channel, Object remote) {
+            java.security.cert.Certificate[] peer;
+            try {
+                peer = tls.engine().getSession().getPeerCertificates();
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                return; // no client certificate asked for
+            }
+            java.security.cert.X509Certificate[] chain = java.util.Arrays.stream(peer)
+                    .map(c -> (java.security.cert.X509Certificate) c)
+                    .toArray(java.security.cert.X509Certificate[]::new);
+            try {
+                trust.recheck(chain);
+            } catch (java.security.cert.CertificateException e) {
+                REFUSALS.refused(remote, e.getMessage() + " (a resumed TLS session)");
+                channel.close();
+            }
         }
     }
 }

@@ -15,7 +15,6 @@ import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -138,6 +137,15 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
         }
     }
 
+    /**
+     * The checks that can change after a session was made (revocation, the allowed CN), for a connection that
+     * resumed an earlier TLS session: resumption skips the certificate checks, so a certificate revoked since
+     * would otherwise keep its access for the session's lifetime.
+     */
+    void recheck(X509Certificate[] chain) throws CertificateException {
+        afterPath(chain);
+    }
+
     /** Revocation and the allowed common name, on a chain the CA vouched for. */
     private void afterPath(X509Certificate[] chain) throws CertificateException {
         if (crls != null) {
@@ -168,9 +176,5 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
     private static String subject(X509Certificate[] chain) {
         return chain == null || chain.length == 0 ? "(none)" : "'" + chain[0].getSubjectX500Principal().getName()
                 + "'";
-    }
-
-    static List<X509Certificate> asList(X509Certificate[] a) {
-        return new ArrayList<>(List.of(a));
     }
 }

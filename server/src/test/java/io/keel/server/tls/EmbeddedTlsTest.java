@@ -108,6 +108,68 @@ class EmbeddedTlsTest {
         }
     }
 
+    /**
+     * A client that resumes an earlier TLS session skips the certificate checks of a full handshake: a certificate
+     * revoked since is still caught, and the connection closed right after the handshake.
+     */
+    @Test
+    void aResumedSessionOfARevokedCertificateIsClosed(@TempDir Path dir) throws Exception {
+        TestCa ca = new TestCa(dir.resolve("pki"), "ca");
+        TestCa.Issued member = ca.issue("m1");
+        TestCa.Issued client = ca.issue("alice");
+        Path crl = ca.writeCrl(dir.resolve("crl.pem"));
+        ClientTls tls = ClientTls.of(TlsSettings.mutual(member.cert(), member.key(), ca.certFile).withCrlFile(crl),
+                dir, List.of());
+        io.grpc.Server server = tls.serverBuilder(new InetSocketAddress("127.0.0.1", 0))
+                .addService(new io.keel.server.etcd.proto.MaintenanceGrpc.MaintenanceImplBase() { }).build().start();
+        byte[][] firstSessionId = new byte[1][];
+        try {
+            SSLContext ssl = jdkClient(ca, client); // one context: its session cache offers the session again
+            // TLS 1.2, where the client's handshake completes only after the server checked its certificate: a
+            // second handshake that completes after the revocation can only be a resumed one.
+            try (SSLSocket first = handshake(ssl, server.getPort(), "TLSv1.2")) {
+                assertEquals(client.serial(), ((java.security.cert.X509Certificate) first.getSession()
+                        .getLocalCertificates()[0]).getSerialNumber());
+                firstSessionId[0] = first.getSession().getId();
+            }
+            ca.revoke(client.serial(), crl);
+            try (SSLSocket second = handshake(ssl, server.getPort(), "TLSv1.2")) {
+                assertEquals(java.util.Arrays.toString(firstSessionId[0]),
+                        java.util.Arrays.toString(second.getSession().getId()), "the session was resumed");
+                // The handshake itself passed (a full one would have been refused): it resumed the session.
+                second.setSoTimeout(30_000);
+                var in = second.getInputStream();
+                boolean closed = false;
+                try {
+                    byte[] buf = new byte[4096];
+                    while (in.read(buf) >= 0) {
+                        // the server's HTTP/2 settings may come first
+                    }
+                    closed = true;
+                } catch (java.net.SocketTimeoutException e) {
+                    closed = false;
+                } catch (java.io.IOException e) {
+                    closed = true;
+                }
+                assertEquals(true, closed, "the member closes a resumed session of a revoked certificate");
+            }
+        } finally {
+            server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            tls.close();
+        }
+    }
+
+    private static SSLSocket handshake(SSLContext ssl, int port, String protocol) throws Exception {
+        SSLSocket s = (SSLSocket) ssl.getSocketFactory().createSocket("127.0.0.1", port);
+        s.setEnabledProtocols(new String[] {protocol});
+        s.setSoTimeout(10_000);
+        var params = s.getSSLParameters();
+        params.setApplicationProtocols(new String[] {"h2"});
+        s.setSSLParameters(params);
+        s.startHandshake();
+        return s;
+    }
+
     private static SSLContext jdkClient(TestCa ca, TestCa.Issued client) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
