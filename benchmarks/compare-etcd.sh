@@ -30,7 +30,7 @@
 # 1000 clients, 30 s each (10 s with --quick).
 #
 # Usage: benchmarks/compare-etcd.sh [--quick] [--only=etcd|keel] [--loads=A,B] [--gen=go|java] [--jfr=DIR]
-#                                   [--profile=DIR] [--keep-logs] [--no-build]
+#                                   [--profile=DIR] [--tls] [--keep-logs] [--no-build]
 #   --quick      shorter loads (about 8 s each instead of 15 s)
 #   --only=X     run one side only (the table then has one column of figures)
 #   --loads=A,B  run only these loads (names as in the table, e.g. put-100)
@@ -39,6 +39,9 @@
 #   --profile=DIR  Keel's members are profiled over the measured loads with async-profiler (CPU samples of every
 #                thread, native and kernel frames included; fetched from Maven Central), collapsed stacks written to
 #                DIR and summarized by thread kind (io.keel.benchmarks.profile.ProfileSummary)
+#   --tls        both sides serve TLS on both ports, with etcd's flags (a CA and certificates made with openssl in the
+#                temp dir; client certificates required); the Go generator connects with a client certificate.
+#                Keel's client port uses BoringSSL unless JAVA_OPTS=-Dkeel.tls.provider=jdk (see docs/operations.md)
 #   --keep-logs  keep the temp dir with the members' logs and data
 #   --no-build   use the benchmarks module as already built (benchmarks/target/benchmarks.classpath)
 # Env: TMPDIR picks the disk the data goes to; JAVA (default: java on PATH) runs the load generator; KEEL_BIN
@@ -47,7 +50,7 @@
 # Everything this script starts (members, by PID) is stopped on exit, also on Ctrl-C or failure.
 set -euo pipefail
 
-QUICK=0; ONLY=""; KEEP=0; BUILD=1; ONLY_LOADS=""; JFR_DIR=""; PROFILE_DIR=""; GEN=go
+QUICK=0; TLS=0; ONLY=""; KEEP=0; BUILD=1; ONLY_LOADS=""; JFR_DIR=""; PROFILE_DIR=""; GEN=go
 for a in "$@"; do
   case "$a" in
     --gen=go|--gen=java) GEN=${a#*=} ;;
@@ -57,8 +60,9 @@ for a in "$@"; do
     --jfr=*) JFR_DIR=$(mkdir -p "${a#*=}" && cd "${a#*=}" && pwd) ;;
     --profile=*) PROFILE_DIR=$(mkdir -p "${a#*=}" && cd "${a#*=}" && pwd) ;;
     --keep-logs) KEEP=1 ;;
+    --tls) TLS=1 ;;
     --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,46p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,49p' "$0"; exit 0 ;;
     *) echo "unknown argument: $a (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -122,11 +126,16 @@ if [ "$GEN" = go ]; then
       GOCACHE="${XDG_CACHE_HOME:-$HOME/.cache}/keelload-go" go build -o "$GO_LOADGEN" .)
   fi
 fi
+if [ "$TLS" = 1 ] && [ "$GEN" != go ]; then echo "--tls needs the Go load generator (--gen=go)" >&2; exit 2; fi
 # loadgen ARGS: the chosen generator. Loads are described with --target (any|leader|follower|pinned); the Java
 # generator knows only any and leader (--leader-only).
 loadgen() {
   if [ "$GEN" = go ]; then
-    "$GO_LOADGEN" "$@"
+    if [ "$TLS" = 1 ]; then
+      "$GO_LOADGEN" -cacert "$PKI/ca.crt" -cert "$PKI/client.crt" -key "$PKI/client.key" "$@"
+    else
+      "$GO_LOADGEN" "$@"
+    fi
   else
     local args=() a prev=""
     for a in "$@"; do
@@ -160,6 +169,26 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM # the EXIT trap then stops the members
 
+# --tls: a CA, one certificate per member (server and client, for 127.0.0.1) and one for the load generator, made
+# with the openssl commands docs/operations.md gives.
+PKI=$D/pki
+make_pki() {
+  mkdir -p "$PKI"
+  (
+    cd "$PKI"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj "/CN=compare-ca" \
+      -keyout ca.key -out ca.crt 2>/dev/null
+    for n in n1 n2 n3 client; do
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$n" -keyout $n.key -out $n.csr 2>/dev/null
+      printf "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n" > $n.ext
+      openssl x509 -req -in $n.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile $n.ext -out $n.crt 2>/dev/null
+    done
+  )
+}
+if [ "$TLS" = 1 ]; then make_pki; fi
+ETCDCTL_TLS=()
+if [ "$TLS" = 1 ]; then ETCDCTL_TLS=(--cacert "$PKI/ca.crt" --cert "$PKI/client.crt" --key "$PKI/client.key"); fi
+
 # A port nobody listens on now (a member that cannot bind it fails to start, and the health wait reports it).
 USED_PORTS=" "
 free_port() {
@@ -183,18 +212,24 @@ server_pids() {
 
 # start_cluster etcd|keel: three members; sets EPS (client endpoints, comma separated).
 start_cluster() {
-  local kind=$1 i cluster="" cp pp
+  local kind=$1 i cluster="" cp pp scheme=http
   local -a cports pports
+  if [ "$TLS" = 1 ]; then scheme=https; fi
   for i in 1 2 3; do cports[i]=$(free_port); pports[i]=$(free_port); done
-  for i in 1 2 3; do cluster+="${cluster:+,}n$i=http://127.0.0.1:${pports[i]}"; done
+  for i in 1 2 3; do cluster+="${cluster:+,}n$i=$scheme://127.0.0.1:${pports[i]}"; done
   EPS=""
   for i in 1 2 3; do
     cp=${cports[i]}; pp=${pports[i]}
-    EPS+="${EPS:+,}127.0.0.1:$cp"
+    EPS+="${EPS:+,}$scheme://127.0.0.1:$cp"
     local -a flags=(--name "n$i" --data-dir "$D/$kind-n$i"
-      --listen-client-urls "http://127.0.0.1:$cp" --advertise-client-urls "http://127.0.0.1:$cp"
-      --listen-peer-urls "http://127.0.0.1:$pp" --initial-advertise-peer-urls "http://127.0.0.1:$pp"
+      --listen-client-urls "$scheme://127.0.0.1:$cp" --advertise-client-urls "$scheme://127.0.0.1:$cp"
+      --listen-peer-urls "$scheme://127.0.0.1:$pp" --initial-advertise-peer-urls "$scheme://127.0.0.1:$pp"
       --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token "compare-$kind")
+    if [ "$TLS" = 1 ]; then # the same flags for both: Keel takes etcd's
+      flags+=(--cert-file "$PKI/n$i.crt" --key-file "$PKI/n$i.key" --trusted-ca-file "$PKI/ca.crt" --client-cert-auth
+        --peer-cert-file "$PKI/n$i.crt" --peer-key-file "$PKI/n$i.key" --peer-trusted-ca-file "$PKI/ca.crt"
+        --peer-client-cert-auth)
+    fi
     if [ "$kind" = etcd ]; then
       etcd "${flags[@]}" --logger zap --log-outputs "$D/etcd-n$i.log" >/dev/null 2>&1 &
     else
@@ -204,7 +239,7 @@ start_cluster() {
   done
   local healthy=0
   for _ in $(seq 1 120); do
-    if ETCDCTL_API=3 etcdctl --endpoints="$EPS" --command-timeout=2s endpoint health >/dev/null 2>&1; then
+    if ETCDCTL_API=3 etcdctl --endpoints="$EPS" "${ETCDCTL_TLS[@]}" --command-timeout=2s endpoint health >/dev/null 2>&1; then
       healthy=1; break
     fi
     sleep 0.5
@@ -320,6 +355,7 @@ run_side() {
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
+if [ "$TLS" = 1 ]; then echo "TLS on both ports for both sides (client certificates required; Keel's client port: ${JAVA_OPTS:-default engine})"; fi
 echo "etcd: $(etcd --version 2>/dev/null | awk '/etcd Version/{print $3}'); load generator JVM: $("$JAVA" -version 2>&1 | head -1)"
 if [ "$ONLY" != keel ]; then run_side etcd; fi
 if [ "$ONLY" != etcd ]; then

@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"math/rand"
@@ -24,6 +25,7 @@ import (
 
 	"go.etcd.io/etcd/clientv3"
 	"go.etcd.io/etcd/mvcc/mvccpb"
+	"go.etcd.io/etcd/pkg/transport"
 )
 
 type settings struct {
@@ -67,9 +69,24 @@ func parseFlags() settings {
 	flag.IntVar(&s.leases, "leases", 0, "leases kept alive while the load runs (0: none)")
 	flag.Int64Var(&s.leaseTTL, "lease-ttl", 10, "the leases' TTL in seconds")
 	flag.IntVar(&s.leaseStreams, "lease-streams", 100, "keep-alive streams the leases share, over all endpoints")
+	cacert := flag.String("cacert", "", "TLS: the members' CA (PEM); with it the endpoints are https://")
+	cert := flag.String("cert", "", "TLS: the client certificate to present (PEM)")
+	key := flag.String("key", "", "TLS: its private key (PEM)")
 	flag.Parse()
+	if *cacert != "" {
+		info := transport.TLSInfo{CertFile: *cert, KeyFile: *key, TrustedCAFile: *cacert}
+		cfg, err := info.ClientConfig()
+		if err != nil {
+			fail("TLS files: %v", err)
+		}
+		tlsConfig = cfg
+	}
 	for _, e := range strings.Split(*eps, ",") {
-		s.endpoints = append(s.endpoints, strings.TrimPrefix(strings.TrimPrefix(e, "http://"), "https://"))
+		e = strings.TrimPrefix(strings.TrimPrefix(e, "http://"), "https://")
+		if tlsConfig != nil {
+			e = "https://" + e // clientv3 uses TLS for https:// endpoints only
+		}
+		s.endpoints = append(s.endpoints, e)
 	}
 	if *pids != "" {
 		for _, p := range strings.Split(*pids, ",") {
@@ -88,8 +105,11 @@ func fail(format string, args ...interface{}) {
 	os.Exit(1)
 }
 
+// tlsConfig is set by -cacert (and -cert, -key): every connection is then TLS.
+var tlsConfig *tls.Config
+
 func dial(endpoint string) *clientv3.Client {
-	c, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
+	c, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, TLS: tlsConfig})
 	if err != nil {
 		fail("connecting to %s: %v", endpoint, err)
 	}

@@ -638,6 +638,7 @@ public final class Keel implements AutoCloseable {
         private java.util.List<String> advertiseClientUrls;
         private long joinClusterId;
         private long quotaBackendBytes = io.keel.server.space.SpaceQuota.DEFAULT_BYTES;
+        private io.keel.server.tls.TlsSettings peerTls;
 
         private Builder() {
         }
@@ -807,6 +808,17 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * TLS between members (etcd's --peer-cert-file, --peer-key-file, --peer-trusted-ca-file,
+         * --peer-client-cert-auth, --peer-auto-tls, --peer-crl-file, --peer-cert-allowed-cn); every member of the
+         * cluster needs it. An auto-TLS certificate is kept in the data directory's {@code fixtures/peer}. Default:
+         * plain text.
+         */
+        public Builder peerTls(io.keel.server.tls.TlsSettings settings) {
+            this.peerTls = settings;
+            return this;
+        }
+
         /** Told what the member does as it happens (the launcher's metrics); must never block. */
         public Builder observer(io.keel.server.member.MemberObserver o) {
             this.observer = Objects.requireNonNull(o);
@@ -834,7 +846,10 @@ public final class Keel implements AutoCloseable {
             Member member;
             try {
                 // Cleans up after itself when it fails: no thread, port or open database is left behind.
-                member = Member.start(config, observer, leaderWait(requestTimeout, electionTimeout));
+                io.keel.transport.TlsContexts tls = peerTls == null ? null : io.keel.server.tls.PeerTls.of(peerTls,
+                        dataDir.resolve("fixtures").resolve("peer"),
+                        java.util.List.of(listen.getHostString(), "localhost", "127.0.0.1"));
+                member = Member.start(config, observer, leaderWait(requestTimeout, electionTimeout), tls);
                 member.lessor().checkpointInterval(leaseCheckpointInterval);
             } catch (IOException e) {
                 throw new UncheckedIOException("starting member " + Long.toHexString(id), e);

@@ -17,14 +17,16 @@ import java.util.Objects;
  *                           (subject alternative names); off when members are addressed in ways their
  *                           certificates do not list
  */
-public record TlsConfig(Path certificateChain, Path privateKey, Path clusterCa, boolean verifyPeerHostname) {
+public record TlsConfig(Path certificateChain, Path privateKey, Path clusterCa, boolean verifyPeerHostname)
+        implements TlsContexts {
     public TlsConfig {
         Objects.requireNonNull(certificateChain, "certificateChain");
         Objects.requireNonNull(privateKey, "privateKey");
         Objects.requireNonNull(clusterCa, "clusterCa");
     }
 
-    SslContext serverContext() throws SSLException {
+    @Override
+    public SslContext serverContext() throws SSLException {
         return SslContextBuilder.forServer(certificateChain.toFile(), privateKey.toFile())
                 .trustManager(clusterCa.toFile())
                 .clientAuth(ClientAuth.REQUIRE)
@@ -32,7 +34,8 @@ public record TlsConfig(Path certificateChain, Path privateKey, Path clusterCa, 
                 .build();
     }
 
-    SslContext clientContext() throws SSLException {
+    @Override
+    public SslContext clientContext() throws SSLException {
         return SslContextBuilder.forClient()
                 .keyManager(certificateChain.toFile(), privateKey.toFile())
                 .trustManager(clusterCa.toFile())

@@ -27,7 +27,7 @@ public final class TransportConfig {
     final long maxSnapshotBytes;
     final Duration snapshotIdleTimeout;
     final Path snapshotDirectory;
-    final TlsConfig tls;
+    final TlsContexts tls;
     final int ioThreads;
     final boolean preferNativeTransport;
     final ByteBufAllocator allocator;
@@ -88,7 +88,7 @@ public final class TransportConfig {
         private long maxSnapshotBytes = 64L << 30;
         private Duration snapshotIdleTimeout = Duration.ofSeconds(30);
         private Path snapshotDirectory = Path.of(System.getProperty("java.io.tmpdir"));
-        private TlsConfig tls;
+        private TlsContexts tls;
         private int ioThreads = 2;
         private boolean preferNativeTransport = true;
         private ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
@@ -176,7 +176,7 @@ public final class TransportConfig {
         }
 
         /** Mutual TLS with the cluster CA; null (the default) means plaintext. */
-        public Builder tls(TlsConfig tls) {
+        public Builder tls(TlsContexts tls) {
             this.tls = tls;
             return this;
         }

@@ -48,6 +48,14 @@ final class ConfigFile {
             }
             Object value = e.getValue();
             if (value == null) continue; // etcd's sample files leave unset keys empty
+            if (value instanceof Map<?, ?> section && TransportSecurity.isSection(key)) {
+                args.addAll(TransportSecurity.toArguments(file, key, section));
+                continue;
+            }
+            if (value instanceof List<?> list && key.equals("cipher-suites")) { // etcd's file lists them
+                args.add("--" + key + "=" + String.join(",", list.stream().map(String::valueOf).toList()));
+                continue;
+            }
             if (value instanceof Map || value instanceof List) {
                 throw LaunchException.usage("--config-file " + file + ": key '" + key
                         + "' must have a single value (a comma-separated string for lists)");

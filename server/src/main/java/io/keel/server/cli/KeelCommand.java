@@ -129,6 +129,9 @@ public final class KeelCommand implements Callable<Integer> {
                     + " key-value hash with its peers' at its revision, and stops if one differs. Default: false.")
     boolean initialCorruptCheck;
 
+    @picocli.CommandLine.Mixin
+    TlsFlags tls = new TlsFlags();
+
     @Option(names = "--config-file", description = "A YAML file of flag-name: value lines; no other flag may be"
             + " given with it.")
     Path configFile;

@@ -21,6 +21,8 @@ import java.util.Map;
  * @param watchProgressInterval  how often idle watches that asked for progress get one
  * @param notices          one line per etcd flag given that has no meaning for Keel, to print at start
  * @param space          the space quota, auto-compaction and corruption check (issue 14)
+ * @param clientTls      TLS on the client port ({@link TlsFlags}), or null for plain text
+ * @param peerTls        TLS between members, or null for plain text
  */
 record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clientListen, String advertiseClientUrls,
                       InetSocketAddress peerListen, InetSocketAddress peerAdvertise,
@@ -29,7 +31,8 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                       Duration electionTimeout, long joinClusterId, Duration leaseCheckpointInterval,
                       long snapshotEntries, io.keel.server.grpc.ClientLimits clientLimits,
                       Duration watchProgressInterval, java.util.List<String> notices,
-                      SpaceSettings space) {
+                      SpaceSettings space, io.keel.server.tls.TlsSettings clientTls,
+                      io.keel.server.tls.TlsSettings peerTls) {
 
     /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
     static MemberSettings of(KeelCommand f) {
@@ -103,11 +106,22 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                     + " leases (set --experimental-lease-checkpoint-interval instead)");
         }
         Duration checkpoints = goDuration("--experimental-lease-checkpoint-interval", f.leaseCheckpointInterval);
+        if (metrics != null && Urls.https("--listen-metrics-urls", f.listenMetricsUrls)) {
+            throw LaunchException.usage("--listen-metrics-urls: the ops port serves plain http:// only");
+        }
+        boolean clientHttps = Urls.https("--listen-client-urls", f.listenClientUrls);
+        boolean peerHttps = Urls.https("--listen-peer-urls", f.listenPeerUrls);
+        if (Urls.https("--initial-advertise-peer-urls", f.initialAdvertisePeerUrls) != peerHttps
+                || Urls.https("--initial-cluster", clusterText) != peerHttps) {
+            throw LaunchException.usage("--listen-peer-urls, --initial-advertise-peer-urls and --initial-cluster must"
+                    + " all be http:// or all https://");
+        }
         return new MemberSettings(name, ownId, dataDir, client, f.advertiseClientUrls, peer,
                 peerAdvertise, cluster, names, newCluster, f.initialClusterToken, metrics,
                 Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs), joinClusterId,
                 checkpoints, f.serving.snapshotEntries(), f.serving.clientLimits(), f.serving.watchProgressInterval(),
-                f.etcdOnly.check(), SpaceSettings.of(f));
+                f.etcdOnly.check(), SpaceSettings.of(f),
+                f.tls.client(clientHttps), f.tls.peer(peerHttps));
     }
 
     private static final java.util.regex.Pattern GO_DURATION_PART =

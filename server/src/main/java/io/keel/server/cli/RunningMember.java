@@ -5,6 +5,7 @@ import io.keel.server.grpc.EtcdGrpcServer;
 import io.keel.server.membership.MemberInfo;
 import io.keel.server.ops.KeelMetrics;
 import io.keel.server.ops.OpsServer;
+import io.keel.server.tls.ClientTls;
 import io.keel.storage.log.NoKeelDataException;
 import io.keel.storage.log.WrongDataDirectoryException;
 
@@ -51,7 +52,7 @@ final class RunningMember implements AutoCloseable {
         RunningMember member = start(s, metrics);
         out.println("keel: member " + s.name() + " (id " + Long.toHexString(s.id()) + ") of cluster "
                 + Long.toHexString(member.keel.clusterId()) + ", data in " + s.dataDir());
-        out.println("keel: peer URL " + Urls.text(member.keel.peerAddress()));
+        out.println("keel: peer URL " + Urls.text(member.keel.peerAddress(), s.peerTls() != null));
         if (member.ops != null) {
             out.println("keel: metrics URL " + Urls.text(member.ops.address()) + "/metrics (also /health, /readyz,"
                     + " and the cluster page at /)");
@@ -151,7 +152,8 @@ final class RunningMember implements AutoCloseable {
             grpc = null; // open() released it
             throw refusal("member " + settings.name(), e);
         }
-        out.println("keel: client URL " + Urls.text(grpc.address()) + " (etcd v3 gRPC)");
+        out.println("keel: client URL " + Urls.text(grpc.address(), settings.clientTls() != null) + " (etcd v3 gRPC"
+                + (settings.clientTls() != null ? " over TLS" : "") + ")");
         out.println("keel: ready to serve client requests");
         out.flush();
     }
@@ -159,7 +161,7 @@ final class RunningMember implements AutoCloseable {
     /** Builds etcd's gRPC API without listening yet (see {@link ClientApiGate}). */
     private synchronized void prepareClientApi() {
         if (closed) return;
-        grpc = EtcdGrpcServer.create(keel, settings.clientListen(), settings.clientLimits());
+        grpc = EtcdGrpcServer.create(keel, settings.clientListen(), settings.clientLimits(), clientTls(settings));
     }
 
     /** Tells clients to go elsewhere at once (see {@link EtcdGrpcServer#stopAccepting}). */
@@ -185,7 +187,8 @@ final class RunningMember implements AutoCloseable {
                     .electionTimeout(s.electionTimeout()).observer(metrics)
                     .leaseCheckpointInterval(s.leaseCheckpointInterval()).snapshotEntries(s.snapshotEntries())
                     .watchProgressInterval(s.watchProgressInterval())
-                    .quotaBackendBytes(s.space().quotaBytes());
+                    .quotaBackendBytes(s.space().quotaBytes())
+                    .peerTls(s.peerTls());
             if (s.joinClusterId() != 0) b.joinExisting(s.joinClusterId());
             keel = b.start();
         } catch (RuntimeException e) {
@@ -205,9 +208,19 @@ final class RunningMember implements AutoCloseable {
         }
     }
 
+    /** The client port's TLS; an auto-TLS certificate goes where etcd keeps it, data-dir/fixtures/client. */
+    private static ClientTls clientTls(MemberSettings s) {
+        if (s.clientTls() == null) return null;
+        return ClientTls.of(s.clientTls(), s.dataDir().resolve("fixtures").resolve("client"),
+                java.util.List.of(s.clientListen().getHostString(), "localhost", "127.0.0.1"));
+    }
+
     private static OpsServer startOps(Keel keel, KeelMetrics metrics, MemberSettings s) {
         try {
-            return OpsServer.start(keel, metrics, s.metricsListen());
+            io.grpc.ChannelCredentials probeTls = s.clientTls() == null ? null
+                    : io.keel.server.tls.ProbeCredentials.forMember(s.clientTls(),
+                    s.dataDir().resolve("fixtures").resolve("client"), java.util.List.of("localhost", "127.0.0.1"));
+            return OpsServer.start(keel, metrics, s.metricsListen(), probeTls);
         } catch (IOException e) {
             throw new LaunchException(ExitCodes.CANNOT_LISTEN, "cannot listen for metrics on "
                     + Urls.text(s.metricsListen()) + ": " + e.getMessage(), e);

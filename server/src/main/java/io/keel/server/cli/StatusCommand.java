@@ -54,6 +54,21 @@ final class StatusCommand implements Callable<Integer> {
             description = "How long to wait for each answer: 500ms, 5s. Default: ${DEFAULT-VALUE}.")
     String commandTimeout;
 
+    @Option(names = "--cacert", paramLabel = "<file>", description = "https:// endpoints: their CA (PEM), as"
+            + " etcdctl's. Default: the JDK's CAs.")
+    java.nio.file.Path cacert;
+
+    @Option(names = "--cert", paramLabel = "<file>", description = "https:// endpoints: the client certificate to"
+            + " present (PEM), as etcdctl's.")
+    java.nio.file.Path cert;
+
+    @Option(names = "--key", paramLabel = "<file>", description = "Its private key (PEM), as etcdctl's.")
+    java.nio.file.Path key;
+
+    @Option(names = "--insecure-skip-tls-verify", description = "https:// endpoints: do not check their"
+            + " certificates (as etcdctl's).")
+    boolean insecureSkipTlsVerify;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -65,7 +80,14 @@ final class StatusCommand implements Callable<Integer> {
         Duration timeout = duration(commandTimeout);
         GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         ClusterView view;
-        try (StatusProbe probe = new StatusProbe()) {
+        io.grpc.ChannelCredentials tls;
+        try {
+            tls = cacert == null && cert == null && key == null && !insecureSkipTlsVerify ? null
+                    : io.keel.server.tls.ProbeCredentials.of(cacert, cert, key, insecureSkipTlsVerify);
+        } catch (IllegalArgumentException e) {
+            throw LaunchException.usage(e.getMessage());
+        }
+        try (StatusProbe probe = new StatusProbe(tls)) {
             view = survey(probe, timeout);
         }
         PrintWriter out = spec.commandLine().getOut();

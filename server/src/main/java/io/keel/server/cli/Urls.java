@@ -12,7 +12,7 @@ final class Urls {
     }
 
     /**
-     * One {@code http://host:port} URL (the launcher listens on one address per flag; TLS is not wired into it yet).
+     * One {@code http(s)://host:port} URL (the launcher listens on one address per flag).
      * The address keeps the host as written, so every member derives the same cluster id from the same text.
      */
     static InetSocketAddress single(String flag, String value) {
@@ -30,12 +30,11 @@ final class Urls {
         } catch (URISyntaxException e) {
             throw LaunchException.usage(flag + " '" + url + "' is not a URL: " + e.getReason());
         }
-        if (!"http".equals(uri.getScheme())) {
-            throw LaunchException.usage(flag + " '" + url + "': only http://host:port is supported"
-                    + (("https".equals(uri.getScheme())) ? " (the launcher does not serve TLS yet)" : ""));
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+            throw LaunchException.usage(flag + " '" + url + "': expected http://host:port or https://host:port");
         }
         if (uri.getHost() == null || uri.getPort() < 0) {
-            throw LaunchException.usage(flag + " '" + url + "': expected http://host:port");
+            throw LaunchException.usage(flag + " '" + url + "': expected http(s)://host:port");
         }
         if (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/")) {
             throw LaunchException.usage(flag + " '" + url + "': a listen URL has no path");
@@ -67,8 +66,28 @@ final class Urls {
     }
 
     static String text(InetSocketAddress a) {
+        return text(a, false);
+    }
+
+    static String text(InetSocketAddress a, boolean https) {
         String host = a.getHostString();
         if (host.contains(":")) host = "[" + host + "]";
-        return "http://" + host + ":" + a.getPort();
+        return (https ? "https://" : "http://") + host + ":" + a.getPort();
+    }
+
+    /** Whether every URL of a comma-separated list is https://; refuses a list that mixes schemes. */
+    static boolean https(String flag, String urls) {
+        Boolean https = null;
+        for (String u : urls.split(",")) {
+            String t = u.trim();
+            int eq = t.indexOf('=');
+            if (eq > 0 && !t.startsWith("http")) t = t.substring(eq + 1).trim(); // --initial-cluster's name=url
+            boolean h = t.startsWith("https://");
+            if (https != null && https != h) {
+                throw LaunchException.usage(flag + " '" + urls + "' mixes http:// and https://");
+            }
+            https = h;
+        }
+        return Boolean.TRUE.equals(https);
     }
 }

@@ -12,6 +12,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.InsecureServerCredentials;
 import io.keel.server.gateway.Gateway;
+import io.keel.server.tls.ClientTls;
 import java.util.List;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -68,6 +69,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
     private final OpenStreams openStreams;
     private final InetSocketAddress listen;
     private final Gateway gateway;
+    /** TLS on this port, or null for plain text. */
+    private final ClientTls tls;
 
     /**
      * How long {@link #close} lets unary calls in flight finish after {@link #stopAccepting}; then they are cancelled.
@@ -77,7 +80,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
 
     private EtcdGrpcServer(Keel keel, Server server, ExecutorService executor, ExecutorService answers,
                            LeaderLossMonitor leaderLoss, OpenStreams openStreams, InetSocketAddress listen,
-                           Gateway gateway) {
+                           Gateway gateway, ClientTls tls) {
+        this.tls = tls;
         this.keel = keel;
         this.server = server;
         this.executor = executor;
@@ -97,7 +101,12 @@ public final class EtcdGrpcServer implements AutoCloseable {
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, ClientLimits limits) {
-        return create(keel, address, limits).open();
+        return create(keel, address, limits, null).open();
+    }
+
+    /** Serves TLS ({@link ClientTls}, etcd's --cert-file and friends) instead of plain text; closes {@code tls}. */
+    public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, ClientTls tls) {
+        return create(keel, address, ClientLimits.ETCD_DEFAULTS, tls).open();
     }
 
     /**
@@ -105,11 +114,11 @@ public final class EtcdGrpcServer implements AutoCloseable {
      * waits for a leader, so loading gRPC's classes overlaps the election instead of following it (issue 14).
      */
     public static EtcdGrpcServer create(Keel keel, InetSocketAddress address) {
-        return create(keel, address, ClientLimits.ETCD_DEFAULTS);
+        return create(keel, address, ClientLimits.ETCD_DEFAULTS, null);
     }
 
     public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps) {
-        return create(keel, address, limits(maxRequestBytes, maxTxnOps));
+        return create(keel, address, limits(maxRequestBytes, maxTxnOps), null);
     }
 
     private static ClientLimits limits(int maxRequestBytes, int maxTxnOps) {
@@ -118,7 +127,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 d.keepAliveInterval(), d.keepAliveTimeout());
     }
 
-    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits) {
+    /** As {@link #create(Keel, InetSocketAddress)}, with etcd's client limits and TLS ({@code null}: plain text). */
+    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls) {
         int maxRequestBytes = limits.maxRequestBytes();
         int maxTxnOps = limits.maxTxnOps();
         String prefix = "keel-grpc-" + Long.toHexString(keel.memberId());
@@ -151,11 +161,13 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 // Not served yet: the generated base answers every method with UNIMPLEMENTED.
                 new AuthGrpc.AuthImplBase() { }.bindService())
                 .map(service -> ServerInterceptors.intercept(service, corruptGuard)).toList();
-        // etcd's HTTP/JSON gateway shares the client port (HTTP/1.x told from gRPC's HTTP/2 by the first bytes).
+        // etcd's HTTP/JSON gateway shares a plain-text client port (HTTP/1.x told from gRPC's HTTP/2 by the first
+        // bytes); on a TLS port it is not served yet (the TLS handshake comes first, and ALPN would have to choose).
         Gateway gateway = Gateway.start(inProcessName, inProcess, services, executor, maxRequestBytes,
                 limits.maxConcurrentStreams());
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(address,
-                        gateway.onClientPort(InsecureServerCredentials.create()))
+        NettyServerBuilder builder = (tls == null
+                ? NettyServerBuilder.forAddress(address, gateway.onClientPort(InsecureServerCredentials.create()))
+                : tls.serverBuilder(address))
                 .executor(executor)
                 // KV handlers never block (they start a request and answer from its completion): they run on the
                 // transport thread that read the request, sparing a hand-off per call. Other services' handlers
@@ -177,7 +189,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams());
         services.forEach(builder::addService);
         return new EtcdGrpcServer(keel, builder.build(), executor, answers, leaderLoss, openStreams, address,
-                gateway);
+                gateway, tls);
     }
 
     /** Starts listening (a server from {@link #create}); on failure everything it holds is released. */
@@ -190,7 +202,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
                     + Long.toHexString(keel.memberId()) + " on " + listen, e);
         }
         keel.membership().announceServedAt(clientUrl()); // MemberList shows it on every member
-        LOG.info("member {} serves etcd's v3 API on {}", Long.toHexString(keel.memberId()), address());
+        LOG.info("member {} serves etcd's v3 API on {}{}", Long.toHexString(keel.memberId()), address(),
+                tls == null ? "" : " over TLS (" + tls.engine() + ")");
         return this;
     }
 
@@ -204,7 +217,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
 
     String clientUrl() {
         InetSocketAddress a = address();
-        return "http://" + a.getAddress().getHostAddress() + ":" + a.getPort();
+        return (tls == null ? "http://" : "https://") + a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
     /**
@@ -238,6 +251,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
             executor.shutdownNow();
             answers.shutdownNow();
             leaderLoss.close();
+            if (tls != null) tls.close();
         }
     }
 

@@ -29,6 +29,7 @@ import io.keel.transport.ReceivedSnapshot;
 import io.keel.transport.Transport;
 import io.keel.transport.ElectionTiming;
 import io.keel.transport.PeerAdmission;
+import io.keel.transport.TlsContexts;
 import io.keel.transport.TransportConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,7 +109,8 @@ public final class Member implements AutoCloseable {
     /** The commit index as of the last Ready (raft thread writes). */
     private volatile long commitIndex;
 
-    private Member(MemberConfig config, MemberObserver observer, Duration leaderWaitTimeout) throws IOException {
+    private Member(MemberConfig config, MemberObserver observer, Duration leaderWaitTimeout, TlsContexts peerTls)
+            throws IOException {
         this.config = config;
         this.forwardTimeout = Duration.ofSeconds(5).plus(config.electionTimeout().multipliedBy(2));
         this.leaderWaitTimeout = leaderWaitTimeout;
@@ -153,7 +155,7 @@ public final class Member implements AutoCloseable {
             this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
             apply.observer = observer;
             this.transport = createdTransport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
-                    new IncarnationCheck(directory::current)), new InboundListener() {
+                    new IncarnationCheck(directory::current), peerTls), new InboundListener() {
                 @Override
                 public void onMessage(Message message) {
                     if (LeaseForwarder.handles(message)) { // lease traffic, not Raft: never handed to the node
@@ -226,8 +228,14 @@ public final class Member implements AutoCloseable {
      */
     public static Member start(MemberConfig config, MemberObserver observer, Duration leaderWaitTimeout)
             throws IOException {
+        return start(config, observer, leaderWaitTimeout, null);
+    }
+
+    /** As {@link #start(MemberConfig, MemberObserver, Duration)}, with TLS between peers (null: plain text). */
+    public static Member start(MemberConfig config, MemberObserver observer, Duration leaderWaitTimeout,
+                               TlsContexts peerTls) throws IOException {
         if (leaderWaitTimeout.isNegative()) throw new IllegalArgumentException("negative leader wait");
-        return new Member(config, observer, leaderWaitTimeout);
+        return new Member(config, observer, leaderWaitTimeout, peerTls);
     }
 
     /**
@@ -237,14 +245,15 @@ public final class Member implements AutoCloseable {
      * which holds only with the same election timeout and drift bound on both sides (issue 10 D).
      */
     private static TransportConfig transportConfig(MemberConfig config, long incarnation, RaftConfig raft,
-                                                   PeerAdmission admission) {
+                                                   PeerAdmission admission, TlsContexts peerTls) {
         TransportConfig.Builder b = TransportConfig.builder(config.clusterId(), config.memberId())
                 .listen(config.peerListen())
                 .incarnation(incarnation)
                 .timing(new ElectionTiming(config.heartbeatInterval().toMillis(), config.electionTimeout().toMillis(),
                         raft.maxClockDrift()))
                 .admission(admission)
-                .snapshotDirectory(config.dataDir().resolve("incoming-snapshots"));
+                .snapshotDirectory(config.dataDir().resolve("incoming-snapshots"))
+                .tls(peerTls);
         for (Map.Entry<Long, InetSocketAddress> peer : config.initialCluster().entrySet()) {
             if (peer.getKey() != config.memberId()) b.peer(peer.getKey(), peer.getValue());
         }

@@ -27,13 +27,19 @@ public final class ClusterSurvey implements AutoCloseable {
 
     private final Keel keel;
     private final KeelMetrics metrics;
-    private final StatusProbe probe = new StatusProbe();
+    private final StatusProbe probe;
     private final AppliedProgress progress = new AppliedProgress();
     /** member id to when it last answered (epoch ms), for "last contact". */
     private final Map<Long, Long> lastAnswer = new ConcurrentHashMap<>();
     private ClusterView last;
 
     public ClusterSurvey(Keel keel, KeelMetrics metrics) {
+        this(keel, metrics, new StatusProbe());
+    }
+
+    /** Asks the other members with {@code probe} (TLS credentials for https:// client URLs). */
+    public ClusterSurvey(Keel keel, KeelMetrics metrics, StatusProbe probe) {
+        this.probe = probe;
         this.keel = keel;
         this.metrics = metrics;
     }

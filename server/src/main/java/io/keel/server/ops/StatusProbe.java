@@ -1,7 +1,10 @@
 package io.keel.server.ops;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.ChannelCredentials;
 import io.grpc.ConnectivityState;
+import io.grpc.Grpc;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.keel.server.etcd.proto.ClusterGrpc;
@@ -20,12 +23,24 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Asks members about themselves over etcd's API on their client URLs (Maintenance.Status, Cluster.MemberList), the
- * way etcdctl endpoint status does, so it needs nothing but a member's client URL. One plaintext channel per URL,
+ * way etcdctl endpoint status does, so it needs nothing but a member's client URL (and, for https:// ones, TLS
+ * credentials). One channel per URL,
  * kept for the next question; calls fail fast (no wait for a connection), so a dead member costs one refused
  * connection, not a deadline.
  */
 public final class StatusProbe implements AutoCloseable {
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** For https:// client URLs; null: gRPC's default TLS (the JDK's CAs, no client certificate). */
+    private final ChannelCredentials tls;
+
+    public StatusProbe() {
+        this(null);
+    }
+
+    /** Asks https:// client URLs with these TLS credentials ({@link io.keel.server.tls.ProbeCredentials}). */
+    public StatusProbe(ChannelCredentials tls) {
+        this.tls = tls;
+    }
 
     /** Status of the member serving {@code clientUrl}, or a failure within {@code deadline}. */
     public CompletableFuture<StatusResponse> status(String clientUrl, Duration deadline) {
@@ -71,10 +86,14 @@ public final class StatusProbe implements AutoCloseable {
         return channels.computeIfAbsent(clientUrl, url -> {
             URI u = URI.create(url.trim());
             if (u.getHost() == null || u.getPort() < 0) {
-                throw new IllegalArgumentException("not a client URL (http://host:port): " + url);
+                throw new IllegalArgumentException("not a client URL (http(s)://host:port): " + url);
+            }
+            if ("https".equals(u.getScheme())) {
+                return Grpc.newChannelBuilderForAddress(u.getHost(), u.getPort(),
+                        tls != null ? tls : TlsChannelCredentials.create()).build();
             }
             if (!"http".equals(u.getScheme())) {
-                throw new IllegalArgumentException("only http:// client URLs can be asked (no TLS yet): " + url);
+                throw new IllegalArgumentException("not a client URL (http(s)://host:port): " + url);
             }
             return ManagedChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build();
         });

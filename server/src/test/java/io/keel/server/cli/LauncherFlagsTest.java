@@ -128,7 +128,7 @@ class LauncherFlagsTest {
     @Test
     void badFlagsAreRefusedWithOneLineAndExitCode2(@TempDir Path dir) throws IOException {
         refused(ExitCodes.USAGE, "Unknown option: '--bogus'", "--bogus");
-        refused(ExitCodes.USAGE, "only http://host:port is supported (the launcher does not serve TLS yet)",
+        refused(ExitCodes.USAGE, "--listen-client-urls https://... needs --cert-file and --key-file (or --auto-tls)",
                 "--listen-client-urls", "https://127.0.0.1:2379");
         refused(ExitCodes.USAGE, "Keel listens on one URL per flag",
                 "--listen-client-urls", "http://127.0.0.1:2379,http://127.0.0.1:3379");
