@@ -579,8 +579,18 @@ public final class Keel implements AutoCloseable {
         private String name;
         private java.util.List<String> advertiseClientUrls;
         private long joinClusterId;
+        private boolean strictReconfigCheck = true;
 
         private Builder() {
+        }
+
+        /**
+         * etcd's --strict-reconfig-check (default true): membership changes that would leave fewer started members
+         * than a quorum, or that the leader cannot be sure leave a quorum of reachable voters, are refused.
+         */
+        public Builder strictReconfigCheck(boolean on) {
+            this.strictReconfigCheck = on;
+            return this;
         }
 
         /** This member's id: non-zero, unique in the cluster, one of the initial cluster's ids. */
@@ -773,6 +783,7 @@ public final class Keel implements AutoCloseable {
             try {
                 membership = new Membership(member, name != null ? name : Long.toHexString(id),
                         advertiseClientUrls, requestTimeout);
+                membership.strictReconfigCheck(strictReconfigCheck);
                 return new Keel(member, requestTimeout, watchProgressInterval, membership);
             } catch (RuntimeException | Error e) {
                 if (membership != null) membership.close();

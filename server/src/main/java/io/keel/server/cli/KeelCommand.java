@@ -94,6 +94,12 @@ public final class KeelCommand implements Callable<Integer> {
                     + " refused).")
     Boolean enableLeaseCheckpoint;
 
+    @Option(names = "--strict-reconfig-check", arity = "0..1", fallbackValue = "true", defaultValue = "true",
+            paramLabel = "<bool>", description = "etcd's: refuse a membership change that would leave fewer started"
+                    + " members than a quorum, or while the leader does not hear from every voter (adding) or from a"
+                    + " quorum without the member removed (removing). Default: ${DEFAULT-VALUE}.")
+    boolean strictReconfigCheck;
+
     @Option(names = "--config-file", description = "A YAML file of flag-name: value lines; no other flag may be"
             + " given with it.")
     Path configFile;

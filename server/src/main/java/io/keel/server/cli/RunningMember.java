@@ -110,7 +110,8 @@ final class RunningMember implements AutoCloseable {
                     .newCluster(s.newCluster()).heartbeatInterval(s.heartbeatInterval())
                     .advertiseClientUrls(Arrays.stream(s.advertiseClientUrls().split(",")).map(String::trim).toList())
                     .electionTimeout(s.electionTimeout()).observer(metrics)
-                    .leaseCheckpointInterval(s.leaseCheckpointInterval());
+                    .leaseCheckpointInterval(s.leaseCheckpointInterval())
+                    .strictReconfigCheck(s.strictReconfigCheck());
             if (s.joinClusterId() != 0) b.joinExisting(s.joinClusterId());
             keel = b.start();
         } catch (RuntimeException e) {

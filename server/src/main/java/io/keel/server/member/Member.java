@@ -398,6 +398,30 @@ public final class Member implements AutoCloseable {
     }
 
     /**
+     * At the leader: the members of its configuration it has heard from (an append or heartbeat answer) within
+     * {@code window}, itself included; etcd's "active" peers, for its --strict-reconfig-check. A new leader counts
+     * every member as heard at its election, for one window. Anywhere else: {@link NotLeaderException}.
+     */
+    public CompletableFuture<java.util.Set<Long>> membersHeardWithin(Duration window) {
+        CompletableFuture<java.util.Set<Long>> result = new CompletableFuture<>();
+        if (stopped(result)) return result;
+        loop.execute(() -> {
+            RaftNode node = loop.node();
+            if (node.role() != Role.LEADER) {
+                result.completeExceptionally(new NotLeaderException(id(), node.leaderId(), "not the leader"));
+                return;
+            }
+            java.util.Set<Long> heard = new java.util.TreeSet<>();
+            for (long m : node.configuration().members()) {
+                io.keel.raft.progress.Progress p = node.progress(m);
+                if (m == node.id() || (p != null && node.now() - p.lastHeardAt() < window.toNanos())) heard.add(m);
+            }
+            result.complete(heard);
+        });
+        return result;
+    }
+
+    /**
      * For tests: runs {@code task} on the raft thread. A task that blocks stalls this member's Raft the way a long
      * process pause does, while its other threads (lessor, apply, transport) run on.
      */
