@@ -68,7 +68,10 @@ final class RunningMember implements AutoCloseable {
                     p -> p.onExit().thenRun(() -> parentGone.complete("the launcher that started it exited")),
                     () -> parentGone.complete("the launcher that started it is gone"));
         }
-        Object why = CompletableFuture.anyOf(metrics.failed(), parentGone).join();
+        // A member the cluster removed stops by itself, as etcd's does (exit 0: nothing failed, and a supervisor
+        // should not restart it).
+        Object why = CompletableFuture.anyOf(metrics.failed(), parentGone, member.keel.membership().removed())
+                .join();
         owner.claimForSelfOrWait();
         member.close();
         if (why instanceof Throwable failure) {

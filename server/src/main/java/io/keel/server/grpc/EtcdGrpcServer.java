@@ -105,7 +105,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                         requireLeader))
                 .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers), requireLeader))
                 .addService(ServerInterceptors.intercept(
-                        new ClusterService(keel, headers), requireLeader))
+                        ClusterService.service(keel, headers), requireLeader))
                 .addService(ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss), requireLeader))
                 .addService(ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss),
                         requireLeader))

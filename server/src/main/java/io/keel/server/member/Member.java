@@ -78,6 +78,7 @@ public final class Member implements AutoCloseable {
     /** Keep-alives and time-to-live answered by the leader's lessor, forwarded outside the log (issue 16). */
     private final LeaseForwarder leaseForwarder;
     private final DirectoryApplier directory;
+    private final IncarnationCheck peerAdmission;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder droppedPeerMessages = new LongAdder();
     /**
@@ -153,7 +154,7 @@ public final class Member implements AutoCloseable {
             this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
             apply.observer = observer;
             this.transport = createdTransport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
-                    new IncarnationCheck(directory::current)), new InboundListener() {
+                    peerAdmission = new IncarnationCheck(directory::current)), new InboundListener() {
                 @Override
                 public void onMessage(Message message) {
                     if (LeaseForwarder.handles(message)) { // lease traffic, not Raft: never handed to the node
@@ -459,6 +460,11 @@ public final class Member implements AutoCloseable {
     /** The lease deadlines (meaningful on the leader only). */
     public Lessor lessor() {
         return lessor;
+    }
+
+    /** What a peer said when it refused this member as removed from the cluster, or null while none has. */
+    public String removedNotice() {
+        return peerAdmission.removedNotice();
     }
 
     /** The member directory as this member has applied it. */

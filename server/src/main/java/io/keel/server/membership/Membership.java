@@ -53,6 +53,8 @@ public final class Membership implements AutoCloseable {
     private volatile List<String> clientUrls;
     private volatile boolean clientUrlsFixed;
     private CompletableFuture<?> announcing; // announcer thread
+    private final CompletableFuture<String> removed = new CompletableFuture<>();
+    private boolean removalNoticed; // announcer thread
 
     /**
      * @param advertisedClientUrls the client URLs to announce, or null to announce those of the client API once it
@@ -71,6 +73,7 @@ public final class Membership implements AutoCloseable {
         });
         IncarnationPublisher incarnation = new IncarnationPublisher(member);
         announcer.scheduleWithFixedDelay(() -> {
+            if (noticeRemoval()) return;
             announceIfNeeded();
             incarnation.run();
         }, 0, 100, TimeUnit.MILLISECONDS);
@@ -79,6 +82,16 @@ public final class Membership implements AutoCloseable {
     /** The members as this member has applied them (a serializable view, like etcd's MemberList). */
     public List<MemberInfo> list() {
         return member.directory().members();
+    }
+
+    /**
+     * Completes, with the reason, once this member knows the cluster removed it: it applied its own removal (also
+     * found at a restart), or a peer refused it as removed (the usual way: once the leader applied the removal it
+     * sends the removed member nothing more, not even the commit index). A removed member can never serve again
+     * under its id; the launcher stops on it (etcd's member stops itself too).
+     */
+    public CompletableFuture<String> removed() {
+        return removed;
     }
 
     /** This member's entry in its own directory, or null (not yet caught up, or removed). */
@@ -191,6 +204,14 @@ public final class Membership implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until this member has applied everything committed now (a linearizable read's barrier): after a change
+     * the leader made, this member's {@link #list} shows it.
+     */
+    public void catchUp() {
+        await(member.read(store -> Boolean.TRUE));
+    }
+
     @Override
     public void close() {
         announcer.shutdownNow();
@@ -294,6 +315,30 @@ public final class Membership implements AutoCloseable {
             if (cause instanceof RuntimeException r) throw r;
             throw new IllegalStateException(cause);
         }
+    }
+
+    /** Announcer thread: whether this member is removed (completing {@link #removed} the first time). */
+    private boolean noticeRemoval() {
+        if (removalNoticed) return true;
+        String self = Long.toHexString(member.id());
+        String how;
+        if (member.directory().isRemoved(member.id())) {
+            how = "its own log records the removal";
+        } else {
+            String notice = member.removedNotice();
+            if (notice == null) return false;
+            how = "a peer refused it as removed: " + notice;
+        }
+        String why = "member " + self + " was removed from cluster " + Long.toHexString(member.clusterId()) + " ("
+                + how + "); its data directory cannot serve again: wipe it and add the machine back as a new"
+                + " member (etcdctl member add) to reuse it";
+        LOG.warn(why);
+        removalNoticed = true;
+        // As etcd's stopWithDelay: the answer to the MemberRemove that removed this member, and a removed leader's
+        // hand-over to the next one, get an election timeout (at least a second) to go out first.
+        long delay = Math.max(1000, member.electionTimeout().toMillis());
+        announcer.schedule(() -> removed.complete(why), delay, TimeUnit.MILLISECONDS);
+        return true;
     }
 
     /**
