@@ -50,7 +50,8 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         String url = forward.leaderUrl();
         if (url == null) return local.get();
         T answer = forward.call(url, remote);
-        keel.membership().catchUp();
+        // The leader's answer stands either way; the barrier only lets a MemberList here right after show it.
+        keel.membership().catchUp(keel.electionTimeout().multipliedBy(2));
         return withHeader.apply(answer);
     }
 

@@ -126,7 +126,8 @@ public final class Membership implements AutoCloseable {
             MemberInfo[] added = new MemberInfo[1];
             change(() -> {
                 MemberDirectory d = member.directory();
-                if (strictReconfigCheck) StrictReconfigCheck.mayAdd(d, learner, activeMembers());
+                strictCheck(() -> StrictReconfigCheck.mayAdd(d, learner, activeMembers()),
+                        "adding a " + (learner ? "learner" : "voter"));
                 MemberInfo owner = d.peerUrlOwner(peerUrls, 0);
                 if (owner != null) {
                     throw new MembershipException(MembershipException.Reason.PEER_URL_EXISTS, "etcdserver: Peer URLs "
@@ -153,7 +154,8 @@ public final class Membership implements AutoCloseable {
         synchronized (changes) {
             change(() -> {
                 MemberDirectory d = member.directory();
-                if (strictReconfigCheck) StrictReconfigCheck.mayRemove(d, id, member.id(), activeMembers());
+                strictCheck(() -> StrictReconfigCheck.mayRemove(d, id, member.id(), activeMembers()),
+                        "removing member " + Long.toHexString(id));
                 requireMember(id);
                 return ConfChange.newBuilder().addChanges(single(ConfChangeType.REMOVE_MEMBER, id)).build();
             }, () -> "remove " + Long.toHexString(id));
@@ -179,7 +181,8 @@ public final class Membership implements AutoCloseable {
                                     + Long.toHexString(id) + " has not published its data directory's incarnation"
                                     + " yet)");
                 }
-                if (strictReconfigCheck) StrictReconfigCheck.mayPromote(member.directory());
+                strictCheck(() -> StrictReconfigCheck.mayPromote(member.directory()),
+                        "promoting member " + Long.toHexString(id));
                 return ConfChange.newBuilder().addChanges(single(ConfChangeType.ADD_VOTER, id)).build();
             }, () -> "promote " + Long.toHexString(id));
             return list();
@@ -205,11 +208,20 @@ public final class Membership implements AutoCloseable {
     }
 
     /**
-     * Waits until this member has applied everything committed now (a linearizable read's barrier): after a change
-     * the leader made, this member's {@link #list} shows it.
+     * Waits, at most {@code max}, until this member has applied everything committed now (a linearizable read's
+     * barrier): after a change the leader made, this member's {@link #list} shows it. False if it could not tell
+     * in time (no leader, or this member was the one removed).
      */
-    public void catchUp() {
-        await(member.read(store -> Boolean.TRUE));
+    public boolean catchUp(Duration max) {
+        try {
+            member.read(store -> Boolean.TRUE).get(max.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
     }
 
     @Override
@@ -238,6 +250,23 @@ public final class Membership implements AutoCloseable {
         while (true) {
             long id = random.nextLong();
             if (id != 0 && d.get(id) == null && !d.isRemoved(id)) return id;
+        }
+    }
+
+    /**
+     * Runs a {@link StrictReconfigCheck}: its refusal stands with the check on; with it off the change goes ahead,
+     * and a line says what the check would have refused (the operator chose this, the log should show it).
+     */
+    private void strictCheck(Runnable check, String what) {
+        if (strictReconfigCheck) {
+            check.run();
+            return;
+        }
+        try {
+            check.run();
+        } catch (MembershipException e) {
+            LOG.warn("member {}: --strict-reconfig-check is off: {} goes ahead although the check refuses it: {}",
+                    Long.toHexString(member.id()), what, e.getMessage());
         }
     }
 
