@@ -1,6 +1,11 @@
 package io.keel.server.cli;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.keel.server.Poll;
+import io.keel.server.etcd.proto.ClusterGrpc;
+import io.keel.server.etcd.proto.MemberAddRequest;
+import io.keel.server.etcd.proto.MemberUpdateRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -19,6 +24,7 @@ import static io.keel.server.cli.OfflineTools.etcdctl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -95,8 +101,22 @@ class MembershipAtAnyMemberTest {
                 "--peer-urls=http://127.0.0.1:1");
         refused(follower, "etcdserver: Peer URLs already exists", "member", "add", "dup",
                 "--peer-urls=" + leader.peerUrl(), "--learner");
-        refused(follower, "etcdserver: given member URLs are invalid", "member", "add", "bad",
-                "--peer-urls=not-a-url", "--learner");
+        // etcdctl checks URLs itself; a client that does not gets etcd's error from the leader.
+        refused(follower, "URL scheme must be http", "member", "add", "bad", "--peer-urls=not-a-url", "--learner");
+        String before = ok(follower, "member", "list");
+        for (String bad : List.of("not-a-url", "http://127.0.0.1", "http://127.0.0.1:2380/path", "ftp://h:1")) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClusterGrpc
+                    .newBlockingStub(follower.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .memberAdd(MemberAddRequest.newBuilder().addPeerURLs(bad).setIsLearner(true).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), bad);
+            assertEquals("etcdserver: given member URLs are invalid", e.getStatus().getDescription(), bad);
+            StatusRuntimeException u = assertThrows(StatusRuntimeException.class, () -> ClusterGrpc
+                    .newBlockingStub(follower.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .memberUpdate(MemberUpdateRequest.newBuilder().setID(MemberIds.fromName(leader.name))
+                            .addPeerURLs(bad).build()));
+            assertEquals("etcdserver: given member URLs are invalid", u.getStatus().getDescription(), bad);
+        }
+        assertEquals(before, ok(follower, "member", "list"));
         String leaderHex = Long.toHexString(MemberIds.fromName(leader.name));
         refused(follower, "etcdserver: can only promote a learner member", "member", "promote", leaderHex);
 
@@ -141,48 +161,46 @@ class MembershipAtAnyMemberTest {
     }
 
     /**
-     * A voter added directly (no --learner) to a one-member cluster, then started: etcd's restore case (one started
-     * member may add a second). A third voter is refused while the second has not started (too few started
-     * members); once it has, adding the third works, and the three make a cluster.
+     * A voter added directly (no --learner), then started (issue 15). While it has not started, it counts in the
+     * quorum but not among the started members: removing a started follower still leaves two started of three
+     * voters, but removing the next would leave one started of two, which --strict-reconfig-check refuses with
+     * etcd's error. Once started, the new voter makes the cluster whole again.
      */
     @Test
     void aVoterAddedDirectlyThenStarted_tooFewStartedMembersRefused() throws Exception {
-        ProcessCluster c = ProcessCluster.start(Files.createDirectories(dir.resolve("voters")), "voters", "m1");
-        open.add(c);
-        MemberProcess m1 = c.members.get(0);
-        ok(m1, "put", "k", "v");
+        ProcessCluster c = cluster("voters");
+        MemberProcess leader = ProcessCluster.awaitLeaderKnownToAll(c.members);
+        MemberProcess follower = c.others(leader).get(0);
+        MemberProcess leaving = c.others(leader).get(1);
+        ok(leader, "put", "k", "v");
 
-        MemberProcess m2 = newMember("m2");
-        Matcher id2 = ADDED.matcher(ok(m1, "member", "add", "m2", "--peer-urls=" + m2.peerUrl()));
-        assertTrue(id2.find());
-        String list = ok(m1, "member", "list");
-        assertTrue(list.contains(id2.group(1) + ", unstarted, , " + m2.peerUrl() + ", , false"), list);
+        MemberProcess m4 = newMember("m4");
+        Matcher id = ADDED.matcher(ok(follower, "member", "add", "m4", "--peer-urls=" + m4.peerUrl()));
+        assertTrue(id.find());
+        String hex = id.group(1);
+        String list = ok(follower, "member", "list");
+        assertTrue(list.contains(hex + ", unstarted, , " + m4.peerUrl() + ", , false"), list);
 
-        MemberProcess m3 = newMember("m3");
-        refused(m1, "etcdserver: re-configuration failed due to not enough started members", "member", "add", "m3",
-                "--peer-urls=" + m3.peerUrl());
+        String leavingHex = Long.toHexString(MemberIds.fromName(leaving.name));
+        ok(follower, "member", "remove", leavingHex);
+        assertTrue(leaving.process().waitFor(ProcessCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS),
+                "the removed member still runs: " + leaving.outputTail(20));
+        assertEquals(0, leaving.process().exitValue());
+        String followerHex = Long.toHexString(MemberIds.fromName(follower.name));
+        refused(follower, "etcdserver: re-configuration failed due to not enough started members", "member",
+                "remove", followerHex);
+        refused(leader, "etcdserver: re-configuration failed due to not enough started members", "member",
+                "remove", followerHex);
 
-        String initial = c.initialCluster + ",m2=" + m2.peerUrl();
-        m2.start("--initial-cluster", initial, "--initial-cluster-token", "voters", "--initial-cluster-state",
-                "existing", "--member-id", id2.group(1), "--cluster-id", id2.group(2));
-        ProcessCluster.awaitValue(m2, "k", "v");
-        ProcessCluster.awaitLeaderKnownToAll(List.of(m1, m2));
-        Poll.until("m2 announced itself", ProcessCluster.DEADLINE, () -> {
-            OfflineTools.Result r = ctl(m1, "member", "list");
-            return r.exit() == 0 && r.out().contains(id2.group(1) + ", started, m2");
-        });
-
-        // Through whichever of the two does not lead: forwarded.
-        MemberProcess leader = ProcessCluster.awaitLeaderKnownToAll(List.of(m1, m2));
-        MemberProcess other = leader == m1 ? m2 : m1;
-        Matcher id3 = ADDED.matcher(ok(other, "member", "add", "m3", "--peer-urls=" + m3.peerUrl()));
-        assertTrue(id3.find());
-        m3.start("--initial-cluster", initial + ",m3=" + m3.peerUrl(), "--initial-cluster-token", "voters",
-                "--initial-cluster-state", "existing", "--member-id", id3.group(1), "--cluster-id", id3.group(2));
-        ProcessCluster.awaitValue(m3, "k", "v");
-        ProcessCluster.awaitLeaderKnownToAll(List.of(m1, m2, m3));
-        ok(m3, "put", "with", "three");
-        for (MemberProcess m : List.of(m1, m2, m3)) ProcessCluster.awaitValue(m, "with", "three");
+        m4.start("--initial-cluster", c.initialCluster + ",m4=" + m4.peerUrl(), "--initial-cluster-token", "voters",
+                "--initial-cluster-state", "existing", "--member-id", hex, "--cluster-id", id.group(2));
+        ProcessCluster.awaitValue(m4, "k", "v");
+        Poll.until("m4 announced itself", ProcessCluster.DEADLINE,
+                () -> ctl(follower, "member", "list").out().contains(hex + ", started, m4, " + m4.peerUrl()));
+        ok(m4, "put", "with", "m4");
+        for (MemberProcess m : List.of(leader, follower, m4)) ProcessCluster.awaitValue(m, "with", "m4");
+        // Started now: the same removal passes the check (two started of the two voters left).
+        ok(follower, "member", "remove", followerHex);
     }
 
     /**
