@@ -100,6 +100,12 @@ public final class KeelCommand implements Callable<Integer> {
                     + " quorum without the member removed (removing). Default: ${DEFAULT-VALUE}.")
     boolean strictReconfigCheck;
 
+    @Option(names = "--rejoin-via", paramLabel = "<client URLs>", description = "Keel's: bring back a member whose"
+            + " data directory is gone, in one step, through these running members (with --initial-cluster-state"
+            + " existing and an empty --data-dir): removes the member listed at this member's peer URL, adds it"
+            + " back as a new member, starts, and promotes it once caught up.")
+    String rejoinVia;
+
     @Option(names = "--config-file", description = "A YAML file of flag-name: value lines; no other flag may be"
             + " given with it.")
     Path configFile;

@@ -17,13 +17,15 @@ import java.util.Map;
  *                       --cluster-id), or 0 for an initial member
  * @param leaseCheckpointInterval  etcd's lease checkpoint interval (--experimental-lease-checkpoint-interval)
  * @param strictReconfigCheck  etcd's --strict-reconfig-check
+ * @param rejoinVia  --rejoin-via: client URLs of running members through which this member, its data gone, comes
+ *                   back as a new member ({@link Rejoin}); null without it
  */
 record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clientListen, String advertiseClientUrls,
                       InetSocketAddress peerListen, InetSocketAddress peerAdvertise,
                       Map<Long, InetSocketAddress> initialCluster, Map<Long, String> names, boolean newCluster,
                       String clusterToken, InetSocketAddress metricsListen, Duration heartbeatInterval,
                       Duration electionTimeout, long joinClusterId, Duration leaseCheckpointInterval,
-                      boolean strictReconfigCheck) {
+                      boolean strictReconfigCheck, String rejoinVia) {
 
     /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
     static MemberSettings of(KeelCommand f) {
@@ -100,7 +102,7 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
         return new MemberSettings(name, ownId, dataDir, client, f.advertiseClientUrls, peer,
                 peerAdvertise, cluster, names, newCluster, f.initialClusterToken, metrics,
                 Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs), joinClusterId,
-                checkpoints, f.strictReconfigCheck);
+                checkpoints, f.strictReconfigCheck, f.rejoinVia);
     }
 
     private static final java.util.regex.Pattern GO_DURATION_PART =

@@ -36,8 +36,9 @@ final class RunningMember implements AutoCloseable {
         this.ops = ops;
     }
 
-    static int run(MemberSettings s, Long exitWithParent) {
+    static int run(MemberSettings given, Long exitWithParent) {
         PrintStream out = System.out;
+        MemberSettings s = Rejoin.prepare(given, out);
         KeelMetrics metrics = new KeelMetrics();
         RunningMember member = start(s, metrics);
         out.println("keel: member " + s.name() + " (id " + Long.toHexString(s.id()) + ") of cluster "

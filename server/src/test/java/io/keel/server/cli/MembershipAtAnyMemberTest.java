@@ -264,4 +264,70 @@ class MembershipAtAnyMemberTest {
             return false;
         });
     }
+
+    /**
+     * A member whose data directory was wiped comes back in one step: started again with its usual flags, an empty
+     * data directory and --rejoin-via (any running member's client URL), it replaces its old self (removed), joins
+     * as a new member, is promoted once caught up, and then votes: with the old leader gone, it and the other
+     * follower elect a leader and commit. Started so on a directory that holds data, it is refused and nothing
+     * changes.
+     */
+    @Test
+    void aWipedMemberRejoinsInOneStep() throws Exception {
+        Path clusterDir = Files.createDirectories(dir.resolve("rejoin"));
+        ProcessCluster c = ProcessCluster.start(clusterDir, "rejoin", "m1", "m2", "m3");
+        open.add(c);
+        MemberProcess leader = ProcessCluster.awaitLeaderKnownToAll(c.members);
+        MemberProcess other = c.others(leader).get(0);
+        MemberProcess wiped = c.others(leader).get(1);
+        ok(leader, "put", "k", "v");
+        ProcessCluster.awaitValue(wiped, "k", "v");
+        String via = "http://127.0.0.1:" + other.clientPort;
+
+        // With its data still there: refused, nothing changed.
+        String before = ok(other, "member", "list");
+        wiped.kill9();
+        OfflineTools.Result withData = OfflineTools.keel(dir, launcherFlags(c, wiped, "--initial-cluster-state",
+                "existing", "--rejoin-via", via));
+        assertEquals(ExitCodes.USAGE, withData.exit(), withData.out());
+        assertTrue(withData.out().contains("--rejoin-via is for a member whose data directory is gone"),
+                withData.out());
+        assertEquals(before, ok(other, "member", "list"));
+
+        deleteTree(clusterDir.resolve(wiped.name));
+        c.startMember(wiped, "--initial-cluster-state", "existing", "--rejoin-via", via);
+        Poll.until(wiped.name + " promoted", ProcessCluster.DEADLINE,
+                () -> wiped.output().contains("promoted to voter"), () -> wiped.outputTail(30));
+        String out = wiped.output();
+        String oldHex = Long.toHexString(MemberIds.fromName(wiped.name));
+        assertTrue(out.contains("keel: removed member " + oldHex + " (" + wiped.name + ") at " + wiped.peerUrl()),
+                out);
+        ProcessCluster.awaitValue(wiped, "k", "v");
+        String list = ok(other, "member", "list");
+        assertEquals(3, list.lines().count(), list);
+        assertFalse(list.contains(oldHex), list);
+        assertFalse(list.contains("true"), list); // no learner left
+
+        leader.kill9();
+        ProcessCluster.awaitLeaderKnownToAll(List.of(other, wiped));
+        ok(wiped, "put", "after", "rejoin");
+        ProcessCluster.awaitValue(other, "after", "rejoin");
+    }
+
+    /** The launcher's arguments {@code c.startMember(m, more)} would use, for a run to completion. */
+    private static String[] launcherFlags(ProcessCluster c, MemberProcess m, String... more) {
+        List<String> args = new ArrayList<>(List.of("--name", m.name, "--data-dir", m.dataDir().toString(),
+                "--listen-client-urls", "http://127.0.0.1:" + m.clientPort,
+                "--advertise-client-urls", "http://127.0.0.1:" + m.clientPort,
+                "--listen-peer-urls", m.peerUrl(), "--initial-advertise-peer-urls", m.peerUrl(),
+                "--initial-cluster", c.initialCluster, "--initial-cluster-token", "rejoin"));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    private static void deleteTree(Path root) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
 }
