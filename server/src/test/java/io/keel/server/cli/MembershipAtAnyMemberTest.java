@@ -117,6 +117,19 @@ class MembershipAtAnyMemberTest {
             assertEquals("etcdserver: given member URLs are invalid", u.getStatus().getDescription(), bad);
         }
         assertEquals(before, ok(follower, "member", "list"));
+
+        // A call another member forwarded is never forwarded again (at most one hop, so never applied twice by a
+        // chain of forwards): a follower refuses it with etcd's "leader changed", and nothing changes.
+        io.grpc.Metadata forwarded = new io.grpc.Metadata();
+        forwarded.put(io.grpc.Metadata.Key.of("keel-forwarded-by", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "1");
+        StatusRuntimeException again = assertThrows(StatusRuntimeException.class, () -> ClusterGrpc
+                .newBlockingStub(follower.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(forwarded))
+                .memberAdd(MemberAddRequest.newBuilder().addPeerURLs("http://127.0.0.1:" + FreePorts.next())
+                        .setIsLearner(true).build()));
+        assertEquals(Status.Code.UNAVAILABLE, again.getStatus().getCode());
+        assertEquals("etcdserver: leader changed", again.getStatus().getDescription());
+        assertEquals(before, ok(follower, "member", "list"));
         String leaderHex = Long.toHexString(MemberIds.fromName(leader.name));
         refused(follower, "etcdserver: can only promote a learner member", "member", "promote", leaderHex);
 
