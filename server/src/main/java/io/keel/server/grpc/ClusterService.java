@@ -50,8 +50,11 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         String url = forward.leaderUrl();
         if (url == null) return local.get();
         T answer = forward.call(url, remote);
-        // The leader's answer stands either way; the barrier only lets a MemberList here right after show it.
-        keel.membership().catchUp(keel.electionTimeout().multipliedBy(2));
+        // The leader's answer stands either way; the barrier only lets a MemberList here right after show it. A
+        // member that was the one removed skips it: it will hear nothing more from the leader.
+        if (keel.membership().self() != null && !keel.membership().removed().isDone()) {
+            keel.membership().catchUp(keel.electionTimeout().multipliedBy(2));
+        }
         return withHeader.apply(answer);
     }
 
@@ -74,6 +77,19 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void memberRemove(MemberRemoveRequest request, StreamObserver<MemberRemoveResponse> observer) {
+        if (request.getID() == keel.memberId()) {
+            // This member removes itself: no barrier after the leader's answer (it hears nothing more from it).
+            EtcdGrpcServer.answer(keel, observer, () -> {
+                String url = forward.leaderUrl();
+                if (url == null) {
+                    return MemberRemoveResponse.newBuilder().addAllMembers(members(keel.membership()
+                            .remove(request.getID()))).setHeader(headers.now()).build();
+                }
+                return forward.call(url, ch -> ClusterGrpc.newBlockingStub(ch).memberRemove(request)).toBuilder()
+                        .setHeader(headers.now()).build();
+            });
+            return;
+        }
         EtcdGrpcServer.answer(keel, observer, () -> atLeader(
                 ch -> ClusterGrpc.newBlockingStub(ch).memberRemove(request),
                 r -> r.toBuilder().setHeader(headers.now()).build(), () -> MemberRemoveResponse.newBuilder()
