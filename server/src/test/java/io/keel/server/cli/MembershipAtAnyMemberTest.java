@@ -171,6 +171,15 @@ class MembershipAtAnyMemberTest {
                 stopLines.get(0));
         refused(follower, "etcdserver: member not found", "member", "remove", hex);
         ok(follower, "put", "after", "removal");
+
+        // Started again on its data, it stops the same way.
+        m4.start("--initial-cluster", c.initialCluster + ",m4=" + m4.peerUrl(), "--initial-cluster-token",
+                "any-member", "--initial-cluster-state", "existing", "--member-id", hex, "--cluster-id", clusterId);
+        assertTrue(m4.process().waitFor(ProcessCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS),
+                "the removed member runs again: " + m4.outputTail(20));
+        assertEquals(0, m4.process().exitValue(), m4.outputTail(20));
+        assertTrue(m4.output().contains("keel: member m4 stopped: member " + hex + " was removed from cluster"),
+                m4.outputTail(20));
     }
 
     /**
