@@ -107,7 +107,12 @@ final class LeaderForward {
             return Context.ROOT.call(() -> call.apply(marked));
         } catch (StatusRuntimeException e) {
             String description = e.getStatus().getDescription();
-            if (description != null && description.startsWith("etcdserver: ")) throw e; // the leader's answer
+            Status.Code code = e.getStatus().getCode();
+            boolean transport = code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
+                    || code == Status.Code.CANCELLED;
+            if (!transport || (description != null && description.startsWith("etcdserver: "))) {
+                throw e; // the leader's answer, as it gave it
+            }
             LOG.warn("member {}: forwarding a membership request to the leader at {} failed: {}", self, url,
                     e.getStatus());
             throw (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
