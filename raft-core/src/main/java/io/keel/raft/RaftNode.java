@@ -202,8 +202,16 @@ public final class RaftNode {
 
     /**
      * Proposes a membership change. One at a time: refused while an earlier change is not yet applied (thesis
-     * §4.1). A new voter must first have caught up as a learner, so the quorum never grows by a member that
-     * cannot vote yet (etcd #12227, fault 17).
+     * §4.1). A learner becomes a voter only once it has caught up with the commit index (etcd's "in sync with
+     * leader"), so a promotion never grows the quorum by a member that cannot acknowledge yet (etcd #12227).
+     *
+     * <p>A member in no configuration may be added as a voter at once (etcd's {@code member add} without
+     * {@code --learner}, issue 15). That is safe: it is a change of one voter, so every majority of the old voters
+     * overlaps every majority of the new ones (thesis §4.1), and the new member, with an empty log, grants no vote
+     * before it has the configuration naming it (handleVoteRequest) and cannot be elected with a log shorter than
+     * a majority's. What it costs is availability: until it has caught up the quorum counts a member that cannot
+     * acknowledge (3 voters become 4 with a quorum of 3), so the server guards it (etcd's
+     * --strict-reconfig-check) and learner first stays the advice (fault 17).
      */
     public ProposeResult proposeConfChange(ConfChange change) {
         ByteString data = change.toByteString();
@@ -221,11 +229,13 @@ public final class RaftNode {
         }
         for (ConfChangeSingle single : change.getChangesList()) {
             long member = single.getMemberId();
-            if (single.getType() == ConfChangeType.ADD_VOTER && !current.isVoter(member)) {
+            // Promoting a learner that is behind: refused (see above). A member in no configuration is a new
+            // voter, allowed; the learner half of a joint change leaves its outgoing voters where they are.
+            if (single.getType() == ConfChangeType.ADD_VOTER && current.isLearner(member)) {
                 Progress p = tracker.get(member);
-                if (!current.isLearner(member) || p == null || p.match() < log.committed()) {
+                if (p == null || p.match() < log.committed()) {
                     return new ProposeResult.Refused(ProposeResult.Reason.INVALID_CONF_CHANGE, id,
-                            "member " + member + " must first be added as a learner and catch up with the log "
+                            "learner " + member + " must catch up with the log before it can vote "
                                     + "(its match " + (p == null ? 0 : p.match()) + " < commit " + log.committed() + ")");
                 }
             }

@@ -639,8 +639,18 @@ public final class Keel implements AutoCloseable {
         private long joinClusterId;
         private long quotaBackendBytes = io.keel.server.space.SpaceQuota.DEFAULT_BYTES;
         private io.keel.server.tls.TlsSettings peerTls;
+        private boolean strictReconfigCheck = true;
 
         private Builder() {
+        }
+
+        /**
+         * etcd's --strict-reconfig-check (default true): membership changes that would leave fewer started members
+         * than a quorum, or that the leader cannot be sure leave a quorum of reachable voters, are refused.
+         */
+        public Builder strictReconfigCheck(boolean on) {
+            this.strictReconfigCheck = on;
+            return this;
         }
 
         /** This member's id: non-zero, unique in the cluster, one of the initial cluster's ids. */
@@ -858,6 +868,7 @@ public final class Keel implements AutoCloseable {
             try {
                 membership = new Membership(member, name != null ? name : Long.toHexString(id),
                         advertiseClientUrls, requestTimeout);
+                membership.strictReconfigCheck(strictReconfigCheck);
                 return new Keel(member, requestTimeout, watchProgressInterval, membership, quotaBackendBytes);
             } catch (RuntimeException | Error e) {
                 if (membership != null) membership.close();

@@ -94,6 +94,12 @@ final class ClientHandshake extends ChannelInboundHandlerAdapter {
             HandshakeRefusedException e = new HandshakeRefusedException(reply.refusal(),
                     "member " + Texts.id(hello.targetId()) + " at " + address + " refused us: " + reply.reason());
             context.log.warn(e::getMessage);
+            // Believed only from the member and cluster wanted (ids derive from names: another cluster may have
+            // removed a member of the same name).
+            if (reply.refusal() == Refusal.MEMBER_REMOVED && reply.clusterId() == context.config.clusterId
+                    && reply.responderId() == hello.targetId()) {
+                context.policy.removedBy(hello.targetId(), e.getMessage());
+            }
             fail(ctx, e);
             return;
         }

@@ -38,6 +38,8 @@ final class HandshakePolicy {
         if (hello.clusterId() != clusterId) return Refusal.WRONG_CLUSTER;
         if (hello.targetId() != localId) return Refusal.WRONG_TARGET;
         if (hello.senderId() == localId) return Refusal.SENDER_IS_RECEIVER;
+        // Before UNKNOWN_SENDER, which it also is: a removed member is told so, and stops (etcd: 410 Gone).
+        if (admission.isRemoved(hello.senderId())) return Refusal.MEMBER_REMOVED;
         if (!isKnownPeer.test(hello.senderId())) return Refusal.UNKNOWN_SENDER;
         // A member whose data directory was wiped has forgotten its votes and the entries it acknowledged: counted
         // again under its old id it could elect a leader without a committed entry, or help commit over a
@@ -69,6 +71,11 @@ final class HandshakePolicy {
 
     String timingMismatch(long peerId, ElectionTiming peerTiming) {
         return timing.mismatch(peerId, peerTiming, localId);
+    }
+
+    /** A peer refused this member as removed from the cluster. */
+    void removedBy(long peerId, String reason) {
+        admission.removedBy(peerId, reason);
     }
 
     String describeLocal() {

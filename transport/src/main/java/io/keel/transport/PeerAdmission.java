@@ -16,4 +16,16 @@ public interface PeerAdmission {
      * @return null if the peer is accepted, else the reason, saying what the operator should do (logged on both sides)
      */
     String refusal(long memberId, long incarnation);
+
+    /** Whether the cluster has removed this member for good (its handshake is refused with MEMBER_REMOVED). */
+    default boolean isRemoved(long memberId) {
+        return false;
+    }
+
+    /**
+     * Peer {@code peerId} refused this member because the cluster removed it (MEMBER_REMOVED), with the peer's line.
+     * Called on a transport thread: must not block.
+     */
+    default void removedBy(long peerId, String reason) {
+    }
 }

@@ -26,7 +26,13 @@ public enum Refusal {
     /** The peer's data directory is not the one the cluster knows for it (wiped, replaced): it lost data it acknowledged. */
     WRONG_INCARNATION(10),
     /** The peer runs with another election timeout, heartbeat interval or clock-drift bound. */
-    TIMING_MISMATCH(11);
+    TIMING_MISMATCH(11),
+    /**
+     * The sender was removed from the cluster (the responder has applied its removal): it must stop, as etcd's
+     * member stops when a peer answers 410 Gone. Its receiver tells its {@link PeerAdmission#removedBy}. A peer that
+     * does not know the code reports it as NO_VALID_HELLO.
+     */
+    MEMBER_REMOVED(12);
 
     private static final Refusal[] BY_CODE = new Refusal[256];
 

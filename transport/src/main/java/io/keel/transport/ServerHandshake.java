@@ -122,6 +122,7 @@ final class ServerHandshake extends ChannelInboundHandlerAdapter {
                     + Texts.id(context.config.localId) + " (wrong or stale address)";
             case SENDER_IS_RECEIVER -> "it claims this member's own id";
             case UNKNOWN_SENDER -> "member " + Texts.id(hello.senderId()) + " is not a peer of this member";
+            case MEMBER_REMOVED -> "member " + Texts.id(hello.senderId()) + " was removed from the cluster";
             case WRONG_INCARNATION -> {
                 String why = context.policy.incarnationRefusal(hello.senderId(), hello.incarnation());
                 // The directory may have changed since the judgement; the refusal stands for this connection.

@@ -1012,7 +1012,11 @@ public final class Simulation {
                 if (members.values().stream().filter(m -> !m.decommissioned).count() >= 7) return;
                 long id = nextMemberId++;
                 addMember(id, new MemoryStorage());
-                change.addChanges(single(ConfChangeType.ADD_LEARNER, id));
+                // Learner first (the advice), or a voter directly (etcd's member add without --learner, issue 15):
+                // the new, empty member counts in the quorum at once; the checkers must still find every history
+                // safe.
+                change.addChanges(single(random.nextBoolean() ? ConfChangeType.ADD_LEARNER : ConfChangeType.ADD_VOTER,
+                        id));
             }
             case 1 -> {
                 if (learners.isEmpty()) return;

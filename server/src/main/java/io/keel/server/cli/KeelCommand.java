@@ -132,6 +132,18 @@ public final class KeelCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TlsFlags tls = new TlsFlags();
 
+    @Option(names = "--strict-reconfig-check", arity = "0..1", fallbackValue = "true", defaultValue = "true",
+            paramLabel = "<bool>", description = "etcd's: refuse a membership change that would leave fewer started"
+                    + " members than a quorum, or while the leader does not hear from every voter (adding) or from a"
+                    + " quorum without the member removed (removing). Default: ${DEFAULT-VALUE}.")
+    boolean strictReconfigCheck;
+
+    @Option(names = "--rejoin-via", paramLabel = "<client URLs>", description = "Keel's: bring back a member whose"
+            + " data directory is gone, in one step, through these running members (with --initial-cluster-state"
+            + " existing and an empty --data-dir): removes the member listed at this member's peer URL, adds it"
+            + " back as a new member, starts, and promotes it once caught up.")
+    String rejoinVia;
+
     @Option(names = "--config-file", description = "A YAML file of flag-name: value lines; no other flag may be"
             + " given with it.")
     Path configFile;

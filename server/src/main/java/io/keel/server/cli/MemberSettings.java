@@ -23,6 +23,9 @@ import java.util.Map;
  * @param space          the space quota, auto-compaction and corruption check (issue 14)
  * @param clientTls      TLS on the client port ({@link TlsFlags}), or null for plain text
  * @param peerTls        TLS between members, or null for plain text
+ * @param strictReconfigCheck  etcd's --strict-reconfig-check
+ * @param rejoinVia  --rejoin-via: client URLs of running members through which this member, its data gone, comes
+ *                   back as a new member ({@link Rejoin}); null without it
  */
 record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clientListen, String advertiseClientUrls,
                       InetSocketAddress peerListen, InetSocketAddress peerAdvertise,
@@ -32,7 +35,7 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                       long snapshotEntries, io.keel.server.grpc.ClientLimits clientLimits,
                       Duration watchProgressInterval, java.util.List<String> notices,
                       SpaceSettings space, io.keel.server.tls.TlsSettings clientTls,
-                      io.keel.server.tls.TlsSettings peerTls) {
+                      io.keel.server.tls.TlsSettings peerTls, boolean strictReconfigCheck, String rejoinVia) {
 
     /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
     static MemberSettings of(KeelCommand f) {
@@ -121,7 +124,7 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                 Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs), joinClusterId,
                 checkpoints, f.serving.snapshotEntries(), f.serving.clientLimits(), f.serving.watchProgressInterval(),
                 f.etcdOnly.check(), SpaceSettings.of(f),
-                f.tls.client(clientHttps), f.tls.peer(peerHttps));
+                f.tls.client(clientHttps), f.tls.peer(peerHttps), f.strictReconfigCheck, f.rejoinVia);
     }
 
     private static final java.util.regex.Pattern GO_DURATION_PART =

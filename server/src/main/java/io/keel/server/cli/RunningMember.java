@@ -44,8 +44,9 @@ final class RunningMember implements AutoCloseable {
         this.ops = ops;
     }
 
-    static int run(MemberSettings s, Long exitWithParent) {
+    static int run(MemberSettings given, Long exitWithParent) {
         PrintStream out = System.out;
+        MemberSettings s = Rejoin.prepare(given, out);
         s.notices().forEach(line -> out.println("keel: " + line));
         KeelMetrics metrics = new KeelMetrics();
         ClassWarmUp.start();
@@ -93,7 +94,10 @@ final class RunningMember implements AutoCloseable {
         serving.whenComplete((ok, failure) -> {
             if (failure != null) clientApiFailed.complete(failure);
         });
-        Object why = CompletableFuture.anyOf(metrics.failed(), parentGone, clientApiFailed).join();
+        // A member the cluster removed stops by itself, as etcd's does (exit 0: nothing failed, and a supervisor
+        // should not restart it).
+        Object why = CompletableFuture.anyOf(metrics.failed(), parentGone, clientApiFailed,
+                member.keel.membership().removed()).join();
         gate.cancel();
         owner.claimForSelfOrWait();
         member.close();
@@ -188,7 +192,8 @@ final class RunningMember implements AutoCloseable {
                     .leaseCheckpointInterval(s.leaseCheckpointInterval()).snapshotEntries(s.snapshotEntries())
                     .watchProgressInterval(s.watchProgressInterval())
                     .quotaBackendBytes(s.space().quotaBytes())
-                    .peerTls(s.peerTls());
+                    .peerTls(s.peerTls())
+                    .strictReconfigCheck(s.strictReconfigCheck());
             if (s.joinClusterId() != 0) b.joinExisting(s.joinClusterId());
             keel = b.start();
         } catch (RuntimeException e) {

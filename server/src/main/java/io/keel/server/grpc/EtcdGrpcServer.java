@@ -152,7 +152,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 ServerInterceptors.intercept(new KvService(keel, headers, answers, maxRequestBytes, maxTxnOps),
                         requireLeader),
                 ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers), requireLeader),
-                ServerInterceptors.intercept(new ClusterService(keel, headers), requireLeader),
+                ServerInterceptors.intercept(ClusterService.service(keel, headers), requireLeader),
                 ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, openStreams), requireLeader),
                 ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss,
                         openStreams), requireLeader),

@@ -87,6 +87,7 @@ final class EtcdStatus {
         Status code = switch (m.reason()) {
             case MEMBER_NOT_FOUND -> Status.NOT_FOUND;
             case BAD_URLS -> Status.INVALID_ARGUMENT;
+            case UNHEALTHY -> Status.UNAVAILABLE;
             default -> Status.FAILED_PRECONDITION;
         };
         return code.withDescription(m.getMessage());

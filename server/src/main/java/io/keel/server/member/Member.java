@@ -79,6 +79,7 @@ public final class Member implements AutoCloseable {
     /** Keep-alives and time-to-live answered by the leader's lessor, forwarded outside the log (issue 16). */
     private final LeaseForwarder leaseForwarder;
     private final DirectoryApplier directory;
+    private final IncarnationCheck peerAdmission;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder droppedPeerMessages = new LongAdder();
     /**
@@ -155,7 +156,7 @@ public final class Member implements AutoCloseable {
             this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
             apply.observer = observer;
             this.transport = createdTransport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
-                    new IncarnationCheck(directory::current), peerTls), new InboundListener() {
+                    peerAdmission = new IncarnationCheck(directory::current), peerTls), new InboundListener() {
                 @Override
                 public void onMessage(Message message) {
                     if (LeaseForwarder.handles(message)) { // lease traffic, not Raft: never handed to the node
@@ -407,6 +408,30 @@ public final class Member implements AutoCloseable {
     }
 
     /**
+     * At the leader: the members of its configuration it has heard from (an append or heartbeat answer) within
+     * {@code window}, itself included; etcd's "active" peers, for its --strict-reconfig-check. A new leader counts
+     * every member as heard at its election, for one window. Anywhere else: {@link NotLeaderException}.
+     */
+    public CompletableFuture<java.util.Set<Long>> membersHeardWithin(Duration window) {
+        CompletableFuture<java.util.Set<Long>> result = new CompletableFuture<>();
+        if (stopped(result)) return result;
+        loop.execute(() -> {
+            RaftNode node = loop.node();
+            if (node.role() != Role.LEADER) {
+                result.completeExceptionally(new NotLeaderException(id(), node.leaderId(), "not the leader"));
+                return;
+            }
+            java.util.Set<Long> heard = new java.util.TreeSet<>();
+            for (long m : node.configuration().members()) {
+                io.keel.raft.progress.Progress p = node.progress(m);
+                if (m == node.id() || (p != null && node.now() - p.lastHeardAt() < window.toNanos())) heard.add(m);
+            }
+            result.complete(heard);
+        });
+        return result;
+    }
+
+    /**
      * For tests: runs {@code task} on the raft thread. A task that blocks stalls this member's Raft the way a long
      * process pause does, while its other threads (lessor, apply, transport) run on.
      */
@@ -444,6 +469,11 @@ public final class Member implements AutoCloseable {
     /** The lease deadlines (meaningful on the leader only). */
     public Lessor lessor() {
         return lessor;
+    }
+
+    /** What a peer said when it refused this member as removed from the cluster, or null while none has. */
+    public String removedNotice() {
+        return peerAdmission.removedNotice();
     }
 
     /** The member directory as this member has applied it. */

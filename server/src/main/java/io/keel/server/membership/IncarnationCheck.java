@@ -22,9 +22,30 @@ public final class IncarnationCheck implements PeerAdmission {
     private final Supplier<MemberDirectory> directory;
     /** The first incarnation each member without a recorded one declared to this process. */
     private final Map<Long, Long> firstDeclared = new ConcurrentHashMap<>();
+    /** The first line of a peer that refused this member as removed from the cluster, or null. */
+    private volatile String removedNotice;
 
     public IncarnationCheck(Supplier<MemberDirectory> directory) {
         this.directory = directory;
+    }
+
+    @Override
+    public boolean isRemoved(long memberId) {
+        return directory.get().isRemoved(memberId);
+    }
+
+    /**
+     * A peer has applied this member's removal (the member itself may never apply it: once the leader applied it,
+     * it sends the removed member nothing more, not even the commit index).
+     */
+    @Override
+    public void removedBy(long peerId, String reason) {
+        if (removedNotice == null) removedNotice = reason;
+    }
+
+    /** What a peer said when it refused this member as removed, or null while none has. */
+    public String removedNotice() {
+        return removedNotice;
     }
 
     @Override

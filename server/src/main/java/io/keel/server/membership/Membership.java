@@ -29,10 +29,14 @@ import java.util.concurrent.TimeoutException;
  * (and, through {@link IncarnationPublisher}, of its data directory's incarnation).
  *
  * <p>Adding, promoting and removing are Raft membership changes proposed at the leader (a follower refuses them with
- * {@link io.keel.server.NotLeaderException}); each call returns once this member has applied the change, with the
- * member list after it. A new member is always added as a learner: raft-core accepts a new voter only once it has
- * caught up as a learner, so it joins the quorum by {@link #promote}. Peer URL updates and announcements are normal
- * entries (a follower forwards them).
+ * {@link io.keel.server.NotLeaderException}; etcd's Cluster service forwards them to the leader first); each call
+ * returns once this member has applied the change, with the member list after it. A new member may be added as a
+ * learner (the advice: it joins the quorum by {@link #promote} once it caught up) or, as etcd allows, directly as a
+ * voter. Peer URL updates and announcements are normal entries (a follower forwards them).
+ *
+ * <p>The changes run one at a time through this object, each from its checks to its application here, so a check
+ * never judges a directory that a change it let through is about to alter; with {@link #strictReconfigCheck} on
+ * (the default, as etcd's --strict-reconfig-check) the checks include {@link StrictReconfigCheck}'s.
  */
 public final class Membership implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
@@ -44,9 +48,13 @@ public final class Membership implements AutoCloseable {
     private final String name;
     private final SecureRandom random = new SecureRandom();
     private final ScheduledExecutorService announcer;
+    private final Object changes = new Object(); // one membership change at a time, from its checks to its apply
+    private volatile boolean strictReconfigCheck = true;
     private volatile List<String> clientUrls;
     private volatile boolean clientUrlsFixed;
     private CompletableFuture<?> announcing; // announcer thread
+    private final CompletableFuture<String> removed = new CompletableFuture<>();
+    private boolean removalNoticed; // announcer thread
 
     /**
      * @param advertisedClientUrls the client URLs to announce, or null to announce those of the client API once it
@@ -65,6 +73,7 @@ public final class Membership implements AutoCloseable {
         });
         IncarnationPublisher incarnation = new IncarnationPublisher(member);
         announcer.scheduleWithFixedDelay(() -> {
+            if (noticeRemoval()) return;
             announceIfNeeded();
             incarnation.run();
         }, 0, 100, TimeUnit.MILLISECONDS);
@@ -73,6 +82,16 @@ public final class Membership implements AutoCloseable {
     /** The members as this member has applied them (a serializable view, like etcd's MemberList). */
     public List<MemberInfo> list() {
         return member.directory().members();
+    }
+
+    /**
+     * Completes, with the reason, once this member knows the cluster removed it: it applied its own removal (also
+     * found at a restart), or a peer refused it as removed (the usual way: once the leader applied the removal it
+     * sends the removed member nothing more, not even the commit index). A removed member can never serve again
+     * under its id; the launcher stops on it (etcd's member stops itself too).
+     */
+    public CompletableFuture<String> removed() {
+        return removed;
     }
 
     /** This member's entry in its own directory, or null (not yet caught up, or removed). */
@@ -88,71 +107,121 @@ public final class Membership implements AutoCloseable {
         if (!clientUrlsFixed) clientUrls = List.of(url);
     }
 
-    /** etcd's MemberAdd (always as a learner here): returns the new member, with the id it must start with. */
+    /**
+     * etcd's --strict-reconfig-check (default on): refuse a change that would leave fewer started members than a
+     * quorum, or that the leader cannot be sure a quorum of reachable voters survives ({@link StrictReconfigCheck}).
+     */
+    public void strictReconfigCheck(boolean on) {
+        this.strictReconfigCheck = on;
+    }
+
+    /**
+     * etcd's MemberAdd: returns the new member, with the id it must start with. A learner (the advice) receives the
+     * log without voting until promoted; a voter counts in the quorum at once, even before it has started.
+     */
     public MemberInfo add(List<String> peerUrls, boolean learner) {
         checkUrls(peerUrls);
-        MemberDirectory d = member.directory();
-        MemberInfo owner = d.peerUrlOwner(peerUrls, 0);
-        if (owner != null) {
-            throw new MembershipException(MembershipException.Reason.PEER_URL_EXISTS, "etcdserver: Peer URLs "
-                    + "already exists (member " + Long.toHexString(owner.id()) + " has " + owner.peerUrls() + ")");
+        synchronized (changes) {
+            long[] id = new long[1];
+            MemberInfo[] added = new MemberInfo[1];
+            change(() -> {
+                MemberDirectory d = member.directory();
+                strictCheck(() -> StrictReconfigCheck.mayAdd(d, learner, activeMembers()),
+                        "adding a " + (learner ? "learner" : "voter"));
+                MemberInfo owner = d.peerUrlOwner(peerUrls, 0);
+                if (owner != null) {
+                    throw new MembershipException(MembershipException.Reason.PEER_URL_EXISTS, "etcdserver: Peer URLs "
+                            + "already exists (member " + Long.toHexString(owner.id()) + " has " + owner.peerUrls()
+                            + ")");
+                }
+                if (learner && d.learners() >= MAX_LEARNERS) {
+                    throw new MembershipException(MembershipException.Reason.TOO_MANY_LEARNERS,
+                            "etcdserver: too many learner members in cluster");
+                }
+                id[0] = newId(d);
+                added[0] = new MemberInfo(id[0], "", peerUrls, List.of(), learner);
+                return ConfChange.newBuilder()
+                        .addChanges(single(learner ? ConfChangeType.ADD_LEARNER : ConfChangeType.ADD_VOTER, id[0]))
+                        .setContext(MemberDirectory.context(added[0])).build();
+            }, () -> "add " + added[0]);
+            MemberInfo now = member.directory().get(id[0]);
+            return now != null ? now : added[0];
         }
-        if (!learner) {
-            throw new MembershipException(MembershipException.Reason.VOTER_NOT_LEARNER, "keel: a new member joins as"
-                    + " a learner (member add --learner) and becomes a voter by promotion once it has caught up");
-        }
-        if (d.learners() >= MAX_LEARNERS) {
-            throw new MembershipException(MembershipException.Reason.TOO_MANY_LEARNERS,
-                    "etcdserver: too many learner members in cluster");
-        }
-        long id = newId(d);
-        MemberInfo added = new MemberInfo(id, "", peerUrls, List.of(), true);
-        change(ConfChange.newBuilder().addChanges(single(ConfChangeType.ADD_LEARNER, id))
-                .setContext(MemberDirectory.context(added)).build(), "add " + added);
-        MemberInfo now = member.directory().get(id);
-        return now != null ? now : added;
     }
 
     /** etcd's MemberRemove; removing the leader hands leadership to another voter. */
     public List<MemberInfo> remove(long id) {
-        requireMember(id);
-        change(ConfChange.newBuilder().addChanges(single(ConfChangeType.REMOVE_MEMBER, id)).build(),
-                "remove " + Long.toHexString(id));
-        return list();
+        synchronized (changes) {
+            change(() -> {
+                MemberDirectory d = member.directory();
+                strictCheck(() -> StrictReconfigCheck.mayRemove(d, id, member.id(), activeMembers()),
+                        "removing member " + Long.toHexString(id));
+                requireMember(id);
+                return ConfChange.newBuilder().addChanges(single(ConfChangeType.REMOVE_MEMBER, id)).build();
+            }, () -> "remove " + Long.toHexString(id));
+            return list();
+        }
     }
 
     /** etcd's MemberPromote: a learner that has caught up with the leader's log becomes a voter. */
     public List<MemberInfo> promote(long id) {
-        MemberInfo m = requireMember(id);
-        if (!m.learner()) {
-            throw new MembershipException(MembershipException.Reason.NOT_LEARNER,
-                    "etcdserver: can only promote a learner member");
+        synchronized (changes) {
+            change(() -> {
+                MemberInfo m = requireMember(id);
+                if (!m.learner()) {
+                    throw new MembershipException(MembershipException.Reason.NOT_LEARNER,
+                            "etcdserver: can only promote a learner member");
+                }
+                // A voter's peers hold it to the data directory it joined with only once that is recorded; until
+                // the learner has published it, a wipe would go unnoticed by members that restart, so it may not
+                // vote yet.
+                if (m.incarnation() == 0) {
+                    throw new MembershipException(MembershipException.Reason.LEARNER_NOT_READY,
+                            "etcdserver: can only promote a learner member which is in sync with leader (member "
+                                    + Long.toHexString(id) + " has not published its data directory's incarnation"
+                                    + " yet)");
+                }
+                strictCheck(() -> StrictReconfigCheck.mayPromote(member.directory()),
+                        "promoting member " + Long.toHexString(id));
+                return ConfChange.newBuilder().addChanges(single(ConfChangeType.ADD_VOTER, id)).build();
+            }, () -> "promote " + Long.toHexString(id));
+            return list();
         }
-        // A voter's peers hold it to the data directory it joined with only once that is recorded; until the
-        // learner has published it, a wipe would go unnoticed by members that restart, so it may not vote yet.
-        if (m.incarnation() == 0) {
-            throw new MembershipException(MembershipException.Reason.LEARNER_NOT_READY,
-                    "etcdserver: can only promote a learner member which is in sync with leader (member "
-                            + Long.toHexString(id) + " has not published its data directory's incarnation yet)");
-        }
-        change(ConfChange.newBuilder().addChanges(single(ConfChangeType.ADD_VOTER, id)).build(),
-                "promote " + Long.toHexString(id));
-        return list();
     }
 
     /** etcd's MemberUpdate: the member's new peer URLs (restart it at them). */
     public List<MemberInfo> updatePeerUrls(long id, List<String> peerUrls) {
         checkUrls(peerUrls);
-        requireMember(id);
-        MemberInfo owner = member.directory().peerUrlOwner(peerUrls, id);
-        if (owner != null) {
-            throw new MembershipException(MembershipException.Reason.PEER_URL_EXISTS, "etcdserver: Peer URLs "
-                    + "already exists (member " + Long.toHexString(owner.id()) + " has " + owner.peerUrls() + ")");
+        synchronized (changes) {
+            requireMember(id);
+            MemberInfo owner = member.directory().peerUrlOwner(peerUrls, id);
+            if (owner != null) {
+                throw new MembershipException(MembershipException.Reason.PEER_URL_EXISTS, "etcdserver: Peer URLs "
+                        + "already exists (member " + Long.toHexString(owner.id()) + " has " + owner.peerUrls()
+                        + ")");
+            }
+            ClientOp op = ClientOp.newBuilder().setMemberPeerUrls(MemberPeerUrlsOp.newBuilder().setId(id)
+                    .addAllPeerUrls(peerUrls)).build();
+            await(member.proposeData(op.toByteString()));
+            return list();
         }
-        ClientOp op = ClientOp.newBuilder().setMemberPeerUrls(MemberPeerUrlsOp.newBuilder().setId(id)
-                .addAllPeerUrls(peerUrls)).build();
-        await(member.proposeData(op.toByteString()));
-        return list();
+    }
+
+    /**
+     * Waits, at most {@code max}, until this member has applied everything committed now (a linearizable read's
+     * barrier): after a change the leader made, this member's {@link #list} shows it. False if it could not tell
+     * in time (no leader, or this member was the one removed).
+     */
+    public boolean catchUp(Duration max) {
+        try {
+            member.read(store -> Boolean.TRUE).get(max.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
     }
 
     @Override
@@ -184,20 +253,46 @@ public final class Membership implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a {@link StrictReconfigCheck}: its refusal stands with the check on; with it off the change goes ahead,
+     * and a line says what the check would have refused (the operator chose this, the log should show it).
+     */
+    private void strictCheck(Runnable check, String what) {
+        if (strictReconfigCheck) {
+            check.run();
+            return;
+        }
+        try {
+            check.run();
+        } catch (MembershipException e) {
+            LOG.warn("member {}: --strict-reconfig-check is off: {} goes ahead although the check refuses it: {}",
+                    Long.toHexString(member.id()), what, e.getMessage());
+        }
+    }
+
+    /** At the leader: the members it heard from within an election timeout (itself included). */
+    private java.util.Set<Long> activeMembers() {
+        return await(member.membersHeardWithin(member.electionTimeout()));
+    }
+
     private static ConfChangeSingle single(ConfChangeType type, long id) {
         return ConfChangeSingle.newBuilder().setType(type).setMemberId(id).build();
     }
 
     /**
-     * Proposes a membership change and waits until it is applied here. While an earlier change is still being
-     * applied, tries again until the request timeout (one change at a time).
+     * Proposes the membership change that {@code checkedChange} makes (after its checks) and waits until it is
+     * applied here. While an earlier change is still being applied (Raft takes one at a time), waits and runs the
+     * checks again on the directory as it is then, until the request timeout: the earlier change may be the one
+     * that makes this one wrong.
      */
-    private void change(ConfChange change, String what) {
+    private void change(java.util.function.Supplier<ConfChange> checkedChange,
+                        java.util.function.Supplier<String> what) {
         long deadline = System.nanoTime() + requestTimeout.toNanos();
         while (true) {
+            ConfChange change = checkedChange.get();
             try {
                 await(member.proposeConfChange(change), deadline);
-                LOG.info("member {}: membership change applied: {}", Long.toHexString(member.id()), what);
+                LOG.info("member {}: membership change applied: {}", Long.toHexString(member.id()), what.get());
                 return;
             } catch (ProposalRefusedException e) {
                 String message = String.valueOf(e.getMessage());
@@ -207,7 +302,9 @@ public final class Membership implements AutoCloseable {
                     continue;
                 }
                 if (e.reason() == ProposalRefusedException.Reason.INVALID_CONF_CHANGE) {
-                    boolean promotion = change.getChangesCount() == 1
+                    MemberInfo target = change.getChangesCount() == 1
+                            ? member.directory().get(change.getChanges(0).getMemberId()) : null;
+                    boolean promotion = target != null && target.learner()
                             && change.getChanges(0).getType() == ConfChangeType.ADD_VOTER;
                     if (promotion) {
                         throw new MembershipException(MembershipException.Reason.LEARNER_NOT_READY,
@@ -247,6 +344,30 @@ public final class Membership implements AutoCloseable {
             if (cause instanceof RuntimeException r) throw r;
             throw new IllegalStateException(cause);
         }
+    }
+
+    /** Announcer thread: whether this member is removed (completing {@link #removed} the first time). */
+    private boolean noticeRemoval() {
+        if (removalNoticed) return true;
+        String self = Long.toHexString(member.id());
+        String how;
+        if (member.directory().isRemoved(member.id())) {
+            how = "its own log records the removal";
+        } else {
+            String notice = member.removedNotice();
+            if (notice == null) return false;
+            how = "a peer refused it as removed: " + notice;
+        }
+        String why = "member " + self + " was removed from cluster " + Long.toHexString(member.clusterId()) + " ("
+                + how + "); its data directory cannot serve again: wipe it and add the machine back as a new"
+                + " member (etcdctl member add) to reuse it";
+        LOG.warn(why);
+        removalNoticed = true;
+        // As etcd's stopWithDelay: the answer to the MemberRemove that removed this member, and a removed leader's
+        // hand-over to the next one, get an election timeout (at least a second) to go out first.
+        long delay = Math.max(1000, member.electionTimeout().toMillis());
+        announcer.schedule(() -> removed.complete(why), delay, TimeUnit.MILLISECONDS);
+        return true;
     }
 
     /**

@@ -6,8 +6,10 @@ import io.keel.server.KeelException;
 public final class MembershipException extends KeelException {
     public enum Reason {
         MEMBER_NOT_FOUND, PEER_URL_EXISTS, BAD_URLS, NOT_LEARNER, LEARNER_NOT_READY, TOO_MANY_LEARNERS,
-        /** Keel adds members as learners only (a voter joins by promotion once it caught up). */
-        VOTER_NOT_LEARNER,
+        /** --strict-reconfig-check: too few started members would remain (etcd's ErrNotEnoughStartedMembers). */
+        NOT_ENOUGH_STARTED,
+        /** --strict-reconfig-check: the leader does not hear from enough voters (etcd's ErrUnhealthy). */
+        UNHEALTHY,
         /** Raft refused the change (for example, removing the last voter). */
         REFUSED
     }

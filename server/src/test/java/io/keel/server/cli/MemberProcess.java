@@ -43,6 +43,10 @@ final class MemberProcess implements AutoCloseable {
         this.channel = ManagedChannelBuilder.forAddress("127.0.0.1", clientPort).usePlaintext().build();
     }
 
+    Path dataDir() {
+        return dir.resolve(name);
+    }
+
     String peerUrl() {
         return "http://127.0.0.1:" + peerPort;
     }

@@ -56,7 +56,15 @@ final class ProcessCluster implements AutoCloseable {
 
     /** As {@link #start(Path, String, String...)}, every member (and every restart) with {@code flags} too. */
     static ProcessCluster start(Path dir, String token, String[] names, String... flags) throws IOException {
-        ProcessCluster c = new ProcessCluster(dir, token, List.of(names), List.of(flags));
+        return started(new ProcessCluster(dir, token, List.of(names), List.of(flags)));
+    }
+
+    /** As above, every member also given {@code flags} (at every start). */
+    static ProcessCluster start(Path dir, String token, List<String> flags, String... names) throws IOException {
+        return start(dir, token, names, flags.toArray(String[]::new));
+    }
+
+    private static ProcessCluster started(ProcessCluster c) throws IOException {
         OPEN.add(c);
         try {
             for (MemberProcess m : c.members) c.startMember(m);
