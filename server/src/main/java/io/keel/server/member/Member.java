@@ -78,6 +78,7 @@ public final class Member implements AutoCloseable {
     /** Keep-alives and time-to-live answered by the leader's lessor, forwarded outside the log (issue 16). */
     private final LeaseForwarder leaseForwarder;
     private final DirectoryApplier directory;
+    private final io.keel.server.auth.AuthApplier auth;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder droppedPeerMessages = new LongAdder();
     /**
@@ -147,9 +148,12 @@ public final class Member implements AutoCloseable {
             this.lessor = createdLessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
                     this::proposeWithLeaderLease, this::holdsLeaderLease, this::confirmLeadership);
             this.directory = new DirectoryApplier(MemberDirectory.decode(storage.store.current().clusterRecord()));
+            this.auth = new io.keel.server.auth.AuthApplier(
+                    io.keel.server.auth.AuthState.decode(storage.store.current().authRecord()),
+                    new io.keel.server.auth.SimpleTokens(System::nanoTime));
             this.apply = createdApply = new ApplyPipeline(storage.store, storage.log,
                     storage.log.initialState().confState(), proposals, config.snapshotEntries(), this::applied,
-                    lessor::applied, this::fail, directory);
+                    lessor::applied, this::fail, directory, auth);
             this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
             apply.observer = observer;
             this.transport = createdTransport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
@@ -435,6 +439,11 @@ public final class Member implements AutoCloseable {
     /** The lease deadlines (meaningful on the leader only). */
     public Lessor lessor() {
         return lessor;
+    }
+
+    /** The replicated auth state (users, roles, whether authentication is on) and this member's simple tokens. */
+    public io.keel.server.auth.AuthApplier auth() {
+        return auth;
     }
 
     /** The member directory as this member has applied it. */

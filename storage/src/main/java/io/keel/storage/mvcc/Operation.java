@@ -6,7 +6,8 @@ package io.keel.storage.mvcc;
  */
 public sealed interface Operation
         permits PutRequest, DeleteRangeRequest, TxnRequest, CompactRequest, LeaseGrantRequest, LeaseRevokeRequest,
-                LeaseRenewRequest, LeaseExpireRequest, LeaseCheckpointRequest, ClusterRecordWrite, NoOp {
+                LeaseRenewRequest, LeaseExpireRequest, LeaseCheckpointRequest, ClusterRecordWrite, AuthRecordWrite,
+                NoOp {
 
     /**
      * Whether applying this operation a second time, later, leaves the store as one application would have (as far
