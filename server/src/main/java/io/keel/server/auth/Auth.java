@@ -123,4 +123,10 @@ public final class Auth {
         if (user == null) throw new AuthException(AuthError.INVALID_AUTH_TOKEN);
         return user;
     }
+
+    /** The keys attached to lease {@code id} in this member's store (none for an unknown lease). */
+    public java.util.List<byte[]> leaseKeys(long id) {
+        return member.readSerializable(store -> store.lease(id).map(io.keel.storage.mvcc.LeaseInfo::keys)
+                .orElse(java.util.List.of()));
+    }
 }

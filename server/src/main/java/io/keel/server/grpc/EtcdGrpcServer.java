@@ -14,7 +14,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.keel.server.Keel;
 import io.keel.server.NotLeaderException;
-import io.keel.server.etcd.proto.AuthGrpc;
 import io.keel.server.etcd.proto.KVGrpc;
 import io.keel.server.etcd.proto.ResponseHeader;
 import org.slf4j.Logger;
@@ -33,8 +32,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * etcd's v3 gRPC API over a running {@link Keel} member: the KV, Watch and Lease services, Maintenance.Status and
- * Cluster.MemberList. Every other RPC (Auth, the rest of Maintenance and Cluster) answers UNIMPLEMENTED.
+ * etcd's v3 gRPC API over a running {@link Keel} member: the KV, Watch, Lease and Auth services, Maintenance.Status and
+ * Cluster.MemberList. Every other RPC (the rest of Maintenance and Cluster) answers UNIMPLEMENTED. With
+ * authentication on, {@link AuthInterceptor} names the caller of every call and {@link AuthGuard} checks it.
  *
  * <p>At a follower, writes are forwarded to the leader inside the cluster and answered here once applied here.
  * KV handlers never block: they start the request and answer when it completes. Other handlers block on the member (up to its request timeout) on this server's own threads.
@@ -75,6 +75,20 @@ public final class EtcdGrpcServer implements AutoCloseable {
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps) {
+        return start(keel, address, maxRequestBytes, maxTxnOps, AuthSettings.DEFAULTS);
+    }
+
+    /**
+     * Authentication settings: the simple tokens' TTL (etcd's {@code --auth-token-ttl}) and whether a client
+     * certificate's common name names the user when no token is sent (etcd's {@code --client-cert-auth}).
+     */
+    public record AuthSettings(java.time.Duration tokenTtl, boolean clientCertAuth) {
+        public static final AuthSettings DEFAULTS = new AuthSettings(java.time.Duration.ofSeconds(300), false);
+    }
+
+    public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps,
+                                       AuthSettings auth) {
+        keel.auth().tokens().ttl(auth.tokenTtl());
         String prefix = "keel-grpc-" + Long.toHexString(keel.memberId());
         ExecutorService executor = Executors.newCachedThreadPool(NamedThreads.numbered(prefix));
         // One thread answers the KV calls that complete on the member's threads. A queue drained by one thread
@@ -84,6 +98,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
         Headers headers = new Headers(keel);
         LeaderLossMonitor leaderLoss = new LeaderLossMonitor(keel);
         ServerInterceptor requireLeader = new RequireLeader(keel);
+        ServerInterceptor caller = new AuthInterceptor(keel, auth.clientCertAuth()); // who calls, for AuthGuard
+        AuthGuard guard = new AuthGuard(keel);
         EtcdGrpcServer[] self = new EtcdGrpcServer[1];
         Server server = NettyServerBuilder.forAddress(address)
                 .executor(executor)
@@ -101,16 +117,18 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 // etcd's --grpc-keepalive-min-time: clients may ping every 5 s while they have calls open.
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .addService(ServerInterceptors.intercept(new KvService(keel, headers, answers, maxRequestBytes,
-                        maxTxnOps),
-                        requireLeader))
-                .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers), requireLeader))
+                        maxTxnOps, guard),
+                        requireLeader, caller))
+                .addService(ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers, guard),
+                        requireLeader, caller))
                 .addService(ServerInterceptors.intercept(
-                        new ClusterService(keel, headers), requireLeader))
-                .addService(ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss), requireLeader))
-                .addService(ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss),
-                        requireLeader))
-                // Not served yet: the generated base answers every method with UNIMPLEMENTED.
-                .addService(new AuthGrpc.AuthImplBase() { })
+                        new ClusterService(keel, headers), requireLeader, caller))
+                .addService(ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, guard),
+                        requireLeader, caller))
+                .addService(ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss,
+                        guard), requireLeader, caller))
+                .addService(ServerInterceptors.intercept(new AuthService(keel, headers, executor, maxRequestBytes),
+                        requireLeader, caller))
                 .build();
         try {
             server.start();

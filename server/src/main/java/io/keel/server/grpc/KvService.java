@@ -29,9 +29,12 @@ final class KvService extends KVGrpc.KVImplBase {
     private final Executor executor;
     private final int maxRequestBytes;
     private final int maxTxnOps;
+    private final AuthGuard guard;
 
-    KvService(Keel keel, EtcdGrpcServer.Headers headers, Executor executor, int maxRequestBytes, int maxTxnOps) {
+    KvService(Keel keel, EtcdGrpcServer.Headers headers, Executor executor, int maxRequestBytes, int maxTxnOps,
+              AuthGuard guard) {
         this.keel = keel;
+        this.guard = guard;
         this.headers = headers;
         this.executor = executor;
         this.maxRequestBytes = maxRequestBytes;
@@ -41,7 +44,10 @@ final class KvService extends KVGrpc.KVImplBase {
     @Override
     public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor,
-                () -> keel.rangeAsync(ProtoConvert.range(request), request.getSerializable()),
+                () -> {
+                    guard.range(request);
+                    return keel.rangeAsync(ProtoConvert.range(request), request.getSerializable());
+                },
                 r -> ProtoConvert.range(r, headers.at(r.revision())));
     }
 
@@ -49,6 +55,7 @@ final class KvService extends KVGrpc.KVImplBase {
     public void put(PutRequest request, StreamObserver<PutResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
+            guard.put(request);
             EtcdGrpcServer.refuseWriteWithoutLeader(keel);
             return keel.writeAsync(ProtoConvert.put(request));
         }, r -> {
@@ -61,6 +68,7 @@ final class KvService extends KVGrpc.KVImplBase {
     public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
+            guard.deleteRange(request);
             EtcdGrpcServer.refuseWriteWithoutLeader(keel);
             return keel.writeAsync(ProtoConvert.delete(request));
         }, r -> {
@@ -74,6 +82,7 @@ final class KvService extends KVGrpc.KVImplBase {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
             var txn = ProtoConvert.txn(request, maxTxnOps);
+            guard.txn(request);
             if (!txn.isReadOnly()) EtcdGrpcServer.refuseWriteWithoutLeader(keel);
             return keel.txnAsync(txn);
         }, r -> ProtoConvert.txn(r, headers.at(r.revision())));

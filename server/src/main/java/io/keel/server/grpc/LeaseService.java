@@ -30,7 +30,10 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     private final EtcdGrpcServer.Headers headers;
     private final LeaderLossMonitor leaderLoss;
 
-    LeaseService(Keel keel, EtcdGrpcServer.Headers headers, LeaderLossMonitor leaderLoss) {
+    private final AuthGuard guard;
+
+    LeaseService(Keel keel, EtcdGrpcServer.Headers headers, LeaderLossMonitor leaderLoss, AuthGuard guard) {
+        this.guard = guard;
         this.keel = keel;
         this.headers = headers;
         this.leaderLoss = leaderLoss;
@@ -49,6 +52,7 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     @Override
     public void leaseRevoke(LeaseRevokeRequest request, StreamObserver<LeaseRevokeResponse> observer) {
         EtcdGrpcServer.answer(keel, observer, () -> {
+            guard.leaseRevoke(request.getID());
             EtcdGrpcServer.refuseWriteWithoutLeader(keel);
             return LeaseRevokeResponse.newBuilder().setHeader(headers.at(keel.revokeLease(request.getID()))).build();
         });

@@ -34,7 +34,11 @@ final class WatchService extends WatchGrpc.WatchImplBase {
      * @param maxResponseBytes a fragmenting watch splits responses at this size (etcd: --max-request-bytes)
      * @param leaderLoss       ends the streams opened with {@code hasleader: true} when the member loses its leader
      */
-    WatchService(Keel keel, EtcdGrpcServer.Headers headers, int maxResponseBytes, LeaderLossMonitor leaderLoss) {
+    private final AuthGuard guard;
+
+    WatchService(Keel keel, EtcdGrpcServer.Headers headers, int maxResponseBytes, LeaderLossMonitor leaderLoss,
+                 AuthGuard guard) {
+        this.guard = guard;
         this.keel = keel;
         this.headers = headers;
         this.maxResponseBytes = maxResponseBytes;
@@ -59,7 +63,11 @@ final class WatchService extends WatchGrpc.WatchImplBase {
             @Override
             public void onNext(WatchRequest r) {
                 switch (r.getRequestUnionCase()) {
-                    case CREATE_REQUEST -> stream.create(options(r.getCreateRequest()));
+                    case CREATE_REQUEST -> {
+                        String refusal = guard.watchRefusal(r.getCreateRequest());
+                        if (refusal == null) stream.create(options(r.getCreateRequest()));
+                        else stream.refuse(refusal);
+                    }
                     case CANCEL_REQUEST -> stream.cancel(r.getCancelRequest().getWatchId());
                     case PROGRESS_REQUEST -> stream.requestProgress();
                     default -> stream.ignore();
