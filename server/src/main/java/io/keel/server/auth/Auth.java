@@ -31,6 +31,14 @@ public final class Auth {
         this.requestTimeout = requestTimeout;
     }
 
+    /** Tokens as the launcher's --auth-token says (simple ones until this is called). */
+    public void useTokens(TokenSettings settings) {
+        tokens().ttl(settings.simpleTtl());
+        if (settings.jwt() != null) {
+            throw new IllegalArgumentException("jwt tokens are not supported yet");
+        }
+    }
+
     /** The auth state as this member applied it (its permission checks use this). */
     public AuthState state() {
         return member.auth().current();

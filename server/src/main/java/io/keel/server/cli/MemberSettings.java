@@ -16,12 +16,14 @@ import java.util.Map;
  * @param joinClusterId  the running cluster this member joins as a member added at runtime (--member-id and
  *                       --cluster-id), or 0 for an initial member
  * @param leaseCheckpointInterval  etcd's lease checkpoint interval (--experimental-lease-checkpoint-interval)
+ * @param authTokens     the tokens Authenticate hands out (--auth-token, --auth-token-ttl)
  */
 record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clientListen, String advertiseClientUrls,
                       InetSocketAddress peerListen, InetSocketAddress peerAdvertise,
                       Map<Long, InetSocketAddress> initialCluster, Map<Long, String> names, boolean newCluster,
                       String clusterToken, InetSocketAddress metricsListen, Duration heartbeatInterval,
-                      Duration electionTimeout, long joinClusterId, Duration leaseCheckpointInterval) {
+                      Duration electionTimeout, long joinClusterId, Duration leaseCheckpointInterval,
+                      io.keel.server.auth.TokenSettings authTokens) {
 
     /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
     static MemberSettings of(KeelCommand f) {
@@ -98,7 +100,18 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
         return new MemberSettings(name, ownId, dataDir, client, f.advertiseClientUrls, peer,
                 peerAdvertise, cluster, names, newCluster, f.initialClusterToken, metrics,
                 Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs), joinClusterId,
-                checkpoints);
+                checkpoints, authTokens(f));
+    }
+
+    private static io.keel.server.auth.TokenSettings authTokens(KeelCommand f) {
+        if (f.authTokenTtlSeconds <= 0) {
+            throw LaunchException.usage("--auth-token-ttl " + f.authTokenTtlSeconds + ": must be positive");
+        }
+        try {
+            return io.keel.server.auth.TokenSettings.parse(f.authToken, Duration.ofSeconds(f.authTokenTtlSeconds));
+        } catch (IllegalArgumentException e) {
+            throw LaunchException.usage("--auth-token: " + e.getMessage());
+        }
     }
 
     private static final java.util.regex.Pattern GO_DURATION_PART =

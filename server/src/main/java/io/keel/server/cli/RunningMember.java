@@ -119,7 +119,8 @@ final class RunningMember implements AutoCloseable {
         metrics.bind(keel);
         EtcdGrpcServer grpc = null;
         try {
-            grpc = EtcdGrpcServer.start(keel, s.clientListen());
+            grpc = EtcdGrpcServer.start(keel, s.clientListen(), EtcdGrpcServer.DEFAULT_MAX_REQUEST_BYTES,
+                    EtcdGrpcServer.DEFAULT_MAX_TXN_OPS, new EtcdGrpcServer.AuthSettings(s.authTokens(), false));
             OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s);
             return new RunningMember(keel, grpc, ops);
         } catch (RuntimeException e) {

@@ -82,13 +82,14 @@ public final class EtcdGrpcServer implements AutoCloseable {
      * Authentication settings: the simple tokens' TTL (etcd's {@code --auth-token-ttl}) and whether a client
      * certificate's common name names the user when no token is sent (etcd's {@code --client-cert-auth}).
      */
-    public record AuthSettings(java.time.Duration tokenTtl, boolean clientCertAuth) {
-        public static final AuthSettings DEFAULTS = new AuthSettings(java.time.Duration.ofSeconds(300), false);
+    public record AuthSettings(io.keel.server.auth.TokenSettings tokens, boolean clientCertAuth) {
+        public static final AuthSettings DEFAULTS = new AuthSettings(io.keel.server.auth.TokenSettings.DEFAULTS,
+                false);
     }
 
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps,
                                        AuthSettings auth) {
-        keel.auth().tokens().ttl(auth.tokenTtl());
+        keel.auth().useTokens(auth.tokens());
         String prefix = "keel-grpc-" + Long.toHexString(keel.memberId());
         ExecutorService executor = Executors.newCachedThreadPool(NamedThreads.numbered(prefix));
         // One thread answers the KV calls that complete on the member's threads. A queue drained by one thread
