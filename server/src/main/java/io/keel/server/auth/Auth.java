@@ -25,6 +25,7 @@ public final class Auth {
 
     private final Member member;
     private final Duration requestTimeout;
+    private volatile JwtTokens jwt; // null: simple tokens
 
     public Auth(Member member, Duration requestTimeout) {
         this.member = member;
@@ -34,9 +35,7 @@ public final class Auth {
     /** Tokens as the launcher's --auth-token says (simple ones until this is called). */
     public void useTokens(TokenSettings settings) {
         tokens().ttl(settings.simpleTtl());
-        if (settings.jwt() != null) {
-            throw new IllegalArgumentException("jwt tokens are not supported yet");
-        }
+        jwt = settings.jwt() == null ? null : new JwtTokens(settings.jwt(), java.time.Clock.systemUTC());
     }
 
     /** The auth state as this member applied it (its permission checks use this). */
@@ -93,10 +92,12 @@ public final class Auth {
             }
             return checked.revision();
         }, executor).thenCompose(checkedRevision -> {
-            String prefix = SimpleTokens.newPrefix();
+            JwtTokens signing = jwt;
+            String prefix = signing == null ? SimpleTokens.newPrefix() : "";
             return change(name, AuthOp.newBuilder().setAuthenticate(AuthenticateChange.newBuilder()
                     .setName(name).setSimpleToken(prefix))).thenCompose(applied -> {
-                String token = tokens().claim(prefix);
+                // etcd signs a JWT with the auth revision as of the Authenticate entry.
+                String token = signing == null ? tokens().claim(prefix) : signing.sign(name, state().revision());
                 // As etcd: if the auth state changed after the password was checked (a new password, say), the
                 // check starts again.
                 if (token != null && state().revision() == checkedRevision) {
@@ -126,10 +127,22 @@ public final class Auth {
      * ({@code invalid auth token}) for a token this member does not know or that expired.
      */
     public String userOfToken(String token) {
+        Caller c = callerOfToken(token);
+        return c == null ? null : c.user();
+    }
+
+    /** As {@link #userOfToken}, with the auth revision the token was issued at (0 for simple tokens). */
+    public Caller callerOfToken(String token) {
         if (!state().enabled()) return null;
+        JwtTokens verifying = jwt;
+        if (verifying != null) {
+            Caller c = verifying.verify(token);
+            if (c == null) throw new AuthException(AuthError.INVALID_AUTH_TOKEN);
+            return c;
+        }
         String user = tokens().user(token);
         if (user == null) throw new AuthException(AuthError.INVALID_AUTH_TOKEN);
-        return user;
+        return new Caller(user, 0);
     }
 
     /** The keys attached to lease {@code id} in this member's store (none for an unknown lease). */

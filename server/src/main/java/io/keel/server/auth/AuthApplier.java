@@ -54,8 +54,12 @@ public final class AuthApplier {
             return NoOp.INSTANCE;
         }
         switch (op.getChangeCase()) {
-            case AUTHENTICATE -> tokens.assign(op.getAuthenticate().getSimpleToken(), e.getIndex(),
-                    op.getAuthenticate().getName());
+            case AUTHENTICATE -> {
+                // Empty with jwt tokens: those are signed by the member that answers, nothing to learn here.
+                if (!op.getAuthenticate().getSimpleToken().isEmpty()) {
+                    tokens.assign(op.getAuthenticate().getSimpleToken(), e.getIndex(), op.getAuthenticate().getName());
+                }
+            }
             // etcd's invalidateUser: the user's tokens die with its password or itself.
             case USER_DELETE -> tokens.invalidateUser(op.getUserDelete().getName());
             case USER_CHANGE_PASSWORD -> tokens.invalidateUser(op.getUserChangePassword().getName());

@@ -89,8 +89,17 @@ public final class AuthState {
      * else the whole range must be covered. The root role may do anything.
      */
     public void checkKeys(String user, byte[] key, byte[] rangeEnd, Permission.Type type) {
+        checkKeys(user, 0, key, rangeEnd, type);
+    }
+
+    /**
+     * As above, for credentials issued at auth revision {@code tokenRevision} (0: always current): older than this
+     * state, they are refused with etcd's {@code revision of auth store is old} (a JWT from before a change).
+     */
+    public void checkKeys(String user, long tokenRevision, byte[] key, byte[] rangeEnd, Permission.Type type) {
         if (!enabled) return;
         if (user == null || user.isEmpty()) throw new AuthException(AuthError.USER_EMPTY);
+        if (tokenRevision != 0 && tokenRevision < revision) throw new AuthException(AuthError.AUTH_OLD_REVISION);
         UserPermissions p = permissions.get(user);
         if (p == null || !p.permits(key, rangeEnd, type)) throw new AuthException(AuthError.PERMISSION_DENIED);
     }

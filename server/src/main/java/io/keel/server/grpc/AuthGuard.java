@@ -35,11 +35,13 @@ final class AuthGuard {
     }
 
     private void read(AuthState s, com.google.protobuf.ByteString key, com.google.protobuf.ByteString rangeEnd) {
-        s.checkKeys(AuthInterceptor.caller(), key.toByteArray(), rangeEnd.toByteArray(), Permission.Type.READ);
+        s.checkKeys(AuthInterceptor.caller(), AuthInterceptor.callerRevision(), key.toByteArray(),
+                rangeEnd.toByteArray(), Permission.Type.READ);
     }
 
     private void write(AuthState s, com.google.protobuf.ByteString key, com.google.protobuf.ByteString rangeEnd) {
-        s.checkKeys(AuthInterceptor.caller(), key.toByteArray(), rangeEnd.toByteArray(), Permission.Type.WRITE);
+        s.checkKeys(AuthInterceptor.caller(), AuthInterceptor.callerRevision(), key.toByteArray(),
+                rangeEnd.toByteArray(), Permission.Type.WRITE);
     }
 
     void range(RangeRequest r) {
@@ -122,7 +124,7 @@ final class AuthGuard {
 
     private void leaseKeys(AuthState s, long lease) {
         for (byte[] key : keel.auth().leaseKeys(lease)) {
-            s.checkKeys(AuthInterceptor.caller(), key, NONE, Permission.Type.WRITE);
+            s.checkKeys(AuthInterceptor.caller(), AuthInterceptor.callerRevision(), key, NONE, Permission.Type.WRITE);
         }
     }
 

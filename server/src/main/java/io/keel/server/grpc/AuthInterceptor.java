@@ -10,6 +10,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.keel.server.Keel;
 import io.keel.server.auth.AuthException;
+import io.keel.server.auth.Caller;
 import io.keel.server.etcd.proto.AuthGrpc;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -28,8 +29,8 @@ import java.security.cert.X509Certificate;
  * tokens are ignored. The services ask {@link AuthGuard} what the caller may do.
  */
 final class AuthInterceptor implements ServerInterceptor {
-    /** The calling user, or absent (no credentials, or authentication off). */
-    static final Context.Key<String> CALLER = Context.key("keel-auth-caller");
+    /** The caller, or absent (no credentials, or authentication off). */
+    static final Context.Key<Caller> CALLER = Context.key("keel-auth-caller");
 
     private static final Metadata.Key<String> TOKEN = Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER);
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
@@ -43,9 +44,16 @@ final class AuthInterceptor implements ServerInterceptor {
         this.clientCertAuth = clientCertAuth;
     }
 
-    /** The caller of the current call, or null. */
+    /** The user calling in the current call, or null. */
     static String caller() {
-        return CALLER.get();
+        Caller c = CALLER.get();
+        return c == null ? null : c.user();
+    }
+
+    /** The auth revision the current caller's credentials were issued at (0: current, or no caller). */
+    static long callerRevision() {
+        Caller c = CALLER.get();
+        return c == null ? 0 : c.tokenRevision();
     }
 
     @Override
@@ -58,17 +66,18 @@ final class AuthInterceptor implements ServerInterceptor {
         }
         String token = headers.get(TOKEN);
         if (token == null) token = headers.get(AUTHORIZATION);
-        String user;
+        Caller user;
         if (token != null) {
             try {
-                user = keel.auth().userOfToken(token);
+                user = keel.auth().callerOfToken(token);
             } catch (AuthException e) {
                 call.close(Status.fromCode(Status.Code.valueOf(e.error().grpcCode())).withDescription(e.getMessage()),
                         new Metadata());
                 return new ServerCall.Listener<>() { };
             }
         } else {
-            user = clientCertAuth ? commonName(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)) : null;
+            String cn = clientCertAuth ? commonName(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)) : null;
+            user = cn == null ? null : new Caller(cn, 0);
         }
         if (user == null) return next.startCall(call, headers);
         return Contexts.interceptCall(Context.current().withValue(CALLER, user), call, headers, next);
