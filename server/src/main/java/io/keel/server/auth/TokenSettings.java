@@ -23,6 +23,12 @@ public record TokenSettings(Duration simpleTtl, Jwt jwt) {
     private static final Set<String> SIGN_METHODS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
             "ES256", "ES384", "ES512");
 
+    /** Loads the JWT keys once, so a launcher with unusable ones stops at start with the reason. */
+    public TokenSettings checked() {
+        if (jwt != null) new JwtTokens(jwt, java.time.Clock.systemUTC());
+        return this;
+    }
+
     public static TokenSettings parse(String flag, Duration simpleTtl) {
         String[] parts = flag.trim().split(",");
         String type = parts[0].trim();

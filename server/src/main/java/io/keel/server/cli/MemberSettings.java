@@ -108,7 +108,8 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
             throw LaunchException.usage("--auth-token-ttl " + f.authTokenTtlSeconds + ": must be positive");
         }
         try {
-            return io.keel.server.auth.TokenSettings.parse(f.authToken, Duration.ofSeconds(f.authTokenTtlSeconds));
+            return io.keel.server.auth.TokenSettings.parse(f.authToken, Duration.ofSeconds(f.authTokenTtlSeconds))
+                    .checked();
         } catch (IllegalArgumentException e) {
             throw LaunchException.usage("--auth-token: " + e.getMessage());
         }

@@ -108,7 +108,7 @@ final class AuthGuard {
         AuthState s = state();
         if (!s.enabled()) return null;
         try {
-            read(s, r.getKey(), r.getRangeEnd());
+            read(s, r.getKey(), r.getRangeEnd()); // a stream whose token is not valid: that refusal
             return null;
         } catch (io.keel.server.auth.AuthException e) {
             return e.getMessage();

@@ -29,6 +29,13 @@ import java.security.cert.X509Certificate;
  * tokens are ignored. The services ask {@link AuthGuard} what the caller may do.
  */
 final class AuthInterceptor implements ServerInterceptor {
+    /**
+     * Set on a streaming call (Watch, LeaseKeepAlive, Snapshot) whose token is not valid: etcd refuses such a call
+     * only where it checks permissions (a watch is then created and canceled with the reason, and clients
+     * authenticate again), so the stream itself is not ended here.
+     */
+    static final Context.Key<AuthException> TOKEN_REFUSAL = Context.key("keel-auth-token-refusal");
+
     /** The caller, or absent (no credentials, or authentication off). */
     static final Context.Key<Caller> CALLER = Context.key("keel-auth-caller");
 
@@ -44,8 +51,10 @@ final class AuthInterceptor implements ServerInterceptor {
         this.clientCertAuth = clientCertAuth;
     }
 
-    /** The user calling in the current call, or null. */
+    /** The user calling in the current call, or null; the token's refusal if its token is not valid. */
     static String caller() {
+        AuthException refused = TOKEN_REFUSAL.get();
+        if (refused != null) throw refused;
         Caller c = CALLER.get();
         return c == null ? null : c.user();
     }
@@ -71,6 +80,9 @@ final class AuthInterceptor implements ServerInterceptor {
             try {
                 user = keel.auth().callerOfToken(token);
             } catch (AuthException e) {
+                if (call.getMethodDescriptor().getType() != io.grpc.MethodDescriptor.MethodType.UNARY) {
+                    return Contexts.interceptCall(Context.current().withValue(TOKEN_REFUSAL, e), call, headers, next);
+                }
                 call.close(Status.fromCode(Status.Code.valueOf(e.error().grpcCode())).withDescription(e.getMessage()),
                         new Metadata());
                 return new ServerCall.Listener<>() { };

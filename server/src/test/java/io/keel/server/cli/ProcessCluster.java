@@ -36,6 +36,7 @@ final class ProcessCluster implements AutoCloseable {
     final List<MemberProcess> members = new ArrayList<>();
     final String initialCluster;
     private final String token;
+    private final List<String> flags = new ArrayList<>(); // given to every member at every start
 
     private ProcessCluster(Path dir, String token, List<String> names) {
         for (String name : names) members.add(new MemberProcess(name, dir));
@@ -48,7 +49,13 @@ final class ProcessCluster implements AutoCloseable {
      * failure to get there, the members already started are killed.
      */
     static ProcessCluster start(Path dir, String token, String... names) throws IOException {
+        return start(dir, token, List.of(), names);
+    }
+
+    /** As above, every member started with {@code flags} too (after the cluster's own). */
+    static ProcessCluster start(Path dir, String token, List<String> flags, String... names) throws IOException {
         ProcessCluster c = new ProcessCluster(dir, token, List.of(names));
+        c.flags.addAll(flags);
         OPEN.add(c);
         try {
             for (MemberProcess m : c.members) c.startMember(m);
@@ -64,6 +71,7 @@ final class ProcessCluster implements AutoCloseable {
     void startMember(MemberProcess m, String... more) throws IOException {
         List<String> flags = new ArrayList<>(List.of("--initial-cluster", initialCluster,
                 "--initial-cluster-token", token));
+        flags.addAll(this.flags);
         flags.addAll(List.of(more));
         m.start(flags.toArray(String[]::new));
     }
