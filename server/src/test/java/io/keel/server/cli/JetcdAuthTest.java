@@ -238,6 +238,32 @@ class JetcdAuthTest {
             }
             assertEquals("PERMISSION_DENIED etcdserver: permission denied",
                     statusOf(() -> withToken(kv, bobToken).range(get)));
+            // A watch stream with a forged token is not ended: its watch is refused with etcd's reason.
+            var responses = new LinkedBlockingQueue<io.keel.server.etcd.proto.WatchResponse>();
+            var requests = withToken(io.keel.server.etcd.proto.WatchGrpc.newStub(m.channel), "forged").watch(
+                    new io.grpc.stub.StreamObserver<>() {
+                        @Override
+                        public void onNext(io.keel.server.etcd.proto.WatchResponse r) {
+                            responses.add(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            requests.onNext(io.keel.server.etcd.proto.WatchRequest.newBuilder().setCreateRequest(
+                    io.keel.server.etcd.proto.WatchCreateRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")))
+                    .build());
+            var refused = responses.poll(SECONDS, TimeUnit.SECONDS);
+            assertNotNull(refused, "an answer to the watch request");
+            assertTrue(refused.getCreated() && refused.getCanceled(), refused::toString);
+            assertEquals(-1, refused.getWatchId());
+            assertEquals("etcdserver: invalid auth token", refused.getCancelReason());
+            requests.onCompleted();
             withToken(auth, rootToken).userDelete(AuthUserDeleteRequest.newBuilder().setName("bob").build());
             assertEquals("UNAUTHENTICATED etcdserver: invalid auth token",
                     statusOf(() -> withToken(kv, bobToken).range(get)), "the token of a deleted user");
