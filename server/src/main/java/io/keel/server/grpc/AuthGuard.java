@@ -11,7 +11,12 @@ import io.keel.server.etcd.proto.TxnRequest;
 import io.keel.server.etcd.proto.WatchCreateRequest;
 import io.keel.server.etcd.proto.auth.Permission;
 
+import io.grpc.Context;
+
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Every permission check of the etcd API in one place, etcd's rules: what the caller of the current call
@@ -19,8 +24,9 @@ import java.util.List;
  * {@link io.keel.server.auth.AuthException} with etcd's error, or returns. With authentication off every check
  * passes.
  *
- * <p>Checked at the member serving the request, before it is started (etcd checks writes again when applying
- * them): a write checked just before a permission is revoked may still apply.
+ * <p>Checked at the member serving the request, before it is started, after a linearizable read of the auth state
+ * ({@link #afterCheck}); etcd checks writes again when applying them, so here a write checked just before a
+ * concurrent revoke commits may still apply.
  */
 final class AuthGuard {
     private static final byte[] NONE = new byte[0];
@@ -44,44 +50,65 @@ final class AuthGuard {
                 rangeEnd.toByteArray(), Permission.Type.WRITE);
     }
 
-    void range(RangeRequest r) {
-        AuthState s = state();
+    /**
+     * Starts {@code call} once {@code check} passed. With authentication off, at once. On: a serializable request is
+     * checked against this member's auth state as it is; any other first waits for a linearizable read of the auth
+     * state, so a change answered at any member before this request arrived (a revoked role, a new password) is
+     * applied here before the check, then is checked (in the call's gRPC context: who calls) and started.
+     */
+    <R> CompletableFuture<R> afterCheck(boolean serializable, Consumer<AuthState> check,
+                                        Supplier<CompletableFuture<R>> call) {
+        AuthState now = state();
+        if (!now.enabled() || serializable) {
+            check.accept(now);
+            return call.get();
+        }
+        Context context = Context.current();
+        return keel.auth().readState().thenCompose(s -> {
+            Context previous = context.attach();
+            try {
+                check.accept(s);
+                return call.get();
+            } finally {
+                context.detach(previous);
+            }
+        });
+    }
+
+    void range(AuthState s, RangeRequest r) {
         if (!s.enabled()) return;
         read(s, r.getKey(), r.getRangeEnd());
     }
 
-    void put(PutRequest r) {
-        AuthState s = state();
+    void put(AuthState s, PutRequest r) {
         if (!s.enabled()) return;
-        put(s, r);
+        putChecked(s, r);
     }
 
-    private void put(AuthState s, PutRequest r) {
+    private void putChecked(AuthState s, PutRequest r) {
         write(s, r.getKey(), com.google.protobuf.ByteString.EMPTY);
         // A lease whose keys this user may not write must not get more keys: the user could not revoke it.
         if (r.getLease() != 0) leaseKeys(s, r.getLease());
         if (r.getPrevKv()) read(s, r.getKey(), com.google.protobuf.ByteString.EMPTY);
     }
 
-    void deleteRange(DeleteRangeRequest r) {
-        AuthState s = state();
+    void deleteRange(AuthState s, DeleteRangeRequest r) {
         if (!s.enabled()) return;
-        deleteRange(s, r);
+        deleteChecked(s, r);
     }
 
-    private void deleteRange(AuthState s, DeleteRangeRequest r) {
+    private void deleteChecked(AuthState s, DeleteRangeRequest r) {
         if (r.getPrevKv()) read(s, r.getKey(), r.getRangeEnd());
         write(s, r.getKey(), r.getRangeEnd());
     }
 
     /** Every compare and every operation of both branches, nested transactions included. */
-    void txn(TxnRequest r) {
-        AuthState s = state();
+    void txn(AuthState s, TxnRequest r) {
         if (!s.enabled()) return;
-        txn(s, r);
+        txnChecked(s, r);
     }
 
-    private void txn(AuthState s, TxnRequest r) {
+    private void txnChecked(AuthState s, TxnRequest r) {
         for (Compare c : r.getCompareList()) read(s, c.getKey(), c.getRangeEnd());
         ops(s, r.getSuccessList());
         ops(s, r.getFailureList());
@@ -91,9 +118,9 @@ final class AuthGuard {
         for (RequestOp op : ops) {
             switch (op.getRequestCase()) {
                 case REQUEST_RANGE -> read(s, op.getRequestRange().getKey(), op.getRequestRange().getRangeEnd());
-                case REQUEST_PUT -> put(s, op.getRequestPut());
-                case REQUEST_DELETE_RANGE -> deleteRange(s, op.getRequestDeleteRange());
-                case REQUEST_TXN -> txn(s, op.getRequestTxn());
+                case REQUEST_PUT -> putChecked(s, op.getRequestPut());
+                case REQUEST_DELETE_RANGE -> deleteChecked(s, op.getRequestDeleteRange());
+                case REQUEST_TXN -> txnChecked(s, op.getRequestTxn());
                 default -> {
                 }
             }

@@ -44,10 +44,8 @@ final class KvService extends KVGrpc.KVImplBase {
     @Override
     public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor,
-                () -> {
-                    guard.range(request);
-                    return keel.rangeAsync(ProtoConvert.range(request), request.getSerializable());
-                },
+                () -> guard.afterCheck(request.getSerializable(), s -> guard.range(s, request),
+                        () -> keel.rangeAsync(ProtoConvert.range(request), request.getSerializable())),
                 r -> ProtoConvert.range(r, headers.at(r.revision())));
     }
 
@@ -55,9 +53,11 @@ final class KvService extends KVGrpc.KVImplBase {
     public void put(PutRequest request, StreamObserver<PutResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
-            guard.put(request);
-            EtcdGrpcServer.refuseWriteWithoutLeader(keel);
-            return keel.writeAsync(ProtoConvert.put(request));
+            EtcdGrpcServer.refuseWriteWithoutLeader(keel); // at once, not after the auth state's read
+            return guard.afterCheck(false, s -> guard.put(s, request), () -> {
+                EtcdGrpcServer.refuseWriteWithoutLeader(keel);
+                return keel.writeAsync(ProtoConvert.put(request));
+            });
         }, r -> {
             var put = (io.keel.storage.mvcc.PutResponse) r;
             return ProtoConvert.put(put, headers.at(put.revision()));
@@ -68,9 +68,11 @@ final class KvService extends KVGrpc.KVImplBase {
     public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
-            guard.deleteRange(request);
             EtcdGrpcServer.refuseWriteWithoutLeader(keel);
-            return keel.writeAsync(ProtoConvert.delete(request));
+            return guard.afterCheck(false, s -> guard.deleteRange(s, request), () -> {
+                EtcdGrpcServer.refuseWriteWithoutLeader(keel);
+                return keel.writeAsync(ProtoConvert.delete(request));
+            });
         }, r -> {
             var deleted = (io.keel.storage.mvcc.DeleteRangeResponse) r;
             return ProtoConvert.delete(deleted, headers.at(deleted.revision()));
@@ -82,9 +84,11 @@ final class KvService extends KVGrpc.KVImplBase {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
             var txn = ProtoConvert.txn(request, maxTxnOps);
-            guard.txn(request);
             if (!txn.isReadOnly()) EtcdGrpcServer.refuseWriteWithoutLeader(keel);
-            return keel.txnAsync(txn);
+            return guard.afterCheck(false, s -> guard.txn(s, request), () -> {
+                if (!txn.isReadOnly()) EtcdGrpcServer.refuseWriteWithoutLeader(keel);
+                return keel.txnAsync(txn);
+            });
         }, r -> ProtoConvert.txn(r, headers.at(r.revision())));
     }
 

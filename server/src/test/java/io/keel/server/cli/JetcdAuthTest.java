@@ -130,7 +130,9 @@ class JetcdAuthTest {
                 assertTrue(String.valueOf(why.getMessage()).contains("etcdserver: permission denied"), why::toString);
                 Events allowed = new Events();
                 try (Watch.Watcher w = alice.getWatchClient().watch(bs("/app/"),
-                        WatchOption.builder().isPrefix(true).build(), allowed)) {
+                        WatchOption.builder().isPrefix(true).withCreateNotify(true).build(), allowed)) {
+                    assertNotNull(allowed.created.poll(SECONDS, TimeUnit.SECONDS),
+                            "the watch on the granted range is created; errors: " + allowed.errors);
                     await(root.getKVClient().put(bs("/app/w"), bs("seen")));
                     WatchResponse r = allowed.responses.poll(SECONDS, TimeUnit.SECONDS);
                     assertNotNull(r, "an event on the granted range; errors: " + allowed.errors);
@@ -173,10 +175,12 @@ class JetcdAuthTest {
 
     private static final class Events implements Watch.Listener {
         final BlockingQueue<WatchResponse> responses = new LinkedBlockingQueue<>();
+        final BlockingQueue<WatchResponse> created = new LinkedBlockingQueue<>();
         final BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
 
         @Override
         public void onNext(WatchResponse response) {
+            if (response.isCreatedNotify()) created.add(response);
             if (!response.getEvents().isEmpty()) responses.add(response);
         }
 
