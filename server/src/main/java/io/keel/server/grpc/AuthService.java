@@ -98,8 +98,10 @@ final class AuthService extends AuthGrpc.AuthImplBase {
     public void userAdd(AuthUserAddRequest request, StreamObserver<AuthUserAddResponse> observer) {
         String caller = AuthInterceptor.caller();
         answer(observer, request.getSerializedSize(),
-                // bcrypt is slow on purpose: hashed on this service's threads, not the transport's.
-                () -> CompletableFuture.supplyAsync(() -> keel.auth().userAdd(caller, request.getName(),
+                // bcrypt is slow on purpose: hashed on this service's threads, not the transport's, and only for a
+                // caller who may add users (checked again when the entry applies).
+                () -> CompletableFuture.runAsync(() -> keel.auth().state().checkAdmin(caller), executor)
+                        .thenApplyAsync(v -> keel.auth().userAdd(caller, request.getName(),
                         request.getPassword(), request.getOptions().getNoPassword()), executor)
                         .thenCompose(f -> f),
                 v -> AuthUserAddResponse.newBuilder().setHeader(headers.now()).build());
@@ -138,8 +140,9 @@ final class AuthService extends AuthGrpc.AuthImplBase {
                                    StreamObserver<AuthUserChangePasswordResponse> observer) {
         String caller = AuthInterceptor.caller();
         answer(observer, request.getSerializedSize(),
-                () -> CompletableFuture.supplyAsync(() -> keel.auth().changePassword(caller, request.getName(),
-                        request.getPassword()), executor).thenCompose(f -> f),
+                () -> CompletableFuture.runAsync(() -> keel.auth().state().checkAdmin(caller), executor)
+                        .thenApplyAsync(v -> keel.auth().changePassword(caller, request.getName(),
+                                request.getPassword()), executor).thenCompose(f -> f),
                 v -> AuthUserChangePasswordResponse.newBuilder().setHeader(headers.now()).build());
     }
 
