@@ -87,6 +87,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Keel implements AutoCloseable {
     private final Member member;
+    private final io.keel.server.auth.Auth auth;
     private final Duration requestTimeout;
     private final WatchHub watchHub;
     private final Leases leases;
@@ -100,6 +101,7 @@ public final class Keel implements AutoCloseable {
                  long quotaBytes) {
         this.member = member;
         this.quota = new io.keel.server.space.SpaceQuota(member, quotaBytes);
+        this.auth = new io.keel.server.auth.Auth(member, requestTimeout);
         this.requestTimeout = requestTimeout;
         this.membership = membership;
         this.watchHub = new WatchHub(Long.toHexString(member.id()), new StoreChanges(member), watchProgressInterval);
@@ -385,6 +387,11 @@ public final class Keel implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ the member
+
+    /** Users, roles and tokens (etcd's Auth API): the replicated auth state as this member applied it. */
+    public io.keel.server.auth.Auth auth() {
+        return auth;
+    }
 
     /** The cluster's members as this member applied them, and runtime membership changes (etcd's Cluster API). */
     public Membership membership() {

@@ -144,6 +144,16 @@ public final class KeelCommand implements Callable<Integer> {
             + " back as a new member, starts, and promotes it once caught up.")
     String rejoinVia;
 
+    @Option(names = "--auth-token", defaultValue = "simple", paramLabel = "<type,options>",
+            description = "etcd's: the kind of token Authenticate hands out: simple (random, held in each member's"
+                    + " memory) or jwt,pub-key=<pem>,priv-key=<pem>,sign-method=<RS256|ES256|...>[,ttl=<duration>]"
+                    + " (signed, checked without state). Default: ${DEFAULT-VALUE}.")
+    String authToken;
+
+    @Option(names = "--auth-token-ttl", defaultValue = "300", paramLabel = "<s>",
+            description = "etcd's: seconds a simple token lives unused. Default: ${DEFAULT-VALUE}.")
+    long authTokenTtlSeconds;
+
     @Option(names = "--config-file", description = "A YAML file of flag-name: value lines; no other flag may be"
             + " given with it.")
     Path configFile;

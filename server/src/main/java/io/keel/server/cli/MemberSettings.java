@@ -26,6 +26,7 @@ import java.util.Map;
  * @param strictReconfigCheck  etcd's --strict-reconfig-check
  * @param rejoinVia  --rejoin-via: client URLs of running members through which this member, its data gone, comes
  *                   back as a new member ({@link Rejoin}); null without it
+ * @param authTokens     the tokens Authenticate hands out (--auth-token, --auth-token-ttl)
  */
 record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clientListen, String advertiseClientUrls,
                       InetSocketAddress peerListen, InetSocketAddress peerAdvertise,
@@ -35,7 +36,8 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                       long snapshotEntries, io.keel.server.grpc.ClientLimits clientLimits,
                       Duration watchProgressInterval, java.util.List<String> notices,
                       SpaceSettings space, io.keel.server.tls.TlsSettings clientTls,
-                      io.keel.server.tls.TlsSettings peerTls, boolean strictReconfigCheck, String rejoinVia) {
+                      io.keel.server.tls.TlsSettings peerTls, boolean strictReconfigCheck, String rejoinVia,
+                      io.keel.server.auth.TokenSettings authTokens) {
 
     /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
     static MemberSettings of(KeelCommand f) {
@@ -124,7 +126,20 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                 Duration.ofMillis(f.heartbeatIntervalMs), Duration.ofMillis(f.electionTimeoutMs), joinClusterId,
                 checkpoints, f.serving.snapshotEntries(), f.serving.clientLimits(), f.serving.watchProgressInterval(),
                 f.etcdOnly.check(), SpaceSettings.of(f),
-                f.tls.client(clientHttps), f.tls.peer(peerHttps), f.strictReconfigCheck, f.rejoinVia);
+                f.tls.client(clientHttps), f.tls.peer(peerHttps), f.strictReconfigCheck, f.rejoinVia,
+                authTokens(f));
+    }
+
+    private static io.keel.server.auth.TokenSettings authTokens(KeelCommand f) {
+        if (f.authTokenTtlSeconds <= 0) {
+            throw LaunchException.usage("--auth-token-ttl " + f.authTokenTtlSeconds + ": must be positive");
+        }
+        try {
+            return io.keel.server.auth.TokenSettings.parse(f.authToken, Duration.ofSeconds(f.authTokenTtlSeconds))
+                    .checked();
+        } catch (IllegalArgumentException e) {
+            throw LaunchException.usage("--auth-token: " + e.getMessage());
+        }
     }
 
     private static final java.util.regex.Pattern GO_DURATION_PART =

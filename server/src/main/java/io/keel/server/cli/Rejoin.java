@@ -107,7 +107,7 @@ final class Rejoin {
                 s.peerListen(), s.peerAdvertise(), initial, names, false, s.clusterToken(), s.metricsListen(),
                 s.heartbeatInterval(), s.electionTimeout(), clusterId, s.leaseCheckpointInterval(),
                 s.snapshotEntries(), s.clientLimits(), s.watchProgressInterval(), s.notices(), s.space(),
-                s.clientTls(), s.peerTls(), s.strictReconfigCheck(), s.rejoinVia());
+                s.clientTls(), s.peerTls(), s.strictReconfigCheck(), s.rejoinVia(), s.authTokens());
     }
 
     /**

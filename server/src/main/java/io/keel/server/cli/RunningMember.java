@@ -165,7 +165,10 @@ final class RunningMember implements AutoCloseable {
     /** Builds etcd's gRPC API without listening yet (see {@link ClientApiGate}). */
     private synchronized void prepareClientApi() {
         if (closed) return;
-        grpc = EtcdGrpcServer.create(keel, settings.clientListen(), settings.clientLimits(), clientTls(settings));
+        // With --client-cert-auth, a verified client certificate's common name is the user when no token is sent.
+        boolean certAuth = settings.clientTls() != null && settings.clientTls().clientCertAuth();
+        grpc = EtcdGrpcServer.create(keel, settings.clientListen(), settings.clientLimits(), clientTls(settings),
+                new EtcdGrpcServer.AuthSettings(settings.authTokens(), certAuth));
     }
 
     /** Tells clients to go elsewhere at once (see {@link EtcdGrpcServer#stopAccepting}). */

@@ -19,7 +19,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.keel.server.Keel;
 import io.keel.server.NotLeaderException;
-import io.keel.server.etcd.proto.AuthGrpc;
 import io.keel.server.etcd.proto.KVGrpc;
 import io.keel.server.etcd.proto.ResponseHeader;
 import org.slf4j.Logger;
@@ -39,8 +38,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * etcd's v3 gRPC API over a running {@link Keel} member: the KV, Watch and Lease services, Maintenance.Status and
- * Cluster.MemberList. Every other RPC (Auth, the rest of Maintenance and Cluster) answers UNIMPLEMENTED.
+ * etcd's v3 gRPC API over a running {@link Keel} member: the KV, Watch, Lease and Auth services, Maintenance.Status and
+ * Cluster.MemberList. Every other RPC (the rest of Maintenance and Cluster) answers UNIMPLEMENTED. With
+ * authentication on, {@link AuthInterceptor} names the caller of every call and {@link AuthGuard} checks it.
  *
  * <p>At a follower, writes are forwarded to the leader inside the cluster and answered here once applied here.
  * KV handlers never block: they start the request and answer when it completes. Other handlers block on the member (up to its request timeout) on this server's own threads.
@@ -129,6 +129,27 @@ public final class EtcdGrpcServer implements AutoCloseable {
 
     /** As {@link #create(Keel, InetSocketAddress)}, with etcd's client limits and TLS ({@code null}: plain text). */
     public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls) {
+        return create(keel, address, limits, tls, AuthSettings.DEFAULTS);
+    }
+
+    public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps,
+                                       AuthSettings auth) {
+        return create(keel, address, limits(maxRequestBytes, maxTxnOps), null, auth).open();
+    }
+
+    /**
+     * Authentication settings: the simple tokens' TTL (etcd's {@code --auth-token-ttl}) and whether a client
+     * certificate's common name names the user when no token is sent (etcd's {@code --client-cert-auth}).
+     */
+    public record AuthSettings(io.keel.server.auth.TokenSettings tokens, boolean clientCertAuth) {
+        public static final AuthSettings DEFAULTS = new AuthSettings(io.keel.server.auth.TokenSettings.DEFAULTS,
+                false);
+    }
+
+    /** As above, with etcd's authentication settings. */
+    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls,
+                                        AuthSettings auth) {
+        keel.auth().useTokens(auth.tokens());
         int maxRequestBytes = limits.maxRequestBytes();
         int maxTxnOps = limits.maxTxnOps();
         String prefix = "keel-grpc-" + Long.toHexString(keel.memberId());
@@ -146,20 +167,26 @@ public final class EtcdGrpcServer implements AutoCloseable {
         String inProcessName = prefix + "-in-process-" + System.identityHashCode(leaderLoss);
         io.grpc.ManagedChannel inProcess = io.grpc.inprocess.InProcessChannelBuilder.forName(inProcessName)
                 .directExecutor().build();
+        ServerInterceptor caller = new AuthInterceptor(keel, auth.clientCertAuth()); // who calls, for AuthGuard
+        AuthGuard guard = new AuthGuard(keel);
+        // Election and lock calls reach KV, Lease and Watch in-process with their caller's token.
+        io.grpc.Channel asCaller = io.grpc.ClientInterceptors.intercept(inProcess, CallerToken.FORWARD);
         // issue 14: a member the corruption check found diverged stops serving (every service, gateway included).
         ServerInterceptor corruptGuard = new CorruptMemberGuard(keel);
         List<ServerServiceDefinition> services = java.util.stream.Stream.of(
-                ServerInterceptors.intercept(new KvService(keel, headers, answers, maxRequestBytes, maxTxnOps),
-                        requireLeader),
-                ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers), requireLeader),
-                ServerInterceptors.intercept(ClusterService.service(keel, headers), requireLeader),
-                ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, openStreams), requireLeader),
+                ServerInterceptors.intercept(new KvService(keel, headers, answers, maxRequestBytes, maxTxnOps, guard),
+                        requireLeader, caller),
+                ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers, guard), requireLeader,
+                        caller),
+                ServerInterceptors.intercept(ClusterService.service(keel, headers), requireLeader, caller),
+                ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, openStreams, guard),
+                        requireLeader, caller),
                 ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss,
-                        openStreams), requireLeader),
-                ServerInterceptors.intercept(new ElectionService(inProcess), requireLeader),
-                ServerInterceptors.intercept(new LockService(inProcess), requireLeader),
-                // Not served yet: the generated base answers every method with UNIMPLEMENTED.
-                new AuthGrpc.AuthImplBase() { }.bindService())
+                        openStreams, guard), requireLeader, caller),
+                ServerInterceptors.intercept(new ElectionService(asCaller), requireLeader, CallerToken.KEEP),
+                ServerInterceptors.intercept(new LockService(asCaller), requireLeader, CallerToken.KEEP),
+                ServerInterceptors.intercept(new AuthService(keel, headers, executor, maxRequestBytes),
+                        requireLeader, caller))
                 .map(service -> ServerInterceptors.intercept(service, corruptGuard)).toList();
         // etcd's HTTP/JSON gateway shares a plain-text client port (HTTP/1.x told from gRPC's HTTP/2 by the first
         // bytes); on a TLS port it is not served yet (the TLS handshake comes first, and ALPN would have to choose).

@@ -51,6 +51,9 @@ final class EtcdStatus {
     private static Status status(Throwable t, long leaderId) {
         if (t instanceof Refused r) return r.status;
         if (t instanceof StatusRuntimeException s) return s.getStatus();
+        if (t instanceof io.keel.server.auth.AuthException a) {
+            return Status.fromCode(Status.Code.valueOf(a.error().grpcCode())).withDescription(a.getMessage());
+        }
         if (t instanceof MvccException m) {
             return Status.fromCode(Status.Code.valueOf(m.error().code().name())).withDescription(m.getMessage());
         }

@@ -29,9 +29,12 @@ final class KvService extends KVGrpc.KVImplBase {
     private final Executor executor;
     private final int maxRequestBytes;
     private final int maxTxnOps;
+    private final AuthGuard guard;
 
-    KvService(Keel keel, EtcdGrpcServer.Headers headers, Executor executor, int maxRequestBytes, int maxTxnOps) {
+    KvService(Keel keel, EtcdGrpcServer.Headers headers, Executor executor, int maxRequestBytes, int maxTxnOps,
+              AuthGuard guard) {
         this.keel = keel;
+        this.guard = guard;
         this.headers = headers;
         this.executor = executor;
         this.maxRequestBytes = maxRequestBytes;
@@ -41,7 +44,8 @@ final class KvService extends KVGrpc.KVImplBase {
     @Override
     public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor,
-                () -> keel.rangeAsync(ProtoConvert.range(request), request.getSerializable()),
+                () -> guard.afterCheck(request.getSerializable(), s -> guard.range(s, request),
+                        () -> keel.rangeAsync(ProtoConvert.range(request), request.getSerializable())),
                 r -> ProtoConvert.range(r, headers.at(r.revision())));
     }
 
@@ -49,8 +53,11 @@ final class KvService extends KVGrpc.KVImplBase {
     public void put(PutRequest request, StreamObserver<PutResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
-            EtcdGrpcServer.refuseWriteWithoutLeader(keel);
-            return keel.writeAsync(ProtoConvert.put(request));
+            EtcdGrpcServer.refuseWriteWithoutLeader(keel); // at once, not after the auth state's read
+            return guard.afterCheck(false, s -> guard.put(s, request), () -> {
+                EtcdGrpcServer.refuseWriteWithoutLeader(keel);
+                return keel.writeAsync(ProtoConvert.put(request));
+            });
         }, r -> {
             var put = (io.keel.storage.mvcc.PutResponse) r;
             return ProtoConvert.put(put, headers.at(put.revision()));
@@ -62,7 +69,10 @@ final class KvService extends KVGrpc.KVImplBase {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
             checkSize(request.getSerializedSize());
             EtcdGrpcServer.refuseWriteWithoutLeader(keel);
-            return keel.writeAsync(ProtoConvert.delete(request));
+            return guard.afterCheck(false, s -> guard.deleteRange(s, request), () -> {
+                EtcdGrpcServer.refuseWriteWithoutLeader(keel);
+                return keel.writeAsync(ProtoConvert.delete(request));
+            });
         }, r -> {
             var deleted = (io.keel.storage.mvcc.DeleteRangeResponse) r;
             return ProtoConvert.delete(deleted, headers.at(deleted.revision()));
@@ -75,7 +85,10 @@ final class KvService extends KVGrpc.KVImplBase {
             checkSize(request.getSerializedSize());
             var txn = ProtoConvert.txn(request, maxTxnOps);
             if (!txn.isReadOnly()) EtcdGrpcServer.refuseWriteWithoutLeader(keel);
-            return keel.txnAsync(txn);
+            return guard.afterCheck(false, s -> guard.txn(s, request), () -> {
+                if (!txn.isReadOnly()) EtcdGrpcServer.refuseWriteWithoutLeader(keel);
+                return keel.txnAsync(txn);
+            });
         }, r -> ProtoConvert.txn(r, headers.at(r.revision())));
     }
 

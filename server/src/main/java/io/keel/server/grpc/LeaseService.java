@@ -31,8 +31,12 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     private final LeaderLossMonitor leaderLoss;
     private final OpenStreams open;
 
-    /** {@code open} ends every keep-alive stream when the server stops. */
-    LeaseService(Keel keel, EtcdGrpcServer.Headers headers, LeaderLossMonitor leaderLoss, OpenStreams open) {
+    private final AuthGuard guard;
+
+    /** {@code open} ends every keep-alive stream when the server stops; {@code guard} checks the caller's rights. */
+    LeaseService(Keel keel, EtcdGrpcServer.Headers headers, LeaderLossMonitor leaderLoss, OpenStreams open,
+                 AuthGuard guard) {
+        this.guard = guard;
         this.keel = keel;
         this.headers = headers;
         this.leaderLoss = leaderLoss;
@@ -52,6 +56,7 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     @Override
     public void leaseRevoke(LeaseRevokeRequest request, StreamObserver<LeaseRevokeResponse> observer) {
         EtcdGrpcServer.answer(keel, observer, () -> {
+            guard.leaseRevoke(request.getID());
             EtcdGrpcServer.refuseWriteWithoutLeader(keel);
             return LeaseRevokeResponse.newBuilder().setHeader(headers.at(keel.revokeLease(request.getID()))).build();
         });

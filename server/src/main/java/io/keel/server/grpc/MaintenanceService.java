@@ -54,7 +54,10 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     private final Executor answers;
 
     /** @param answers where a MoveLeader is answered (it completes on the raft thread, which must not build it) */
-    MaintenanceService(Keel keel, EtcdGrpcServer.Headers headers, Executor answers) {
+    private final AuthGuard guard;
+
+    MaintenanceService(Keel keel, EtcdGrpcServer.Headers headers, Executor answers, AuthGuard guard) {
+        this.guard = guard;
         this.keel = keel;
         this.headers = headers;
         this.answers = answers;
@@ -155,6 +158,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
                 + BACKUPS.incrementAndGet());
         SnapshotExport export;
         try {
+            guard.admin(); // etcd: a backup is for the root role only, while authentication is on
             deleteRecursively(dir);
             export = keel.exportBackup(dir);
         } catch (RuntimeException | IOException e) {

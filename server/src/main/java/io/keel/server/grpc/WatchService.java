@@ -36,8 +36,11 @@ final class WatchService extends WatchGrpc.WatchImplBase {
      * @param leaderLoss       ends the streams opened with {@code hasleader: true} when the member loses its leader
      * @param open             ends every stream when the server stops
      */
+    private final AuthGuard guard;
+
     WatchService(Keel keel, EtcdGrpcServer.Headers headers, int maxResponseBytes, LeaderLossMonitor leaderLoss,
-                 OpenStreams open) {
+                 OpenStreams open, AuthGuard guard) {
+        this.guard = guard;
         this.keel = keel;
         this.headers = headers;
         this.maxResponseBytes = maxResponseBytes;
@@ -65,7 +68,11 @@ final class WatchService extends WatchGrpc.WatchImplBase {
             @Override
             public void onNext(WatchRequest r) {
                 switch (r.getRequestUnionCase()) {
-                    case CREATE_REQUEST -> stream.create(options(r.getCreateRequest()));
+                    case CREATE_REQUEST -> {
+                        String refusal = guard.watchRefusal(r.getCreateRequest());
+                        if (refusal == null) stream.create(options(r.getCreateRequest()));
+                        else stream.refuse(refusal);
+                    }
                     case CANCEL_REQUEST -> stream.cancel(r.getCancelRequest().getWatchId());
                     case PROGRESS_REQUEST -> stream.requestProgress();
                     default -> stream.ignore();

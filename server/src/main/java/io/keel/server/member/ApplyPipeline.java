@@ -3,6 +3,8 @@ package io.keel.server.member;
 import io.keel.raft.proto.ConfState;
 import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.SnapshotMetadata;
+import io.keel.server.auth.AuthApplier;
+import io.keel.server.auth.AuthState;
 import io.keel.server.membership.DirectoryApplier;
 import io.keel.server.membership.MemberDirectory;
 import io.keel.server.proto.ClientOp;
@@ -54,6 +56,7 @@ final class ApplyPipeline {
     private final Thread thread;
     private final long memberId;
     private final DirectoryApplier directory;
+    private final AuthApplier auth;
     private ConfState confState; // the configuration as of lastApplied (apply thread)
     private long lastApplied; // Raft's index of the last entry applied (apply thread)
     /** Set before start. */
@@ -61,8 +64,9 @@ final class ApplyPipeline {
 
     ApplyPipeline(StoreRef store, RocksLogStorage log, ConfState initialConfState, Proposals proposals,
                   long snapshotEntries, AppliedListener applied, EntryListener entryListener,
-                  Consumer<Throwable> onFailure, DirectoryApplier directory) {
+                  Consumer<Throwable> onFailure, DirectoryApplier directory, AuthApplier auth) {
         this.directory = directory;
+        this.auth = auth;
         this.store = store;
         this.log = log;
         this.confState = initialConfState;
@@ -100,6 +104,7 @@ final class ApplyPipeline {
             }
             confState = snapshot.getConfState();
             directory.reloaded(MemberDirectory.decode(store.current().clusterRecord()));
+            auth.reloaded(AuthState.decode(store.current().authRecord()));
             lastApplied = snapshot.getIndex();
             proposals.coveredBySnapshot(snapshot.getIndex());
             applied.applied(-1, store.current().appliedIndex());
@@ -139,22 +144,26 @@ final class ApplyPipeline {
             long storeApplied = s.appliedIndex();
             for (int i = 0; i < entries.size(); i++) {
                 clientOps[i] = OperationCodec.clientOpOf(entries.get(i));
-                // member entries: the directory's
-                ops.add(directory.operation(entries.get(i), clientOps[i], storeApplied));
+                // auth entries: the auth state's; member entries: the directory's
+                Operation authOp = auth.operation(entries.get(i), clientOps[i], storeApplied);
+                ops.add(authOp != null ? authOp : directory.operation(entries.get(i), clientOps[i], storeApplied));
             }
             long start = System.nanoTime();
             List<ApplyResult> results = s.applyAll(entries.get(0).getIndex(), ops);
             observer.applied(entries.size(), System.nanoTime() - start);
             directory.applied();
+            auth.applied();
             boolean anyForwarded = proposals.anyForwarded();
             for (int i = 0; i < results.size(); i++) {
                 ApplyResult r = results.get(i);
                 entryListener.applied(s, entries.get(i), ops.get(i), r);
-                proposals.applied(r.raftIndex(), entries.get(i).getTerm(), r.response(), r.error());
+                RuntimeException refusal = r.error();
+                if (refusal == null) refusal = auth.refusal(r.raftIndex());
+                proposals.applied(r.raftIndex(), entries.get(i).getTerm(), r.response(), refusal);
                 if (anyForwarded) {
                     OperationCodec.Origin origin = OperationCodec.originOf(clientOps[i]);
                     if (origin != null && origin.member() == memberId) {
-                        proposals.appliedForwarded(origin.request(), r.response(), r.error());
+                        proposals.appliedForwarded(origin.request(), r.response(), refusal);
                     }
                 }
             }

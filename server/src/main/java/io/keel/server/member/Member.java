@@ -80,6 +80,7 @@ public final class Member implements AutoCloseable {
     private final LeaseForwarder leaseForwarder;
     private final DirectoryApplier directory;
     private final IncarnationCheck peerAdmission;
+    private final io.keel.server.auth.AuthApplier auth;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder droppedPeerMessages = new LongAdder();
     /**
@@ -150,9 +151,12 @@ public final class Member implements AutoCloseable {
             this.lessor = createdLessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
                     this::proposeWithLeaderLease, this::holdsLeaderLease, this::confirmLeadership);
             this.directory = new DirectoryApplier(MemberDirectory.decode(storage.store.current().clusterRecord()));
+            this.auth = new io.keel.server.auth.AuthApplier(
+                    io.keel.server.auth.AuthState.decode(storage.store.current().authRecord()),
+                    new io.keel.server.auth.SimpleTokens(System::nanoTime));
             this.apply = createdApply = new ApplyPipeline(storage.store, storage.log,
                     storage.log.initialState().confState(), proposals, config.snapshotEntries(), this::applied,
-                    lessor::applied, this::fail, directory);
+                    lessor::applied, this::fail, directory, auth);
             this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
             apply.observer = observer;
             this.transport = createdTransport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
@@ -474,6 +478,11 @@ public final class Member implements AutoCloseable {
     /** What a peer said when it refused this member as removed from the cluster, or null while none has. */
     public String removedNotice() {
         return peerAdmission.removedNotice();
+    }
+
+    /** The replicated auth state (users, roles, whether authentication is on) and this member's simple tokens. */
+    public io.keel.server.auth.AuthApplier auth() {
+        return auth;
     }
 
     /** The member directory as this member has applied it. */

@@ -133,6 +133,8 @@ public final class OperationCodec {
             case ALARM -> alarm(index, op.getAlarm());
             // The member directory's own entries: the apply pipeline hands them to it (membership package).
             case MEMBER_ATTRIBUTES, MEMBER_PEER_URLS, MEMBER_INCARNATION -> NoOp.INSTANCE;
+            // Auth entries: the apply pipeline hands them to the auth state (auth package).
+            case AUTH -> NoOp.INSTANCE;
             case OP_NOT_SET -> throw new IllegalStateException("entry " + index + " holds an empty client"
                     + " operation (written by a newer Keel?)");
         };

@@ -75,7 +75,7 @@ final class Proposals {
     }
 
     /** Apply thread: the forwarded write {@code request} applied, with a response or a refusal. */
-    void appliedForwarded(long request, Response response, MvccException refusal) {
+    void appliedForwarded(long request, Response response, RuntimeException refusal) {
         Forwarded f = forwarded.remove(request);
         if (f == null) return;
         if (refusal != null) f.result().completeExceptionally(refusal);
@@ -97,7 +97,7 @@ final class Proposals {
     }
 
     /** Apply thread: the entry at {@code index} with {@code term} applied, with a response or a refusal. */
-    void applied(long index, long term, Response response, MvccException refusal) {
+    void applied(long index, long term, Response response, RuntimeException refusal) {
         Waiting w = byIndex.remove(index);
         if (w == null) return;
         if (w.term() != term) {

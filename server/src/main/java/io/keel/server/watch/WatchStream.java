@@ -71,6 +71,11 @@ public final class WatchStream implements AutoCloseable {
         submit(() -> doCreate(options), true);
     }
 
+    /** Refuses a watch create request (etcd's auth refusals): answered created and canceled, with {@code reason}. */
+    public void refuse(String reason) {
+        submit(() -> emit(WatchUpdate.refused(source.revision(), reason)), true);
+    }
+
     /** Cancels a watch; answered with a canceled update if it existed (etcd answers nothing otherwise). */
     public void cancel(long watchId) {
         submit(() -> doCancel(watchId), true);

@@ -60,6 +60,18 @@ class LauncherFlagsTest {
     }
 
     @Test
+    void authTokensAreEtcdsFlags() {
+        assertNull(settings().authTokens().jwt(), "simple tokens by default, as etcd");
+        assertEquals(Duration.ofSeconds(300), settings().authTokens().simpleTtl());
+        assertEquals(Duration.ofSeconds(60), settings("--auth-token-ttl", "60").authTokens().simpleTtl());
+        refused(ExitCodes.USAGE, "--auth-token: unknown token type 'magic'", "--auth-token", "magic");
+        refused(ExitCodes.USAGE, "--auth-token-ttl 0: must be positive", "--auth-token-ttl", "0");
+        refused(ExitCodes.USAGE, "--auth-token: jwt needs sign-method", "--auth-token", "jwt,pub-key=/none");
+        refused(ExitCodes.USAGE, "--auth-token: jwt: cannot read /nonexistent.pem", "--auth-token",
+                "jwt,pub-key=/nonexistent.pem,sign-method=RS256");
+    }
+
+    @Test
     void threeMemberFlagsDeriveTheSameIdsInEveryMember() {
         MemberSettings m1 = settings(memberFlags("m1", 12380));
         MemberSettings m2 = settings(memberFlags("m2", 22380));

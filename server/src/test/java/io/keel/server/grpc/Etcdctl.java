@@ -11,21 +11,21 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Debian's etcdctl (v3 API) run to completion against Keel members, its output kept for assertions. */
-final class Etcdctl {
-    record Result(int exit, String out, String err) {
+public final class Etcdctl {
+    public record Result(int exit, String out, String err) {
     }
 
     private final Path workDir;
     private final String endpoints;
 
     /** @param endpoints etcdctl's {@code --endpoints}: host:port or URLs, comma separated */
-    Etcdctl(Path workDir, String endpoints) {
+    public Etcdctl(Path workDir, String endpoints) {
         this.workDir = workDir;
         this.endpoints = endpoints;
     }
 
     /** Runs etcdctl with {@code args}, {@code stdin} (or nothing) on its input, within 60 s. */
-    Result run(String stdin, String... args) throws IOException, InterruptedException {
+    public Result run(String stdin, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoints,
                 "--dial-timeout=10s", "--command-timeout=30s"));
         command.addAll(List.of(args));
@@ -51,7 +51,7 @@ final class Etcdctl {
     }
 
     /** Runs etcdctl and returns its output, failing the test unless it succeeded. */
-    String ok(String stdin, String... args) throws IOException, InterruptedException {
+    public String ok(String stdin, String... args) throws IOException, InterruptedException {
         Result r = run(stdin, args);
         assertEquals(0, r.exit(), () -> "etcdctl " + String.join(" ", args) + " failed: " + r);
         return r.out();

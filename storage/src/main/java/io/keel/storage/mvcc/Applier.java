@@ -71,6 +71,8 @@ final class Applier {
             checkpoint(c);
         } else if (op instanceof ClusterRecordWrite c) {
             ClusterRecord.write(batch, db, c.record());
+        } else if (op instanceof AuthRecordWrite a) {
+            AuthRecord.write(batch, db, a.record());
         }
         return new NoOpResponse(revision);
     }

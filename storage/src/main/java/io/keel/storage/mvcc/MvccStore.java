@@ -344,6 +344,14 @@ public final class MvccStore implements AutoCloseable {
         });
     }
 
+    /**
+     * The server's auth record as of the applied index (the last {@link AuthRecordWrite}), or null if none was
+     * ever written.
+     */
+    public byte[] authRecord() {
+        return read(AuthRecord::read);
+    }
+
     /** etcd's HashKV at the current revision. */
     public KeyspaceHash keyspaceHash() {
         return keyspaceHash(0);

@@ -6,8 +6,8 @@ package io.keel.storage.mvcc;
  */
 public sealed interface Operation
         permits PutRequest, DeleteRangeRequest, TxnRequest, CompactRequest, LeaseGrantRequest, LeaseRevokeRequest,
-                LeaseRenewRequest, LeaseExpireRequest, LeaseCheckpointRequest, ClusterRecordWrite, NoOp,
-                AlarmRequest {
+                LeaseRenewRequest, LeaseExpireRequest, LeaseCheckpointRequest, ClusterRecordWrite, AuthRecordWrite,
+                NoOp, AlarmRequest {
 
     /**
      * Whether applying this operation a second time, later, leaves the store as one application would have (as far
