@@ -68,13 +68,14 @@ final class EtcdOnlyFlags {
     List<String> proxyTimeouts;
     // Client gateway
     @Option(names = "--enable-grpc-gateway", arity = "0..1", fallbackValue = "true", paramLabel = "<bool>",
-            description = "Keel's client port serves gRPC only, no HTTP/JSON gateway yet; true is refused.")
+            description = "Keel always serves etcd's HTTP/JSON gateway on a plain-text client port; false is"
+                    + " refused.")
     String enableGrpcGateway;
-    @Option(names = "--cors", paramLabel = "<origins>", description = "No effect: browsers' origins matter only for"
-            + " an HTTP gateway, which Keel does not serve yet.")
+    @Option(names = "--cors", paramLabel = "<origins>", description = "Refused unless empty: Keel's gateway sends no"
+            + " CORS headers yet.")
     String cors;
-    @Option(names = "--host-whitelist", paramLabel = "<hosts>", description = "No effect: it guards etcd's HTTP"
-            + " gateway, which Keel does not serve yet.")
+    @Option(names = "--host-whitelist", paramLabel = "<hosts>", description = "Keel's gateway answers every Host, as"
+            + " etcd's default '*'; a list is refused.")
     String hostWhitelist;
     // Logging
     @Option(names = "--logger", paramLabel = "<zap|capnslog>", description = "No effect: Keel logs through"
@@ -165,11 +166,12 @@ final class EtcdOnlyFlags {
         if (proxyTimeouts != null) {
             for (String v : proxyTimeouts) noEffect(rules, "--proxy-*-timeout", v, "Keel does not run etcd's v2 proxy");
         }
-        refuseUnless(rules, "--enable-grpc-gateway", enableGrpcGateway, Set.of("false"), "Keel's client port serves"
-                + " gRPC only; etcd's HTTP/JSON gateway is not served yet");
-        noEffect(rules, "--cors", cors, "it guards etcd's HTTP gateway, which Keel does not serve yet");
-        noEffect(rules, "--host-whitelist", hostWhitelist, "it guards etcd's HTTP gateway, which Keel does not serve"
-                + " yet");
+        refuseUnless(rules, "--enable-grpc-gateway", enableGrpcGateway, Set.of("true"), "Keel always serves etcd's"
+                + " HTTP/JSON gateway on a plain-text client port");
+        refuseUnless(rules, "--cors", cors, Set.of(""), "Keel's HTTP gateway sends no CORS headers yet, so browsers"
+                + " of other origins would be refused anyway");
+        refuseUnless(rules, "--host-whitelist", hostWhitelist, Set.of("", "*"), "Keel's HTTP gateway answers every"
+                + " Host header (etcd's default '*'); a list is not supported yet");
         noEffect(rules, "--logger", logger, "Keel logs through SLF4J/logback (conf/logback.xml, or KEEL_LOGBACK)");
         if (logOutputs != null) {
             for (String v : logOutputs) {
