@@ -187,7 +187,7 @@ public final class KeelCommand implements Callable<Integer> {
         List<String> args = ConfigFile.toArguments(configFile);
         KeelCommand fromFile = new KeelCommand();
         try {
-            new CommandLine(fromFile).parseArgs(args.toArray(String[]::new));
+            new CommandLine(fromFile).setOverwrittenOptionsAllowed(true).parseArgs(args.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
             throw LaunchException.usage("--config-file " + configFile + ": " + e.getMessage());
         }

@@ -16,6 +16,8 @@ public final class KeelMain {
     /** Runs the command line and returns the exit code (the tests call this in-process for refusals). */
     static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cmd = new CommandLine(new KeelCommand());
+        // etcd (Go's flag package) takes a flag given twice, the last one winning; so does Keel.
+        cmd.setOverwrittenOptionsAllowed(true);
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setParameterExceptionHandler((e, arguments) -> {

@@ -27,9 +27,11 @@ public final class Gateway implements AutoCloseable {
     private final GatewayRoutes routes;
     private final int maxRequestBytes;
     private final StreamPermits streams;
+    private final java.util.function.BooleanSupplier health;
 
     private Gateway(Server inProcess, ManagedChannel channel, GatewayRoutes routes, int maxRequestBytes,
-                    int maxConcurrentStreams) {
+                    int maxConcurrentStreams, java.util.function.BooleanSupplier health) {
+        this.health = health;
         this.streams = new StreamPermits(maxConcurrentStreams);
         this.inProcess = inProcess;
         this.channel = channel;
@@ -40,11 +42,12 @@ public final class Gateway implements AutoCloseable {
     /**
      * Serves these (already intercepted) services in-process under {@code name}, which {@code channel} (owned from
      * now on, closed with the gateway) reaches, and to the gateway; requests past {@code maxRequestBytes} get 413, and
-     * at most {@code maxConcurrentStreams} calls run at once (etcd's gateway shares one connection's streams).
+     * at most {@code maxConcurrentStreams} calls run at once (etcd's gateway shares one connection's streams);
+     * {@code GET /health} answers from {@code health} (it may block up to a second; it runs off the event loop).
      */
     public static Gateway start(String name, ManagedChannel channel, List<ServerServiceDefinition> services,
                                 java.util.concurrent.Executor executor, int maxRequestBytes,
-                                int maxConcurrentStreams) {
+                                int maxConcurrentStreams, java.util.function.BooleanSupplier health) {
         // The services' own executor: some handlers wait on the member, which must never hold a Netty event loop.
         InProcessServerBuilder b = InProcessServerBuilder.forName(name).executor(executor);
         List<ServiceDescriptor> descriptors = new ArrayList<>();
@@ -58,7 +61,8 @@ public final class Gateway implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("starting the HTTP gateway's in-process server " + name, e);
         }
-        return new Gateway(server, channel, new GatewayRoutes(descriptors), maxRequestBytes, maxConcurrentStreams);
+        return new Gateway(server, channel, new GatewayRoutes(descriptors), maxRequestBytes, maxConcurrentStreams,
+                health);
     }
 
     /** {@code grpc}'s credentials, with HTTP/1.x connections handed to this gateway. */
@@ -71,7 +75,7 @@ public final class Gateway implements AutoCloseable {
         int maxBody = maxRequestBytes + maxRequestBytes / 2 + 64 * 1024;
         ctx.pipeline().addAfter(ctx.name(), "gateway-codec", new HttpServerCodec())
                 .addAfter("gateway-codec", "gateway-aggregator", new HttpObjectAggregator(maxBody))
-                .addAfter("gateway-aggregator", "gateway", new HttpGateway(channel, routes, streams));
+                .addAfter("gateway-aggregator", "gateway", new HttpGateway(channel, routes, streams, health));
     }
 
     @Override

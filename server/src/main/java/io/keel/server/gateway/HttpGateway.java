@@ -61,7 +61,11 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
 
     private final StreamPermits streams;
 
-    HttpGateway(io.grpc.Channel grpc, GatewayRoutes routes, StreamPermits streams) {
+    private final java.util.function.BooleanSupplier health;
+
+    HttpGateway(io.grpc.Channel grpc, GatewayRoutes routes, StreamPermits streams,
+                java.util.function.BooleanSupplier health) {
+        this.health = health;
         this.streams = streams;
         this.grpc = grpc;
         this.routes = routes;
@@ -75,6 +79,10 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
             return;
         }
         String path = new QueryStringDecoder(req.uri()).path();
+        if (path.equals("/health")) {
+            health(ctx, req, keepAlive);
+            return;
+        }
         MethodDescriptor<?, ?> m = routes.method(path);
         if (m == null) {
             text(ctx, HttpResponseStatus.NOT_FOUND, "Not Found", keepAlive);
@@ -132,6 +140,22 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
         } else {
             stream(ctx, call, requests);
         }
+    }
+
+    /**
+     * etcd's /health on the client port: {@code {"health":"true"}} (200) or {@code {"health":"false"}} (503). The
+     * check waits for a read, so it runs on the common pool, never on the connection's event loop.
+     */
+    private void health(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        if (!req.method().equals(HttpMethod.GET)) {
+            text(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", keepAlive);
+            return;
+        }
+        java.util.concurrent.CompletableFuture.supplyAsync(health::getAsBoolean).whenComplete((ok, failure) -> {
+            boolean healthy = failure == null && ok;
+            json(ctx, healthy ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "{\"health\":\"" + healthy + "\"}", keepAlive);
+        });
     }
 
     /** A streaming call: every request sent, then half-closed (as grpc-gateway); answers as they come. */

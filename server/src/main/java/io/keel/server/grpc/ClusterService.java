@@ -29,16 +29,22 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     private final Keel keel;
     private final EtcdGrpcServer.Headers headers;
     private final LeaderForward forward;
+    private final AuthGuard guard;
 
-    ClusterService(Keel keel, EtcdGrpcServer.Headers headers) {
+    ClusterService(Keel keel, EtcdGrpcServer.Headers headers, AuthGuard guard) {
+        this.guard = guard;
         this.keel = keel;
         this.headers = headers;
         this.forward = new LeaderForward(keel);
     }
 
-    /** The service, with the interceptor that tells forwarded calls apart (they are never forwarded again). */
-    static io.grpc.ServerServiceDefinition service(Keel keel, EtcdGrpcServer.Headers headers) {
-        return io.grpc.ServerInterceptors.intercept(new ClusterService(keel, headers), LeaderForward.marker());
+    /**
+     * The service, with the interceptor that tells forwarded calls apart (they are never forwarded again) and the one
+     * that keeps the caller's token for a forward (the leader checks it again).
+     */
+    static io.grpc.ServerServiceDefinition service(Keel keel, EtcdGrpcServer.Headers headers, AuthGuard guard) {
+        return io.grpc.ServerInterceptors.intercept(new ClusterService(keel, headers, guard), LeaderForward.marker(),
+                CallerToken.KEEP);
     }
 
     /**
@@ -47,9 +53,12 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
      */
     private <T> T atLeader(java.util.function.Function<io.grpc.Channel, T> remote,
                            java.util.function.Function<T, T> withHeader, java.util.function.Supplier<T> local) {
+        // etcd: changing the membership is for the root role only, while authentication is on.
+        guard.admin();
         String url = forward.leaderUrl();
         if (url == null) return local.get();
-        T answer = forward.call(url, remote);
+        T answer = forward.call(url, ch -> remote.apply(io.grpc.ClientInterceptors.intercept(ch,
+                CallerToken.FORWARD)));
         // The leader's answer stands either way; the barrier only lets a MemberList here right after show it. A
         // member that was the one removed skips it: it will hear nothing more from the leader.
         if (keel.membership().self() != null && !keel.membership().removed().isDone()) {
@@ -80,12 +89,14 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         if (request.getID() == keel.memberId()) {
             // This member removes itself: no barrier after the leader's answer (it hears nothing more from it).
             EtcdGrpcServer.answer(keel, observer, () -> {
+                guard.admin();
                 String url = forward.leaderUrl();
                 if (url == null) {
                     return MemberRemoveResponse.newBuilder().addAllMembers(members(keel.membership()
                             .remove(request.getID()))).setHeader(headers.now()).build();
                 }
-                return forward.call(url, ch -> ClusterGrpc.newBlockingStub(ch).memberRemove(request)).toBuilder()
+                return forward.call(url, ch -> ClusterGrpc.newBlockingStub(io.grpc.ClientInterceptors.intercept(ch,
+                        CallerToken.FORWARD)).memberRemove(request)).toBuilder()
                         .setHeader(headers.now()).build();
             });
             return;

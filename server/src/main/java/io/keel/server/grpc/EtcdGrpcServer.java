@@ -178,7 +178,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                         requireLeader, caller),
                 ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers, guard), requireLeader,
                         caller),
-                ServerInterceptors.intercept(ClusterService.service(keel, headers), requireLeader, caller),
+                ServerInterceptors.intercept(ClusterService.service(keel, headers, guard), requireLeader, caller),
                 ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, openStreams, guard),
                         requireLeader, caller),
                 ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss,
@@ -191,7 +191,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
         // etcd's HTTP/JSON gateway shares a plain-text client port (HTTP/1.x told from gRPC's HTTP/2 by the first
         // bytes); on a TLS port it is not served yet (the TLS handshake comes first, and ALPN would have to choose).
         Gateway gateway = Gateway.start(inProcessName, inProcess, services, executor, maxRequestBytes,
-                limits.maxConcurrentStreams());
+                limits.maxConcurrentStreams(), new ClientHealth(keel));
         NettyServerBuilder builder = (tls == null
                 ? NettyServerBuilder.forAddress(address, gateway.onClientPort(InsecureServerCredentials.create()))
                 : tls.serverBuilder(address))

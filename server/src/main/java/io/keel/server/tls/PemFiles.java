@@ -58,6 +58,16 @@ final class PemFiles {
 
     static List<X509CRL> crls(Path file, byte[] pem) {
         List<X509CRL> crls = new ArrayList<>();
+        if (pem.length > 0 && pem[0] == 0x30) {
+            // DER, as etcd also takes (its own test fixtures' revoke.crl is DER): one CRL, a DER SEQUENCE.
+            try {
+                var der = java.security.cert.CertificateFactory.getInstance("X.509")
+                        .generateCRL(new java.io.ByteArrayInputStream(pem));
+                return List.of((X509CRL) der);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException(file + ": unreadable DER revocation list: " + e.getMessage(), e);
+            }
+        }
         for (Object o : objects(file, pem)) {
             if (o instanceof X509CRLHolder h) {
                 try {
@@ -67,7 +77,9 @@ final class PemFiles {
                 }
             }
         }
-        if (crls.isEmpty()) throw new IllegalArgumentException(file + ": no PEM revocation list (X509 CRL) in it");
+        if (crls.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no revocation list (X509 CRL, PEM or DER) in it");
+        }
         return crls;
     }
 

@@ -65,6 +65,15 @@ class HttpGatewayTest {
     }
 
     @Test
+    void healthIsServedOnTheClientPortAsEtcdServesIt() throws Exception {
+        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(uri("/health")).GET()
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health::body);
+        assertEquals("{\"health\":\"true\"}", health.body());
+        assertEquals(405, post("/health", "{}").statusCode());
+    }
+
+    @Test
     void txnAnswersAsEtcdsGatewayDoes() throws Exception {
         HttpResponse<String> txn = post("/v3/kv/txn", "{\"compare\":[{\"key\":\"dHhu\",\"result\":\"EQUAL\","
                 + "\"target\":\"CREATE\",\"create_revision\":\"0\"}],\"success\":[{\"request_put\":{\"key\":\"dHhu\","
