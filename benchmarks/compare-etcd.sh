@@ -189,12 +189,14 @@ if [ "$TLS" = 1 ]; then make_pki; fi
 ETCDCTL_TLS=()
 if [ "$TLS" = 1 ]; then ETCDCTL_TLS=(--cacert "$PKI/ca.crt" --cert "$PKI/client.crt" --key "$PKI/client.key"); fi
 
-# A port nobody listens on now (a member that cannot bind it fails to start, and the health wait reports it).
+# A port nobody listens on now (a member that cannot bind it fails to start, and the health wait reports it). Taken
+# below the kernel's ephemeral range (ip_local_port_range, 32768 and up here), where an outgoing connection made
+# meanwhile (etcdctl's, a member's to its peers) could take it before the member binds it.
 USED_PORTS=" "
 free_port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))
     case "$USED_PORTS" in *" $p "*) continue ;; esac
     if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then USED_PORTS+="$p "; echo "$p"; return; fi
   done
