@@ -294,13 +294,18 @@ jfr_members() {
   done
 }
 
-# profile_members start|stop: async-profiler in each Keel member over the loads (jcmd loads it as an agent; the
-# options are quoted because jcmd would otherwise split them at '='), then a summary by thread kind.
+# profile_members load|start|stop: async-profiler in each Keel member over the loads (jcmd loads it as an agent; the
+# options are quoted because jcmd would otherwise split them at '='), then a summary by thread kind. It is loaded
+# (started and stopped at once) before the warm-up: loading an agent makes the JVM throw away its compiled code, and
+# a profiler loaded after the warm-up measured the JIT recompiling everything (15-40% of each member's CPU).
 profile_members() {
   local i=0 pid
   for pid in $(server_pids | tr , ' '); do
     i=$((i + 1))
-    if [ "$1" = start ]; then
+    if [ "$1" = load ]; then
+      jcmd "$pid" JVMTI.agent_load "$AP_LIB" '"start,event=cpu,interval=1ms,threads"' >/dev/null
+      jcmd "$pid" JVMTI.agent_load "$AP_LIB" '"stop,file=/dev/null,collapsed"' >/dev/null
+    elif [ "$1" = start ]; then
       jcmd "$pid" JVMTI.agent_load "$AP_LIB" '"start,event=cpu,interval=1ms,threads"' >/dev/null
     else
       jcmd "$pid" JVMTI.agent_load "$AP_LIB" "\"stop,file=$PROFILE_DIR/keel-member$i.collapsed,collapsed\"" >/dev/null
@@ -325,6 +330,7 @@ run_side() {
   # warmed, writes and reads: with puts alone, a profile of Keel's first read load showed a third of its CPU in the
   # JIT compiler. The puts go to every member, so a follower's forwarding path is warm too: with puts to the leader
   # alone, a profile of put-1 and put-1000-all showed the JIT compiler taking 40% of each follower's CPU.
+  if [ "$kind" = keel ] && [ -n "$PROFILE_DIR" ]; then profile_members load; fi
   echo "   warm-up: puts with 100 clients spread over all members for $WARMUP, then linearizable gets with 1000 clients for $WARMUP, not measured"
   # shellcheck disable=SC2046
   loadgen --endpoints "$EPS" --label "$kind-warmup" $(load_args put-100 | sed "s/--duration $T/--duration $WARMUP/; s/--total $M/--total 10000000/; s/--target leader/--target any/") >/dev/null 2>&1 || true
