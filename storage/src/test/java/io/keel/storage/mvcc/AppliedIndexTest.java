@@ -35,7 +35,7 @@ class AppliedIndexTest {
     }
 
     @Test
-    void replaying_an_applied_entry_changes_nothing_even_after_a_restart() {
+    void replayingAnAppliedEntryChangesNothingEvenAfterARestart() {
         store.apply(1, put("a", "1"));
         store.apply(2, put("a", "2"));
         store.close();
@@ -49,7 +49,7 @@ class AppliedIndexTest {
     }
 
     @Test
-    void skipping_an_entry_is_refused() {
+    void skippingAnEntryIsRefused() {
         store.apply(1, put("a", "1"));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> store.apply(3, put("a", "3")));
         assertTrue(e.getMessage().contains("entry 2 would be skipped"), e.getMessage());
@@ -57,7 +57,7 @@ class AppliedIndexTest {
     }
 
     @Test
-    void entries_without_a_store_operation_and_refused_ones_still_advance_the_applied_index() {
+    void entriesWithoutAStoreOperationAndRefusedOnesStillAdvanceTheAppliedIndex() {
         store.apply(1, NoOp.INSTANCE);
         assertThrows(MvccException.class, () -> store.apply(2, put("a", "x").withLease(5)));
         assertEquals(2, store.appliedIndex());
@@ -68,7 +68,7 @@ class AppliedIndexTest {
     }
 
     @Test
-    void a_batch_applies_each_entry_on_top_of_the_previous_one_and_rolls_back_only_a_refused_one() {
+    void aBatchAppliesEachEntryOnTopOfThePreviousOneAndRollsBackOnlyARefusedOne() {
         List<ApplyResult> results = store.applyAll(1, List.of(
                 put("a", "1"),
                 new TxnRequest(List.of(Compare.value(b("a"), Compare.Result.EQUAL, b("1"))),

@@ -19,7 +19,7 @@ class AuthRecordTest {
     Path target;
 
     @Test
-    void the_record_follows_the_applied_entries_and_survives_a_reopen() {
+    void theRecordFollowsTheAppliedEntriesAndSurvivesAReopen() {
         try (StoreDriver s = new StoreDriver(dir)) {
             assertNull(s.store.authRecord());
             s.put("k", "v");
@@ -38,7 +38,7 @@ class AuthRecordTest {
     }
 
     @Test
-    void a_snapshot_carries_the_record_and_damage_is_corruption() throws Exception {
+    void aSnapshotCarriesTheRecordAndDamageIsCorruption() throws Exception {
         try (StoreDriver s = new StoreDriver(dir)) {
             s.apply(new AuthRecordWrite(b("users")));
             SnapshotExport export = s.store.exportSnapshot();

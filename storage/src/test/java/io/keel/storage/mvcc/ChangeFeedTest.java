@@ -42,7 +42,7 @@ class ChangeFeedTest {
     }
 
     @Test
-    void events_for_a_range_come_in_revision_order_from_the_requested_revision() {
+    void eventsForARangeComeInRevisionOrderFromTheRequestedRevision() {
         ChangeBatch c = s.store.changesSince(3, KeyRange.prefix(b("w/")), false, 100);
         assertEquals(List.of("PUT w/a@4", "PUT w/b@5", "PUT w/c@5", "DELETE w/a@6"), describe(c.events()));
         assertEquals(7, c.nextRevision());
@@ -53,7 +53,7 @@ class ChangeFeedTest {
     }
 
     @Test
-    void prev_kv_is_the_version_before_each_change() {
+    void prevKvIsTheVersionBeforeEachChange() {
         List<Event> events = s.store.changesSince(2, KeyRange.prefix(b("w/")), true, 100).events();
         assertNull(events.get(0).prevKv(), "a created key has no previous version");
         assertEquals(kv("w/a", 2, 2, 1, "1", 0), events.get(1).prevKv());
@@ -62,7 +62,7 @@ class ChangeFeedTest {
     }
 
     @Test
-    void a_batch_stops_between_revisions_and_says_where_to_continue() {
+    void aBatchStopsBetweenRevisionsAndSaysWhereToContinue() {
         ChangeBatch first = s.store.changesSince(2, KeyRange.prefix(b("w/")), false, 2);
         assertEquals(List.of("PUT w/a@2", "PUT w/a@4"), describe(first.events()));
         assertEquals(5, first.nextRevision());
@@ -76,7 +76,7 @@ class ChangeFeedTest {
     }
 
     @Test
-    void below_the_compacted_revision_the_feed_is_refused_with_that_revision() {
+    void belowTheCompactedRevisionTheFeedIsRefusedWithThatRevision() {
         s.compact(4);
         CompactedException e = assertThrows(CompactedException.class,
                 () -> s.store.changesSince(3, KeyRange.prefix(b("w/")), false, 10));

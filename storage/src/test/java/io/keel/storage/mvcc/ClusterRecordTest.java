@@ -19,7 +19,7 @@ class ClusterRecordTest {
     Path target;
 
     @Test
-    void the_record_is_absent_until_written_and_then_follows_the_applied_entries() {
+    void theRecordIsAbsentUntilWrittenAndThenFollowsTheAppliedEntries() {
         try (StoreDriver s = new StoreDriver(dir)) {
             assertNull(s.store.clusterRecord());
             s.put("k", "v");
@@ -42,7 +42,7 @@ class ClusterRecordTest {
     }
 
     @Test
-    void a_snapshot_carries_the_record() throws Exception {
+    void aSnapshotCarriesTheRecord() throws Exception {
         try (StoreDriver s = new StoreDriver(dir)) {
             s.apply(new ClusterRecordWrite(b("members")));
             SnapshotExport export = s.store.exportSnapshot();
@@ -60,7 +60,7 @@ class ClusterRecordTest {
     }
 
     @Test
-    void a_damaged_record_is_reported_as_corruption() throws Exception {
+    void aDamagedRecordIsReportedAsCorruption() throws Exception {
         try (StoreDriver s = new StoreDriver(dir)) {
             s.apply(new ClusterRecordWrite(b("members")));
         }

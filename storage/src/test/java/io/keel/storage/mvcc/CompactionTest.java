@@ -36,7 +36,7 @@ class CompactionTest {
     }
 
     @Test
-    void reads_at_and_above_the_compacted_revision_are_unchanged() {
+    void readsAtAndAboveTheCompactedRevisionAreUnchanged() {
         s.compact(6);
         assertEquals(6, s.store.compactRevision());
         assertEquals(kv("a", 2, 3, 2, "2", 0), s.getAt("a", 6));
@@ -47,7 +47,7 @@ class CompactionTest {
     }
 
     @Test
-    void reads_and_changes_below_it_are_refused_and_compacting_again_at_or_below_it_too() {
+    void readsAndChangesBelowItAreRefusedAndCompactingAgainAtOrBelowItToo() {
         s.compact(5);
         assertThrows(CompactedException.class, () -> s.getAt("a", 4));
         assertThrows(CompactedException.class, () -> s.store.changesSince(4, b("a"), null));
@@ -60,7 +60,7 @@ class CompactionTest {
     }
 
     @Test
-    void history_below_is_removed_keeping_one_version_per_live_key_and_no_tombstone() throws Exception {
+    void historyBelowIsRemovedKeepingOneVersionPerLiveKeyAndNoTombstone() throws Exception {
         // Before: a@2, a@3, b@4, b deleted@5, c@6, a@7.
         s.compact(6);
         s.close();
@@ -78,7 +78,7 @@ class CompactionTest {
     }
 
     @Test
-    void a_compaction_at_the_current_revision_keeps_every_live_key_and_survives_a_restart() {
+    void aCompactionAtTheCurrentRevisionKeepsEveryLiveKeyAndSurvivesARestart() {
         KeyspaceHash before = s.store.keyspaceHash();
         s.compact(7);
         s.reopen();

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConcurrentReadsTest {
 
     @Test
-    void a_read_during_applies_sees_data_and_header_revision_from_the_same_instant(@TempDir Path dir)
+    void aReadDuringAppliesSeesDataAndHeaderRevisionFromTheSameInstant(@TempDir Path dir)
             throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try (MvccStore store = MvccStore.open(dir)) {

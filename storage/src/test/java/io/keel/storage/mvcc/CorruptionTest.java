@@ -38,7 +38,7 @@ class CorruptionTest {
     }
 
     @Test
-    void a_flipped_byte_in_a_current_value_is_reported_with_its_key_and_stops_the_store() throws Exception {
+    void aFlippedByteInACurrentValueIsReportedWithItsKeyAndStopsTheStore() throws Exception {
         try (RawRocks raw = new RawRocks(dir)) {
             raw.flipByte(Column.CURRENT, b("foo"), 2);
         }
@@ -58,7 +58,7 @@ class CorruptionTest {
     }
 
     @Test
-    void a_flipped_byte_in_history_is_reported_with_its_revision() throws Exception {
+    void aFlippedByteInHistoryIsReportedWithItsRevision() throws Exception {
         try (RawRocks raw = new RawRocks(dir)) {
             raw.flipByte(Column.HISTORY, RevisionKey.of(2, 0), 0);
         }
@@ -72,7 +72,7 @@ class CorruptionTest {
     }
 
     @Test
-    void history_corruption_also_stops_the_change_feed_and_the_hash() throws Exception {
+    void historyCorruptionAlsoStopsTheChangeFeedAndTheHash() throws Exception {
         try (RawRocks raw = new RawRocks(dir)) {
             raw.flipByte(Column.HISTORY, RevisionKey.of(3, 0), 5);
         }
@@ -86,7 +86,7 @@ class CorruptionTest {
     }
 
     @Test
-    void a_corrupt_key_index_entry_is_reported() throws Exception {
+    void aCorruptKeyIndexEntryIsReported() throws Exception {
         try (RawRocks raw = new RawRocks(dir)) {
             byte[] entry = KeyIndexEntry.key(KeyIndexEntry.prefix(b("foo")), 2, 0);
             raw.flipByte(Column.KEY_INDEX, entry, 0);
@@ -100,7 +100,7 @@ class CorruptionTest {
     }
 
     @Test
-    void a_corrupt_store_state_refuses_to_open() throws Exception {
+    void aCorruptStoreStateRefusesToOpen() throws Exception {
         try (RawRocks raw = new RawRocks(dir)) {
             raw.flipByte(Column.META, StoreState.KEY, 3);
         }
@@ -109,7 +109,7 @@ class CorruptionTest {
     }
 
     @Test
-    void a_flipped_byte_inside_an_sst_file_is_caught_by_rocksdb_and_stops_the_store() throws Exception {
+    void aFlippedByteInsideAnSstFileIsCaughtByRocksdbAndStopsTheStore() throws Exception {
         // Random bytes do not compress, so they appear as they are in the SST file.
         byte[] marker = new byte[256];
         new java.util.Random(42).nextBytes(marker);

@@ -27,7 +27,7 @@ class CrashTest {
     private static final int KILLS = 24;
 
     @Test
-    void a_store_killed_at_random_moments_always_holds_exactly_its_applied_entries(@TempDir Path dir,
+    void aStoreKilledAtRandomMomentsAlwaysHoldsExactlyItsAppliedEntries(@TempDir Path dir,
                                                                                     @TempDir Path logs)
             throws Exception {
         long seed = Long.getLong("keel.crash.seed", 20261127L);

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CurrentCacheTest {
     @Test
-    void a_batch_s_writes_are_seen_in_the_batch_and_kept_once_it_commits() {
+    void writesOfABatchAreSeenInTheBatchAndKeptOnceItCommits() {
         CurrentCache c = new CurrentCache(1 << 20);
         assertSame(CurrentCache.MISS, c.lookup(b("a")));
         c.remember(b("a"), null);
@@ -33,7 +33,7 @@ class CurrentCacheTest {
     }
 
     @Test
-    void a_refused_operation_takes_its_writes_out_and_leaves_the_earlier_ones() {
+    void aRefusedOperationTakesItsWritesOutAndLeavesTheEarlierOnes() {
         CurrentCache c = new CurrentCache(1 << 20);
         c.remember(b("a"), b("A0"));
         c.setSavePoint();
@@ -51,7 +51,7 @@ class CurrentCacheTest {
     }
 
     @Test
-    void a_batch_that_is_not_written_forgets_every_key_it_touched() {
+    void aBatchThatIsNotWrittenForgetsEveryKeyItTouched() {
         CurrentCache c = new CurrentCache(1 << 20);
         c.remember(b("a"), b("A0"));
         c.remember(b("z"), b("Z0"));
@@ -63,7 +63,7 @@ class CurrentCacheTest {
     }
 
     @Test
-    void it_stays_within_its_bytes_dropping_the_least_recently_used_and_never_holds_a_huge_record() {
+    void itStaysWithinItsBytesDroppingTheLeastRecentlyUsedAndNeverHoldsAHugeRecord() {
         CurrentCache c = new CurrentCache(4096);
         for (int i = 0; i < 200; i++) c.remember(b("key" + i), new byte[40]);
         assertTrue(c.size() < 40, "4 KiB holds a few dozen small records, not " + c.size());
@@ -74,7 +74,7 @@ class CurrentCacheTest {
     }
 
     @Test
-    void off_it_knows_nothing() {
+    void offItKnowsNothing() {
         CurrentCache c = new CurrentCache(0);
         c.remember(b("a"), b("A0"));
         c.wrote(b("a"), b("A1"));
@@ -82,7 +82,7 @@ class CurrentCacheTest {
     }
 
     @Test
-    void through_the_store_a_refused_transaction_leaves_no_trace_in_what_later_writes_see(@TempDir Path dir) {
+    void throughTheStoreARefusedTransactionLeavesNoTraceInWhatLaterWritesSee(@TempDir Path dir) {
         try (StoreDriver s = new StoreDriver(dir)) {
             long created = s.applyAll(List.of(PutRequest.of(b("k"), b("v1")), PutRequest.of(b("other"), b("x"))))
                     .get(0).response().revision();

@@ -38,7 +38,7 @@ class FailStopTest {
     }
 
     @Test
-    void a_failed_write_stops_the_store_and_nothing_unacknowledged_is_applied(@TempDir Path dir) {
+    void aFailedWriteStopsTheStoreAndNothingUnacknowledgedIsApplied(@TempDir Path dir) {
         List<StoreFailedException> heard = new ArrayList<>();
         MvccOptions options = MvccOptions.defaults().withFailureListener(heard::add);
         FailingDisk disk = new FailingDisk();

@@ -15,7 +15,7 @@ class LeaseCheckpointRecordTest extends OpenStoreTest {
     }
 
     @Test
-    void a_checkpoint_records_the_remaining_time_and_zero_clears_it() {
+    void aCheckpointRecordsTheRemainingTimeAndZeroClearsIt() {
         s.grant(7, 600);
         s.grant(8, 600);
         s.put("k", "v", 7);
@@ -38,7 +38,7 @@ class LeaseCheckpointRecordTest extends OpenStoreTest {
     }
 
     @Test
-    void a_legacy_renewal_clears_the_checkpoint_and_an_expiry_still_sees_the_grant_index() {
+    void aLegacyRenewalClearsTheCheckpointAndAnExpiryStillSeesTheGrantIndex() {
         s.grant(5, 600);
         s.apply(checkpoint(5, 1_000));
         s.apply(new LeaseRenewRequest(5));

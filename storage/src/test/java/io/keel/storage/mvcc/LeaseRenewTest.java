@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class LeaseRenewTest extends OpenStoreTest {
 
     @Test
-    void a_renewal_answers_the_granted_ttl_and_changes_neither_keys_nor_revision() {
+    void aRenewalAnswersTheGrantedTtlAndChangesNeitherKeysNorRevision() {
         s.grant(7, 30);
         s.put("k", "v", 7);
         long revision = s.store.revision();
@@ -32,7 +32,7 @@ class LeaseRenewTest extends OpenStoreTest {
     }
 
     @Test
-    void a_renewal_may_apply_twice_and_a_put_may_not() {
+    void aRenewalMayApplyTwiceAndAPutMayNot() {
         s.grant(7, 30);
         s.put("k", "v", 7);
         long revision = s.store.revision();
@@ -53,13 +53,13 @@ class LeaseRenewTest extends OpenStoreTest {
     }
 
     @Test
-    void renewing_an_unknown_lease_is_refused_with_etcds_not_found() {
+    void renewingAnUnknownLeaseIsRefusedWithEtcdsNotFound() {
         MvccException e = assertThrows(MvccException.class, () -> s.apply(new LeaseRenewRequest(99)));
         assertEquals(EtcdError.LEASE_NOT_FOUND, e.error());
     }
 
     @Test
-    void an_expiry_revokes_the_lease_and_its_keys_at_one_revision() {
+    void anExpiryRevokesTheLeaseAndItsKeysAtOneRevision() {
         s.grant(5, 10);
         s.put("a", "1", 5);
         s.put("b", "1", 5);
@@ -76,7 +76,7 @@ class LeaseRenewTest extends OpenStoreTest {
     }
 
     @Test
-    void a_renewal_that_applied_after_the_leaders_decision_point_wins_over_the_expiry() {
+    void aRenewalThatAppliedAfterTheLeadersDecisionPointWinsOverTheExpiry() {
         s.grant(5, 10);
         s.put("a", "1", 5);
         long decidedAt = s.index; // the leader had applied this far when it found the lease expired
@@ -91,7 +91,7 @@ class LeaseRenewTest extends OpenStoreTest {
     }
 
     @Test
-    void an_expiry_of_a_lease_already_gone_changes_nothing() {
+    void anExpiryOfALeaseAlreadyGoneChangesNothing() {
         s.grant(5, 10);
         s.revoke(5);
         long revision = s.store.revision();
@@ -101,7 +101,7 @@ class LeaseRenewTest extends OpenStoreTest {
     }
 
     @Test
-    void the_renewal_index_survives_a_restart() {
+    void theRenewalIndexSurvivesARestart() {
         s.grant(5, 10);
         long decidedAt = s.index;
         s.apply(new LeaseRenewRequest(5));

@@ -20,7 +20,7 @@ class LeaseTest extends OpenStoreTest {
     }
 
     @Test
-    void a_lease_is_granted_with_a_chosen_id_and_a_second_grant_of_it_is_refused() {
+    void aLeaseIsGrantedWithAChosenIdAndASecondGrantOfItIsRefused() {
         LeaseGrantResponse g = (LeaseGrantResponse) s.apply(new LeaseGrantRequest(5, 30));
         assertEquals(5, g.id());
         assertEquals(30, g.ttl());
@@ -34,7 +34,7 @@ class LeaseTest extends OpenStoreTest {
     }
 
     @Test
-    void a_generated_id_is_positive_derived_from_the_entry_and_the_same_on_every_member(@TempDir Path other) {
+    void aGeneratedIdIsPositiveDerivedFromTheEntryAndTheSameOnEveryMember(@TempDir Path other) {
         long first = s.grant(0, 10);
         long second = s.grant(0, 10);
         assertTrue(first > 0 && second > 0);
@@ -47,7 +47,7 @@ class LeaseTest extends OpenStoreTest {
     }
 
     @Test
-    void putting_a_key_with_a_lease_attaches_it_and_moves_it_from_its_previous_lease() {
+    void puttingAKeyWithALeaseAttachesItAndMovesItFromItsPreviousLease() {
         s.grant(1, 60);
         s.grant(2, 60);
         s.put("a", "1", 1);
@@ -64,7 +64,7 @@ class LeaseTest extends OpenStoreTest {
     }
 
     @Test
-    void revoking_deletes_every_attached_key_at_one_revision_in_key_order() {
+    void revokingDeletesEveryAttachedKeyAtOneRevisionInKeyOrder() {
         s.grant(9, 60);
         s.put("z", "1", 9);
         s.put("a", "1", 9);
@@ -87,7 +87,7 @@ class LeaseTest extends OpenStoreTest {
     }
 
     @Test
-    void revoking_a_lease_without_keys_keeps_the_revision() {
+    void revokingALeaseWithoutKeysKeepsTheRevision() {
         s.grant(3, 60);
         s.put("a", "1");
         s.revoke(3);
@@ -95,7 +95,7 @@ class LeaseTest extends OpenStoreTest {
     }
 
     @Test
-    void leases_and_attachments_survive_a_restart() {
+    void leasesAndAttachmentsSurviveARestart() {
         s.grant(4, 45);
         s.put("k", "v", 4);
         s.reopen();

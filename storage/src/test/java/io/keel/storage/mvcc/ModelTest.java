@@ -34,7 +34,7 @@ class ModelTest {
 
     @ParameterizedTest(name = "seed {0}, current cache {1} bytes")
     @MethodSource("seedsAndCaches")
-    void the_store_agrees_with_the_reference_model(long seed, long cacheBytes, @TempDir Path dir) {
+    void theStoreAgreesWithTheReferenceModel(long seed, long cacheBytes, @TempDir Path dir) {
         Random rnd = new Random(seed);
         ReferenceModel model = new ReferenceModel();
         try (StoreDriver s = new StoreDriver(dir, MvccOptions.defaults().withCurrentCacheBytes(cacheBytes))) {

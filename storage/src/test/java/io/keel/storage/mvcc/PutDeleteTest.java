@@ -22,7 +22,7 @@ class PutDeleteTest extends OpenStoreTest {
     }
 
     @Test
-    void prev_kv_returns_the_version_that_was_replaced_and_nothing_for_a_new_key() {
+    void prevKvReturnsTheVersionThatWasReplacedAndNothingForANewKey() {
         assertNull(((PutResponse) s.apply(PutRequest.of(b("a"), b("1")).withPrevKv())).prevKv());
         PutResponse r = (PutResponse) s.apply(PutRequest.of(b("a"), b("2")).withPrevKv());
         assertEquals(kv("a", 2, 2, 1, "1", 0), r.prevKv());
@@ -31,7 +31,7 @@ class PutDeleteTest extends OpenStoreTest {
     }
 
     @Test
-    void ignore_value_keeps_the_value_and_ignore_lease_keeps_the_lease() {
+    void ignoreValueKeepsTheValueAndIgnoreLeaseKeepsTheLease() {
         long lease = s.grant(7, 60);
         s.put("a", "v", lease);
         s.apply(PutRequest.of(b("a"), null).ignoringValue());
@@ -44,7 +44,7 @@ class PutDeleteTest extends OpenStoreTest {
     }
 
     @Test
-    void ignore_flags_on_a_missing_key_and_a_value_or_lease_given_with_them_are_refused() {
+    void ignoreFlagsOnAMissingKeyAndAValueOrLeaseGivenWithThemAreRefused() {
         assertEquals("etcdserver: key not found",
                 refused(PutRequest.of(b("a"), null).ignoringValue()).getMessage());
         assertEquals("etcdserver: key not found",
@@ -57,7 +57,7 @@ class PutDeleteTest extends OpenStoreTest {
     }
 
     @Test
-    void a_put_with_an_unknown_lease_or_an_empty_key_is_refused() {
+    void aPutWithAnUnknownLeaseOrAnEmptyKeyIsRefused() {
         MvccException e = refused(PutRequest.of(b("a"), b("1")).withLease(42));
         assertEquals("etcdserver: requested lease not found", e.getMessage());
         assertEquals(EtcdError.Code.NOT_FOUND, e.error().code());
@@ -66,7 +66,7 @@ class PutDeleteTest extends OpenStoreTest {
     }
 
     @Test
-    void delete_range_deletes_every_live_key_at_one_revision_and_returns_the_count_and_prev_kvs() {
+    void deleteRangeDeletesEveryLiveKeyAtOneRevisionAndReturnsTheCountAndPrevKvs() {
         s.put("k/1", "1");
         s.put("k/2", "2");
         s.put("k/3", "3");
@@ -86,7 +86,7 @@ class PutDeleteTest extends OpenStoreTest {
     }
 
     @Test
-    void a_delete_with_an_empty_key_is_refused() {
+    void aDeleteWithAnEmptyKeyIsRefused() {
         assertEquals("etcdserver: key is not provided",
                 refused(DeleteRangeRequest.key(new byte[0])).getMessage());
     }

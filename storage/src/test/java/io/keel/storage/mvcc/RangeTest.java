@@ -45,13 +45,13 @@ class RangeTest {
     }
 
     @Test
-    void an_empty_range_end_reads_one_key() {
+    void anEmptyRangeEndReadsOneKey() {
         assertEquals(List.of("b"), keys(s.range(RangeRequest.key(b("b"))).kvs()));
         assertEquals(0, s.range(RangeRequest.key(b("nope"))).count());
     }
 
     @Test
-    void a_range_is_half_open_and_a_zero_end_means_every_key_from_there() {
+    void aRangeIsHalfOpenAndAZeroEndMeansEveryKeyFromThere() {
         assertEquals(List.of("b", "b/1", "b/2"), keys(range("b", "c").kvs()));
         assertEquals(List.of("b/1", "b/2"), keys(s.range(RangeRequest.of(KeyRange.prefix(b("b/")))).kvs()));
         assertEquals(List.of("b/2", "c"), keys(s.range(RangeRequest.of(KeyRange.atLeast(b("b/2")))).kvs()));
@@ -61,7 +61,7 @@ class RangeTest {
     }
 
     @Test
-    void a_limit_cuts_the_result_while_count_says_how_many_matched_and_more_that_some_were_cut() {
+    void aLimitCutsTheResultWhileCountSaysHowManyMatchedAndMoreThatSomeWereCut() {
         RangeResponse r = s.range(RangeRequest.of(KeyRange.atLeast(b("a"))).withLimit(2));
         assertEquals(List.of("a", "a\0x"), keys(r.kvs()));
         assertEquals(6, r.count());
@@ -72,7 +72,7 @@ class RangeTest {
     }
 
     @Test
-    void count_only_counts_without_returning_kvs_and_keys_only_drops_values() {
+    void countOnlyCountsWithoutReturningKvsAndKeysOnlyDropsValues() {
         RangeResponse count = s.range(RangeRequest.of(KeyRange.prefix(b("b"))).withCountOnly());
         assertEquals(3, count.count());
         assertTrue(count.kvs().isEmpty());
@@ -85,7 +85,7 @@ class RangeTest {
     }
 
     @Test
-    void sorts_by_every_target_in_both_orders() {
+    void sortsByEveryTargetInBothOrders() {
         RangeRequest all = RangeRequest.of(KeyRange.atLeast(b("a")));
         assertEquals(List.of("c", "b/2", "b/1", "b", "a\0x", "a"),
                 keys(s.range(all.sorted(SortTarget.KEY, SortOrder.DESCEND)).kvs()));
@@ -104,7 +104,7 @@ class RangeTest {
     }
 
     @Test
-    void sorting_happens_before_the_limit() {
+    void sortingHappensBeforeTheLimit() {
         RangeResponse r = s.range(RangeRequest.of(KeyRange.atLeast(b("a"))).sorted(SortTarget.KEY,
                 SortOrder.DESCEND).withLimit(2));
         assertEquals(List.of("c", "b/2"), keys(r.kvs()));
@@ -113,7 +113,7 @@ class RangeTest {
     }
 
     @Test
-    void filters_by_mod_and_create_revision_with_count_taken_before_filtering() {
+    void filtersByModAndCreateRevisionWithCountTakenBeforeFiltering() {
         RangeRequest all = RangeRequest.of(KeyRange.atLeast(b("a")));
         RangeResponse mod = s.range(all.withModRevisions(4, 7));
         assertEquals(List.of("b/1", "b/2", "c"), keys(mod.kvs()));
@@ -123,7 +123,7 @@ class RangeTest {
     }
 
     @Test
-    void reads_at_a_past_revision_see_the_store_as_it_was() {
+    void readsAtAPastRevisionSeeTheStoreAsItWas() {
         RangeResponse r = s.range(RangeRequest.of(KeyRange.prefix(b("b"))).atRevision(4));
         assertEquals(List.of("b", "b/1"), keys(r.kvs()));
         assertEquals("2", StoreDriver.s(r.kvs().get(1).value()));
@@ -137,7 +137,7 @@ class RangeTest {
     }
 
     @Test
-    void a_past_range_does_not_confuse_a_key_with_a_longer_key_sharing_its_bytes() {
+    void aPastRangeDoesNotConfuseAKeyWithALongerKeySharingItsBytes() {
         // "a" and "a\0x" must stay apart in the key index, at every revision.
         assertEquals(List.of("a"), keys(s.range(RangeRequest.key(b("a")).atRevision(7)).kvs()));
         assertEquals(List.of("a", "a\0x"),
@@ -147,7 +147,7 @@ class RangeTest {
     }
 
     @Test
-    void a_future_revision_and_an_empty_key_are_refused_with_etcds_errors() {
+    void aFutureRevisionAndAnEmptyKeyAreRefusedWithEtcdsErrors() {
         MvccException future = assertThrows(MvccException.class,
                 () -> s.range(RangeRequest.key(b("a")).atRevision(9)));
         assertEquals("etcdserver: mvcc: required revision is a future revision", future.getMessage());
@@ -157,7 +157,7 @@ class RangeTest {
     }
 
     @Test
-    void a_revision_below_the_compacted_one_is_refused_and_the_compacted_one_itself_is_readable() {
+    void aRevisionBelowTheCompactedOneIsRefusedAndTheCompactedOneItselfIsReadable() {
         s.compact(5);
         CompactedException e = assertThrows(CompactedException.class,
                 () -> s.range(RangeRequest.key(b("a")).atRevision(4)));

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** etcd's revision rules: one revision per write, create/mod/version per key, generations across deletes. */
 class RevisionsTest extends OpenStoreTest {
     @Test
-    void an_empty_store_is_at_revision_1_and_the_first_write_makes_revision_2() {
+    void anEmptyStoreIsAtRevision1AndTheFirstWriteMakesRevision2() {
         assertEquals(1, s.store.revision());
         assertEquals(1, s.range(RangeRequest.key(b("a"))).revision());
         assertEquals(2, s.put("a", "1").revision());
@@ -19,7 +19,7 @@ class RevisionsTest extends OpenStoreTest {
     }
 
     @Test
-    void puts_keep_the_create_revision_move_the_mod_revision_and_count_versions() {
+    void putsKeepTheCreateRevisionMoveTheModRevisionAndCountVersions() {
         s.put("a", "1");
         s.put("a", "2");
         s.put("b", "x");
@@ -30,7 +30,7 @@ class RevisionsTest extends OpenStoreTest {
     }
 
     @Test
-    void a_delete_is_a_tombstone_and_recreating_the_key_starts_a_new_generation() {
+    void aDeleteIsATombstoneAndRecreatingTheKeyStartsANewGeneration() {
         s.put("a", "1");
         s.put("a", "2");
         DeleteRangeResponse d = s.delete("a");
@@ -47,7 +47,7 @@ class RevisionsTest extends OpenStoreTest {
     }
 
     @Test
-    void deleting_nothing_writes_nothing_and_keeps_the_revision() {
+    void deletingNothingWritesNothingAndKeepsTheRevision() {
         s.put("a", "1");
         DeleteRangeResponse d = s.delete("zzz");
         assertEquals(0, d.deleted());
@@ -57,7 +57,7 @@ class RevisionsTest extends OpenStoreTest {
     }
 
     @Test
-    void every_write_of_one_transaction_shares_its_revision_with_sub_revisions_in_order() {
+    void everyWriteOfOneTransactionSharesItsRevisionWithSubRevisionsInOrder() {
         s.put("c", "0");
         TxnResponse t = s.txn(List.of(), List.of(PutRequest.of(b("a"), b("1")), PutRequest.of(b("b"), b("2")),
                 DeleteRangeRequest.key(b("c"))), List.of());
@@ -72,7 +72,7 @@ class RevisionsTest extends OpenStoreTest {
     }
 
     @Test
-    void the_header_revision_is_the_current_one_even_for_a_past_read() {
+    void theHeaderRevisionIsTheCurrentOneEvenForAPastRead() {
         s.put("a", "1");
         s.put("a", "2");
         RangeResponse r = s.range(RangeRequest.key(b("a")).atRevision(2));
@@ -81,7 +81,7 @@ class RevisionsTest extends OpenStoreTest {
     }
 
     @Test
-    void revisions_survive_a_restart() {
+    void revisionsSurviveARestart() {
         s.put("a", "1");
         s.delete("a");
         s.put("a", "2");

@@ -66,7 +66,7 @@ class SnapshotTest {
     }
 
     @Test
-    void an_imported_snapshot_answers_like_the_original_and_continues_identically() throws Exception {
+    void anImportedSnapshotAnswersLikeTheOriginalAndContinuesIdentically() throws Exception {
         SnapshotExport export = s.store.exportSnapshot();
         assertEquals(s.store.appliedIndex(), export.manifest().appliedIndex());
         assertEquals(s.store.revision(), export.manifest().revision());
@@ -98,7 +98,7 @@ class SnapshotTest {
     }
 
     @Test
-    void raised_alarms_travel_with_a_snapshot() throws Exception {
+    void raisedAlarmsTravelWithASnapshot() throws Exception {
         s.apply(new AlarmRequest(AlarmRequest.Action.ACTIVATE, 0x2a, AlarmType.NOSPACE));
         transfer(s.store.exportSnapshot(), target);
         try (StoreDriver copy = new StoreDriver(target)) {
@@ -109,7 +109,7 @@ class SnapshotTest {
     }
 
     @Test
-    void a_new_export_replaces_the_old_snapshot() throws Exception {
+    void aNewExportReplacesTheOldSnapshot() throws Exception {
         SnapshotExport first = s.store.exportSnapshot();
         s.put("more", "data");
         SnapshotExport second = s.store.exportSnapshot();
@@ -124,7 +124,7 @@ class SnapshotTest {
     }
 
     @Test
-    void a_damaged_or_misplaced_chunk_is_refused_and_nothing_is_installed() throws Exception {
+    void aDamagedOrMisplacedChunkIsRefusedAndNothingIsInstalled() throws Exception {
         SnapshotExport export = s.store.exportSnapshot();
         int largest = 0;
         for (int i = 0; i < export.chunkCount(); i++) {
@@ -151,7 +151,7 @@ class SnapshotTest {
     }
 
     @Test
-    void an_import_whose_state_disagrees_with_its_manifest_is_refused() throws Exception {
+    void anImportWhoseStateDisagreesWithItsManifestIsRefused() throws Exception {
         SnapshotExport export = s.store.exportSnapshot();
         SnapshotManifest m = export.manifest();
         SnapshotManifest lying = new SnapshotManifest(m.appliedIndex() + 1, m.revision(), m.compactRevision(),
@@ -167,7 +167,7 @@ class SnapshotTest {
     }
 
     @Test
-    void the_manifest_and_chunks_round_trip_through_bytes() {
+    void theManifestAndChunksRoundTripThroughBytes() {
         SnapshotExport export = s.store.exportSnapshot();
         assertEquals(export.manifest(), SnapshotManifest.decode(export.manifest().encode()));
         SnapshotChunk c = export.chunk(export.chunkCount() - 1);

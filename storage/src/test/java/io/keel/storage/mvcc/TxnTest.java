@@ -42,7 +42,7 @@ class TxnTest {
     }
 
     @Test
-    void compares_every_target_with_every_result() {
+    void comparesEveryTargetWithEveryResult() {
         assertTrue(holds(Compare.value(b("a"), Result.EQUAL, b("2"))));
         assertTrue(holds(Compare.value(b("a"), Result.GREATER, b("1"))));
         assertTrue(holds(Compare.value(b("a"), Result.LESS, b("3"))));
@@ -60,7 +60,7 @@ class TxnTest {
     }
 
     @Test
-    void a_missing_key_compares_as_zeros_except_that_its_value_never_compares() {
+    void aMissingKeyComparesAsZerosExceptThatItsValueNeverCompares() {
         assertTrue(holds(Compare.version(b("nope"), Result.EQUAL, 0)));
         assertTrue(holds(Compare.createRevision(b("nope"), Result.EQUAL, 0)));
         assertFalse(holds(Compare.value(b("nope"), Result.EQUAL, new byte[0])));
@@ -68,14 +68,14 @@ class TxnTest {
     }
 
     @Test
-    void a_compare_over_a_range_must_hold_for_every_key_in_it() {
+    void aCompareOverARangeMustHoldForEveryKeyInIt() {
         assertTrue(holds(Compare.version(b("a"), Result.GREATER, 0).overRange(b("c"))));
         assertFalse(holds(Compare.version(b("a"), Result.EQUAL, 2).overRange(b("c"))));
         assertTrue(holds(Compare.modRevision(b("a"), Result.LESS, 5).overRange(new byte[] {0})));
     }
 
     @Test
-    void the_branch_taken_depends_on_the_compares_and_its_writes_share_one_revision() {
+    void theBranchTakenDependsOnTheComparesAndItsWritesShareOneRevision() {
         TxnResponse t = s.txn(List.of(Compare.value(b("a"), Result.EQUAL, b("2"))),
                 List.of(PutRequest.of(b("a"), b("3")), PutRequest.of(b("c"), b("new")), DeleteRangeRequest.key(b("b"))),
                 List.of(PutRequest.of(b("failed"), b("yes"))));
@@ -93,7 +93,7 @@ class TxnTest {
     }
 
     @Test
-    void a_range_inside_the_transaction_sees_the_writes_before_it() {
+    void aRangeInsideTheTransactionSeesTheWritesBeforeIt() {
         TxnResponse t = s.txn(List.of(), List.of(
                 RangeRequest.key(b("a")),
                 PutRequest.of(b("a"), b("3")),
@@ -111,7 +111,7 @@ class TxnTest {
     }
 
     @Test
-    void compares_of_nested_transactions_see_the_state_before_the_outer_one() {
+    void comparesOfNestedTransactionsSeeTheStateBeforeTheOuterOne() {
         TxnResponse t = s.txn(List.of(), List.of(
                 PutRequest.of(b("a"), b("changed")),
                 new TxnRequest(List.of(Compare.value(b("a"), Result.EQUAL, b("2"))),
@@ -124,7 +124,7 @@ class TxnTest {
     }
 
     @Test
-    void a_transaction_that_would_fail_half_way_writes_nothing() {
+    void aTransactionThatWouldFailHalfWayWritesNothing() {
         long revision = s.store.revision();
         MvccException e = assertThrows(MvccException.class, () -> s.txn(List.of(), List.of(
                 PutRequest.of(b("a"), b("partial")),
@@ -147,7 +147,7 @@ class TxnTest {
     }
 
     @Test
-    void the_same_key_may_not_be_put_twice_or_put_inside_a_deleted_range() {
+    void theSameKeyMayNotBePutTwiceOrPutInsideADeletedRange() {
         String dup = "etcdserver: duplicate key given in txn request";
         assertEquals(dup, assertThrows(MvccException.class, () -> s.txn(List.of(),
                 List.of(PutRequest.of(b("k"), b("1")), PutRequest.of(b("k"), b("2"))), List.of())).getMessage());
@@ -169,7 +169,7 @@ class TxnTest {
     }
 
     @Test
-    void a_read_only_transaction_is_answered_from_a_snapshot_without_an_entry() {
+    void aReadOnlyTransactionIsAnsweredFromASnapshotWithoutAnEntry() {
         long applied = s.store.appliedIndex();
         TxnResponse r = s.store.readTxn(new TxnRequest(List.of(Compare.version(b("a"), Result.EQUAL, 2)),
                 List.of(RangeRequest.key(b("a"))), List.of(RangeRequest.key(b("b")))));
@@ -181,7 +181,7 @@ class TxnTest {
     }
 
     @Test
-    void an_empty_key_anywhere_in_a_transaction_is_refused() {
+    void anEmptyKeyAnywhereInATransactionIsRefused() {
         assertEquals(EtcdError.EMPTY_KEY, assertThrows(MvccException.class, () -> s.txn(
                 List.of(Compare.version(new byte[0], Result.EQUAL, 0)), List.of(), List.of())).error());
         assertEquals(EtcdError.EMPTY_KEY, assertThrows(MvccException.class, () -> s.txn(List.of(), List.of(),
