@@ -19,10 +19,9 @@ import io.keel.server.proto.MembershipContext;
 import io.keel.storage.log.MemberIdentity;
 import io.keel.storage.log.NoKeelDataException;
 import io.keel.storage.log.RocksLogStorage;
-import io.keel.storage.log.StorageFailedException;
+import io.keel.storage.failure.StorageFailedException;
 import io.keel.storage.log.WrongDataDirectoryException;
 import io.keel.storage.mvcc.MvccStore;
-import io.keel.storage.mvcc.StoreFailedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -348,7 +347,7 @@ final class RecoverCommand implements Callable<Integer> {
         try (MvccStore store = MvccStore.open(storeDir)) {
             return new Survivor(dir, identity, hs, snapshot, last, lastTerm, store.appliedIndex(), store.revision(),
                     MemberDirectory.decode(store.clusterRecord()), config, tailUrls, tailTerms);
-        } catch (StoreFailedException | IllegalStateException e) {
+        } catch (IllegalStateException e) { // StorageFailedException included
             String m = String.valueOf(e.getMessage());
             throw new LaunchException(ExitCodes.DATA_DIR_REFUSED, "--data-dir " + dir + ": cannot open its store"
                     + (m.contains("lock") ? " (is its member still running? stop it first)" : "") + ": " + m);

@@ -74,7 +74,7 @@ final class SnapshotCommand implements Callable<Integer> {
             }
         } catch (BackupFileException e) {
             throw new LaunchException(ExitCodes.REFUSED, e.getMessage());
-        } catch (io.keel.storage.mvcc.StoreFailedException | IllegalStateException e) {
+        } catch (IllegalStateException e) { // StorageFailedException included
             throw new LaunchException(ExitCodes.REFUSED, file + ": the store image in it is damaged: " + e.getMessage());
         } catch (IOException e) {
             throw new LaunchException(ExitCodes.REFUSED, "reading " + file + ": " + e);

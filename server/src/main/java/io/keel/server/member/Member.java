@@ -117,7 +117,7 @@ public final class Member implements AutoCloseable {
         this.forwardTimeout = Duration.ofSeconds(5).plus(config.electionTimeout().multipliedBy(2));
         this.leaderWaitTimeout = leaderWaitTimeout;
         this.observer = observer;
-        this.storage = MemberStorage.open(config, this::fail, this::fail);
+        this.storage = MemberStorage.open(config, this::fail);
         boolean started = false;
         GroupCommitLog createdLog = null;
         ExecutorService createdReaders = null;

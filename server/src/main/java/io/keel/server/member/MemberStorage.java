@@ -3,8 +3,7 @@ package io.keel.server.member;
 import io.keel.server.membership.MemberDirectory;
 import io.keel.storage.log.LogStorageConfig;
 import io.keel.storage.log.RocksLogStorage;
-import io.keel.storage.log.StorageFailureListener;
-import io.keel.storage.mvcc.FailureListener;
+import io.keel.storage.failure.StorageFailureListener;
 import io.keel.storage.mvcc.MvccOptions;
 import io.keel.storage.mvcc.MvccStore;
 
@@ -30,9 +29,9 @@ final class MemberStorage implements AutoCloseable {
         this.storeOptions = storeOptions;
     }
 
-    static MemberStorage open(MemberConfig config, StorageFailureListener logFailed, FailureListener storeFailed) {
+    static MemberStorage open(MemberConfig config, StorageFailureListener failed) {
         Path logDir = config.dataDir().resolve("raft-log");
-        LogStorageConfig logConfig = LogStorageConfig.defaults().withFailureListener(logFailed);
+        LogStorageConfig logConfig = LogStorageConfig.defaults().withFailureListener(failed);
         RocksLogStorage log;
         if (config.newCluster() && isEmpty(logDir)) {
             // Entry 1 names the initial members with their peer URLs: the member directory starts from it.
@@ -51,7 +50,7 @@ final class MemberStorage implements AutoCloseable {
             // Applies are not fsynced one by one (etcd's backend is not either): the Raft log is the durable record,
             // and ApplyPipeline syncs the store before it compacts the log, so after a power loss every entry the
             // store may have lost is still in the log and is applied again.
-            MvccOptions options = MvccOptions.defaults().withFailureListener(storeFailed).withSyncEveryApply(false);
+            MvccOptions options = MvccOptions.defaults().withFailureListener(failed).withSyncEveryApply(false);
             MvccStore store = MvccStore.open(config.dataDir().resolve("store"), options);
             return new MemberStorage(log, new StoreRef(store), options);
         } catch (IOException e) {

@@ -1,5 +1,8 @@
 package io.keel.storage.log;
 
+import io.keel.storage.failure.StorageFailedException;
+import io.keel.storage.failure.TellsTheRepair;
+
 import java.nio.file.Path;
 
 /**
@@ -8,7 +11,7 @@ import java.nio.file.Path;
  * The store fails with it (see {@link StorageFailedException}); the member must stay down until an operator
  * replaces its data.
  */
-public final class CorruptLogException extends RuntimeException {
+public final class CorruptLogException extends RuntimeException implements TellsTheRepair {
     private static final String WHAT_NEXT = ". Do not restart this member on this directory: remove it from the"
             + " cluster and add it back with an empty data directory, so it is rebuilt from its peers (fault 12)";
 

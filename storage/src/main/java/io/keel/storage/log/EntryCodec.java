@@ -16,6 +16,11 @@ import java.util.zip.CRC32C;
  *
  * <p>The encoder is the write hot path: it serializes straight into a reused direct buffer, checksums it there and
  * hands it to the WriteBatch, which copies it; no heap array per entry. One encoder belongs to one writer at a time.
+ *
+ * <p>Why the checksum covers the value only, while the MVCC store's ({@code mvcc.Checksum}) covers key and value:
+ * both must catch a value stored under the wrong key. An entry carries its own index, and {@link #decode} refuses
+ * one whose index is not its key's, so the key adds nothing here; the store's records do not carry their keys, so
+ * their checksum must.
  */
 final class EntryCodec {
     /** Entries bigger than this are encoded through a heap array instead of growing the reused buffer for good. */

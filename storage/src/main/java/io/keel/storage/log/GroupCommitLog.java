@@ -1,5 +1,6 @@
 package io.keel.storage.log;
 
+import io.keel.storage.failure.StorageFailedException;
 import io.keel.raft.Ready;
 
 import java.util.ArrayList;

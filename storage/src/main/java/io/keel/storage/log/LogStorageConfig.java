@@ -1,5 +1,6 @@
 package io.keel.storage.log;
 
+import io.keel.storage.failure.StorageFailureListener;
 import java.util.Objects;
 
 /**

@@ -1,5 +1,7 @@
 package io.keel.storage.log;
 
+import io.keel.storage.failure.StorageFailedException;
+import io.keel.storage.failure.FailStop;
 import io.keel.raft.Ready;
 import io.keel.raft.log.Bootstrap;
 import io.keel.raft.log.CompactedException;
@@ -146,7 +148,7 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
         try {
             return DataDirectory.identityOf(dir);
         } catch (RocksDBException e) {
-            throw new StorageFailedException("reading the identity of " + dir, e);
+            throw StorageFailedException.during("reading the identity of " + dir, e);
         }
     }
 
@@ -161,7 +163,7 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
             DataDirectory.rewriteForNewCluster(dir, expected, newClusterId, entries, hardState,
                     LogStorageConfig.defaults().syncedWrite());
         } catch (RocksDBException e) {
-            throw new StorageFailedException("rewriting " + dir + " for a new cluster", e);
+            throw StorageFailedException.during("rewriting " + dir + " for a new cluster", e);
         }
     }
 
@@ -203,7 +205,7 @@ public final class RocksLogStorage implements RaftStorage, AutoCloseable {
                 throw CorruptLogException.shape(dir, "cannot be recovered: RocksDB found damage that is not a torn"
                         + " tail (" + e.getMessage() + ")");
             }
-            throw new StorageFailedException(during + " " + dir, e);
+            throw StorageFailedException.during(during + " " + dir, e);
         } catch (RuntimeException e) {
             if (db != null) db.close();
             throw e;

@@ -1,5 +1,6 @@
 package io.keel.storage.log;
 
+import io.keel.storage.failure.FailStop;
 import org.rocksdb.CompactRangeOptions;
 import org.rocksdb.RocksDBException;
 

@@ -1,5 +1,7 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.failure.StorageFailureListener;
+
 /**
  * How to open an {@link MvccStore}.
  *
@@ -18,7 +20,7 @@ package io.keel.storage.mvcc;
  *                            a write reads its key's live version first, and a hot key's is found here instead of
  *                            in RocksDB's memtables. 0 turns the cache off.
  */
-public record MvccOptions(FailureListener failureListener, long writeBufferBytes, long blockCacheBytes,
+public record MvccOptions(StorageFailureListener failureListener, long writeBufferBytes, long blockCacheBytes,
                           long maxDiskBytes, int snapshotChunkBytes, boolean syncEveryApply,
                           long currentCacheBytes) {
 
@@ -31,7 +33,7 @@ public record MvccOptions(FailureListener failureListener, long writeBufferBytes
                 sync, currentCacheBytes);
     }
 
-    public MvccOptions withFailureListener(FailureListener listener) {
+    public MvccOptions withFailureListener(StorageFailureListener listener) {
         return new MvccOptions(listener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes, syncEveryApply, currentCacheBytes);
     }
 

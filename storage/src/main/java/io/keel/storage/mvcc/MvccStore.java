@@ -1,5 +1,7 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.failure.FailStop;
+import io.keel.storage.failure.StorageFailedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,7 +30,7 @@ import org.rocksdb.WriteBatchWithIndex;
  * thread; each reads one RocksDB snapshot, so data and header revision agree.
  *
  * <p>Fail-stop: when RocksDB fails a read or write, or stored bytes fail their checksum, the store stops. The
- * failure listener is told once, and every later call throws {@link StoreFailedException}. Nothing is retried:
+ * failure listener is told once, and every later call throws {@link StorageFailedException}. Nothing is retried:
  * after a failed fsync the state of the file is unknown (fsyncgate).
  *
  * <p>Directory layout: {@code db/} (RocksDB) and {@code snapshots/} (the latest exported snapshot).
@@ -52,7 +54,7 @@ public final class MvccStore implements AutoCloseable {
     private volatile StoreState state;
     /** The raised alarms as of the applied index (read on every write's check: kept here, not read from disk). */
     private volatile List<AlarmMember> alarms;
-    private volatile StoreFailedException failure;
+    private final FailStop failStop;
     private boolean closed;
 
     private MvccStore(Path dir, MvccOptions options, Database db, StoreState state) {
@@ -62,6 +64,7 @@ public final class MvccStore implements AutoCloseable {
         this.state = state;
         this.currents = new CurrentCache(options.currentCacheBytes());
         this.batchReads = new BatchReads(db, batch, applyReadOptions, currents);
+        this.failStop = new FailStop(options.failureListener());
         this.alarms = read(AlarmRecord::read);
     }
 
@@ -83,7 +86,7 @@ public final class MvccStore implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("opening the store in " + dir, e);
         } catch (RocksDBException e) {
-            throw new StoreFailedException("cannot open the store's RocksDB in " + databaseDir(dir) + ": "
+            throw new StorageFailedException("cannot open the store's RocksDB in " + databaseDir(dir) + ": "
                     + e.getMessage(), e);
         }
         try {
@@ -93,7 +96,7 @@ public final class MvccStore implements AutoCloseable {
             if (e instanceof RuntimeException r) {
                 throw r;
             }
-            throw new StoreFailedException("cannot read the store state in " + dir + ": " + e.getMessage(), e);
+            throw new StorageFailedException("cannot read the store state in " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -428,8 +431,8 @@ public final class MvccStore implements AutoCloseable {
     }
 
     /** The failure that stopped the store, if it has. */
-    public Optional<StoreFailedException> failure() {
-        return Optional.ofNullable(failure);
+    public Optional<StorageFailedException> failure() {
+        return Optional.ofNullable(failStop.failure());
     }
 
     @Override
@@ -465,35 +468,17 @@ public final class MvccStore implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("the store in " + dir + " is closed");
             }
-            StoreFailedException earlier = failure;
-            if (earlier != null) {
-                throw new StoreFailedException("the store has stopped after a failure: " + earlier.getMessage(),
-                        earlier);
-            }
+            failStop.check();
             try {
                 return body.get();
             } catch (RocksFailure e) {
-                throw fail(new StoreFailedException("the store has stopped: " + e.getMessage(), e.getCause()));
-            } catch (StoreFailedException e) {
-                throw fail(e);
+                throw failStop.fail(new StorageFailedException("the store has stopped: " + e.getMessage(),
+                        e.getCause()));
+            } catch (StorageFailedException e) {
+                throw failStop.fail(e);
             }
         } finally {
             lifecycle.readLock().unlock();
         }
-    }
-
-    private StoreFailedException fail(StoreFailedException cause) {
-        synchronized (this) {
-            if (failure != null) {
-                return cause;
-            }
-            failure = cause;
-        }
-        try {
-            options.failureListener().storeFailed(cause);
-        } catch (RuntimeException listenerFailed) {
-            cause.addSuppressed(listenerFailed);
-        }
-        return cause;
     }
 }

@@ -1,5 +1,7 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.failure.StorageFailedException;
+
 /**
  * The META record, rewritten in every batch with the data it describes: the last applied Raft index, the
  * store's revision and the compacted revision. Because it is in the same atomic write, a crash can never leave
@@ -29,7 +31,7 @@ record StoreState(long appliedIndex, long revision, long compactRevision) {
         }
         int format = Layout.getInt(b, 4);
         if (format != FORMAT) {
-            throw new StoreFailedException("store format " + format + " is not supported (this build reads "
+            throw new StorageFailedException("store format " + format + " is not supported (this build reads "
                     + FORMAT + "); refusing to open rather than misread it", null);
         }
         return new StoreState(Layout.getLong(b, 8), Layout.getLong(b, 16), Layout.getLong(b, 24));

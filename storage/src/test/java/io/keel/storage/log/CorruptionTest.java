@@ -1,5 +1,6 @@
 package io.keel.storage.log;
 
+import io.keel.storage.failure.StorageFailedException;
 import io.keel.raft.proto.Entry;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

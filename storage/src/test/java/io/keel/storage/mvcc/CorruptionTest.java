@@ -1,5 +1,6 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.failure.StorageFailedException;
 import static io.keel.storage.mvcc.StoreDriver.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CorruptionTest {
     @TempDir
     Path dir;
-    final List<StoreFailedException> heard = new ArrayList<>();
+    final List<StorageFailedException> heard = new ArrayList<>();
 
     @BeforeEach
     void fill() {
@@ -50,10 +51,10 @@ class CorruptionTest {
             assertTrue(e.getMessage().contains("crc32c mismatch"), e.getMessage());
             assertEquals(List.of(e), heard);
             // Even an intact key is no longer served, and nothing more is applied.
-            StoreFailedException later = assertThrows(StoreFailedException.class,
+            StorageFailedException later = assertThrows(StorageFailedException.class,
                     () -> store.range(RangeRequest.key(b("bar"))));
             assertSame(e, later.getCause());
-            assertThrows(StoreFailedException.class, () -> store.apply(4, PutRequest.of(b("x"), b("y"))));
+            assertThrows(StorageFailedException.class, () -> store.apply(4, PutRequest.of(b("x"), b("y"))));
         }
     }
 
@@ -123,7 +124,7 @@ class CorruptionTest {
         bytes[at + 20] ^= 0x01;
         Files.write(sst, bytes);
         try (MvccStore store = reopen()) {
-            StoreFailedException e = assertThrows(StoreFailedException.class,
+            StorageFailedException e = assertThrows(StorageFailedException.class,
                     () -> store.range(RangeRequest.key(b("victim"))));
             assertTrue(e.getMessage().contains("reading column family current: block checksum mismatch"),
                     e.getMessage());

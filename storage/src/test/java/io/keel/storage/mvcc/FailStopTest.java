@@ -1,5 +1,6 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.failure.StorageFailedException;
 import static io.keel.storage.mvcc.StoreDriver.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -39,7 +40,7 @@ class FailStopTest {
 
     @Test
     void aFailedWriteStopsTheStoreAndNothingUnacknowledgedIsApplied(@TempDir Path dir) {
-        List<StoreFailedException> heard = new ArrayList<>();
+        List<StorageFailedException> heard = new ArrayList<>();
         MvccOptions options = MvccOptions.defaults().withFailureListener(heard::add);
         FailingDisk disk = new FailingDisk();
         try (MvccStore store = MvccStore.open(dir, options, disk)) {
@@ -47,17 +48,17 @@ class FailStopTest {
                 store.apply(i, PutRequest.of(b("k" + i), b("v" + i)));
             }
             disk.broken = true;
-            StoreFailedException failure = assertThrows(StoreFailedException.class,
+            StorageFailedException failure = assertThrows(StorageFailedException.class,
                     () -> store.apply(11, PutRequest.of(b("k11"), b("v11"))));
             assertInstanceOf(RocksDBException.class, failure.getCause());
             assertTrue(failure.getMessage().contains("Input/output error"), failure.getMessage());
             assertEquals(List.of(failure), heard);
             assertSame(failure, store.failure().orElseThrow());
 
-            StoreFailedException later = assertThrows(StoreFailedException.class,
+            StorageFailedException later = assertThrows(StorageFailedException.class,
                     () -> store.range(RangeRequest.key(b("k1"))));
             assertSame(failure, later.getCause());
-            assertThrows(StoreFailedException.class, () -> store.apply(11, PutRequest.of(b("x"), b("y"))));
+            assertThrows(StorageFailedException.class, () -> store.apply(11, PutRequest.of(b("x"), b("y"))));
             assertEquals(1, disk.failedAttempts, "the failed write is never retried, and nothing is written after it");
             assertEquals(1, heard.size(), "the listener is told once");
             assertEquals(10, store.appliedIndex());

@@ -1,5 +1,6 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.failure.StorageFailedException;
 import static io.keel.storage.mvcc.StoreDriver.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -71,16 +72,16 @@ class UnsyncedApplyTest {
     @Test
     void aFailedSyncStopsTheStore(@TempDir Path dir) {
         RecordingDisk disk = new RecordingDisk();
-        List<StoreFailedException> heard = new ArrayList<>();
+        List<StorageFailedException> heard = new ArrayList<>();
         MvccOptions options = MvccOptions.defaults().withSyncEveryApply(false).withFailureListener(heard::add);
         try (MvccStore store = MvccStore.open(dir, options, disk)) {
             store.apply(1, PutRequest.of(b("k"), b("v")));
             disk.syncFails = true;
-            StoreFailedException failure = assertThrows(StoreFailedException.class, store::sync);
+            StorageFailedException failure = assertThrows(StorageFailedException.class, store::sync);
             assertTrue(failure.getMessage().contains("Input/output error"), failure.getMessage());
             assertEquals(List.of(failure), heard);
-            assertThrows(StoreFailedException.class, () -> store.apply(2, PutRequest.of(b("x"), b("y"))));
-            assertThrows(StoreFailedException.class, store::sync);
+            assertThrows(StorageFailedException.class, () -> store.apply(2, PutRequest.of(b("x"), b("y"))));
+            assertThrows(StorageFailedException.class, store::sync);
             assertEquals(1, disk.syncs, "a failed sync is never retried");
         }
     }
