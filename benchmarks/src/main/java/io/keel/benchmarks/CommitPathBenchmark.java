@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Issue #6, item 4: the whole commit path in one JVM. Three Keel members ({@link LocalCluster}: RocksDB in a
+ * Issue #6, item 4: the whole commit path in one JVM. Three Keel members ({@link InProcessCluster}: RocksDB in a
  * temporary directory, Netty on 127.0.0.1, Keel's default timings); each operation is a put of a 256-byte value
  * handed to the leader's {@code Keel.writeAsync}: proposed, replicated, persisted (fsync) by a majority, committed
  * and applied to the leader's store before its future completes. No gRPC: this is the member's own cost.
@@ -46,7 +46,7 @@ public class CommitPathBenchmark {
     /** Held so the level set below stays (java.util.logging keeps loggers weakly). */
     private static final java.util.logging.Logger KEEL_LOG = java.util.logging.Logger.getLogger("io.keel");
 
-    private LocalCluster cluster;
+    private InProcessCluster cluster;
     private volatile Keel leader;
     private byte[] value;
     private final AtomicLong next = new AtomicLong();
@@ -56,7 +56,7 @@ public class CommitPathBenchmark {
     public void start() {
         // The members' transport logs connections through java.util.logging; those lines would split JMH's.
         KEEL_LOG.setLevel(java.util.logging.Level.WARNING);
-        cluster = LocalCluster.start(3);
+        cluster = InProcessCluster.start(3);
         leader = cluster.awaitLeader();
         value = Entries.payload(Entries.PAYLOAD_BYTES).toByteArray();
     }

@@ -3,7 +3,7 @@ package io.keel.benchmarks;
 import com.google.protobuf.ByteString;
 import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
-import io.keel.transport.BenchmarkCodecAccess;
+import io.keel.transport.MessageFrames;
 import io.keel.transport.WireFormatException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -46,10 +46,10 @@ public class FrameCodecBenchmark {
         append = Message.newBuilder().setType(MessageType.MSG_APPEND).setFrom(1).setTo(2).setTerm(7)
                 .setLogTerm(7).setIndex(1_000_000).setCommit(999_990)
                 .addAllEntries(Entries.batch(1_000_001, 16, 7, payload)).build();
-        frameBytes = BenchmarkCodecAccess.messageFrameBytes(append);
+        frameBytes = MessageFrames.messageFrameBytes(append);
         encoded = alloc.directBuffer(frameBytes);
-        BenchmarkCodecAccess.writeMessage(encoded, append);
-        Message back = BenchmarkCodecAccess.readMessageFrame(encoded.duplicate());
+        MessageFrames.writeMessage(encoded, append);
+        Message back = MessageFrames.readMessageFrame(encoded.duplicate());
         if (!back.equals(append)) throw new IllegalStateException("codec round trip changed the message");
     }
 
@@ -60,9 +60,9 @@ public class FrameCodecBenchmark {
 
     @Benchmark
     public int encode() {
-        ByteBuf out = alloc.directBuffer(BenchmarkCodecAccess.messageFrameBytes(append));
+        ByteBuf out = alloc.directBuffer(MessageFrames.messageFrameBytes(append));
         try {
-            BenchmarkCodecAccess.writeMessage(out, append);
+            MessageFrames.writeMessage(out, append);
             return out.writerIndex();
         } finally {
             out.release();
@@ -71,6 +71,6 @@ public class FrameCodecBenchmark {
 
     @Benchmark
     public Message decode() throws WireFormatException {
-        return BenchmarkCodecAccess.readMessageFrame(encoded.duplicate());
+        return MessageFrames.readMessageFrame(encoded.duplicate());
     }
 }

@@ -1,7 +1,7 @@
 package io.keel.benchmarks.load;
 
 import io.grpc.Status;
-import io.keel.benchmarks.LocalCluster;
+import io.keel.benchmarks.InProcessCluster;
 import io.keel.server.Keel;
 import io.keel.server.grpc.EtcdGrpcServer;
 import org.junit.jupiter.api.AfterEach;
@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The load generator against live Keel members in this JVM, serving etcd's API on 127.0.0.1. */
 class LoadGeneratorTest {
-    private LocalCluster cluster;
+    private InProcessCluster cluster;
     private final List<EtcdGrpcServer> servers = new ArrayList<>();
 
     @AfterEach
@@ -33,7 +33,7 @@ class LoadGeneratorTest {
     }
 
     private String startCluster(int size) {
-        cluster = LocalCluster.start(size);
+        cluster = InProcessCluster.start(size);
         for (Keel k : cluster.members()) servers.add(EtcdGrpcServer.start(k, new InetSocketAddress("127.0.0.1", 0)));
         return servers.stream().map(s -> "127.0.0.1:" + s.port()).collect(Collectors.joining(","));
     }
@@ -108,7 +108,7 @@ class LoadGeneratorTest {
 
     @Test
     void anUnreachableEndpointIsCountedByStatus() {
-        InetSocketAddress nobody = LocalCluster.freeAddress();
+        InetSocketAddress nobody = InProcessCluster.freeAddress();
         Run r = run("--endpoints", "127.0.0.1:" + nobody.getPort(), "--clients", "3", "--total", "50",
                 "--request-timeout", "5s");
         assertEquals(1, r.exitCode(), r.out() + r.err()); // nothing succeeded

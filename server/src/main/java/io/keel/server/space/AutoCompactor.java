@@ -4,7 +4,7 @@ import io.keel.server.Keel;
 import io.keel.server.concurrent.Futures;
 import io.keel.server.concurrent.NamedThreads;
 import io.keel.storage.mvcc.CompactRequest;
-import io.keel.storage.mvcc.CompactedException;
+import io.keel.storage.mvcc.RevisionCompactedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,7 +108,7 @@ public final class AutoCompactor implements AutoCloseable {
             return true;
         } catch (RuntimeException e) {
             Throwable cause = Futures.unwrap(e);
-            if (cause instanceof CompactedException) return true;
+            if (cause instanceof RevisionCompactedException) return true;
             LOG.warn("auto-compaction to revision {} failed: {}", revision, cause.toString());
             return false;
         }

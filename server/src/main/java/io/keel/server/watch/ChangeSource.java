@@ -1,7 +1,7 @@
 package io.keel.server.watch;
 
 import io.keel.storage.mvcc.ChangeBatch;
-import io.keel.storage.mvcc.CompactedException;
+import io.keel.storage.mvcc.RevisionCompactedException;
 import io.keel.storage.mvcc.KeyRange;
 
 /**
@@ -12,7 +12,7 @@ public interface ChangeSource {
     /**
      * Changes to {@code range} from {@code fromRevision} on, whole revisions only, about {@code maxEvents} at most.
      *
-     * @throws CompactedException if {@code fromRevision} is below the compacted revision
+     * @throws RevisionCompactedException if {@code fromRevision} is below the compacted revision
      */
     ChangeBatch changesSince(long fromRevision, KeyRange range, boolean withPrevKv, int maxEvents);
 

@@ -1,7 +1,7 @@
 package io.keel.server.watch;
 
 import io.keel.storage.mvcc.ChangeBatch;
-import io.keel.storage.mvcc.CompactedException;
+import io.keel.storage.mvcc.RevisionCompactedException;
 import io.keel.storage.mvcc.Event;
 import io.keel.storage.mvcc.KeyRange;
 
@@ -218,7 +218,7 @@ public final class WatchStream implements AutoCloseable {
         ChangeBatch batch;
         try {
             batch = source.changesSince(w.next, w.range, w.prevKv, maxEventsPerPull);
-        } catch (CompactedException e) {
+        } catch (RevisionCompactedException e) {
             watchers.remove(w.id);
             watchCount = watchers.size();
             emit(WatchUpdate.compacted(w.id, e.compactRevision()));

@@ -35,7 +35,7 @@ final class AlarmRecord {
         }
     }
 
-    static List<AlarmMember> read(Reads reads) {
+    static List<AlarmMember> read(ReadSource reads) {
         return decode(reads.get(Column.META, KEY));
     }
 

@@ -168,7 +168,7 @@ final class Applier {
 
     private CompactResponse compact(CompactRequest c) {
         if (c.revision() <= compactRevision) {
-            throw new CompactedException(compactRevision);
+            throw new RevisionCompactedException(compactRevision);
         }
         if (c.revision() > revision) {
             throw new MvccException(EtcdError.FUTURE_REVISION);
@@ -277,14 +277,14 @@ final class Applier {
     }
 
     /** The lease's granted TTL, if there is such a lease. */
-    static OptionalLong leaseTtl(Reads reads, long id) {
+    static OptionalLong leaseTtl(ReadSource reads, long id) {
         byte[] key = LeaseRecords.leaseKey(id);
         byte[] v = reads.get(Column.LEASE, key);
         return v == null ? OptionalLong.empty() : OptionalLong.of(LeaseRecords.ttl(key, v));
     }
 
     /** The keys attached to a lease, in key order. */
-    static List<byte[]> attachedKeys(Reads reads, long id) {
+    static List<byte[]> attachedKeys(ReadSource reads, long id) {
         byte[] leaseKey = LeaseRecords.leaseKey(id);
         List<byte[]> keys = new ArrayList<>();
         try (RocksIterator it = reads.iterator(Column.LEASE_KEY)) {
@@ -295,7 +295,7 @@ final class Applier {
                 }
                 keys.add(LeaseRecords.attachedKey(attachment, it.value()));
             }
-            Reads.finish(it, Column.LEASE_KEY);
+            ReadSource.finish(it, Column.LEASE_KEY);
         }
         return keys;
     }

@@ -22,7 +22,7 @@ final class AuthRecord {
     }
 
     /** The record's bytes, or null when none was ever written. */
-    static byte[] read(Reads reads) {
+    static byte[] read(ReadSource reads) {
         byte[] value = reads.get(Column.META, KEY);
         if (value == null) return null;
         Checksum.verify(KEY, value, Column.META, "auth record");

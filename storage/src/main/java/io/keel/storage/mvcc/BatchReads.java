@@ -12,7 +12,7 @@ import org.rocksdb.WriteBatchWithIndex;
  *
  * <p>Keys' CURRENT records are looked up in {@link CurrentCache} first, which the batch's writes keep up to date.
  */
-final class BatchReads implements Reads {
+final class BatchReads implements ReadSource {
     private final Database db;
     private final WriteBatchWithIndex batch;
     private final ReadOptions readOptions;

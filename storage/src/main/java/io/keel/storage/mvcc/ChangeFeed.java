@@ -19,7 +19,7 @@ final class ChangeFeed {
         StoreState state = reads.state();
         long from = fromRevision <= 0 ? state.revision() + 1 : fromRevision;
         if (from < state.compactRevision()) {
-            throw new CompactedException(state.compactRevision());
+            throw new RevisionCompactedException(state.compactRevision());
         }
         RevisionReader reader = new RevisionReader(reads, state.revision(), state.compactRevision());
         List<Event> events = new ArrayList<>();
@@ -41,7 +41,7 @@ final class ChangeFeed {
                 KeyValue prev = withPrevKv ? previous(reader, r.kv().key(), main) : null;
                 events.add(new Event(r.tombstone() ? Event.Type.DELETE : Event.Type.PUT, r.kv(), prev));
             }
-            Reads.finish(it, Column.HISTORY);
+            ReadSource.finish(it, Column.HISTORY);
         }
         return new ChangeBatch(events, next, state.revision());
     }

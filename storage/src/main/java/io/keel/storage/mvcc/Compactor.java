@@ -11,11 +11,11 @@ import org.rocksdb.RocksIterator;
  * anything to remove, so the work is proportional to the writes since then, not to the whole store.
  */
 final class Compactor {
-    private final Reads reads;
+    private final ReadSource reads;
     /** Only its raw deletes are used: compaction writes no new revision. */
     private final RevisionWriter batch;
 
-    Compactor(Reads reads, RevisionWriter batch) {
+    Compactor(ReadSource reads, RevisionWriter batch) {
         this.reads = reads;
         this.batch = batch;
     }
@@ -40,7 +40,7 @@ final class Compactor {
                     last = entry;
                     lastIsTombstone = KeyIndexEntry.isTombstone(entry, it.value());
                 }
-                Reads.finish(it, Column.KEY_INDEX);
+                ReadSource.finish(it, Column.KEY_INDEX);
                 if (last != null && lastIsTombstone) {
                     doomed.add(last);
                 }
@@ -62,7 +62,7 @@ final class Compactor {
                 }
                 keys.add(HistoryRecord.decode(revisionKey, it.value()).kv().key());
             }
-            Reads.finish(it, Column.HISTORY);
+            ReadSource.finish(it, Column.HISTORY);
         }
         return keys;
     }

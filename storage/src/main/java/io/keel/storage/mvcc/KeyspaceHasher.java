@@ -15,7 +15,7 @@ final class KeyspaceHasher {
     static KeyspaceHash hash(SnapshotReads reads, long revision) {
         StoreState state = reads.state();
         if (revision > 0 && revision <= state.compactRevision()) {
-            throw new CompactedException(state.compactRevision());
+            throw new RevisionCompactedException(state.compactRevision());
         }
         if (revision > state.revision()) {
             throw new MvccException(EtcdError.FUTURE_REVISION);
@@ -35,7 +35,7 @@ final class KeyspaceHasher {
                 crc.update(revisionKey);
                 crc.update(value);
             }
-            Reads.finish(it, Column.HISTORY);
+            ReadSource.finish(it, Column.HISTORY);
         }
         return new KeyspaceHash((int) crc.getValue(), state.revision(), state.compactRevision());
     }

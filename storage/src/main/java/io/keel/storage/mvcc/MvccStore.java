@@ -223,7 +223,7 @@ public final class MvccStore implements AutoCloseable {
     /**
      * Changes to {@code range} from {@code fromRevision} on (0 or less: from the next revision), at most about
      * {@code maxEvents} (a revision is never split); with the previous version of each key if asked. Throws
-     * {@link CompactedException} below the compacted revision.
+     * {@link RevisionCompactedException} below the compacted revision.
      */
     public ChangeBatch changesSince(long fromRevision, KeyRange range, boolean withPrevKv, int maxEvents) {
         return read(reads -> ChangeFeed.read(reads, fromRevision, range, withPrevKv, maxEvents));
@@ -248,7 +248,7 @@ public final class MvccStore implements AutoCloseable {
                     LeaseRecords.ttl(key, it.value());
                     ids.add(Layout.getLong(key, 0));
                 }
-                Reads.finish(it, Column.LEASE);
+                ReadSource.finish(it, Column.LEASE);
             }
             return ids;
         });
@@ -268,7 +268,7 @@ public final class MvccStore implements AutoCloseable {
                     times.put(Layout.getLong(key, 0), new LeaseTimes(LeaseRecords.ttl(key, v),
                             LeaseRecords.remainingMillis(key, v)));
                 }
-                Reads.finish(it, Column.LEASE);
+                ReadSource.finish(it, Column.LEASE);
             }
             return times;
         });
@@ -283,7 +283,7 @@ public final class MvccStore implements AutoCloseable {
                     byte[] key = it.key();
                     ttls.put(Layout.getLong(key, 0), LeaseRecords.ttl(key, it.value()));
                 }
-                Reads.finish(it, Column.LEASE);
+                ReadSource.finish(it, Column.LEASE);
             }
             return ttls;
         });

@@ -10,14 +10,14 @@ import org.rocksdb.RocksIterator;
  * KEY_INDEX (per key, the entry at or below the revision) and HISTORY (its value).
  */
 final class RevisionReader {
-    private final Reads reads;
+    private final ReadSource reads;
     private final long currentRevision;
     private final long compactRevision;
 
     /** What a scan found: up to the fetch limit of versions, and how many matched in all. */
     record Scan(List<KeyValue> kvs, long count) {}
 
-    RevisionReader(Reads reads, long currentRevision, long compactRevision) {
+    RevisionReader(ReadSource reads, long currentRevision, long compactRevision) {
         this.reads = reads;
         this.currentRevision = currentRevision;
         this.compactRevision = compactRevision;
@@ -38,7 +38,7 @@ final class RevisionReader {
         }
         long rev = requested <= 0 ? currentRevision : requested;
         if (rev < compactRevision) {
-            throw new CompactedException(compactRevision);
+            throw new RevisionCompactedException(compactRevision);
         }
         return rev;
     }
@@ -56,7 +56,7 @@ final class RevisionReader {
         }
         try (RocksIterator it = reads.iterator(Column.KEY_INDEX)) {
             KeyValue kv = liveAt(it, KeyIndexEntry.prefix(key), rev, true);
-            Reads.finish(it, Column.KEY_INDEX);
+            ReadSource.finish(it, Column.KEY_INDEX);
             return kv;
         }
     }
@@ -88,7 +88,7 @@ final class RevisionReader {
                     kvs.add(CurrentRecord.decode(k, it.value()));
                 }
             }
-            Reads.finish(it, Column.CURRENT);
+            ReadSource.finish(it, Column.CURRENT);
         }
         return new Scan(kvs, count);
     }
@@ -124,7 +124,7 @@ final class RevisionReader {
                     it.seek(KeyIndexEntry.pastEnd(prefix));
                 }
             }
-            Reads.finish(it, Column.KEY_INDEX);
+            ReadSource.finish(it, Column.KEY_INDEX);
         }
         return new Scan(kvs, count);
     }

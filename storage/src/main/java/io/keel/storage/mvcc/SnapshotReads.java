@@ -9,7 +9,7 @@ import org.rocksdb.Snapshot;
  * Reads at one RocksDB snapshot, so a range and the revision in its header come from the same instant even
  * while writes are applied (a client that watches from header revision + 1 must miss nothing).
  */
-final class SnapshotReads implements Reads, AutoCloseable {
+final class SnapshotReads implements ReadSource, AutoCloseable {
     private final Database db;
     private final Snapshot snapshot;
     private final ReadOptions readOptions;

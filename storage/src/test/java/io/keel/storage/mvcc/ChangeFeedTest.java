@@ -78,7 +78,7 @@ class ChangeFeedTest {
     @Test
     void belowTheCompactedRevisionTheFeedIsRefusedWithThatRevision() {
         s.compact(4);
-        CompactedException e = assertThrows(CompactedException.class,
+        RevisionCompactedException e = assertThrows(RevisionCompactedException.class,
                 () -> s.store.changesSince(3, KeyRange.prefix(b("w/")), false, 10));
         assertEquals(4, e.compactRevision());
         assertEquals(List.of("PUT w/a@4", "PUT w/b@5", "PUT w/c@5", "DELETE w/a@6"),

@@ -49,11 +49,11 @@ class CompactionTest {
     @Test
     void readsAndChangesBelowItAreRefusedAndCompactingAgainAtOrBelowItToo() {
         s.compact(5);
-        assertThrows(CompactedException.class, () -> s.getAt("a", 4));
-        assertThrows(CompactedException.class, () -> s.store.changesSince(4, b("a"), null));
-        CompactedException again = assertThrows(CompactedException.class, () -> s.compact(5));
+        assertThrows(RevisionCompactedException.class, () -> s.getAt("a", 4));
+        assertThrows(RevisionCompactedException.class, () -> s.store.changesSince(4, b("a"), null));
+        RevisionCompactedException again = assertThrows(RevisionCompactedException.class, () -> s.compact(5));
         assertEquals(5, again.compactRevision());
-        assertThrows(CompactedException.class, () -> s.compact(3));
+        assertThrows(RevisionCompactedException.class, () -> s.compact(3));
         assertEquals("etcdserver: mvcc: required revision is a future revision",
                 assertThrows(MvccException.class, () -> s.compact(8)).getMessage());
         assertEquals(5, s.store.compactRevision());
@@ -87,7 +87,7 @@ class CompactionTest {
         s.put("b", "again");
         assertEquals(kv("b", 8, 8, 1, "again", 0), s.get("b"));
         assertEquals(kv("a", 2, 7, 3, "3", 0), s.getAt("a", 7));
-        assertThrows(CompactedException.class, () -> s.store.keyspaceHash(7));
+        assertThrows(RevisionCompactedException.class, () -> s.store.keyspaceHash(7));
         assertEquals(7, before.revision());
     }
 }

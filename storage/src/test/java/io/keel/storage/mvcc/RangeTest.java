@@ -159,7 +159,7 @@ class RangeTest {
     @Test
     void aRevisionBelowTheCompactedOneIsRefusedAndTheCompactedOneItselfIsReadable() {
         s.compact(5);
-        CompactedException e = assertThrows(CompactedException.class,
+        RevisionCompactedException e = assertThrows(RevisionCompactedException.class,
                 () -> s.range(RangeRequest.key(b("a")).atRevision(4)));
         assertEquals("etcdserver: mvcc: required revision has been compacted", e.getMessage());
         assertEquals(5, e.compactRevision());

@@ -42,7 +42,7 @@ final class ReferenceModel {
         }
         long rev = revision <= 0 ? revision() : revision;
         if (rev < compactRevision) {
-            throw new CompactedException(compactRevision);
+            throw new RevisionCompactedException(compactRevision);
         }
         return matching(at(rev), range);
     }

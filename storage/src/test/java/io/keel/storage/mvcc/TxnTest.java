@@ -137,7 +137,7 @@ class TxnTest {
         assertThrows(MvccException.class, () -> s.txn(List.of(),
                 List.of(PutRequest.of(b("a"), b("partial")), PutRequest.of(b("zz"), null).ignoringValue()),
                 List.of()));
-        assertThrows(CompactedException.class, () -> {
+        assertThrows(RevisionCompactedException.class, () -> {
             s.compact(3);
             s.txn(List.of(), List.of(PutRequest.of(b("a"), b("partial")), RangeRequest.key(b("a")).atRevision(2)),
                     List.of());

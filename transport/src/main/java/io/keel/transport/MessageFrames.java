@@ -4,12 +4,12 @@ import io.keel.raft.proto.Message;
 import io.netty.buffer.ByteBuf;
 
 /**
- * Lets the benchmarks (package io.keel.benchmarks) call the transport's package-private {@link FrameCodec}, so they
- * measure the code the transport runs, not a copy. Lives in the benchmarks module, in the transport's package
- * (a split package: fine on the class path, which is how the benchmarks run).
+ * The wire format of one Raft message frame, as the transport writes and reads it ({@link FrameCodec}), for code
+ * outside the transport that must measure or check that format (the benchmarks' {@code FrameCodecBenchmark}), so it
+ * runs the transport's own code, not a copy. The transport itself uses {@link FrameCodec} directly.
  */
-public final class BenchmarkCodecAccess {
-    private BenchmarkCodecAccess() {
+public final class MessageFrames {
+    private MessageFrames() {
     }
 
     /** Bytes of one MESSAGE frame on the wire, header included. */

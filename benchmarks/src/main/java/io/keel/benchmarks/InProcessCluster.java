@@ -22,19 +22,19 @@ import java.util.concurrent.locks.LockSupport;
  * heartbeat, 1 s election timeout), as a deployed cluster would run. {@link #close()} stops every member and
  * deletes the directory.
  */
-public final class LocalCluster implements AutoCloseable {
+public final class InProcessCluster implements AutoCloseable {
     private static final Duration LEADER_DEADLINE = Duration.ofSeconds(60);
 
     private final Path root;
     private final List<Keel> members = new ArrayList<>();
 
-    private LocalCluster(Path root) {
+    private InProcessCluster(Path root) {
         this.root = root;
     }
 
     /** Starts {@code size} members and returns once one of them leads, every member knows it, and it serves reads. */
-    public static LocalCluster start(int size) {
-        LocalCluster c = new LocalCluster(TempDirs.create("keel-cluster"));
+    public static InProcessCluster start(int size) {
+        InProcessCluster c = new InProcessCluster(TempDirs.create("keel-cluster"));
         try {
             Map<Long, InetSocketAddress> peers = new LinkedHashMap<>();
             for (long id = 1; id <= size; id++) peers.put(id, freeAddress());

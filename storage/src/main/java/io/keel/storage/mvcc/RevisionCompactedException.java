@@ -1,10 +1,10 @@
 package io.keel.storage.mvcc;
 
 /** A read or watch below the compacted revision; carries that revision (a canceled watch reports it). */
-public final class CompactedException extends MvccException {
+public final class RevisionCompactedException extends MvccException {
     private final long compactRevision;
 
-    public CompactedException(long compactRevision) {
+    public RevisionCompactedException(long compactRevision) {
         super(EtcdError.COMPACTED);
         this.compactRevision = compactRevision;
     }

@@ -7,7 +7,7 @@ import org.rocksdb.RocksIterator;
  * Where a reader gets bytes from: a RocksDB snapshot (client reads) or the batch being applied layered over the
  * database (reads inside a write, which must see the operation's own earlier writes).
  */
-interface Reads {
+interface ReadSource {
     byte[] get(Column column, byte[] key);
 
     /** An iterator the caller closes, after calling {@link #finish}. */
