@@ -627,13 +627,15 @@ public final class Keel implements AutoCloseable {
         private long id;
         private Path dataDir;
         private InetSocketAddress listen;
+        private static final io.keel.raft.RaftConfig RAFT_DEFAULTS = io.keel.raft.RaftConfig.defaults(1);
         private final Map<Long, InetSocketAddress> initialCluster = new LinkedHashMap<>();
         private String clusterToken = "keel-cluster";
         private boolean newCluster = true;
         private Duration tickInterval = Duration.ofMillis(10);
-        private Duration electionTimeout = Duration.ofSeconds(1);
-        private Duration heartbeatInterval = Duration.ofMillis(100);
-        private ReadMode readMode = ReadMode.READ_INDEX;
+        // Raft's own defaults, said once (in RaftConfig.defaults).
+        private Duration electionTimeout = Duration.ofNanos(RAFT_DEFAULTS.electionTimeout());
+        private Duration heartbeatInterval = Duration.ofNanos(RAFT_DEFAULTS.heartbeatInterval());
+        private ReadMode readMode = RAFT_DEFAULTS.readMode();
         private int maxPendingProposals = 10_000;
         private int maxPendingReads = 10_000;
         private long snapshotEntries = 10_000;
