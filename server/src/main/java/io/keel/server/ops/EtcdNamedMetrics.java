@@ -31,6 +31,9 @@ final class EtcdNamedMetrics {
     private final Histogram walFsync;
     private final Histogram backendCommit;
     private final Histogram peerRoundTrip;
+    private final Counter slowApplies;
+    /** etcd's warnApplyDuration: an apply slower than this is counted as slow. */
+    private static final double SLOW_APPLY_SECONDS = 0.1;
 
     EtcdNamedMetrics(PrometheusRegistry registry, Supplier<Keel> member) {
         gauge(registry, member, "etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.",
@@ -82,6 +85,9 @@ final class EtcdNamedMetrics {
                     k.transportStats().peers().forEach((id, p) -> cb.call(p.messagesDropped(),
                             Long.toHexString(id)));
                 }).register(registry);
+        slowApplies = Counter.builder().name("etcd_server_slow_apply_total").help("The total number of slow apply"
+                + " requests (likely overloaded from slow disk). Keel: applied batches that took over 100 ms.")
+                .withoutExemplars().register(registry);
         gauge(registry, member, "etcd_debugging_mvcc_watch_stream_total", "Total number of watch streams.",
                 k -> k.watchHub().streamCount());
         gauge(registry, member, "etcd_debugging_mvcc_watcher_total", "Total number of watchers.",
@@ -102,6 +108,7 @@ final class EtcdNamedMetrics {
 
     void applied(double seconds) {
         backendCommit.observe(seconds);
+        if (seconds > SLOW_APPLY_SECONDS) slowApplies.inc();
     }
 
     void peerRoundTrip(long peer, double seconds) {

@@ -49,6 +49,8 @@ public final class KeelMetrics implements MemberObserver {
     private final LeaderHistory history = new LeaderHistory();
     /** The same measurements under etcd's names, for etcd's dashboards and alerts. */
     private final EtcdNamedMetrics etcd;
+    /** etcd's grpc_server_* and client byte counts, for the client port's services to count their calls in. */
+    private final io.keel.server.grpc.GrpcCallMetrics calls;
 
     public KeelMetrics() {
         leaderChanges = Counter.builder().name("keel_server_leader_changes_seen")
@@ -74,6 +76,8 @@ public final class KeelMetrics implements MemberObserver {
                 .unit(Unit.SECONDS).labelNames("to").classicOnly().classicUpperBounds(RTT_BUCKETS)
                 .register(registry);
         etcd = new EtcdNamedMetrics(registry, () -> keel);
+        new EtcdStoreMetrics(registry, () -> keel);
+        calls = new io.keel.server.grpc.GrpcCallMetrics(registry);
         roundTrips = new PeerRoundTrips((peer, nanos) -> {
             peerRoundTrip.labelValues(Long.toHexString(peer)).observe(nanos / 1e9);
             etcd.peerRoundTrip(peer, nanos / 1e9);
@@ -159,6 +163,23 @@ public final class KeelMetrics implements MemberObserver {
 
     public PrometheusRegistry registry() {
         return registry;
+    }
+
+    /** Where the client port counts its calls ({@code EtcdGrpcServer.create}'s {@code calls}). */
+    public io.keel.server.grpc.GrpcCallMetrics calls() {
+        return calls;
+    }
+
+    /** Every metric now, in Prometheus text format 0.0.4 (the client port's GET /metrics). */
+    public String text() {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(16 * 1024);
+        try {
+            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(body,
+                    registry.scrape());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a byte array does not fail
+        }
+        return body.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Term and leader changes as this member saw them (its own as {@link LeaderHistory#SELF}) and asked others. */
