@@ -78,6 +78,13 @@ final class EtcdNamedMetrics {
                     if (k == null) return;
                     k.transportStats().peers().forEach((id, p) -> cb.call(p.bytesSent(), Long.toHexString(id)));
                 }).register(registry);
+        // Keel's transport counts received bytes per connection, not per peer: one series, without etcd's From label,
+        // so etcd's dashboard (which sums them per member) reads it unchanged.
+        CounterWithCallback.builder().name("etcd_network_peer_received_bytes_total").help("The total number of bytes"
+                + " received from peers (Keel: from all peers together, no From label).").callback(cb -> {
+                    Keel k = member.get();
+                    if (k != null) cb.call(k.transportStats().bytesReceived());
+                }).register(registry);
         CounterWithCallback.builder().name("etcd_network_peer_sent_failures_total").help("The total number of send"
                 + " failures from peers.").labelNames("To").callback(cb -> {
                     Keel k = member.get();

@@ -43,6 +43,8 @@ final class EtcdStoreMetrics {
                 Keel::compactRevision);
         gauge(registry, "etcd_server_quota_backend_bytes", "Current backend storage quota size in bytes.",
                 Keel::quotaBytes);
+        counter(registry, "etcd_debugging_mvcc_db_compaction_keys_total", "Total number of db keys compacted.",
+                StoreCounters::compactedVersions);
         counter(registry, "etcd_debugging_lease_granted_total", "The total number of granted leases.",
                 StoreCounters::leasesGranted);
         counter(registry, "etcd_debugging_lease_revoked_total", "The total number of revoked leases.",

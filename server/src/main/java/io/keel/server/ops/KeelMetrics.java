@@ -78,6 +78,8 @@ public final class KeelMetrics implements MemberObserver {
         etcd = new EtcdNamedMetrics(registry, () -> keel);
         new EtcdStoreMetrics(registry, () -> keel);
         calls = new io.keel.server.grpc.GrpcCallMetrics(registry);
+        // process_resident_memory_bytes, process_open_fds, process_max_fds, ...: etcd's dashboard and rules read them.
+        io.prometheus.metrics.instrumentation.jvm.ProcessMetrics.builder().register(registry);
         roundTrips = new PeerRoundTrips((peer, nanos) -> {
             peerRoundTrip.labelValues(Long.toHexString(peer)).observe(nanos / 1e9);
             etcd.peerRoundTrip(peer, nanos / 1e9);

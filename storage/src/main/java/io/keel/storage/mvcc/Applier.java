@@ -193,7 +193,7 @@ final class Applier {
         if (c.revision() > revision) {
             throw new MvccException(EtcdError.FUTURE_REVISION);
         }
-        new Compactor(reads, writer()).compact(compactRevision, c.revision());
+        tally.compactedVersions += new Compactor(reads, writer()).compact(compactRevision, c.revision());
         compactRevision = c.revision();
         return new CompactResponse(revision);
     }

@@ -21,6 +21,7 @@ public final class StoreCounters {
     private final LongAdder liveKeys = new LongAdder();
     private final LongAdder leasesGranted = new LongAdder();
     private final LongAdder leasesRevoked = new LongAdder();
+    private final LongAdder compactedVersions = new LongAdder();
 
     /** Ranges served: Range calls, ranges in transactions, each compare evaluated, a put's or delete's prev_kv. */
     public long ranges() {
@@ -57,6 +58,11 @@ public final class StoreCounters {
         return leasesRevoked.sum();
     }
 
+    /** Versions (revisions of keys) removed by compactions (etcd's db_compaction_keys_total). */
+    public long compactedVersions() {
+        return compactedVersions.sum();
+    }
+
     /** A store was opened holding {@code keys} live keys: from now on the count is that store's. */
     void opened(long keys) {
         liveKeys.reset();
@@ -80,6 +86,7 @@ public final class StoreCounters {
         int keysDelta;
         int leasesGranted;
         int leasesRevoked;
+        int compactedVersions;
 
         void clear() {
             ranges = 0;
@@ -88,6 +95,7 @@ public final class StoreCounters {
             keysDelta = 0;
             leasesGranted = 0;
             leasesRevoked = 0;
+            compactedVersions = 0;
         }
 
         void addTo(StoreCounters c) {
@@ -98,6 +106,7 @@ public final class StoreCounters {
             if (keysDelta != 0) c.liveKeys.add(keysDelta);
             if (leasesGranted != 0) c.leasesGranted.add(leasesGranted);
             if (leasesRevoked != 0) c.leasesRevoked.add(leasesRevoked);
+            if (compactedVersions != 0) c.compactedVersions.add(compactedVersions);
             clear();
         }
     }

@@ -65,6 +65,22 @@ class StoreCountersTest {
         }
     }
 
+    @Test
+    void counts_the_versions_compactions_remove() {
+        StoreCounters c = new StoreCounters();
+        try (StoreDriver s = new StoreDriver(dir, MvccOptions.defaults().withCounters(c))) {
+            s.put("a", "1");
+            s.put("a", "2");
+            s.put("a", "3");
+            s.compact(s.store.revision()); // a keeps its last version: two go
+            assertEquals(2, c.compactedVersions());
+            s.delete("a");
+            s.compact(s.store.revision()); // a deleted key keeps nothing: its last version and the tombstone go
+            assertEquals(4, c.compactedVersions());
+            assertEquals(0, c.liveKeys());
+        }
+    }
+
     private static void assertCounts(StoreCounters c, long ranges, long puts, long deletes, long txns, long keys) {
         assertEquals(List.of(ranges, puts, deletes, txns, keys),
                 List.of(c.ranges(), c.puts(), c.deletes(), c.txns(), c.liveKeys()),
