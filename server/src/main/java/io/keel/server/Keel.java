@@ -496,6 +496,11 @@ public final class Keel implements AutoCloseable {
         return member.electionTimeout();
     }
 
+    /** The leader's heartbeat interval, as configured (etcd's --heartbeat-interval). */
+    public Duration heartbeatInterval() {
+        return member.heartbeatInterval();
+    }
+
     /** The leader as this member knows it, or 0. */
     public long leaderId() {
         return member.state().leaderId();

@@ -32,6 +32,7 @@ final class EtcdNamedMetrics {
     private final Histogram backendCommit;
     private final Histogram peerRoundTrip;
     private final Counter slowApplies;
+    private final Counter heartbeatSendFailures;
     /** etcd's warnApplyDuration: an apply slower than this is counted as slow. */
     private static final double SLOW_APPLY_SECONDS = 0.1;
 
@@ -95,6 +96,10 @@ final class EtcdNamedMetrics {
         slowApplies = Counter.builder().name("etcd_server_slow_apply_total").help("The total number of slow apply"
                 + " requests (likely overloaded from slow disk). Keel: applied batches that took over 100 ms.")
                 .withoutExemplars().register(registry);
+        heartbeatSendFailures = Counter.builder().name("etcd_server_heartbeat_send_failures_total")
+                .help("The total number of leader heartbeat send failures (likely overloaded from slow disk). Keel:"
+                        + " heartbeats sent more than two heartbeat intervals after the last to the same peer.")
+                .withoutExemplars().register(registry);
         gauge(registry, member, "etcd_debugging_mvcc_watch_stream_total", "Total number of watch streams.",
                 k -> k.watchHub().streamCount());
         gauge(registry, member, "etcd_debugging_mvcc_watcher_total", "Total number of watchers.",
@@ -103,6 +108,10 @@ final class EtcdNamedMetrics {
 
     void leaderChanged() {
         leaderChanges.inc();
+    }
+
+    void heartbeatsLate(int late) {
+        if (late > 0) heartbeatSendFailures.inc(late);
     }
 
     void proposalFailed() {

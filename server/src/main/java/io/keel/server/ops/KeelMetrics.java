@@ -45,6 +45,9 @@ public final class KeelMetrics implements MemberObserver {
     private volatile Keel keel;
     private final CompletableFuture<Throwable> failed = new CompletableFuture<>();
     private long lastLeader; // raft thread only
+    private final HeartbeatGaps heartbeatGaps = new HeartbeatGaps(); // raft thread only
+    /** Two heartbeat intervals (etcd's limit for a heartbeat on time), once bound; 0 before. */
+    private volatile long heartbeatGapNanos;
     /** This member's own term and leader changes, for the cluster page's history (ops, not a metric). */
     private final LeaderHistory history = new LeaderHistory();
     /** The same measurements under etcd's names, for etcd's dashboards and alerts. */
@@ -160,6 +163,7 @@ public final class KeelMetrics implements MemberObserver {
 
     /** Starts reading levels from the member (its events arrive from its start on). */
     public void bind(Keel started) {
+        this.heartbeatGapNanos = 2 * started.heartbeatInterval().toNanos();
         this.keel = started;
     }
 
@@ -208,6 +212,7 @@ public final class KeelMetrics implements MemberObserver {
             etcd.leaderChanged();
         }
         lastLeader = state.leaderId();
+        heartbeatGaps.reset();
         // A lock shared only with the ops page's reader, held for a copy of at most 500 entries: never a wait here.
         history.record(System.currentTimeMillis(), LeaderHistory.SELF, state.term(), state.leaderId());
     }
@@ -232,7 +237,11 @@ public final class KeelMetrics implements MemberObserver {
 
     @Override
     public void messagesSent(List<Message> messages) {
-        if (!messages.isEmpty()) roundTrips.sent(messages, System.nanoTime());
+        if (messages.isEmpty()) return;
+        long now = System.nanoTime();
+        roundTrips.sent(messages, now);
+        long maxGap = heartbeatGapNanos;
+        if (maxGap > 0) etcd.heartbeatsLate(heartbeatGaps.late(messages, now, maxGap));
     }
 
     @Override
