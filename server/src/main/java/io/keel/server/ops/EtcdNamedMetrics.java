@@ -20,7 +20,8 @@ import java.util.function.ToDoubleFunction;
 final class EtcdNamedMetrics {
     /** The etcd version Keel answers as (the API it serves), for etcd_server_version and etcd_cluster_version. */
     static final String ETCD_VERSION = "3.4.23";
-    static final String ETCD_CLUSTER_VERSION = "3.4.0";
+    /** As etcd labels it: major.minor only (version.Cluster). */
+    static final String ETCD_CLUSTER_VERSION = "3.4";
     /** etcd's buckets for its disk durations: 1 ms .. ~8 s, doubling. */
     private static final double[] DISK_BUCKETS = exponential(0.001, 2, 14);
     /** etcd's buckets for peer round trips: 0.1 ms .. ~0.8 s, doubling. */

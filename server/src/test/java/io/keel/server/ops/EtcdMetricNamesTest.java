@@ -195,6 +195,7 @@ class EtcdMetricNamesTest {
         assertTrue(delta(before, text, "etcd_network_client_grpc_sent_bytes_total") > 0, text);
         assertTrue(text.contains("\netcd_server_slow_apply_total "), text);
         assertTrue(text.contains("etcd_server_version{server_version=\"3.4.23\"} 1"), text);
+        assertTrue(text.contains("etcd_cluster_version{cluster_version=\"3.4\"} 1"), text); // major.minor, as etcd
     }
 
     private String scrape(String base) {
