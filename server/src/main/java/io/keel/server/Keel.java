@@ -421,6 +421,24 @@ public final class Keel implements AutoCloseable {
         return member.readSerializable(io.keel.storage.mvcc.MvccStore::revision);
     }
 
+    /** The revision up to which this member's store is compacted (etcd's compact_revision metric). */
+    public long compactRevision() {
+        return member.readSerializable(io.keel.storage.mvcc.MvccStore::compactRevision);
+    }
+
+    /**
+     * What this member's store counted, as etcd's mvcc metrics count it: ranges served here, puts, deletes and
+     * transactions applied here, live keys. The same object for the member's life (a snapshot install keeps it).
+     */
+    public io.keel.storage.mvcc.StoreCounters storeCounters() {
+        return member.readSerializable(io.keel.storage.mvcc.MvccStore::counters);
+    }
+
+    /** Keep-alives this member answered while it led (etcd's lease_renewed_total: renewals seen by the leader). */
+    public long leaseRenewals() {
+        return member.lessor().renewals();
+    }
+
     /** The initial members and their peer addresses. */
     public Map<Long, InetSocketAddress> initialCluster() {
         return member.initialCluster();
@@ -476,6 +494,11 @@ public final class Keel implements AutoCloseable {
     /** Raft's minimum election timeout, as configured. */
     public Duration electionTimeout() {
         return member.electionTimeout();
+    }
+
+    /** The leader's heartbeat interval, as configured (etcd's --heartbeat-interval). */
+    public Duration heartbeatInterval() {
+        return member.heartbeatInterval();
     }
 
     /** The leader as this member knows it, or 0. */

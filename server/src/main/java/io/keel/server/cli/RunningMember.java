@@ -36,6 +36,8 @@ final class RunningMember implements AutoCloseable {
     private EtcdGrpcServer grpc; // guarded by this; null until the member knows a leader
     /** Auto-compaction and the corruption check (issue 14); set once started. */
     private io.keel.server.space.Housekeeping housekeeping;
+    /** The member's metrics: the client port counts its calls there and serves them at /metrics (issue 15). */
+    private KeelMetrics metrics;
     private boolean closed;
 
     private RunningMember(Keel keel, MemberSettings settings, OpsServer ops) {
@@ -168,7 +170,8 @@ final class RunningMember implements AutoCloseable {
         // With --client-cert-auth, a verified client certificate's common name is the user when no token is sent.
         boolean certAuth = settings.clientTls() != null && settings.clientTls().clientCertAuth();
         grpc = EtcdGrpcServer.create(keel, settings.clientListen(), settings.clientLimits(), clientTls(settings),
-                new EtcdGrpcServer.AuthSettings(settings.authTokens(), certAuth));
+                new EtcdGrpcServer.AuthSettings(settings.authTokens(), certAuth),
+                metrics == null ? null : metrics.calls(), metrics == null ? null : metrics::text);
     }
 
     /** Tells clients to go elsewhere at once (see {@link EtcdGrpcServer#stopAccepting}). */
@@ -207,6 +210,7 @@ final class RunningMember implements AutoCloseable {
             ClientApiGate.checkCanListen("member " + s.name(), s.clientListen());
             OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s);
             RunningMember running = new RunningMember(keel, s, ops);
+            running.metrics = metrics;
             running.housekeeping = io.keel.server.space.Housekeeping.start(keel, s.space().autoCompaction(),
                     s.space().corruptCheckEvery());
             return running;

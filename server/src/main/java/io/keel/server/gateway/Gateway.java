@@ -28,10 +28,14 @@ public final class Gateway implements AutoCloseable {
     private final int maxRequestBytes;
     private final StreamPermits streams;
     private final java.util.function.BooleanSupplier health;
+    /** GET /metrics on the client port, as etcd serves it; null: not served. */
+    private final java.util.function.Supplier<String> metricsPage;
 
     private Gateway(Server inProcess, ManagedChannel channel, GatewayRoutes routes, int maxRequestBytes,
-                    int maxConcurrentStreams, java.util.function.BooleanSupplier health) {
+                    int maxConcurrentStreams, java.util.function.BooleanSupplier health,
+                    java.util.function.Supplier<String> metricsPage) {
         this.health = health;
+        this.metricsPage = metricsPage;
         this.streams = new StreamPermits(maxConcurrentStreams);
         this.inProcess = inProcess;
         this.channel = channel;
@@ -48,6 +52,14 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(String name, ManagedChannel channel, List<ServerServiceDefinition> services,
                                 java.util.concurrent.Executor executor, int maxRequestBytes,
                                 int maxConcurrentStreams, java.util.function.BooleanSupplier health) {
+        return start(name, channel, services, executor, maxRequestBytes, maxConcurrentStreams, health, null);
+    }
+
+    /** As above; {@code GET /metrics} answers {@code metricsPage} (Prometheus text), if not null. */
+    public static Gateway start(String name, ManagedChannel channel, List<ServerServiceDefinition> services,
+                                java.util.concurrent.Executor executor, int maxRequestBytes,
+                                int maxConcurrentStreams, java.util.function.BooleanSupplier health,
+                                java.util.function.Supplier<String> metricsPage) {
         // The services' own executor: some handlers wait on the member, which must never hold a Netty event loop.
         InProcessServerBuilder b = InProcessServerBuilder.forName(name).executor(executor);
         List<ServiceDescriptor> descriptors = new ArrayList<>();
@@ -62,7 +74,7 @@ public final class Gateway implements AutoCloseable {
             throw new UncheckedIOException("starting the HTTP gateway's in-process server " + name, e);
         }
         return new Gateway(server, channel, new GatewayRoutes(descriptors), maxRequestBytes, maxConcurrentStreams,
-                health);
+                health, metricsPage);
     }
 
     /** {@code grpc}'s credentials, with HTTP/1.x connections handed to this gateway. */
@@ -75,7 +87,7 @@ public final class Gateway implements AutoCloseable {
         int maxBody = maxRequestBytes + maxRequestBytes / 2 + 64 * 1024;
         ctx.pipeline().addAfter(ctx.name(), "gateway-codec", new HttpServerCodec())
                 .addAfter("gateway-codec", "gateway-aggregator", new HttpObjectAggregator(maxBody))
-                .addAfter("gateway-aggregator", "gateway", new HttpGateway(channel, routes, streams, health));
+                .addAfter("gateway-aggregator", "gateway", new HttpGateway(channel, routes, streams, health, metricsPage));
     }
 
     @Override

@@ -63,8 +63,12 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
 
     private final java.util.function.BooleanSupplier health;
 
+    /** etcd's GET /metrics on the client port (Prometheus text), or null. */
+    private final java.util.function.Supplier<String> metricsPage;
+
     HttpGateway(io.grpc.Channel grpc, GatewayRoutes routes, StreamPermits streams,
-                java.util.function.BooleanSupplier health) {
+                java.util.function.BooleanSupplier health, java.util.function.Supplier<String> metricsPage) {
+        this.metricsPage = metricsPage;
         this.health = health;
         this.streams = streams;
         this.grpc = grpc;
@@ -81,6 +85,10 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
         String path = new QueryStringDecoder(req.uri()).path();
         if (path.equals("/health")) {
             health(ctx, req, keepAlive);
+            return;
+        }
+        if (path.equals("/metrics") && metricsPage != null) {
+            metrics(ctx, req, keepAlive);
             return;
         }
         MethodDescriptor<?, ?> m = routes.method(path);
@@ -155,6 +163,21 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
             boolean healthy = failure == null && ok;
             json(ctx, healthy ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "{\"health\":\"" + healthy + "\"}", keepAlive);
+        });
+    }
+
+    /** etcd's /metrics on the client port; a scrape reads the member, so it runs off the event loop too. */
+    private void metrics(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        if (!req.method().equals(HttpMethod.GET)) {
+            text(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", keepAlive);
+            return;
+        }
+        java.util.concurrent.CompletableFuture.supplyAsync(metricsPage).whenComplete((page, failure) -> {
+            if (failure != null) {
+                text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "metrics unavailable: " + failure, keepAlive);
+            } else {
+                send(ctx, HttpResponseStatus.OK, page, "text/plain; version=0.0.4; charset=utf-8", keepAlive);
+            }
         });
     }
 

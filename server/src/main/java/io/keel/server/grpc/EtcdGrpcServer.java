@@ -149,6 +149,16 @@ public final class EtcdGrpcServer implements AutoCloseable {
     /** As above, with etcd's authentication settings. */
     public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls,
                                         AuthSettings auth) {
+        return create(keel, address, limits, tls, auth, null, null);
+    }
+
+    /**
+     * As above; every call is counted in {@code calls} (etcd's grpc_server_* metrics; null: not counted), and a
+     * plain-text port serves {@code metricsPage} (Prometheus text) at GET /metrics, as etcd's client port does.
+     */
+    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls,
+                                        AuthSettings auth, GrpcCallMetrics calls,
+                                        Supplier<String> metricsPage) {
         keel.auth().useTokens(auth.tokens());
         int maxRequestBytes = limits.maxRequestBytes();
         int maxTxnOps = limits.maxTxnOps();
@@ -170,7 +180,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
         ServerInterceptor caller = new AuthInterceptor(keel, auth.clientCertAuth()); // who calls, for AuthGuard
         AuthGuard guard = new AuthGuard(keel);
         // Election and lock calls reach KV, Lease and Watch in-process with their caller's token.
-        io.grpc.Channel asCaller = io.grpc.ClientInterceptors.intercept(inProcess, CallerToken.FORWARD);
+        io.grpc.Channel asCaller = io.grpc.ClientInterceptors.intercept(inProcess, CallerToken.FORWARD,
+                GrpcCallMetrics.INTERNAL); // counted as the caller's election or lock call only
         // issue 14: a member the corruption check found diverged stops serving (every service, gateway included).
         ServerInterceptor corruptGuard = new CorruptMemberGuard(keel);
         List<ServerServiceDefinition> services = java.util.stream.Stream.of(
@@ -187,11 +198,12 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 ServerInterceptors.intercept(new LockService(asCaller), requireLeader, CallerToken.KEEP),
                 ServerInterceptors.intercept(new AuthService(keel, headers, executor, maxRequestBytes),
                         requireLeader, caller))
-                .map(service -> ServerInterceptors.intercept(service, corruptGuard)).toList();
+                .map(service -> ServerInterceptors.intercept(service, corruptGuard))
+                .map(service -> calls == null ? service : calls.count(service)).toList(); // outermost: sees all
         // etcd's HTTP/JSON gateway shares a plain-text client port (HTTP/1.x told from gRPC's HTTP/2 by the first
         // bytes); on a TLS port it is not served yet (the TLS handshake comes first, and ALPN would have to choose).
         Gateway gateway = Gateway.start(inProcessName, inProcess, services, executor, maxRequestBytes,
-                limits.maxConcurrentStreams(), new ClientHealth(keel));
+                limits.maxConcurrentStreams(), new ClientHealth(keel), metricsPage);
         NettyServerBuilder builder = (tls == null
                 ? NettyServerBuilder.forAddress(address, gateway.onClientPort(InsecureServerCredentials.create()))
                 : tls.serverBuilder(address))

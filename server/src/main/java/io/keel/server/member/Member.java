@@ -526,6 +526,11 @@ public final class Member implements AutoCloseable {
         return config.electionTimeout();
     }
 
+    /** The leader's heartbeat interval, as configured. */
+    public Duration heartbeatInterval() {
+        return config.heartbeatInterval();
+    }
+
     /** The incarnation of this member's data directory (drawn when it was created). */
     public long incarnation() {
         return storage.log.incarnation();

@@ -20,7 +20,8 @@ import java.util.function.ToDoubleFunction;
 final class EtcdNamedMetrics {
     /** The etcd version Keel answers as (the API it serves), for etcd_server_version and etcd_cluster_version. */
     static final String ETCD_VERSION = "3.4.23";
-    static final String ETCD_CLUSTER_VERSION = "3.4.0";
+    /** As etcd labels it: major.minor only (version.Cluster). */
+    static final String ETCD_CLUSTER_VERSION = "3.4";
     /** etcd's buckets for its disk durations: 1 ms .. ~8 s, doubling. */
     private static final double[] DISK_BUCKETS = exponential(0.001, 2, 14);
     /** etcd's buckets for peer round trips: 0.1 ms .. ~0.8 s, doubling. */
@@ -31,6 +32,10 @@ final class EtcdNamedMetrics {
     private final Histogram walFsync;
     private final Histogram backendCommit;
     private final Histogram peerRoundTrip;
+    private final Counter slowApplies;
+    private final Counter heartbeatSendFailures;
+    /** etcd's warnApplyDuration: an apply slower than this is counted as slow. */
+    private static final double SLOW_APPLY_SECONDS = 0.1;
 
     EtcdNamedMetrics(PrometheusRegistry registry, Supplier<Keel> member) {
         gauge(registry, member, "etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.",
@@ -75,6 +80,13 @@ final class EtcdNamedMetrics {
                     if (k == null) return;
                     k.transportStats().peers().forEach((id, p) -> cb.call(p.bytesSent(), Long.toHexString(id)));
                 }).register(registry);
+        // Keel's transport counts received bytes per connection, not per peer: one series, without etcd's From label,
+        // so etcd's dashboard (which sums them per member) reads it unchanged.
+        CounterWithCallback.builder().name("etcd_network_peer_received_bytes_total").help("The total number of bytes"
+                + " received from peers (Keel: from all peers together, no From label).").callback(cb -> {
+                    Keel k = member.get();
+                    if (k != null) cb.call(k.transportStats().bytesReceived());
+                }).register(registry);
         CounterWithCallback.builder().name("etcd_network_peer_sent_failures_total").help("The total number of send"
                 + " failures from peers.").labelNames("To").callback(cb -> {
                     Keel k = member.get();
@@ -82,6 +94,13 @@ final class EtcdNamedMetrics {
                     k.transportStats().peers().forEach((id, p) -> cb.call(p.messagesDropped(),
                             Long.toHexString(id)));
                 }).register(registry);
+        slowApplies = Counter.builder().name("etcd_server_slow_apply_total").help("The total number of slow apply"
+                + " requests (likely overloaded from slow disk). Keel: applied batches that took over 100 ms.")
+                .withoutExemplars().register(registry);
+        heartbeatSendFailures = Counter.builder().name("etcd_server_heartbeat_send_failures_total")
+                .help("The total number of leader heartbeat send failures (likely overloaded from slow disk). Keel:"
+                        + " heartbeats sent more than two heartbeat intervals after the last to the same peer.")
+                .withoutExemplars().register(registry);
         gauge(registry, member, "etcd_debugging_mvcc_watch_stream_total", "Total number of watch streams.",
                 k -> k.watchHub().streamCount());
         gauge(registry, member, "etcd_debugging_mvcc_watcher_total", "Total number of watchers.",
@@ -90,6 +109,10 @@ final class EtcdNamedMetrics {
 
     void leaderChanged() {
         leaderChanges.inc();
+    }
+
+    void heartbeatsLate(int late) {
+        if (late > 0) heartbeatSendFailures.inc(late);
     }
 
     void proposalFailed() {
@@ -102,6 +125,7 @@ final class EtcdNamedMetrics {
 
     void applied(double seconds) {
         backendCommit.observe(seconds);
+        if (seconds > SLOW_APPLY_SECONDS) slowApplies.inc();
     }
 
     void peerRoundTrip(long peer, double seconds) {

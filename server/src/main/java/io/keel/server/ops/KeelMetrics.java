@@ -45,10 +45,15 @@ public final class KeelMetrics implements MemberObserver {
     private volatile Keel keel;
     private final CompletableFuture<Throwable> failed = new CompletableFuture<>();
     private long lastLeader; // raft thread only
+    private final HeartbeatGaps heartbeatGaps = new HeartbeatGaps(); // raft thread only
+    /** Two heartbeat intervals (etcd's limit for a heartbeat on time), once bound; 0 before. */
+    private volatile long heartbeatGapNanos;
     /** This member's own term and leader changes, for the cluster page's history (ops, not a metric). */
     private final LeaderHistory history = new LeaderHistory();
     /** The same measurements under etcd's names, for etcd's dashboards and alerts. */
     private final EtcdNamedMetrics etcd;
+    /** etcd's grpc_server_* and client byte counts, for the client port's services to count their calls in. */
+    private final io.keel.server.grpc.GrpcCallMetrics calls;
 
     public KeelMetrics() {
         leaderChanges = Counter.builder().name("keel_server_leader_changes_seen")
@@ -74,6 +79,10 @@ public final class KeelMetrics implements MemberObserver {
                 .unit(Unit.SECONDS).labelNames("to").classicOnly().classicUpperBounds(RTT_BUCKETS)
                 .register(registry);
         etcd = new EtcdNamedMetrics(registry, () -> keel);
+        new EtcdStoreMetrics(registry, () -> keel);
+        calls = new io.keel.server.grpc.GrpcCallMetrics(registry);
+        // process_resident_memory_bytes, process_open_fds, process_max_fds, ...: etcd's dashboard and rules read them.
+        io.prometheus.metrics.instrumentation.jvm.ProcessMetrics.builder().register(registry);
         roundTrips = new PeerRoundTrips((peer, nanos) -> {
             peerRoundTrip.labelValues(Long.toHexString(peer)).observe(nanos / 1e9);
             etcd.peerRoundTrip(peer, nanos / 1e9);
@@ -154,11 +163,29 @@ public final class KeelMetrics implements MemberObserver {
 
     /** Starts reading levels from the member (its events arrive from its start on). */
     public void bind(Keel started) {
+        this.heartbeatGapNanos = 2 * started.heartbeatInterval().toNanos();
         this.keel = started;
     }
 
     public PrometheusRegistry registry() {
         return registry;
+    }
+
+    /** Where the client port counts its calls ({@code EtcdGrpcServer.create}'s {@code calls}). */
+    public io.keel.server.grpc.GrpcCallMetrics calls() {
+        return calls;
+    }
+
+    /** Every metric now, in Prometheus text format 0.0.4 (the client port's GET /metrics). */
+    public String text() {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(16 * 1024);
+        try {
+            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(body,
+                    registry.scrape());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a byte array does not fail
+        }
+        return body.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Term and leader changes as this member saw them (its own as {@link LeaderHistory#SELF}) and asked others. */
@@ -185,6 +212,7 @@ public final class KeelMetrics implements MemberObserver {
             etcd.leaderChanged();
         }
         lastLeader = state.leaderId();
+        heartbeatGaps.reset();
         // A lock shared only with the ops page's reader, held for a copy of at most 500 entries: never a wait here.
         history.record(System.currentTimeMillis(), LeaderHistory.SELF, state.term(), state.leaderId());
     }
@@ -209,7 +237,11 @@ public final class KeelMetrics implements MemberObserver {
 
     @Override
     public void messagesSent(List<Message> messages) {
-        if (!messages.isEmpty()) roundTrips.sent(messages, System.nanoTime());
+        if (messages.isEmpty()) return;
+        long now = System.nanoTime();
+        roundTrips.sent(messages, now);
+        long maxGap = heartbeatGapNanos;
+        if (maxGap > 0) etcd.heartbeatsLate(heartbeatGaps.late(messages, now, maxGap));
     }
 
     @Override

@@ -25,8 +25,13 @@ final class Applier {
     /** The raised alarms as the operations so far leave them (etcd's alarm store). */
     private final SortedSet<AlarmMember> alarms;
     private boolean alarmsChanged;
+    /** Where applied operations are counted (etcd's mvcc metrics), and the counts of the one running. */
+    private final StoreCounters counters;
+    final StoreCounters.Tally tally = new StoreCounters.Tally();
 
-    Applier(Database db, WriteBatchWithIndex batch, BatchReads reads, StoreState start, List<AlarmMember> alarms) {
+    Applier(Database db, WriteBatchWithIndex batch, BatchReads reads, StoreState start, List<AlarmMember> alarms,
+            StoreCounters counters) {
+        this.counters = counters;
         this.db = db;
         this.batch = batch;
         this.reads = reads;
@@ -48,7 +53,15 @@ final class Applier {
         return compactRevision;
     }
 
+    /** Applies one operation; its ranges, puts and deletes are counted once it is done (not if it is refused). */
     Response apply(long raftIndex, Operation op) {
+        tally.clear();
+        Response r = applyOne(raftIndex, op);
+        tally.addTo(counters);
+        return r;
+    }
+
+    private Response applyOne(long raftIndex, Operation op) {
         if (op instanceof AlarmRequest a) return alarm(a);
         refuseUnderAlarm(op);
         if (op instanceof PutRequest p) {
@@ -132,12 +145,16 @@ final class Applier {
 
     PutResponse put(RevisionWriter w, PutRequest p) {
         KeyValue prev = reader(w).current(p.key());
+        // etcd reads the previous version as a range only when the request needs it
+        if (p.prevKv() || p.ignoreValue() || p.ignoreLease()) tally.ranges++;
         if ((p.ignoreValue() || p.ignoreLease()) && prev == null) {
             throw new MvccException(EtcdError.KEY_NOT_FOUND);
         }
         byte[] value = p.ignoreValue() ? prev.value() : p.value();
         long lease = p.ignoreLease() ? prev.lease() : p.lease();
         w.put(p.key(), value, lease, prev);
+        tally.puts++;
+        if (prev == null) tally.keysDelta++;
         return new PutResponse(w.revision(), p.prevKv() ? prev : null);
     }
 
@@ -155,6 +172,9 @@ final class Applier {
         for (KeyValue kv : live) {
             w.delete(kv);
         }
+        tally.deletes++;
+        if (d.prevKv()) tally.ranges++;
+        tally.keysDelta -= live.size();
         return new DeleteRangeResponse(w.currentRevision(), live.size(), d.prevKv() ? live : List.of());
     }
 
@@ -173,7 +193,7 @@ final class Applier {
         if (c.revision() > revision) {
             throw new MvccException(EtcdError.FUTURE_REVISION);
         }
-        new Compactor(reads, writer()).compact(compactRevision, c.revision());
+        tally.compactedVersions += new Compactor(reads, writer()).compact(compactRevision, c.revision());
         compactRevision = c.revision();
         return new CompactResponse(revision);
     }
@@ -188,6 +208,7 @@ final class Applier {
         }
         byte[] key = LeaseRecords.leaseKey(id);
         writer().put(Column.LEASE, key, LeaseRecords.leaseValue(key, g.ttl(), raftIndex));
+        tally.leasesGranted++;
         return new LeaseGrantResponse(revision, id, g.ttl());
     }
 
@@ -260,8 +281,11 @@ final class Applier {
                         + (kv == null ? "not live" : "attached to lease " + kv.lease()));
             }
             w.delete(kv);
+            tally.deletes++; // etcd's lessor deletes each attached key on its own
+            tally.keysDelta--;
         }
         w.delete(Column.LEASE, LeaseRecords.leaseKey(r.id()));
+        tally.leasesRevoked++;
         commit(w);
         return new LeaseRevokeResponse(revision);
     }

@@ -20,8 +20,8 @@ final class Compactor {
         this.batch = batch;
     }
 
-    /** Compacts from {@code previous} (the last compacted revision) to {@code to}. */
-    void compact(long previous, long to) {
+    /** Compacts from {@code previous} (the last compacted revision) to {@code to}; returns the versions removed. */
+    int compact(long previous, long to) {
         // Collect first, delete after: changing the batch under an open batch iterator invalidates it.
         List<byte[]> doomed = new ArrayList<>();
         try (RocksIterator it = reads.iterator(Column.KEY_INDEX)) {
@@ -50,6 +50,7 @@ final class Compactor {
             batch.delete(Column.KEY_INDEX, entry);
             batch.delete(Column.HISTORY, RevisionKey.of(KeyIndexEntry.main(entry), KeyIndexEntry.sub(entry)));
         }
+        return doomed.size();
     }
 
     private TreeSet<byte[]> keysWrittenBetween(long previous, long to) {

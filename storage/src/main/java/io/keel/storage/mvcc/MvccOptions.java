@@ -16,41 +16,49 @@ import io.keel.storage.failure.StorageFailureListener;
  *                            lose a suffix) and {@link MvccStore#sync()} makes them durable. Only for a store that
  *                            can be rebuilt from a log that keeps every entry after its last sync (a Keel member's
  *                            Raft log, compacted only after a sync).
+ * @param counters            where the store counts its ranges, puts, deletes, transactions and live keys
+ *                            ({@link StoreCounters}); shared by the stores a member opens one after another
  * @param currentCacheBytes   memory for the apply thread's cache of keys' current records ({@link CurrentCache}):
  *                            a write reads its key's live version first, and a hot key's is found here instead of
  *                            in RocksDB's memtables. 0 turns the cache off.
  */
 public record MvccOptions(StorageFailureListener failureListener, long writeBufferBytes, long blockCacheBytes,
                           long maxDiskBytes, int snapshotChunkBytes, boolean syncEveryApply,
-                          long currentCacheBytes) {
+                          long currentCacheBytes, StoreCounters counters) {
 
     public static MvccOptions defaults() {
-        return new MvccOptions(cause -> { }, 64L << 20, 64L << 20, 0, 1 << 20, true, 16L << 20);
+        return new MvccOptions(cause -> { }, 64L << 20, 64L << 20, 0, 1 << 20, true, 16L << 20,
+                new StoreCounters());
     }
 
     public MvccOptions withSyncEveryApply(boolean sync) {
         return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes,
-                sync, currentCacheBytes);
+                sync, currentCacheBytes, counters);
     }
 
     public MvccOptions withFailureListener(StorageFailureListener listener) {
-        return new MvccOptions(listener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes, syncEveryApply, currentCacheBytes);
+        return new MvccOptions(listener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes, syncEveryApply, currentCacheBytes, counters);
     }
 
     public MvccOptions withWriteBufferBytes(long bytes) {
-        return new MvccOptions(failureListener, bytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes, syncEveryApply, currentCacheBytes);
+        return new MvccOptions(failureListener, bytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes, syncEveryApply, currentCacheBytes, counters);
     }
 
     public MvccOptions withMaxDiskBytes(long bytes) {
-        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, bytes, snapshotChunkBytes, syncEveryApply, currentCacheBytes);
+        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, bytes, snapshotChunkBytes, syncEveryApply, currentCacheBytes, counters);
     }
 
     public MvccOptions withSnapshotChunkBytes(int bytes) {
-        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, maxDiskBytes, bytes, syncEveryApply, currentCacheBytes);
+        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, maxDiskBytes, bytes, syncEveryApply, currentCacheBytes, counters);
     }
 
     public MvccOptions withCurrentCacheBytes(long bytes) {
         return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes,
-                syncEveryApply, bytes);
+                syncEveryApply, bytes, counters);
+    }
+
+    public MvccOptions withCounters(StoreCounters c) {
+        return new MvccOptions(failureListener, writeBufferBytes, blockCacheBytes, maxDiskBytes, snapshotChunkBytes,
+                syncEveryApply, currentCacheBytes, c);
     }
 }

@@ -90,7 +90,11 @@ public final class MvccStore implements AutoCloseable {
                     + e.getMessage(), e);
         }
         try {
-            return new MvccStore(dir, options, db, initialState(db));
+            StoreState state = initialState(db);
+            long liveKeys = LiveKeys.count(db);
+            MvccStore store = new MvccStore(dir, options, db, state);
+            options.counters().opened(liveKeys);
+            return store;
         } catch (RocksDBException | RuntimeException e) {
             db.close();
             if (e instanceof RuntimeException r) {
@@ -161,7 +165,7 @@ public final class MvccStore implements AutoCloseable {
                     + "apply " + firstIndex + " with " + before.appliedIndex() + " applied");
         }
         List<ApplyResult> results = new ArrayList<>(ops.size());
-        Applier applier = new Applier(db, batch, batchReads, before, alarms);
+        Applier applier = new Applier(db, batch, batchReads, before, alarms, options.counters());
         boolean written = false;
         long lastIndex = firstIndex + ops.size() - 1;
         try {
@@ -206,13 +210,18 @@ public final class MvccStore implements AutoCloseable {
     /** A range at the current or a past revision (a serializable read; the server orders linearizable ones). */
     public RangeResponse range(RangeRequest r) {
         RequestChecks.range(r);
-        return read(reads -> RangeQuery.execute(reads.reader(), r));
+        RangeResponse answer = read(reads -> RangeQuery.execute(reads.reader(), r));
+        options.counters().rangeServed();
+        return answer;
     }
 
     /** A transaction that only reads, answered from a snapshot without a Raft entry. */
     public TxnResponse readTxn(TxnRequest t) {
         RequestChecks.txn(t);
-        return read(reads -> Transaction.read(reads.reader(), t));
+        StoreCounters.Tally tally = new StoreCounters.Tally();
+        TxnResponse answer = read(reads -> Transaction.read(reads.reader(), t, tally));
+        tally.addTo(options.counters());
+        return answer;
     }
 
     /** Every change to {@code [key, rangeEnd)} (etcd's range conventions) from {@code fromRevision} on. */
@@ -428,6 +437,11 @@ public final class MvccStore implements AutoCloseable {
 
     public long compactRevision() {
         return state.compactRevision();
+    }
+
+    /** What this store counted ({@link MvccOptions#counters()}): etcd's mvcc metrics. */
+    public StoreCounters counters() {
+        return options.counters();
     }
 
     /** The failure that stopped the store, if it has. */

@@ -16,10 +16,17 @@ final class Transaction {
     private final RevisionReader before;
     /** Which branch each (nested) transaction takes. Identity: the same request object decides the same way. */
     private final Map<TxnRequest, Boolean> branch = new IdentityHashMap<>();
+    /** Counts ranges as etcd does: each compare evaluated and each range run. */
+    private final StoreCounters.Tally tally;
 
     Transaction(Applier applier, RevisionReader before) {
+        this(applier, before, applier.tally);
+    }
+
+    private Transaction(Applier applier, RevisionReader before, StoreCounters.Tally tally) {
         this.applier = applier;
         this.before = before;
+        this.tally = tally;
     }
 
     TxnResponse run(RevisionWriter w, TxnRequest t) {
@@ -32,11 +39,11 @@ final class Transaction {
     }
 
     /** Runs a read-only transaction against {@code reader}, which is never written. */
-    static TxnResponse read(RevisionReader reader, TxnRequest t) {
+    static TxnResponse read(RevisionReader reader, TxnRequest t, StoreCounters.Tally tally) {
         if (!t.isReadOnly()) {
             throw new IllegalArgumentException("a transaction that writes must be applied through Raft");
         }
-        Transaction txn = new Transaction(null, reader);
+        Transaction txn = new Transaction(null, reader, tally);
         txn.decide(t);
         txn.checkRanges(t);
         return txn.executeReads(t);
@@ -47,12 +54,23 @@ final class Transaction {
     }
 
     private void decide(TxnRequest t) {
-        branch.put(t, Compares.allHold(before, t.compare()));
+        branch.put(t, allHold(t.compare()));
         for (TxnOp op : taken(t)) {
             if (op instanceof TxnRequest nested) {
                 decide(nested);
             }
         }
+    }
+
+    /** {@link Compares#allHold}, counting each compare evaluated as a range (etcd reads each one as one). */
+    private boolean allHold(List<Compare> compares) {
+        for (Compare c : compares) {
+            tally.ranges++;
+            if (!Compares.holds(before, c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void checkPuts(TxnRequest t) {
@@ -83,6 +101,7 @@ final class Transaction {
         List<Response> responses = new ArrayList<>(ops.size());
         for (TxnOp op : ops) {
             if (op instanceof RangeRequest r) {
+                tally.ranges++;
                 responses.add(RangeQuery.execute(applier.reader(w), r));
             } else if (op instanceof PutRequest p) {
                 responses.add(applier.put(w, p));
@@ -100,6 +119,7 @@ final class Transaction {
         List<Response> responses = new ArrayList<>(ops.size());
         for (TxnOp op : ops) {
             if (op instanceof RangeRequest r) {
+                tally.ranges++;
                 responses.add(RangeQuery.execute(before, r));
             } else if (op instanceof TxnRequest nested) {
                 responses.add(executeReads(nested));
