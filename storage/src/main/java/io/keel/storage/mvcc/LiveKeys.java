@@ -17,7 +17,7 @@ final class LiveKeys {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 n++;
             }
-            Reads.finish(it, Column.CURRENT);
+            ReadSource.finish(it, Column.CURRENT);
         }
         return n;
     }
