@@ -41,7 +41,7 @@ final class RaftLoop implements Executor {
     private Consumer<Ready> readyHandler;
     private Consumer<Throwable> onFailure;
     private volatile boolean running = true;
-    private volatile LeaseView lease = LeaseView.NONE;
+    private volatile LeaderLeaseView lease = LeaderLeaseView.NONE;
     private volatile SoftState softState;
 
     RaftLoop(RaftNode node, long tickNanos) {
@@ -80,11 +80,11 @@ final class RaftLoop implements Executor {
         return true;
     }
 
-    LeaseView lease() {
+    LeaderLeaseView lease() {
         return lease;
     }
 
-    /** The clocks a published lease is checked against ({@link LeaseView#holds(long, ClockJumps)}). */
+    /** The clocks a published lease is checked against ({@link LeaderLeaseView#holds(long, ClockJumps)}). */
     ClockJumps clocks() {
         return clockJumps;
     }
@@ -92,7 +92,7 @@ final class RaftLoop implements Executor {
     /** Raft thread: the node's lease as of now, checked against the clocks as a published one would be. */
     boolean holdsLeaseNow() {
         noticeClockJump();
-        return new LeaseView(node.leaseExpiresAt(), node.term(), clockJumps.offsetAtLastCheck())
+        return new LeaderLeaseView(node.leaseExpiresAt(), node.term(), clockJumps.offsetAtLastCheck())
                 .holds(node.term(), clockJumps);
     }
 
@@ -159,7 +159,7 @@ final class RaftLoop implements Executor {
 
     private void publishLease() {
         noticeClockJump();
-        lease = new LeaseView(node.leaseExpiresAt(), node.term(), clockJumps.offsetAtLastCheck());
+        lease = new LeaderLeaseView(node.leaseExpiresAt(), node.term(), clockJumps.offsetAtLastCheck());
     }
 
     private void afterStep() {

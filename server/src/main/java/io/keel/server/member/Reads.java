@@ -33,7 +33,7 @@ final class Reads {
 
     private final StoreRef store;
     private final Executor executor;
-    private final Supplier<LeaseView> lease;
+    private final Supplier<LeaderLeaseView> lease;
     private final ClockJumps clocks;
     private final Executor raftThread;
     private final Map<Long, Pending<?>> awaitingIndex = new HashMap<>(); // raft thread
@@ -42,7 +42,7 @@ final class Reads {
     private long nextReadId = 1;
     private long applied;
 
-    Reads(StoreRef store, Executor executor, Supplier<LeaseView> lease, ClockJumps clocks, Executor raftThread) {
+    Reads(StoreRef store, Executor executor, Supplier<LeaderLeaseView> lease, ClockJumps clocks, Executor raftThread) {
         this.store = store;
         this.executor = executor;
         this.lease = lease;

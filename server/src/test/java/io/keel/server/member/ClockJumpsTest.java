@@ -44,7 +44,7 @@ class ClockJumpsTest {
     @Test
     void aPublishedLeaseDoesNotHoldAfterASuspension() {
         clocks.jumpedSinceLastCheck();
-        LeaseView lease = new LeaseView(mono.get() + 900_000_000L, 7, clocks.offsetAtLastCheck());
+        LeaderLeaseView lease = new LeaderLeaseView(mono.get() + 900_000_000L, 7, clocks.offsetAtLastCheck());
         assertTrue(lease.holds(7, clocks));
         assertFalse(lease.holds(8, clocks), "another term's lease");
         advance(1, 2_000); // suspended for two seconds: by the monotonic clock, 899 ms of lease are left
@@ -54,11 +54,11 @@ class ClockJumpsTest {
     @Test
     void aPublishedLeaseEndsByTheMonotonicClock() {
         clocks.jumpedSinceLastCheck();
-        LeaseView lease = new LeaseView(mono.get() + 900_000_000L, 7, clocks.offsetAtLastCheck());
+        LeaderLeaseView lease = new LeaderLeaseView(mono.get() + 900_000_000L, 7, clocks.offsetAtLastCheck());
         advance(899, 899);
         assertTrue(lease.holds(7, clocks));
         advance(1, 1);
         assertFalse(lease.holds(7, clocks));
-        assertFalse(LeaseView.NONE.holds(0, clocks));
+        assertFalse(LeaderLeaseView.NONE.holds(0, clocks));
     }
 }

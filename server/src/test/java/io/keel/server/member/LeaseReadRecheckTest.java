@@ -67,8 +67,8 @@ class LeaseReadRecheckTest {
         LeaseLeader leader = new LeaseLeader();
         ClockJumps clocks = ClockJumps.system();
         long term = leader.node.term();
-        LeaseView held = new LeaseView(System.nanoTime() + 60_000 * MS, term, clocks.offsetNow());
-        AtomicReference<LeaseView> published = new AtomicReference<>(held);
+        LeaderLeaseView held = new LeaderLeaseView(System.nanoTime() + 60_000 * MS, term, clocks.offsetNow());
+        AtomicReference<LeaderLeaseView> published = new AtomicReference<>(held);
         ArrayDeque<Runnable> raftThread = new ArrayDeque<>();
         try (StoreRef store = new StoreRef(MvccStore.open(dir.resolve("store")))) {
             Reads reads = new Reads(store, Runnable::run, published::get, clocks, raftThread::add);
@@ -78,7 +78,7 @@ class LeaseReadRecheckTest {
             reads.start(leader.node, s -> {
                 int n = executions.incrementAndGet();
                 // The first execution happens while a transfer starts: the lease ends before the read returns.
-                if (n == 1) published.set(LeaseView.NONE);
+                if (n == 1) published.set(LeaderLeaseView.NONE);
                 return n;
             }, result);
             leader.drain();

@@ -9,8 +9,8 @@ package io.keel.server.member;
  * the monotonic one since then treats the lease as gone, without waiting for the raft thread's next tick to notice
  * (see {@link ClockJumps}).
  */
-record LeaseView(long expiresAt, long term, long clockOffsetNanos) {
-    static final LeaseView NONE = new LeaseView(Long.MIN_VALUE, 0, 0);
+record LeaderLeaseView(long expiresAt, long term, long clockOffsetNanos) {
+    static final LeaderLeaseView NONE = new LeaderLeaseView(Long.MIN_VALUE, 0, 0);
 
     /** Whether the lease of {@code term} is still held now, by {@code clocks}. */
     boolean holds(long term, ClockJumps clocks) {
