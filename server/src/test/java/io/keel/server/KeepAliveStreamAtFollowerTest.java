@@ -82,7 +82,10 @@ class KeepAliveStreamAtFollowerTest {
                             "the stream ends after its last answer");
 
                     long grown = leader.member().commitIndex() - indexBefore;
-                    assertTrue(grown <= 2, "the log grew by " + grown + " entries over " + KEEP_ALIVES
+                    // A few entries of a young cluster's own (members publish their attributes and incarnations
+                    // once a leader is known, and a leader change adds an empty entry) may fall in; one per
+                    // keep-alive would be 200.
+                    assertTrue(grown <= 6, "the log grew by " + grown + " entries over " + KEEP_ALIVES
                             + " keep-alives (a keep-alive costs none)");
                     if (!follower.isLeader()) {
                         assertTrue(follower.member().leaseForwarder().forwarded() - forwardedBefore >= KEEP_ALIVES,
