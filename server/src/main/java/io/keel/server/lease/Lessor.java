@@ -580,7 +580,7 @@ public final class Lessor implements AutoCloseable {
         }
     }
 
-    /** Lock held: proposes the expiries (under the lock, so they are ordered after the keep-alives' clearings). */
+    /** Lock held, as for every proposal of this lessor: they reach the raft thread in the order decided here. */
     private void propose(LeaseExpireBatchRequest expiries) {
         int n = expiries.expiries().size();
         long first = expiries.expiries().get(0).id();
