@@ -305,6 +305,14 @@ public final class Keel implements AutoCloseable {
     }
 
     /**
+     * As {@link #keepAliveOnce}, without blocking: completes with the TTL, or fails once no leader answered within
+     * the request timeout (the keep-alive is retried at whichever member leads until then).
+     */
+    public CompletableFuture<Long> keepAliveOnceAsync(long id) {
+        return leases.renew(id);
+    }
+
+    /**
      * Keeps the lease alive (a keep-alive every TTL/3, on a thread of its own) until the returned handle is closed,
      * or this member is: {@link #close()} closes the handles it handed out, which would otherwise retry against a
      * stopped member.

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * etcd's lease checkpoint (issue 16): the leader records the remaining time of leases longer than the checkpoint
  * interval, so a new leader continues an abandoned lease from it instead of restarting it in full; a keep-alive
  * after a checkpoint clears it through the log before it is answered, so a lease kept alive is never expired early
- * by the failover (its new deadline is no earlier than the last answered keep-alive plus its TTL).
+ * by the failover (its new deadline is no earlier than the last answered keep-alive plus its TTL). Checkpoints are
+ * entries: every member's store holds them.
  */
 class LeaseCheckpointTest {
     private static final long TTL = 30;
@@ -49,6 +50,15 @@ class LeaseCheckpointTest {
                 Poll.until("a first keep-alive", () -> answers.get() >= 1);
                 Poll.until("checkpoints of both leases", Duration.ofSeconds(20),
                         () -> old.member().lessor().checkpointsProposed() >= 4);
+                // Replicated: every member's store holds the abandoned lease's remaining time (kept's may be
+                // cleared by a keep-alive at any moment).
+                for (Keel m : cluster.running()) {
+                    Poll.until("member " + m.memberId() + " applied a checkpoint of the abandoned lease", () -> {
+                        long ms = m.member().readSerializable(store -> store.leaseTimes().get(abandoned))
+                                .checkpointedRemainingMillis();
+                        return ms > 0 && ms < TTL * 1000;
+                    });
+                }
                 Poll.until("the abandoned lease has run at least 4 s", Duration.ofSeconds(20),
                         () -> old.timeToLive(abandoned, false).orElseThrow().ttl() <= TTL - 4);
                 // Kill the leader right after a keep-alive that came after checkpoints of the kept lease (so before

@@ -57,6 +57,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
 
     /** Runs a task on the calling thread. */
     private static final Executor DIRECT = Runnable::run;
+    private static final String KEEP_ALIVE =
+            io.keel.server.etcd.proto.LeaseGrpc.getLeaseKeepAliveMethod().getFullMethodName();
 
     private static final Metadata.Key<String> HAS_LEADER = Metadata.Key.of("hasleader",
             Metadata.ASCII_STRING_MARSHALLER);
@@ -190,8 +192,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers, guard), requireLeader,
                         caller),
                 ServerInterceptors.intercept(ClusterService.service(keel, headers, guard), requireLeader, caller),
-                ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, openStreams, guard),
-                        requireLeader, caller),
+                ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, openStreams, guard,
+                        answers), requireLeader, caller),
                 ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss,
                         openStreams, guard), requireLeader, caller),
                 ServerInterceptors.intercept(new ElectionService(asCaller), requireLeader, CallerToken.KEEP),
@@ -209,12 +211,14 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 : tls.serverBuilder(address))
                 .executor(executor)
                 // KV handlers never block (they start a request and answer from its completion): they run on the
-                // transport thread that read the request, sparing a hand-off per call. Other services' handlers
-                // may wait on the member and keep the pool.
+                // transport thread that read the request, sparing a hand-off per call; so do lease keep-alive
+                // streams (issue 16: thousands of keep-alives a second). Other services' handlers may wait on the
+                // member and keep the pool.
                 .callExecutor(new ServerCallExecutorSupplier() {
                     @Override
                     public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
                         return KVGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
+                                || KEEP_ALIVE.equals(call.getMethodDescriptor().getFullMethodName())
                                 ? DIRECT : null;
                     }
                 })

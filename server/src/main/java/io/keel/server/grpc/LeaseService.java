@@ -18,6 +18,8 @@ import io.keel.server.etcd.proto.LeaseTimeToLiveRequest;
 import io.keel.server.etcd.proto.LeaseTimeToLiveResponse;
 
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * etcd's Lease service over {@link Keel}'s lease API. Grant and revoke are Raft entries; a keep-alive is answered
@@ -32,11 +34,16 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     private final OpenStreams open;
 
     private final AuthGuard guard;
+    private final Executor answers;
 
-    /** {@code open} ends every keep-alive stream when the server stops; {@code guard} checks the caller's rights. */
+    /**
+     * {@code open} ends every keep-alive stream when the server stops; {@code guard} checks the caller's rights;
+     * {@code answers} sends the keep-alive answers that complete on another member's behalf (forwarded ones).
+     */
     LeaseService(Keel keel, EtcdGrpcServer.Headers headers, LeaderLossMonitor leaderLoss, OpenStreams open,
-                 AuthGuard guard) {
+                 AuthGuard guard, Executor answers) {
         this.guard = guard;
+        this.answers = answers;
         this.keel = keel;
         this.headers = headers;
         this.leaderLoss = leaderLoss;
@@ -64,8 +71,11 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
     /**
      * One answer per request, in order: gRPC delivers a stream's messages one at a time, and the next is asked for
-     * only once the previous one is answered. A failure other than "no such lease" ends the stream with etcd's status,
-     * as etcd does; the client opens a new one. A stream opened with {@code hasleader: true} is also ended, with "no
+     * only once the previous one is answered. Nothing here blocks (issue 16: a keep-alive is answered from the
+     * leader's memory): the handler runs on the connection's own thread, and a keep-alive the leader answers here is
+     * answered there at once, with no thread hand-off; one forwarded to the leader is answered from the
+     * {@code answers} thread when the leader's reply arrives. A failure other than "no such lease" ends the stream
+     * with etcd's status, as etcd does; the client opens a new one. A stream opened with {@code hasleader: true} is also ended, with "no
      * leader", when the member loses its leader ({@link LeaderLossMonitor}); every use of the call holds one lock,
      * since that end comes from the monitor's thread.
      */
@@ -91,6 +101,9 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
         private final ServerCallStreamObserver<LeaseKeepAliveResponse> call;
         private volatile Runnable unwatchLeader = () -> { }; // set before the first message can arrive
         private boolean ended; // guarded by call
+        /** A keep-alive is being answered; a half-close meanwhile ends the stream after its answer (etcd's order). */
+        private boolean answering; // guarded by call
+        private boolean halfClosed; // guarded by call
 
         KeepAliveStream(ServerCallStreamObserver<LeaseKeepAliveResponse> call) {
             this.call = call;
@@ -98,19 +111,36 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
         @Override
         public void onNext(LeaseKeepAliveRequest request) {
-            long ttl;
+            CompletableFuture<Long> pending;
+            synchronized (call) {
+                answering = true;
+            }
             try {
-                EtcdGrpcServer.refuseWriteWithoutLeader(keel); // a keep-alive is a Raft write
-                ttl = keel.keepAliveOnce(request.getID());
+                EtcdGrpcServer.refuseWriteWithoutLeader(keel); // as etcd: refused at once without a leader
+                pending = keel.keepAliveOnceAsync(request.getID());
             } catch (RuntimeException e) {
                 end(e);
                 return;
             }
+            // Never answered on the thread that completed it (the peer transport's or the apply thread).
+            pending.whenCompleteAsync((ttl, failure) -> {
+                if (failure != null) end(failure);
+                else answer(request.getID(), ttl);
+            }, pending.isDone() ? Runnable::run : answers);
+        }
+
+        private void answer(long id, long ttl) {
             synchronized (call) {
+                answering = false;
                 if (ended || call.isCancelled()) return;
-                call.onNext(LeaseKeepAliveResponse.newBuilder().setHeader(headers.now()).setID(request.getID())
-                        .setTTL(ttl).build());
-                call.request(1);
+                call.onNext(LeaseKeepAliveResponse.newBuilder().setHeader(headers.now()).setID(id).setTTL(ttl)
+                        .build());
+                if (halfClosed) {
+                    ended = true;
+                    call.onCompleted();
+                } else {
+                    call.request(1);
+                }
             }
         }
 
@@ -124,15 +154,20 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
             unwatchLeader.run();
             synchronized (call) {
                 if (ended || call.isCancelled()) return;
+                if (answering) {
+                    halfClosed = true; // ended once that answer is sent
+                    return;
+                }
                 ended = true;
                 call.onCompleted();
             }
         }
 
         /** Ends the stream with etcd's status for {@code cause}, once. */
-        void end(RuntimeException cause) {
+        void end(Throwable cause) {
             unwatchLeader.run();
             synchronized (call) {
+                answering = false;
                 if (ended || call.isCancelled()) return;
                 ended = true;
                 call.onError(EtcdStatus.of(cause, keel.leaderId()));

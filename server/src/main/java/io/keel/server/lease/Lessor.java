@@ -7,6 +7,8 @@ import io.keel.raft.proto.EntryType;
 import io.keel.storage.mvcc.AlreadyApplied;
 import io.keel.storage.mvcc.ApplyResult;
 import io.keel.storage.mvcc.LeaseCheckpointRequest;
+import io.keel.storage.mvcc.LeaseExpireBatchRequest;
+import io.keel.storage.mvcc.LeaseExpireBatchResponse;
 import io.keel.storage.mvcc.LeaseExpireRequest;
 import io.keel.storage.mvcc.LeaseExpireResponse;
 import io.keel.storage.mvcc.LeaseGrantResponse;
@@ -40,7 +42,8 @@ import java.util.function.LongSupplier;
 /**
  * The leader's lease clocks. Leases are state (granted, checkpointed, revoked through Raft entries); when one expires
  * is decided here, by the leader alone, on its monotonic clock, and carried out through Raft: the leader proposes a
- * {@link LeaseExpireRequest}, which deletes the lease's keys at one revision on every member once a quorum commits it.
+ * {@link LeaseExpireRequest} (up to {@link #MAX_EXPIRIES_PER_ENTRY} of them in one {@link LeaseExpireBatchRequest}),
+ * which deletes the lease's keys at one revision on every member once a quorum commits it.
  *
  * <p>Only a primary lessor keeps deadlines. A member becomes primary when the empty entry of its own term applies
  * (everything of earlier terms has applied by then) and restarts every lease's time from its checkpointed remaining
@@ -76,6 +79,11 @@ public final class Lessor implements AutoCloseable {
 
     /** etcd's leaseRevokeRate: expiries proposed per second at most, so a mass expiry does not flood the log. */
     static final int MAX_EXPIRIES_PER_SECOND = 1000;
+    /**
+     * Expiries per entry (etcd proposes one revocation per expired lease): a mass expiry costs one entry per scan,
+     * and no entry revokes more than this many leases, so the writes queued behind it wait for a bounded apply.
+     */
+    static final int MAX_EXPIRIES_PER_ENTRY = 100;
     static final Duration SCAN_INTERVAL = Duration.ofMillis(100);
     /** etcd's expiredLeaseRetryInterval: an expiry proposed but not applied by then is proposed again. */
     static final Duration EXPIRY_RETRY = Duration.ofSeconds(3);
@@ -243,12 +251,19 @@ public final class Lessor implements AutoCloseable {
         } else if (op instanceof LeaseRevokeRequest revoke) {
             forget(revoke.id(), answers);
         } else if (r instanceof LeaseExpireResponse x) {
-            if (x.revoked()) {
-                forget(x.id(), answers);
-            } else {
-                Tracked t = leases.get(x.id());
-                if (t != null) t.expiring = false; // renewed by a legacy entry: its deadline is restarted
-            }
+            expired(x, answers);
+        } else if (r instanceof LeaseExpireBatchResponse batch) {
+            for (LeaseExpireResponse x : batch.results()) expired(x, answers);
+        }
+    }
+
+    /** Lock held: one expiry applied (entries of earlier versions carry one each, later ones a batch). */
+    private void expired(LeaseExpireResponse x, List<Runnable> answers) {
+        if (x.revoked()) {
+            forget(x.id(), answers);
+        } else {
+            Tracked t = leases.get(x.id());
+            if (t != null) t.expiring = false; // renewed by a legacy entry: its deadline is restarted
         }
     }
 
@@ -459,12 +474,16 @@ public final class Lessor implements AutoCloseable {
 
     // ------------------------------------------------------------------ timer thread
 
-    /** Proposes expiries for leases past their deadline, at most the rate allows per scan. */
+    /**
+     * Proposes expiries for leases past their deadline, at most the rate allows per scan, in entries of at most
+     * {@link #MAX_EXPIRIES_PER_ENTRY}.
+     */
     void expireDue() {
         try {
             int budget = (int) Math.max(1, MAX_EXPIRIES_PER_SECOND * SCAN_INTERVAL.toMillis() / 1000);
             long now = clock.getAsLong();
             List<CompletableFuture<?>> late = new ArrayList<>();
+            List<LeaseExpireRequest> batch = new ArrayList<>();
             synchronized (lock) {
                 refuseLongWaits(now, late);
                 while (primaryTerm != 0 && budget > 0 && !deadlines.isEmpty() && deadlines.peek().at() - now <= 0) {
@@ -483,9 +502,14 @@ public final class Lessor implements AutoCloseable {
                     t.queuedAt = t.deadline;
                     deadlines.add(new Deadline(t.deadline, d.id()));
                     expiriesProposed.incrementAndGet();
-                    propose(new LeaseExpireRequest(d.id(), lastApplied));
+                    batch.add(new LeaseExpireRequest(d.id(), lastApplied));
+                    if (batch.size() == MAX_EXPIRIES_PER_ENTRY) {
+                        propose(new LeaseExpireBatchRequest(batch));
+                        batch.clear();
+                    }
                     budget--;
                 }
+                if (!batch.isEmpty()) propose(new LeaseExpireBatchRequest(batch));
                 if (primaryTerm != 0) checkpointDue(now);
             }
             for (CompletableFuture<?> f : late) f.completeExceptionally(new NotPrimaryException(memberId));
@@ -556,13 +580,17 @@ public final class Lessor implements AutoCloseable {
         }
     }
 
-    private void propose(LeaseExpireRequest expire) {
-        proposer.apply(expire).whenComplete((r, e) -> {
+    /** Lock held, as for every proposal of this lessor: they reach the raft thread in the order decided here. */
+    private void propose(LeaseExpireBatchRequest expiries) {
+        int n = expiries.expiries().size();
+        long first = expiries.expiries().get(0).id();
+        proposer.apply(expiries).whenComplete((r, e) -> {
             if (e != null) {
-                LOG.info("member {}: expiry of lease {} not applied ({}); retried while this member leads",
-                        hex(memberId), hex(expire.id()), e.toString());
-            } else if (r instanceof LeaseExpireResponse x && x.revoked()) {
-                LOG.debug("member {}: lease {} expired at revision {}", hex(memberId), hex(expire.id()),
+                LOG.info("member {}: expiry of {} lease(s) from {} not applied ({}); retried while this member leads",
+                        hex(memberId), n, hex(first), e.toString());
+            } else if (r instanceof LeaseExpireBatchResponse x) {
+                LOG.debug("member {}: {} of {} lease(s) from {} expired, revision now {}", hex(memberId),
+                        x.results().stream().filter(LeaseExpireResponse::revoked).count(), n, hex(first),
                         x.revision());
             }
         });

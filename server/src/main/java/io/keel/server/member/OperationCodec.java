@@ -22,6 +22,7 @@ import io.keel.storage.mvcc.CompactRequest;
 import io.keel.storage.mvcc.Compare;
 import io.keel.storage.mvcc.DeleteRangeRequest;
 import io.keel.storage.mvcc.LeaseCheckpointRequest;
+import io.keel.storage.mvcc.LeaseExpireBatchRequest;
 import io.keel.storage.mvcc.LeaseExpireRequest;
 import io.keel.storage.mvcc.LeaseGrantRequest;
 import io.keel.storage.mvcc.LeaseRenewRequest;
@@ -62,6 +63,12 @@ public final class OperationCodec {
             b.setLeaseRenew(LeaseRenewOp.newBuilder().setId(r.id()));
         } else if (op instanceof LeaseExpireRequest e) {
             b.setLeaseExpire(LeaseExpireOp.newBuilder().setId(e.id()).setUnrenewedSince(e.unrenewedSince()));
+        } else if (op instanceof LeaseExpireBatchRequest x) {
+            io.keel.server.proto.LeaseExpireBatchOp.Builder xb = io.keel.server.proto.LeaseExpireBatchOp.newBuilder();
+            for (LeaseExpireRequest e : x.expiries()) {
+                xb.addExpiries(LeaseExpireOp.newBuilder().setId(e.id()).setUnrenewedSince(e.unrenewedSince()));
+            }
+            b.setLeaseExpireBatch(xb);
         } else if (op instanceof AlarmRequest a) {
             b.setAlarm(io.keel.server.proto.AlarmOp.newBuilder()
                     .setActivate(a.action() == AlarmRequest.Action.ACTIVATE).setMemberId(a.memberId())
@@ -128,6 +135,8 @@ public final class OperationCodec {
             case LEASE_RENEW -> new LeaseRenewRequest(op.getLeaseRenew().getId());
             case LEASE_EXPIRE -> new LeaseExpireRequest(op.getLeaseExpire().getId(),
                     op.getLeaseExpire().getUnrenewedSince());
+            case LEASE_EXPIRE_BATCH -> new LeaseExpireBatchRequest(op.getLeaseExpireBatch().getExpiriesList().stream()
+                    .map(e -> new LeaseExpireRequest(e.getId(), e.getUnrenewedSince())).toList());
             case LEASE_CHECKPOINT -> new LeaseCheckpointRequest(op.getLeaseCheckpoint().getCheckpointsList().stream()
                     .map(cp -> new LeaseCheckpointRequest.Checkpoint(cp.getId(), cp.getRemainingMs())).toList());
             case ALARM -> alarm(index, op.getAlarm());

@@ -6,6 +6,8 @@ import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
 import io.keel.storage.mvcc.ApplyResult;
 import io.keel.storage.mvcc.LeaseCheckpointRequest;
+import io.keel.storage.mvcc.LeaseExpireBatchRequest;
+import io.keel.storage.mvcc.LeaseExpireBatchResponse;
 import io.keel.storage.mvcc.LeaseExpireRequest;
 import io.keel.storage.mvcc.LeaseExpireResponse;
 import io.keel.storage.mvcc.LeaseGrantRequest;
@@ -107,6 +109,26 @@ class LessorTest {
         return proposed.stream().filter(type::isInstance).count();
     }
 
+    /** Expiries proposed, one per lease (they travel in batches). */
+    private long expiriesProposed() {
+        return proposed.stream().filter(LeaseExpireBatchRequest.class::isInstance)
+                .mapToLong(op -> ((LeaseExpireBatchRequest) op).expiries().size()).sum();
+    }
+
+    /** A batch of expiries applied, each lease revoked. */
+    private void expiriesApplied(long... ids) {
+        index++;
+        List<LeaseExpireRequest> requests = new ArrayList<>();
+        List<LeaseExpireResponse> results = new ArrayList<>();
+        for (long id : ids) {
+            requests.add(new LeaseExpireRequest(id, index - 1));
+            results.add(new LeaseExpireResponse(0, id, true));
+        }
+        lessor.applied(store, Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setIndex(index).setTerm(2).build(),
+                new LeaseExpireBatchRequest(requests),
+                new ApplyResult(index, new LeaseExpireBatchResponse(0, results), null));
+    }
+
     @Test
     void aKeepAliveRenewsInMemoryAndProposesNothing() {
         lead(lessor, 2);
@@ -116,10 +138,10 @@ class LessorTest {
         assertEquals(List.of(), proposed, "a keep-alive is no entry");
         advance(6); // past the granted deadline, not past the renewed one
         lessor.expireDue();
-        assertEquals(0, ofType(LeaseExpireRequest.class));
+        assertEquals(0, expiriesProposed());
         advance(4.5);
         lessor.expireDue();
-        assertEquals(List.of(new LeaseExpireRequest(7, index)), proposed);
+        assertEquals(List.of(new LeaseExpireBatchRequest(List.of(new LeaseExpireRequest(7, index)))), proposed);
         assertEquals(0L, lessor.renew(99, 0).join(), "an unknown lease answers TTL 0");
     }
 
@@ -158,11 +180,29 @@ class LessorTest {
         granted(7, 10);
         advance(10.5);
         lessor.expireDue();
-        assertEquals(1, ofType(LeaseExpireRequest.class));
+        assertEquals(1, expiriesProposed());
         CompletableFuture<Long> late = lessor.renew(7, 0);
         assertFalse(late.isDone(), "never a TTL the pending expiry could contradict");
-        expiryApplied(7);
+        expiryApplied(7); // an entry of the older kind, one expiry, still applies
         assertEquals(0L, late.join());
+    }
+
+    @Test
+    void keepAlivesWaitingOnExpiriesOfOneBatchAllAnswerZero() {
+        lead(lessor, 2);
+        granted(7, 10);
+        granted(8, 10);
+        advance(10.5);
+        lessor.expireDue();
+        assertEquals(1, ofType(LeaseExpireBatchRequest.class), "both expiries in one entry");
+        assertEquals(2, expiriesProposed());
+        CompletableFuture<Long> seven = lessor.renew(7, 0);
+        CompletableFuture<Long> eight = lessor.renew(8, 0);
+        assertFalse(seven.isDone() || eight.isDone());
+        expiriesApplied(7, 8);
+        assertEquals(0L, seven.join());
+        assertEquals(0L, eight.join());
+        assertEquals(0L, lessor.renew(7, 0).join(), "forgotten once its expiry applied");
     }
 
     @Test
@@ -173,14 +213,17 @@ class LessorTest {
         advance(6);
         int scans = 0;
         long before = 0;
-        while (ofType(LeaseExpireRequest.class) < leases) {
+        while (expiriesProposed() < leases) {
+            int entriesBefore = proposed.size();
             lessor.expireDue();
             scans++;
-            long n = ofType(LeaseExpireRequest.class);
+            long n = expiriesProposed();
             assertTrue(n - before <= 100, "at most 100 expiries a scan (1,000 a second): " + (n - before));
+            assertEquals(1, proposed.size() - entriesBefore, "one entry a scan");
             before = n;
         }
         assertEquals(1000, scans, "100,000 expiries take 1,000 scans of 100 ms");
+        assertEquals(1000, ofType(LeaseExpireBatchRequest.class), "in 1,000 entries, not 100,000");
     }
 
     @Test

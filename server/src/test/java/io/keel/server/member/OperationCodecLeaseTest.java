@@ -3,6 +3,7 @@ package io.keel.server.member;
 import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
 import io.keel.storage.mvcc.LeaseCheckpointRequest;
+import io.keel.storage.mvcc.LeaseExpireBatchRequest;
 import io.keel.storage.mvcc.LeaseExpireRequest;
 import io.keel.storage.mvcc.LeaseGrantRequest;
 import io.keel.storage.mvcc.LeaseRenewRequest;
@@ -29,6 +30,8 @@ class OperationCodecLeaseTest {
         for (Operation op : List.of(new LeaseGrantRequest(0, 5), new LeaseGrantRequest(-3, 9_000_000_000L),
                 new LeaseRevokeRequest(42), new LeaseRenewRequest(Long.MAX_VALUE),
                 new LeaseExpireRequest(17, 123_456),
+                new LeaseExpireBatchRequest(List.of(new LeaseExpireRequest(17, 123_456),
+                        new LeaseExpireRequest(Long.MAX_VALUE, 0))),
                 new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(3, 299_001),
                         new LeaseCheckpointRequest.Checkpoint(Long.MIN_VALUE, 0))))) {
             assertEquals(op, roundTrip(op));
@@ -36,5 +39,20 @@ class OperationCodecLeaseTest {
         PutRequest put = (PutRequest) roundTrip(PutRequest.of("k".getBytes(StandardCharsets.UTF_8),
                 "v".getBytes(StandardCharsets.UTF_8)).withLease(99));
         assertEquals(99, put.lease());
+    }
+
+    /**
+     * An expiry entry of the older kind (one lease: ClientOp field 8) still decodes as it did, and the batch has a
+     * field of its own (22) beside the alarm (20) and auth (21) entries.
+     */
+    @Test
+    void theOlderSingleExpiryEntryStillReadsAndTheBatchHasItsOwnField() throws Exception {
+        io.keel.server.proto.ClientOp old = io.keel.server.proto.ClientOp.newBuilder()
+                .setLeaseExpire(io.keel.server.proto.LeaseExpireOp.newBuilder().setId(5).setUnrenewedSince(9)).build();
+        Entry e = Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setIndex(7).setTerm(2)
+                .setData(old.toByteString()).build();
+        assertEquals(new LeaseExpireRequest(5, 9), OperationCodec.decode(e));
+        assertEquals(22, io.keel.server.proto.ClientOp.LEASE_EXPIRE_BATCH_FIELD_NUMBER);
+        assertEquals(8, io.keel.server.proto.ClientOp.LEASE_EXPIRE_FIELD_NUMBER);
     }
 }

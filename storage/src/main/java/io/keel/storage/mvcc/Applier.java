@@ -80,6 +80,8 @@ final class Applier {
             return renew(raftIndex, r);
         } else if (op instanceof LeaseExpireRequest e) {
             return expire(e);
+        } else if (op instanceof LeaseExpireBatchRequest b) {
+            return expireAll(b);
         } else if (op instanceof LeaseCheckpointRequest c) {
             checkpoint(c);
         } else if (op instanceof ClusterRecordWrite c) {
@@ -266,6 +268,13 @@ final class Applier {
         }
         revoke(new LeaseRevokeRequest(e.id()));
         return new LeaseExpireResponse(revision, e.id(), true);
+    }
+
+    /** Each expiry in order, each revoked lease at a revision of its own. */
+    private LeaseExpireBatchResponse expireAll(LeaseExpireBatchRequest b) {
+        List<LeaseExpireResponse> results = new ArrayList<>(b.expiries().size());
+        for (LeaseExpireRequest e : b.expiries()) results.add(expire(e));
+        return new LeaseExpireBatchResponse(revision, results);
     }
 
     /** Deletes every key attached to the lease at one revision, in key order, then the lease. */

@@ -7,6 +7,6 @@ package io.keel.storage.mvcc;
 public sealed interface Response
         permits RangeResponse, PutResponse, DeleteRangeResponse, TxnResponse, CompactResponse, LeaseGrantResponse,
                 LeaseRevokeResponse, LeaseRenewResponse, LeaseExpireResponse, NoOpResponse, AlreadyApplied,
-                AlarmResponse {
+                AlarmResponse, LeaseExpireBatchResponse {
     long revision();
 }

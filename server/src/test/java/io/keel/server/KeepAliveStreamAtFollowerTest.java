@@ -1,0 +1,109 @@
+package io.keel.server;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.keel.server.etcd.proto.LeaseGrantRequest;
+import io.keel.server.etcd.proto.LeaseGrpc;
+import io.keel.server.etcd.proto.LeaseKeepAliveRequest;
+import io.keel.server.etcd.proto.LeaseKeepAliveResponse;
+import io.keel.server.etcd.proto.LeaseTimeToLiveRequest;
+import io.keel.server.grpc.EtcdGrpcServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 16 over etcd's gRPC API at a follower: a keep-alive stream's requests are forwarded to the leader and
+ * answered in order with the granted TTL, without a Raft entry each; a client that half-closes right after its
+ * requests still gets every answer before the stream ends (the handler no longer blocks, so the half-close can
+ * arrive while answers are outstanding); time-to-live there answers the leader's view.
+ */
+class KeepAliveStreamAtFollowerTest {
+    private static final int KEEP_ALIVES = 200;
+    private static final long TTL = 60;
+
+    @Test
+    void keepAlivesAtAFollowerAreForwardedAnsweredInOrderAndCostNoEntry(@TempDir Path dir) throws Exception {
+        try (TestCluster cluster = new TestCluster(dir, 3)) {
+            cluster.startAll();
+            Keel leader = cluster.awaitLeader();
+            Keel follower = cluster.running().stream().filter(k -> k != leader).findFirst().orElseThrow();
+            try (EtcdGrpcServer server = EtcdGrpcServer.start(follower, new InetSocketAddress("127.0.0.1", 0))) {
+                ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
+                        .build();
+                try {
+                    var lease = LeaseGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+                    long a = lease.leaseGrant(LeaseGrantRequest.newBuilder().setTTL(TTL).build()).getID();
+                    long b = lease.leaseGrant(LeaseGrantRequest.newBuilder().setTTL(TTL + 1).build()).getID();
+                    long forwardedBefore = follower.member().leaseForwarder().forwarded();
+                    long renewalsBefore = leader.member().lessor().renewals();
+                    long indexBefore = leader.member().commitIndex();
+
+                    BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
+                    StreamObserver<LeaseKeepAliveRequest> requests =
+                            LeaseGrpc.newStub(channel).leaseKeepAlive(new StreamObserver<>() {
+                                @Override
+                                public void onNext(LeaseKeepAliveResponse value) {
+                                    answers.add(value);
+                                }
+
+                                @Override
+                                public void onError(Throwable t) {
+                                    answers.add(t);
+                                }
+
+                                @Override
+                                public void onCompleted() {
+                                    answers.add("completed");
+                                }
+                            });
+                    for (int i = 0; i < KEEP_ALIVES; i++) {
+                        requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(i % 2 == 0 ? a : b).build());
+                    }
+                    requests.onCompleted(); // at once: answers are still outstanding at the follower
+                    for (int i = 0; i < KEEP_ALIVES; i++) {
+                        LeaseKeepAliveResponse r = assertInstanceOf(LeaseKeepAliveResponse.class,
+                                answers.poll(60, TimeUnit.SECONDS), "answer " + i);
+                        assertEquals(i % 2 == 0 ? a : b, r.getID(), "answers in the order of the requests");
+                        assertEquals(i % 2 == 0 ? TTL : TTL + 1, r.getTTL());
+                        assertEquals(follower.memberId(), r.getHeader().getMemberId());
+                    }
+                    assertEquals("completed", answers.poll(60, TimeUnit.SECONDS),
+                            "the stream ends after its last answer");
+
+                    long grown = leader.member().commitIndex() - indexBefore;
+                    // A few entries of a young cluster's own (members publish their attributes and incarnations
+                    // once a leader is known, and a leader change adds an empty entry) may fall in; one per
+                    // keep-alive would be 200.
+                    assertTrue(grown <= 6, "the log grew by " + grown + " entries over " + KEEP_ALIVES
+                            + " keep-alives (a keep-alive costs none)");
+                    if (!follower.isLeader()) {
+                        assertTrue(follower.member().leaseForwarder().forwarded() - forwardedBefore >= KEEP_ALIVES,
+                                "the follower forwarded them");
+                        assertTrue(leader.member().lessor().renewals() - renewalsBefore >= KEEP_ALIVES,
+                                "the leader renewed them in memory");
+                    }
+
+                    long atFollower = lease.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(b).build())
+                            .getTTL();
+                    long atLeader = leader.timeToLive(b, false).orElseThrow().ttl();
+                    assertTrue(Math.abs(atFollower - atLeader) <= 1, "time-to-live at the follower is the leader's:"
+                            + " " + atFollower + " s there, " + atLeader + " s at the leader");
+                    assertTrue(atFollower <= TTL + 1 && atFollower >= TTL - 10, "about the full TTL: " + atFollower);
+                } finally {
+                    channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+}
