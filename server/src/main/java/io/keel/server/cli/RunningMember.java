@@ -142,7 +142,8 @@ final class RunningMember implements AutoCloseable {
     private synchronized void openClientApi(PrintStream out) {
         if (closed || grpc == null) return;
         if (settings.space().initialCorruptCheck()) {
-            List<Long> differ = io.keel.server.space.CorruptionCheck.peersThatDiffer(keel);
+            List<Long> differ = io.keel.server.space.CorruptionCheck.peersThatDiffer(keel,
+                    io.keel.server.tls.MemberClientChannels.of(settings.clientTls()));
             if (!differ.isEmpty()) {
                 // etcd refuses to start on the same finding: serving would hand out data its peers do not have.
                 throw new LaunchException(ExitCodes.FAILED, "member " + settings.name() + " found data"
@@ -208,7 +209,7 @@ final class RunningMember implements AutoCloseable {
             OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s);
             RunningMember running = new RunningMember(keel, s, ops);
             running.housekeeping = io.keel.server.space.Housekeeping.start(keel, s.space().autoCompaction(),
-                    s.space().corruptCheckEvery());
+                    s.space().corruptCheckEvery(), io.keel.server.tls.MemberClientChannels.of(s.clientTls()));
             return running;
         } catch (RuntimeException e) {
             keel.close();
@@ -225,10 +226,8 @@ final class RunningMember implements AutoCloseable {
 
     private static OpsServer startOps(Keel keel, KeelMetrics metrics, MemberSettings s) {
         try {
-            io.grpc.ChannelCredentials probeTls = s.clientTls() == null ? null
-                    : io.keel.server.tls.ProbeCredentials.forMember(s.clientTls(),
-                    s.dataDir().resolve("fixtures").resolve("client"), java.util.List.of("localhost", "127.0.0.1"));
-            return OpsServer.start(keel, metrics, s.metricsListen(), probeTls);
+            return OpsServer.start(keel, metrics, s.metricsListen(),
+                    io.keel.server.tls.MemberClientChannels.of(s.clientTls()));
         } catch (IOException e) {
             throw new LaunchException(ExitCodes.CANNOT_LISTEN, "cannot listen for metrics on "
                     + Urls.text(s.metricsListen()) + ": " + e.getMessage(), e);

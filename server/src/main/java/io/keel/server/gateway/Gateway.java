@@ -70,6 +70,11 @@ public final class Gateway implements AutoCloseable {
         return ClientPortProtocols.withHttp1(grpc, this::install);
     }
 
+    /** The client port's credentials over TLS with {@code tls}: gRPC, and HTTP/1.x connections to this gateway. */
+    public ServerCredentials onTlsClientPort(io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls) {
+        return ClientPortProtocols.overTls(tls, this::install);
+    }
+
     private void install(ChannelHandlerContext ctx) {
         // etcd's limit on a request, with room for the JSON and base64 that inflate it by about a third.
         int maxBody = maxRequestBytes + maxRequestBytes / 2 + 64 * 1024;

@@ -31,6 +31,7 @@ import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpUtil;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.LastHttpContent;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.QueryStringDecoder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -106,6 +107,8 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
         Metadata headers = new Metadata();
         String token = req.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (token != null) headers.put(AUTHORIZATION, token);
+        String cn = clientCommonName(ctx);
+        if (cn != null) headers.put(GatewayCaller.CLIENT_CN, cn);
         io.grpc.Channel channel = ClientInterceptors.intercept(grpc, MetadataUtils.newAttachHeadersInterceptor(headers));
         ClientCall<Message, Message> call = channel.newCall(method, CallOptions.DEFAULT);
         streams.run(() -> start(ctx, method, call, prototype, requests, keepAlive));
@@ -202,6 +205,20 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
         // Each cancelled call ends through its observer, which gives its stream back.
         for (ClientCall<?, ?> c : openCalls) c.cancel("the HTTP client closed the connection", null);
         super.channelInactive(ctx);
+    }
+
+    /** The common name of the verified client certificate of this (TLS) connection, or null. */
+    private static String clientCommonName(ChannelHandlerContext ctx) {
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        if (tls == null) return null;
+        try {
+            java.security.cert.Certificate[] chain = tls.engine().getSession().getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate cert)) return null;
+            String cn = io.keel.server.tls.CommonNames.of(cert);
+            return cn.isEmpty() ? null : cn;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return null; // no certificate asked for or given
+        }
     }
 
     /** Zero, one or several concatenated JSON objects (a stream's requests), each into a message. */

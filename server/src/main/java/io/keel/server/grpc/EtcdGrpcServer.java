@@ -178,7 +178,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
                         requireLeader, caller),
                 ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers, guard), requireLeader,
                         caller),
-                ServerInterceptors.intercept(ClusterService.service(keel, headers, guard), requireLeader, caller),
+                ServerInterceptors.intercept(ClusterService.service(keel, headers, guard,
+                        tls == null ? io.keel.server.tls.MemberClientChannels.of(null) : tls.memberChannels()), requireLeader, caller),
                 ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, openStreams, guard),
                         requireLeader, caller),
                 ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss,
@@ -188,13 +189,13 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 ServerInterceptors.intercept(new AuthService(keel, headers, executor, maxRequestBytes),
                         requireLeader, caller))
                 .map(service -> ServerInterceptors.intercept(service, corruptGuard)).toList();
-        // etcd's HTTP/JSON gateway shares a plain-text client port (HTTP/1.x told from gRPC's HTTP/2 by the first
-        // bytes); on a TLS port it is not served yet (the TLS handshake comes first, and ALPN would have to choose).
+        // etcd's HTTP/JSON gateway shares the client port (HTTP/1.x told from gRPC's HTTP/2 by the first bytes,
+        // after the TLS handshake on a TLS port).
         Gateway gateway = Gateway.start(inProcessName, inProcess, services, executor, maxRequestBytes,
                 limits.maxConcurrentStreams(), new ClientHealth(keel));
         NettyServerBuilder builder = (tls == null
                 ? NettyServerBuilder.forAddress(address, gateway.onClientPort(InsecureServerCredentials.create()))
-                : tls.serverBuilder(address))
+                : tls.serverBuilder(address, gateway::onTlsClientPort))
                 .executor(executor)
                 // KV handlers never block (they start a request and answer from its completion): they run on the
                 // transport thread that read the request, sparing a hand-off per call. Other services' handlers

@@ -258,7 +258,44 @@ class TlsClusterProcessTest {
         }, this::outputs);
     }
 
+    @Test
+    @Order(7)
+    void aMembershipChangeSentToAFollowerIsForwardedToTheLeaderOverHttps() {
+        Member follower = follower();
+        String extraPeer = "https://127.0.0.1:" + FreePorts.next();
+        Run add = etcdctl(follower.clientUrl(), tlsFlags(client)).with("member", "add", "extra",
+                "--peer-urls=" + extraPeer, "--learner");
+        assertEquals(0, add.exit, add::toString);
+        java.util.regex.Matcher added = java.util.regex.Pattern.compile("Member ([0-9a-f]+) added to cluster")
+                .matcher(add.out);
+        assertTrue(added.find(), add::toString);
+        Run remove = etcdctl(follower.clientUrl(), tlsFlags(client)).with("member", "remove", added.group(1));
+        assertEquals(0, remove.exit, remove::toString);
+        assertTrue(remove.out.contains(added.group(1) + " removed from cluster"), remove::toString);
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    /** A member that says another one leads. */
+    private Member follower() {
+        Member[] found = new Member[1];
+        Poll.until("a member follows a known leader", DEADLINE, () -> {
+            for (Member m : members) {
+                Run status = etcdctl(m.clientUrl(), tlsFlags(client)).with("endpoint", "status", "-w", "json");
+                java.util.regex.Matcher self = java.util.regex.Pattern.compile("\"member_id\":(\\d+)")
+                        .matcher(status.out);
+                java.util.regex.Matcher leader = java.util.regex.Pattern.compile("\"leader\":(\\d+)")
+                        .matcher(status.out);
+                if (status.exit == 0 && self.find() && leader.find() && !leader.group(1).equals("0")
+                        && !self.group(1).equals(leader.group(1))) {
+                    found[0] = m;
+                    return true;
+                }
+            }
+            return false;
+        }, this::outputs);
+        return found[0];
+    }
 
     private BigInteger servedSerialQuietly(Member m) {
         try {
