@@ -37,6 +37,8 @@ final class RunningMember implements AutoCloseable {
     /** Auto-compaction and the corruption check (issue 14); set once started. */
     private io.keel.server.space.Housekeeping housekeeping;
     private boolean closed;
+    /** For /metrics on the client port; set once started. */
+    private KeelMetrics metrics;
 
     private RunningMember(Keel keel, MemberSettings settings, OpsServer ops) {
         this.keel = keel;
@@ -170,6 +172,19 @@ final class RunningMember implements AutoCloseable {
         boolean certAuth = settings.clientTls() != null && settings.clientTls().clientCertAuth();
         grpc = EtcdGrpcServer.create(keel, settings.clientListen(), settings.clientLimits(), clientTls(settings),
                 new EtcdGrpcServer.AuthSettings(settings.authTokens(), certAuth));
+        if (metrics != null) grpc.serveGet("/metrics", () -> metricsText(metrics)); // etcd serves them there too
+    }
+
+    /** The metrics in Prometheus' text format, as the metrics URL serves them. */
+    private static io.keel.server.gateway.PlainAnswer metricsText(KeelMetrics metrics) {
+        var text = io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(16 * 1024);
+        try {
+            text.write(body, metrics.registry().scrape());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return new io.keel.server.gateway.PlainAnswer(text.getContentType(), body.toByteArray());
     }
 
     /** Tells clients to go elsewhere at once (see {@link EtcdGrpcServer#stopAccepting}). */
@@ -208,6 +223,7 @@ final class RunningMember implements AutoCloseable {
             ClientApiGate.checkCanListen("member " + s.name(), s.clientListen());
             OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s);
             RunningMember running = new RunningMember(keel, s, ops);
+            running.metrics = metrics;
             running.housekeeping = io.keel.server.space.Housekeeping.start(keel, s.space().autoCompaction(),
                     s.space().corruptCheckEvery(), io.keel.server.tls.MemberClientChannels.of(s.clientTls()));
             return running;

@@ -28,6 +28,9 @@ public final class Gateway implements AutoCloseable {
     private final int maxRequestBytes;
     private final StreamPermits streams;
     private final java.util.function.BooleanSupplier health;
+    /** Plain GET paths served beside the API ({@link #serveGet}). */
+    private final java.util.Map<String, java.util.function.Supplier<PlainAnswer>> gets =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private Gateway(Server inProcess, ManagedChannel channel, GatewayRoutes routes, int maxRequestBytes,
                     int maxConcurrentStreams, java.util.function.BooleanSupplier health) {
@@ -65,6 +68,14 @@ public final class Gateway implements AutoCloseable {
                 health);
     }
 
+    /**
+     * Serves {@code GET path} with what {@code answer} gives (etcd's {@code /metrics} on the client port); it may
+     * take its time: it runs off the connection's event loop.
+     */
+    public void serveGet(String path, java.util.function.Supplier<PlainAnswer> answer) {
+        gets.put(path, answer);
+    }
+
     /** {@code grpc}'s credentials, with HTTP/1.x connections handed to this gateway. */
     public ServerCredentials onClientPort(ServerCredentials grpc) {
         return ClientPortProtocols.withHttp1(grpc, this::install);
@@ -80,7 +91,7 @@ public final class Gateway implements AutoCloseable {
         int maxBody = maxRequestBytes + maxRequestBytes / 2 + 64 * 1024;
         ctx.pipeline().addAfter(ctx.name(), "gateway-codec", new HttpServerCodec())
                 .addAfter("gateway-codec", "gateway-aggregator", new HttpObjectAggregator(maxBody))
-                .addAfter("gateway-aggregator", "gateway", new HttpGateway(channel, routes, streams, health));
+                .addAfter("gateway-aggregator", "gateway", new HttpGateway(channel, routes, streams, health, gets));
     }
 
     @Override

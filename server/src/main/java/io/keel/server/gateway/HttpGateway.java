@@ -64,8 +64,12 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
 
     private final java.util.function.BooleanSupplier health;
 
+    private final java.util.Map<String, java.util.function.Supplier<PlainAnswer>> gets;
+
     HttpGateway(io.grpc.Channel grpc, GatewayRoutes routes, StreamPermits streams,
-                java.util.function.BooleanSupplier health) {
+                java.util.function.BooleanSupplier health,
+                java.util.Map<String, java.util.function.Supplier<PlainAnswer>> gets) {
+        this.gets = gets;
         this.health = health;
         this.streams = streams;
         this.grpc = grpc;
@@ -82,6 +86,11 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
         String path = new QueryStringDecoder(req.uri()).path();
         if (path.equals("/health")) {
             health(ctx, req, keepAlive);
+            return;
+        }
+        java.util.function.Supplier<PlainAnswer> get = gets.get(path);
+        if (get != null) {
+            plainGet(ctx, req, get, keepAlive);
             return;
         }
         MethodDescriptor<?, ?> m = routes.method(path);
@@ -158,6 +167,28 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
             boolean healthy = failure == null && ok;
             json(ctx, healthy ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "{\"health\":\"" + healthy + "\"}", keepAlive);
+        });
+    }
+
+    /** A plain GET path ({@link Gateway#serveGet}), answered off the event loop. */
+    private static void plainGet(ChannelHandlerContext ctx, FullHttpRequest req,
+                                 java.util.function.Supplier<PlainAnswer> get, boolean keepAlive) {
+        if (!req.method().equals(HttpMethod.GET)) {
+            text(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", keepAlive);
+            return;
+        }
+        java.util.concurrent.CompletableFuture.supplyAsync(get).whenComplete((answer, failure) -> {
+            if (failure != null) {
+                text(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error", keepAlive);
+                return;
+            }
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.wrappedBuffer(answer.body()));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
+            HttpUtil.setContentLength(r, r.content().readableBytes());
+            HttpUtil.setKeepAlive(r, keepAlive);
+            var f = ctx.writeAndFlush(r);
+            if (!keepAlive) f.addListener(ChannelFutureListener.CLOSE);
         });
     }
 

@@ -60,8 +60,8 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         guard.admin();
         String url = forward.leaderUrl();
         if (url == null) return local.get();
-        T answer = forward.call(url, ch -> remote.apply(io.grpc.ClientInterceptors.intercept(ch,
-                CallerToken.FORWARD)));
+        io.grpc.ClientInterceptor token = CallerToken.forwardingCurrent(); // read here: the forward runs elsewhere
+        T answer = forward.call(url, ch -> remote.apply(io.grpc.ClientInterceptors.intercept(ch, token)));
         // The leader's answer stands either way; the barrier only lets a MemberList here right after show it. A
         // member that was the one removed skips it: it will hear nothing more from the leader.
         if (keel.membership().self() != null && !keel.membership().removed().isDone()) {

@@ -235,6 +235,11 @@ public final class EtcdGrpcServer implements AutoCloseable {
         return this;
     }
 
+    /** Serves {@code GET path} on the client port beside the API (etcd's /metrics there). */
+    public void serveGet(String path, java.util.function.Supplier<io.keel.server.gateway.PlainAnswer> answer) {
+        gateway.serveGet(path, answer);
+    }
+
     public InetSocketAddress address() {
         return (InetSocketAddress) server.getListenSockets().get(0);
     }
