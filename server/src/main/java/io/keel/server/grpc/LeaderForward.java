@@ -66,8 +66,8 @@ final class LeaderForward {
     }
 
     /**
-     * The leader's first client URL (http or https) if this call should go there: this member knows a leader that is not
-     * itself, the leader has announced a client URL, and the call was not forwarded to it already. Otherwise null:
+     * The leader's first client URL (http or https) if this call should go there: this member knows a leader that is
+     * not itself, the leader has announced a client URL, and the call was not forwarded to it already. Otherwise null:
      * answer here (the leader does; a follower refuses with etcd's "no leader"/"leader changed").
      */
     String leaderUrl() {

@@ -278,7 +278,8 @@ class TlsClusterProcessTest {
     @Order(7)
     void curlReachesTheGatewayAndMetricsOverHttps() throws Exception {
         Member m = members.get(1);
-        String put = curl(m.clientUrl() + "/v3/kv/put", "-X", "POST", "-d", "{\"key\":\"Y3VybA==\",\"value\":\"b2s=\"}");
+        String put = curl(m.clientUrl() + "/v3/kv/put", "-X", "POST", "-d",
+                "{\"key\":\"Y3VybA==\",\"value\":\"b2s=\"}");
         assertTrue(put.contains("\"revision\":\""), put);
         String range = curl(m.clientUrl() + "/v3/kv/range", "-X", "POST", "-d", "{\"key\":\"Y3VybA==\"}");
         assertTrue(range.contains("\"value\":\"b2s=\""), range);

@@ -151,7 +151,8 @@ class TlsGatewayTest {
         }
         HttpResponse<String> asAlice = post(https(alice), "/v3/kv/put", "{\"key\":\"Y24=\",\"value\":\"YQ==\"}");
         assertEquals(200, asAlice.statusCode(), asAlice::body);
-        HttpResponse<String> asBob = post(https(ca.issue("bob")), "/v3/kv/put", "{\"key\":\"Y24=\",\"value\":\"Yg==\"}");
+        HttpResponse<String> asBob = post(https(ca.issue("bob")), "/v3/kv/put",
+                "{\"key\":\"Y24=\",\"value\":\"Yg==\"}");
         assertNotEquals(200, asBob.statusCode(), asBob::body);
         assertTrue(asBob.body().contains("\"error\""), asBob.body());
     }
