@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * own HashKV at its current revision and asks every other voting member, over its client URL (http or https,
  * {@link MemberClientChannels}), for its HashKV at that same revision. Members that answer for the same revision
  * with the same compacted revision must have the same hash; a member whose hash differs from the one most members
- * share (the leader's, on a tie) gets the CORRUPT alarm, raised through Raft. The leader raises it against itself when it is the one that differs.
+ * share (the leader's, on a tie) gets the CORRUPT alarm, raised through Raft. The leader raises it against itself
+ * when it is the one that differs.
  *
  * <p>Once raised, the cluster refuses client writes (etcd's corrupt applier) and the corrupt member refuses every
  * client request but Maintenance (so it can be inspected and disarmed), rather than serve diverged data. A member
