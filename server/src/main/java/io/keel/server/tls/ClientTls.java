@@ -40,12 +40,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * TLS on the client port (etcd's --cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --auto-tls,
- * --client-crl-file, --cipher-suites): the gRPC server's SSL context and the Netty threads it runs on.
+ * --client-crl-file, --cipher-suites): the gRPC server's SSL context and the Netty threads it runs on. The same
+ * context serves etcd's HTTP gateway on that port (ClientPortProtocols.overTls), so both get the same checks.
  *
  * <p>A refused handshake (plain text, no certificate where one is required, a certificate from another CA, a
  * revoked one) gets one warning line naming the client's address and the reason; the connection is closed and
- * everyone else is served as before. gRPC builds the TLS handler itself and logs a failure only at its debug level,
- * so the line comes from a handler that each accepted connection gets first: it finds the TLS handler once the
+ * everyone else is served as before. The TLS handler is built inside gRPC's negotiation (which logs a failure only
+ * at its debug level), so the line comes from a handler that each accepted connection gets first: it finds the TLS handler once the
  * connection's first bytes arrive, listens to its handshake and leaves the pipeline.
  *
  * <p>The TLS engine is BoringSSL (netty-tcnative, shipped inside grpc-netty-shaded) where it loads, else the JDK's;
