@@ -46,8 +46,8 @@ import java.util.concurrent.TimeUnit;
  * <p>A refused handshake (plain text, no certificate where one is required, a certificate from another CA, a
  * revoked one) gets one warning line naming the client's address and the reason; the connection is closed and
  * everyone else is served as before. The TLS handler is built inside gRPC's negotiation (which logs a failure only
- * at its debug level), so the line comes from a handler that each accepted connection gets first: it finds the TLS handler once the
- * connection's first bytes arrive, listens to its handshake and leaves the pipeline.
+ * at its debug level), so the line comes from a handler that each accepted connection gets first: it finds the TLS
+ * handler once the connection's first bytes arrive, listens to its handshake and leaves the pipeline.
  *
  * <p>The TLS engine is BoringSSL (netty-tcnative, shipped inside grpc-netty-shaded) where it loads, else the JDK's;
  * {@code -Dkeel.tls.provider=jdk|openssl} picks one (to measure). The established session stays reachable as
