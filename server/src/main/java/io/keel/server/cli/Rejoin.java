@@ -1,7 +1,6 @@
 package io.keel.server.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.keel.server.etcd.proto.ClusterGrpc;
@@ -11,12 +10,12 @@ import io.keel.server.etcd.proto.MemberAddResponse;
 import io.keel.server.etcd.proto.MemberListRequest;
 import io.keel.server.etcd.proto.MemberPromoteRequest;
 import io.keel.server.etcd.proto.MemberRemoveRequest;
+import io.keel.server.tls.MemberClientChannels;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,8 +62,9 @@ final class Rejoin {
         String peerUrl = Urls.text(s.peerAdvertise());
         List<String> endpoints = endpoints(s.rejoinVia());
         StatusRuntimeException last = null;
+        MemberClientChannels channels = MemberClientChannels.of(s.clientTls());
         for (String endpoint : endpoints) {
-            ManagedChannel channel = channel(endpoint);
+            ManagedChannel channel = channels.builder(endpoint).build();
             try {
                 return replace(s, peerUrl, ClusterGrpc.newBlockingStub(channel), endpoints, out);
             } catch (StatusRuntimeException e) {
@@ -102,7 +102,7 @@ final class Rejoin {
                     : Urls.address("the cluster's member list", m.getPeerURLs(0)));
             names.put(m.getID(), m.getID() == id ? s.name() : m.getName());
         }
-        if (voter) promoteWhenCaughtUp(id, endpoints, out);
+        if (voter) promoteWhenCaughtUp(id, endpoints, MemberClientChannels.of(s.clientTls()), out);
         return new MemberSettings(s.name(), id, s.dataDir(), s.clientListen(), s.advertiseClientUrls(),
                 s.peerListen(), s.peerAdvertise(), initial, names, false, s.clusterToken(), s.metricsListen(),
                 s.heartbeatInterval(), s.electionTimeout(), clusterId, s.leaseCheckpointInterval(),
@@ -114,11 +114,12 @@ final class Rejoin {
      * A daemon thread that asks for the promotion every second until the leader accepts it ("in sync with leader"
      * and the incarnation published are the usual refusals before that), or refuses it for good.
      */
-    private static void promoteWhenCaughtUp(long id, List<String> endpoints, PrintStream out) {
+    private static void promoteWhenCaughtUp(long id, List<String> endpoints, MemberClientChannels channels,
+                                            PrintStream out) {
         Thread t = new Thread(() -> {
             int next = 0;
             while (true) {
-                ManagedChannel channel = channel(endpoints.get(next++ % endpoints.size()));
+                ManagedChannel channel = channels.builder(endpoints.get(next++ % endpoints.size())).build();
                 try {
                     stub(ClusterGrpc.newBlockingStub(channel))
                             .memberPromote(MemberPromoteRequest.newBuilder().setID(id).build());
@@ -172,11 +173,6 @@ final class Rejoin {
         }
         if (list.isEmpty()) throw LaunchException.usage("--rejoin-via: expected client URLs of running members");
         return list;
-    }
-
-    private static ManagedChannel channel(String url) {
-        URI u = URI.create(url);
-        return ManagedChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build();
     }
 
     private static ClusterGrpc.ClusterBlockingStub stub(ClusterGrpc.ClusterBlockingStub s) {

@@ -144,7 +144,8 @@ final class RunningMember implements AutoCloseable {
     private synchronized void openClientApi(PrintStream out) {
         if (closed || grpc == null) return;
         if (settings.space().initialCorruptCheck()) {
-            List<Long> differ = io.keel.server.space.CorruptionCheck.peersThatDiffer(keel);
+            List<Long> differ = io.keel.server.space.CorruptionCheck.peersThatDiffer(keel,
+                    io.keel.server.tls.MemberClientChannels.of(settings.clientTls()));
             if (!differ.isEmpty()) {
                 // etcd refuses to start on the same finding: serving would hand out data its peers do not have.
                 throw new LaunchException(ExitCodes.FAILED, "member " + settings.name() + " found data"
@@ -171,7 +172,12 @@ final class RunningMember implements AutoCloseable {
         boolean certAuth = settings.clientTls() != null && settings.clientTls().clientCertAuth();
         grpc = EtcdGrpcServer.create(keel, settings.clientListen(), settings.clientLimits(), clientTls(settings),
                 new EtcdGrpcServer.AuthSettings(settings.authTokens(), certAuth),
-                metrics == null ? null : metrics.calls(), metrics == null ? null : metrics::text);
+                metrics == null ? null : metrics.calls());
+        if (metrics != null) { // etcd serves them on the client port too
+            grpc.serveGet("/metrics", () -> new io.keel.server.gateway.PlainAnswer(
+                    "text/plain; version=0.0.4; charset=utf-8",
+                    metrics.text().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
     }
 
     /** Tells clients to go elsewhere at once (see {@link EtcdGrpcServer#stopAccepting}). */
@@ -212,7 +218,7 @@ final class RunningMember implements AutoCloseable {
             RunningMember running = new RunningMember(keel, s, ops);
             running.metrics = metrics;
             running.housekeeping = io.keel.server.space.Housekeeping.start(keel, s.space().autoCompaction(),
-                    s.space().corruptCheckEvery());
+                    s.space().corruptCheckEvery(), io.keel.server.tls.MemberClientChannels.of(s.clientTls()));
             return running;
         } catch (RuntimeException e) {
             keel.close();
@@ -229,10 +235,8 @@ final class RunningMember implements AutoCloseable {
 
     private static OpsServer startOps(Keel keel, KeelMetrics metrics, MemberSettings s) {
         try {
-            io.grpc.ChannelCredentials probeTls = s.clientTls() == null ? null
-                    : io.keel.server.tls.ProbeCredentials.forMember(s.clientTls(),
-                    s.dataDir().resolve("fixtures").resolve("client"), java.util.List.of("localhost", "127.0.0.1"));
-            return OpsServer.start(keel, metrics, s.metricsListen(), probeTls);
+            return OpsServer.start(keel, metrics, s.metricsListen(),
+                    io.keel.server.tls.MemberClientChannels.of(s.clientTls()));
         } catch (IOException e) {
             throw new LaunchException(ExitCodes.CANNOT_LISTEN, "cannot listen for metrics on "
                     + Urls.text(s.metricsListen()) + ": " + e.getMessage(), e);

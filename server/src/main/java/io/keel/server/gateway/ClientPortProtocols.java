@@ -1,16 +1,29 @@
 package io.keel.server.gateway;
 
+import io.grpc.Attributes;
+import io.grpc.Grpc;
+import io.grpc.InternalChannelz;
+import io.grpc.SecurityLevel;
 import io.grpc.ServerCredentials;
+import io.grpc.internal.GrpcAttributes;
 import io.grpc.internal.ObjectPool;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcHttp2ConnectionHandler;
 import io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiationEvent;
 import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiator;
+import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiators;
+import io.grpc.netty.shaded.io.grpc.netty.ProtocolNegotiationEvent;
 import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
 import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.grpc.netty.shaded.io.netty.util.AsciiString;
+
+import javax.net.ssl.SSLSession;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -25,8 +38,10 @@ import java.util.function.Consumer;
  * before. gRPC's own handlers are added only once the connection is known to be HTTP/2, because they greet a
  * connection with HTTP/2 frames that an HTTP/1 client would read as a garbled answer (curl: "HTTP/0.9").
  *
- * <p>This uses grpc-netty's internal negotiator hook, the only way to share its port. With TLS credentials the first
- * bytes are a TLS handshake, which goes to gRPC: the gateway is served on plain-text client ports only.
+ * <p>On a TLS port ({@link #overTls}) the same choice is made on the first decrypted bytes, after the handshake: one
+ * TLS context, so one set of certificate checks (client certificates, revocation list, cipher suites) for both.
+ *
+ * <p>This uses grpc-netty's internal negotiator hook, the only way to share its port.
  */
 public final class ClientPortProtocols {
     /** The first four bytes of every HTTP/1.x request line etcd's gateway answers (and of the methods it refuses). */
@@ -64,6 +79,85 @@ public final class ClientPortProtocols {
                 };
             }
         });
+    }
+
+    /**
+     * TLS with {@code tls}, then gRPC or, for HTTP/1.x connections, {@code http1}, as {@link #withHttp1} on the
+     * decrypted bytes. gRPC's calls carry the TLS session (Grpc.TRANSPORT_ATTR_SSL_SESSION) as with gRPC's own TLS
+     * negotiator, which this replaces because that one refuses every connection not negotiated as h2 by ALPN.
+     * {@code tls} should offer "http/1.1" before "h2" in ALPN (see ClientTls): a client offering both (curl) then
+     * speaks HTTP/1.1, which the gateway serves; gRPC clients offer only h2.
+     */
+    public static ServerCredentials overTls(SslContext tls, Consumer<ChannelHandlerContext> http1) {
+        return InternalNettyServerCredentials.create(new InternalProtocolNegotiator.ServerFactory() {
+            @Override
+            public InternalProtocolNegotiator.ProtocolNegotiator newNegotiator(ObjectPool<? extends Executor> pool) {
+                return new InternalProtocolNegotiator.ProtocolNegotiator() {
+                    @Override
+                    public AsciiString scheme() {
+                        return HTTPS;
+                    }
+
+                    @Override
+                    public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
+                        ChannelHandler afterTls = new FirstBytes(
+                                InternalProtocolNegotiators.grpcNegotiationHandler(grpcHandler), http1);
+                        return InternalProtocolNegotiators.waitUntilActiveHandler(new Handshake(tls, afterTls),
+                                grpcHandler.getNegotiationLogger());
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        });
+    }
+
+    private static final AsciiString HTTPS = AsciiString.of("https");
+
+    /**
+     * Puts a TLS handler in front of itself; once the handshake succeeds, leaves its place to {@code next} and hands
+     * it gRPC's negotiation event with the TLS session added (what gRPC's own server TLS handler does). A failed
+     * handshake is an exception in the pipeline, which closes the connection (ClientTls logs the refusal).
+     */
+    private static final class Handshake extends ChannelInboundHandlerAdapter {
+        private final SslContext tls;
+        private final ChannelHandler next;
+        private ProtocolNegotiationEvent negotiation = InternalProtocolNegotiationEvent.getDefault();
+
+        Handshake(SslContext tls, ChannelHandler next) {
+            this.tls = tls;
+            this.next = next;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.pipeline().addBefore(ctx.name(), null, tls.newHandler(ctx.alloc()));
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof ProtocolNegotiationEvent pne) {
+                negotiation = pne; // given on with the session once the handshake is done
+            } else if (evt instanceof SslHandshakeCompletionEvent done) {
+                if (!done.isSuccess()) {
+                    ctx.fireExceptionCaught(done.cause());
+                    return;
+                }
+                SSLSession session = ctx.pipeline().get(SslHandler.class).engine().getSession();
+                Attributes attributes = InternalProtocolNegotiationEvent.getAttributes(negotiation).toBuilder()
+                        .set(GrpcAttributes.ATTR_SECURITY_LEVEL, SecurityLevel.PRIVACY_AND_INTEGRITY)
+                        .set(Grpc.TRANSPORT_ATTR_SSL_SESSION, session).build();
+                ProtocolNegotiationEvent secured = InternalProtocolNegotiationEvent.withSecurity(
+                        InternalProtocolNegotiationEvent.withAttributes(negotiation, attributes),
+                        new InternalChannelz.Security(new InternalChannelz.Tls(session)));
+                ctx.pipeline().replace(this, null, next);
+                ctx.fireUserEventTriggered(secured); // reaches next: a replaced context forwards to its successor
+            } else {
+                super.userEventTriggered(ctx, evt);
+            }
+        }
     }
 
     /**

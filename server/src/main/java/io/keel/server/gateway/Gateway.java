@@ -28,14 +28,13 @@ public final class Gateway implements AutoCloseable {
     private final int maxRequestBytes;
     private final StreamPermits streams;
     private final java.util.function.BooleanSupplier health;
-    /** GET /metrics on the client port, as etcd serves it; null: not served. */
-    private final java.util.function.Supplier<String> metricsPage;
+    /** Plain GET paths served beside the API ({@link #serveGet}). */
+    private final java.util.Map<String, java.util.function.Supplier<PlainAnswer>> gets =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private Gateway(Server inProcess, ManagedChannel channel, GatewayRoutes routes, int maxRequestBytes,
-                    int maxConcurrentStreams, java.util.function.BooleanSupplier health,
-                    java.util.function.Supplier<String> metricsPage) {
+                    int maxConcurrentStreams, java.util.function.BooleanSupplier health) {
         this.health = health;
-        this.metricsPage = metricsPage;
         this.streams = new StreamPermits(maxConcurrentStreams);
         this.inProcess = inProcess;
         this.channel = channel;
@@ -52,14 +51,6 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(String name, ManagedChannel channel, List<ServerServiceDefinition> services,
                                 java.util.concurrent.Executor executor, int maxRequestBytes,
                                 int maxConcurrentStreams, java.util.function.BooleanSupplier health) {
-        return start(name, channel, services, executor, maxRequestBytes, maxConcurrentStreams, health, null);
-    }
-
-    /** As above; {@code GET /metrics} answers {@code metricsPage} (Prometheus text), if not null. */
-    public static Gateway start(String name, ManagedChannel channel, List<ServerServiceDefinition> services,
-                                java.util.concurrent.Executor executor, int maxRequestBytes,
-                                int maxConcurrentStreams, java.util.function.BooleanSupplier health,
-                                java.util.function.Supplier<String> metricsPage) {
         // The services' own executor: some handlers wait on the member, which must never hold a Netty event loop.
         InProcessServerBuilder b = InProcessServerBuilder.forName(name).executor(executor);
         List<ServiceDescriptor> descriptors = new ArrayList<>();
@@ -74,7 +65,15 @@ public final class Gateway implements AutoCloseable {
             throw new UncheckedIOException("starting the HTTP gateway's in-process server " + name, e);
         }
         return new Gateway(server, channel, new GatewayRoutes(descriptors), maxRequestBytes, maxConcurrentStreams,
-                health, metricsPage);
+                health);
+    }
+
+    /**
+     * Serves {@code GET path} with what {@code answer} gives (etcd's {@code /metrics} on the client port); it may
+     * take its time: it runs off the connection's event loop.
+     */
+    public void serveGet(String path, java.util.function.Supplier<PlainAnswer> answer) {
+        gets.put(path, answer);
     }
 
     /** {@code grpc}'s credentials, with HTTP/1.x connections handed to this gateway. */
@@ -82,12 +81,17 @@ public final class Gateway implements AutoCloseable {
         return ClientPortProtocols.withHttp1(grpc, this::install);
     }
 
+    /** The client port's credentials over TLS with {@code tls}: gRPC, and HTTP/1.x connections to this gateway. */
+    public ServerCredentials onTlsClientPort(io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls) {
+        return ClientPortProtocols.overTls(tls, this::install);
+    }
+
     private void install(ChannelHandlerContext ctx) {
         // etcd's limit on a request, with room for the JSON and base64 that inflate it by about a third.
         int maxBody = maxRequestBytes + maxRequestBytes / 2 + 64 * 1024;
         ctx.pipeline().addAfter(ctx.name(), "gateway-codec", new HttpServerCodec())
                 .addAfter("gateway-codec", "gateway-aggregator", new HttpObjectAggregator(maxBody))
-                .addAfter("gateway-aggregator", "gateway", new HttpGateway(channel, routes, streams, health, metricsPage));
+                .addAfter("gateway-aggregator", "gateway", new HttpGateway(channel, routes, streams, health, gets));
     }
 
     @Override

@@ -31,6 +31,7 @@ import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpUtil;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.LastHttpContent;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.QueryStringDecoder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -63,12 +64,12 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
 
     private final java.util.function.BooleanSupplier health;
 
-    /** etcd's GET /metrics on the client port (Prometheus text), or null. */
-    private final java.util.function.Supplier<String> metricsPage;
+    private final java.util.Map<String, java.util.function.Supplier<PlainAnswer>> gets;
 
     HttpGateway(io.grpc.Channel grpc, GatewayRoutes routes, StreamPermits streams,
-                java.util.function.BooleanSupplier health, java.util.function.Supplier<String> metricsPage) {
-        this.metricsPage = metricsPage;
+                java.util.function.BooleanSupplier health,
+                java.util.Map<String, java.util.function.Supplier<PlainAnswer>> gets) {
+        this.gets = gets;
         this.health = health;
         this.streams = streams;
         this.grpc = grpc;
@@ -87,8 +88,9 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
             health(ctx, req, keepAlive);
             return;
         }
-        if (path.equals("/metrics") && metricsPage != null) {
-            metrics(ctx, req, keepAlive);
+        java.util.function.Supplier<PlainAnswer> get = gets.get(path);
+        if (get != null) {
+            plainGet(ctx, req, get, keepAlive);
             return;
         }
         MethodDescriptor<?, ?> m = routes.method(path);
@@ -114,6 +116,8 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
         Metadata headers = new Metadata();
         String token = req.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (token != null) headers.put(AUTHORIZATION, token);
+        String cn = clientCommonName(ctx);
+        if (cn != null) headers.put(GatewayCaller.CLIENT_CN, cn);
         io.grpc.Channel channel = ClientInterceptors.intercept(grpc, MetadataUtils.newAttachHeadersInterceptor(headers));
         ClientCall<Message, Message> call = channel.newCall(method, CallOptions.DEFAULT);
         streams.run(() -> start(ctx, method, call, prototype, requests, keepAlive));
@@ -166,18 +170,25 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
         });
     }
 
-    /** etcd's /metrics on the client port; a scrape reads the member, so it runs off the event loop too. */
-    private void metrics(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+    /** A plain GET path ({@link Gateway#serveGet}), answered off the event loop. */
+    private static void plainGet(ChannelHandlerContext ctx, FullHttpRequest req,
+                                 java.util.function.Supplier<PlainAnswer> get, boolean keepAlive) {
         if (!req.method().equals(HttpMethod.GET)) {
             text(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", keepAlive);
             return;
         }
-        java.util.concurrent.CompletableFuture.supplyAsync(metricsPage).whenComplete((page, failure) -> {
+        java.util.concurrent.CompletableFuture.supplyAsync(get).whenComplete((answer, failure) -> {
             if (failure != null) {
-                text(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "metrics unavailable: " + failure, keepAlive);
-            } else {
-                send(ctx, HttpResponseStatus.OK, page, "text/plain; version=0.0.4; charset=utf-8", keepAlive);
+                text(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error", keepAlive);
+                return;
             }
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.wrappedBuffer(answer.body()));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
+            HttpUtil.setContentLength(r, r.content().readableBytes());
+            HttpUtil.setKeepAlive(r, keepAlive);
+            var f = ctx.writeAndFlush(r);
+            if (!keepAlive) f.addListener(ChannelFutureListener.CLOSE);
         });
     }
 
@@ -225,6 +236,20 @@ public final class HttpGateway extends SimpleChannelInboundHandler<FullHttpReque
         // Each cancelled call ends through its observer, which gives its stream back.
         for (ClientCall<?, ?> c : openCalls) c.cancel("the HTTP client closed the connection", null);
         super.channelInactive(ctx);
+    }
+
+    /** The common name of the verified client certificate of this (TLS) connection, or null. */
+    private static String clientCommonName(ChannelHandlerContext ctx) {
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        if (tls == null) return null;
+        try {
+            java.security.cert.Certificate[] chain = tls.engine().getSession().getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate cert)) return null;
+            String cn = io.keel.server.tls.CommonNames.of(cert);
+            return cn.isEmpty() ? null : cn;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return null; // no certificate asked for or given
+        }
     }
 
     /** Zero, one or several concatenated JSON objects (a stream's requests), each into a message. */

@@ -89,6 +89,8 @@ final class AuthInterceptor implements ServerInterceptor {
             }
         } else {
             String cn = clientCertAuth ? commonName(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)) : null;
+            // A call of the HTTP gateway over TLS: the HTTP client's certificate, as the gateway saw it.
+            if (cn == null && clientCertAuth) cn = io.keel.server.gateway.GatewayCaller.commonName(call, headers);
             user = cn == null ? null : new Caller(cn, 0);
         }
         if (user == null) return next.startCall(call, headers);

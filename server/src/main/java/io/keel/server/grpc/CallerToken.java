@@ -39,18 +39,35 @@ final class CallerToken {
         @Override
         public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
                                                      Channel next) {
-            String token = CURRENT.get();
-            ClientCall<Q, R> call = next.newCall(method, options);
-            if (token == null) return call;
-            return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
-                @Override
-                public void start(Listener<R> listener, Metadata headers) {
-                    headers.put(TOKEN, token);
-                    super.start(listener, headers);
-                }
-            };
+            return attach(CURRENT.get(), next.newCall(method, options));
         }
     };
+
+    /**
+     * Attaches the current call's token, as read now, to the calls it intercepts later, whatever context they are
+     * made in (a forward to the leader runs in a fresh context, so that the client's cancellation cannot cut it off).
+     */
+    static ClientInterceptor forwardingCurrent() {
+        String token = CURRENT.get();
+        return new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                                                         Channel next) {
+                return attach(token, next.newCall(method, options));
+            }
+        };
+    }
+
+    private static <Q, R> ClientCall<Q, R> attach(String token, ClientCall<Q, R> call) {
+        if (token == null) return call;
+        return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
+            @Override
+            public void start(Listener<R> listener, Metadata headers) {
+                headers.put(TOKEN, token);
+                super.start(listener, headers);
+            }
+        };
+    }
 
     private CallerToken() {
     }

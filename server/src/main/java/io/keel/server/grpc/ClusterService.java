@@ -31,19 +31,22 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     private final LeaderForward forward;
     private final AuthGuard guard;
 
-    ClusterService(Keel keel, EtcdGrpcServer.Headers headers, AuthGuard guard) {
+    ClusterService(Keel keel, EtcdGrpcServer.Headers headers, AuthGuard guard,
+                   io.keel.server.tls.MemberClientChannels members) {
         this.guard = guard;
         this.keel = keel;
         this.headers = headers;
-        this.forward = new LeaderForward(keel);
+        this.forward = new LeaderForward(keel, members);
     }
 
     /**
      * The service, with the interceptor that tells forwarded calls apart (they are never forwarded again) and the one
      * that keeps the caller's token for a forward (the leader checks it again).
      */
-    static io.grpc.ServerServiceDefinition service(Keel keel, EtcdGrpcServer.Headers headers, AuthGuard guard) {
-        return io.grpc.ServerInterceptors.intercept(new ClusterService(keel, headers, guard), LeaderForward.marker(),
+    static io.grpc.ServerServiceDefinition service(Keel keel, EtcdGrpcServer.Headers headers, AuthGuard guard,
+                                                   io.keel.server.tls.MemberClientChannels members) {
+        return io.grpc.ServerInterceptors.intercept(new ClusterService(keel, headers, guard, members),
+                LeaderForward.marker(),
                 CallerToken.KEEP);
     }
 
@@ -57,8 +60,8 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         guard.admin();
         String url = forward.leaderUrl();
         if (url == null) return local.get();
-        T answer = forward.call(url, ch -> remote.apply(io.grpc.ClientInterceptors.intercept(ch,
-                CallerToken.FORWARD)));
+        io.grpc.ClientInterceptor token = CallerToken.forwardingCurrent(); // read here: the forward runs elsewhere
+        T answer = forward.call(url, ch -> remote.apply(io.grpc.ClientInterceptors.intercept(ch, token)));
         // The leader's answer stands either way; the barrier only lets a MemberList here right after show it. A
         // member that was the one removed skips it: it will hear nothing more from the leader.
         if (keel.membership().self() != null && !keel.membership().removed().isDone()) {

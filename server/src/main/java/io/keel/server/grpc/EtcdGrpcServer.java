@@ -151,16 +151,15 @@ public final class EtcdGrpcServer implements AutoCloseable {
     /** As above, with etcd's authentication settings. */
     public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls,
                                         AuthSettings auth) {
-        return create(keel, address, limits, tls, auth, null, null);
+        return create(keel, address, limits, tls, auth, null);
     }
 
     /**
-     * As above; every call is counted in {@code calls} (etcd's grpc_server_* metrics; null: not counted), and a
-     * plain-text port serves {@code metricsPage} (Prometheus text) at GET /metrics, as etcd's client port does.
+     * As above; every call is counted in {@code calls} (etcd's grpc_server_* metrics; null: not counted). Plain GET
+     * paths beside the API, such as etcd's /metrics, are added with {@link #serveGet}.
      */
     public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls,
-                                        AuthSettings auth, GrpcCallMetrics calls,
-                                        Supplier<String> metricsPage) {
+                                        AuthSettings auth, GrpcCallMetrics calls) {
         keel.auth().useTokens(auth.tokens());
         int maxRequestBytes = limits.maxRequestBytes();
         int maxTxnOps = limits.maxTxnOps();
@@ -191,7 +190,9 @@ public final class EtcdGrpcServer implements AutoCloseable {
                         requireLeader, caller),
                 ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers, guard), requireLeader,
                         caller),
-                ServerInterceptors.intercept(ClusterService.service(keel, headers, guard), requireLeader, caller),
+                ServerInterceptors.intercept(ClusterService.service(keel, headers, guard,
+                        tls == null ? io.keel.server.tls.MemberClientChannels.of(null) : tls.memberChannels()),
+                        requireLeader, caller),
                 ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, openStreams, guard,
                         answers), requireLeader, caller),
                 ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss,
@@ -202,13 +203,13 @@ public final class EtcdGrpcServer implements AutoCloseable {
                         requireLeader, caller))
                 .map(service -> ServerInterceptors.intercept(service, corruptGuard))
                 .map(service -> calls == null ? service : calls.count(service)).toList(); // outermost: sees all
-        // etcd's HTTP/JSON gateway shares a plain-text client port (HTTP/1.x told from gRPC's HTTP/2 by the first
-        // bytes); on a TLS port it is not served yet (the TLS handshake comes first, and ALPN would have to choose).
+        // etcd's HTTP/JSON gateway shares the client port (HTTP/1.x told from gRPC's HTTP/2 by the first bytes,
+        // after the TLS handshake on a TLS port).
         Gateway gateway = Gateway.start(inProcessName, inProcess, services, executor, maxRequestBytes,
-                limits.maxConcurrentStreams(), new ClientHealth(keel), metricsPage);
+                limits.maxConcurrentStreams(), new ClientHealth(keel));
         NettyServerBuilder builder = (tls == null
                 ? NettyServerBuilder.forAddress(address, gateway.onClientPort(InsecureServerCredentials.create()))
-                : tls.serverBuilder(address))
+                : tls.serverBuilder(address, gateway::onTlsClientPort))
                 .executor(executor)
                 // KV handlers never block (they start a request and answer from its completion): they run on the
                 // transport thread that read the request, sparing a hand-off per call; so do lease keep-alive
@@ -248,6 +249,11 @@ public final class EtcdGrpcServer implements AutoCloseable {
         LOG.info("member {} serves etcd's v3 API on {}{}", Long.toHexString(keel.memberId()), address(),
                 tls == null ? "" : " over TLS (" + tls.engine() + ")");
         return this;
+    }
+
+    /** Serves {@code GET path} on the client port beside the API (etcd's /metrics there). */
+    public void serveGet(String path, java.util.function.Supplier<io.keel.server.gateway.PlainAnswer> answer) {
+        gateway.serveGet(path, answer);
     }
 
     public InetSocketAddress address() {

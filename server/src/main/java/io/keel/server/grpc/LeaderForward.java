@@ -9,7 +9,6 @@ import io.grpc.Contexts;
 import io.grpc.Deadline;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -19,10 +18,10 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.keel.server.Keel;
 import io.keel.server.membership.MemberInfo;
+import io.keel.server.tls.MemberClientChannels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -46,9 +45,11 @@ final class LeaderForward {
     private static final long DEFAULT_TIMEOUT_SECONDS = 15;
 
     private final Keel keel;
+    private final MemberClientChannels channels;
 
-    LeaderForward(Keel keel) {
+    LeaderForward(Keel keel, MemberClientChannels channels) {
         this.keel = keel;
+        this.channels = channels;
     }
 
     /** Server side: remembers in the call's context whether a member forwarded it. */
@@ -65,8 +66,8 @@ final class LeaderForward {
     }
 
     /**
-     * The leader's first http client URL if this call should go there: this member knows a leader that is not
-     * itself, the leader has announced a client URL, and the call was not forwarded to it already. Otherwise null:
+     * The leader's first client URL (http or https) if this call should go there: this member knows a leader that is
+     * not itself, the leader has announced a client URL, and the call was not forwarded to it already. Otherwise null:
      * answer here (the leader does; a follower refuses with etcd's "no leader"/"leader changed").
      */
     String leaderUrl() {
@@ -74,16 +75,14 @@ final class LeaderForward {
         if (leader == 0 || leader == keel.memberId() || FORWARDED.get() != null) return null;
         for (MemberInfo m : keel.membership().list()) {
             if (m.id() != leader) continue;
-            for (String url : m.clientUrls()) if (url.startsWith("http://")) return url;
+            for (String url : m.clientUrls()) if (MemberClientChannels.isClientUrl(url)) return url;
         }
         return null;
     }
 
     /** Calls the leader once with {@code call} on a channel to {@code url}; its answer, or etcd's status. */
     <T> T call(String url, Function<Channel, T> call) {
-        URI u = URI.create(url);
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext()
-                .disableRetry().build();
+        ManagedChannel channel = channels.builder(url).disableRetry().build();
         Deadline deadline = Context.current().getDeadline();
         long millis = deadline == null ? TimeUnit.SECONDS.toMillis(DEFAULT_TIMEOUT_SECONDS)
                 : Math.max(1, deadline.timeRemaining(TimeUnit.MILLISECONDS));

@@ -41,12 +41,12 @@ public final class OpsServer implements AutoCloseable {
     }
 
     public static OpsServer start(Keel keel, KeelMetrics metrics, InetSocketAddress address) throws IOException {
-        return start(keel, metrics, address, null);
+        return start(keel, metrics, address, io.keel.server.tls.MemberClientChannels.of(null));
     }
 
-    /** As above; the cluster page asks members at https:// client URLs with {@code probeTls}. */
+    /** As above; the cluster page asks the other members through {@code members} (the member's client TLS). */
     public static OpsServer start(Keel keel, KeelMetrics metrics, InetSocketAddress address,
-                                  io.grpc.ChannelCredentials probeTls) throws IOException {
+                                  io.keel.server.tls.MemberClientChannels members) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
         server.createContext("/metrics", exchange -> {
@@ -63,7 +63,7 @@ public final class OpsServer implements AutoCloseable {
             if (!isGet(exchange)) return;
             json(exchange, MemberHealth.ready(keel, metrics.failure()), "ready");
         });
-        ClusterSurvey survey = new ClusterSurvey(keel, metrics, new StatusProbe(probeTls));
+        ClusterSurvey survey = new ClusterSurvey(keel, metrics, new StatusProbe(members));
         server.createContext("/cluster.json", exchange -> {
             if (!isGet(exchange)) return;
             exchange.getResponseHeaders().set("Cache-Control", "no-store");

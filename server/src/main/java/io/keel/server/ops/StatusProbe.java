@@ -3,18 +3,15 @@ package io.keel.server.ops;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.ChannelCredentials;
 import io.grpc.ConnectivityState;
-import io.grpc.Grpc;
-import io.grpc.TlsChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.keel.server.etcd.proto.ClusterGrpc;
 import io.keel.server.etcd.proto.MaintenanceGrpc;
 import io.keel.server.etcd.proto.MemberListRequest;
 import io.keel.server.etcd.proto.MemberListResponse;
 import io.keel.server.etcd.proto.StatusRequest;
 import io.keel.server.etcd.proto.StatusResponse;
+import io.keel.server.tls.MemberClientChannels;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,16 +27,20 @@ import java.util.concurrent.TimeUnit;
  */
 public final class StatusProbe implements AutoCloseable {
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-    /** For https:// client URLs; null: gRPC's default TLS (the JDK's CAs, no client certificate). */
-    private final ChannelCredentials tls;
+    private final MemberClientChannels opener;
 
     public StatusProbe() {
-        this(null);
+        this(MemberClientChannels.of(null));
     }
 
     /** Asks https:// client URLs with these TLS credentials ({@link io.keel.server.tls.ProbeCredentials}). */
     public StatusProbe(ChannelCredentials tls) {
-        this.tls = tls;
+        this(MemberClientChannels.withCredentials(tls));
+    }
+
+    /** Opens its channels with {@code opener} (a member's: its own client-port certificate and CA). */
+    public StatusProbe(MemberClientChannels opener) {
+        this.opener = opener;
     }
 
     /** Status of the member serving {@code clientUrl}, or a failure within {@code deadline}. */
@@ -83,20 +84,7 @@ public final class StatusProbe implements AutoCloseable {
     }
 
     private ManagedChannel channel(String clientUrl) {
-        return channels.computeIfAbsent(clientUrl, url -> {
-            URI u = URI.create(url.trim());
-            if (u.getHost() == null || u.getPort() < 0) {
-                throw new IllegalArgumentException("not a client URL (http(s)://host:port): " + url);
-            }
-            if ("https".equals(u.getScheme())) {
-                return Grpc.newChannelBuilderForAddress(u.getHost(), u.getPort(),
-                        tls != null ? tls : TlsChannelCredentials.create()).build();
-            }
-            if (!"http".equals(u.getScheme())) {
-                throw new IllegalArgumentException("not a client URL (http(s)://host:port): " + url);
-            }
-            return ManagedChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build();
-        });
+        return channels.computeIfAbsent(clientUrl, url -> opener.builder(url).build());
     }
 
     @Override

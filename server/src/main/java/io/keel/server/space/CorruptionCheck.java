@@ -1,7 +1,6 @@
 package io.keel.server.space;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.keel.server.Keel;
 import io.keel.server.concurrent.NamedThreads;
@@ -9,13 +8,13 @@ import io.keel.server.etcd.proto.HashKVRequest;
 import io.keel.server.etcd.proto.HashKVResponse;
 import io.keel.server.etcd.proto.MaintenanceGrpc;
 import io.keel.server.membership.MemberInfo;
+import io.keel.server.tls.MemberClientChannels;
 import io.keel.storage.mvcc.AlarmRequest;
 import io.keel.storage.mvcc.AlarmType;
 import io.keel.storage.mvcc.KeyspaceHash;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -27,10 +26,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * etcd's periodic corruption check ({@code --experimental-corrupt-check-time}): every interval the leader takes its
- * own HashKV at its current revision and asks every other voting member, over its client URL, for its HashKV at that
- * same revision. Members that answer for the same revision with the same compacted revision must have the same
- * hash; a member whose hash differs from the one most members share (the leader's, on a tie) gets the CORRUPT alarm,
- * raised through Raft. The leader raises it against itself when it is the one that differs.
+ * own HashKV at its current revision and asks every other voting member, over its client URL (http or https,
+ * {@link MemberClientChannels}), for its HashKV at that same revision. Members that answer for the same revision
+ * with the same compacted revision must have the same hash; a member whose hash differs from the one most members
+ * share (the leader's, on a tie) gets the CORRUPT alarm, raised through Raft. The leader raises it against itself
+ * when it is the one that differs.
  *
  * <p>Once raised, the cluster refuses client writes (etcd's corrupt applier) and the corrupt member refuses every
  * client request but Maintenance (so it can be inspected and disarmed), rather than serve diverged data. A member
@@ -40,12 +40,14 @@ public final class CorruptionCheck implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CorruptionCheck.class);
 
     private final Keel keel;
+    private final MemberClientChannels members;
     private final ScheduledExecutorService timer;
     /** Channels to other members' client URLs, by URL (timer thread only). */
     private final Map<String, ManagedChannel> channels = new HashMap<>();
 
-    private CorruptionCheck(Keel keel, Duration every) {
+    private CorruptionCheck(Keel keel, Duration every, MemberClientChannels members) {
         this.keel = keel;
+        this.members = members;
         this.timer = Executors.newSingleThreadScheduledExecutor(
                 NamedThreads.single("keel-corrupt-check-" + Long.toHexString(keel.memberId())));
         timer.scheduleWithFixedDelay(this::checkQuietly, every.toNanos(), every.toNanos(), TimeUnit.NANOSECONDS);
@@ -53,8 +55,8 @@ public final class CorruptionCheck implements AutoCloseable {
     }
 
     /** Starts the check, or returns null for {@link Duration#ZERO} (off). */
-    static CorruptionCheck start(Keel keel, Duration every) {
-        return every.isZero() ? null : new CorruptionCheck(keel, every);
+    static CorruptionCheck start(Keel keel, Duration every, MemberClientChannels members) {
+        return every.isZero() ? null : new CorruptionCheck(keel, every, members);
     }
 
     private void checkQuietly() {
@@ -72,7 +74,7 @@ public final class CorruptionCheck implements AutoCloseable {
         hashes.put(keel.memberId(), own.hash());
         for (MemberInfo m : keel.membership().list()) {
             if (m.id() == keel.memberId() || m.learner()) continue;
-            HashKVResponse r = ask(channels, m, own.revision());
+            HashKVResponse r = ask(members, channels, m, own.revision());
             if (r == null || r.getCompactRevision() != own.compactRevision()) continue;
             hashes.put(m.id(), r.getHash());
         }
@@ -92,14 +94,14 @@ public final class CorruptionCheck implements AutoCloseable {
      * member's current revision (and compacted revision) differs from this member's own. Members that cannot answer
      * for that revision (behind, compacted past it, down) are not compared, as in etcd.
      */
-    public static List<Long> peersThatDiffer(Keel keel) {
+    public static List<Long> peersThatDiffer(Keel keel, MemberClientChannels members) {
         Map<String, ManagedChannel> channels = new HashMap<>();
         try {
             KeyspaceHash own = keel.hashKV(0);
             List<Long> differ = new java.util.ArrayList<>();
             for (MemberInfo m : keel.membership().list()) {
                 if (m.id() == keel.memberId() || m.learner()) continue;
-                HashKVResponse r = ask(channels, m, own.revision());
+                HashKVResponse r = ask(members, channels, m, own.revision());
                 if (r == null || r.getCompactRevision() != own.compactRevision()) continue;
                 if (r.getHash() != own.hash()) {
                     LOG.error("member {}'s key-value hash at revision {} is {}, this member's is {}",
@@ -126,10 +128,11 @@ public final class CorruptionCheck implements AutoCloseable {
     }
 
     /** {@code m}'s HashKV at {@code revision}, or null when it cannot answer for it now. */
-    private static HashKVResponse ask(Map<String, ManagedChannel> channels, MemberInfo m, long revision) {
+    private static HashKVResponse ask(MemberClientChannels members, Map<String, ManagedChannel> channels,
+                                      MemberInfo m, long revision) {
         for (String url : m.clientUrls()) {
-            ManagedChannel channel = channel(channels, url);
-            if (channel == null) continue;
+            if (!MemberClientChannels.isClientUrl(url)) continue;
+            ManagedChannel channel = channels.computeIfAbsent(url, u -> members.builder(u).build());
             try {
                 return MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
                         .hashKV(HashKVRequest.newBuilder().setRevision(revision).build());
@@ -140,21 +143,6 @@ public final class CorruptionCheck implements AutoCloseable {
             }
         }
         return null;
-    }
-
-    private static ManagedChannel channel(Map<String, ManagedChannel> channels, String url) {
-        ManagedChannel c = channels.get(url);
-        if (c != null) return c;
-        URI u;
-        try {
-            u = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-        if (!"http".equals(u.getScheme()) || u.getHost() == null) return null; // plaintext client URLs only
-        c = ManagedChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build();
-        channels.put(url, c);
-        return c;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.keel.server.space;
 
 import io.keel.server.Keel;
+import io.keel.server.tls.MemberClientChannels;
 
 import java.time.Duration;
 
@@ -17,11 +18,15 @@ public final class Housekeeping implements AutoCloseable {
         this.corruptionCheck = corruptionCheck;
     }
 
-    /** @param corruptCheckEvery {@link Duration#ZERO}: no corruption check */
-    public static Housekeeping start(Keel keel, AutoCompaction autoCompaction, Duration corruptCheckEvery) {
+    /**
+     * @param corruptCheckEvery {@link Duration#ZERO}: no corruption check
+     * @param members           how the corruption check reaches the other members' client URLs
+     */
+    public static Housekeeping start(Keel keel, AutoCompaction autoCompaction, Duration corruptCheckEvery,
+                                     MemberClientChannels members) {
         AutoCompactor compactor = AutoCompactor.start(keel, autoCompaction);
         try {
-            return new Housekeeping(compactor, CorruptionCheck.start(keel, corruptCheckEvery));
+            return new Housekeeping(compactor, CorruptionCheck.start(keel, corruptCheckEvery, members));
         } catch (RuntimeException e) {
             if (compactor != null) compactor.close();
             throw e;

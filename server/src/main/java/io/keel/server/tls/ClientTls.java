@@ -1,5 +1,6 @@
 package io.keel.server.tls;
 
+import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettySslContextServerCredentials;
@@ -14,6 +15,8 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolNames;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
@@ -37,13 +40,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * TLS on the client port (etcd's --cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --auto-tls,
- * --client-crl-file, --cipher-suites): the gRPC server's SSL context and the Netty threads it runs on.
+ * --client-crl-file, --cipher-suites): the gRPC server's SSL context and the Netty threads it runs on. The same
+ * context serves etcd's HTTP gateway on that port (ClientPortProtocols.overTls), so both get the same checks.
  *
  * <p>A refused handshake (plain text, no certificate where one is required, a certificate from another CA, a
  * revoked one) gets one warning line naming the client's address and the reason; the connection is closed and
- * everyone else is served as before. gRPC builds the TLS handler itself and logs a failure only at its debug level,
- * so the line comes from a handler that each accepted connection gets first: it finds the TLS handler once the
- * connection's first bytes arrive, listens to its handshake and leaves the pipeline.
+ * everyone else is served as before. The TLS handler is built inside gRPC's negotiation (which logs a failure only
+ * at its debug level), so the line comes from a handler that each accepted connection gets first: it finds the TLS
+ * handler once the connection's first bytes arrive, listens to its handshake and leaves the pipeline.
  *
  * <p>The TLS engine is BoringSSL (netty-tcnative, shipped inside grpc-netty-shaded) where it loads, else the JDK's;
  * {@code -Dkeel.tls.provider=jdk|openssl} picks one (to measure). The established session stays reachable as
@@ -54,14 +58,16 @@ public final class ClientTls implements AutoCloseable {
     private static final RefusalLog REFUSALS = new RefusalLog(LOG);
 
     private final SslContext context;
+    private final TlsSettings settings;
     /** Rechecks resumed sessions; null without a trusted CA (no client certificates). */
     private final ReloadingTrustManager trust;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final boolean epoll;
 
-    private ClientTls(SslContext context, ReloadingTrustManager trust) {
+    private ClientTls(SslContext context, TlsSettings settings, ReloadingTrustManager trust) {
         this.context = context;
+        this.settings = settings;
         this.trust = trust;
         this.epoll = Epoll.isAvailable();
         // gRPC's own default: one acceptor thread, and as many I/O threads as Netty's default for the machine.
@@ -78,18 +84,29 @@ public final class ClientTls implements AutoCloseable {
     public static ClientTls of(TlsSettings settings, Path autoTlsDir, List<String> hosts) {
         TlsMaterial m = TlsMaterial.of("client port", settings, autoTlsDir, hosts);
         SslProvider provider = provider();
-        SslContextBuilder b = GrpcSslContexts.configure(SslContextBuilder.forServer(m.keyManager()), provider);
+        SslContextBuilder b = GrpcSslContexts.configure(SslContextBuilder.forServer(m.keyManager()), provider)
+                .applicationProtocolConfig(ALPN);
         if (m.trustManager() != null) b.trustManager(m.trustManager());
         b.clientAuth(m.requireCertificate() ? ClientAuth.REQUIRE : ClientAuth.NONE);
         if (!m.cipherSuites().isEmpty()) {
             b.ciphers(CipherSuites.javaNames(m.cipherSuites(), supportedCiphers(provider), "--cipher-suites"));
         }
         try {
-            return new ClientTls(b.build(), (ReloadingTrustManager) m.trustManager());
+            return new ClientTls(b.build(), settings, (ReloadingTrustManager) m.trustManager());
         } catch (SSLException e) {
             throw new IllegalArgumentException("client port TLS: " + e.getMessage(), e);
         }
     }
+
+    /**
+     * ALPN on the client port, which serves gRPC and etcd's HTTP/1.1 gateway: the server's preference decides, so
+     * a client that offers both (curl, browsers) gets http/1.1, which the gateway serves, and a gRPC client, which
+     * offers only h2, gets h2. A client without ALPN is served too: the first bytes tell (ClientPortProtocols).
+     */
+    private static final ApplicationProtocolConfig ALPN = new ApplicationProtocolConfig(
+            ApplicationProtocolConfig.Protocol.ALPN, ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_1_1, ApplicationProtocolNames.HTTP_2);
 
     /** The TLS engine: OpenSSL (BoringSSL) when it loads, unless -Dkeel.tls.provider=jdk. */
     static SslProvider provider() {
@@ -111,10 +128,19 @@ public final class ClientTls implements AutoCloseable {
         }
     }
 
-    /** A gRPC server builder for {@code address} serving TLS with this context. */
+    /** A gRPC server builder for {@code address} serving TLS with this context, gRPC only. */
     public NettyServerBuilder serverBuilder(InetSocketAddress address) {
+        return serverBuilder(address, NettySslContextServerCredentials::create);
+    }
+
+    /**
+     * A gRPC server builder for {@code address} serving TLS with this context through the credentials
+     * {@code credentials} makes of it (the client port's: gRPC and the HTTP gateway, {@code Gateway#onTlsClientPort}).
+     */
+    public NettyServerBuilder serverBuilder(InetSocketAddress address,
+                                            java.util.function.Function<SslContext, ServerCredentials> credentials) {
         ChannelHandler observer = new AcceptedConnections(trust);
-        return NettyServerBuilder.forAddress(address, NettySslContextServerCredentials.create(context))
+        return NettyServerBuilder.forAddress(address, credentials.apply(context))
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .channelFactory(() -> {
@@ -122,6 +148,11 @@ public final class ClientTls implements AutoCloseable {
                     ch.pipeline().addLast(observer); // before the acceptor that Netty adds at bind
                     return ch;
                 });
+    }
+
+    /** How this member calls the other members' client URLs: with these settings' certificate and CA. */
+    public MemberClientChannels memberChannels() {
+        return MemberClientChannels.of(settings);
     }
 
     /** Which engine serves the handshakes, for the start-up line. */

@@ -6,12 +6,11 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.util.InsecureTrustManagerFactor
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
- * How Keel's own gRPC clients (the cluster page's survey of the other members, {@code keel status}) talk to
- * https:// client URLs: gRPC's TLS credentials with etcdctl's choices (--cacert, --cert, --key,
- * --insecure-skip-tls-verify), or, inside a member, with the member's own client-port certificate and CA.
+ * How {@code keel status} talks to https:// client URLs: gRPC's TLS credentials with etcdctl's choices (--cacert,
+ * --cert, --key, --insecure-skip-tls-verify). A member calling the others uses its own client-port settings instead
+ * ({@link MemberClientChannels#of}).
  */
 public final class ProbeCredentials {
     private ProbeCredentials() {
@@ -36,21 +35,6 @@ public final class ProbeCredentials {
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("--cacert " + cacert + ": " + e.getMessage(), e);
-        }
-        return b.build();
-    }
-
-    /**
-     * A member asking the other members: it presents its own client-port certificate (etcd's certificates serve as
-     * both) and trusts its --trusted-ca-file; with auto TLS it cannot check theirs.
-     */
-    public static ChannelCredentials forMember(TlsSettings clientTls, Path autoTlsDir, List<String> hosts) {
-        TlsMaterial m = TlsMaterial.of("cluster survey", clientTls, autoTlsDir, hosts);
-        TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder().keyManager(m.keyManager());
-        if (m.trustManager() != null) {
-            b.trustManager(m.trustManager());
-        } else if (m.autoTls()) {
-            b.trustManager(InsecureTrustManagerFactory.INSTANCE.getTrustManagers());
         }
         return b.build();
     }

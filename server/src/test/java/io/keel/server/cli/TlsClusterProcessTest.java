@@ -260,7 +260,104 @@ class TlsClusterProcessTest {
         }, this::outputs);
     }
 
+    @Test
+    @Order(8)
+    void aMembershipChangeSentToAFollowerIsForwardedToTheLeaderOverHttps() {
+        Member follower = follower(tlsFlags(client));
+        String extraPeer = "https://127.0.0.1:" + FreePorts.next();
+        Run add = etcdctl(follower.clientUrl(), tlsFlags(client)).with("member", "add", "extra",
+                "--peer-urls=" + extraPeer, "--learner");
+        assertEquals(0, add.exit, add::toString);
+        java.util.regex.Matcher added = java.util.regex.Pattern.compile("Member ([0-9a-f]+) added to cluster")
+                .matcher(add.out);
+        assertTrue(added.find(), add::toString);
+        Run remove = etcdctl(follower.clientUrl(), tlsFlags(client)).with("member", "remove", added.group(1));
+        assertEquals(0, remove.exit, remove::toString);
+        assertTrue(remove.out.contains(added.group(1) + " removed from cluster"), remove::toString);
+    }
+
+    @Test
+    @Order(7)
+    void curlReachesTheGatewayAndMetricsOverHttps() throws Exception {
+        Member m = members.get(1);
+        String put = curl(m.clientUrl() + "/v3/kv/put", "-X", "POST", "-d",
+                "{\"key\":\"Y3VybA==\",\"value\":\"b2s=\"}");
+        assertTrue(put.contains("\"revision\":\""), put);
+        String range = curl(m.clientUrl() + "/v3/kv/range", "-X", "POST", "-d", "{\"key\":\"Y3VybA==\"}");
+        assertTrue(range.contains("\"value\":\"b2s=\""), range);
+        String metrics = curl(m.clientUrl() + "/metrics");
+        assertTrue(metrics.contains("etcd_server_version{server_version=\"3.4."), metrics);
+    }
+
+    /** curl with the client certificate, as etcd's e2e tests call the gateway; its output. */
+    private String curl(String url, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "-m", "30", "--cacert", ca.certFile.toString(),
+                "--cert", client.cert().toString(), "--key", client.key().toString(), url));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "curl finishes");
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    /** Last: it turns authentication on. A forwarded change is made as its caller: root may, another user not. */
+    @Test
+    @Order(9)
+    void aForwardedMembershipChangeIsCheckedAsItsCaller() {
+        Member any = members.get(0);
+        for (String[] step : List.of(new String[] {"role", "add", "root"},
+                new String[] {"user", "add", "root:secret"}, new String[] {"user", "grant-role", "root", "root"},
+                new String[] {"user", "add", "bob:bobs"}, new String[] {"auth", "enable"})) {
+            Run r = etcdctl(any.clientUrl(), tlsFlags(client)).with(step);
+            assertEquals(0, r.exit, r::toString);
+        }
+        Member follower = follower(withUser(tlsFlags(client), "root:secret"));
+        String extraPeer = "https://127.0.0.1:" + FreePorts.next();
+        Run asBob = etcdctl(follower.clientUrl(), withUser(tlsFlags(client), "bob:bobs")).with("member", "add",
+                "extra2", "--peer-urls=" + extraPeer, "--learner");
+        assertNotEquals(0, asBob.exit, asBob::toString);
+        assertTrue(asBob.err.contains("permission denied"), asBob::toString);
+        Run asRoot = etcdctl(follower.clientUrl(), withUser(tlsFlags(client), "root:secret")).with("member", "add",
+                "extra2", "--peer-urls=" + extraPeer, "--learner");
+        assertEquals(0, asRoot.exit, asRoot::toString);
+        java.util.regex.Matcher added = java.util.regex.Pattern.compile("Member ([0-9a-f]+) added to cluster")
+                .matcher(asRoot.out);
+        assertTrue(added.find(), asRoot::toString);
+        Run remove = etcdctl(follower.clientUrl(), withUser(tlsFlags(client), "root:secret")).with("member",
+                "remove", added.group(1));
+        assertEquals(0, remove.exit, remove::toString);
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    private static String[] withUser(String[] flags, String user) {
+        String[] all = java.util.Arrays.copyOf(flags, flags.length + 2);
+        all[flags.length] = "--user";
+        all[flags.length + 1] = user;
+        return all;
+    }
+
+    /** A member that says another one leads, asked with etcdctl's {@code flags}. */
+    private Member follower(String[] flags) {
+        Member[] found = new Member[1];
+        Poll.until("a member follows a known leader", DEADLINE, () -> {
+            for (Member m : members) {
+                Run status = etcdctl(m.clientUrl(), flags).with("endpoint", "status", "-w", "json");
+                java.util.regex.Matcher self = java.util.regex.Pattern.compile("\"member_id\":(\\d+)")
+                        .matcher(status.out);
+                java.util.regex.Matcher leader = java.util.regex.Pattern.compile("\"leader\":(\\d+)")
+                        .matcher(status.out);
+                if (status.exit == 0 && self.find() && leader.find() && !leader.group(1).equals("0")
+                        && !self.group(1).equals(leader.group(1))) {
+                    found[0] = m;
+                    return true;
+                }
+            }
+            return false;
+        }, this::outputs);
+        return found[0];
+    }
 
     private BigInteger servedSerialQuietly(Member m) {
         try {
