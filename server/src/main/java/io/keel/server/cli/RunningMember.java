@@ -173,11 +173,7 @@ final class RunningMember implements AutoCloseable {
         grpc = EtcdGrpcServer.create(keel, settings.clientListen(), settings.clientLimits(), clientTls(settings),
                 new EtcdGrpcServer.AuthSettings(settings.authTokens(), certAuth),
                 metrics == null ? null : metrics.calls());
-        if (metrics != null) { // etcd serves them on the client port too
-            grpc.serveGet("/metrics", () -> new io.keel.server.gateway.PlainAnswer(
-                    "text/plain; version=0.0.4; charset=utf-8",
-                    metrics.text().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        }
+        if (metrics != null) grpc.serveGet("/metrics", metrics::page); // etcd serves them on the client port too
     }
 
     /** Tells clients to go elsewhere at once (see {@link EtcdGrpcServer#stopAccepting}). */

@@ -188,6 +188,12 @@ public final class KeelMetrics implements MemberObserver {
         return body.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** {@link #text()} as the client port's GET /metrics answers it (etcd serves its metrics there too). */
+    public io.keel.server.gateway.PlainAnswer page() {
+        return new io.keel.server.gateway.PlainAnswer("text/plain; version=0.0.4; charset=utf-8",
+                text().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** Term and leader changes as this member saw them (its own as {@link LeaderHistory#SELF}) and asked others. */
     public LeaderHistory history() {
         return history;

@@ -82,8 +82,9 @@ class EtcdMetricNamesTest {
         open.add(keel);
         metrics.bind(keel);
         EtcdGrpcServer grpc = EtcdGrpcServer.create(keel, new InetSocketAddress("127.0.0.1", 0),
-                ClientLimits.ETCD_DEFAULTS, null, EtcdGrpcServer.AuthSettings.DEFAULTS, metrics.calls(),
-                metrics::text).open();
+                ClientLimits.ETCD_DEFAULTS, null, EtcdGrpcServer.AuthSettings.DEFAULTS, metrics.calls());
+        grpc.serveGet("/metrics", metrics::page);
+        grpc.open();
         open.add(grpc);
         String base = "http://127.0.0.1:" + grpc.port();
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpc.port()).usePlaintext().build();
