@@ -49,15 +49,15 @@ mutation ack-after-persist "$core/RaftNode.java" \
 mutation vote-after-persist "$core/RaftNode.java" \
   '                outbox.sendAfterPersist(grant);' '                send(grant);' \
   "a vote is sent only once it is durable (thesis 3.8)"
-mutation lease-needs-own-commit "$core/RaftNode.java" \
-  '!leaseForbidden && transferee == NONE && committedInCurrentTerm()) {' '!leaseForbidden && transferee == NONE) {' \
+mutation lease-needs-own-commit "$core/ReadPath.java" \
+  'leaseEligible() && committedInCurrentTerm()) {' 'leaseEligible()) {' \
   "a lease is taken only once an entry of the leader's term is committed (thesis 6.4)"
-mutation read-needs-own-commit "$core/RaftNode.java" \
+mutation read-needs-own-commit "$core/ReadPath.java" \
   '        if (!committedInCurrentTerm()) {
             // Until its first entry commits' '        if (false) {
             // Until its first entry commits' \
   "a new leader answers reads only once its first entry commits (thesis 6.4)"
-mutation transfer-drops-lease "$core/RaftNode.java" \
+mutation transfer-drops-lease "$core/ReadPath.java" \
   '        lease.drop();
         leaseForbidden = true;' '        leaseForbidden = false;' \
   "a transfer ends the lease for the rest of the term (etcd-io/raft#99)"
