@@ -68,7 +68,7 @@ class ReadRoundsTest {
     }
 
     @Test
-    void manyReadsOneRound() {
+    void oneRoundConfirmsManyReadsInArrivalOrder() {
         ReadRounds r = new ReadRounds();
         for (long i = 1; i <= 100; i++) r.addRead(i, i % 3, 50 + i);
         long round = r.startRound(0, true);
@@ -103,7 +103,7 @@ class ReadRoundsTest {
     }
 
     @Test
-    void partialConfirmation() {
+    void aQuorumOfAnEarlierRoundConfirmsOnlyTheReadsWaitingForIt() {
         ReadRounds r = new ReadRounds();
         r.addRead(1, 0, 1);
         r.startRound(0, true); // 1
