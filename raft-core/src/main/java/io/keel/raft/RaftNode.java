@@ -300,7 +300,8 @@ public final class RaftNode {
         } else if (role == Role.CANDIDATE && ready.hardState() != null
                 && ready.hardState().getTerm() == term && ready.hardState().getVote() == id) {
             // A candidate counts its own vote only once it is durable: a crash before that, then a vote for
-            // someone else in the same term, would otherwise elect two leaders in one term.
+            // someone else in the same term, would otherwise elect two leaders in one term (thesis §3.8). With other
+            // voters the requests wait for the write anyway; a single voter needs no answer (scenario 34).
             tracker.recordVote(id, true);
             tallyVotes(Campaign.VOTE);
         }
@@ -453,13 +454,19 @@ public final class RaftNode {
     private enum Campaign { PRE_VOTE, VOTE, TRANSFER }
 
     private boolean promotable() {
-        // A member still installing a snapshot could not serve the log it claims to hold: it waits.
+        // A member still installing a snapshot could not serve the log it claims to hold: it waits. (Its vote
+        // request would name the snapshot's last entry, but until the snapshot is durable and applied a crash or a
+        // win would leave it leading with a log whose prefix it does not have; etcd's raft refuses to campaign with
+        // a pending snapshot for the same reason; scenario 33.)
         return tracker.configuration().isVoter(id) && !hasUnappliedConfChange() && log.snapshotToInstall() == null;
     }
 
     /**
      * A member that has committed but not yet applied a membership change would campaign with a stale view of who
-     * votes; it waits until the change is applied.
+     * votes (configurations take effect when applied here, etcd's way, not when appended as in thesis §4.1): it
+     * could count the votes of a majority the committed change already replaced. It waits until the change is
+     * applied, as etcd's raft does ("cannot campaign ... since there are still pending configuration changes to
+     * apply"). Scenario 32.
      */
     private boolean hasUnappliedConfChange() {
         // Entries covered by a snapshot brought their configuration with it.
@@ -708,6 +715,8 @@ public final class RaftNode {
             changedConfState = snap.getConfState();
             ackIndex = snap.getIndex();
         }
+        // Like an append's acknowledgement it promises durability (thesis §3.8, Figure 3.1: persist before
+        // responding): the leader counts the snapshot's index toward commit for this member.
         outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex).build());
     }
 
@@ -870,7 +879,7 @@ public final class RaftNode {
      * A leader removed from the configuration must stop deciding for it, but stepping down at once can strand the
      * cluster: the remaining voters may not yet know the change is committed, so they still count the removed
      * member's vote, which it refuses if its log holds entries they lack (seen in the simulation as a cluster
-     * with no possible leader). So it hands leadership over like a transfer: no new proposals, the most
+     * with no possible leader; fixed in 9f5be02, scenario 17). So it hands leadership over like a transfer: no new proposals, the most
      * caught-up remaining voter gets TimeoutNow carrying the commit index, and this member steps down when the
      * new leader's term reaches it. Until then it stays leader of nothing: it counts toward no quorum and accepts no
      * proposal; every election timeout it tries again, possibly with another member.
