@@ -25,9 +25,12 @@ final class GoldenOutput {
     private GoldenOutput() {
     }
 
+    private static Path module() {
+        return Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+    }
+
     static Path scenarioSources() {
-        Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
-        return module.resolve("src/test/resources/scenarios");
+        return module().resolve("src/test/resources/scenarios");
     }
 
     static Path goldenFile(String script) {
@@ -64,7 +67,7 @@ final class GoldenOutput {
         }
         String expected = Files.readString(file, StandardCharsets.UTF_8);
         if (expected.equals(actual)) return;
-        Path saved = Path.of(System.getProperty("java.io.tmpdir"), "keel-golden", file.getFileName() + ".actual");
+        Path saved = module().resolve("target/keel-golden").resolve(file.getFileName() + ".actual");
         Files.createDirectories(saved.getParent());
         Files.writeString(saved, actual, StandardCharsets.UTF_8);
         throw new AssertionError(script + ": the output differs from " + file.getFileName() + " (whole output in "
