@@ -49,21 +49,64 @@ mutation ack-after-persist "$core/RaftNode.java" \
 mutation vote-after-persist "$core/RaftNode.java" \
   '                outbox.sendAfterPersist(grant);' '                send(grant);' \
   "a vote is sent only once it is durable (thesis 3.8)"
-mutation lease-needs-own-commit "$core/RaftNode.java" \
-  '!leaseForbidden && transferee == NONE && committedInCurrentTerm()) {' '!leaseForbidden && transferee == NONE) {' \
+mutation lease-needs-own-commit "$core/ReadPath.java" \
+  'leaseEligible() && committedInCurrentTerm()) {' 'leaseEligible()) {' \
   "a lease is taken only once an entry of the leader's term is committed (thesis 6.4)"
-mutation read-needs-own-commit "$core/RaftNode.java" \
+mutation read-needs-own-commit "$core/ReadPath.java" \
   '        if (!committedInCurrentTerm()) {
             // Until its first entry commits' '        if (false) {
             // Until its first entry commits' \
   "a new leader answers reads only once its first entry commits (thesis 6.4)"
-mutation transfer-drops-lease "$core/RaftNode.java" \
+mutation transfer-drops-lease "$core/ReadPath.java" \
   '        lease.drop();
         leaseForbidden = true;' '        leaseForbidden = false;' \
   "a transfer ends the lease for the rest of the term (etcd-io/raft#99)"
 mutation check-quorum "$core/RaftNode.java" \
   '        if (!tracker.quorumActive(id, now, config.electionTimeout())) {' '        if (false) {' \
   "a leader without a quorum for an election timeout steps down (thesis 6.2)"
+mutation prevote-keeps-term "$core/TermRules.java" \
+  '            if (type == MessageType.MSG_PRE_VOTE) {
+                // A pre-vote carries' '            if (false) {
+                // A pre-vote carries' \
+  "a pre-vote never raises the voter's term (thesis 9.6)"
+mutation read-round-after-arrival "$core/read/ReadRounds.java" \
+  'new PendingRead(readId, from, index, current + 1)' 'new PendingRead(readId, from, index, current)' \
+  "a read is confirmed only by a round started after it arrived (etcd-io/raft#397)"
+mutation one-conf-change "$core/RaftNode.java" \
+  'if (pendingConfIndex > log.applying()) {' 'if (false) {' \
+  "one membership change at a time (thesis 4.1)"
+mutation learner-catch-up "$core/RaftNode.java" \
+  'if (p == null || p.match() < log.committed()) {' 'if (false) {' \
+  "a learner is promoted only once caught up (etcd #12227)"
+mutation no-campaign-unapplied-conf "$core/RaftNode.java" \
+  'isVoter(id) && !hasUnappliedConfChange() &&' 'isVoter(id) &&' \
+  "no campaign with a committed, unapplied membership change (scenario 32)"
+mutation no-campaign-installing-snapshot "$core/RaftNode.java" \
+  ' && log.snapshotToInstall() == null;' ';' \
+  "no campaign while a snapshot is being written (scenario 33)"
+mutation removed-leader-hands-off "$core/RaftNode.java" \
+  '        if (!next.isVoter(id)) {
+            handOffAfterRemoval(next);' '        if (false) {
+            handOffAfterRemoval(next);' \
+  "a removed leader hands leadership over (scenario 17)"
+mutation heartbeat-commit-capped "$core/Replicator.java" \
+  '.setCommit(Math.min(e.getValue().match(), log.committed()))' '.setCommit(log.committed())' \
+  "a heartbeat's commit index is capped at the follower's match (thesis Figure 3.1)"
+mutation backpressure "$core/RaftNode.java" \
+  'if (!uncommitted.admits(size)) {' 'if (false) {' \
+  "uncommitted payload bytes are bounded (scenario 20)"
+mutation vote-request-after-persist "$core/RaftNode.java" \
+  'outbox.sendAfterPersist(request);' 'send(request);' \
+  "vote requests leave only once the candidate's term and self-vote are durable (simulation seed 3792)"
+mutation self-vote-after-persist "$core/RaftNode.java" \
+  '        if (kind == Campaign.PRE_VOTE) {
+            tallyVotes(kind);
+        }' '        if (kind != Campaign.PRE_VOTE) tracker.recordVote(id, true);
+        tallyVotes(kind);' \
+  "a candidate counts its own vote only once it is durable (scenario 34)"
+mutation snapshot-ack-after-persist "$core/RaftNode.java" \
+  'outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex).build());' 'send(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex).build());' \
+  "a snapshot is acknowledged only once it is durable (thesis 3.8)"
 mutation suspension-restarts-lease "$core/read/LeaderLease.java" \
   '        if (sentAt < notBefore) return;' '' \
   "after a suspected suspension only rounds sent afterwards earn the lease (issue 10 F)"

@@ -20,11 +20,7 @@ import io.keel.raft.progress.Progress;
 import io.keel.raft.progress.ProgressState;
 import io.keel.raft.progress.ProgressTracker;
 import io.keel.raft.quorum.VoteResult;
-import io.keel.raft.read.ForwardedReads;
-import io.keel.raft.read.LeaderLease;
-import io.keel.raft.read.ReadRounds;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -33,6 +29,12 @@ import java.util.SplittableRandom;
  * {@link #proposeConfChange}, {@link #read}, {@link #transferLeadership}, and the completions {@link #persisted},
  * {@link #applied} and {@link #reportSnapshot}. Output: {@link #ready()}. No threads, I/O or clocks: the caller
  * passes monotonic time in with each tick. Not thread-safe; one thread owns it.
+ *
+ * <p>Here: roles, elections and votes, the follower's side of replication, commit, proposals and membership
+ * changes. Elsewhere: every comparison of a message's term with this member's ({@link TermRules}), the leader's
+ * sending side of replication ({@link Replicator}), linearizable reads and the leader lease ({@link ReadPath}),
+ * leadership transfer and the hand-off of a removed leader ({@link LeadershipTransfer}), and the output gathered
+ * for the next Ready ({@link Outbox}).
  */
 public final class RaftNode {
     private static final long NONE = 0;
@@ -42,7 +44,6 @@ public final class RaftNode {
     private final SplittableRandom random;
     private final RaftLog log;
     private final ProgressTracker tracker;
-    private final LeaderLease lease;
 
     // Durable state (HardState).
     private long term;
@@ -62,18 +63,12 @@ public final class RaftNode {
      */
     private boolean heardSinceLastTick;
 
+    private final ReadPath reads;
+    private final LeadershipTransfer transfer;
+
     // Leader state.
-    private ReadRounds rounds = new ReadRounds();
-    private final List<long[]> readsAwaitingCommit = new ArrayList<>(); // {readId, from}
-    private final ForwardedReads forwardedReads = new ForwardedReads();
     private final UncommittedBudget uncommitted;
     private long pendingConfIndex;
-    private long transferee = NONE;
-    private long transferStartedAt;
-    /** Set once a transfer was started in this term: see {@link #transferLeadership}. */
-    private boolean leaseForbidden;
-    /** TimeoutNow arrived while a committed membership change was still unapplied: campaign once it is. */
-    private boolean campaignWhenApplied;
     private long lastHeartbeatAt;
     private boolean appendsPending;
     private boolean commitPending;
@@ -97,10 +92,11 @@ public final class RaftNode {
         this.tracker = new ProgressTracker(Configuration.fromConfState(initial.confState()),
                 config.maxInflightMessages(), config.maxInflightBytes());
         this.tracker.setConfiguration(tracker.configuration(), log.lastIndex() + 1);
-        this.lease = new LeaderLease(config.leaseDuration());
         this.uncommitted = new UncommittedBudget(config.maxUncommittedBytes());
         this.outbox = new Outbox(id, () -> term);
         this.replicator = new Replicator(id, config, log, tracker, outbox);
+        this.reads = new ReadPath(config, log, outbox, () -> term);
+        this.transfer = new LeadershipTransfer(id, config, log, tracker, outbox, replicator);
         this.now = now;
         this.lastHardState = hs;
         this.lastSoftState = softState();
@@ -122,9 +118,7 @@ public final class RaftNode {
             heardFromLeaderAt = now;
             heardSinceLastTick = false;
         }
-        for (long readId : forwardedReads.expire(now, config.electionTimeout())) {
-            outbox.answer(ReadState.rejected(readId));
-        }
+        reads.expireForwarded(now);
         if (role == Role.LEADER) {
             tickLeader();
         } else if (now - electionResetAt >= randomizedElectionTimeout) {
@@ -251,13 +245,11 @@ public final class RaftNode {
      */
     public void read(long readId) {
         if (role == Role.LEADER) {
-            leaderRead(readId, NONE);
+            reads.leaderRead(readId, ReadPath.LOCAL, now);
         } else if (leaderId != NONE) {
-            // Followers forward reads: only the leader can confirm that no newer leader exists.
-            forwardedReads.add(readId, now);
-            send(message(leaderId, MessageType.MSG_READ_INDEX).setReadId(readId).build());
+            reads.forward(readId, leaderId, now);
         } else {
-            outbox.answer(ReadState.rejected(readId));
+            reads.reject(readId);
         }
     }
 
@@ -273,23 +265,11 @@ public final class RaftNode {
             return new ProposeResult.Refused(ProposeResult.Reason.INVALID_CONF_CHANGE, id,
                     "member " + target + " is not a voter");
         }
-        if (target == id || target == transferee) {
+        if (target == id || target == transfer.target()) {
             return new ProposeResult.Accepted(log.lastIndex(), term);
         }
-        transferee = target;
-        transferStartedAt = now;
-        // The target will campaign with votes that ignore the lease guard, possibly long after a TimeoutNow
-        // delayed in the network. So the lease ends now and is never taken again in this term, even if the
-        // transfer is aborted: a round answered later could not rule out a leader elected by that late
-        // campaign (the half-failed transfer of etcd-io/raft#99).
-        lease.drop();
-        leaseForbidden = true;
-        Progress p = tracker.get(target);
-        if (p.match() == log.lastIndex()) {
-            sendTimeoutNow(target);
-        } else {
-            replicator.sendAppend(target, true, rounds.current());
-        }
+        reads.forbidLeaseForTerm(); // the target's campaign ignores the lease guard: see there
+        transfer.start(target, now, reads.currentRound());
         return new ProposeResult.Accepted(log.lastIndex(), term);
     }
 
@@ -299,7 +279,7 @@ public final class RaftNode {
      * earn it again (see ReadMode.LEASE for the clock assumption this protects).
      */
     public void clockMayHaveStopped() {
-        lease.restartAfter(now);
+        reads.clockMayHaveStopped(now);
     }
 
     /** The caller durably wrote everything in {@code ready} (and in every earlier Ready). */
@@ -320,7 +300,8 @@ public final class RaftNode {
         } else if (role == Role.CANDIDATE && ready.hardState() != null
                 && ready.hardState().getTerm() == term && ready.hardState().getVote() == id) {
             // A candidate counts its own vote only once it is durable: a crash before that, then a vote for
-            // someone else in the same term, would otherwise elect two leaders in one term.
+            // someone else in the same term, would otherwise elect two leaders in one term (thesis §3.8). With other
+            // voters the requests wait for the write anyway; a single voter needs no answer (scenario 34).
             tracker.recordVote(id, true);
             tallyVotes(Campaign.VOTE);
         }
@@ -350,7 +331,7 @@ public final class RaftNode {
         return !outbox.isEmpty() || log.hasEntriesToPersist() || log.snapshotToPersist() != null
                 || termOrVoteChanged() || softStateChanged()
                 || log.hasNextCommittedEntries() || changedConfState != null
-                || (role == Role.LEADER && (appendsPending || commitPending || rounds.roundWanted()));
+                || (role == Role.LEADER && (appendsPending || commitPending || reads.roundWanted()));
     }
 
     /** Everything the caller has to do now; see {@link Ready} for the contract. */
@@ -384,8 +365,8 @@ public final class RaftNode {
             if (role == Role.LEADER) {
                 maybeLeaveJoint();
                 flushLeader(); // a change may have made more sendable or committable
-            } else if (campaignWhenApplied && promotable()) {
-                campaignWhenApplied = false;
+            } else if (transfer.campaignDeferred() && promotable()) {
+                transfer.dropDeferredCampaign();
                 campaign(Campaign.TRANSFER);
             }
         }
@@ -438,11 +419,12 @@ public final class RaftNode {
 
     /** The local monotonic time at which the lease ends, or Long.MIN_VALUE when this member holds none. */
     public long leaseExpiresAt() {
-        return role == Role.LEADER && !leaseForbidden && transferee == NONE ? lease.expiresAt() : Long.MIN_VALUE;
+        return role == Role.LEADER ? reads.leaseExpiresAt() : Long.MIN_VALUE;
     }
 
+    /** The member leadership is being transferred to, or 0. */
     public long transferee() {
-        return transferee;
+        return transfer.target();
     }
 
     /** Whether term or vote differ from the hard state last handed out for writing: they must be written. */
@@ -472,13 +454,19 @@ public final class RaftNode {
     private enum Campaign { PRE_VOTE, VOTE, TRANSFER }
 
     private boolean promotable() {
-        // A member still installing a snapshot could not serve the log it claims to hold: it waits.
+        // A member still installing a snapshot could not serve the log it claims to hold: it waits. (Its vote
+        // request would name the snapshot's last entry, but until the snapshot is durable and applied a crash or a
+        // win would leave it leading with a log whose prefix it does not have; etcd's raft refuses to campaign with
+        // a pending snapshot for the same reason; scenario 33.)
         return tracker.configuration().isVoter(id) && !hasUnappliedConfChange() && log.snapshotToInstall() == null;
     }
 
     /**
      * A member that has committed but not yet applied a membership change would campaign with a stale view of who
-     * votes; it waits until the change is applied.
+     * votes (configurations take effect when applied here, etcd's way, not when appended as in thesis §4.1): it
+     * could count the votes of a majority the committed change already replaced. It waits until the change is
+     * applied, as etcd's raft does ("cannot campaign ... since there are still pending configuration changes to
+     * apply"). Scenario 32.
      */
     private boolean hasUnappliedConfChange() {
         // Entries covered by a snapshot brought their configuration with it.
@@ -502,12 +490,10 @@ public final class RaftNode {
 
     private void becomeFollower(long newTerm, long leader) {
         if (role == Role.LEADER) {
-            // The lease ends here. Reads it answered and the caller has not executed yet fail their re-check
-            // (ReadState): nothing relies on this member's refusal to vote any more.
             abandonLeadership();
         }
         if (newTerm != term || leader != leaderId) {
-            rejectForwardedReads();
+            reads.rejectForwarded();
         }
         if (newTerm != term) {
             term = newTerm;
@@ -515,33 +501,21 @@ public final class RaftNode {
         }
         role = Role.FOLLOWER;
         leaderId = leader;
-        campaignWhenApplied = false;
+        transfer.dropDeferredCampaign();
         tracker.resetVotes();
         resetElectionTimer();
     }
 
     private void abandonLeadership() {
-        for (ReadRounds.PendingRead r : rounds.abandon()) {
-            if (r.from() == NONE) outbox.answer(ReadState.rejected(r.readId()));
-        }
-        for (long[] r : readsAwaitingCommit) {
-            if (r[1] == NONE) outbox.answer(ReadState.rejected(r[0]));
-        }
-        readsAwaitingCommit.clear();
-        lease.drop();
-        transferee = NONE;
+        reads.leadershipLost();
+        transfer.clear();
         appendsPending = false;
         commitPending = false;
         uncommitted.reset();
     }
 
-    /** The leader they were forwarded to is gone or unknown: a new one never heard of them. */
-    private void rejectForwardedReads() {
-        for (long readId : forwardedReads.dropAll()) outbox.answer(ReadState.rejected(readId));
-    }
-
     private void campaign(Campaign kind) {
-        rejectForwardedReads();
+        reads.rejectForwarded();
         long voteTerm;
         if (kind == Campaign.PRE_VOTE) {
             role = Role.PRE_CANDIDATE;
@@ -602,10 +576,8 @@ public final class RaftNode {
         tracker.heardFromAll(now);
         // Whether the log holds an unapplied membership change is unknown; allow none until all is applied.
         pendingConfIndex = log.lastIndex();
-        rounds = new ReadRounds();
-        lease.drop();
-        leaseForbidden = false;
-        transferee = NONE;
+        reads.becameLeader();
+        transfer.clear();
         uncommitted.reset();
         lastHeartbeatAt = now;
         // An empty entry of the new term: committing it commits everything before it (thesis §3.6.2), and until
@@ -630,7 +602,7 @@ public final class RaftNode {
         }
         boolean canVote = vote == m.getFrom()
                 || (vote == NONE && leaderId == NONE)
-                || (preVote && m.getTerm() > term);
+                || TermRules.isPreVoteForLaterTerm(term, m);
         if (canVote && log.isUpToDate(m.getIndex(), m.getLogTerm())) {
             // A granted pre-vote answers in the proposed term, so the candidate does not mistake it for news.
             Message grant = reply(m, responseType).setTerm(m.getTerm()).build();
@@ -695,15 +667,10 @@ public final class RaftNode {
                 if (promotable()) {
                     campaign(Campaign.TRANSFER);
                 } else {
-                    campaignWhenApplied = true;
+                    transfer.deferCampaign();
                 }
             }
-            case MSG_READ_INDEX_RESPONSE -> {
-                if (forwardedReads.answered(m.getReadId())) {
-                    outbox.answer(m.getReject()
-                            ? ReadState.rejected(m.getReadId()) : ReadState.confirmed(m.getReadId(), m.getIndex()));
-                }
-            }
+            case MSG_READ_INDEX_RESPONSE -> reads.forwardedAnswer(m);
             default -> { }
         }
     }
@@ -748,17 +715,16 @@ public final class RaftNode {
             changedConfState = snap.getConfState();
             ackIndex = snap.getIndex();
         }
+        // Like an append's acknowledgement it promises durability (thesis §3.8, Figure 3.1: persist before
+        // responding): the leader counts the snapshot's index toward commit for this member.
         outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex).build());
     }
 
     // ------------------------------------------------------------------ leader
 
     private void tickLeader() {
-        if (transferee != NONE && now - transferStartedAt >= config.electionTimeout()) {
-            transferee = NONE; // aborted; the lease stays forbidden for this term
-            if (!tracker.configuration().isVoter(id)) {
-                handOffAfterRemoval(tracker.configuration()); // removed: try again, perhaps with another member
-            }
+        if (transfer.abortIfOverdue(now) && !tracker.configuration().isVoter(id)) {
+            handOffAfterRemoval(tracker.configuration()); // removed: try again, perhaps with another member
         }
         if (!tracker.quorumActive(id, now, config.electionTimeout())) {
             // Check-quorum (thesis §6.2): a leader that has not heard from a quorum within an election timeout
@@ -782,22 +748,20 @@ public final class RaftNode {
                 p.heardAt(now);
                 ackRound(p, m.getRound());
                 if (m.getReject()) {
-                    replicator.onRejection(m, p, rounds.current());
+                    replicator.onRejection(m, p, reads.currentRound());
                 } else if (replicator.onAck(m, p)) {
                     maybeCommit();
-                    replicator.fillPipe(m.getFrom(), rounds.current());
-                    if (m.getFrom() == transferee && p.match() == log.lastIndex()) {
-                        sendTimeoutNow(transferee);
-                    }
+                    replicator.fillPipe(m.getFrom(), reads.currentRound());
+                    transfer.acknowledged(m.getFrom(), p);
                 }
             }
             case MSG_HEARTBEAT_RESPONSE -> {
                 if (p == null) return;
                 p.heardAt(now);
                 ackRound(p, m.getRound());
-                replicator.onHeartbeatAnswer(m.getFrom(), p, rounds.current());
+                replicator.onHeartbeatAnswer(m.getFrom(), p, reads.currentRound());
             }
-            case MSG_READ_INDEX -> leaderRead(m.getReadId(), m.getFrom());
+            case MSG_READ_INDEX -> reads.leaderRead(m.getReadId(), m.getFrom(), now);
             case MSG_PROPOSE -> appendForwarded(m);
             default -> { }
         }
@@ -808,67 +772,29 @@ public final class RaftNode {
         if (log.maybeCommit(tracker.committedIndex(), term)) {
             uncommitted.committedTo(log.committed());
             commitPending = true;
-            if (before < log.committed() && log.term(log.committed()) == term) {
-                releaseReadsAwaitingCommit();
+            if (before < log.committed()) {
+                reads.commitAdvanced(now);
             }
         }
-    }
-
-    private boolean committedInCurrentTerm() {
-        return log.term(log.committed()) == term;
-    }
-
-    private void leaderRead(long readId, long from) {
-        if (!committedInCurrentTerm()) {
-            // Until its first entry commits, a new leader may not know the latest commit index (thesis §6.4).
-            readsAwaitingCommit.add(new long[] {readId, from});
-            return;
-        }
-        if (from == NONE && config.readMode() == ReadMode.LEASE && leaseExpiresAt() > now) {
-            outbox.answer(ReadState.byLease(readId, log.committed(), lease.expiresAt()));
-            return;
-        }
-        // Confirmed by the next round, which the next Ready starts (a single voter confirms itself there).
-        rounds.addRead(readId, from, log.committed());
-    }
-
-    private void releaseReadsAwaitingCommit() {
-        List<long[]> waiting = new ArrayList<>(readsAwaitingCommit);
-        readsAwaitingCommit.clear();
-        for (long[] r : waiting) leaderRead(r[0], r[1]);
     }
 
     private void ackRound(Progress p, long round) {
         if (round == 0) return;
         p.ackRound(round);
-        confirmRounds();
-    }
-
-    private void confirmRounds() {
-        ReadRounds.Confirmation c = rounds.confirm(tracker.quorumRound());
-        if (c.leaseFrom() != ReadRounds.Confirmation.NO_LEASE && !leaseForbidden && transferee == NONE && committedInCurrentTerm()) {
-            lease.extendFrom(c.leaseFrom());
-        }
-        for (ReadRounds.PendingRead r : c.reads()) {
-            if (r.from() == NONE) {
-                outbox.answer(ReadState.confirmed(r.readId(), r.index()));
-            } else {
-                send(message(r.from(), MessageType.MSG_READ_INDEX_RESPONSE).setReadId(r.readId()).setIndex(r.index()).build());
-            }
-        }
+        reads.confirm(tracker.quorumRound());
     }
 
     private void broadcastHeartbeat() {
-        long round = rounds.startRound(now, !leaseForbidden && transferee == NONE);
+        long round = reads.startRound(now);
         Progress self = tracker.get(id);
         if (self != null) self.ackRound(round); // null once removed from the configuration
         replicator.broadcastHeartbeat(round);
-        confirmRounds();
+        reads.confirm(tracker.quorumRound());
     }
 
     /** Sends what accumulated since the last Ready: one round for waiting reads, one append per follower. */
     private void flushLeader() {
-        if (rounds.roundWanted()) {
+        if (reads.roundWanted()) {
             lastHeartbeatAt = now;
             broadcastHeartbeat();
         }
@@ -876,7 +802,7 @@ public final class RaftNode {
             boolean withCommit = commitPending;
             appendsPending = false;
             commitPending = false;
-            replicator.broadcastAppend(withCommit, rounds.current());
+            replicator.broadcastAppend(withCommit, reads.currentRound());
         }
     }
 
@@ -884,9 +810,9 @@ public final class RaftNode {
         if (role != Role.LEADER) {
             return new ProposeResult.Refused(ProposeResult.Reason.NOT_LEADER, leaderId, "not the leader");
         }
-        if (transferee != NONE) {
-            return new ProposeResult.Refused(ProposeResult.Reason.LEADERSHIP_TRANSFER, transferee,
-                    "leadership is being transferred to " + transferee);
+        if (transfer.inProgress()) {
+            return new ProposeResult.Refused(ProposeResult.Reason.LEADERSHIP_TRANSFER, transfer.target(),
+                    "leadership is being transferred to " + transfer.target());
         }
         if (size > config.maxMessageBytes()) {
             return new ProposeResult.Refused(ProposeResult.Reason.TOO_LARGE, id,
@@ -940,9 +866,7 @@ public final class RaftNode {
         }
         tracker.setConfiguration(next, log.lastIndex() + 1);
         changedConfState = next.toConfState();
-        if (transferee != NONE && !next.isVoter(transferee)) {
-            transferee = NONE;
-        }
+        transfer.configurationChanged(next);
         if (role != Role.LEADER) return;
         maybeCommit(); // the quorum changed
         appendsPending = true;
@@ -955,21 +879,13 @@ public final class RaftNode {
      * A leader removed from the configuration must stop deciding for it, but stepping down at once can strand the
      * cluster: the remaining voters may not yet know the change is committed, so they still count the removed
      * member's vote, which it refuses if its log holds entries they lack (seen in the simulation as a cluster
-     * with no possible leader). So it hands leadership over like a transfer: no new proposals, the most
+     * with no possible leader; fixed in 9f5be02, scenario 17). So it hands leadership over like a transfer: no new proposals, the most
      * caught-up remaining voter gets TimeoutNow carrying the commit index, and this member steps down when the
      * new leader's term reaches it. Until then it stays leader of nothing: it counts toward no quorum and accepts no
      * proposal; every election timeout it tries again, possibly with another member.
      */
-    private void sendTimeoutNow(long to) {
-        send(message(to, MessageType.MSG_TIMEOUT_NOW).setCommit(log.committed()).build());
-    }
-
     private void handOffAfterRemoval(Configuration next) {
-        long target = NONE;
-        for (long voter : next.members()) {
-            if (voter == id || !next.isVoter(voter)) continue;
-            if (target == NONE || tracker.get(voter).match() > tracker.get(target).match()) target = voter;
-        }
+        long target = transfer.successorAfterRemoval(next);
         if (target == NONE) {
             becomeFollower(term, NONE);
             return;

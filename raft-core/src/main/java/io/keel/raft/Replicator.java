@@ -45,7 +45,9 @@ final class Replicator {
             long to = e.getKey();
             if (to == self) continue;
             // The commit index is capped at what the follower is known to hold, so it never commits an entry it
-            // has not verified against the leader's log.
+            // has not verified against the leader's log: a heartbeat carries no (prev index, term) check, and a
+            // follower's divergent suffix would otherwise be marked committed (thesis Figure 3.1, AppendEntries
+            // step 5, commits only up to the last entry verified; etcd's sendHeartbeat caps it the same way).
             outbox.send(outbox.message(to, MessageType.MSG_HEARTBEAT).setRound(round)
                     .setCommit(Math.min(e.getValue().match(), log.committed())).build());
         }

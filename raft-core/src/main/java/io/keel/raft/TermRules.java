@@ -5,7 +5,9 @@ import io.keel.raft.proto.MessageType;
 
 /**
  * The one place where a message's term is compared with the member's own. Every message passes through
- * {@link #judge} before anything else looks at it; the verdict says what the term alone requires.
+ * {@link #judge} before anything else looks at it; the verdict says what the term alone requires. A vote request
+ * that {@link #judge} lets through asks one more question of its term: {@link #isPreVoteForLaterTerm}.
+ * (Comparisons of entries' terms, such as the commit rule of thesis Figure 3.7, are the log's: RaftLog.)
  */
 final class TermRules {
     private TermRules() {
@@ -61,6 +63,16 @@ final class TermRules {
             return Verdict.IGNORE;
         }
         return Verdict.PROCEED;
+    }
+
+    /**
+     * Whether {@code m} is a pre-vote for a term later than this member's. Such a pre-vote may be granted even though
+     * this member voted, or knows a leader, in its own term: granting it changes no durable vote and raises no term
+     * (thesis §9.6), it only says that this member would vote for that log in the next term. A pre-vote of the
+     * member's own term is judged like a vote: it may compete with the leader this member knows.
+     */
+    static boolean isPreVoteForLaterTerm(long term, Message m) {
+        return m.getType() == MessageType.MSG_PRE_VOTE && m.getTerm() > term;
     }
 
     /** Messages through which only a leader of the message's term speaks. */

@@ -58,10 +58,6 @@ public final class ReadRounds {
         return roundWanted;
     }
 
-    public int pendingReads() {
-        return pending.size();
-    }
-
     /** A quorum has answered every round up to {@code quorumRound}. */
     public Confirmation confirm(long quorumRound) {
         long leaseFrom = Confirmation.NO_LEASE;
@@ -77,13 +73,6 @@ public final class ReadRounds {
             ready.add(pending.pollFirst());
         }
         return new Confirmation(ready, leaseFrom);
-    }
-
-    /** No round sent so far may extend a lease any more (a transfer was aborted, a lease was dropped). */
-    public void revokeLeaseEligibility() {
-        Round[] rounds = unconfirmed.toArray(new Round[0]);
-        unconfirmed.clear();
-        for (Round r : rounds) unconfirmed.addLast(new Round(r.number(), r.sentAt(), false));
     }
 
     /** Leadership is lost: returns the reads that will never be confirmed, and forgets everything. */

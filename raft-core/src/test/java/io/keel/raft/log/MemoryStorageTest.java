@@ -27,7 +27,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void emptyStorage() {
+    void anEmptyStorageHoldsNoEntriesAndDefaultState() {
         MemoryStorage s = new MemoryStorage();
         assertEquals(1, s.firstIndex());
         assertEquals(0, s.lastIndex());
@@ -64,7 +64,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void hardStateRoundTrip() {
+    void theHardStateWrittenIsTheHardStateRead() {
         MemoryStorage s = new MemoryStorage();
         HardState hs = HardState.newBuilder().setTerm(4).setVote(2).setCommit(9).build();
         s.setHardState(hs);
@@ -73,7 +73,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void appendAndRead() {
+    void appendedEntriesAreReadBackWithTheirTerms() {
         MemoryStorage s = storage(1, 1, 2);
         assertEquals(1, s.firstIndex());
         assertEquals(3, s.lastIndex());
@@ -148,7 +148,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void compactToLastIndex() {
+    void compactingEverythingKeepsTheLastTermForTheNextAppend() {
         MemoryStorage s = storage(1, 2, 3);
         s.compact(3, ConfState.getDefaultInstance());
         assertEquals(4, s.firstIndex());
@@ -174,7 +174,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void entriesSizeLimit() {
+    void entriesStopAtTheByteLimitIncludingAnEntryEndingExactlyAtIt() {
         MemoryStorage s = new MemoryStorage();
         s.append(List.of(entry(1, 1, 10), entry(2, 1, 10), entry(3, 1, 10), entry(4, 1, 10)));
         assertEquals(List.of(1L, 2L, 3L, 4L), indexes(s.entries(1, 5, Long.MAX_VALUE)));
@@ -222,7 +222,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void applySnapshotBeyondLog() {
+    void aSnapshotBeyondTheLogReplacesItWhole() {
         MemoryStorage s = storage(1, 1);
         s.applySnapshot(snapshot(10, 4, 1));
         assertEquals(11, s.firstIndex());
@@ -233,7 +233,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void applySnapshotAtLastIndexWithSameTerm() {
+    void aSnapshotOfTheLastEntryLeavesNoEntriesAfterIt() {
         MemoryStorage s = storage(1, 1, 2);
         s.applySnapshot(snapshot(3, 2, 1));
         assertEquals(4, s.firstIndex());

@@ -52,7 +52,7 @@ class RaftLogTest {
     // ------------------------------------------------------------------ construction
 
     @Test
-    void emptyLog() {
+    void anEmptyLogHoldsNothingCommittedAndNothingToWrite() {
         RaftLog log = new RaftLog(new MemoryStorage(), 0, 0);
         assertEquals(1, log.firstIndex());
         assertEquals(0, log.lastIndex());
@@ -65,7 +65,7 @@ class RaftLogTest {
     }
 
     @Test
-    void constructionFromBootstrappedStorage() {
+    void aBootstrappedLogHandsOutItsCommittedConfigurationEntry() {
         MemoryStorage s = MemoryStorage.bootstrap(1, 2, 3);
         RaftLog log = new RaftLog(s, s.initialState().hardState().getCommit(), 0);
         assertEquals(1, log.committed());
@@ -96,7 +96,7 @@ class RaftLogTest {
     // ------------------------------------------------------------------ term / matchTerm
 
     @Test
-    void termLookups() {
+    void termsAreKnownFromTheSnapshotIndexToTheLastEntryAndZeroBeyond() {
         MemoryStorage s = stored(1, 1, 2, 3, 3);
         s.compact(2, ConfState.getDefaultInstance());
         RaftLog log = new RaftLog(s, 0, 0);
@@ -116,7 +116,7 @@ class RaftLogTest {
     // ------------------------------------------------------------------ isUpToDate
 
     @Test
-    void isUpToDate() {
+    void aLogIsUpToDateWithAHigherLastTermOrTheSameTermAndNoShorter() {
         RaftLog log = log(1, 2, 2); // last (3, 2)
         assertTrue(log.isUpToDate(3, 2), "identical");
         assertTrue(log.isUpToDate(4, 2), "same term, longer");
@@ -130,7 +130,7 @@ class RaftLogTest {
     // ------------------------------------------------------------------ maybeAppend
 
     @Test
-    void maybeAppendOnEmptyLog() {
+    void anAppendToAnEmptyLogWritesItsEntriesAndCommits() {
         RaftLog log = new RaftLog(new MemoryStorage(), 0, 0);
         assertEquals(3, log.maybeAppend(0, 0, 2, entries(1, 1, 1, 1)));
         assertEquals(3, log.lastIndex());
@@ -167,7 +167,7 @@ class RaftLogTest {
     }
 
     @Test
-    void maybeAppendNewEntriesAfterMatch() {
+    void anAppendAfterAMatchingEntryWritesOnlyItsEntries() {
         RaftLog log = log(1, 1);
         assertEquals(4, log.maybeAppend(2, 1, 0, entries(3, 2, 2)));
         assertEquals(4, log.lastIndex());
@@ -176,7 +176,7 @@ class RaftLogTest {
     }
 
     @Test
-    void maybeAppendPartlyNew() {
+    void anAppendPartlyHeldAlreadyWritesOnlyTheNewPart() {
         RaftLog log = log(1, 1, 2);
         assertEquals(5, log.maybeAppend(1, 1, 0, entries(2, 1, 2, 2, 2)));
         assertEquals(5, log.lastIndex());
@@ -239,7 +239,7 @@ class RaftLogTest {
     // ------------------------------------------------------------------ findConflictByTerm
 
     @Test
-    void findConflictByTerm() {
+    void aRejectionHintSkipsAWholeConflictingTerm() {
         RaftLog log = log(1, 1, 2, 2, 5, 5); // indexes 1..6
         assertArrayEquals(new long[] {6, 5}, log.findConflictByTerm(6, 5));
         assertArrayEquals(new long[] {6, 5}, log.findConflictByTerm(6, 7));
@@ -265,7 +265,7 @@ class RaftLogTest {
     // ------------------------------------------------------------------ commit
 
     @Test
-    void commitTo() {
+    void theCommitIndexNeverGoesBackNorBeyondTheLastIndex() {
         RaftLog log = log(1, 1, 1);
         log.commitTo(2);
         assertEquals(2, log.committed());
@@ -302,7 +302,7 @@ class RaftLogTest {
     // ------------------------------------------------------------------ slices
 
     @Test
-    void sliceAcrossStorageAndUnstable() {
+    void aSliceReadsAcrossStoredAndUnwrittenEntriesWithinTheByteLimit() {
         RaftLog log = new RaftLog(new MemoryStorage(), 0, 0);
         MemoryStorage s = new MemoryStorage();
         log = new RaftLog(s, 0, 0);
@@ -519,7 +519,7 @@ class RaftLogTest {
     }
 
     @Test
-    void applyingProgress() {
+    void committedEntriesAreHandedOutWithinTheSizeLimitAndAppliedOnlyOnceHandedOut() {
         MemoryStorage s = new MemoryStorage();
         s.append(List.of(entry(1, 1, 10), entry(2, 1, 10), entry(3, 1, 10), entry(4, 1, 10)));
         RaftLog log = new RaftLog(s, 4, 0);
@@ -543,7 +543,7 @@ class RaftLogTest {
     }
 
     @Test
-    void restartAfterApplied() {
+    void aRestartedLogHandsOutOnlyEntriesAfterTheAppliedIndex() {
         MemoryStorage s = stored(1, 1, 1, 1);
         RaftLog log = new RaftLog(s, 4, 2);
         assertEquals(2, log.applied());
@@ -553,7 +553,7 @@ class RaftLogTest {
     // ------------------------------------------------------------------ snapshots
 
     @Test
-    void restoreFromSnapshot() {
+    void restoringASnapshotReplacesTheLogAndCommitsUpToIt() {
         MemoryStorage s = stored(1, 1, 1, 1, 1);
         RaftLog log = new RaftLog(s, 2, 2);
         SnapshotMetadata snap = snapshot(10, 3, 1, 2, 3);

@@ -35,7 +35,7 @@ class UnstableLogTest {
     }
 
     @Test
-    void appendHandOutAndStabilize() {
+    void appendedEntriesAreHandedOutOnceAndLeaveWhenDurable() {
         UnstableLog u = new UnstableLog(1);
         u.truncateAndAppend(entries(1, 1, 1));
         assertEquals(2, u.maybeLastIndex());
@@ -155,7 +155,7 @@ class UnstableLogTest {
     }
 
     @Test
-    void writesHandedOutInBatches() {
+    void batchedWritesCompletingInOrderEachMoveTheOffset() {
         UnstableLog u = new UnstableLog(1);
         long term = 1;
         long next = 1;

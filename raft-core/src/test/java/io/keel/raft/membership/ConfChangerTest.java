@@ -70,7 +70,7 @@ class ConfChangerTest {
     // ------------------------------------------------------------------ simple changes
 
     @Test
-    void addVoter() throws Exception {
+    void addingOneVoterIsASimpleChange() throws Exception {
         Configuration c = ConfChanger.apply(config(voters(1, 2, 3)), change(addVoter(4)));
         assertFalse(c.isJoint());
         assertEquals(list(1, 2, 3, 4), state(c).getVotersList());
@@ -88,7 +88,7 @@ class ConfChangerTest {
     }
 
     @Test
-    void removeVoter() throws Exception {
+    void aRemovedVoterIsNoLongerAMember() throws Exception {
         Configuration c = ConfChanger.apply(config(voters(1, 2, 3)), change(remove(3)));
         assertFalse(c.isJoint());
         assertEquals(list(1, 2), state(c).getVotersList());
@@ -103,7 +103,7 @@ class ConfChangerTest {
     }
 
     @Test
-    void addLearner() throws Exception {
+    void aLearnerIsAMemberButNotAVoter() throws Exception {
         Configuration c = ConfChanger.apply(config(voters(1, 2, 3)), change(addLearner(4)));
         assertFalse(c.isJoint());
         assertEquals(list(1, 2, 3), state(c).getVotersList());
@@ -114,14 +114,14 @@ class ConfChangerTest {
     }
 
     @Test
-    void removeLearner() throws Exception {
+    void removingALearnerLeavesTheVotersAsTheyAre() throws Exception {
         Configuration c = ConfChanger.apply(config(voters(1, 2, 3), 4), change(remove(4)));
         assertTrue(c.learners().isEmpty());
         assertEquals(Set.of(1L, 2L, 3L), c.members());
     }
 
     @Test
-    void promoteLearner() throws Exception {
+    void promotingALearnerMakesItAVoterWithoutAJointConfiguration() throws Exception {
         Configuration before = config(voters(1, 2, 3), 4);
         assertFalse(ConfChanger.entersJoint(before, change(addVoter(4))));
         Configuration c = ConfChanger.apply(before, change(addVoter(4)));
@@ -384,7 +384,7 @@ class ConfChangerTest {
     // ------------------------------------------------------------------ Configuration <-> ConfState
 
     @Test
-    void confStateRoundTripSimple() {
+    void aSimpleConfStateRoundTripsSorted() {
         ConfState cs = ConfState.newBuilder().addAllVoters(list(3, 1, 2)).addAllLearners(list(5, 4)).build();
         Configuration c = Configuration.fromConfState(cs);
         ConfState back = c.toConfState();
@@ -398,7 +398,7 @@ class ConfChangerTest {
     }
 
     @Test
-    void confStateRoundTripJoint() throws Exception {
+    void aJointConfStateRoundTripsWithItsOutgoingVotersAndLearnersNext() throws Exception {
         Configuration joint = ConfChanger.apply(config(voters(1, 2, 3), 9), change(addLearner(3), addVoter(4), addVoter(5)));
         ConfState cs = joint.toConfState();
         assertEquals(list(1, 2, 4, 5), cs.getVotersList());
@@ -419,7 +419,7 @@ class ConfChangerTest {
     }
 
     @Test
-    void emptyConfState() {
+    void anEmptyConfStateIsAnEmptySimpleConfiguration() {
         Configuration c = Configuration.fromConfState(ConfState.getDefaultInstance());
         assertFalse(c.isJoint());
         assertTrue(c.members().isEmpty());

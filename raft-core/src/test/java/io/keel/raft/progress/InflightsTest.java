@@ -16,7 +16,7 @@ class InflightsTest {
     }
 
     @Test
-    void countLimit() {
+    void theWindowIsFullAtItsMessageCount() {
         Inflights in = new Inflights(3, 0);
         assertFalse(in.isFull());
         in.add(1, 100);
@@ -38,7 +38,7 @@ class InflightsTest {
     }
 
     @Test
-    void byteLimit() {
+    void theWindowIsFullAtItsByteLimit() {
         Inflights in = new Inflights(10, 1000);
         in.add(1, 400);
         assertFalse(in.isFull());
@@ -122,7 +122,7 @@ class InflightsTest {
     }
 
     @Test
-    void ringBufferWrapsManyTimes() {
+    void theWindowKeepsCountingAcrossManyWrapArounds() {
         Inflights in = new Inflights(4, 0);
         long next = 1;
         long freed = 0;
@@ -143,7 +143,7 @@ class InflightsTest {
     }
 
     @Test
-    void resetEmpties() {
+    void aResetEmptiesTheWindowAndRestartsItsOrdering() {
         Inflights in = new Inflights(2, 10);
         in.add(7, 10);
         in.add(8, 10);

@@ -22,7 +22,7 @@ class ProgressTest {
     }
 
     @Test
-    void startsProbing() {
+    void aNewFollowerIsProbedFromTheLeadersNextIndex() {
         Progress p = progress(11);
         assertEquals(ProgressState.PROBE, p.state());
         assertEquals(0, p.match());
@@ -174,7 +174,7 @@ class ProgressTest {
     }
 
     @Test
-    void replicateByteWindow() {
+    void replicationPausesWhileTheInFlightBytesFillTheWindow() {
         Progress p = new Progress(1, 100, 50);
         p.becomeReplicate();
         p.sentAppend(1, 30, true);
@@ -265,7 +265,7 @@ class ProgressTest {
     }
 
     @Test
-    void acknowledgementDuringSnapshot() {
+    void anAcknowledgementDuringASnapshotMovesMatchButStaysPaused() {
         Progress p = progress(3);
         p.becomeSnapshot(100);
         assertTrue(p.acknowledge(100));
@@ -345,7 +345,7 @@ class ProgressTest {
     // ------------------------------------------------------------------ misc
 
     @Test
-    void becomeProbeFromReplicate() {
+    void fallingBackToProbeForgetsTheWindowAndResumesAfterMatch() {
         Progress p = replicating(5);
         p.sentAppend(9, 1, true);
         p.becomeProbe();

@@ -55,7 +55,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void committedIndexSimple() {
+    void theCommittedIndexIsTheHighestMatchOfAMajority() {
         ProgressTracker t = tracker(simple(List.of(1L, 2L, 3L), List.of()));
         assertEquals(0, t.committedIndex());
         match(t, 1, 10);
@@ -98,7 +98,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void quorumRoundUsesAckedRounds() {
+    void theQuorumRoundIsTheHighestRoundAMajorityOfVotersAnswered() {
         ProgressTracker t = tracker(simple(List.of(1L, 2L, 3L), List.of(4L)));
         t.get(1).ackRound(5);
         t.get(4).ackRound(5); // learner: does not count
@@ -110,7 +110,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void quorumRoundJoint() {
+    void aJointQuorumRoundNeedsAMajorityOfEachHalf() {
         ProgressTracker t = tracker(joint(List.of(1L, 2L, 3L), List.of(4L, 5L, 6L)));
         t.get(1).ackRound(3);
         t.get(2).ackRound(3);
@@ -143,7 +143,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void quorumActiveJoint() {
+    void checkQuorumInAJointConfigurationNeedsBothHalves() {
         ProgressTracker t = tracker(joint(List.of(1L, 2L, 3L), List.of(1L, 4L, 5L)));
         t.get(2).heardAt(1_000);
         assertFalse(t.quorumActive(1, 1_050, 100), "incoming has a quorum, outgoing does not");
@@ -152,7 +152,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void voteTallySimple() {
+    void aMajorityOfGrantedVotesWinsAndLearnersDoNotVote() {
         ProgressTracker t = tracker(simple(List.of(1L, 2L, 3L), List.of(4L)));
         assertEquals(VoteResult.PENDING, t.tallyVotes());
         t.recordVote(1, true);
@@ -165,7 +165,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void voteTallyLost() {
+    void aMajorityOfRejectionsLoses() {
         ProgressTracker t = tracker(simple(List.of(1L, 2L, 3L), List.of()));
         t.recordVote(1, true);
         t.recordVote(2, false);
@@ -197,7 +197,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void voteTallyJoint() {
+    void aJointElectionNeedsAMajorityOfEachHalf() {
         ProgressTracker t = tracker(joint(List.of(1L, 2L, 3L), List.of(1L, 4L, 5L)));
         t.recordVote(1, true);
         t.recordVote(2, true);

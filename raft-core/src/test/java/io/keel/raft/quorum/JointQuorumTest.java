@@ -38,7 +38,7 @@ class JointQuorumTest {
     }
 
     @Test
-    void jointMembership() {
+    void theVotersOfAJointQuorumAreBothHalves() {
         JointQuorum q = new JointQuorum(quorum(1, 2, 3), quorum(3, 4, 5));
         assertTrue(q.isJoint());
         for (long id = 1; id <= 5; id++) assertTrue(q.isVoter(id), "voter " + id);
@@ -63,7 +63,7 @@ class JointQuorumTest {
     }
 
     @Test
-    void quorumValueWithOverlappingHalves() {
+    void aValueOnTheOldMajorityAloneIsNotCommittedWhileJoint() {
         // Old {1,2,3}, new {1,4,5}: a value replicated on 1,2,3 alone is committed in the old config only.
         JointQuorum q = new JointQuorum(quorum(1, 4, 5), quorum(1, 2, 3));
         Map<Long, Long> match = Map.of(1L, 10L, 2L, 10L, 3L, 10L, 4L, 2L, 5L, 0L);

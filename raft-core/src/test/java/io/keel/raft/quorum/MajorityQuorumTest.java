@@ -64,7 +64,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void emptyQuorum() {
+    void anEmptyQuorumConstrainsNothing() {
         MajorityQuorum q = MajorityQuorum.of(List.of());
         assertSame(MajorityQuorum.empty(), q);
         assertTrue(q.isEmpty());
@@ -76,7 +76,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void quorumValueSizeOne() {
+    void aSingleVoterAloneDecidesTheQuorumValue() {
         assertEquals(0, quorumValue(0));
         assertEquals(9, quorumValue(9));
     }
@@ -149,7 +149,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void voteResultSingleVoter() {
+    void aSingleVoterAloneDecidesTheVote() {
         MajorityQuorum q = quorum(1);
         assertEquals(VoteResult.WON, q.voteResult(id -> GRANTED));
         assertEquals(VoteResult.LOST, q.voteResult(id -> REJECTED));
@@ -157,7 +157,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void voteResultThreeVoters() {
+    void twoOfThreeVotesDecideAnElection() {
         MajorityQuorum q = quorum(1, 2, 3);
         assertEquals(VoteResult.WON, q.voteResult(votes(GRANTED, GRANTED, MISSING)));
         assertEquals(VoteResult.WON, q.voteResult(votes(GRANTED, REJECTED, GRANTED)));

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LeaderLeaseTest {
 
     @Test
-    void noLeaseInitially() {
+    void aNewLeaseHoldsAtNoTime() {
         LeaderLease lease = new LeaderLease(1000);
         assertEquals(1000, lease.duration());
         assertEquals(Long.MIN_VALUE, lease.expiresAt());
@@ -32,7 +32,7 @@ class LeaderLeaseTest {
     }
 
     @Test
-    void extendFromSendTime() {
+    void theLeaseRunsFromTheRoundsSendTimeAndEndsExclusively() {
         LeaderLease lease = new LeaderLease(1000);
         lease.extendFrom(500);
         assertEquals(1500, lease.expiresAt());
@@ -54,7 +54,7 @@ class LeaderLeaseTest {
     }
 
     @Test
-    void worksWithNegativeMonotonicTimes() {
+    void aLeaseFromANegativeMonotonicTimeHolds() {
         LeaderLease lease = new LeaderLease(100);
         lease.extendFrom(-500);
         assertTrue(lease.isValid(-450));

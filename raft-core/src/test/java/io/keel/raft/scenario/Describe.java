@@ -63,6 +63,8 @@ final class Describe {
             case MSG_SNAPSHOT -> sb.append(" snapshot=").append(m.getSnapshot().getIndex()).append('/')
                     .append(m.getSnapshot().getTerm()).append(' ').append(conf(m.getSnapshot().getConfState()));
             case MSG_READ_INDEX -> sb.append(" read=").append(m.getReadId());
+            case MSG_TIMEOUT_NOW -> sb.append(" commit=").append(m.getCommit());
+            case MSG_PROPOSE -> sb.append(' ').append(entries(m.getEntriesList()));
             case MSG_READ_INDEX_RESPONSE -> {
                 sb.append(" read=").append(m.getReadId());
                 sb.append(m.getReject() ? " REJECT" : " index=" + m.getIndex());

@@ -123,6 +123,8 @@ public final class ScenarioCluster {
         /** Images streamed beside a MSG_SNAPSHOT, waiting for the Ready that installs them. */
         final Map<Long, Image> received = new HashMap<>();
         ProposeResult lastResult;
+        /** The lease last written into the trace (Long.MIN_VALUE: none), so that each change shows once. */
+        long leaseShown = Long.MIN_VALUE;
 
         Member(long id, MemoryStorage storage, long clock) {
             this.id = id;
@@ -614,6 +616,7 @@ public final class ScenarioCluster {
             if (++guard > 10_000) throw new AssertionError("member " + m.id + " produces Readys without end");
             handle(m, m.node.ready());
         }
+        traceLease(m);
         checkElectionSafety(m);
         checkCommittedLogs(m);
     }
@@ -633,6 +636,7 @@ public final class ScenarioCluster {
                 log(m.id + " must persist " + persistDescription(r) + " (waiting)");
             }
         } else {
+            if (persistWork) log(m.id + " wrote " + persistDescription(r));
             write(m, r);
         }
         // 4. Apply (the entries handed out are already durable; applying may run ahead of the write above).
@@ -674,6 +678,7 @@ public final class ScenarioCluster {
 
     private void apply(Member m, Ready r) {
         if (r.committedEntries().isEmpty()) return;
+        log(m.id + " applies " + Describe.entries(r.committedEntries()));
         for (Entry e : r.committedEntries()) {
             if (e.getIndex() != m.appliedIndex + 1) {
                 throw new InvariantViolation("member " + m.id + " was handed entry " + e.getIndex()
@@ -743,6 +748,27 @@ public final class ScenarioCluster {
     }
 
     // ------------------------------------------------------------------ reporting
+
+    /** The lease is state no Ready reports: the trace shows each change of {@code RaftNode.leaseExpiresAt()}. */
+    private void traceLease(Member m) {
+        long lease = m.node.leaseExpiresAt();
+        if (lease == m.leaseShown) return;
+        m.leaseShown = lease;
+        log(m.id + " lease " + (lease == Long.MIN_VALUE ? "none" : "until " + Describe.time(lease)));
+    }
+
+    /**
+     * What the script caused, for its golden file: the whole trace (every command, every message delivered, lost,
+     * held or released, every role change, write, applied entry, lease change, proposal and read answer), then
+     * the cluster's state at the end, messages still on the wire included. Deterministic: members and links in id
+     * order, virtual clocks only.
+     */
+    public List<String> golden() {
+        List<String> out = new ArrayList<>(trace());
+        out.add("--- end state ---");
+        out.addAll(List.of(status().split("\n")));
+        return out;
+    }
 
     /** Adds a line to the trace; a script command ("> ...") first closes the previous one's summary of drops. */
     void log(String line) {

@@ -1,7 +1,11 @@
 package io.keel.raft.scenario;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -85,5 +89,53 @@ class ScenarioHarnessTest {
                 "propose 1 k=v",
                 "expect kv 1 k=v"));
         assertTrue(c.trace().contains("1 propose k=v -> accepted at 3 (term 2)"), String.join("\n", c.trace()));
+    }
+
+    // ------------------------------------------------------------------ golden output
+
+    private static final List<String> ELECTION_AND_WRITE = List.of(
+            "cluster 1 2 3",
+            "elect 1",
+            "propose 1 k=v",
+            "isolate 3",
+            "run 300ms",
+            "read 1 id=7",
+            "run 200ms");
+
+    @Test
+    void theGoldenOutputIsTheSameOnEveryRun() {
+        List<String> first = ScenarioScript.run("a.txt", ELECTION_AND_WRITE).golden();
+        List<String> second = ScenarioScript.run("a.txt", ELECTION_AND_WRITE).golden();
+        assertEquals(first, second);
+        // It holds what no expectation above asks for: messages, writes, applied entries, the end state.
+        String all = String.join("\n", first);
+        for (String part : List.of("  1->2 APPEND t2", "2 wrote entries [3/2:k=v]", "3 applies [1/1:",
+                "1 read 7 -> index 3", "--- end state ---", "on the wire:")) {
+            assertTrue(all.contains(part), "no '" + part + "' in\n" + all);
+        }
+    }
+
+    @Test
+    void aChangeNoExpectationNamesFailsAgainstTheGoldenOutput(@TempDir Path dir) throws Exception {
+        Path golden = dir.resolve("a.golden");
+        Files.writeString(golden, GoldenOutput.render("a.txt", ScenarioScript.run("a.txt", ELECTION_AND_WRITE).golden()),
+                StandardCharsets.UTF_8);
+        GoldenOutput.compare(golden, "a.txt", ScenarioScript.run("a.txt", ELECTION_AND_WRITE).golden());
+
+        List<String> changed = ELECTION_AND_WRITE.stream().map(l -> l.equals("propose 1 k=v") ? "propose 1 k=w" : l).toList();
+        AssertionError e = assertThrows(AssertionError.class,
+                () -> GoldenOutput.compare(golden, "a.txt", ScenarioScript.run("a.txt", changed).golden()));
+        assertTrue(e.getMessage().contains("first difference at line"), e.getMessage());
+        assertTrue(e.getMessage().contains("  - > 3: propose 1 k=v"), e.getMessage());
+        assertTrue(e.getMessage().contains("  + > 3: propose 1 k=w"), e.getMessage());
+        assertTrue(e.getMessage().contains("-Dkeel.golden.rewrite=true"), e.getMessage());
+    }
+
+    @Test
+    void aScriptWithoutGoldenOutputSaysHowToWriteIt(@TempDir Path dir) {
+        AssertionError e = assertThrows(AssertionError.class, () -> GoldenOutput.compare(dir.resolve("new.golden"),
+                "new.txt", ScenarioScript.run("new.txt", List.of("cluster 1")).golden()));
+        assertTrue(e.getMessage().contains("new.txt has no golden output"), e.getMessage());
+        assertTrue(e.getMessage().contains("-Dkeel.golden.rewrite=true"), e.getMessage());
     }
 }

@@ -41,7 +41,7 @@ class LinearizabilityCheckerTest {
   }
 
   @Test
-  void sequentialHistory() {
+  void aSequentialHistoryOfPutsGetsAndDeletesIsLinearizable() {
     assertLinearizable(
         get(1, "x", 0, 10, null),
         put(1, "x", "a", 20, 30),
@@ -126,7 +126,7 @@ class LinearizabilityCheckerTest {
   }
 
   @Test
-  void casSuccessAndFailureConsistent() {
+  void casOutcomesThatMatchTheValueHeldAreLinearizable() {
     assertLinearizable(
         cas(1, "x", null, "a", 0, 10, true), // expected null = absent
         cas(2, "x", null, "b", 20, 30, false),
@@ -154,7 +154,7 @@ class LinearizabilityCheckerTest {
   }
 
   @Test
-  void concurrentCasFromTheSameValue() {
+  void ofTwoConcurrentCasFromTheSameValueExactlyOneWins() {
     Operation init = put(1, "x", "a", 0, 10);
     // Two concurrent cas(a -> ...): exactly one can win.
     assertLinearizable(init, cas(2, "x", "a", "b", 20, 40, true), cas(3, "x", "a", "c", 25, 45, false),
@@ -166,7 +166,7 @@ class LinearizabilityCheckerTest {
   }
 
   @Test
-  void unknownWriteThatTookEffectLater() {
+  void anUnknownWriteMayTakeEffectLongAfterItsClientGaveUp() {
     assertLinearizable(
         put(1, "x", "a", 0, 10),
         putUnknown(2, "x", "b", 20),
@@ -176,7 +176,7 @@ class LinearizabilityCheckerTest {
   }
 
   @Test
-  void unknownWriteNeverObserved() {
+  void anUnknownWriteMayNeverTakeEffect() {
     assertLinearizable(
         put(1, "x", "a", 0, 10),
         putUnknown(2, "x", "b", 20),

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class OperationTest {
 
   @Test
-  void factoriesFillTheRecord() {
+  void eachFactoryFillsEveryFieldOfTheOperation() {
     assertEquals(new Operation(1, "k", Kind.PUT, "v", null, 5, 9, Outcome.OK, null, false),
         Operation.put(1, "k", "v", 5, 9));
     assertEquals(new Operation(1, "k", Kind.PUT, "v", null, 5, Long.MAX_VALUE, Outcome.UNKNOWN, null, false),
@@ -45,7 +45,7 @@ class OperationTest {
   }
 
   @Test
-  void toStringIsReadable() {
+  void anOperationPrintsAsItsCallResultAndInterval() {
     assertEquals("c2 cas(k, \"a\" -> \"b\") = true [100, 250]", Operation.cas(2, "k", "a", "b", 100, 250, true)
         .toString());
     assertEquals("c1 put(k, \"v\") [7, ?, outcome unknown]", Operation.putUnknown(1, "k", "v", 7).toString());
