@@ -167,6 +167,15 @@ final class RunningMember implements AutoCloseable {
         out.flush();
     }
 
+    /**
+     * Opens etcd's gRPC API once the member knows a leader, as {@link #run} does; for {@link ClassDataTraining},
+     * which runs members in-process.
+     */
+    CompletableFuture<Void> serveWhenLeaderKnown(PrintStream out) {
+        return new ClientApiGate(keel, Urls.text(settings.clientListen()), out)
+                .openWhenLeaderKnown(this::prepareClientApi, () -> openClientApi(out));
+    }
+
     /** Builds etcd's gRPC API without listening yet (see {@link ClientApiGate}). */
     private synchronized void prepareClientApi() {
         if (closed) return;

@@ -53,13 +53,18 @@ final class StartupTimeline {
 
     /** Records that {@code step} was reached now. */
     synchronized void mark(String step) {
-        marks.add(step + " " + Math.max(0, System.currentTimeMillis() - originMillis));
+        long cpu = ProcessCpu.millis();
+        marks.add(step + " " + Math.max(0, System.currentTimeMillis() - originMillis)
+                + (cpu < 0 ? "" : " (CPU " + cpu + ")"));
     }
 
-    /** E.g. "JVM started 410, flags read 620, storage open and peer port listening 1210, ... (ms since the process started)". */
+    /**
+     * E.g. "JVM started 410 (CPU 380), flags read 620 (CPU 610), ... (ms since the process started; CPU: ms of CPU
+     * the process had used)". Wall time well above CPU time means the machine was busy, not the start slow.
+     */
     synchronized String summary() {
-        return String.join(", ", marks) + (fromProcessStart ? " (ms since the process started)"
-                : " (ms since the first step)");
+        return String.join(", ", marks) + (fromProcessStart ? " (ms since the process started" : " (ms since the"
+                + " first step") + "; CPU: ms of CPU the process had used by then)";
     }
 
     /** The origin, for tests. */
