@@ -1,6 +1,5 @@
 package io.keel.server.cli;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -65,10 +64,5 @@ final class StartupTimeline {
     synchronized String summary() {
         return String.join(", ", marks) + (fromProcessStart ? " (ms since the process started" : " (ms since the"
                 + " first step") + "; CPU: ms of CPU the process had used by then)";
-    }
-
-    /** The origin, for tests. */
-    Instant origin() {
-        return Instant.ofEpochMilli(originMillis);
     }
 }
