@@ -285,6 +285,15 @@ public class RestartGap {
         }
         System.out.printf("  longest gap with no acknowledged write over the whole rolling restart: %.0f ms "
                 + "(starting %.1f s after the first SIGTERM)%n", ms(gap[0]), (gap[1] - first) / 1e9);
+        // Keel's launcher says where its start went (keel: start: ...); etcd prints no such line.
+        for (int i = 0; i < MEMBERS; i++) {
+            Path log = dir.resolve(name(i) + "-" + starts[i] + ".log");
+            try (var lines = Files.lines(log)) {
+                String n = name(i);
+                lines.filter(l -> l.startsWith("keel: start: ")).findFirst()
+                        .ifPresent(l -> System.out.printf("  %s restarted: %s%n", n, l.substring("keel: ".length())));
+            }
+        }
     }
 
     public static void main(String[] args) throws Exception {

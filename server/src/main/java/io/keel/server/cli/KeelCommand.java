@@ -166,6 +166,7 @@ public final class KeelCommand implements Callable<Integer> {
     public Integer call() {
         KeelCommand effective = effective();
         effective.logging.apply();
+        StartupTimeline.markLauncher("flags read");
         return RunningMember.run(MemberSettings.of(effective), exitWithParent);
     }
 

@@ -10,6 +10,7 @@ public final class KeelMain {
     }
 
     public static void main(String[] args) {
+        StartupTimeline.startLauncher("JVM started");
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

@@ -109,6 +109,7 @@ final class LocalCluster implements java.util.concurrent.Callable<Integer> {
         String logback = System.getProperty("logback.configurationFile");
         if (logback != null) cmd.add("-Dlogback.configurationFile=" + logback);
         cmd.add("-Xmx256m");
+        cmd.addAll(ChildLauncherOptions.ofThisJvm()); // as fast a start as this launcher's
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(KeelMain.class.getName());

@@ -53,6 +53,7 @@ final class RunningMember implements AutoCloseable {
         KeelMetrics metrics = new KeelMetrics();
         ClassWarmUp.start();
         RunningMember member = start(s, metrics);
+        StartupTimeline.markLauncher("storage open and peer port listening");
         out.println("keel: member " + s.name() + " (id " + Long.toHexString(s.id()) + ") of cluster "
                 + Long.toHexString(member.keel.clusterId()) + ", data in " + s.dataDir());
         out.println("keel: peer URL " + Urls.text(member.keel.peerAddress(), s.peerTls() != null));
@@ -143,6 +144,7 @@ final class RunningMember implements AutoCloseable {
      */
     private synchronized void openClientApi(PrintStream out) {
         if (closed || grpc == null) return;
+        StartupTimeline.markLauncher("leader known");
         if (settings.space().initialCorruptCheck()) {
             List<Long> differ = io.keel.server.space.CorruptionCheck.peersThatDiffer(keel,
                     io.keel.server.tls.MemberClientChannels.of(settings.clientTls()));
@@ -162,7 +164,19 @@ final class RunningMember implements AutoCloseable {
         out.println("keel: client URL " + Urls.text(grpc.address(), settings.clientTls() != null) + " (etcd v3 gRPC"
                 + (settings.clientTls() != null ? " over TLS" : "") + ")");
         out.println("keel: ready to serve client requests");
+        StartupTimeline.markLauncher("client port open");
+        String timeline = StartupTimeline.launcherSummary();
+        if (timeline != null) out.println("keel: start: " + timeline);
         out.flush();
+    }
+
+    /**
+     * Opens etcd's gRPC API once the member knows a leader, as {@link #run} does; for {@link ClassDataTraining},
+     * which runs members in-process.
+     */
+    CompletableFuture<Void> serveWhenLeaderKnown(PrintStream out) {
+        return new ClientApiGate(keel, Urls.text(settings.clientListen()), out)
+                .openWhenLeaderKnown(this::prepareClientApi, () -> openClientApi(out));
     }
 
     /** Builds etcd's gRPC API without listening yet (see {@link ClientApiGate}). */

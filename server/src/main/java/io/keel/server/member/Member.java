@@ -192,9 +192,9 @@ public final class Member implements AutoCloseable {
             loop.start(this::handle, this::fail);
             lessor.start();
             started = true;
-            LOG.info("member {} started in cluster {} with data in {} (incarnation {}), peers listen at {}",
-                    hex(config.memberId()), hex(config.clusterId()), config.dataDir(), hex(storage.log.incarnation()),
-                    transport.localAddress());
+            LOG.info("member {} started in cluster {} with data in {} (incarnation {}; opened in {}), peers listen"
+                    + " at {}", hex(config.memberId()), hex(config.clusterId()), config.dataDir(),
+                    hex(storage.log.incarnation()), storage.openTimes, transport.localAddress());
         } finally {
             if (!started) {
                 // Typically the peer port is taken (Transport.start fails); whatever did start is stopped, in

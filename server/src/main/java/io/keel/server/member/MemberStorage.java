@@ -22,14 +22,18 @@ final class MemberStorage implements AutoCloseable {
     final RocksLogStorage log;
     final StoreRef store;
     final MvccOptions storeOptions;
+    /** How long opening took, for the member's start line: "log N ms, store M ms". */
+    final String openTimes;
 
-    private MemberStorage(RocksLogStorage log, StoreRef store, MvccOptions storeOptions) {
+    private MemberStorage(RocksLogStorage log, StoreRef store, MvccOptions storeOptions, String openTimes) {
         this.log = log;
         this.store = store;
         this.storeOptions = storeOptions;
+        this.openTimes = openTimes;
     }
 
     static MemberStorage open(MemberConfig config, StorageFailureListener failed) {
+        long started = System.nanoTime();
         Path logDir = config.dataDir().resolve("raft-log");
         LogStorageConfig logConfig = LogStorageConfig.defaults().withFailureListener(failed);
         RocksLogStorage log;
@@ -45,6 +49,7 @@ final class MemberStorage implements AutoCloseable {
             // where this member's data is expected (NoKeelDataException).
             log = RocksLogStorage.open(logDir, config.clusterId(), config.memberId(), logConfig);
         }
+        long logOpened = System.nanoTime();
         try {
             SnapshotInstaller.recover(config.dataDir());
             // Applies are not fsynced one by one (etcd's backend is not either): the Raft log is the durable record,
@@ -52,7 +57,9 @@ final class MemberStorage implements AutoCloseable {
             // store may have lost is still in the log and is applied again.
             MvccOptions options = MvccOptions.defaults().withFailureListener(failed).withSyncEveryApply(false);
             MvccStore store = MvccStore.open(config.dataDir().resolve("store"), options);
-            return new MemberStorage(log, new StoreRef(store), options);
+            String times = "log " + (logOpened - started) / 1_000_000 + " ms, store "
+                    + (System.nanoTime() - logOpened) / 1_000_000 + " ms";
+            return new MemberStorage(log, new StoreRef(store), options, times);
         } catch (IOException e) {
             log.close();
             throw new UncheckedIOException("recovering the store in " + config.dataDir(), e);

@@ -28,7 +28,8 @@ class EtcdE2eSubsetTest {
         // The launcher as the distribution runs it, but from the classes this build just compiled and tested.
         Path launcher = dir.resolve("keel");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Files.writeString(launcher, "#!/bin/sh\nexec '" + java + "' -Xmx256m"
+        Files.writeString(launcher, "#!/bin/sh\nexec '" + java + "' -Xmx256m '"
+                + String.join("' '", LauncherJvm.fastStartOptions()) + "'"
                 + " -Dlogback.configurationFile='" + repo.resolve("server/src/assembly/conf/logback.xml") + "'"
                 + " -cp '" + System.getProperty("java.class.path") + "' " + KeelMain.class.getName() + " \"$@\"\n");
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -54,7 +54,9 @@ final class MemberProcess implements AutoCloseable {
     /** Starts the launcher with these flags after the member's own (name, data dir, its three URLs). */
     void start(String... more) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), KeelMain.class.getName(),
+                "-Xmx256m"));
+        cmd.addAll(LauncherJvm.fastStartOptions());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KeelMain.class.getName(),
                 "--name", name, "--data-dir", dir.resolve(name).toString(),
                 "--listen-client-urls", "http://127.0.0.1:" + clientPort,
                 "--advertise-client-urls", "http://127.0.0.1:" + clientPort,

@@ -39,7 +39,9 @@ final class OfflineTools {
     /** {@code keel args...} in a child JVM on the test classpath, output and errors together, within 120 s. */
     static Result keel(Path workDir, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), KeelMain.class.getName()));
+                "-Xmx256m"));
+        cmd.addAll(LauncherJvm.fastStartOptions());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KeelMain.class.getName()));
         cmd.addAll(List.of(args));
         return run(workDir, cmd);
     }

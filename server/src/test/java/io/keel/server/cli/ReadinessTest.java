@@ -16,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static io.keel.server.cli.ProcessCluster.DEADLINE;
@@ -73,6 +75,32 @@ class ReadinessTest {
         assertTrue(first.getHeader().getRevision() > 1, first::toString);
         assertTrue(lone.output().indexOf("keel: client URL http://127.0.0.1:" + lone.clientPort)
                 < lone.output().indexOf(READY), () -> lone.outputTail(40));
+        assertStartTimeline(lone.output());
+    }
+
+    /**
+     * Issue 14: once it serves, the launcher says where its start went, each step in order with the milliseconds
+     * since its process started and the CPU it had used by then, neither going backwards.
+     */
+    private static void assertStartTimeline(String output) {
+        Matcher line = Pattern.compile("(?m)^keel: start: (.*) \\(ms since the process started; CPU: ms of CPU the"
+                + " process had used by then\\)$").matcher(output);
+        assertTrue(line.find(), output);
+        assertTrue(output.indexOf(READY) < line.start(), output);
+        Matcher step = Pattern.compile("([a-zA-Z ]+) (\\d+) \\(CPU (\\d+)\\)(, |$)").matcher(line.group(1));
+        List<String> steps = new java.util.ArrayList<>();
+        long wall = 0;
+        long cpu = 0;
+        while (step.find()) {
+            steps.add(step.group(1));
+            assertTrue(Long.parseLong(step.group(2)) >= wall, line.group());
+            assertTrue(Long.parseLong(step.group(3)) >= cpu, line.group());
+            wall = Long.parseLong(step.group(2));
+            cpu = Long.parseLong(step.group(3));
+        }
+        assertEquals(List.of("JVM started", "flags read", "storage open and peer port listening", "leader known",
+                "client port open"), steps, line.group());
+        assertTrue(cpu > 0, line.group());
     }
 
     private static PutResponse put(Channel channel, String key) {

@@ -1,5 +1,6 @@
 package io.keel.storage.log;
 
+import io.keel.storage.RocksLibrary;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
@@ -28,7 +29,7 @@ final class LogDatabase implements AutoCloseable {
     static final byte[] META = "meta".getBytes(StandardCharsets.US_ASCII);
 
     static {
-        RocksDB.loadLibrary();
+        RocksLibrary.load(); // from a kept copy of the native library when the launcher set one up
     }
 
     final Path dir;

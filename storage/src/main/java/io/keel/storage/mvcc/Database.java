@@ -1,5 +1,6 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.RocksLibrary;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -24,7 +25,7 @@ import org.rocksdb.WriteOptions;
 /** The store's own RocksDB instance: its column families, options, synced writes and pooled read options. */
 final class Database implements AutoCloseable {
     static {
-        RocksDB.loadLibrary();
+        RocksLibrary.load(); // from a kept copy of the native library when the launcher set one up
     }
 
     private final RocksDB rocks;
