@@ -63,7 +63,7 @@ public final class KeelCluster implements AutoCloseable {
             Path data = i == size ? smallDisk.root().resolve("m" + i) : runDir.resolve("data/m" + i);
             KeelProcess m = new KeelProcess("m" + i, i, net, distribution, data, logs());
             members.add(m);
-            ids.put(m, idOf(m.name));
+            ids.put(m, idOf(m.peerUrl()));
         }
         this.smallDiskMember = members.get(size - 1);
         this.initialCluster = members.stream().map(m -> m.name + "=" + m.peerUrl()).collect(Collectors.joining(","));
@@ -245,10 +245,13 @@ public final class KeelCluster implements AutoCloseable {
                 + "; " + describe());
     }
 
-    /** Keel's member id for an initial member: the first 8 bytes of SHA-256 of its name (docs/operations.md). */
-    static long idOf(String name) {
+    /**
+     * Keel's member id for an initial member, etcd's: the first 8 bytes of SHA-1 of its peer URL and the cluster
+     * token (docs/operations.md, "Several URLs per flag, Unix sockets, and etcd's ids").
+     */
+    static long idOf(String peerUrl) {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+            byte[] h = MessageDigest.getInstance("SHA-1").digest((peerUrl + TOKEN).getBytes(StandardCharsets.UTF_8));
             long id = 0;
             for (int i = 0; i < 8; i++) id = (id << 8) | (h[i] & 0xff);
             return id == 0 ? 1 : id;

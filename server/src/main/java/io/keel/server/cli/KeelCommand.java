@@ -26,7 +26,7 @@ public final class KeelCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--name", defaultValue = "default", description = "This member's name; its id derives from it."
+    @Option(names = "--name", defaultValue = "default", description = "This member's name."
             + " Default: ${DEFAULT-VALUE}.")
     String name;
 
@@ -67,8 +67,9 @@ public final class KeelCommand implements Callable<Integer> {
             + " `etcdctl member add` printed it. Needed with --member-id.")
     String clusterId;
 
-    @Option(names = "--initial-cluster-token", defaultValue = "keel-cluster",
-            description = "Tells clusters with the same members apart. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--initial-cluster-token", defaultValue = "etcd-cluster",
+            description = "Tells clusters with the same members apart: member and cluster ids derive from it and the"
+                    + " peer URLs, as etcd's. Default: ${DEFAULT-VALUE} (etcd's).")
     String initialClusterToken;
 
     @Option(names = "--listen-metrics-urls", description = "The ops port: /metrics, /health, /readyz and"

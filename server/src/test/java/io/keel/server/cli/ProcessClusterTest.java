@@ -140,6 +140,7 @@ class ProcessClusterTest {
     }
 
     private static String hexId(MemberProcess m) {
-        return Long.toHexString(MemberIds.fromName(m.name));
+        return Long.toHexString(io.keel.server.membership.EtcdIds.initialMember(java.util.List.of(m.peerUrl()),
+                "proc-test"));
     }
 }
