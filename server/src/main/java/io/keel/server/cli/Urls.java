@@ -150,7 +150,7 @@ final class Urls {
         for (String u : urls.split(",")) {
             String t = u.trim();
             int eq = t.indexOf('=');
-            if (eq > 0 && !t.startsWith("http") && !t.startsWith("unix")) {
+            if (eq > 0 && !t.substring(0, eq).contains("://")) {
                 t = t.substring(eq + 1).trim(); // --initial-cluster's name=url
             }
             boolean h = t.startsWith("https://") || t.startsWith("unixs://");

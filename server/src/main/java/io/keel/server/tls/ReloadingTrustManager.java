@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
@@ -170,18 +171,28 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
         if (allowedCn != null) {
             String cn = CommonNames.of(chain[0]);
             if (!allowedCn.equals(cn)) {
-                throw new CertificateException(AUTH_FAILED + ": certificate common name '" + cn + "' is not the"
-                        + " allowed one ('" + allowedCn + "')");
+                throw authFailed("certificate common name '" + cn + "' is not the allowed one ('" + allowedCn + "')");
             }
         }
         if (allowedHostname != null && !HostNames.matches(chain[0], allowedHostname)) {
-            throw new CertificateException(AUTH_FAILED + ": certificate " + subject(chain) + " is not valid for the"
-                    + " allowed host name '" + allowedHostname + "' (it names " + HostNames.names(chain[0]) + ")");
+            throw authFailed("certificate " + subject(chain) + " is not valid for the allowed host name '"
+                    + allowedHostname + "' (it names " + HostNames.names(chain[0]) + ")");
         }
     }
 
     /** etcd's text for a certificate refused by the allowed CN or host name (pkg/transport/listener.go). */
     static final String AUTH_FAILED = "client certificate authentication failed";
+
+    /**
+     * A refusal by the allowed CN or host name. etcd (Go) answers one with the TLS alert bad_certificate, which the
+     * refused member reports as "remote error: tls: bad certificate"; the JDK sends that alert when it dials (checks
+     * a server's certificate) only for a certificate path refused with one of a few reasons, so the refusal carries
+     * one of them (the signature is the certificate's, and it is refused as a whole).
+     */
+    private static CertificateException authFailed(String why) {
+        return new CertificateException(AUTH_FAILED + ": " + why, new CertPathValidatorException(why, null, null, -1,
+                CertPathValidatorException.BasicReason.INVALID_SIGNATURE));
+    }
 
     private static String hex(BigInteger serial) {
         return serial.toString(16);

@@ -106,7 +106,7 @@ final class ProcessCluster implements AutoCloseable {
                 agreed = l.getAsLong();
             }
             long id = agreed;
-            leader[0] = candidates.stream().filter(m -> id(m) == id).findFirst().orElse(null);
+            leader[0] = candidates.stream().filter(m -> m.printedId() == id).findFirst().orElse(null);
             return leader[0] != null;
         }, () -> diagnosis(candidates));
         return leader[0];

@@ -140,7 +140,6 @@ class ProcessClusterTest {
     }
 
     private static String hexId(MemberProcess m) {
-        return Long.toHexString(io.keel.server.membership.EtcdIds.initialMember(java.util.List.of(m.peerUrl()),
-                "proc-test"));
+        return Long.toHexString(m.printedId());
     }
 }

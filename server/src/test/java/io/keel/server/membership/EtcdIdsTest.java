@@ -47,6 +47,9 @@ class EtcdIdsTest {
     /** etcd's MemberAdd: the new member's peer URLs and the time of the add, in Unix seconds, without a token. */
     @Test
     void memberAddGivesTheIdEtcdWould(@TempDir Path dir) {
+        // etcdctl member add x --peer-urls=http://127.0.0.1:40000 at 1796563959 (2026-12-06 13:32:39 UTC) printed:
+        assertEquals(0x789b1c1ae0a07c2fL, EtcdIds.addedMember(List.of("http://127.0.0.1:40000"), 1796563959L));
+
         InetSocketAddress peer = FreePorts.loopback();
         try (Keel keel = Keel.builder().id(1).dataDir(dir.resolve("m1")).listen(peer)
                 .initialCluster(Map.of(1L, peer)).start()) {
