@@ -7,7 +7,9 @@ import java.util.regex.Pattern;
 /**
  * Describes a failed TLS handshake. When the other side ended it with an alert, the description also says so as Go's
  * TLS stack words it ({@code remote error: tls: bad certificate}): an etcd operator, and etcd's own tests, recognise
- * a peer refusing this member's certificate by that line.
+ * a peer refusing this member's certificate by that line. Go sends bad_certificate whenever it refuses a
+ * certificate; the JDK sends certificate_unknown for the same refusals (its trust manager cannot choose the alert), so
+ * that one is described as the refusal it is, with etcd's words for it.
  */
 final class TlsAlerts {
     private static final Pattern RECEIVED = Pattern.compile("Received fatal alert: ([a-z_]+)");
@@ -44,6 +46,10 @@ final class TlsAlerts {
             Matcher m = t.getMessage() == null ? null : RECEIVED.matcher(t.getMessage());
             if (m != null && m.find()) {
                 String alert = m.group(1);
+                if (alert.equals("certificate_unknown")) {
+                    return text + " (the other side refused this member's certificate; etcd reports that as remote"
+                            + " error: tls: bad certificate)";
+                }
                 return text + " (remote error: tls: " + GO_TEXTS.getOrDefault(alert, alert.replace('_', ' ')) + ")";
             }
         }

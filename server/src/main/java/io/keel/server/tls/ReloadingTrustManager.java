@@ -12,7 +12,6 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
@@ -183,15 +182,9 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
     /** etcd's text for a certificate refused by the allowed CN or host name (pkg/transport/listener.go). */
     static final String AUTH_FAILED = "client certificate authentication failed";
 
-    /**
-     * A refusal by the allowed CN or host name. etcd (Go) answers one with the TLS alert bad_certificate, which the
-     * refused member reports as "remote error: tls: bad certificate"; the JDK sends that alert when it dials (checks
-     * a server's certificate) only for a certificate path refused with one of a few reasons, so the refusal carries
-     * one of them (the signature is the certificate's, and it is refused as a whole).
-     */
+    /** A refusal by the allowed CN or host name, in etcd's words, then the rule. */
     private static CertificateException authFailed(String why) {
-        return new CertificateException(AUTH_FAILED + ": " + why, new CertPathValidatorException(why, null, null, -1,
-                CertPathValidatorException.BasicReason.INVALID_SIGNATURE));
+        return new CertificateException(AUTH_FAILED + ": " + why);
     }
 
     private static String hex(BigInteger serial) {

@@ -265,7 +265,10 @@ class LauncherFlagsTest {
     }
 
     private static String[] memberFlags(String name, int peerPort) {
-        return new String[] {"--name", name, "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
+        // A data directory that does not exist: ids are derived as for a new member, whatever the working directory
+        // holds (a data directory made with name-derived ids keeps them: EtcdUrlFlagsTest).
+        return new String[] {"--name", name, "--data-dir", "/nonexistent/keel-flags-test/" + name,
+                "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
                 "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort, "--initial-cluster", CLUSTER,
                 "--listen-metrics-urls", "http://127.0.0.1:2381"};
     }

@@ -87,8 +87,9 @@ class TlsFlagsTest {
 
     @Test
     void inconsistentTlsFlagsAreRefusedWithOneLine(@TempDir Path dir) {
-        refused("--cert-file/--key-file/--trusted-ca-file/--client-cert-auth/--auto-tls/--client-crl-file are for"
-                + " TLS: give https:// --listen-client-urls", "--cert-file", "c.crt", "--key-file", "c.key");
+        refused("--cert-file/--key-file/--trusted-ca-file/--client-cert-auth/--auto-tls/--client-crl-file"
+                + "/--client-cert-allowed-hostname are for TLS: give https:// --listen-client-urls", "--cert-file",
+                "c.crt", "--key-file", "c.key");
         refused("--cert-file and --key-file go together", "--listen-client-urls", "https://127.0.0.1:2379",
                 "--cert-file", "c.crt");
         refused("--client-cert-auth needs --trusted-ca-file", "--listen-client-urls", "https://127.0.0.1:2379",
