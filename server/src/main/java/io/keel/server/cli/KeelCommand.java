@@ -34,7 +34,8 @@ public final class KeelCommand implements Callable<Integer> {
     String dataDir;
 
     @Option(names = "--listen-client-urls", defaultValue = "http://localhost:2379",
-            description = "Where etcd clients connect (gRPC). Default: ${DEFAULT-VALUE}.")
+            description = "Where etcd clients connect (gRPC and the HTTP gateway); comma-separated, served on each."
+                    + " Default: ${DEFAULT-VALUE}.")
     String listenClientUrls;
 
     @Option(names = "--advertise-client-urls", defaultValue = "http://localhost:2379",
@@ -42,14 +43,17 @@ public final class KeelCommand implements Callable<Integer> {
     String advertiseClientUrls;
 
     @Option(names = "--listen-peer-urls", defaultValue = "http://localhost:2380",
-            description = "Where peers connect. Default: ${DEFAULT-VALUE}.")
+            description = "Where peers connect; comma-separated, each listened on (unix://path for a Unix socket)."
+                    + " Default: ${DEFAULT-VALUE}.")
     String listenPeerUrls;
 
     @Option(names = "--initial-advertise-peer-urls", defaultValue = "http://localhost:2380",
-            description = "This member's peer URL in --initial-cluster. Default: ${DEFAULT-VALUE}.")
+            description = "This member's peer URLs as in --initial-cluster; peers dial each in turn."
+                    + " Default: ${DEFAULT-VALUE}.")
     String initialAdvertisePeerUrls;
 
-    @Option(names = "--initial-cluster", description = "Every initial member: name=http://host:port,..."
+    @Option(names = "--initial-cluster", description = "Every initial member: name=http://host:port,... (a name once"
+            + " per peer URL); ids derive from the URLs and the token, as etcd's."
             + " Default: <name>=<initial-advertise-peer-urls>.")
     String initialCluster;
 
