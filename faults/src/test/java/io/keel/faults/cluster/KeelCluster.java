@@ -14,11 +14,8 @@ import io.keel.server.etcd.proto.StatusResponse;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -245,19 +242,9 @@ public final class KeelCluster implements AutoCloseable {
                 + "; " + describe());
     }
 
-    /**
-     * Keel's member id for an initial member, etcd's: the first 8 bytes of SHA-1 of its peer URL and the cluster
-     * token (docs/operations.md, "Several URLs per flag, Unix sockets, and etcd's ids").
-     */
+    /** Keel's member id for an initial member: etcd's, from its peer URL and the cluster token (docs/operations.md). */
     static long idOf(String peerUrl) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-1").digest((peerUrl + TOKEN).getBytes(StandardCharsets.UTF_8));
-            long id = 0;
-            for (int i = 0; i < 8; i++) id = (id << 8) | (h[i] & 0xff);
-            return id == 0 ? 1 : id;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.keel.server.membership.EtcdIds.initialMember(List.of(peerUrl), TOKEN);
     }
 
     static void sleep(long millis) {
