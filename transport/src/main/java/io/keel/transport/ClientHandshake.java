@@ -99,6 +99,11 @@ final class ClientHandshake extends ChannelInboundHandlerAdapter {
                     && reply.responderId() == hello.targetId()) {
                 context.policy.removedBy(hello.targetId(), e.getMessage());
             }
+            if (reply.refusal() == Refusal.WRONG_TARGET && reply.clusterId() == context.config.clusterId
+                    && reply.responderId() != 0 && reply.responderId() != hello.targetId()
+                    && reply.responderId() != context.config.localId) {
+                context.peerAnsweredAs.accept(hello.targetId(), reply.responderId());
+            }
             fail(ctx, e);
             return;
         }

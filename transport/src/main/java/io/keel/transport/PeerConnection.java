@@ -173,6 +173,11 @@ final class PeerConnection {
         if (!queue.isEmpty() && ch.isWritable()) scheduleDrain();
     }
 
+    /** Every address of the peer, in the order they are tried. */
+    List<SocketAddress> addresses() {
+        return addresses;
+    }
+
     /** The address this connection uses now: the one that connected last, or the next to try. */
     SocketAddress address() {
         return addresses.get(current);

@@ -169,6 +169,23 @@ public final class Transport implements AutoCloseable {
         fresh.start();
     }
 
+    /**
+     * While {@code condition} holds, a dialled member of this cluster that answers under another id than the one
+     * dialled becomes a peer under the id it gave, at the same addresses. A member joining a running cluster knows
+     * its peers' addresses but not always their ids (etcd asks its peers for them); until it has the cluster's
+     * member directory it learns them this way, so it accepts the leader's connection.
+     */
+    public void learnPeerIdsWhile(java.util.function.BooleanSupplier condition) {
+        context.peerAnsweredAs = (wanted, actual) -> {
+            if (closed.get() || !condition.getAsBoolean() || peers.containsKey(actual)) return;
+            PeerConnection dialled = peers.get(wanted);
+            if (dialled == null) return;
+            LOG.info("member {}: the member at {} is member {}, not {}: talking to it under that id",
+                    Texts.id(config.localId), dialled.address(), Texts.id(actual), Texts.id(wanted));
+            addPeer(actual, dialled.addresses());
+        };
+    }
+
     /** Whether the connection to {@code peer} is down and waiting out its reconnection delay (tests). */
     boolean backingOff(long peer) {
         PeerConnection p = peers.get(peer);

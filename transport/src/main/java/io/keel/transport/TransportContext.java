@@ -40,6 +40,8 @@ final class TransportContext {
     final InboundRegistry inbound;
     /** Told the id of a peer whose message connection to this member was just accepted (set by Transport). */
     volatile java.util.function.LongConsumer peerConnected = id -> { };
+    /** Told (wanted id, id it answered as) when a dialled member of this cluster says it is another member. */
+    volatile java.util.function.BiConsumer<Long, Long> peerAnsweredAs = (wanted, actual) -> { };
     private final SslContext serverTls;
     private final SslContext clientTls;
     private final ByteCounter byteCounter;

@@ -184,6 +184,12 @@ public final class Member implements AutoCloseable {
             this.outbound = new Outbound(transport, storage.store, loop, snapshotSender);
             this.persist = new PersistPipeline(commitLog, loop, outbound::send, this::durable, this::fail);
             persist.observer = observer;
+            if (config.joinExisting()) {
+                // A member added at run time may not know its peers' ids (its --initial-cluster gives addresses):
+                // until the directory, which lists it, arrives from the leader, peers answering under another id
+                // are taken under that id.
+                transport.learnPeerIdsWhile(() -> directory.current().get(config.memberId()) == null);
+            }
             // Peers follow the replicated member directory (the initial cluster only until it says otherwise).
             PeerSync peers = new PeerSync(transport, config.memberId(), config.initialAddresses());
             directory.addListener(peers);
