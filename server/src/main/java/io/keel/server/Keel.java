@@ -529,6 +529,11 @@ public final class Keel implements AutoCloseable {
         return member.peerAddress();
     }
 
+    /** Every address peers reach this member at: TCP (ports bound) and Unix domain sockets, in the order given. */
+    public java.util.List<java.net.SocketAddress> peerAddresses() {
+        return member.peerAddresses();
+    }
+
     /** The highest log index this member knows to be committed; {@link #appliedIndex()} catches up to it. */
     public long commitIndex() {
         return member.commitIndex();
@@ -657,9 +662,12 @@ public final class Keel implements AutoCloseable {
     public static final class Builder {
         private long id;
         private Path dataDir;
-        private InetSocketAddress listen;
         private static final io.keel.raft.RaftConfig RAFT_DEFAULTS = io.keel.raft.RaftConfig.defaults(1);
+        private java.net.SocketAddress listen;
+        private final java.util.List<java.net.SocketAddress> alsoListen = new java.util.ArrayList<>();
         private final Map<Long, InetSocketAddress> initialCluster = new LinkedHashMap<>();
+        private final Map<Long, java.util.List<String>> initialPeerUrls = new LinkedHashMap<>();
+        private long newClusterId;
         private String clusterToken = "keel-cluster";
         private boolean newCluster = true;
         private Duration tickInterval = Duration.ofMillis(10);
@@ -708,9 +716,38 @@ public final class Keel implements AutoCloseable {
             return this;
         }
 
-        /** Where peers reach this member. */
-        public Builder listen(InetSocketAddress address) {
+        /** Where peers reach this member: a TCP address, or a Unix domain socket ({@code UnixDomainSocketAddress}). */
+        public Builder listen(java.net.SocketAddress address) {
             this.listen = address;
+            return this;
+        }
+
+        /** Further addresses peers reach this member at (etcd's --listen-peer-urls with several URLs). */
+        public Builder alsoListen(java.util.List<? extends java.net.SocketAddress> addresses) {
+            alsoListen.clear();
+            alsoListen.addAll(addresses);
+            return this;
+        }
+
+        /**
+         * Every initial member (this one too) with its peer URLs as etcd's --initial-cluster gives them: several per
+         * member, {@code http(s)://host:port} or {@code unix(s)://path}; the others dial them in turn until one
+         * answers. Replaces {@link #initialCluster}.
+         */
+        public Builder initialPeerUrls(Map<Long, java.util.List<String>> members) {
+            initialPeerUrls.clear();
+            initialPeerUrls.putAll(members);
+            return this;
+        }
+
+        /**
+         * The id of the new cluster this member bootstraps (the launcher derives it as etcd does, {@link
+         * ClusterIdentity#etcd}). Default: derived from the token and the initial cluster ({@link
+         * ClusterIdentity#derive}), as before.
+         */
+        public Builder clusterId(long id) {
+            if (id == 0) throw new IllegalArgumentException("cluster id 0 is reserved");
+            this.newClusterId = id;
             return this;
         }
 
@@ -887,18 +924,32 @@ public final class Keel implements AutoCloseable {
         public Keel start() {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(listen, "listen");
-            Map<Long, InetSocketAddress> cluster = initialCluster.isEmpty() ? Map.of(id, listen) : initialCluster;
             boolean join = joinClusterId != 0;
-            long clusterId = join ? joinClusterId : ClusterIdentity.derive(clusterToken, cluster);
-            MemberConfig config = new MemberConfig(id, clusterId, dataDir, listen,
-                    cluster, newCluster && !join, tickInterval, electionTimeout, heartbeatInterval, readMode,
+            Map<Long, java.util.List<String>> urls;
+            long clusterId;
+            if (!initialPeerUrls.isEmpty()) {
+                urls = initialPeerUrls;
+                clusterId = newClusterId != 0 ? newClusterId : ClusterIdentity.etcd(urls.keySet());
+            } else if (!initialCluster.isEmpty() || listen instanceof InetSocketAddress) {
+                Map<Long, InetSocketAddress> cluster = !initialCluster.isEmpty() ? initialCluster
+                        : Map.of(id, (InetSocketAddress) listen);
+                urls = MemberConfig.urls(cluster);
+                clusterId = newClusterId != 0 ? newClusterId : ClusterIdentity.derive(clusterToken, cluster);
+            } else { // a one-member cluster on a Unix socket
+                urls = Map.of(id, java.util.List.of(io.keel.server.membership.PeerUrls.text(listen)));
+                clusterId = newClusterId != 0 ? newClusterId : ClusterIdentity.etcd(urls.keySet());
+            }
+            if (join) clusterId = joinClusterId;
+            MemberConfig config = new MemberConfig(id, clusterId, dataDir, listen, alsoListen,
+                    urls, newCluster && !join, tickInterval, electionTimeout, heartbeatInterval, readMode,
                     maxPendingProposals, maxPendingReads, snapshotEntries, join);
             Member member;
             try {
                 // Cleans up after itself when it fails: no thread, port or open database is left behind.
                 io.keel.transport.TlsContexts tls = peerTls == null ? null : io.keel.server.tls.PeerTls.of(peerTls,
                         dataDir.resolve("fixtures").resolve("peer"),
-                        java.util.List.of(listen.getHostString(), "localhost", "127.0.0.1"));
+                        java.util.List.of(listen instanceof InetSocketAddress inet ? inet.getHostString() : "localhost",
+                                "localhost", "127.0.0.1"));
                 member = Member.start(config, observer, leaderWait(requestTimeout, electionTimeout), tls);
                 member.lessor().checkpointInterval(leaseCheckpointInterval);
             } catch (IOException e) {

@@ -8,7 +8,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,12 +25,12 @@ final class ClientHandshake extends ChannelInboundHandlerAdapter {
 
     private final TransportContext context;
     private final Hello hello;
-    private final InetSocketAddress address;
+    private final java.net.SocketAddress address;
     private final Listener listener;
     private ScheduledFuture<?> timeout;
     private boolean done;
 
-    ClientHandshake(TransportContext context, Hello hello, InetSocketAddress address, Listener listener) {
+    ClientHandshake(TransportContext context, Hello hello, java.net.SocketAddress address, Listener listener) {
         this.context = context;
         this.hello = hello;
         this.address = address;
@@ -62,7 +61,7 @@ final class ClientHandshake extends ChannelInboundHandlerAdapter {
         if (evt instanceof SslHandshakeCompletionEvent tls && !tls.isSuccess()) {
             context.metrics.refusedByPeers.increment();
             HandshakeRefusedException e = new HandshakeRefusedException(Refusal.TLS_FAILED, "TLS with member "
-                    + Texts.id(hello.targetId()) + " at " + address + " failed: " + tls.cause());
+                    + Texts.id(hello.targetId()) + " at " + address + " failed: " + TlsAlerts.describe(tls.cause()));
             context.log.warn(e::getMessage);
             fail(ctx, e);
         }
@@ -99,6 +98,11 @@ final class ClientHandshake extends ChannelInboundHandlerAdapter {
             if (reply.refusal() == Refusal.MEMBER_REMOVED && reply.clusterId() == context.config.clusterId
                     && reply.responderId() == hello.targetId()) {
                 context.policy.removedBy(hello.targetId(), e.getMessage());
+            }
+            if (reply.refusal() == Refusal.WRONG_TARGET && reply.clusterId() == context.config.clusterId
+                    && reply.responderId() != 0 && reply.responderId() != hello.targetId()
+                    && reply.responderId() != context.config.localId) {
+                context.peerAnsweredAs.accept(hello.targetId(), reply.responderId());
             }
             fail(ctx, e);
             return;

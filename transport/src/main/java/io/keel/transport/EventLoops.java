@@ -1,45 +1,84 @@
 package io.keel.transport;
 
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.ServerSocketChannel;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** The I/O threads and the matching channel types: epoll on Linux when its native library loads, NIO otherwise. */
+/**
+ * The I/O threads and the matching channel types: epoll on Linux when its native library loads, NIO otherwise. Both
+ * carry TCP ({@link InetSocketAddress}) and Unix domain sockets ({@link UnixDomainSocketAddress}, etcd's
+ * {@code unix://} URLs); epoll names the latter with its own address type, which {@link #nativeAddress} converts to.
+ */
 final class EventLoops {
     final EventLoopGroup group;
-    final Class<? extends SocketChannel> socketChannel;
-    final Class<? extends ServerSocketChannel> serverChannel;
     final String kind;
+    private final Class<? extends Channel> socketChannel;
+    private final Class<? extends ServerChannel> serverChannel;
+    private final Class<? extends Channel> domainChannel;
+    private final Class<? extends ServerChannel> serverDomainChannel;
 
-    private EventLoops(EventLoopGroup group, Class<? extends SocketChannel> socketChannel,
-                       Class<? extends ServerSocketChannel> serverChannel, String kind) {
+    private EventLoops(EventLoopGroup group, String kind, Class<? extends Channel> socketChannel,
+                       Class<? extends ServerChannel> serverChannel, Class<? extends Channel> domainChannel,
+                       Class<? extends ServerChannel> serverDomainChannel) {
         this.group = group;
+        this.kind = kind;
         this.socketChannel = socketChannel;
         this.serverChannel = serverChannel;
-        this.kind = kind;
+        this.domainChannel = domainChannel;
+        this.serverDomainChannel = serverDomainChannel;
     }
 
     static EventLoops create(int threads, boolean preferNative, TrackedThreads threadFactory) {
         if (preferNative && Epoll.isAvailable()) {
             IoHandlerFactory epoll = EpollIoHandler.newFactory();
-            return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, epoll),
-                    EpollSocketChannel.class, EpollServerSocketChannel.class, "epoll");
+            return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, epoll), "epoll",
+                    EpollSocketChannel.class, EpollServerSocketChannel.class, EpollDomainSocketChannel.class,
+                    EpollServerDomainSocketChannel.class);
         }
         IoHandlerFactory nio = NioIoHandler.newFactory();
-        return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, nio),
-                NioSocketChannel.class, NioServerSocketChannel.class, "nio");
+        return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, nio), "nio",
+                NioSocketChannel.class, NioServerSocketChannel.class, NioDomainSocketChannel.class,
+                NioServerDomainSocketChannel.class);
+    }
+
+    static boolean isUnix(SocketAddress address) {
+        return address instanceof UnixDomainSocketAddress || address instanceof DomainSocketAddress;
+    }
+
+    Class<? extends Channel> channelFor(SocketAddress address) {
+        return isUnix(address) ? domainChannel : socketChannel;
+    }
+
+    Class<? extends ServerChannel> serverChannelFor(SocketAddress address) {
+        return isUnix(address) ? serverDomainChannel : serverChannel;
+    }
+
+    /** The address as this kind of channel takes it (epoll's domain sockets have an address type of their own). */
+    SocketAddress nativeAddress(SocketAddress address) {
+        if (address instanceof UnixDomainSocketAddress u && "epoll".equals(kind)) {
+            return new DomainSocketAddress(u.getPath().toString());
+        }
+        return address;
     }
 
     /** Closes every channel still registered and stops the threads, waiting at most {@code timeout}. */

@@ -13,7 +13,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +38,10 @@ final class PeerConnection {
     private static final int TURN_BYTES = 1 << 20;
 
     final long peerId;
-    final InetSocketAddress address;
+    /** The peer's addresses (etcd: its peer URLs); a failed connection attempt moves on to the next one. */
+    private final List<SocketAddress> addresses;
+    /** Index into {@link #addresses} of the one to connect to next (event loop; read by snapshots). */
+    private volatile int current;
     private final TransportContext context;
     private final EventLoop loop;
     private final OutboundQueue queue;
@@ -56,10 +60,10 @@ final class PeerConnection {
     private ScheduledFuture<?> reconnect;
     private boolean everConnected;
 
-    PeerConnection(TransportContext context, long peerId, InetSocketAddress address) {
+    PeerConnection(TransportContext context, long peerId, List<? extends SocketAddress> addresses) {
         this.context = context;
         this.peerId = peerId;
-        this.address = address;
+        this.addresses = List.copyOf(addresses);
         this.loop = context.loops.group.next();
         this.queue = new OutboundQueue(context.config.outboundQueueBytes);
         this.backoff = new Backoff(context.config.reconnectMinDelay, context.config.reconnectMaxDelay,
@@ -169,6 +173,16 @@ final class PeerConnection {
         if (!queue.isEmpty() && ch.isWritable()) scheduleDrain();
     }
 
+    /** Every address of the peer, in the order they are tried. */
+    List<SocketAddress> addresses() {
+        return addresses;
+    }
+
+    /** The address this connection uses now: the one that connected last, or the next to try. */
+    SocketAddress address() {
+        return addresses.get(current);
+    }
+
     /** Waiting out a reconnection delay. */
     boolean backingOff() {
         return backingOff;
@@ -179,6 +193,7 @@ final class PeerConnection {
         backingOff = false;
         if (stopped) return;
         context.metrics.connectAttempts.increment();
+        SocketAddress address = address();
         Hello hello = Hello.of(StreamKind.MESSAGES, context.config, peerId);
         ClientHandshake handshake = new ClientHandshake(context, hello, address, new ClientHandshake.Listener() {
             @Override
@@ -214,7 +229,7 @@ final class PeerConnection {
         context.metrics.connects.increment();
         if (everConnected) context.metrics.reconnects.increment();
         LOG.info("member {}: {} to member {} at {} ({}{})", Texts.id(context.config.localId), everConnected ? "reconnected" : "connected",
-                Texts.id(peerId), address, context.loops.kind, context.config.tls != null ? ", TLS" : "");
+                Texts.id(peerId), address(), context.loops.kind, context.config.tls != null ? ", TLS" : "");
         everConnected = true;
         scheduleDrain();
     }
@@ -228,7 +243,9 @@ final class PeerConnection {
         dropped.add(queue.clear());
         if (stopped) return;
         if (wasReady) {
-            LOG.info("member {}: lost connection to member {} at {}; reconnecting", Texts.id(context.config.localId), Texts.id(peerId), address);
+            LOG.info("member {}: lost connection to member {} at {}; reconnecting", Texts.id(context.config.localId), Texts.id(peerId), address());
+        } else if (addresses.size() > 1) {
+            current = (current + 1) % addresses.size(); // this one did not work: try the peer's next URL
         }
         long delay = backoff.nextDelayMillis();
         try {

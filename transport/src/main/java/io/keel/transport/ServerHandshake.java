@@ -50,7 +50,7 @@ final class ServerHandshake extends ChannelInboundHandlerAdapter {
             done = true;
             context.metrics.handshakeRefusals.increment();
             context.log.warn(() -> "refused connection from " + ctx.channel().remoteAddress() + " to "
-                    + context.policy.describeLocal() + ": " + Refusal.TLS_FAILED + ": " + tls.cause());
+                    + context.policy.describeLocal() + ": " + Refusal.TLS_FAILED + ": " + TlsAlerts.describe(tls.cause()));
             ctx.close();
         }
         ctx.fireUserEventTriggered(evt);

@@ -12,6 +12,9 @@ import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -48,7 +51,8 @@ public final class Transport implements AutoCloseable {
     private final ExecutorService snapshotIo;
     private final TrackedThreads ioThreads;
     private final TrackedThreads snapshotThreads;
-    private final Channel serverChannel;
+    /** One per listen address; the first is {@link TransportConfig#listenAddress}'s. */
+    private final java.util.List<Channel> serverChannels;
     private final Map<Long, PeerConnection> peers = new ConcurrentHashMap<>();
     private final Set<CompletableFuture<Void>> snapshotsInFlight = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -72,19 +76,35 @@ public final class Transport implements AutoCloseable {
             PeerConnection p = peers.get(id);
             if (p != null) p.connectNowIfWaiting();
         };
+        java.util.List<Channel> bound = new java.util.ArrayList<>();
         try {
-            ChannelFuture bind = context.serverBootstrap().bind(config.listenAddress).awaitUninterruptibly();
-            if (!bind.isSuccess()) {
-                throw new IOException("cannot listen on " + config.listenAddress + ": " + bind.cause(), bind.cause());
-            }
-            this.serverChannel = bind.channel();
+            java.util.List<SocketAddress> addresses = new java.util.ArrayList<>();
+            addresses.add(config.listenAddress);
+            addresses.addAll(config.alsoListen);
+            for (SocketAddress address : addresses) bound.add(bind(address));
+            this.serverChannels = java.util.List.copyOf(bound);
         } catch (IOException | RuntimeException e) {
+            bound.forEach(c -> c.close().awaitUninterruptibly());
             loops.shutdown(SHUTDOWN_TIMEOUT);
             snapshotIo.shutdownNow();
             throw e;
         }
         LOG.info("member {} of cluster {} listening on {} ({}{})", Texts.id(config.localId), Texts.id(config.clusterId),
-                serverChannel.localAddress(), loops.kind, config.tls != null ? ", TLS" : "");
+                serverChannels.stream().map(c -> String.valueOf(c.localAddress())).collect(
+                        java.util.stream.Collectors.joining(", ")), loops.kind, config.tls != null ? ", TLS" : "");
+    }
+
+    private Channel bind(SocketAddress address) throws IOException {
+        if (address instanceof UnixDomainSocketAddress unix) {
+            // As etcd does: a socket file left by an earlier run of this member would make the bind fail.
+            Files.deleteIfExists(unix.getPath());
+        }
+        ChannelFuture bind = context.serverBootstrap(address).bind(loops.nativeAddress(address))
+                .awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            throw new IOException("cannot listen on " + address + ": " + bind.cause(), bind.cause());
+        }
+        return bind.channel();
     }
 
     /**
@@ -98,9 +118,28 @@ public final class Transport implements AutoCloseable {
         return t;
     }
 
-    /** The address peers reach this member at (the bound port when the configured one was 0). */
+    /**
+     * The first TCP address peers reach this member at (the bound port when the configured one was 0), or null when
+     * it listens on Unix domain sockets only.
+     */
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) serverChannel.localAddress();
+        for (Channel c : serverChannels) {
+            if (c.localAddress() instanceof InetSocketAddress a) return a;
+        }
+        return null;
+    }
+
+    /** Every address this member accepts peers on, in the order configured (bound ports where 0 was asked). */
+    public java.util.List<SocketAddress> localAddresses() {
+        return serverChannels.stream().map(c -> c.localAddress() instanceof InetSocketAddress a ? (SocketAddress) a
+                : unixAddress(c.localAddress())).toList();
+    }
+
+    private static SocketAddress unixAddress(SocketAddress nativeAddress) {
+        if (nativeAddress instanceof io.netty.channel.unix.DomainSocketAddress d) {
+            return UnixDomainSocketAddress.of(d.path());
+        }
+        return nativeAddress;
     }
 
     public long localId() {
@@ -115,14 +154,36 @@ public final class Transport implements AutoCloseable {
     /**
      * Starts talking to a peer, or re-points it to a new address. Its inbound connections are accepted from now on.
      */
-    public void addPeer(long id, InetSocketAddress address) {
+    public void addPeer(long id, SocketAddress address) {
+        addPeer(id, java.util.List.of(Objects.requireNonNull(address)));
+    }
+
+    /** As {@link #addPeer(long, SocketAddress)}, for a peer reachable at several addresses (tried in turn). */
+    public void addPeer(long id, java.util.List<? extends SocketAddress> addresses) {
         if (id == 0 || id == config.localId) throw new IllegalArgumentException("bad peer id " + Texts.id(id));
-        Objects.requireNonNull(address);
+        if (addresses.isEmpty()) throw new IllegalArgumentException("member " + Texts.id(id) + " has no address");
         if (closed.get()) throw new IllegalStateException("transport closed");
-        PeerConnection fresh = new PeerConnection(context, id, address);
+        PeerConnection fresh = new PeerConnection(context, id, addresses);
         PeerConnection old = peers.put(id, fresh);
         if (old != null) old.stop();
         fresh.start();
+    }
+
+    /**
+     * While {@code condition} holds, a dialled member of this cluster that answers under another id than the one
+     * dialled becomes a peer under the id it gave, at the same addresses. A member joining a running cluster knows
+     * its peers' addresses but not always their ids (etcd asks its peers for them); until it has the cluster's
+     * member directory it learns them this way, so it accepts the leader's connection.
+     */
+    public void learnPeerIdsWhile(java.util.function.BooleanSupplier condition) {
+        context.peerAnsweredAs = (wanted, actual) -> {
+            if (closed.get() || !condition.getAsBoolean() || peers.containsKey(actual)) return;
+            PeerConnection dialled = peers.get(wanted);
+            if (dialled == null) return;
+            LOG.info("member {}: the member at {} is member {}, not {}: talking to it under that id",
+                    Texts.id(config.localId), dialled.address(), Texts.id(actual), Texts.id(wanted));
+            addPeer(actual, dialled.addresses());
+        };
     }
 
     /** Whether the connection to {@code peer} is down and waiting out its reconnection delay (tests). */
@@ -186,10 +247,11 @@ public final class Transport implements AutoCloseable {
         result.whenComplete((v, e) -> snapshotsInFlight.remove(result));
         SnapshotSender sender = new SnapshotSender(context, peer, meta, data, size, result);
         Hello hello = Hello.of(StreamKind.SNAPSHOT, config, peer);
-        ClientHandshake handshake = new ClientHandshake(context, hello, connection.address, sender);
+        SocketAddress address = connection.address(); // the one that connected last
+        ClientHandshake handshake = new ClientHandshake(context, hello, address, sender);
         EventLoop loop = loops.group.next();
         try {
-            ChannelFuture f = context.clientBootstrap(loop, connection.address, handshake, context.snapshotIdleHandler(), sender);
+            ChannelFuture f = context.clientBootstrap(loop, address, handshake, context.snapshotIdleHandler(), sender);
             f.addListener(x -> {
                 if (!x.isSuccess()) {
                     sender.connectFailed(x.cause());
@@ -214,7 +276,7 @@ public final class Transport implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         peers.values().forEach(PeerConnection::stop);
-        serverChannel.close().awaitUninterruptibly();
+        serverChannels.forEach(c -> c.close().awaitUninterruptibly());
         context.inbound.closeAll();
         loops.shutdown(SHUTDOWN_TIMEOUT);
         snapshotIo.shutdownNow();

@@ -3,6 +3,9 @@ package io.keel.transport;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -15,8 +18,11 @@ import java.util.Objects;
 public final class TransportConfig {
     final long clusterId;
     final long localId;
-    final InetSocketAddress listenAddress;
-    final Map<Long, InetSocketAddress> peers;
+    final SocketAddress listenAddress;
+    /** Further addresses this member accepts peers on (etcd's --listen-peer-urls with several URLs). */
+    final List<SocketAddress> alsoListen;
+    /** Each peer's addresses, tried in turn until one connects (etcd's peer URLs, several per member). */
+    final Map<Long, List<SocketAddress>> peers;
     final int maxFrameBytes;
     final long outboundQueueBytes;
     final Duration reconnectMinDelay;
@@ -39,6 +45,7 @@ public final class TransportConfig {
         this.clusterId = b.clusterId;
         this.localId = b.localId;
         this.listenAddress = b.listenAddress;
+        this.alsoListen = List.copyOf(b.alsoListen);
         this.peers = Map.copyOf(b.peers);
         this.maxFrameBytes = b.maxFrameBytes;
         this.outboundQueueBytes = b.outboundQueueBytes;
@@ -75,8 +82,9 @@ public final class TransportConfig {
     public static final class Builder {
         private final long clusterId;
         private final long localId;
-        private InetSocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 0);
-        private final Map<Long, InetSocketAddress> peers = new LinkedHashMap<>();
+        private SocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 0);
+        private final List<SocketAddress> alsoListen = new ArrayList<>();
+        private final Map<Long, List<SocketAddress>> peers = new LinkedHashMap<>();
         private int maxFrameBytes = 16 << 20;
         private long outboundQueueBytes = 8L << 20;
         private Duration reconnectMinDelay = Duration.ofMillis(100);
@@ -103,15 +111,31 @@ public final class TransportConfig {
             this.localId = localId;
         }
 
-        /** Where to accept peers; port 0 picks a free port ({@link Transport#localAddress()} tells which). */
-        public Builder listen(InetSocketAddress address) {
+        /**
+         * Where to accept peers: a TCP address (port 0 picks a free port; {@link Transport#localAddress()} tells
+         * which) or a Unix domain socket ({@link java.net.UnixDomainSocketAddress}).
+         */
+        public Builder listen(SocketAddress address) {
             this.listenAddress = Objects.requireNonNull(address);
             return this;
         }
 
-        public Builder peer(long id, InetSocketAddress address) {
+        /** Further addresses to accept peers on, as {@link #listen}. */
+        public Builder alsoListen(List<? extends SocketAddress> addresses) {
+            alsoListen.clear();
+            alsoListen.addAll(addresses);
+            return this;
+        }
+
+        public Builder peer(long id, SocketAddress address) {
+            return peer(id, List.of(Objects.requireNonNull(address)));
+        }
+
+        /** A peer reachable at any of these addresses: they are tried in turn until one connects. */
+        public Builder peer(long id, List<? extends SocketAddress> addresses) {
             if (id == 0 || id == localId) throw new IllegalArgumentException("bad peer id " + Texts.id(id));
-            peers.put(id, Objects.requireNonNull(address));
+            if (addresses.isEmpty()) throw new IllegalArgumentException("member " + Texts.id(id) + " has no address");
+            peers.put(id, List.copyOf(addresses));
             return this;
         }
 

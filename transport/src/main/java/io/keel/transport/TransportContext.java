@@ -40,6 +40,8 @@ final class TransportContext {
     final InboundRegistry inbound;
     /** Told the id of a peer whose message connection to this member was just accepted (set by Transport). */
     volatile java.util.function.LongConsumer peerConnected = id -> { };
+    /** Told (wanted id, id it answered as) when a dialled member of this cluster says it is another member. */
+    volatile java.util.function.BiConsumer<Long, Long> peerAnsweredAs = (wanted, actual) -> { };
     private final SslContext serverTls;
     private final SslContext clientTls;
     private final ByteCounter byteCounter;
@@ -61,17 +63,21 @@ final class TransportContext {
         this.guard = new ConnectionGuard(this);
     }
 
-    ServerBootstrap serverBootstrap() {
-        return new ServerBootstrap()
+    /** Accepts peers on {@code address}: a TCP address, or a Unix domain socket (etcd's unix:// URLs). */
+    ServerBootstrap serverBootstrap(java.net.SocketAddress address) {
+        boolean tcp = !EventLoops.isUnix(address);
+        ServerBootstrap b = new ServerBootstrap()
                 .group(loops.group)
-                .channel(loops.serverChannel)
-                .option(ChannelOption.SO_REUSEADDR, true) // a restarted member binds its port again at once
+                .channel(loops.serverChannelFor(address))
                 .option(ChannelOption.ALLOCATOR, config.allocator)
                 .childOption(ChannelOption.ALLOCATOR, config.allocator)
-                .childOption(ChannelOption.TCP_NODELAY, true) // writes are already coalesced per event-loop turn
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .childHandler(new ChannelInitializer<Channel>() {
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+        if (tcp) {
+            b.option(ChannelOption.SO_REUSEADDR, true) // a restarted member binds its port again at once
+                    .childOption(ChannelOption.TCP_NODELAY, true) // writes are already coalesced per event-loop turn
+                    .childOption(ChannelOption.SO_KEEPALIVE, true);
+        }
+        return b.childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         ChannelPipeline p = ch.pipeline();
@@ -85,23 +91,28 @@ final class TransportContext {
     }
 
     /** Connects to a peer on the given event loop; the stream handlers take over once the handshake accepted. */
-    ChannelFuture clientBootstrap(EventLoop loop, InetSocketAddress address, ClientHandshake handshake,
+    ChannelFuture clientBootstrap(EventLoop loop, java.net.SocketAddress address, ClientHandshake handshake,
                                   ChannelHandler... streamHandlers) {
-        return new Bootstrap()
+        Bootstrap b = new Bootstrap()
                 .group(loop)
-                .channel(loops.socketChannel)
+                .channel(loops.channelFor(address))
                 .option(ChannelOption.ALLOCATOR, config.allocator)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout.toMillis())
-                .handler(new ChannelInitializer<Channel>() {
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout.toMillis());
+        if (!EventLoops.isUnix(address)) {
+            b.option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_KEEPALIVE, true);
+        }
+        return b.handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         ChannelPipeline p = ch.pipeline();
                         p.addLast("bytes", byteCounter);
                         if (clientTls != null) {
-                            p.addLast("tls", clientTls.newHandler(ch.alloc(), address.getHostString(), address.getPort()));
+                            // The host name or IP is what the peer's certificate must name; a Unix socket has none
+                            // (etcd's unixs:// checks the certificate's chain only).
+                            p.addLast("tls", address instanceof InetSocketAddress inet
+                                    ? clientTls.newHandler(ch.alloc(), inet.getHostString(), inet.getPort())
+                                    : clientTls.newHandler(ch.alloc()));
                         }
                         p.addLast("frames", new FrameDecoder(FrameDecoder.HANDSHAKE_LIMIT));
                         p.addLast("handshake", handshake);
@@ -109,7 +120,7 @@ final class TransportContext {
                         p.addLast("guard", guard);
                     }
                 })
-                .connect(address);
+                .connect(loops.nativeAddress(address));
     }
 
     /** After an accepted HELLO: the connection becomes a message stream or a snapshot stream. */

@@ -14,11 +14,8 @@ import io.keel.server.etcd.proto.StatusResponse;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -63,7 +60,7 @@ public final class KeelCluster implements AutoCloseable {
             Path data = i == size ? smallDisk.root().resolve("m" + i) : runDir.resolve("data/m" + i);
             KeelProcess m = new KeelProcess("m" + i, i, net, distribution, data, logs());
             members.add(m);
-            ids.put(m, idOf(m.name));
+            ids.put(m, idOf(m.peerUrl()));
         }
         this.smallDiskMember = members.get(size - 1);
         this.initialCluster = members.stream().map(m -> m.name + "=" + m.peerUrl()).collect(Collectors.joining(","));
@@ -245,16 +242,9 @@ public final class KeelCluster implements AutoCloseable {
                 + "; " + describe());
     }
 
-    /** Keel's member id for an initial member: the first 8 bytes of SHA-256 of its name (docs/operations.md). */
-    static long idOf(String name) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-            long id = 0;
-            for (int i = 0; i < 8; i++) id = (id << 8) | (h[i] & 0xff);
-            return id == 0 ? 1 : id;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /** Keel's member id for an initial member: etcd's, from its peer URL and the cluster token (docs/operations.md). */
+    static long idOf(String peerUrl) {
+        return io.keel.server.membership.EtcdIds.initialMember(List.of(peerUrl), TOKEN);
     }
 
     static void sleep(long millis) {

@@ -110,12 +110,6 @@ final class EtcdOnlyFlags {
             + " Keel reports apply latency as a metric, not as warnings.")
     String warningApplyDuration;
     // Security
-    @Option(names = "--client-cert-allowed-hostname", paramLabel = "<name>", description = "Refused unless empty:"
-            + " not supported yet.")
-    String clientCertAllowedHostname;
-    @Option(names = "--peer-cert-allowed-hostname", paramLabel = "<name>", description = "Refused unless empty: not"
-            + " supported yet; use --peer-cert-allowed-cn.")
-    String peerCertAllowedHostname;
     @Option(names = "--experimental-peer-skip-client-san-verification", arity = "0..1", fallbackValue = "true",
             paramLabel = "<bool>", description = "Keel does not check a peer's certificate against its address;"
                     + " false is refused.")
@@ -193,10 +187,6 @@ final class EtcdOnlyFlags {
                 + " checkpoints are always Raft entries, kept across restarts");
         noEffect(rules, "--experimental-warning-apply-duration", warningApplyDuration, "Keel reports apply latency"
                 + " as a metric (keel_server_apply_duration_seconds), not as warnings");
-        refuseUnless(rules, "--client-cert-allowed-hostname", clientCertAllowedHostname, Set.of(""), "Keel does not"
-                + " check client certificates' host names yet");
-        refuseUnless(rules, "--peer-cert-allowed-hostname", peerCertAllowedHostname, Set.of(""), "Keel does not"
-                + " check peer certificates' host names yet; use --peer-cert-allowed-cn");
         refuseUnless(rules, "--experimental-peer-skip-client-san-verification", peerSkipSan, Set.of("true"), "Keel"
                 + " does not check a peer's client certificate against its address (its CA and"
                 + " --peer-cert-allowed-cn decide)");

@@ -26,7 +26,7 @@ public final class KeelCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--name", defaultValue = "default", description = "This member's name; its id derives from it."
+    @Option(names = "--name", defaultValue = "default", description = "This member's name."
             + " Default: ${DEFAULT-VALUE}.")
     String name;
 
@@ -34,7 +34,8 @@ public final class KeelCommand implements Callable<Integer> {
     String dataDir;
 
     @Option(names = "--listen-client-urls", defaultValue = "http://localhost:2379",
-            description = "Where etcd clients connect (gRPC). Default: ${DEFAULT-VALUE}.")
+            description = "Where etcd clients connect (gRPC and the HTTP gateway); comma-separated, served on each."
+                    + " Default: ${DEFAULT-VALUE}.")
     String listenClientUrls;
 
     @Option(names = "--advertise-client-urls", defaultValue = "http://localhost:2379",
@@ -42,14 +43,17 @@ public final class KeelCommand implements Callable<Integer> {
     String advertiseClientUrls;
 
     @Option(names = "--listen-peer-urls", defaultValue = "http://localhost:2380",
-            description = "Where peers connect. Default: ${DEFAULT-VALUE}.")
+            description = "Where peers connect; comma-separated, each listened on (unix://path for a Unix socket)."
+                    + " Default: ${DEFAULT-VALUE}.")
     String listenPeerUrls;
 
     @Option(names = "--initial-advertise-peer-urls", defaultValue = "http://localhost:2380",
-            description = "This member's peer URL in --initial-cluster. Default: ${DEFAULT-VALUE}.")
+            description = "This member's peer URLs as in --initial-cluster; peers dial each in turn."
+                    + " Default: ${DEFAULT-VALUE}.")
     String initialAdvertisePeerUrls;
 
-    @Option(names = "--initial-cluster", description = "Every initial member: name=http://host:port,..."
+    @Option(names = "--initial-cluster", description = "Every initial member: name=http://host:port,... (a name once"
+            + " per peer URL); ids derive from the URLs and the token, as etcd's."
             + " Default: <name>=<initial-advertise-peer-urls>.")
     String initialCluster;
 
@@ -67,8 +71,9 @@ public final class KeelCommand implements Callable<Integer> {
             + " `etcdctl member add` printed it. Needed with --member-id.")
     String clusterId;
 
-    @Option(names = "--initial-cluster-token", defaultValue = "keel-cluster",
-            description = "Tells clusters with the same members apart. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--initial-cluster-token", defaultValue = "etcd-cluster",
+            description = "Tells clusters with the same members apart: member and cluster ids derive from it and the"
+                    + " peer URLs, as etcd's. Default: ${DEFAULT-VALUE} (etcd's).")
     String initialClusterToken;
 
     @Option(names = "--listen-metrics-urls", description = "The ops port: /metrics, /health, /readyz and"

@@ -1,6 +1,9 @@
 package io.keel.server.cli;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -27,6 +30,9 @@ import java.util.Map;
  * @param rejoinVia  --rejoin-via: client URLs of running members through which this member, its data gone, comes
  *                   back as a new member ({@link Rejoin}); null without it
  * @param authTokens     the tokens Authenticate hands out (--auth-token, --auth-token-ttl)
+ * @param urls           every URL of the URL flags (several per flag, unix:// peers) and the new cluster's id;
+ *                       clientListen, peerListen, peerAdvertise and initialCluster are the first TCP address of each
+ *                       (null when there is none)
  */
 record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clientListen, String advertiseClientUrls,
                       InetSocketAddress peerListen, InetSocketAddress peerAdvertise,
@@ -37,7 +43,7 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                       Duration watchProgressInterval, java.util.List<String> notices,
                       SpaceSettings space, io.keel.server.tls.TlsSettings clientTls,
                       io.keel.server.tls.TlsSettings peerTls, boolean strictReconfigCheck, String rejoinVia,
-                      io.keel.server.auth.TokenSettings authTokens) {
+                      io.keel.server.auth.TokenSettings authTokens, UrlSettings urls) {
 
     /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
     static MemberSettings of(KeelCommand f) {
@@ -46,25 +52,41 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
             throw LaunchException.usage("--name '" + f.name + "': a member needs a non-empty name without '=' or ','");
         }
         Path dataDir = Path.of(f.dataDir != null ? f.dataDir : name + ".keel");
-        InetSocketAddress client = Urls.single("--listen-client-urls", f.listenClientUrls);
-        InetSocketAddress peer = Urls.single("--listen-peer-urls", f.listenPeerUrls);
-        InetSocketAddress peerAdvertise = Urls.single("--initial-advertise-peer-urls", f.initialAdvertisePeerUrls);
+        List<String> clientUrls = Urls.list("--listen-client-urls", f.listenClientUrls);
+        List<InetSocketAddress> clients = new ArrayList<>();
+        for (String url : clientUrls) {
+            if (!(Urls.socketAddress("--listen-client-urls", url) instanceof InetSocketAddress a)) {
+                throw LaunchException.usage("--listen-client-urls '" + url + "': Keel serves clients on TCP only"
+                        + " (http:// or https://); unix:// client URLs are not supported yet");
+            }
+            clients.add(a);
+        }
+        InetSocketAddress client = clients.get(0);
+        List<SocketAddress> peers = Urls.socketAddresses("--listen-peer-urls",
+                Urls.list("--listen-peer-urls", f.listenPeerUrls));
+        InetSocketAddress peer = Urls.firstInet(peers);
+        List<String> advertisedPeerUrls = Urls.list("--initial-advertise-peer-urls", f.initialAdvertisePeerUrls);
+        InetSocketAddress peerAdvertise = Urls.firstInet(Urls.socketAddresses("--initial-advertise-peer-urls",
+                advertisedPeerUrls));
         for (String url : f.advertiseClientUrls.split(",")) Urls.address("--advertise-client-urls", url.trim());
         InetSocketAddress metrics = f.listenMetricsUrls == null || f.listenMetricsUrls.isBlank() ? null
                 : Urls.single("--listen-metrics-urls", f.listenMetricsUrls);
 
         String clusterText = f.initialCluster != null ? f.initialCluster : name + "=" + f.initialAdvertisePeerUrls;
-        Map<String, InetSocketAddress> byName = Urls.initialCluster(clusterText);
-        InetSocketAddress own = byName.get(name);
+        Map<String, List<String>> byName = Urls.initialClusterUrls(clusterText);
+        List<String> own = byName.get(name);
         if (own == null) {
             throw LaunchException.usage("--initial-cluster " + byName.keySet() + " does not name this member"
                     + " (--name " + name + ")");
         }
-        if (!own.equals(peerAdvertise) || !own.getHostString().equals(peerAdvertise.getHostString())) {
-            throw LaunchException.usage("--initial-cluster gives " + name + " the peer URL " + Urls.text(own)
-                    + " but --initial-advertise-peer-urls is " + Urls.text(peerAdvertise) + ": they must match");
+        if (!sameUrls(own, advertisedPeerUrls)) {
+            throw LaunchException.usage("--initial-cluster gives " + name + " the peer URL " + String.join(",", own)
+                    + " but --initial-advertise-peer-urls is " + String.join(",", advertisedPeerUrls)
+                    + ": they must match");
         }
-        long ownId = f.memberId == null ? MemberIds.fromName(name) : hexId("--member-id", f.memberId);
+        if (f.initialClusterToken.isBlank()) throw LaunchException.usage("--initial-cluster-token is empty");
+        LaunchIds ids = LaunchIds.forMember(dataDir, name, f.initialClusterToken);
+        long ownId = f.memberId == null ? ids.of(name, own) : hexId("--member-id", f.memberId);
         long joinClusterId = 0;
         if (f.memberId != null) {
             if (!"existing".equals(f.initialClusterState) || f.clusterId == null) {
@@ -76,17 +98,34 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
             throw LaunchException.usage("--cluster-id needs --member-id (joining a running cluster)");
         }
         Map<Long, InetSocketAddress> cluster = new LinkedHashMap<>();
+        Map<Long, List<String>> clusterUrls = new LinkedHashMap<>();
         Map<Long, String> names = new LinkedHashMap<>();
-        byName.forEach((n, addr) -> {
-            // Initial members' ids derive from their names; a member added at runtime got its id from MemberAdd.
-            long id = n.equals(name) ? ownId : MemberIds.fromName(n);
+        byName.forEach((n, urls) -> {
+            // Initial members' ids derive from their peer URLs (etcd's rule); a member added at runtime got its id
+            // from MemberAdd.
+            long id = n.equals(name) ? ownId : ids.of(n, urls);
             String clash = names.putIfAbsent(id, n);
             if (clash != null) {
                 throw LaunchException.usage("members '" + clash + "' and '" + n + "' derive the same id "
-                        + Long.toHexString(id) + ": rename one");
+                        + Long.toHexString(id) + ": give them different peer URLs");
             }
-            cluster.put(id, addr);
+            clusterUrls.put(id, urls);
+            InetSocketAddress first = Urls.firstInet(Urls.socketAddresses("--initial-cluster", urls));
+            if (first != null) cluster.put(id, first);
         });
+        if (f.memberId != null && !ids.byName()) {
+            // A member joining a running cluster cannot tell whether its peers got etcd's ids or, in a cluster made
+            // before them, their names' (LaunchIds): it knows them under both, and once the member directory
+            // arrives from the leader the peers it does not list are dropped (PeerSync).
+            byName.forEach((n, urls) -> {
+                long old = MemberIds.fromName(n);
+                if (n.equals(name) || clusterUrls.containsKey(old)) return;
+                clusterUrls.put(old, urls);
+                names.put(old, n);
+            });
+        }
+        long newClusterId = ids.clusterId(clusterUrls.keySet());
+        UrlSettings urlSettings = new UrlSettings(peers, clients, advertisedPeerUrls, clusterUrls, newClusterId);
 
         boolean newCluster = switch (f.initialClusterState) {
             case "new" -> true;
@@ -94,7 +133,6 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
             default -> throw LaunchException.usage("--initial-cluster-state '" + f.initialClusterState
                     + "': expected new or existing");
         };
-        if (f.initialClusterToken.isBlank()) throw LaunchException.usage("--initial-cluster-token is empty");
         if (f.heartbeatIntervalMs < 10) {
             throw LaunchException.usage("--heartbeat-interval " + f.heartbeatIntervalMs + ": at least 10 ms");
         }
@@ -127,7 +165,12 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                 checkpoints, f.serving.snapshotEntries(), f.serving.clientLimits(), f.serving.watchProgressInterval(),
                 f.etcdOnly.check(), SpaceSettings.of(f),
                 f.tls.client(clientHttps), f.tls.peer(peerHttps), f.strictReconfigCheck, f.rejoinVia,
-                authTokens(f));
+                authTokens(f), urlSettings);
+    }
+
+    /** The same URLs, in any order (etcd compares --initial-cluster's with --initial-advertise-peer-urls so). */
+    private static boolean sameUrls(List<String> a, List<String> b) {
+        return new java.util.TreeSet<>(a).equals(new java.util.TreeSet<>(b));
     }
 
     private static io.keel.server.auth.TokenSettings authTokens(KeelCommand f) {

@@ -59,7 +59,7 @@ final class Rejoin {
                     + " --member-id and --cluster-id");
         }
         requireNoData(s.dataDir());
-        String peerUrl = Urls.text(s.peerAdvertise());
+        String peerUrl = String.join(",", s.urls().peerAdvertise());
         List<String> endpoints = endpoints(s.rejoinVia());
         StatusRuntimeException last = null;
         MemberClientChannels channels = MemberClientChannels.of(s.clientTls());
@@ -81,13 +81,14 @@ final class Rejoin {
                                           List<String> endpoints, PrintStream out) {
         boolean voter = true;
         for (Member m : stub(cluster).memberList(MemberListRequest.getDefaultInstance()).getMembersList()) {
-            if (!m.getPeerURLsList().contains(peerUrl)) continue;
+            if (m.getPeerURLsList().stream().noneMatch(s.urls().peerAdvertise()::contains)) continue;
             voter = !m.getIsLearner();
             stub(cluster).memberRemove(MemberRemoveRequest.newBuilder().setID(m.getID()).build());
             out.println("keel: removed member " + Long.toHexString(m.getID()) + " (" + (m.getName().isEmpty()
                     ? "unstarted" : m.getName()) + ") at " + peerUrl + ": its data directory is gone");
         }
-        MemberAddResponse added = stub(cluster).memberAdd(MemberAddRequest.newBuilder().addPeerURLs(peerUrl)
+        MemberAddResponse added = stub(cluster).memberAdd(MemberAddRequest.newBuilder()
+                .addAllPeerURLs(s.urls().peerAdvertise())
                 .setIsLearner(true).build());
         long id = added.getMember().getID();
         long clusterId = added.getHeader().getClusterId();
@@ -95,11 +96,14 @@ final class Rejoin {
                 + Long.toHexString(clusterId) + " as a learner" + (voter ? "; it is promoted once it caught up" : ""));
         out.flush();
         Map<Long, InetSocketAddress> initial = new LinkedHashMap<>();
+        Map<Long, List<String>> initialUrls = new LinkedHashMap<>();
         Map<Long, String> names = new LinkedHashMap<>();
         for (Member m : added.getMembersList()) {
             if (m.getPeerURLsCount() == 0) continue;
-            initial.put(m.getID(), m.getID() == id ? s.peerAdvertise()
-                    : Urls.address("the cluster's member list", m.getPeerURLs(0)));
+            List<String> urls = m.getID() == id ? s.urls().peerAdvertise() : m.getPeerURLsList();
+            initialUrls.put(m.getID(), urls);
+            java.net.InetSocketAddress first = Urls.firstInet(Urls.socketAddresses("the cluster's member list", urls));
+            if (first != null) initial.put(m.getID(), first);
             names.put(m.getID(), m.getID() == id ? s.name() : m.getName());
         }
         if (voter) promoteWhenCaughtUp(id, endpoints, MemberClientChannels.of(s.clientTls()), out);
@@ -107,7 +111,8 @@ final class Rejoin {
                 s.peerListen(), s.peerAdvertise(), initial, names, false, s.clusterToken(), s.metricsListen(),
                 s.heartbeatInterval(), s.electionTimeout(), clusterId, s.leaseCheckpointInterval(),
                 s.snapshotEntries(), s.clientLimits(), s.watchProgressInterval(), s.notices(), s.space(),
-                s.clientTls(), s.peerTls(), s.strictReconfigCheck(), s.rejoinVia(), s.authTokens());
+                s.clientTls(), s.peerTls(), s.strictReconfigCheck(), s.rejoinVia(), s.authTokens(),
+                s.urls().withInitialPeerUrls(initialUrls));
     }
 
     /**

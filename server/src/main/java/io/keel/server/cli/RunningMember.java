@@ -56,7 +56,9 @@ final class RunningMember implements AutoCloseable {
         StartupTimeline.markLauncher("storage open and peer port listening");
         out.println("keel: member " + s.name() + " (id " + Long.toHexString(s.id()) + ") of cluster "
                 + Long.toHexString(member.keel.clusterId()) + ", data in " + s.dataDir());
-        out.println("keel: peer URL " + Urls.text(member.keel.peerAddress(), s.peerTls() != null));
+        for (java.net.SocketAddress peer : member.keel.peerAddresses()) {
+            out.println("keel: peer URL " + Urls.text(peer, s.peerTls() != null));
+        }
         if (member.ops != null) {
             out.println("keel: metrics URL " + Urls.text(member.ops.address()) + "/metrics (also /health, /readyz,"
                     + " and the cluster page at /)");
@@ -161,8 +163,10 @@ final class RunningMember implements AutoCloseable {
             grpc = null; // open() released it
             throw refusal("member " + settings.name(), e);
         }
-        out.println("keel: client URL " + Urls.text(grpc.address(), settings.clientTls() != null) + " (etcd v3 gRPC"
-                + (settings.clientTls() != null ? " over TLS" : "") + ")");
+        for (java.net.InetSocketAddress a : grpc.addresses()) {
+            out.println("keel: client URL " + Urls.text(a, settings.clientTls() != null) + " (etcd v3 gRPC"
+                    + (settings.clientTls() != null ? " over TLS" : "") + ")");
+        }
         out.println("keel: ready to serve client requests");
         StartupTimeline.markLauncher("client port open");
         String timeline = StartupTimeline.launcherSummary();
@@ -184,7 +188,7 @@ final class RunningMember implements AutoCloseable {
         if (closed) return;
         // With --client-cert-auth, a verified client certificate's common name is the user when no token is sent.
         boolean certAuth = settings.clientTls() != null && settings.clientTls().clientCertAuth();
-        grpc = EtcdGrpcServer.create(keel, settings.clientListen(), settings.clientLimits(), clientTls(settings),
+        grpc = EtcdGrpcServer.create(keel, settings.urls().clientListen(), settings.clientLimits(), clientTls(settings),
                 new EtcdGrpcServer.AuthSettings(settings.authTokens(), certAuth),
                 metrics == null ? null : metrics.calls());
         if (metrics != null) grpc.serveGet("/metrics", metrics::page); // etcd serves them on the client port too
@@ -206,8 +210,11 @@ final class RunningMember implements AutoCloseable {
     static RunningMember start(MemberSettings s, KeelMetrics metrics) {
         Keel keel;
         try {
-            Keel.Builder b = Keel.builder().id(s.id()).name(s.name()).dataDir(s.dataDir()).listen(s.peerListen())
-                    .initialCluster(s.initialCluster()).initialClusterToken(s.clusterToken())
+            List<java.net.SocketAddress> peers = s.urls().peerListen();
+            Keel.Builder b = Keel.builder().id(s.id()).name(s.name()).dataDir(s.dataDir()).listen(peers.get(0))
+                    .alsoListen(peers.subList(1, peers.size()))
+                    .initialPeerUrls(s.urls().initialPeerUrls()).clusterId(s.urls().newClusterId())
+                    .initialClusterToken(s.clusterToken())
                     .newCluster(s.newCluster()).heartbeatInterval(s.heartbeatInterval())
                     .advertiseClientUrls(Arrays.stream(s.advertiseClientUrls().split(",")).map(String::trim).toList())
                     .electionTimeout(s.electionTimeout()).observer(metrics)
@@ -223,7 +230,9 @@ final class RunningMember implements AutoCloseable {
         }
         metrics.bind(keel);
         try {
-            ClientApiGate.checkCanListen("member " + s.name(), s.clientListen());
+            for (java.net.InetSocketAddress a : s.urls().clientListen()) {
+                ClientApiGate.checkCanListen("member " + s.name(), a);
+            }
             OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s);
             RunningMember running = new RunningMember(keel, s, ops);
             running.metrics = metrics;

@@ -69,16 +69,25 @@ final class TlsFlags {
             + " certificates with this common name.")
     String peerCertAllowedCn;
 
+    @Option(names = "--peer-cert-allowed-hostname", paramLabel = "<name>", description = "Peer TLS: accept only peer"
+            + " certificates valid for this host name or IP address (their subject alternative names, as Go checks"
+            + " a server's); not with --peer-cert-allowed-cn.")
+    String peerCertAllowedHostname;
+
+    @Option(names = "--client-cert-allowed-hostname", paramLabel = "<name>", description = "Client port TLS: accept"
+            + " only client certificates valid for this host name or IP address.")
+    String clientCertAllowedHostname;
+
     /** The client port's TLS, or null for plain text; checked against the scheme of the client URL. */
     TlsSettings client(boolean https) {
         boolean any = certFile != null || keyFile != null || trustedCaFile != null || clientCertAuth || autoTls
-                || clientCrlFile != null;
+                || clientCrlFile != null || !blank(clientCertAllowedHostname);
         if (!https) {
             if (any) {
                 // etcd ignores TLS files on an http:// URL with a warning; refusing keeps a member meant to be
                 // secured from serving plain text.
                 throw LaunchException.usage("--cert-file/--key-file/--trusted-ca-file/--client-cert-auth/--auto-tls"
-                        + "/--client-crl-file are for TLS: give https:// --listen-client-urls");
+                        + "/--client-crl-file/--client-cert-allowed-hostname are for TLS: give https:// --listen-client-urls");
             }
             return null;
         }
@@ -87,13 +96,13 @@ final class TlsFlags {
                     + " (or --auto-tls)");
         }
         return settings("--cert-file", "--key-file", "--trusted-ca-file", "--client-cert-auth", certFile, keyFile,
-                trustedCaFile, clientCertAuth, autoTls, clientCrlFile, null);
+                trustedCaFile, clientCertAuth, autoTls, clientCrlFile, null, clientCertAllowedHostname);
     }
 
     /** The peer port's TLS, or null for plain text; checked against the scheme of the peer URLs. */
     TlsSettings peer(boolean https) {
         boolean any = peerCertFile != null || peerKeyFile != null || peerTrustedCaFile != null || peerClientCertAuth
-                || peerAutoTls || peerCrlFile != null || peerCertAllowedCn != null;
+                || peerAutoTls || peerCrlFile != null || peerCertAllowedCn != null || !blank(peerCertAllowedHostname);
         if (!https) {
             if (any) {
                 throw LaunchException.usage("the --peer-* TLS flags need https:// peer URLs (--listen-peer-urls,"
@@ -107,18 +116,32 @@ final class TlsFlags {
         }
         return settings("--peer-cert-file", "--peer-key-file", "--peer-trusted-ca-file", "--peer-client-cert-auth",
                 peerCertFile, peerKeyFile, peerTrustedCaFile, peerClientCertAuth, peerAutoTls, peerCrlFile,
-                peerCertAllowedCn);
+                peerCertAllowedCn, peerCertAllowedHostname);
     }
 
     private TlsSettings settings(String certFlag, String keyFlag, String caFlag, String authFlag, Path cert, Path key,
-                                 Path ca, boolean auth, boolean auto, Path crl, String allowedCn) {
+                                 Path ca, boolean auth, boolean auto, Path crl, String allowedCn,
+                                 String allowedHostname) {
         if ((cert == null) != (key == null)) throw LaunchException.usage(certFlag + " and " + keyFlag + " go together");
         if (auth && ca == null) throw LaunchException.usage(authFlag + " needs " + caFlag);
         if ((crl != null || allowedCn != null) && ca == null) {
             throw LaunchException.usage("a revocation list or an allowed CN needs " + caFlag);
         }
+        if (blank(allowedHostname)) allowedHostname = null; // etcd's default, an empty value, is no check
+        if (allowedHostname != null && ca == null) {
+            throw LaunchException.usage("an allowed host name needs " + caFlag);
+        }
+        if (!blank(allowedCn) && allowedHostname != null) {
+            // etcd's words (pkg/transport/listener.go).
+            throw LaunchException.usage("AllowedCN and AllowedHostname are mutually exclusive (cn=\"" + allowedCn
+                    + "\", hostname=\"" + allowedHostname + "\")");
+        }
         List<String> suites = cipherSuites == null ? List.of()
                 : Arrays.stream(cipherSuites.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        return new TlsSettings(cert, key, ca, auth, auto && cert == null, crl, suites, allowedCn);
+        return new TlsSettings(cert, key, ca, auth, auto && cert == null, crl, suites, allowedCn, allowedHostname);
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 }

@@ -1,12 +1,21 @@
 package io.keel.server.cli;
 
+import io.keel.server.membership.PeerUrls;
+
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnixDomainSocketAddress;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** Parses etcd-style URL flags: {@code http://host:port}, and --initial-cluster's {@code name=url,...}. */
+/**
+ * Parses etcd-style URL flags: comma-separated {@code http(s)://host:port} and {@code unix(s)://path} URLs, and
+ * --initial-cluster's {@code name=url,...}.
+ */
 final class Urls {
     private Urls() {
     }
@@ -46,9 +55,48 @@ final class Urls {
         return a;
     }
 
-    /** {@code name=http://host:port,...}: member names in order, with their peer addresses. */
-    static Map<String, InetSocketAddress> initialCluster(String value) {
-        Map<String, InetSocketAddress> members = new LinkedHashMap<>();
+    /**
+     * A URL flag's comma-separated URLs, as etcd takes them: {@code http(s)://host:port} or {@code unix(s)://path};
+     * trimmed, in order, each checked. Empty entries are refused.
+     */
+    static List<String> list(String flag, String value) {
+        List<String> urls = new ArrayList<>();
+        for (String part : value.split(",", -1)) {
+            String url = part.trim();
+            if (url.isEmpty()) throw LaunchException.usage(flag + " '" + value + "': an empty URL in the list");
+            socketAddress(flag, url);
+            urls.add(url);
+        }
+        return urls;
+    }
+
+    /** The address one URL names: TCP (host resolved) or a Unix domain socket ({@code unix://path}). */
+    static SocketAddress socketAddress(String flag, String url) {
+        if (url.startsWith("unix://") || url.startsWith("unixs://")) {
+            UnixDomainSocketAddress unix = PeerUrls.unixAddress(url);
+            if (unix == null) throw LaunchException.usage(flag + " '" + url + "': expected unix://path");
+            return unix;
+        }
+        return address(flag, url);
+    }
+
+    /** Each URL's address, in order. */
+    static List<SocketAddress> socketAddresses(String flag, List<String> urls) {
+        return urls.stream().map(u -> socketAddress(flag, u)).toList();
+    }
+
+    /** The first TCP address among these, or null when all are Unix domain sockets. */
+    static InetSocketAddress firstInet(List<SocketAddress> addresses) {
+        for (SocketAddress a : addresses) if (a instanceof InetSocketAddress inet) return inet;
+        return null;
+    }
+
+    /**
+     * {@code name=url,...}: member names in order of first appearance, each with its peer URLs. A name given several
+     * times has several peer URLs (etcd's {@code e1=http://a:2380,e1=http://b:2380}); the same URL twice is refused.
+     */
+    static Map<String, List<String>> initialClusterUrls(String value) {
+        Map<String, List<String>> members = new LinkedHashMap<>();
         for (String part : value.split(",")) {
             String p = part.trim();
             int eq = p.indexOf('=');
@@ -56,17 +104,35 @@ final class Urls {
                 throw LaunchException.usage("--initial-cluster '" + value + "': expected name=http://host:port,...");
             }
             String name = p.substring(0, eq).trim();
-            if (members.containsKey(name)) {
-                // etcd allows several peer URLs per name; the launcher has one peer address per member.
-                throw LaunchException.usage("--initial-cluster names member '" + name + "' twice");
+            String url = p.substring(eq + 1).trim();
+            socketAddress("--initial-cluster", url);
+            List<String> urls = members.computeIfAbsent(name, n -> new ArrayList<>());
+            if (urls.contains(url)) {
+                throw LaunchException.usage("--initial-cluster names " + name + "=" + url + " twice");
             }
-            members.put(name, address("--initial-cluster", p.substring(eq + 1).trim()));
+            urls.add(url);
         }
+        return members;
+    }
+
+    /** {@code name=http://host:port,...}: member names in order, with their first peer address (TCP). */
+    static Map<String, InetSocketAddress> initialCluster(String value) {
+        Map<String, InetSocketAddress> members = new LinkedHashMap<>();
+        initialClusterUrls(value).forEach((name, urls) -> {
+            InetSocketAddress first = firstInet(socketAddresses("--initial-cluster", urls));
+            if (first != null) members.put(name, first);
+        });
         return members;
     }
 
     static String text(InetSocketAddress a) {
         return text(a, false);
+    }
+
+    /** {@link #text(InetSocketAddress, boolean)}, and {@code unix(s)://path} for a Unix domain socket. */
+    static String text(SocketAddress a, boolean tls) {
+        if (a instanceof UnixDomainSocketAddress unix) return (tls ? "unixs://" : "unix://") + unix.getPath();
+        return text((InetSocketAddress) a, tls);
     }
 
     static String text(InetSocketAddress a, boolean https) {
@@ -75,16 +141,22 @@ final class Urls {
         return (https ? "https://" : "http://") + host + ":" + a.getPort();
     }
 
-    /** Whether every URL of a comma-separated list is https://; refuses a list that mixes schemes. */
+    /**
+     * Whether every URL of a comma-separated list is TLS (https://, or unixs:// for a Unix socket); refuses a list
+     * that mixes TLS and plain text.
+     */
     static boolean https(String flag, String urls) {
         Boolean https = null;
         for (String u : urls.split(",")) {
             String t = u.trim();
             int eq = t.indexOf('=');
-            if (eq > 0 && !t.startsWith("http")) t = t.substring(eq + 1).trim(); // --initial-cluster's name=url
-            boolean h = t.startsWith("https://");
+            if (eq > 0 && !t.substring(0, eq).contains("://")) {
+                t = t.substring(eq + 1).trim(); // --initial-cluster's name=url
+            }
+            boolean h = t.startsWith("https://") || t.startsWith("unixs://");
             if (https != null && https != h) {
-                throw LaunchException.usage(flag + " '" + urls + "' mixes http:// and https://");
+                throw LaunchException.usage(flag + " '" + urls + "' mixes plain-text (http://, unix://) and TLS"
+                        + " (https://, unixs://) URLs");
             }
             https = h;
         }

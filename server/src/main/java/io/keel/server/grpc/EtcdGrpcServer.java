@@ -151,15 +151,22 @@ public final class EtcdGrpcServer implements AutoCloseable {
     /** As above, with etcd's authentication settings. */
     public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls,
                                         AuthSettings auth) {
-        return create(keel, address, limits, tls, auth, null);
+        return create(keel, List.of(address), limits, tls, auth, null);
+    }
+
+    /** As above; every call is counted in {@code calls} (etcd's grpc_server_* metrics; null: not counted). */
+    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls,
+                                        AuthSettings auth, GrpcCallMetrics calls) {
+        return create(keel, List.of(address), limits, tls, auth, calls);
     }
 
     /**
-     * As above; every call is counted in {@code calls} (etcd's grpc_server_* metrics; null: not counted). Plain GET
-     * paths beside the API, such as etcd's /metrics, are added with {@link #serveGet}.
+     * As above, listening on every one of {@code addresses} (etcd's --listen-client-urls with several URLs). Plain
+     * GET paths beside the API, such as etcd's /metrics, are added with {@link #serveGet}.
      */
-    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls,
-                                        AuthSettings auth, GrpcCallMetrics calls) {
+    public static EtcdGrpcServer create(Keel keel, List<InetSocketAddress> addresses, ClientLimits limits,
+                                        ClientTls tls, AuthSettings auth, GrpcCallMetrics calls) {
+        InetSocketAddress address = addresses.get(0);
         keel.auth().useTokens(auth.tokens());
         int maxRequestBytes = limits.maxRequestBytes();
         int maxTxnOps = limits.maxTxnOps();
@@ -232,6 +239,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 .keepAliveTimeout(limits.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
                 .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams());
         services.forEach(builder::addService);
+        addresses.stream().skip(1).forEach(builder::addListenAddress);
         return new EtcdGrpcServer(keel, builder.build(), executor, answers, leaderLoss, openStreams, address,
                 gateway, tls);
     }
@@ -258,6 +266,11 @@ public final class EtcdGrpcServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return (InetSocketAddress) server.getListenSockets().get(0);
+    }
+
+    /** Every address it listens on (ports bound), in the order given. */
+    public List<InetSocketAddress> addresses() {
+        return server.getListenSockets().stream().map(a -> (InetSocketAddress) a).toList();
     }
 
     public int port() {

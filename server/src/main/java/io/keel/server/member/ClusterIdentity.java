@@ -17,6 +17,13 @@ public final class ClusterIdentity {
     private ClusterIdentity() {
     }
 
+    /** etcd's cluster id from the initial members' ids ({@link io.keel.server.membership.EtcdIds#cluster}). */
+    public static long etcd(java.util.Collection<Long> memberIds) {
+        long id = io.keel.server.membership.EtcdIds.cluster(memberIds);
+        return id == 0 ? 1 : id; // 0 means "none" to storage and transport
+    }
+
+    /** Keel's own derivation (before etcd's; clusters made with it keep their ids). */
     public static long derive(String token, Map<Long, InetSocketAddress> initialCluster) {
         StringBuilder text = new StringBuilder(token).append('\n');
         new TreeMap<>(initialCluster).forEach((id, addr) ->

@@ -184,8 +184,14 @@ public final class Member implements AutoCloseable {
             this.outbound = new Outbound(transport, storage.store, loop, snapshotSender);
             this.persist = new PersistPipeline(commitLog, loop, outbound::send, this::durable, this::fail);
             persist.observer = observer;
+            if (config.joinExisting()) {
+                // A member added at run time may not know its peers' ids (its --initial-cluster gives addresses):
+                // until the directory, which lists it, arrives from the leader, peers answering under another id
+                // are taken under that id.
+                transport.learnPeerIdsWhile(() -> directory.current().get(config.memberId()) == null);
+            }
             // Peers follow the replicated member directory (the initial cluster only until it says otherwise).
-            PeerSync peers = new PeerSync(transport, config.memberId(), config.initialCluster());
+            PeerSync peers = new PeerSync(transport, config.memberId(), config.initialAddresses());
             directory.addListener(peers);
             peers.accept(directory.current());
             apply.start();
@@ -253,14 +259,15 @@ public final class Member implements AutoCloseable {
                                                    PeerAdmission admission, TlsContexts peerTls) {
         TransportConfig.Builder b = TransportConfig.builder(config.clusterId(), config.memberId())
                 .listen(config.peerListen())
+                .alsoListen(config.alsoListen())
                 .incarnation(incarnation)
                 .timing(new ElectionTiming(config.heartbeatInterval().toMillis(), config.electionTimeout().toMillis(),
                         raft.maxClockDrift()))
                 .admission(admission)
                 .snapshotDirectory(config.dataDir().resolve("incoming-snapshots"))
                 .tls(peerTls);
-        for (Map.Entry<Long, InetSocketAddress> peer : config.initialCluster().entrySet()) {
-            if (peer.getKey() != config.memberId()) b.peer(peer.getKey(), peer.getValue());
+        for (Map.Entry<Long, List<java.net.SocketAddress>> peer : config.initialAddresses().entrySet()) {
+            if (peer.getKey() != config.memberId() && !peer.getValue().isEmpty()) b.peer(peer.getKey(), peer.getValue());
         }
         return b.build();
     }
@@ -571,6 +578,11 @@ public final class Member implements AutoCloseable {
 
     public InetSocketAddress peerAddress() {
         return transport.localAddress();
+    }
+
+    /** Every address peers reach this member at (TCP and Unix domain sockets), as configured, ports bound. */
+    public List<java.net.SocketAddress> peerAddresses() {
+        return transport.localAddresses();
     }
 
     /** Runs {@code listener} on the apply thread after each applied batch or installed snapshot; it must not block. */

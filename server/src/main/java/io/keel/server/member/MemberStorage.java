@@ -40,7 +40,7 @@ final class MemberStorage implements AutoCloseable {
         if (config.newCluster() && isEmpty(logDir)) {
             // Entry 1 names the initial members with their peer URLs: the member directory starts from it.
             log = RocksLogStorage.bootstrap(logDir, config.clusterId(), config.memberId(), logConfig,
-                    MemberDirectory.initialContext(config.initialCluster()), config.voters());
+                    MemberDirectory.initialContextFromUrls(config.initialPeerUrls()), config.voters());
         } else if (config.joinExisting() && isEmpty(logDir)) {
             // A member just added: no log of its own; the leader sends it the log (or a snapshot) from the start.
             log = RocksLogStorage.create(logDir, config.clusterId(), config.memberId(), logConfig);

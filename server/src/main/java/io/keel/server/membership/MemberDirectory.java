@@ -189,6 +189,14 @@ public final class MemberDirectory {
         return b.build().toByteArray();
     }
 
+    /** As {@link #initialContext}, from each member's peer URLs as given (several, any scheme etcd accepts). */
+    public static byte[] initialContextFromUrls(Map<Long, List<String>> initialPeerUrls) {
+        MembershipContext.Builder b = MembershipContext.newBuilder();
+        new TreeMap<>(initialPeerUrls).forEach((id, urls) -> b.addMembers(MemberRecord.newBuilder().setId(id)
+                .addAllPeerUrls(urls)));
+        return b.build().toByteArray();
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof MemberDirectory d && d.members.equals(members) && d.removed.equals(removed);

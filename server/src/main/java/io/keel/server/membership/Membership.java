@@ -138,7 +138,7 @@ public final class Membership implements AutoCloseable {
                     throw new MembershipException(MembershipException.Reason.TOO_MANY_LEARNERS,
                             "etcdserver: too many learner members in cluster");
                 }
-                id[0] = newId(d);
+                id[0] = newId(d, peerUrls);
                 added[0] = new MemberInfo(id[0], "", peerUrls, List.of(), learner);
                 return ConfChange.newBuilder()
                         .addChanges(single(learner ? ConfChangeType.ADD_LEARNER : ConfChangeType.ADD_VOTER, id[0]))
@@ -246,7 +246,13 @@ public final class Membership implements AutoCloseable {
         }
     }
 
-    private long newId(MemberDirectory d) {
+    /**
+     * The id etcd would give this member (its peer URLs and the time, {@link EtcdIds#addedMember}); only if that one
+     * is taken or was removed (the same URLs added twice within a second), a random one instead of etcd's refusal.
+     */
+    private long newId(MemberDirectory d, List<String> peerUrls) {
+        long etcd = EtcdIds.addedMember(peerUrls, System.currentTimeMillis() / 1000);
+        if (etcd != 0 && d.get(etcd) == null && !d.isRemoved(etcd)) return etcd;
         while (true) {
             long id = random.nextLong();
             if (id != 0 && d.get(id) == null && !d.isRemoved(id)) return id;

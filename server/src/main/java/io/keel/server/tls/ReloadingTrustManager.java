@@ -30,15 +30,21 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
     private final WatchedFiles<X509ExtendedTrustManager> cas;
     private final WatchedFiles<List<X509CRL>> crls;
     private final String allowedCn;
+    private final String allowedHostname;
     private volatile String lastRefusedChange;
 
     ReloadingTrustManager(String what, Path caFile, Path crlFile, String allowedCn) {
+        this(what, caFile, crlFile, allowedCn, null);
+    }
+
+    ReloadingTrustManager(String what, Path caFile, Path crlFile, String allowedCn, String allowedHostname) {
         this.what = what;
         this.caFile = caFile;
         this.cas = new WatchedFiles<>(List.of(caFile), bytes -> trusting(caFile, bytes[0]));
         this.crls = crlFile == null ? null : new WatchedFiles<>(List.of(crlFile), bytes -> PemFiles.crls(crlFile,
                 bytes[0]));
         this.allowedCn = allowedCn;
+        this.allowedHostname = allowedHostname;
         cas.load();
         if (crls != null) crls.load();
     }
@@ -160,13 +166,25 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
                 }
             }
         }
+        // etcd's words for both checks' refusals ("client certificate authentication failed"), then which rule.
         if (allowedCn != null) {
             String cn = CommonNames.of(chain[0]);
             if (!allowedCn.equals(cn)) {
-                throw new CertificateException("certificate common name '" + cn + "' is not the allowed one ('"
-                        + allowedCn + "')");
+                throw authFailed("certificate common name '" + cn + "' is not the allowed one ('" + allowedCn + "')");
             }
         }
+        if (allowedHostname != null && !HostNames.matches(chain[0], allowedHostname)) {
+            throw authFailed("certificate " + subject(chain) + " is not valid for the allowed host name '"
+                    + allowedHostname + "' (it names " + HostNames.names(chain[0]) + ")");
+        }
+    }
+
+    /** etcd's text for a certificate refused by the allowed CN or host name (pkg/transport/listener.go). */
+    static final String AUTH_FAILED = "client certificate authentication failed";
+
+    /** A refusal by the allowed CN or host name, in etcd's words, then the rule. */
+    private static CertificateException authFailed(String why) {
+        return new CertificateException(AUTH_FAILED + ": " + why);
     }
 
     private static String hex(BigInteger serial) {

@@ -33,10 +33,10 @@ record TlsMaterial(X509ExtendedKeyManager keyManager, X509ExtendedTrustManager t
         }
         X509ExtendedKeyManager km = new ReloadingKeyManager(what, cert, key);
         X509ExtendedTrustManager tm = s.trustedCaFile() == null ? null
-                : new ReloadingTrustManager(what, s.trustedCaFile(), s.crlFile(), s.allowedCn());
-        if (tm == null && (s.crlFile() != null || s.allowedCn() != null)) {
-            throw new IllegalArgumentException(what + ": a revocation list or an allowed common name needs a trusted"
-                    + " CA file to check certificates against");
+                : new ReloadingTrustManager(what, s.trustedCaFile(), s.crlFile(), s.allowedCn(), s.allowedHostname());
+        if (tm == null && (s.crlFile() != null || s.allowedCn() != null || s.allowedHostname() != null)) {
+            throw new IllegalArgumentException(what + ": a revocation list, an allowed common name or an allowed host"
+                    + " name needs a trusted CA file to check certificates against");
         }
         return new TlsMaterial(km, tm, s.requiresCertificate(), auto, s.cipherSuites());
     }

@@ -19,9 +19,16 @@ import java.util.List;
  * @param crlFile        certificates whose serial this revocation list names are refused; null: none
  * @param cipherSuites   TLS 1.2 cipher suites by their IANA names (Go's spelling is accepted); empty: the defaults
  * @param allowedCn      only certificates with this common name are accepted; null: any
+ * @param allowedHostname only certificates valid for this host name or IP address (as Go checks a server's) are
+ *                       accepted; null: any. Not together with {@code allowedCn} (etcd refuses both)
  */
 public record TlsSettings(Path certFile, Path keyFile, Path trustedCaFile, boolean clientCertAuth, boolean autoTls,
-                          Path crlFile, List<String> cipherSuites, String allowedCn) {
+                          Path crlFile, List<String> cipherSuites, String allowedCn, String allowedHostname) {
+    public TlsSettings(Path certFile, Path keyFile, Path trustedCaFile, boolean clientCertAuth, boolean autoTls,
+                       Path crlFile, List<String> cipherSuites, String allowedCn) {
+        this(certFile, keyFile, trustedCaFile, clientCertAuth, autoTls, crlFile, cipherSuites, allowedCn, null);
+    }
+
     public TlsSettings {
         cipherSuites = cipherSuites == null ? List.of() : List.copyOf(cipherSuites);
         if ((certFile == null) != (keyFile == null)) {
@@ -35,6 +42,11 @@ public record TlsSettings(Path certFile, Path keyFile, Path trustedCaFile, boole
             throw new IllegalArgumentException("client certificate authentication needs a trusted CA file");
         }
         if (allowedCn != null && allowedCn.isBlank()) allowedCn = null;
+        if (allowedHostname != null && allowedHostname.isBlank()) allowedHostname = null;
+        if (allowedCn != null && allowedHostname != null) {
+            throw new IllegalArgumentException("AllowedCN and AllowedHostname are mutually exclusive (cn=\"" + allowedCn
+                    + "\", hostname=\"" + allowedHostname + "\")");
+        }
     }
 
     /** Whether whoever connects must present a certificate: etcd requires one once a trusted CA is given. */
@@ -53,14 +65,22 @@ public record TlsSettings(Path certFile, Path keyFile, Path trustedCaFile, boole
     }
 
     public TlsSettings withCrlFile(Path crl) {
-        return new TlsSettings(certFile, keyFile, trustedCaFile, clientCertAuth, autoTls, crl, cipherSuites, allowedCn);
+        return new TlsSettings(certFile, keyFile, trustedCaFile, clientCertAuth, autoTls, crl, cipherSuites, allowedCn,
+                allowedHostname);
     }
 
     public TlsSettings withAllowedCn(String cn) {
-        return new TlsSettings(certFile, keyFile, trustedCaFile, clientCertAuth, autoTls, crlFile, cipherSuites, cn);
+        return new TlsSettings(certFile, keyFile, trustedCaFile, clientCertAuth, autoTls, crlFile, cipherSuites, cn,
+                allowedHostname);
+    }
+
+    public TlsSettings withAllowedHostname(String hostname) {
+        return new TlsSettings(certFile, keyFile, trustedCaFile, clientCertAuth, autoTls, crlFile, cipherSuites, allowedCn,
+                hostname);
     }
 
     public TlsSettings withCipherSuites(List<String> suites) {
-        return new TlsSettings(certFile, keyFile, trustedCaFile, clientCertAuth, autoTls, crlFile, suites, allowedCn);
+        return new TlsSettings(certFile, keyFile, trustedCaFile, clientCertAuth, autoTls, crlFile, suites, allowedCn,
+                allowedHostname);
     }
 }

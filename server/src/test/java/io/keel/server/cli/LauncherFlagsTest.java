@@ -36,7 +36,10 @@ class LauncherFlagsTest {
         assertEquals(Path.of("default.keel"), s.dataDir());
         assertEquals(2379, s.clientListen().getPort());
         assertEquals(2380, s.peerListen().getPort());
-        assertEquals(Map.of(MemberIds.fromName("default"), s.peerAdvertise()), s.initialCluster());
+        // etcd's well-known default ids: the same flags give the same ids on etcd and Keel.
+        assertEquals(0x8e9e05c52164694dL, s.id());
+        assertEquals(Map.of(s.id(), s.peerAdvertise()), s.initialCluster());
+        assertEquals(0xcdf818194e3a8c32L, s.urls().newClusterId());
         assertTrue(s.newCluster());
         assertNull(s.metricsListen(), "no ops port unless asked for, as etcd");
         assertEquals(Duration.ofMillis(100), s.heartbeatInterval());
@@ -77,11 +80,12 @@ class LauncherFlagsTest {
         MemberSettings m2 = settings(memberFlags("m2", 22380));
         assertEquals(m1.initialCluster(), m2.initialCluster(), "every member derives the same id -> address map");
         assertEquals(3, m1.initialCluster().size());
-        assertEquals(MemberIds.fromName("m1"), m1.id());
-        assertEquals(MemberIds.fromName("m2"), m2.id());
+        assertEquals(etcdId(12380), m1.id());
+        assertEquals(etcdId(22380), m2.id());
         assertNotEquals(m1.id(), m2.id());
         assertEquals(new InetSocketAddress("127.0.0.1", 22380), m1.initialCluster().get(m2.id()));
-        assertEquals("m3", m1.names().get(MemberIds.fromName("m3")));
+        assertEquals("m3", m1.names().get(etcdId(32380)));
+        assertEquals(m1.urls().newClusterId(), m2.urls().newClusterId());
         assertEquals(new InetSocketAddress("127.0.0.1", 2381), m1.metricsListen());
         assertFalse(settings(append(memberFlags("m1", 12380), "--initial-cluster-state", "existing")).newCluster());
     }
@@ -95,8 +99,8 @@ class LauncherFlagsTest {
         assertEquals(0x8e9e05c52164694dL, m4.id());
         assertEquals(0xcdf818194e3a8c32L, m4.joinClusterId());
         assertEquals(new InetSocketAddress("127.0.0.1", 42380), m4.initialCluster().get(m4.id()));
-        assertEquals(new InetSocketAddress("127.0.0.1", 12380), m4.initialCluster().get(MemberIds.fromName("m1")),
-                "the initial members keep the ids their names give them");
+        assertEquals(new InetSocketAddress("127.0.0.1", 12380), m4.initialCluster().get(etcdId(12380)),
+                "the initial members keep the ids their peer URLs give them");
         assertEquals(0, settings(memberFlags("m1", 12380)).joinClusterId(), "an initial member joins nothing");
     }
 
@@ -142,8 +146,10 @@ class LauncherFlagsTest {
         refused(ExitCodes.USAGE, "Unknown option: '--bogus'", "--bogus");
         refused(ExitCodes.USAGE, "--listen-client-urls https://... needs --cert-file and --key-file (or --auto-tls)",
                 "--listen-client-urls", "https://127.0.0.1:2379");
-        refused(ExitCodes.USAGE, "Keel listens on one URL per flag",
-                "--listen-client-urls", "http://127.0.0.1:2379,http://127.0.0.1:3379");
+        refused(ExitCodes.USAGE, "--listen-client-urls 'unix://c.sock': Keel serves clients on TCP only",
+                "--listen-client-urls", "unix://c.sock");
+        refused(ExitCodes.USAGE, "--listen-peer-urls 'http://127.0.0.1:1,': an empty URL in the list",
+                "--listen-peer-urls", "http://127.0.0.1:1,");
         refused(ExitCodes.USAGE, "--initial-cluster [m1, m2, m3] does not name this member (--name m4)",
                 "--name", "m4", "--initial-cluster", CLUSTER, "--initial-advertise-peer-urls", "http://127.0.0.1:1");
         refused(ExitCodes.USAGE, "--initial-cluster gives m1 the peer URL http://127.0.0.1:12380 but"
@@ -151,9 +157,13 @@ class LauncherFlagsTest {
                 "--name", "m1", "--initial-cluster", CLUSTER, "--initial-advertise-peer-urls", "http://127.0.0.1:9999");
         refused(ExitCodes.USAGE, "--initial-cluster-state 'old': expected new or existing",
                 "--initial-cluster-state", "old");
-        refused(ExitCodes.USAGE, "--initial-cluster names member 'm1' twice",
+        refused(ExitCodes.USAGE, "--initial-cluster gives m1 the peer URL http://127.0.0.1:1,http://127.0.0.1:2 but"
+                        + " --initial-advertise-peer-urls is http://127.0.0.1:1: they must match",
                 "--name", "m1", "--initial-advertise-peer-urls", "http://127.0.0.1:1", "--initial-cluster",
                 "m1=http://127.0.0.1:1,m1=http://127.0.0.1:2");
+        refused(ExitCodes.USAGE, "--initial-cluster names m1=http://127.0.0.1:1 twice",
+                "--name", "m1", "--initial-advertise-peer-urls", "http://127.0.0.1:1", "--initial-cluster",
+                "m1=http://127.0.0.1:1,m1=http://127.0.0.1:1");
         refused(ExitCodes.USAGE, "--election-timeout 400 ms must be at least 5 times --heartbeat-interval 100 ms",
                 "--election-timeout", "400");
         refused(ExitCodes.USAGE, "Invalid value for option '--heartbeat-interval'", "--heartbeat-interval", "fast");
@@ -248,8 +258,17 @@ class LauncherFlagsTest {
         return firstLine;
     }
 
+    /** etcd's id for an initial member at this port of 127.0.0.1, with the default token. */
+    private static long etcdId(int peerPort) {
+        return io.keel.server.membership.EtcdIds.initialMember(List.of("http://127.0.0.1:" + peerPort),
+                "etcd-cluster");
+    }
+
     private static String[] memberFlags(String name, int peerPort) {
-        return new String[] {"--name", name, "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
+        // A data directory that does not exist: ids are derived as for a new member, whatever the working directory
+        // holds (a data directory made with name-derived ids keeps them: EtcdUrlFlagsTest).
+        return new String[] {"--name", name, "--data-dir", "/nonexistent/keel-flags-test/" + name,
+                "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
                 "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort, "--initial-cluster", CLUSTER,
                 "--listen-metrics-urls", "http://127.0.0.1:2381"};
     }

@@ -78,7 +78,12 @@ class LocalClusterTest {
                 channel.awaitTermination(5, TimeUnit.SECONDS);
             }
         }
-        assertEquals(Set.of(MemberIds.fromName("m1"), MemberIds.fromName("m2"), MemberIds.fromName("m3")), memberIds);
+        // etcd's ids for the peer URLs local-cluster picked and its token.
+        Set<Long> etcdIds = new HashSet<>();
+        LocalPorts.loadOrPick(dir.resolve("data"), List.of("m1", "m2", "m3")).values().forEach(p -> etcdIds.add(
+                io.keel.server.membership.EtcdIds.initialMember(List.of("http://127.0.0.1:" + p.peer()),
+                        "keel-local-cluster")));
+        assertEquals(etcdIds, memberIds);
         assertEquals(1, leaders.size(), "one leader, known to all: " + leaders);
         assertTrue(memberIds.containsAll(leaders));
         assertTrue(Files.exists(dir.resolve("data").resolve(LocalPorts.FILE)));

@@ -92,8 +92,13 @@ class MajorityLossRecoveryTest {
         assertEquals(0, again.exit(), again::toString);
         assertTrue(again.out().contains("already is the only member of cluster " + clusterId), again::toString);
 
+        // Started with the flags recover printed: its member id (etcd's, from the old token) and the new cluster id.
+        Matcher ids = Pattern.compile("--member-id ([0-9a-f]+) --cluster-id ([0-9a-f]+)").matcher(recovered.out());
+        assertTrue(ids.find(), recovered::toString);
+        assertEquals(clusterId, ids.group(2));
         survivor.start("--initial-cluster", survivor.name + "=" + survivor.peerUrl(), "--initial-cluster-token",
-                "recover-new", "--initial-cluster-state", "existing");
+                "recover-new", "--initial-cluster-state", "existing", "--member-id", ids.group(1), "--cluster-id",
+                ids.group(2));
         ProcessCluster.awaitLeaderKnownToAll(List.of(survivor));
         Map<String, String> data = describe(all(survivor, 0, false));
         for (String key : acknowledged.keySet()) {

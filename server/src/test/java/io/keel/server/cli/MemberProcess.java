@@ -79,6 +79,13 @@ final class MemberProcess implements AutoCloseable {
         }
     }
 
+    /** The member id this run printed at start ({@code keel: member m1 (id ...)}), or 0 before it printed it. */
+    long printedId() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("keel: member \\S+ \\(id ([0-9a-f]+)\\)")
+                .matcher(output());
+        return m.find() ? Long.parseUnsignedLong(m.group(1), 16) : 0;
+    }
+
     /** "running", "exited with N" or "not started", for a failure message. */
     String describeState() {
         if (process == null) return "not started";

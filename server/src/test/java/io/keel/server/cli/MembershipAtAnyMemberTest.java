@@ -112,7 +112,7 @@ class MembershipAtAnyMemberTest {
             assertEquals("etcdserver: given member URLs are invalid", e.getStatus().getDescription(), bad);
             StatusRuntimeException u = assertThrows(StatusRuntimeException.class, () -> ClusterGrpc
                     .newBlockingStub(follower.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .memberUpdate(MemberUpdateRequest.newBuilder().setID(MemberIds.fromName(leader.name))
+                    .memberUpdate(MemberUpdateRequest.newBuilder().setID(c.id(leader))
                             .addPeerURLs(bad).build()));
             assertEquals("etcdserver: given member URLs are invalid", u.getStatus().getDescription(), bad);
         }
@@ -130,7 +130,7 @@ class MembershipAtAnyMemberTest {
         assertEquals(Status.Code.UNAVAILABLE, again.getStatus().getCode());
         assertEquals("etcdserver: leader changed", again.getStatus().getDescription());
         assertEquals(before, ok(follower, "member", "list"));
-        String leaderHex = Long.toHexString(MemberIds.fromName(leader.name));
+        String leaderHex = Long.toHexString(c.id(leader));
         refused(follower, "etcdserver: can only promote a learner member", "member", "promote", leaderHex);
 
         // Add a learner through the follower, first at an address nobody listens on; the follower's own list
@@ -203,12 +203,12 @@ class MembershipAtAnyMemberTest {
         String list = ok(follower, "member", "list");
         assertTrue(list.contains(hex + ", unstarted, , " + m4.peerUrl() + ", , false"), list);
 
-        String leavingHex = Long.toHexString(MemberIds.fromName(leaving.name));
+        String leavingHex = Long.toHexString(c.id(leaving));
         ok(follower, "member", "remove", leavingHex);
         assertTrue(leaving.process().waitFor(ProcessCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS),
                 "the removed member still runs: " + leaving.outputTail(20));
         assertEquals(0, leaving.process().exitValue());
-        String followerHex = Long.toHexString(MemberIds.fromName(follower.name));
+        String followerHex = Long.toHexString(c.id(follower));
         refused(follower, "etcdserver: re-configuration failed due to not enough started members", "member",
                 "remove", followerHex);
         refused(leader, "etcdserver: re-configuration failed due to not enough started members", "member",
@@ -237,8 +237,8 @@ class MembershipAtAnyMemberTest {
         MemberProcess down = c.others(leader).get(0);
         MemberProcess follower = c.others(leader).get(1);
         down.kill9();
-        String downHex = Long.toHexString(MemberIds.fromName(down.name));
-        String followerHex = Long.toHexString(MemberIds.fromName(follower.name));
+        String downHex = Long.toHexString(c.id(down));
+        String followerHex = Long.toHexString(c.id(follower));
         String spare = "http://127.0.0.1:" + FreePorts.next();
 
         // The leader counts the member silent after an election timeout: until then the add may still pass.
@@ -321,7 +321,7 @@ class MembershipAtAnyMemberTest {
         Poll.until(wiped.name + " promoted", ProcessCluster.DEADLINE,
                 () -> wiped.output().contains("promoted to voter"), () -> wiped.outputTail(30));
         String out = wiped.output();
-        String oldHex = Long.toHexString(MemberIds.fromName(wiped.name));
+        String oldHex = Long.toHexString(c.id(wiped));
         assertTrue(out.contains("keel: removed member " + oldHex + " (" + wiped.name + ") at " + wiped.peerUrl()),
                 out);
         ProcessCluster.awaitValue(wiped, "k", "v");

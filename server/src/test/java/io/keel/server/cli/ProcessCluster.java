@@ -50,6 +50,11 @@ final class ProcessCluster implements AutoCloseable {
      * Starts one launcher per name as a new cluster and waits until every member knows the same leader. On a
      * failure to get there, the members already started are killed.
      */
+    /** An initial member's id: etcd's, from its peer URL and this cluster's token. */
+    long id(MemberProcess m) {
+        return io.keel.server.membership.EtcdIds.initialMember(List.of(m.peerUrl()), token);
+    }
+
     static ProcessCluster start(Path dir, String token, String... names) throws IOException {
         return start(dir, token, names, new String[0]);
     }
@@ -101,7 +106,7 @@ final class ProcessCluster implements AutoCloseable {
                 agreed = l.getAsLong();
             }
             long id = agreed;
-            leader[0] = candidates.stream().filter(m -> MemberIds.fromName(m.name) == id).findFirst().orElse(null);
+            leader[0] = candidates.stream().filter(m -> m.printedId() == id).findFirst().orElse(null);
             return leader[0] != null;
         }, () -> diagnosis(candidates));
         return leader[0];

@@ -140,6 +140,6 @@ class ProcessClusterTest {
     }
 
     private static String hexId(MemberProcess m) {
-        return Long.toHexString(MemberIds.fromName(m.name));
+        return Long.toHexString(m.printedId());
     }
 }

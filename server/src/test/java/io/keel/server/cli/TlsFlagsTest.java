@@ -85,10 +85,28 @@ class TlsFlagsTest {
         refused("client-transport-security has no key 'allowed-cn'", "--config-file", bad.toString());
     }
 
+    /** etcd's host-name checks of certificates are implemented (they used to be refused as unsupported). */
+    @Test
+    void allowedHostNamesReachTheirSettings() {
+        String[] peer = {"--name", "m1", "--listen-peer-urls", "https://127.0.0.1:12380",
+                "--initial-advertise-peer-urls", "https://127.0.0.1:12380", "--initial-cluster", TLS_CLUSTER,
+                "--peer-cert-file", "p.crt", "--peer-key-file", "p.key", "--peer-trusted-ca-file", "pca.crt"};
+        assertEquals("localhost", settings(concat(peer, "--peer-cert-allowed-hostname", "localhost")).peerTls()
+                .allowedHostname());
+        assertEquals(null, settings(concat(peer, "--peer-cert-allowed-hostname", "")).peerTls().allowedHostname(),
+                "empty, etcd's default, checks nothing");
+        assertEquals("client.example", settings("--listen-client-urls", "https://127.0.0.1:2379",
+                "--cert-file", "c.crt", "--key-file", "c.key", "--trusted-ca-file", "ca.crt",
+                "--client-cert-allowed-hostname", "client.example").clientTls().allowedHostname());
+        refused("AllowedCN and AllowedHostname are mutually exclusive (cn=\"a\", hostname=\"b\")",
+                concat(peer, "--peer-cert-allowed-cn", "a", "--peer-cert-allowed-hostname", "b"));
+    }
+
     @Test
     void inconsistentTlsFlagsAreRefusedWithOneLine(@TempDir Path dir) {
-        refused("--cert-file/--key-file/--trusted-ca-file/--client-cert-auth/--auto-tls/--client-crl-file are for"
-                + " TLS: give https:// --listen-client-urls", "--cert-file", "c.crt", "--key-file", "c.key");
+        refused("--cert-file/--key-file/--trusted-ca-file/--client-cert-auth/--auto-tls/--client-crl-file"
+                + "/--client-cert-allowed-hostname are for TLS: give https:// --listen-client-urls", "--cert-file",
+                "c.crt", "--key-file", "c.key");
         refused("--cert-file and --key-file go together", "--listen-client-urls", "https://127.0.0.1:2379",
                 "--cert-file", "c.crt");
         refused("--client-cert-auth needs --trusted-ca-file", "--listen-client-urls", "https://127.0.0.1:2379",

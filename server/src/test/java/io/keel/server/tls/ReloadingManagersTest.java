@@ -80,7 +80,8 @@ class ReloadingManagersTest {
         assertDoesNotThrow(() -> tm.checkServerTrusted(chain(ca.issue("keel-peer", "p1")), "ECDHE_ECDSA"));
         CertificateException e = assertThrows(CertificateException.class,
                 () -> tm.checkClientTrusted(chain(ca.issue("outsider")), "ECDHE_ECDSA"));
-        assertEquals("certificate common name 'outsider' is not the allowed one ('keel-peer')", e.getMessage());
+        assertEquals("client certificate authentication failed: certificate common name 'outsider' is not the"
+                + " allowed one ('keel-peer')", e.getMessage());
     }
 
     private static X509Certificate[] chain(TestCa.Issued issued) throws Exception {
