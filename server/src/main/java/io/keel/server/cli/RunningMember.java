@@ -167,11 +167,19 @@ final class RunningMember implements AutoCloseable {
             out.println("keel: client URL " + Urls.text(a, settings.clientTls() != null) + " (etcd v3 gRPC"
                     + (settings.clientTls() != null ? " over TLS" : "") + ")");
         }
-        out.println("keel: ready to serve client requests");
-        StartupTimeline.markLauncher("client port open");
-        String timeline = StartupTimeline.launcherSummary();
-        if (timeline != null) out.println("keel: start: " + timeline);
         out.flush();
+        StartupTimeline.markLauncher("client port open");
+        // etcd's "ready to serve client requests" comes once its own announcement applied ("published"): a client
+        // that lists the members then finds this member's client URLs (etcd's e2e TestCtlV3MemberRemovePeerTLS
+        // reads them right after every member said it was ready).
+        keel.membership().announced().thenRun(() -> {
+            synchronized (out) {
+                out.println("keel: ready to serve client requests");
+                String timeline = StartupTimeline.launcherSummary();
+                if (timeline != null) out.println("keel: start: " + timeline);
+                out.flush();
+            }
+        });
     }
 
     /**

@@ -53,6 +53,7 @@ public final class Membership implements AutoCloseable {
     private volatile List<String> clientUrls;
     private volatile boolean clientUrlsFixed;
     private CompletableFuture<?> announcing; // announcer thread
+    private final CompletableFuture<Void> announced = new CompletableFuture<>();
     private final CompletableFuture<String> removed = new CompletableFuture<>();
     private boolean removalNoticed; // announcer thread
 
@@ -92,6 +93,15 @@ public final class Membership implements AutoCloseable {
      */
     public CompletableFuture<String> removed() {
         return removed;
+    }
+
+    /**
+     * Completes once this member has applied its own announcement: its directory entry carries its name and client
+     * URLs (at once after a restart that changed neither). etcd says "published" at the same point, and a client
+     * that lists the members then finds this member's client URLs.
+     */
+    public CompletableFuture<Void> announced() {
+        return announced;
     }
 
     /** This member's entry in its own directory, or null (not yet caught up, or removed). */
@@ -385,10 +395,18 @@ public final class Membership implements AutoCloseable {
             if (announcing != null && !announcing.isDone()) return;
             MemberInfo me = self();
             List<String> urls = clientUrls;
-            if (me == null || (me.name().equals(name) && me.clientUrls().equals(urls))) return;
+            if (me == null) return;
+            if (me.name().equals(name) && me.clientUrls().equals(urls)) {
+                if (!urls.isEmpty()) announced.complete(null);
+                return;
+            }
             ClientOp op = ClientOp.newBuilder().setMemberAttributes(MemberAttributesOp.newBuilder()
                     .setId(member.id()).setName(name).addAllClientUrls(urls)).build();
             announcing = member.proposeData(op.toByteString());
+            // Checked again as soon as it applied, not at the next round.
+            announcing.whenComplete((applied, failed) -> {
+                if (!announcer.isShutdown()) announcer.execute(this::announceIfNeeded);
+            });
         } catch (RuntimeException e) {
             // Stopped, or no leader yet: the next round tries again.
             LOG.debug("member {} could not announce itself yet: {}", Long.toHexString(member.id()), e.toString());
