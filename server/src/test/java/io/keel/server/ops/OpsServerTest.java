@@ -70,7 +70,7 @@ class OpsServerTest {
         var kv = KVGrpc.newBlockingStub(channel);
         // The member announces its name and client URL through Raft (a proposal of its own, retried until a leader
         // is known): count the clients' writes from after that.
-        Poll.until("the member announced its client URL", () -> !keel.membership().self().clientUrls().isEmpty());
+        Poll.until("the member announced its client URL", () -> keel.membership().announced().isDone());
         String before = get(base + "/metrics").body();
         double committedBefore = value(before, "keel_server_proposals_committed_total");
         double failedBefore = value(before, "keel_server_proposals_failed_total");
