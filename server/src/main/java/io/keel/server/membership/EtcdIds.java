@@ -28,7 +28,7 @@ public final class EtcdIds {
         return member(peerUrls, clusterToken, null);
     }
 
-    /** The id etcd gives a member added at run time at {@code unixSeconds} (etcd: NewMember("", urls, "", &now)). */
+    /** The id etcd gives a member added at run time at {@code unixSeconds} (etcd: {@code NewMember("", urls, "", &now)}). */
     public static long addedMember(List<String> peerUrls, long unixSeconds) {
         return member(peerUrls, "", unixSeconds);
     }
