@@ -1,9 +1,12 @@
 package io.keel.benchmarks;
 
+import io.keel.storage.mvcc.Compare;
+import io.keel.storage.mvcc.LeaseGrantRequest;
 import io.keel.storage.mvcc.MvccOptions;
 import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.Operation;
 import io.keel.storage.mvcc.PutRequest;
+import io.keel.storage.mvcc.TxnRequest;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -33,6 +36,11 @@ import java.util.concurrent.TimeUnit;
  * thread, so it is also the apply thread's CPU per put. Parameters: the cache of current records
  * ({@code currentCacheBytes}, 0 = off) and RocksDB's memtable size per column family ({@code writeBufferBytes}),
  * the two things a profile of the apply thread points at: the live-version lookup and the memtable inserts.
+ *
+ * <p>Three shapes (issue 12, section 3), each a batch of {@value #BATCH} operations on the same key space, every key
+ * written once before measuring: {@code putBatch}, plain puts; {@code casBatch}, etcd's compare-and-swap (a
+ * transaction whose compare on the key's value holds, then a put of it); {@code leasePutBatch}, puts attached to one
+ * lease (the lease must be checked on every put). Run with {@code -prof gc} for the allocation per operation.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -55,6 +63,7 @@ public class ApplyBatchBenchmark {
     private byte[][] keys;
     private byte[] value;
     private long raftIndex;
+    private long lease;
     private final SplittableRandom random = new SplittableRandom(42);
 
     @Setup(Level.Trial)
@@ -67,6 +76,20 @@ public class ApplyBatchBenchmark {
         value = new byte[Entries.PAYLOAD_BYTES];
         random.nextBytes(value);
         raftIndex = store.appliedIndex() + 1;
+        // Every key live, so each compare finds its key and each put replaces a version (the steady state of a load).
+        for (int start = 0; start < KEYS; start += BATCH) {
+            List<Operation> ops = new ArrayList<>(BATCH);
+            for (int i = start; i < Math.min(KEYS, start + BATCH); i++) ops.add(PutRequest.of(keys[i], value));
+            apply(ops);
+        }
+        lease = 7;
+        apply(List.of(new LeaseGrantRequest(lease, 3600)));
+    }
+
+    private Object apply(List<Operation> ops) {
+        Object r = store.applyAll(raftIndex, ops);
+        raftIndex += ops.size();
+        return r;
     }
 
     @TearDown(Level.Trial)
@@ -80,8 +103,26 @@ public class ApplyBatchBenchmark {
     public Object putBatch() {
         List<Operation> ops = new ArrayList<>(BATCH);
         for (int i = 0; i < BATCH; i++) ops.add(PutRequest.of(keys[random.nextInt(KEYS)], value));
-        Object r = store.applyAll(raftIndex, ops);
-        raftIndex += BATCH;
-        return r;
+        return apply(ops);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public Object casBatch() {
+        List<Operation> ops = new ArrayList<>(BATCH);
+        for (int i = 0; i < BATCH; i++) {
+            byte[] key = keys[random.nextInt(KEYS)];
+            ops.add(new TxnRequest(List.of(Compare.value(key, Compare.Result.EQUAL, value)),
+                    List.of(PutRequest.of(key, value)), List.of()));
+        }
+        return apply(ops);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public Object leasePutBatch() {
+        List<Operation> ops = new ArrayList<>(BATCH);
+        for (int i = 0; i < BATCH; i++) ops.add(PutRequest.of(keys[random.nextInt(KEYS)], value).withLease(lease));
+        return apply(ops);
     }
 }
