@@ -49,8 +49,8 @@ public final class MvccStore implements AutoCloseable {
     private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
     private final ReadOptions applyReadOptions = new ReadOptions();
     private final BatchReads batchReads;
-    /** The apply thread's cache of keys' current records (guarded by applyLock). */
-    private final CurrentCache currents;
+    /** The apply thread's caches of keys' current records and of leases (guarded by applyLock). */
+    private final RecordCaches caches;
     private volatile StoreState state;
     /** The raised alarms as of the applied index (read on every write's check: kept here, not read from disk). */
     private volatile List<AlarmMember> alarms;
@@ -62,8 +62,8 @@ public final class MvccStore implements AutoCloseable {
         this.options = options;
         this.db = db;
         this.state = state;
-        this.currents = new CurrentCache(options.currentCacheBytes());
-        this.batchReads = new BatchReads(db, batch, applyReadOptions, currents);
+        this.caches = new RecordCaches(options.currentCacheBytes());
+        this.batchReads = new BatchReads(db, batch, applyReadOptions, caches);
         this.failStop = new FailStop(options.failureListener());
         this.alarms = read(AlarmRecord::read);
     }
@@ -91,9 +91,12 @@ public final class MvccStore implements AutoCloseable {
         }
         try {
             StoreState state = initialState(db);
-            long liveKeys = LiveKeys.count(db);
+            if (state.liveKeys() == StoreState.UNKNOWN_LIVE_KEYS) {
+                // A store written before META held the count: counted once here, recorded by the next apply.
+                state = state.withLiveKeys(LiveKeys.count(db));
+            }
             MvccStore store = new MvccStore(dir, options, db, state);
-            options.counters().opened(liveKeys);
+            options.counters().opened(state.liveKeys());
             return store;
         } catch (RocksDBException | RuntimeException e) {
             db.close();
@@ -177,19 +180,20 @@ public final class MvccStore implements AutoCloseable {
                     continue;
                 }
                 batch.setSavePoint();
-                currents.setSavePoint();
+                caches.setSavePoint();
                 try {
                     results.add(new ApplyResult(index, applier.apply(index, ops.get(i)), null));
                     batch.popSavePoint();
-                    currents.releaseSavePoint();
+                    caches.releaseSavePoint();
                 } catch (MvccException refused) {
                     batch.rollbackToSavePoint();
-                    currents.rollBackToSavePoint();
+                    caches.rollBackToSavePoint();
                     results.add(new ApplyResult(index, null, refused));
                 }
             }
             if (lastIndex > before.appliedIndex()) {
-                StoreState after = new StoreState(lastIndex, applier.revision(), applier.compactRevision());
+                StoreState after = new StoreState(lastIndex, applier.revision(), applier.compactRevision(),
+                        applier.liveKeys());
                 batch.put(db.handle(Column.META), StoreState.KEY, after.encode());
                 if (options.syncEveryApply()) db.write(batch);
                 else db.writeUnsynced(batch);
@@ -203,7 +207,7 @@ public final class MvccStore implements AutoCloseable {
             throw new RocksFailure("applying entries " + firstIndex + ".." + lastIndex, e);
         } finally {
             batch.clear();
-            if (written) currents.batchCommitted(); else currents.batchDiscarded();
+            if (written) caches.batchCommitted(); else caches.batchDiscarded();
         }
     }
 
