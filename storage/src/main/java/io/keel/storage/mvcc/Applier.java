@@ -31,15 +31,15 @@ final class Applier {
     private final StoreCounters counters;
     final StoreCounters.Tally tally = new StoreCounters.Tally();
 
-    Applier(Database db, WriteBatchWithIndex batch, BatchReads reads, StoreState start, List<AlarmMember> alarms,
-            StoreCounters counters) {
+    Applier(Database db, WriteBatchWithIndex batch, BatchReads reads, StoreState start, long liveKeys,
+            List<AlarmMember> alarms, StoreCounters counters) {
         this.counters = counters;
         this.db = db;
         this.batch = batch;
         this.reads = reads;
         this.revision = start.revision();
         this.compactRevision = start.compactRevision();
-        this.liveKeys = start.liveKeys();
+        this.liveKeys = liveKeys;
         this.alarms = new TreeSet<>(alarms);
     }
 

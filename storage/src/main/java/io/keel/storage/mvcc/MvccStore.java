@@ -52,13 +52,16 @@ public final class MvccStore implements AutoCloseable {
     /** The apply thread's caches of keys' current records and of leases (guarded by applyLock). */
     private final RecordCaches caches;
     private volatile StoreState state;
+    /** Keys with a live version as of the applied index (guarded by applyLock; in META as {@link LiveKeyCount}). */
+    private long liveKeys;
     /** The raised alarms as of the applied index (read on every write's check: kept here, not read from disk). */
     private volatile List<AlarmMember> alarms;
     private final FailStop failStop;
     private boolean closed;
 
-    private MvccStore(Path dir, MvccOptions options, Database db, StoreState state) {
+    private MvccStore(Path dir, MvccOptions options, Database db, StoreState state, long liveKeys) {
         this.dir = dir;
+        this.liveKeys = liveKeys;
         this.options = options;
         this.db = db;
         this.state = state;
@@ -91,12 +94,15 @@ public final class MvccStore implements AutoCloseable {
         }
         try {
             StoreState state = initialState(db);
-            if (state.liveKeys() == StoreState.UNKNOWN_LIVE_KEYS) {
-                // A store written before META held the count: counted once here, recorded by the next apply.
-                state = state.withLiveKeys(LiveKeys.count(db));
+            long liveKeys = LiveKeyCount.decode(db.rocks().get(db.handle(Column.META), LiveKeyCount.KEY),
+                    state.appliedIndex());
+            if (liveKeys == LiveKeyCount.UNKNOWN) {
+                // Written by a release that did not record the count (or applied entries without updating it):
+                // counted here, recorded by the next apply.
+                liveKeys = LiveKeys.count(db);
             }
-            MvccStore store = new MvccStore(dir, options, db, state);
-            options.counters().opened(state.liveKeys());
+            MvccStore store = new MvccStore(dir, options, db, state, liveKeys);
+            options.counters().opened(liveKeys);
             return store;
         } catch (RocksDBException | RuntimeException e) {
             db.close();
@@ -168,7 +174,7 @@ public final class MvccStore implements AutoCloseable {
                     + "apply " + firstIndex + " with " + before.appliedIndex() + " applied");
         }
         List<ApplyResult> results = new ArrayList<>(ops.size());
-        Applier applier = new Applier(db, batch, batchReads, before, alarms, options.counters());
+        Applier applier = new Applier(db, batch, batchReads, before, liveKeys, alarms, options.counters());
         boolean written = false;
         long lastIndex = firstIndex + ops.size() - 1;
         try {
@@ -192,12 +198,14 @@ public final class MvccStore implements AutoCloseable {
                 }
             }
             if (lastIndex > before.appliedIndex()) {
-                StoreState after = new StoreState(lastIndex, applier.revision(), applier.compactRevision(),
-                        applier.liveKeys());
+                StoreState after = new StoreState(lastIndex, applier.revision(), applier.compactRevision());
                 batch.put(db.handle(Column.META), StoreState.KEY, after.encode());
+                batch.put(db.handle(Column.META), LiveKeyCount.KEY,
+                        LiveKeyCount.encode(lastIndex, applier.liveKeys()));
                 if (options.syncEveryApply()) db.write(batch);
                 else db.writeUnsynced(batch);
                 state = after;
+                liveKeys = applier.liveKeys();
                 List<AlarmMember> changedAlarms = applier.changedAlarms();
                 if (changedAlarms != null) alarms = changedAlarms;
                 written = true;
