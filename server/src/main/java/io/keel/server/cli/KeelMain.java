@@ -27,7 +27,7 @@ public final class KeelMain {
         cmd.setErr(err);
         cmd.setParameterExceptionHandler((e, arguments) -> {
             if (e instanceof CommandLine.UnmatchedArgumentException && cmd.getSubcommands().isEmpty()) {
-                // Perhaps a mistyped subcommand: the full model refuses it with picocli's suggestions.
+                // Perhaps a mistyped subcommand: refused by the full model, so the message is exactly as before.
                 return execute(LauncherCommandLine.full(), arguments, out, err);
             }
             CommandLine c = e.getCommandLine();
