@@ -615,11 +615,13 @@ public final class Member implements AutoCloseable {
         commitIndex = loop.node().log().committed();
         if (r.softState() != null) observer.stateChanged(r.softState());
         observer.messagesSent(r.messages());
+        // Sent before the leadership news: a completed transfer lets a stopping leader close its transport, and this
+        // Ready carries the forwarded writes it held during the transfer, now on their way to the new leader.
+        outbound.send(r.messages());
         if (r.softState() != null) {
             lessor.leadershipChanged(r.softState());
             if (r.softState().leaderId() != knownLeader) leaderChanged(r.softState().leaderId());
         }
-        outbound.send(r.messages());
         reads.answered(loop.node(), r.readStates());
         CompletableFuture<Void> installed = null;
         if (r.snapshot() != null) {

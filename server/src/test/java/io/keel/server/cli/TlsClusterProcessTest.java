@@ -204,7 +204,7 @@ class TlsClusterProcessTest {
     @Order(4)
     void keelStatusAsksHttpsMembersWithEtcdctlsFlags() {
         StringWriter out = new StringWriter();
-        CommandLine cmd = new CommandLine(new KeelCommand());
+        CommandLine cmd = LauncherCommandLine.full();
         cmd.setOut(new PrintWriter(out));
         int exit = cmd.execute("status", "--endpoints", endpoints(), "--cacert", ca.certFile.toString(),
                 "--cert", client.cert().toString(), "--key", client.key().toString(), "-w", "json");
