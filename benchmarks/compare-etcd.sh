@@ -212,6 +212,16 @@ server_pids() {
   local IFS=,; echo "${all[*]}"
 }
 
+# Context switches of the members so far, all threads: "voluntary involuntary". A voluntary switch is a thread that
+# parked (waiting for a queue, a lock, a socket or the disk), so with the wake-up that ends it, it counts the
+# hand-offs between threads; an involuntary one is a thread preempted (more runnable threads than cores).
+ctxt_switches() {
+  local pid
+  for pid in $(server_pids | tr , ' '); do
+    cat /proc/"$pid"/task/*/status 2>/dev/null || true
+  done | awk '/^voluntary_ctxt_switches/{v+=$2} /^nonvoluntary_ctxt_switches/{n+=$2} END{printf "%d %d", v, n}'
+}
+
 # start_cluster etcd|keel: three members; sets EPS (client endpoints, comma separated).
 start_cluster() {
   local kind=$1 i cluster="" cp pp scheme=http
@@ -340,6 +350,7 @@ run_side() {
   if [ "$kind" = keel ] && [ -n "$PROFILE_DIR" ]; then profile_members start; fi
   for load in "${LOADS[@]}"; do
     # shellcheck disable=SC2046 # load_args is word-split on purpose
+    cs_before=$(ctxt_switches)
     if ! out=$(loadgen --endpoints "$EPS" --server-pids "$(server_pids)" --label "$kind-$load" $(load_args "$load") 2>&1); then
       echo "$out" | sed 's/^/   /'
       echo "   $kind $load: the load generator failed" >&2
@@ -349,9 +360,12 @@ run_side() {
     echo "$out" | grep -v '^SUMMARY \|^OPSUMMARY ' | sed 's/^/   /'
     OPLINES[$kind:$load]=$(grep '^OPSUMMARY ' <<<"$out" || true)
     line=$(grep '^SUMMARY ' <<<"$out" | tail -1)
-    for field in ops_per_s p50_ms p99_ms cpu_us_per_op errors error_codes; do
+    for field in ops_per_s p50_ms p99_ms cpu_us_per_op errors error_codes ok; do
       RES[$kind:$load:$field]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
     done
+    # Over the generator's whole run (its connecting included, which the CPU figure leaves out), per successful op.
+    RES[$kind:$load:ctxt]=$(awk -v b="$cs_before" -v a="$(ctxt_switches)" -v ok="${RES[$kind:$load:ok]:-0}" \
+      'BEGIN{split(b, x, " "); split(a, y, " "); if (ok > 0) printf "%.1f voluntary, %.1f involuntary", (y[1]-x[1])/ok, (y[2]-x[2])/ok}')
     line=$(grep '^LEASESUMMARY ' <<<"$out" | tail -1 || true)
     for field in keepalives_per_s leases_lost raft_entries_per_s; do
       RES[$kind:$load:$field]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
@@ -397,6 +411,13 @@ for load in "${LOADS[@]}"; do
   echo "| $load | $(cell keel "$load") | $(cell etcd "$load") | $(ratio "$load") |"
 done
 echo "(CPU: all three members' utime+stime over the load, per successful operation; latencies of successful requests)"
+echo
+echo "| load | Keel context switches per op | etcd context switches per op |"
+echo "|---|---|---|"
+for load in "${LOADS[@]}"; do
+  echo "| $load | $(val "keel:$load:ctxt") | $(val "etcd:$load:ctxt") |"
+done
+echo "(all three members' threads, from /proc/PID/task/*/status, over the generator's run, per successful operation)"
 for load in "${LOADS[@]}"; do
   [ -n "${OPLINES[keel:$load]:-}${OPLINES[etcd:$load]:-}" ] || continue
   echo
