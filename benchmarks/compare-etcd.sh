@@ -222,6 +222,21 @@ ctxt_switches() {
   done | awk '/^voluntary_ctxt_switches/{v+=$2} /^nonvoluntary_ctxt_switches/{n+=$2} END{printf "%d %d", v, n}'
 }
 
+# The same per kind of thread (its name, cut at 15 characters by the kernel, without digits and member id, e.g.
+# keel-raft-, grpc-default-wo): "kind vol invol"
+# lines, to see which hand-offs the switches come from.
+ctxt_switches_by_kind() {
+  local pid t
+  for pid in $(server_pids | tr , ' '); do
+    for t in /proc/"$pid"/task/*; do
+      # digits and a trailing hex member id go: keel-raft-1a2b and keel-raft-3c4d are one kind
+      { printf '%s ' "$(tr -d '0-9 ' <"$t/comm" 2>/dev/null | sed -E 's/-[a-f]+$/-/' || echo '?')"
+        awk '/^voluntary_ctxt_switches/{v=$2} /^nonvoluntary_ctxt_switches/{n=$2} END{printf "%d %d\n", v, n}' "$t/status" 2>/dev/null || echo "0 0"
+      }
+    done
+  done | awk '{v[$1]+=$2; n[$1]+=$3} END{for (k in v) print k, v[k], n[k]}'
+}
+
 # start_cluster etcd|keel: three members; sets EPS (client endpoints, comma separated).
 start_cluster() {
   local kind=$1 i cluster="" cp pp scheme=http
@@ -351,6 +366,7 @@ run_side() {
   for load in "${LOADS[@]}"; do
     # shellcheck disable=SC2046 # load_args is word-split on purpose
     cs_before=$(ctxt_switches)
+    ctxt_switches_by_kind >"$D/ctxt-before"
     if ! out=$(loadgen --endpoints "$EPS" --server-pids "$(server_pids)" --label "$kind-$load" $(load_args "$load") 2>&1); then
       echo "$out" | sed 's/^/   /'
       echo "   $kind $load: the load generator failed" >&2
@@ -366,6 +382,11 @@ run_side() {
     # Over the generator's whole run (its connecting included, which the CPU figure leaves out), per successful op.
     RES[$kind:$load:ctxt]=$(awk -v b="$cs_before" -v a="$(ctxt_switches)" -v ok="${RES[$kind:$load:ok]:-0}" \
       'BEGIN{split(b, x, " "); split(a, y, " "); if (ok > 0) printf "%.1f voluntary, %.1f involuntary", (y[1]-x[1])/ok, (y[2]-x[2])/ok}')
+    ctxt_switches_by_kind >"$D/ctxt-after"
+    # The thread kinds that switched most (threads that ended during the load are missed: few, and not Keel's own).
+    echo "   $kind $load: voluntary context switches per op by thread kind: $(awk -v ok="${RES[$kind:$load:ok]:-0}" \
+      'NR==FNR{b[$1]=$2; next} {d=$2-b[$1]; if (ok > 0 && d > 0) printf "%.2f %s\n", d/ok, $1}' "$D/ctxt-before" "$D/ctxt-after" \
+      | sort -rn | head -10 | awk '{printf "%s%s %s", (NR>1?", ":""), $2, $1}')"
     line=$(grep '^LEASESUMMARY ' <<<"$out" | tail -1 || true)
     for field in keepalives_per_s leases_lost raft_entries_per_s; do
       RES[$kind:$load:$field]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
