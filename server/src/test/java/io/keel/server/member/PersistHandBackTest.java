@@ -9,6 +9,7 @@ import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.HardState;
 import io.keel.server.Poll;
 import io.keel.storage.log.GroupCommitLog;
+import io.keel.storage.log.LogWrite;
 import io.keel.storage.log.RocksLogStorage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,8 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -87,9 +91,16 @@ class PersistHandBackTest {
     }
 
     @Test
-    void aWriteNobodyWaitsForIsHandedBackBeforeTheNextTaskTheRaftThreadWakesFor() {
-        submit(write(2));
-        Poll.until("the write is durable", () -> log.stats().writes() == 1);
+    void aWriteNobodyWaitsForIsHandedBackBeforeTheNextTaskTheRaftThreadWakesFor() throws Exception {
+        AtomicReference<CompletableFuture<Void>> later = new AtomicReference<>();
+        loop.execute(() -> {
+            pipeline.submit(write(2), null);
+            // A later write straight to the log: the sync thread completes writes in order, running each one's
+            // completion (the hand-back decision) before it completes the next.
+            later.set(log.persist(new LogWrite(List.of(entry(3)), hardState(2), null)));
+        });
+        Poll.until("the raft thread handed both writes to the log", () -> later.get() != null);
+        later.get().get(30, TimeUnit.SECONDS);
         loop.execute(() -> events.add("woke"));
         Poll.until("the raft thread woke", () -> events.contains("woke"));
         assertEquals(List.of("write 2", "woke"), events);
