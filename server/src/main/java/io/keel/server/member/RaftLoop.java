@@ -145,17 +145,18 @@ final class RaftLoop implements Executor {
                     afterStep();
                 }
                 // Before parking: what was deferred while this thread was busy (executeDeferred's half of the
-                // handshake: the state handed out in afterStep is published, now the queue is read).
-                if (runDeferred() > 0) {
-                    afterStep();
-                    continue; // the deferred work may have taken time: look at the clock again before parking
-                }
-                Runnable task = tasks.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
-                // Deferred tasks first: they were queued before the task that woke the thread, and may be what
-                // that task's outcome depends on (a durable write's hand-back before the commit that needs it).
-                // Then what is queued, up to a bound so ticks are never starved, then one Ready: many proposals and
-                // messages become one persist and one append per follower. Safe to batch because nothing leaves
-                // this thread between the tasks: messages go out only in afterStep, after the lease is published.
+                // handshake: the state handed out in afterStep is published, now the queue is read). If any ran,
+                // its Ready published new state: no parking in this round (the queue is read again first), but the
+                // tasks are still taken, so a stream of deferred tasks never starves them.
+                boolean ranDeferred = runDeferred() > 0;
+                if (ranDeferred) afterStep();
+                Runnable task = ranDeferred ? tasks.poll()
+                        : tasks.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
+                // Deferred tasks first: one may be what the waking task's outcome depends on (a durable write's
+                // hand-back before the commit that needs it). Then what is queued, up to a bound so ticks are never
+                // starved, then one Ready: many proposals and messages become one persist and one append per
+                // follower. Safe to batch because nothing leaves this thread between the tasks: messages go out only
+                // in afterStep, after the lease is published.
                 int n = runDeferred();
                 while (task != null && running) {
                     task.run();
