@@ -212,6 +212,31 @@ server_pids() {
   local IFS=,; echo "${all[*]}"
 }
 
+# Context switches of the members so far, all threads: "voluntary involuntary". A voluntary switch is a thread that
+# parked (waiting for a queue, a lock, a socket or the disk), so with the wake-up that ends it, it counts the
+# hand-offs between threads; an involuntary one is a thread preempted (more runnable threads than cores).
+ctxt_switches() {
+  local pid
+  for pid in $(server_pids | tr , ' '); do
+    cat /proc/"$pid"/task/*/status 2>/dev/null || true
+  done | awk '/^voluntary_ctxt_switches/{v+=$2} /^nonvoluntary_ctxt_switches/{n+=$2} END{printf "%d %d", v, n}'
+}
+
+# The same per kind of thread (its name, cut at 15 characters by the kernel, without digits and member id, e.g.
+# keel-raft-, grpc-default-wo): "kind vol invol"
+# lines, to see which hand-offs the switches come from.
+ctxt_switches_by_kind() {
+  local pid t
+  for pid in $(server_pids | tr , ' '); do
+    for t in /proc/"$pid"/task/*; do
+      # digits and a trailing hex member id go: keel-raft-1a2b and keel-raft-3c4d are one kind
+      { printf '%s ' "$(tr -d '0-9 ' <"$t/comm" 2>/dev/null | sed -E 's/-[a-f]+$/-/' || echo '?')"
+        awk '/^voluntary_ctxt_switches/{v=$2} /^nonvoluntary_ctxt_switches/{n=$2} END{printf "%d %d\n", v, n}' "$t/status" 2>/dev/null || echo "0 0"
+      }
+    done
+  done | awk '{v[$1]+=$2; n[$1]+=$3} END{for (k in v) print k, v[k], n[k]}'
+}
+
 # start_cluster etcd|keel: three members; sets EPS (client endpoints, comma separated).
 start_cluster() {
   local kind=$1 i cluster="" cp pp scheme=http
@@ -340,6 +365,8 @@ run_side() {
   if [ "$kind" = keel ] && [ -n "$PROFILE_DIR" ]; then profile_members start; fi
   for load in "${LOADS[@]}"; do
     # shellcheck disable=SC2046 # load_args is word-split on purpose
+    cs_before=$(ctxt_switches)
+    ctxt_switches_by_kind >"$D/ctxt-before"
     if ! out=$(loadgen --endpoints "$EPS" --server-pids "$(server_pids)" --label "$kind-$load" $(load_args "$load") 2>&1); then
       echo "$out" | sed 's/^/   /'
       echo "   $kind $load: the load generator failed" >&2
@@ -349,9 +376,17 @@ run_side() {
     echo "$out" | grep -v '^SUMMARY \|^OPSUMMARY ' | sed 's/^/   /'
     OPLINES[$kind:$load]=$(grep '^OPSUMMARY ' <<<"$out" || true)
     line=$(grep '^SUMMARY ' <<<"$out" | tail -1)
-    for field in ops_per_s p50_ms p99_ms cpu_us_per_op errors error_codes; do
+    for field in ops_per_s p50_ms p99_ms cpu_us_per_op errors error_codes ok; do
       RES[$kind:$load:$field]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
     done
+    # Over the generator's whole run (its connecting included, which the CPU figure leaves out), per successful op.
+    RES[$kind:$load:ctxt]=$(awk -v b="$cs_before" -v a="$(ctxt_switches)" -v ok="${RES[$kind:$load:ok]:-0}" \
+      'BEGIN{split(b, x, " "); split(a, y, " "); if (ok > 0) printf "%.1f voluntary, %.1f involuntary", (y[1]-x[1])/ok, (y[2]-x[2])/ok}')
+    ctxt_switches_by_kind >"$D/ctxt-after"
+    # The thread kinds that switched most (threads that ended during the load are missed: few, and not Keel's own).
+    echo "   $kind $load: voluntary context switches per op by thread kind: $(awk -v ok="${RES[$kind:$load:ok]:-0}" \
+      'NR==FNR{b[$1]=$2; next} {d=$2-b[$1]; if (ok > 0 && d > 0) printf "%.2f %s\n", d/ok, $1}' "$D/ctxt-before" "$D/ctxt-after" \
+      | sort -rn | head -10 | awk '{printf "%s%s %s", (NR>1?", ":""), $2, $1}')"
     line=$(grep '^LEASESUMMARY ' <<<"$out" | tail -1 || true)
     for field in keepalives_per_s leases_lost raft_entries_per_s; do
       RES[$kind:$load:$field]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
@@ -397,6 +432,13 @@ for load in "${LOADS[@]}"; do
   echo "| $load | $(cell keel "$load") | $(cell etcd "$load") | $(ratio "$load") |"
 done
 echo "(CPU: all three members' utime+stime over the load, per successful operation; latencies of successful requests)"
+echo
+echo "| load | Keel context switches per op | etcd context switches per op |"
+echo "|---|---|---|"
+for load in "${LOADS[@]}"; do
+  echo "| $load | $(val "keel:$load:ctxt") | $(val "etcd:$load:ctxt") |"
+done
+echo "(all three members' threads, from /proc/PID/task/*/status, over the generator's run, per successful operation)"
 for load in "${LOADS[@]}"; do
   [ -n "${OPLINES[keel:$load]:-}${OPLINES[etcd:$load]:-}" ] || continue
   echo

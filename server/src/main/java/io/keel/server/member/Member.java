@@ -110,6 +110,15 @@ public final class Member implements AutoCloseable {
     private final MemberObserver observer;
     /** The commit index as of the last Ready (raft thread writes). */
     private volatile long commitIndex;
+    /** The last committed index handed to the apply stage (raft thread writes; the sync thread reads). */
+    private volatile long handedToApply;
+    /** What the apply stage applied last: Raft's index and the store's (apply thread writes, raft thread reads). */
+    private volatile long appliedRaftIndex;
+    private volatile long appliedStoreIndex;
+    /** Linearizable reads wait for the store to apply their index (raft thread writes; the apply thread reads). */
+    private volatile boolean readsWaitForApply;
+    /** A deferred {@link #takeApplied} is queued and has not started (one is enough). */
+    private final AtomicBoolean appliedTaskQueued = new AtomicBoolean();
 
     private Member(MemberConfig config, MemberObserver observer, Duration leaderWaitTimeout, TlsContexts peerTls)
             throws IOException {
@@ -137,6 +146,7 @@ public final class Member implements AutoCloseable {
                     .withRandomSeed(System.nanoTime() ^ config.memberId());
             RaftNode node = new RaftNode(raft, storage.log, System.nanoTime());
             this.commitIndex = node.log().committed();
+            this.handedToApply = storage.log.snapshotMetadata().getIndex(); // Raft hands out what follows it again
             this.commitLog = createdLog = new GroupCommitLog(storage.log);
             this.loop = createdLoop = new RaftLoop(node, config.tickInterval().toNanos());
             this.leaderWait = new LeaderWait(loop);
@@ -182,7 +192,8 @@ public final class Member implements AutoCloseable {
                     () -> storage.store.current().appliedIndex(), transport::send, config.electionTimeout(),
                     forwardTimeout);
             this.outbound = new Outbound(transport, storage.store, loop, snapshotSender);
-            this.persist = new PersistPipeline(commitLog, loop, outbound::send, this::durable, this::fail);
+            this.persist = new PersistPipeline(commitLog, loop, outbound::send, this::durable, this::fail,
+                    this::raftWaitsForPersist);
             persist.observer = observer;
             if (config.joinExisting()) {
                 // A member added at run time may not know its peers' ids (its --initial-cluster gives addresses):
@@ -623,6 +634,10 @@ public final class Member implements AutoCloseable {
             if (r.softState().leaderId() != knownLeader) leaderChanged(r.softState().leaderId());
         }
         reads.answered(loop.node(), r.readStates());
+        // Published before the raft thread next reads its deferred tasks, then the applied index is read again: an
+        // apply that finished meanwhile either sees the flag (and wakes this thread) or is seen here.
+        readsWaitForApply = reads.waitingForApply();
+        if (readsWaitForApply) reads.applied(loop.node(), appliedStoreIndex);
         CompletableFuture<Void> installed = null;
         if (r.snapshot() != null) {
             installer.accepted(r.snapshot());
@@ -701,16 +716,48 @@ public final class Member implements AutoCloseable {
     /** The Ready is durable (its messagesAfterPersist are sent): acknowledge it to the node, apply what committed. */
     private void durable(Ready r) {
         loop.node().persisted(r);
+        if (!r.committedEntries().isEmpty()) {
+            handedToApply = r.committedEntries().get(r.committedEntries().size() - 1).getIndex();
+        }
         apply.submit(r.committedEntries(), r.confState());
     }
 
-    /** Apply thread: Raft's entries up to {@code raftIndex} (-1: a snapshot) and the store up to storeIndex. */
+    /**
+     * Sync thread, for {@link PersistPipeline}: whether the node needs a durable write handed back at once. A leader
+     * counts its own durable log towards the commit, a candidate its own vote; a follower that knows of committed
+     * entries it has not handed to apply hands them out only once they are durable here. Otherwise (a follower
+     * keeping up) nothing waits for the hand-back and it rides on the raft thread's next wake-up.
+     */
+    private boolean raftWaitsForPersist() {
+        return loop.softState().role() != Role.FOLLOWER || commitIndex > handedToApply;
+    }
+
+    /**
+     * Apply thread: Raft's entries up to {@code raftIndex} (-1: a snapshot) and the store up to storeIndex. The raft
+     * thread is woken for it only when a read waits for the store (or after a snapshot); otherwise Raft's applied
+     * index is bookkeeping and is taken at the raft thread's next wake-up.
+     */
     private void applied(long raftIndex, long storeIndex) {
         for (Runnable listener : appliedListeners) listener.run();
-        loop.execute(() -> {
-            if (raftIndex > 0) loop.node().applied(raftIndex);
-            reads.applied(loop.node(), storeIndex);
-        });
+        if (raftIndex > 0) appliedRaftIndex = raftIndex;
+        appliedStoreIndex = storeIndex;
+        // Queued deferred first, the flag read after: see RaftLoop#executeDeferred.
+        if (appliedTaskQueued.compareAndSet(false, true)) {
+            loop.executeDeferred(() -> {
+                appliedTaskQueued.set(false); // before reading: an apply finishing from now on queues again
+                takeApplied();
+            });
+        }
+        if (raftIndex < 0 || readsWaitForApply) loop.execute(this::takeApplied);
+    }
+
+    /** Raft thread: takes what the apply stage published in {@link #applied}. */
+    private void takeApplied() {
+        RaftNode node = loop.node();
+        long raftIndex = appliedRaftIndex;
+        if (raftIndex > node.log().applied()) node.applied(raftIndex);
+        reads.applied(node, appliedStoreIndex);
+        readsWaitForApply = reads.waitingForApply();
     }
 
     private static RuntimeException refusal(RaftNode node, ProposeResult.Refused r) {
