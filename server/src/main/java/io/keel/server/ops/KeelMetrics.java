@@ -171,7 +171,7 @@ public final class KeelMetrics implements MemberObserver {
         return registry;
     }
 
-    /** Where the client port counts its calls ({@code EtcdGrpcServer.create}'s {@code calls}). */
+    /** Where the client port counts its calls ({@code ClientPort.withCallMetrics}). */
     public io.keel.server.grpc.GrpcCallMetrics calls() {
         return calls;
     }
