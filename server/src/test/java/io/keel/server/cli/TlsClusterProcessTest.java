@@ -158,7 +158,7 @@ class TlsClusterProcessTest {
 
     @Test
     @Order(2)
-    void jetcdWithTls() throws Exception {
+    void jetcdPutsAndGetsOverTlsWithAClientCertificate() throws Exception {
         var ssl = GrpcSslContexts.forClient().trustManager(ca.certFile.toFile())
                 .keyManager(client.cert().toFile(), client.key().toFile()).build();
         try (Client c = Client.builder().endpoints(members.stream().map(Member::clientUrl).toArray(String[]::new))
