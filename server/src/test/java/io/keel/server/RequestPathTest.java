@@ -122,10 +122,16 @@ class RequestPathTest {
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
             assertEquals("etcdserver: request timed out", e.getStatus().getDescription());
             assertTrue(tookMs >= REQUEST_TIMEOUT.toMillis() - 50, "answered after " + tookMs + " ms");
+
+            // etcd's own client, whose deadline (30 s) outlasts the member's request timeout: etcd's text.
+            Etcdctl.Result r = new Etcdctl(dir, "127.0.0.1:" + server.port()).run(null, "put", "unanswered-too", "v");
+            assertNotEquals(0, r.exit(), r.toString());
+            assertTrue(r.err().contains("etcdserver: request timed out"), r.toString());
         } finally {
             release.countDown();
         }
         assertEquals(Optional.empty(), keel.get("unanswered"));
+        assertEquals(Optional.empty(), keel.get("unanswered-too"));
     }
 
     /** Blocks the member's raft thread (as a long pause would) until {@code release}, at most 60 s. */
