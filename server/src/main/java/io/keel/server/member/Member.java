@@ -300,7 +300,7 @@ public final class Member implements AutoCloseable {
 
     /**
      * As {@link #propose(Operation, RequestDeadline)}, for an entry already encoded (keel_ops.proto's ClientOp,
-     * e.g. an etcd client's message from {@link OperationCodec#encode(io.keel.server.etcd.proto.PutRequest)}) that
+     * e.g. an etcd client's message from {@code OperationCodec.encode(PutRequest)}) that
      * must apply at most once.
      */
     public CompletableFuture<Response> proposeData(ByteString data, RequestDeadline deadline) {
