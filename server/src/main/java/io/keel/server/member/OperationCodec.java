@@ -1,7 +1,7 @@
 package io.keel.server.member;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.CodedInputStream;
 import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
 import io.keel.server.proto.ClientOp;
@@ -32,6 +32,7 @@ import io.keel.storage.mvcc.PutRequest;
 import io.keel.storage.mvcc.RangeRequest;
 import io.keel.storage.mvcc.TxnRequest;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -131,8 +132,12 @@ public final class OperationCodec {
     public static ClientOp clientOpOf(Entry entry) {
         if (entry.getType() != EntryType.ENTRY_NORMAL || entry.getData().isEmpty()) return null;
         try {
-            return ClientOp.parseFrom(entry.getData());
-        } catch (InvalidProtocolBufferException e) {
+            // Aliasing: the parsed key and value are views of the entry's bytes, not copies; the store's record
+            // then makes the only copy of them on the apply path. The entry's bytes never change (a ByteString).
+            CodedInputStream in = entry.getData().newCodedInput();
+            in.enableAliasing(true);
+            return ClientOp.parseFrom(in);
+        } catch (IOException e) { // InvalidProtocolBufferException: the bytes are in memory, nothing else fails
             // Every member would fail the same way on the same committed bytes: this is a bug, not a refusal.
             throw new IllegalStateException("entry " + entry.getIndex() + " holds no valid client operation", e);
         }
