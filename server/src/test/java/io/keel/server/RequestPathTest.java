@@ -136,6 +136,9 @@ class RequestPathTest {
 
     /** Blocks the member's raft thread (as a long pause would) until {@code release}, at most 60 s. */
     private static void stallRaftThread(CountDownLatch release) throws InterruptedException {
+        // The member's own writes (its announcement once the client port serves) are done first: the checks count
+        // the writes in flight.
+        Poll.until("no write in flight", () -> keel.pendingProposals() == 0);
         CountDownLatch stalled = new CountDownLatch(1);
         keel.member().runOnRaftThreadForTest(() -> {
             stalled.countDown();
