@@ -84,14 +84,16 @@ public final class Member implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder droppedPeerMessages = new LongAdder();
     /**
-     * How long a forwarded write may take to apply here before its caller is told the outcome is unknown: etcd's
-     * request timeout (5 s plus two election timeouts), since a leader drops a forward it cannot take silently.
+     * How long a keep-alive or time-to-live forwarded to the leader's lessor may take (LeaseForwarder): etcd's
+     * request timeout (5 s plus two election timeouts). Client writes end at their own deadline instead
+     * ({@link RequestDeadline}).
      */
     private final Duration forwardTimeout;
     /**
-     * How long a write or linearizable read waits, parked on the raft thread, for a leader to be known before it
-     * fails with {@link NotLeaderException} (issue 19): a member just started, or in an election, answers once a
-     * leader is elected instead of refusing what a moment later it would take.
+     * How long a linearizable read waits, parked on the raft thread, for a leader to be known before it fails with
+     * {@link NotLeaderException} (issue 19), and the deadline of a write proposed without one of its own: a member
+     * just started, or in an election, answers once a leader is elected instead of refusing what a moment later it
+     * would take.
      */
     private final Duration leaderWaitTimeout;
     /** Requests waiting for a leader (raft thread only). */
@@ -289,42 +291,69 @@ public final class Member implements AutoCloseable {
      * Proposes a client write (put, delete range, txn, compact); completes with the store's response once applied
      * here. At a follower the write is forwarded to the leader. While no leader is known it waits for one; it fails
      * with {@link NotLeaderException} once the leader wait passes with none (or, with a leader hint, while the
-     * leader hands leadership over).
+     * leader hands leadership over). Its deadline: the leader wait from now (see {@link #propose(Operation,
+     * RequestDeadline)}).
      */
     public CompletableFuture<Response> propose(Operation op) {
+        return propose(op, defaultDeadline());
+    }
+
+    /**
+     * As {@link #propose(Operation)}, ending at {@code deadline}: waiting for a leader, forwarded to it, and waiting
+     * for the entry to apply, all end there, failed by one timer with {@link NotLeaderException} (still waiting for a
+     * leader: nothing was proposed) or {@link io.keel.server.RequestTimeoutException} (the write may still apply).
+     */
+    public CompletableFuture<Response> propose(Operation op, RequestDeadline deadline) {
         // An operation that may apply twice is forwarded again to a new leader instead of waiting for an old one
         // that may be gone.
-        return proposeData(OperationCodec.encode(op), op.mayApplyTwice());
+        return proposeData(OperationCodec.encode(op), op.mayApplyTwice(), deadline);
     }
 
-    /** As {@link #propose}, for an entry already encoded (keel_ops.proto's ClientOp) that must apply at most once. */
+    /**
+     * As {@link #propose(Operation, RequestDeadline)}, for an entry already encoded (keel_ops.proto's ClientOp,
+     * e.g. an etcd client's message from {@code OperationCodec.encode(PutRequest)}) that
+     * must apply at most once.
+     */
+    public CompletableFuture<Response> proposeData(ByteString data, RequestDeadline deadline) {
+        return proposeData(data, false, deadline);
+    }
+
+    /** As {@link #proposeData(ByteString, RequestDeadline)}, ending at the leader wait from now. */
     public CompletableFuture<Response> proposeData(ByteString data) {
-        return proposeData(data, false);
+        return proposeData(data, false, defaultDeadline());
     }
 
-    private CompletableFuture<Response> proposeData(ByteString data, boolean mayApplyTwice) {
+    private CompletableFuture<Response> proposeData(ByteString data, boolean mayApplyTwice,
+                                                    RequestDeadline deadline) {
         CompletableFuture<Response> result = proposalAdmission.admit();
         if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
         if (stopped(result)) return result;
         // A store refusal (MvccException) still means the entry committed and applied.
         result.whenComplete((v, e) -> observer.proposalFinished(e == null
                 || e instanceof io.keel.storage.mvcc.MvccException));
-        long deadline = leaderWaitDeadline();
-        loop.execute(() -> proposeNow(data, mayApplyTwice, result, deadline));
+        RequestTimer timer = RequestTimer.arm(result, deadline, config.memberId());
+        if (result.isDone()) return result; // its deadline had passed: nothing proposed
+        loop.execute(() -> proposeNow(data, mayApplyTwice, result, timer));
         return result;
+    }
+
+    /** A request without a deadline of its own ends where a leader wait would. */
+    private RequestDeadline defaultDeadline() {
+        return RequestDeadline.after(leaderWaitTimeout);
     }
 
     /** Raft thread: proposes (or forwards) the write, or parks it until a leader is known. */
     private void proposeNow(ByteString data, boolean mayApplyTwice, CompletableFuture<Response> result,
-                            long deadline) {
-        if (result.isDone()) return;
+                            RequestTimer timer) {
+        if (result.isDone()) return; // its deadline passed while it was queued, or the member stopped
         RaftNode node = loop.node();
         if (noLeaderKnown(node)) {
-            leaderWait.park(deadline, result, () -> proposeNow(data, mayApplyTwice, result, deadline),
-                    () -> noLeaderAfterWaiting(node));
+            if (!timer.stage(RequestTimer.Stage.LEADER_WAIT)) return;
+            leaderWait.park(result, () -> proposeNow(data, mayApplyTwice, result, timer));
             return;
         }
         if (node.role() == Role.LEADER) {
+            if (!timer.stage(RequestTimer.Stage.PROPOSED)) return;
             ProposeResult r = node.propose(data);
             if (r instanceof ProposeResult.Accepted a) {
                 proposals.accepted(a.index(), a.term(), result);
@@ -334,11 +363,12 @@ public final class Member implements AutoCloseable {
             return;
         }
         // A follower hands the write to the leader and recognises it by its origin when it applies it.
+        if (!timer.stage(RequestTimer.Stage.FORWARDED)) return;
         long request = nextRequest++;
         ByteString tagged = data.concat(OperationCodec.origin(config.memberId(), request));
         ProposeResult r = node.proposeOrForward(tagged);
         if (r instanceof ProposeResult.Forwarded) {
-            proposals.forwarded(request, result, forwardTimeout, mayApplyTwice ? tagged : null);
+            proposals.forwarded(request, result, mayApplyTwice ? tagged : null);
         } else if (r instanceof ProposeResult.Refused refused) {
             result.completeExceptionally(refusal(node, refused));
         }
