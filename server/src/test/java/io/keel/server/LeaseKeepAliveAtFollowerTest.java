@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LeaseKeepAliveAtFollowerTest {
 
     @Test
-    void keepAlivesAtAFollowerKeepTheLeaseAliveAtTheLeader(@TempDir Path dir) {
+    void keepAlivesAtAFollowerKeepTheLeaseAliveAtTheLeader(@TempDir Path dir) throws Exception {
         try (TestCluster cluster = new TestCluster(dir, 3)) {
             cluster.startAll();
             Keel leader = cluster.awaitLeader();
