@@ -59,8 +59,11 @@ final class ForwardedKeepAlives {
         }
     }
 
-    private record Batch(ToLeader to, List<KeepAlive> keepAlives) {
+    private record Batch(long id, ToLeader to, List<KeepAlive> keepAlives, long sentAt) {
     }
+
+    /** How often sent batches are checked for keep-alives unanswered past the attempt timeout. */
+    static final long SWEEP_MILLIS = 100;
 
     private final long memberId;
     private final LongSupplier applied;
@@ -73,6 +76,13 @@ final class ForwardedKeepAlives {
     /** Batches sent and waiting for their first answer, by batch id. */
     private final Map<Long, Batch> unanswered = new ConcurrentHashMap<>();
     private final Map<Long, ToLeader> leaders = new ConcurrentHashMap<>();
+    /**
+     * Every batch sent, oldest first, until the attempt timeout has passed since: then what is unanswered of it
+     * fails. One sweep every {@link #SWEEP_MILLIS} rather than a timer task per batch, which woke the timer thread
+     * once per batch (a keep-alive's worth of CPU when batches are small).
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Batch> sentBatches =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicLong batchesSent = new AtomicLong();
     private volatile boolean closed;
 
@@ -84,6 +94,21 @@ final class ForwardedKeepAlives {
         this.attemptTimeoutNanos = attemptTimeoutNanos;
         this.timer = timer;
         this.nextId = ids;
+        try {
+            timer.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            closed = true; // the forwarder is closing
+        }
+    }
+
+    /** Fails what is unanswered of the batches sent more than the attempt timeout ago (timer thread). */
+    private void sweep() {
+        long now = System.nanoTime();
+        Batch b;
+        while ((b = sentBatches.peek()) != null && now - b.sentAt - attemptTimeoutNanos >= 0) {
+            sentBatches.poll();
+            giveUp(b.to, b.id, b.keepAlives);
+        }
     }
 
     /**
@@ -125,7 +150,7 @@ final class ForwardedKeepAlives {
     }
 
     private void transmit(ToLeader to, long batch, List<KeepAlive> keepAlives) {
-        Batch b = new Batch(to, keepAlives);
+        Batch b = new Batch(batch, to, keepAlives, System.nanoTime());
         boolean sent;
         if (to.singlesOnly) {
             sent = true;
@@ -148,11 +173,8 @@ final class ForwardedKeepAlives {
             giveUp(to, batch, keepAlives);
             return;
         }
-        try {
-            timer.schedule(() -> giveUp(to, batch, keepAlives), attemptTimeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            giveUp(to, batch, keepAlives); // closing
-        }
+        sentBatches.add(b);
+        if (closed) giveUp(to, batch, keepAlives);
     }
 
     /** The batch was not sent, or its time is up: what is still unanswered of it fails, and the next may leave. */

@@ -473,7 +473,8 @@ public final class Lessor implements AutoCloseable {
      * {@code shared} (completed with the entry's outcome) or, when null, for the proposal itself. When it applies,
      * the clearings that waited meanwhile are proposed.
      */
-    private CompletableFuture<Response> proposeClearings(Map<Long, Tracked> toClear, CompletableFuture<Response> shared) {
+    private CompletableFuture<Response> proposeClearings(Map<Long, Tracked> toClear,
+                                                         CompletableFuture<Response> shared) {
         List<LeaseCheckpointRequest.Checkpoint> cleared = new ArrayList<>(toClear.size());
         for (Long id : toClear.keySet()) cleared.add(new LeaseCheckpointRequest.Checkpoint(id, 0));
         clearingsProposed.incrementAndGet();
