@@ -31,7 +31,7 @@ import java.util.function.Predicate;
  * own). A keep-alive unanswered an attempt timeout after its batch left fails the same way. A leader that lists none
  * is of a build that knows only single keep-alives: this member then sends it those, one message each.
  *
- * <p>Threads: {@link #send} from any thread (gRPC's, the embedded API's, the forwarder's retry timer), answers from
+ * <p>Threads: {@link #send(long, long)} from any thread (gRPC's, the embedded API's, the forwarder's retry timer), answers from
  * the transport's, timeouts from {@code timer}.
  */
 final class ForwardedKeepAlives {

@@ -31,7 +31,7 @@ import java.util.function.Predicate;
  * {@code MSG_LEASE_TIME_TO_LIVE} and their responses, correlated by {@code read_id}), as etcd's follower forwards
  * a keep-alive to its leader over HTTP. Keep-alives travel in batches: every one forwarded while the leader answers
  * the previous batch leaves in the next message, and the leader answers a batch in one message
- * ({@link ForwardedKeepAlives}).
+ * ({@code ForwardedKeepAlives}).
  *
  * <p>Both are idempotent, so an attempt that gets no answer within an election timeout, or is refused (the member
  * asked does not lead, has not yet taken over the deadlines, or lacks its leader lease), is simply made again at
@@ -81,7 +81,7 @@ public final class LeaseForwarder implements AutoCloseable {
     /**
      * One keep-alive answered by the leader: the lease's granted TTL, 0 when there is no such lease. At the leader
      * it is usually answered at once, with no future chain; a follower sends it with the other keep-alives
-     * forwarded during the leader's last round trip, in one message ({@link ForwardedKeepAlives}).
+     * forwarded during the leader's last round trip, in one message ({@code ForwardedKeepAlives}).
      */
     public CompletableFuture<Long> keepAlive(long id) {
         if (!closed && leader.getAsLong() == memberId) {
@@ -219,7 +219,7 @@ public final class LeaseForwarder implements AutoCloseable {
 
     /**
      * A follower's batch of keep-alives (transport thread: must not block): one answer listing them all, those
-     * that must wait (see {@link Lessor#renew}) marked {@link ForwardedKeepAlives#LATER} and answered one by one
+     * that must wait (see {@link Lessor#renew}) marked {@code ForwardedKeepAlives.LATER} and answered one by one
      * when they complete.
      */
     private void answerBatch(Message m) {
