@@ -26,6 +26,8 @@
 #     after the main one gives the put throughput beside put-100's, the keep-alives answered per second, the Raft
 #     log's growth at the leader (entries/s, from Maintenance.Status's raft index) for put-100 and this load, and
 #     the members' CPU per keep-alive (this load's CPU less put-100's CPU per put, over the keep-alives).
+#   leases-alone (issue 16): the same 10,000 leases kept alive with nothing else running (keelload -clients 0), so
+#     the members' CPU per keep-alive is measured, not inferred; a line of the lease table.
 # Before the loads, each side gets the same unmeasured warm-up: puts with 100 clients spread over all members, then linearizable gets with
 # 1000 clients, 30 s each (10 s with --quick).
 #
@@ -288,7 +290,7 @@ start_cluster() {
 # ---------------------------------------------------------------- the loads
 if [ "$QUICK" = 1 ]; then T=8s; S=2000; M=20000; L=40000; WARMUP=10s; else T=15s; S=5000; M=50000; L=100000; WARMUP=30s; fi
 if [ "$GEN" = go ]; then
-  LOADS=(put-1 put-1-follower put-16 put-100 put-100-leases put-1000 put-1000-all mixed-6 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
+  LOADS=(put-1 put-1-follower put-16 put-100 put-100-leases leases-alone put-1000 put-1000-all mixed-6 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
 else
   LOADS=(put-1 put-16 put-100 put-1000 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
 fi
@@ -301,6 +303,7 @@ load_args() {
     put-16)         echo "${common[*]} --op put --target leader   --conns 4   --clients 16   --total $M --key-space 10000" ;;
     put-100)        echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000" ;;
     put-100-leases) echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000 --leases 10000 --lease-ttl 10 --lease-streams 100" ;;
+    leases-alone)   echo "${common[*]} --op put --target leader   --conns 1   --clients 0    --total 0  --leases 10000 --lease-ttl 10 --lease-streams 100" ;;
     put-1000)       echo "${common[*]} --op put --target leader   --conns 100 --clients 1000 --total $L --key-space 10000" ;;
     put-1000-all)   echo "${common[*]} --op put --target any      --conns 100 --clients 1000 --total $L --key-space 10000" ;;
     mixed-6)        echo "${common[*]} --op mixed --target pinned --clients 6 --total $L --mixed-keys 5" ;;
@@ -398,7 +401,7 @@ run_side() {
       'NR==FNR{b[$1]=$2; next} {d=$2-b[$1]; if (ok > 0 && d > 0) printf "%.2f %s\n", d/ok, $1}' "$D/ctxt-before" "$D/ctxt-after" \
       | sort -rn | head -10 | awk '{printf "%s%s %s", (NR>1?", ":""), $2, $1}')"
     line=$(grep '^LEASESUMMARY ' <<<"$out" | tail -1 || true)
-    for field in keepalives_per_s leases_lost raft_entries_per_s; do
+    for field in keepalives_per_s leases_lost raft_entries_per_s cpu_us_per_keepalive; do
       RES[$kind:$load:$field:$round]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
     done
   done
@@ -503,6 +506,10 @@ case " ${LOADS[*]} " in *" put-100-leases "*)
   echo "|---|---|"
   echo "| Keel | $(lease_cell keel) |"
   echo "| etcd | $(lease_cell etcd) |"
+  for k in keel etcd; do
+    [ -n "$(val "$k:leases-alone:keepalives_per_s")" ] || continue
+    echo "| $k, leases-alone | $(printf '%.0f' "$(val "$k:leases-alone:keepalives_per_s")") keep-alives/s alone, $(val "$k:leases-alone:cpu_us_per_keepalive") us CPU per keep-alive (measured, nothing else running), log $(val "$k:leases-alone:raft_entries_per_s") entries/s |"
+  done
   echo "(log growth: at the member that led when the load started; puts are entries too, so compare with put-100's"
   echo " entries/s: Keel must add none for renewals. CPU per keep-alive: this load's CPU less put-100's CPU per put"
   echo " times its puts, over the keep-alives)"
