@@ -154,7 +154,7 @@ PY
     continue
   fi
   rm -rf ./*/target/surefire-reports
-  if ./mvnw -q -B "${tests[@]}" test -Dkeel.sim.seeds="$seeds" >"$scratch/$name.log" 2>&1; then
+  if ./mvnw -o -q -B "${tests[@]}" test -Dkeel.sim.seeds="$seeds" >"$scratch/$name.log" 2>&1; then
     printf '%-24s %-8s %s\n' "$name" SURVIVED "nothing failed: $rule"
     survived=1
   else

@@ -1,5 +1,6 @@
 package io.keel.server.tls;
 
+import io.keel.transport.LogBudget;
 import org.slf4j.Logger;
 
 /**
@@ -7,35 +8,16 @@ import org.slf4j.Logger;
  * refusal per connection, so a burst of 20 lines, then two a second, and the next line says how many were left out.
  */
 final class RefusalLog {
-    private static final int BURST = 20;
-    private static final long REFILL_NANOS = 500_000_000L;
-
     private final Logger logger;
-    private int tokens = BURST;
-    private long lastRefill = System.nanoTime();
-    private long suppressed;
+    private final LogBudget budget = new LogBudget();
 
     RefusalLog(Logger logger) {
         this.logger = logger;
     }
 
     void refused(Object remote, String reason) {
-        long left;
-        synchronized (this) {
-            long now = System.nanoTime();
-            long earned = (now - lastRefill) / REFILL_NANOS;
-            if (earned > 0) {
-                tokens = (int) Math.min(BURST, tokens + earned);
-                lastRefill += earned * REFILL_NANOS;
-            }
-            if (tokens == 0) {
-                suppressed++;
-                return;
-            }
-            tokens--;
-            left = suppressed;
-            suppressed = 0;
-        }
+        long left = budget.take();
+        if (left < 0) return;
         logger.warn("client port refused a TLS connection from {}: {}{}", remote, reason,
                 left == 0 ? "" : " (" + left + " more refusals not logged)");
     }
