@@ -11,6 +11,7 @@ public final class KeelMain {
 
     public static void main(String[] args) {
         StartupTimeline.startLauncher("JVM started");
+        JulBridge.install();
         if (!LauncherCommandLine.mayUseSubcommands(args)) ClassWarmUp.startEarly(); // a member's start
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }

@@ -105,6 +105,11 @@ class LocalClusterTest {
                 .filter(name -> out.contains("[" + name + "] keel: member " + name + " stopped")).count();
         assertEquals(2, stoppedCleanly, "the two members still running stop cleanly on SIGTERM: " + out);
         assertTrue(out.contains("keel: local cluster stopped"), out);
+        // gRPC logs through java.util.logging; the launcher routes it into its own log (JulBridge), so no line is in
+        // java.util.logging's own format ("Dec 06, 2026 7:49:43 PM io.grpc...").
+        Matcher julLine = Pattern.compile("(?m)^\\[m\\d] [A-Z][a-z]{2} \\d{2}, \\d{4} \\d{1,2}:\\d{2}:\\d{2} [AP]M ")
+                .matcher(out);
+        assertTrue(!julLine.find(), () -> "a line in java.util.logging's format: " + julLine.group());
     }
 
     private static String read(Path log) {
