@@ -6,6 +6,7 @@
 #   scripts/safety-mutations.sh                 # all mutations, 2,000 seeds each (one to three minutes each)
 #   scripts/safety-mutations.sh lease-bound     # one mutation by name
 #   KEEL_MUTATION_SEEDS=10000 scripts/safety-mutations.sh
+#   scripts/safety-mutations.sh --check         # only that every mutation's text is still found once (seconds)
 #
 # Each mutation is one exact text replacement in one file; if the text is not found (the code moved), the script
 # says so and fails, so the list cannot silently go stale.
@@ -123,6 +124,25 @@ mutation incarnation-check "$member/membership/IncarnationCheck.java" \
   '        if (m.incarnation() == incarnation) return null;' '        if (true) return null;' \
   "peers refuse a member whose data directory is not the one it joined with (issue 10 B)" \
   "$(serverTests 'WipedMemberTest,IncarnationRecordTest')"
+
+# Each TEXT must occur exactly once in its FILE (exit 1 if not).
+foundOnce() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+sys.exit(0 if open(sys.argv[1]).read().count(sys.argv[2]) == 1 else 1)
+PY
+}
+if [ "$only" = "--check" ]; then
+  stale=0
+  for i in "${!NAMES[@]}"; do
+    if ! foundOnce "${FILES[i]}" "${TEXTS[i]}"; then
+      printf '%-24s %-8s %s\n' "${NAMES[i]}" STALE "the text to mutate is not found once in ${FILES[i]}: update this script"
+      stale=1
+    fi
+  done
+  [ $stale = 0 ] && echo "all ${#NAMES[@]} mutations' texts are found once"
+  exit $stale
+fi
 
 scratch=$(mktemp -d /tmp/keel-mutations.XXXXXX)
 trap 'git -C "$repo" worktree remove --force "$scratch/tree" >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT
