@@ -29,9 +29,18 @@ final class ClientPortThreads implements AutoCloseable {
     private final EventLoopGroup acceptor;
     private final EventLoopGroup io;
 
-    ClientPortThreads(String namePrefix) {
-        this.acceptor = group(1, namePrefix + "-accept");
-        this.io = group(0, namePrefix + "-io");
+    /**
+     * Named without the member's id, unlike most of Keel's threads: the kernel keeps 15 characters of a thread's name,
+     * and these should still read apart from the client API's pool ({@code keel-grpc-<id>-N}) in per-thread figures
+     * (compare-etcd.sh's context switches, ProfileSummary). They replace {@code grpc-default-boss-ELG} and
+     * {@code grpc-default-worker-ELG}.
+     */
+    static final String ACCEPT_THREADS = "keel-client-accept";
+    static final String IO_THREADS = "keel-client-io";
+
+    ClientPortThreads() {
+        this.acceptor = group(1, ACCEPT_THREADS);
+        this.io = group(0, IO_THREADS);
     }
 
     private EventLoopGroup group(int threads, String name) {

@@ -175,7 +175,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
         Gateway gateway = Gateway.start(inProcessName, inProcess, services, executor, maxRequestBytes,
                 limits.maxConcurrentStreams(), new ClientHealth(keel));
         // Plain text runs on threads of its own, ended when the port closes (ClientPortThreads: a quick stop).
-        ClientPortThreads threads = tls == null ? new ClientPortThreads(prefix + "-port") : null;
+        ClientPortThreads threads = tls == null ? new ClientPortThreads() : null;
         NettyServerBuilder builder = (tls == null
                 ? threads.applyTo(NettyServerBuilder.forAddress(address,
                         gateway.onClientPort(InsecureServerCredentials.create())))
