@@ -12,8 +12,18 @@ public final class KeelMain {
     public static void main(String[] args) {
         StartupTimeline.startLauncher("JVM started");
         JulBridge.install();
+        withoutNettyJfrEvents();
         if (!LauncherCommandLine.mayUseSubcommands(args)) ClassWarmUp.startEarly(); // a member's start
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * Netty 4.2's buffer allocator registers its own JFR event types the first time it allocates, which starts JFR's
+     * metadata machinery (about 70 ms of CPU of a member's start, and the JIT's work on it; issue 14). Keel records
+     * no Netty events; {@code -Dio.netty.jfr.enabled=true} (JAVA_OPTS) brings them back.
+     */
+    private static void withoutNettyJfrEvents() {
+        if (System.getProperty("io.netty.jfr.enabled") == null) System.setProperty("io.netty.jfr.enabled", "false");
     }
 
     /** Runs the command line and returns the exit code (the tests call this in-process for refusals). */

@@ -73,6 +73,8 @@ public final class EtcdGrpcServer implements AutoCloseable {
     private final Gateway gateway;
     /** TLS on this port, or null for plain text. */
     private final ClientTls tls;
+    /** The plain-text port's Netty threads; null with TLS (ClientTls has its own). */
+    private final ClientPortThreads threads;
 
     /**
      * How long {@link #close} lets unary calls in flight finish after {@link #stopAccepting}; then they are cancelled.
@@ -82,8 +84,9 @@ public final class EtcdGrpcServer implements AutoCloseable {
 
     private EtcdGrpcServer(Keel keel, Server server, ExecutorService executor, ExecutorService answers,
                            LeaderLossMonitor leaderLoss, OpenStreams openStreams, InetSocketAddress listen,
-                           Gateway gateway, ClientTls tls) {
+                           Gateway gateway, ClientTls tls, ClientPortThreads threads) {
         this.tls = tls;
+        this.threads = threads;
         this.keel = keel;
         this.server = server;
         this.executor = executor;
@@ -171,8 +174,11 @@ public final class EtcdGrpcServer implements AutoCloseable {
         // after the TLS handshake on a TLS port).
         Gateway gateway = Gateway.start(inProcessName, inProcess, services, executor, maxRequestBytes,
                 limits.maxConcurrentStreams(), new ClientHealth(keel));
+        // Plain text runs on threads of its own, ended when the port closes (ClientPortThreads: a quick stop).
+        ClientPortThreads threads = tls == null ? new ClientPortThreads() : null;
         NettyServerBuilder builder = (tls == null
-                ? NettyServerBuilder.forAddress(address, gateway.onClientPort(InsecureServerCredentials.create()))
+                ? threads.applyTo(NettyServerBuilder.forAddress(address,
+                        gateway.onClientPort(InsecureServerCredentials.create())))
                 : tls.serverBuilder(address, gateway::onTlsClientPort))
                 .executor(executor)
                 // KV handlers never block (they start a request and answer from its completion): they run on the
@@ -198,7 +204,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
         services.forEach(builder::addService);
         addresses.stream().skip(1).forEach(builder::addListenAddress);
         return new EtcdGrpcServer(keel, builder.build(), executor, answers, leaderLoss, openStreams, address,
-                gateway, tls);
+                gateway, tls, threads);
     }
 
     /** Starts listening (a server from {@link #create}); on failure everything it holds is released. */
@@ -271,6 +277,7 @@ public final class EtcdGrpcServer implements AutoCloseable {
             answers.shutdownNow();
             leaderLoss.close();
             if (tls != null) tls.close();
+            if (threads != null) threads.close();
         }
     }
 
