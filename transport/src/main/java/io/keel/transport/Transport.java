@@ -16,6 +16,7 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -213,6 +214,49 @@ public final class Transport implements AutoCloseable {
             return false;
         }
         return peer.send(message);
+    }
+
+    /**
+     * Queues several messages, as {@link #send} each, and has them written with one event-loop task and one flush
+     * per peer rather than one per message: a Ready's messages (an append and a commit for each follower, say) then
+     * wake each peer's I/O thread once. Per peer they leave in the order given. Returns how many were dropped.
+     */
+    public int sendAll(Collection<Message> messages) {
+        int droppedCount = 0;
+        PeerConnection only = null; // most Readys go to one or two peers: no set unless there are more
+        java.util.Set<PeerConnection> more = null;
+        for (Message m : messages) {
+            if (m.getType() == MessageType.MSG_SNAPSHOT) {
+                throw new IllegalArgumentException("MSG_SNAPSHOT travels with its bytes: use sendSnapshot");
+            }
+        }
+        for (Message m : messages) {
+            PeerConnection peer = peers.get(m.getTo());
+            if (peer == null || closed.get()) {
+                metrics.messagesDroppedNoPeer.increment();
+                droppedCount++;
+                continue;
+            }
+            if (!peer.enqueue(m)) {
+                droppedCount++;
+                continue;
+            }
+            if (only == null) {
+                only = peer;
+            } else if (peer != only) {
+                if (more == null) more = new java.util.LinkedHashSet<>();
+                more.add(peer);
+            }
+        }
+        if (only != null) only.scheduleDrain();
+        if (more != null) more.forEach(PeerConnection::scheduleDrain);
+        return droppedCount;
+    }
+
+    /** Flushes made on the connection to {@code peer} so far (tests). */
+    long flushes(long peer) {
+        PeerConnection p = peers.get(peer);
+        return p == null ? 0 : p.flushes();
     }
 
     /**

@@ -185,6 +185,24 @@ public final class Member implements AutoCloseable {
                 }
 
                 @Override
+                public void onMessages(List<Message> messages) {
+                    // A read burst's Raft messages reach the raft thread as one task: one wake-up, not one each.
+                    List<Message> raftMessages = new ArrayList<>(messages.size());
+                    for (Message message : messages) {
+                        if (LeaseForwarder.handles(message)) {
+                            onMessage(message);
+                        } else {
+                            observer.messageReceived(message);
+                            raftMessages.add(message);
+                        }
+                    }
+                    if (raftMessages.isEmpty()) return;
+                    if (!loop.offerDroppable(() -> raftMessages.forEach(loop.node()::step))) {
+                        droppedPeerMessages.add(raftMessages.size());
+                    }
+                }
+
+                @Override
                 public void onSnapshot(Message meta, ReceivedSnapshot snapshot) throws Exception {
                     installer.receive(meta, snapshot); // imported (and verified) before the leader is told
                     loop.execute(() -> loop.node().step(meta));
