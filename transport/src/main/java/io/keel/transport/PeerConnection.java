@@ -66,7 +66,7 @@ final class PeerConnection {
         this.context = context;
         this.peerId = peerId;
         this.addresses = List.copyOf(addresses);
-        this.loop = context.loops.group.next();
+        this.loop = context.outboundLoop;
         this.queue = new OutboundQueue(context.config.outboundQueueBytes);
         this.backoff = new Backoff(context.config.reconnectMinDelay, context.config.reconnectMaxDelay,
                 ThreadLocalRandom.current());
@@ -145,12 +145,40 @@ final class PeerConnection {
 
     /** Has what is queued written by the event loop, unless a drain is already pending (then it takes it). */
     void scheduleDrain() {
-        if (drainScheduled.compareAndSet(false, true)) {
-            try {
-                loop.execute(this::drain);
-            } catch (RejectedExecutionException e) {
-                drainScheduled.set(false);
-                dropped.add(queue.clear());
+        if (claimDrain()) drainSoon(List.of(this));
+    }
+
+    /**
+     * Has what is queued for each of {@code connections} written with one event-loop task per loop (they share
+     * {@link TransportContext#outboundLoop}, so one): one wake-up of the I/O thread for a whole Ready.
+     */
+    static void scheduleDrains(List<PeerConnection> connections) {
+        List<PeerConnection> claimed = new java.util.ArrayList<>(connections.size());
+        for (PeerConnection c : connections) {
+            if (c.claimDrain()) claimed.add(c);
+        }
+        if (claimed.isEmpty()) return;
+        EventLoop first = claimed.get(0).loop;
+        if (claimed.stream().allMatch(c -> c.loop == first)) {
+            drainSoon(claimed);
+        } else {
+            claimed.forEach(c -> drainSoon(List.of(c)));
+        }
+    }
+
+    /** True if this caller must have a drain run: none was pending. */
+    private boolean claimDrain() {
+        return drainScheduled.compareAndSet(false, true);
+    }
+
+    /** Runs the claimed connections' drains in one task on their (shared) loop. */
+    private static void drainSoon(List<PeerConnection> claimed) {
+        try {
+            claimed.get(0).loop.execute(() -> claimed.forEach(PeerConnection::drain));
+        } catch (RejectedExecutionException e) {
+            for (PeerConnection c : claimed) {
+                c.drainScheduled.set(false);
+                c.dropped.add(c.queue.clear());
             }
         }
     }

@@ -217,39 +217,31 @@ public final class Transport implements AutoCloseable {
     }
 
     /**
-     * Queues several messages, as {@link #send} each, and has them written with one event-loop task and one flush
-     * per peer rather than one per message: a Ready's messages (an append and a commit for each follower, say) then
-     * wake each peer's I/O thread once. Per peer they leave in the order given. Returns how many were dropped.
+     * Queues several messages, as {@link #send} each, and has them written with one flush per peer, all peers' in
+     * one event-loop task, rather than a task per message: a Ready's messages (an append for each follower, say)
+     * then wake the I/O thread that writes to peers once. Per peer they leave in the order given. Returns how many
+     * were dropped; a MSG_SNAPSHOT among them refuses the whole batch (nothing is queued).
      */
     public int sendAll(Collection<Message> messages) {
-        int droppedCount = 0;
-        PeerConnection only = null; // most Readys go to one or two peers: no set unless there are more
-        java.util.Set<PeerConnection> more = null;
         for (Message m : messages) {
             if (m.getType() == MessageType.MSG_SNAPSHOT) {
                 throw new IllegalArgumentException("MSG_SNAPSHOT travels with its bytes: use sendSnapshot");
             }
         }
+        int droppedCount = 0;
+        java.util.List<PeerConnection> touched = new java.util.ArrayList<>(4);
         for (Message m : messages) {
             PeerConnection peer = peers.get(m.getTo());
             if (peer == null || closed.get()) {
                 metrics.messagesDroppedNoPeer.increment();
                 droppedCount++;
-                continue;
-            }
-            if (!peer.enqueue(m)) {
+            } else if (!peer.enqueue(m)) {
                 droppedCount++;
-                continue;
-            }
-            if (only == null) {
-                only = peer;
-            } else if (peer != only) {
-                if (more == null) more = new java.util.LinkedHashSet<>();
-                more.add(peer);
+            } else if (!touched.contains(peer)) { // a handful of peers: a list beats a set
+                touched.add(peer);
             }
         }
-        if (only != null) only.scheduleDrain();
-        if (more != null) more.forEach(PeerConnection::scheduleDrain);
+        PeerConnection.scheduleDrains(touched);
         return droppedCount;
     }
 
