@@ -184,6 +184,14 @@ public final class Member implements AutoCloseable {
                     if (!loop.offerDroppable(() -> loop.node().step(message))) droppedPeerMessages.increment();
                 }
 
+                /**
+                 * Peer messages handed to the raft thread and not yet stepped. A task now carries a burst, so the
+                 * loop's bound on queued tasks alone would admit up to 256 times more messages than before: this
+                 * keeps the bound at that many messages.
+                 */
+                private final java.util.concurrent.atomic.AtomicInteger queuedPeerMessages =
+                        new java.util.concurrent.atomic.AtomicInteger();
+
                 @Override
                 public void onMessages(List<Message> messages) {
                     // A read burst's Raft messages reach the raft thread as one task: one wake-up, not one each.
@@ -196,9 +204,19 @@ public final class Member implements AutoCloseable {
                             raftMessages.add(message);
                         }
                     }
-                    if (raftMessages.isEmpty()) return;
-                    if (!loop.offerDroppable(() -> raftMessages.forEach(loop.node()::step))) {
-                        droppedPeerMessages.add(raftMessages.size());
+                    int n = raftMessages.size();
+                    if (n == 0) return;
+                    if (queuedPeerMessages.addAndGet(n) > RaftLoop.MAX_QUEUED_TASKS_FOR_PEER_MESSAGES) {
+                        queuedPeerMessages.addAndGet(-n); // Raft resends what is dropped
+                        droppedPeerMessages.add(n);
+                        return;
+                    }
+                    if (!loop.offerDroppable(() -> {
+                        queuedPeerMessages.addAndGet(-n);
+                        raftMessages.forEach(loop.node()::step);
+                    })) {
+                        queuedPeerMessages.addAndGet(-n);
+                        droppedPeerMessages.add(n);
                     }
                 }
 
