@@ -3,6 +3,7 @@ package io.keel.transport;
 import io.keel.raft.proto.Message;
 
 import java.nio.file.Files;
+import java.util.List;
 
 /** Where received messages and snapshots go: the server, which hands them to its Raft thread. */
 public interface InboundListener {
@@ -11,6 +12,16 @@ public interface InboundListener {
      * Called on a transport I/O thread, in the order the peer sent them on that connection: it must not block.
      */
     void onMessage(Message message);
+
+    /**
+     * The messages one read from a peer's connection brought, in the order the peer sent them (each as
+     * {@link #onMessage} describes). The transport calls this, not {@link #onMessage}, once per read burst, so a
+     * listener that hands messages to another thread can hand the whole burst over with one hand-off (one wake-up)
+     * instead of one per message. The list is the listener's to keep. By default each goes to {@link #onMessage}.
+     */
+    default void onMessages(List<Message> messages) {
+        for (Message m : messages) onMessage(m);
+    }
 
     /**
      * A whole snapshot, checksum verified. Called on a snapshot I/O thread (blocking is fine). Returning normally

@@ -7,17 +7,32 @@ import io.keel.raft.proto.MessageType;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A peer's message connection after its handshake: each MESSAGE frame becomes one Raft message for the listener,
  * in arrival order. A message must be from the member the handshake authenticated and to this member, so one
  * peer cannot speak for another; anything else on this connection is a protocol violation.
+ *
+ * <p>The messages of one read burst go to the listener together ({@link InboundListener#onMessages}), at the
+ * burst's end ({@code channelReadComplete}), so the raft thread is handed (and woken for) a burst once rather than
+ * once per message. Messages already taken are still delivered, in order, before a bad frame closes the connection
+ * and when the connection ends.
  */
 final class InboundMessages extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(InboundMessages.class);
 
+    /**
+     * A burst is handed over at this size even if the read goes on: one hand-off per few hundred messages costs
+     * nothing, and the receiver's queue bound then counts bursts of a known size.
+     */
+    static final int MAX_BURST = 256;
+
     private final TransportContext context;
     private final long peerId;
+    /** Messages read since the last delivery (this channel's event loop only). */
+    private List<Message> burst = new ArrayList<>();
 
     InboundMessages(TransportContext context, long peerId) {
         this.context = context;
@@ -26,7 +41,19 @@ final class InboundMessages extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws WireFormatException {
-        Frame frame = (Frame) msg;
+        Message m;
+        try {
+            m = validMessage((Frame) msg);
+        } catch (WireFormatException | RuntimeException e) {
+            deliver(); // what came before the bad frame was good, and is delivered as if read alone
+            throw e;
+        }
+        context.metrics.messagesReceived.increment();
+        burst.add(m);
+        if (burst.size() >= MAX_BURST) deliver();
+    }
+
+    private Message validMessage(Frame frame) throws WireFormatException {
         Message m;
         try {
             if (frame.type() != FrameType.MESSAGE) {
@@ -44,17 +71,32 @@ final class InboundMessages extends ChannelInboundHandlerAdapter {
             // A snapshot's metadata without its bytes would make this member install nothing.
             throw new WireFormatException("MSG_SNAPSHOT on a message connection; snapshots come on their own stream");
         }
-        context.metrics.messagesReceived.increment();
+        return m;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        deliver();
+        ctx.fireChannelReadComplete();
+    }
+
+    /** Hands the burst read so far to the listener (a fresh list: the listener may keep the one it gets). */
+    private void deliver() {
+        if (burst.isEmpty()) return;
+        List<Message> messages = burst;
+        burst = new ArrayList<>();
         try {
-            context.listener.onMessage(m);
+            context.listener.onMessages(messages);
         } catch (RuntimeException e) {
             // The listener's bug, not the peer's fault: keep the connection.
-            LOG.error("member {}: inbound listener failed on a message from member {}", Texts.id(context.config.localId), Texts.id(peerId), e);
+            LOG.error("member {}: inbound listener failed on {} messages from member {}", Texts.id(context.config.localId),
+                    messages.size(), Texts.id(peerId), e);
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        deliver();
         context.inbound.remove(peerId, ctx.channel());
         ctx.fireChannelInactive();
     }

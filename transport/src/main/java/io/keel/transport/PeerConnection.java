@@ -50,6 +50,8 @@ final class PeerConnection {
     private final LongAdder sent = new LongAdder();
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder dropped = new LongAdder();
+    /** Flushes made, one per drain that wrote something (tests: how many writes a burst of sends cost). */
+    private final LongAdder flushes = new LongAdder();
     private volatile boolean stopped;
     private volatile boolean ready;
     /** A reconnection is scheduled (for tests and stats; the event loop's own state is {@link #reconnect}). */
@@ -64,7 +66,7 @@ final class PeerConnection {
         this.context = context;
         this.peerId = peerId;
         this.addresses = List.copyOf(addresses);
-        this.loop = context.loops.group.next();
+        this.loop = context.outboundLoop;
         this.queue = new OutboundQueue(context.config.outboundQueueBytes);
         this.backoff = new Backoff(context.config.reconnectMinDelay, context.config.reconnectMaxDelay,
                 ThreadLocalRandom.current());
@@ -74,8 +76,19 @@ final class PeerConnection {
         loop.execute(this::connect);
     }
 
-    /** Queues a message; false if it was dropped. Never blocks. */
+    /** Queues a message and has it written soon; false if it was dropped. Never blocks. */
     boolean send(Message m) {
+        boolean queued = enqueue(m);
+        if (queued) scheduleDrain();
+        return queued;
+    }
+
+    /**
+     * Queues a message without having it written yet: a caller queuing several calls {@link #scheduleDrain} once
+     * after the last, so they leave in one event-loop task and one flush (one wake-up of the loop, not one per
+     * message). False if it was dropped. Never blocks.
+     */
+    boolean enqueue(Message m) {
         if (stopped) {
             dropped.increment();
             return false;
@@ -91,7 +104,6 @@ final class PeerConnection {
             dropped.increment();
             return false;
         }
-        scheduleDrain();
         return true;
     }
 
@@ -131,13 +143,42 @@ final class PeerConnection {
         return new TransportStats.PeerStats(sent.sum(), bytesSent.sum(), dropped.sum(), queue.bytes(), ready);
     }
 
-    private void scheduleDrain() {
-        if (drainScheduled.compareAndSet(false, true)) {
-            try {
-                loop.execute(this::drain);
-            } catch (RejectedExecutionException e) {
-                drainScheduled.set(false);
-                dropped.add(queue.clear());
+    /** Has what is queued written by the event loop, unless a drain is already pending (then it takes it). */
+    void scheduleDrain() {
+        if (claimDrain()) drainSoon(List.of(this));
+    }
+
+    /**
+     * Has what is queued for each of {@code connections} written with one event-loop task per loop (they share
+     * {@link TransportContext#outboundLoop}, so one): one wake-up of the I/O thread for a whole Ready.
+     */
+    static void scheduleDrains(List<PeerConnection> connections) {
+        List<PeerConnection> claimed = new java.util.ArrayList<>(connections.size());
+        for (PeerConnection c : connections) {
+            if (c.claimDrain()) claimed.add(c);
+        }
+        if (claimed.isEmpty()) return;
+        EventLoop first = claimed.get(0).loop;
+        if (claimed.stream().allMatch(c -> c.loop == first)) {
+            drainSoon(claimed);
+        } else {
+            claimed.forEach(c -> drainSoon(List.of(c)));
+        }
+    }
+
+    /** True if this caller must have a drain run: none was pending. */
+    private boolean claimDrain() {
+        return drainScheduled.compareAndSet(false, true);
+    }
+
+    /** Runs the claimed connections' drains in one task on their (shared) loop. */
+    private static void drainSoon(List<PeerConnection> claimed) {
+        try {
+            claimed.get(0).loop.execute(() -> claimed.forEach(PeerConnection::drain));
+        } catch (RejectedExecutionException e) {
+            for (PeerConnection c : claimed) {
+                c.drainScheduled.set(false);
+                c.dropped.add(c.queue.clear());
             }
         }
     }
@@ -165,12 +206,17 @@ final class PeerConnection {
         if (batch != null) ch.write(batch, ch.voidPromise());
         if (count > 0) {
             ch.flush();
+            flushes.increment();
             sent.add(count);
             bytesSent.add(TURN_BYTES - budget);
             context.metrics.messagesSent.add(count);
         }
         // More waiting but the turn's budget spent: continue next turn. Unwritable: writabilityChanged resumes.
         if (!queue.isEmpty() && ch.isWritable()) scheduleDrain();
+    }
+
+    long flushes() {
+        return flushes.sum();
     }
 
     /** Every address of the peer, in the order they are tried. */

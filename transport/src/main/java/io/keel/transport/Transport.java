@@ -16,6 +16,7 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -213,6 +214,41 @@ public final class Transport implements AutoCloseable {
             return false;
         }
         return peer.send(message);
+    }
+
+    /**
+     * Queues several messages, as {@link #send} each, and has them written with one flush per peer, all peers' in
+     * one event-loop task, rather than a task per message: a Ready's messages (an append for each follower, say)
+     * then wake the I/O thread that writes to peers once. Per peer they leave in the order given. Returns how many
+     * were dropped; a MSG_SNAPSHOT among them refuses the whole batch (nothing is queued).
+     */
+    public int sendAll(Collection<Message> messages) {
+        for (Message m : messages) {
+            if (m.getType() == MessageType.MSG_SNAPSHOT) {
+                throw new IllegalArgumentException("MSG_SNAPSHOT travels with its bytes: use sendSnapshot");
+            }
+        }
+        int droppedCount = 0;
+        java.util.List<PeerConnection> touched = new java.util.ArrayList<>(4);
+        for (Message m : messages) {
+            PeerConnection peer = peers.get(m.getTo());
+            if (peer == null || closed.get()) {
+                metrics.messagesDroppedNoPeer.increment();
+                droppedCount++;
+            } else if (!peer.enqueue(m)) {
+                droppedCount++;
+            } else if (!touched.contains(peer)) { // a handful of peers: a list beats a set
+                touched.add(peer);
+            }
+        }
+        PeerConnection.scheduleDrains(touched);
+        return droppedCount;
+    }
+
+    /** Flushes made on the connection to {@code peer} so far (tests). */
+    long flushes(long peer) {
+        PeerConnection p = peers.get(peer);
+        return p == null ? 0 : p.flushes();
     }
 
     /**

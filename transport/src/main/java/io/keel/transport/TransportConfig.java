@@ -97,7 +97,7 @@ public final class TransportConfig {
         private Duration snapshotIdleTimeout = Duration.ofSeconds(30);
         private Path snapshotDirectory = Path.of(System.getProperty("java.io.tmpdir"));
         private TlsContexts tls;
-        private int ioThreads = 2;
+        private int ioThreads = defaultIoThreads();
         private boolean preferNativeTransport = true;
         private ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
         private long incarnation;
@@ -205,10 +205,29 @@ public final class TransportConfig {
             return this;
         }
 
+        /**
+         * The event-loop threads of the peer transport: {@value #DEFAULT_IO_THREADS} unless the JVM property
+         * {@value #IO_THREADS_PROPERTY} says otherwise (JAVA_OPTS; for measuring, docs/operations.md).
+         */
         public Builder ioThreads(int threads) {
             if (threads < 1) throw new IllegalArgumentException("ioThreads must be positive");
             this.ioThreads = threads;
             return this;
+        }
+
+        static final String IO_THREADS_PROPERTY = "keel.transport.ioThreads";
+        static final int DEFAULT_IO_THREADS = 2;
+
+        private static int defaultIoThreads() {
+            String value = System.getProperty(IO_THREADS_PROPERTY);
+            if (value == null) return DEFAULT_IO_THREADS;
+            try {
+                int n = Integer.parseInt(value.trim());
+                if (n >= 1) return n;
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("-D" + IO_THREADS_PROPERTY + "=" + value + ": not a positive number");
         }
 
         /** Use epoll where available (the default), else NIO; false forces NIO. */

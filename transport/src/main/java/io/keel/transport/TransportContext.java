@@ -34,6 +34,11 @@ final class TransportContext {
     final InboundListener listener;
     final TransportMetrics metrics;
     final EventLoops loops;
+    /**
+     * The event loop every peer's message connection is written from: a Ready's messages to all peers then wake one
+     * I/O thread, once ({@link Transport#sendAll}), not one per peer. Inbound connections spread over the group.
+     */
+    final EventLoop outboundLoop;
     final ExecutorService snapshotIo;
     final HandshakePolicy policy;
     final ThrottledLog log;
@@ -53,6 +58,7 @@ final class TransportContext {
         this.listener = listener;
         this.metrics = metrics;
         this.loops = loops;
+        this.outboundLoop = loops.group.next();
         this.snapshotIo = snapshotIo;
         this.policy = policy;
         this.serverTls = serverTls;

@@ -105,6 +105,33 @@ class BadInputTest {
         goodPeerStillDelivers();
     }
 
+    /**
+     * Messages are handed over per read burst, but a bad frame still stops delivery exactly where it is: the good
+     * messages ahead of it in the same segment are delivered (as they were when each was handed over alone), the one
+     * behind it is not, and the connection is closed and counted.
+     */
+    @Test
+    void goodMessagesAheadOfABadFrameInOneReadAreDeliveredAndNothingAfterIt() throws IOException {
+        long before = server.stats().badInputDisconnects();
+        try (RawPeer raw = RawPeer.connect(server.localAddress())) {
+            raw.write(RawPeer.hello(Hello.of(StreamKind.MESSAGES, Members.CLUSTER, 9, 1)));
+            assertTrue(raw.readReply().isAccepted());
+            java.io.ByteArrayOutputStream segment = new java.io.ByteArrayOutputStream();
+            for (int i = 1; i <= 3; i++) segment.writeBytes(RawPeer.message(Msgs.heartbeat(9, 1, i)));
+            segment.writeBytes(RawPeer.frame(FrameType.MESSAGE, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F}));
+            segment.writeBytes(RawPeer.message(Msgs.heartbeat(9, 1, 4)));
+            raw.write(segment.toByteArray());
+            assertTrue(raw.awaitClosedByPeer(Duration.ofSeconds(10)), "member 1 closed the connection");
+        }
+        Await.until(() -> server.stats().badInputDisconnects() > before, () -> "counted as bad input");
+        log.awaitLine("closing connection with member 9", "bad input", "not a raft message");
+        Recorder r = members.recorder(1L);
+        Await.until(() -> r.from(9L) == 3, () -> "the three good messages delivered; got " + r.from(9L));
+        assertEquals(3, r.lastIndexFrom(9L), "in order, and the message behind the bad frame was not delivered");
+        assertEquals(0, r.disorderFrom(9L));
+        goodPeerStillDelivers();
+    }
+
     /** Handshakes as member 9, sends the bytes, and expects member 1 to close the connection and log why. */
     private void assertClosed(byte[] bad, boolean thenHangUp, String logged) throws IOException {
         long before = server.stats().badInputDisconnects();

@@ -22,6 +22,8 @@ class Recorder implements InboundListener {
     final LongAdder outOfOrder = new LongAdder();
     final LongAdder gaps = new LongAdder();
     final ConcurrentLinkedQueue<Message> messages = new ConcurrentLinkedQueue<>();
+    /** The size of each burst the transport handed over ({@link InboundListener#onMessages}), in arrival order. */
+    final ConcurrentLinkedQueue<Integer> bursts = new ConcurrentLinkedQueue<>();
 
     Recorder(boolean keepMessages) {
         this.keepMessages = keepMessages;
@@ -41,6 +43,12 @@ class Recorder implements InboundListener {
         counts.computeIfAbsent(m.getFrom(), k -> new LongAdder()).increment();
         total.increment();
         if (keepMessages) messages.add(m);
+    }
+
+    @Override
+    public void onMessages(List<Message> burst) {
+        bursts.add(burst.size());
+        for (Message m : burst) onMessage(m);
     }
 
     long from(long sender) {

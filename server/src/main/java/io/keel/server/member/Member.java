@@ -184,6 +184,42 @@ public final class Member implements AutoCloseable {
                     if (!loop.offerDroppable(() -> loop.node().step(message))) droppedPeerMessages.increment();
                 }
 
+                /**
+                 * Peer messages handed to the raft thread and not yet stepped. A task now carries a burst, so the
+                 * loop's bound on queued tasks alone would admit up to 256 times more messages than before: this
+                 * keeps the bound at that many messages.
+                 */
+                private final java.util.concurrent.atomic.AtomicInteger queuedPeerMessages =
+                        new java.util.concurrent.atomic.AtomicInteger();
+
+                @Override
+                public void onMessages(List<Message> messages) {
+                    // A read burst's Raft messages reach the raft thread as one task: one wake-up, not one each.
+                    List<Message> raftMessages = new ArrayList<>(messages.size());
+                    for (Message message : messages) {
+                        if (LeaseForwarder.handles(message)) {
+                            onMessage(message);
+                        } else {
+                            observer.messageReceived(message);
+                            raftMessages.add(message);
+                        }
+                    }
+                    int n = raftMessages.size();
+                    if (n == 0) return;
+                    if (queuedPeerMessages.addAndGet(n) > RaftLoop.MAX_QUEUED_TASKS_FOR_PEER_MESSAGES) {
+                        queuedPeerMessages.addAndGet(-n); // Raft resends what is dropped
+                        droppedPeerMessages.add(n);
+                        return;
+                    }
+                    if (!loop.offerDroppable(() -> {
+                        queuedPeerMessages.addAndGet(-n);
+                        raftMessages.forEach(loop.node()::step);
+                    })) {
+                        queuedPeerMessages.addAndGet(-n);
+                        droppedPeerMessages.add(n);
+                    }
+                }
+
                 @Override
                 public void onSnapshot(Message meta, ReceivedSnapshot snapshot) throws Exception {
                     installer.receive(meta, snapshot); // imported (and verified) before the leader is told

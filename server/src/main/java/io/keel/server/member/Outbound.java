@@ -9,6 +9,7 @@ import io.keel.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 
@@ -32,14 +33,23 @@ final class Outbound {
         this.snapshotSender = snapshotSender;
     }
 
+    /**
+     * A Ready's messages go to the transport in one call, so each peer's I/O thread is woken once for the lot and
+     * writes them with one flush; snapshots go on their own streams.
+     */
     void send(List<Message> messages) {
+        List<Message> plain = messages;
         for (Message m : messages) {
             if (m.getType() == MessageType.MSG_SNAPSHOT) {
-                sendSnapshot(m);
-            } else {
-                transport.send(m);
+                plain = new ArrayList<>(messages.size());
+                for (Message n : messages) {
+                    if (n.getType() == MessageType.MSG_SNAPSHOT) sendSnapshot(n);
+                    else plain.add(n);
+                }
+                break;
             }
         }
+        if (!plain.isEmpty()) transport.sendAll(plain);
     }
 
     private void sendSnapshot(Message meta) {
