@@ -23,6 +23,54 @@ import org.junit.jupiter.api.io.TempDir;
 class WalOffCrashTest {
     private static final int KILLS = 10;
 
+    /**
+     * The upgrade: a directory written through the WAL (the release before, or a store that syncs every apply) is
+     * opened without one. What its WAL held must not be lost, not even when the process that opened it without a
+     * WAL is killed before it ever syncs.
+     */
+    @Test
+    void aStoreWrittenWithItsWalKeepsEverythingWhenOpenedWithoutOne(@TempDir Path dir, @TempDir Path logs)
+            throws Exception {
+        Path store = dir.resolve("store");
+        Path childErrors = logs.resolve("child.err");
+        Path library = io.keel.storage.log.ChildJvm.rocksLibraryIn(logs);
+        Process withWal = child(store, library, childErrors, 1L, "wal");
+        BufferedReader out = new BufferedReader(new InputStreamReader(withWal.getInputStream(),
+                StandardCharsets.UTF_8));
+        assertTrue(out.readLine().startsWith("ready "), () -> CrashTest.stderr(childErrors));
+        long acknowledged = 0;
+        for (int seen = 0; seen < 300; seen++) {
+            acknowledged = CrashTest.reported(out.readLine(), childErrors);
+        }
+        withWal.toHandle().destroyForcibly();
+        assertTrue(withWal.waitFor(30, TimeUnit.SECONDS), "the killed child did not exit");
+        out.close();
+
+        Process withoutWal = child(store, library, childErrors, 2L, "no-wal");
+        out = new BufferedReader(new InputStreamReader(withoutWal.getInputStream(), StandardCharsets.UTF_8));
+        String ready = out.readLine();
+        assertTrue(ready != null && ready.startsWith("ready "), () -> CrashTest.stderr(childErrors));
+        long opened = Long.parseLong(ready.substring("ready ".length()));
+        assertTrue(opened >= acknowledged, "opened without its WAL at " + opened + ", behind the acknowledged "
+                + acknowledged);
+        withoutWal.toHandle().destroyForcibly(); // before it syncs anything
+        assertTrue(withoutWal.waitFor(30, TimeUnit.SECONDS), "the killed child did not exit");
+        out.close();
+        try (MvccStore reopened = MvccStore.open(store)) {
+            assertTrue(reopened.appliedIndex() >= acknowledged, "after a kill without a WAL, applied index "
+                    + reopened.appliedIndex() + " is behind what the WAL held: " + acknowledged);
+            CrashTest.assertMatchesEntries(reopened, reopened.appliedIndex(), "after the upgrade");
+        }
+    }
+
+    private static Process child(Path store, Path library, Path errors, long seed, String mode) throws Exception {
+        return new ProcessBuilder(CrashTest.javaBinary(), "-cp", System.getProperty("java.class.path"),
+                "-Djava.library.path=" + library, "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                CrashChild.class.getName(), store.toString(), Long.toString(seed), mode)
+                .redirectError(ProcessBuilder.Redirect.appendTo(errors.toFile()))
+                .start();
+    }
+
     @Test
     void aStoreWithoutWalKilledAtRandomReopensWholeAtOrAfterItsLastSync(@TempDir Path dir, @TempDir Path logs)
             throws Exception {
@@ -34,11 +82,7 @@ class WalOffCrashTest {
         long lastDurable = 0;
         int killsThatLostApplies = 0;
         for (int kill = 0; kill < KILLS; kill++) {
-            Process child = new ProcessBuilder(CrashTest.javaBinary(), "-cp", System.getProperty("java.class.path"),
-                    "-Djava.library.path=" + library, "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                    CrashChild.class.getName(), store.toString(), Long.toString(rnd.nextLong()), "no-wal")
-                    .redirectError(ProcessBuilder.Redirect.appendTo(childErrors.toFile()))
-                    .start();
+            Process child = child(store, library, childErrors, rnd.nextLong(), "no-wal");
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                     StandardCharsets.UTF_8));
             String ready = out.readLine();
