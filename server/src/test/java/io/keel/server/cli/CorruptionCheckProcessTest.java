@@ -58,7 +58,11 @@ class CorruptionCheckProcessTest {
         assertEquals("", ok(dir, OfflineTools.endpoint(leader), "alarm", "list").trim());
 
         long victimId = status(victim).getHeader().getMemberId();
-        victim.kill9();
+        // Stopped cleanly, so that its store's files hold the writes (a killed member's store has no write-ahead
+        // log: it would apply them again from its Raft log, over the tampered record).
+        victim.process().destroy(); // SIGTERM
+        assertTrue(victim.process().waitFor(ProcessCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS),
+                () -> victim.outputTail(20));
         StoreTamper.divergeOldestVersion(dir.resolve(victim.name));
 
         // etcd's --experimental-initial-corrupt-check: the diverged member compares its hash with its peers' before

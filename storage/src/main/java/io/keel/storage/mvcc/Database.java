@@ -14,6 +14,7 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.Env;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -22,7 +23,15 @@ import org.rocksdb.SstFileManager;
 import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
 
-/** The store's own RocksDB instance: its column families, options, synced writes and pooled read options. */
+/**
+ * The store's own RocksDB instance: its column families, options, durable writes and pooled read options.
+ *
+ * <p>Two ways to be durable. With a write-ahead log (a store that syncs every apply) a write is durable once the
+ * WAL is fsynced. Without one (a member's store, whose Raft log is the durable record) writes live in the memtables
+ * until a flush writes them to SST files: every flush, ours or RocksDB's own when a memtable fills, is an atomic
+ * flush of every column family, so the files on disk always hold whole batches, META included, and after a crash
+ * the store is exactly the result of entries 1..appliedIndex for the applied index it reopens at.
+ */
 final class Database implements AutoCloseable {
     static {
         RocksLibrary.load(); // from a kept copy of the native library when the launcher set one up
@@ -33,18 +42,23 @@ final class Database implements AutoCloseable {
     private final List<ColumnFamilyHandle> allHandles;
     private final WriteOptions syncWrites;
     private final WriteOptions unsyncedWrites;
+    /** False for a store without a write-ahead log: then {@link #makeDurable()} is an atomic flush. */
+    private final boolean walEnabled;
+    private final FlushOptions waitedFlush;
     private final DiskWrite diskWrite;
     /** Owned native option objects, closed after the database. */
     private final List<AutoCloseable> owned;
     /** ReadOptions are native objects; reads borrow one instead of allocating (and freeing) one each time. */
     private final ConcurrentLinkedQueue<ReadOptions> readOptionsPool = new ConcurrentLinkedQueue<>();
 
-    private Database(RocksDB rocks, List<ColumnFamilyHandle> allHandles, WriteOptions syncWrites, DiskWrite diskWrite,
-                     List<AutoCloseable> owned) {
+    private Database(RocksDB rocks, List<ColumnFamilyHandle> allHandles, WriteOptions syncWrites, boolean walEnabled,
+                     DiskWrite diskWrite, List<AutoCloseable> owned) {
         this.rocks = rocks;
         this.allHandles = allHandles;
         this.syncWrites = syncWrites;
-        this.unsyncedWrites = own(owned, new WriteOptions().setSync(false));
+        this.walEnabled = walEnabled;
+        this.unsyncedWrites = own(owned, new WriteOptions().setSync(false).setDisableWAL(!walEnabled));
+        this.waitedFlush = own(owned, new FlushOptions().setWaitForFlush(true));
         this.diskWrite = diskWrite;
         this.owned = owned;
         this.handles = new EnumMap<>(Column.class);
@@ -66,6 +80,9 @@ final class Database implements AutoCloseable {
                     .setCreateIfMissing(true)
                     .setCreateMissingColumnFamilies(true)
                     .setParanoidChecks(true)
+                    // Every flush takes all column families at one point between two batches: without a WAL
+                    // this is what keeps META from reaching the disk ahead of (or behind) the data it describes.
+                    .setAtomicFlush(true)
                     .setKeepLogFileNum(4));
             if (options.maxDiskBytes() > 0) {
                 SstFileManager files = own(owned, new SstFileManager(Env.getDefault()));
@@ -75,7 +92,9 @@ final class Database implements AutoCloseable {
             WriteOptions syncWrites = own(owned, new WriteOptions().setSync(true));
             List<ColumnFamilyHandle> handles = new ArrayList<>();
             RocksDB rocks = RocksDB.open(db, dir.toString(), descriptors(cf), handles);
-            return new Database(rocks, handles, syncWrites, diskWrite, owned);
+            // A store that is not synced on every apply is rebuilt from the Raft log after a crash: it needs no
+            // WAL of its own (a data directory written with one has it replayed and flushed by this open).
+            return new Database(rocks, handles, syncWrites, options.syncEveryApply(), diskWrite, owned);
         } catch (RocksDBException | RuntimeException e) {
             closeAll(owned);
             throw e;
@@ -122,19 +141,41 @@ final class Database implements AutoCloseable {
         return handles.get(c);
     }
 
-    /** Writes the batch and syncs the WAL before returning. */
+    /** Writes the batch and makes it durable before returning. */
     void write(WriteBatchWithIndex batch) throws RocksDBException {
-        diskWrite.write(rocks, syncWrites, batch);
+        if (walEnabled) {
+            diskWrite.write(rocks, syncWrites, batch);
+        } else {
+            diskWrite.write(rocks, unsyncedWrites, batch);
+            flushAll();
+        }
     }
 
-    /** Writes the batch to the WAL without syncing it: durable only after {@link #syncWal()}. */
+    /**
+     * Writes the batch without making it durable: to the WAL unsynced, or only to the memtables when there is no
+     * WAL. Durable only after {@link #makeDurable()} (or a flush RocksDB starts itself).
+     */
     void writeUnsynced(WriteBatchWithIndex batch) throws RocksDBException {
         diskWrite.write(rocks, unsyncedWrites, batch);
     }
 
-    /** Makes every write so far durable (fsyncs the WAL). */
-    void syncWal() throws RocksDBException {
-        diskWrite.syncWal(rocks);
+    /** Makes every write so far durable: fsyncs the WAL, or without one flushes every column family at once. */
+    void makeDurable() throws RocksDBException {
+        if (walEnabled) {
+            diskWrite.syncWal(rocks);
+        } else {
+            flushAll();
+        }
+    }
+
+    /** True when writes go through a write-ahead log (the store syncs every apply). */
+    boolean walEnabled() {
+        return walEnabled;
+    }
+
+    /** One atomic flush of every column family; returns once the files are written and in the MANIFEST. */
+    void flushAll() throws RocksDBException {
+        diskWrite.flush(rocks, waitedFlush, allHandles);
     }
 
     ReadOptions borrowReadOptions() {
@@ -149,6 +190,10 @@ final class Database implements AutoCloseable {
 
     /** A consistent image of every column family in {@code target} (hard links to immutable files). */
     void checkpoint(Path target) throws RocksDBException {
+        if (!walEnabled) {
+            // RocksDB flushes before a checkpoint too; ours says so, and goes through diskWrite like every flush.
+            flushAll();
+        }
         try (Checkpoint cp = Checkpoint.create(rocks)) {
             cp.createCheckpoint(target.toString());
         }

@@ -1,5 +1,8 @@
 package io.keel.storage.mvcc;
 
+import java.util.List;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatchWithIndex;
@@ -18,5 +21,10 @@ interface DiskWrite {
     /** Syncs what earlier unsynced writes put in the WAL. */
     default void syncWal(RocksDB db) throws RocksDBException {
         db.syncWal();
+    }
+
+    /** Flushes the families' memtables to SST files (atomically: the database is opened with atomic flush). */
+    default void flush(RocksDB db, FlushOptions options, List<ColumnFamilyHandle> families) throws RocksDBException {
+        db.flush(options, families);
     }
 }

@@ -11,9 +11,11 @@ import io.keel.storage.failure.StorageFailureListener;
  * @param maxDiskBytes        0 for no limit; otherwise RocksDB refuses to grow its files past this, which fails
  *                            the store like a full disk would
  * @param snapshotChunkBytes  size of the chunks a snapshot is exported in
- * @param syncEveryApply      true (default): every {@code applyAll} is fsynced before it returns. False: applies
- *                            reach RocksDB's WAL in the OS's cache (a process crash loses nothing, a power loss may
- *                            lose a suffix) and {@link MvccStore#sync()} makes them durable. Only for a store that
+ * @param syncEveryApply      true (default): every {@code applyAll} is fsynced (through RocksDB's WAL) before it
+ *                            returns. False: the store has no WAL; applies stay in RocksDB's memtables until
+ *                            {@link MvccStore#sync()} (or RocksDB, when a memtable fills) flushes every column
+ *                            family at once, so any crash, a process's too, may lose the applies since the last
+ *                            flush and the store reopens whole at that flush's applied index. Only for a store that
  *                            can be rebuilt from a log that keeps every entry after its last sync (a Keel member's
  *                            Raft log, compacted only after a sync).
  * @param counters            where the store counts its ranges, puts, deletes, transactions and live keys

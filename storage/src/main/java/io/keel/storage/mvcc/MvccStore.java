@@ -24,9 +24,11 @@ import org.rocksdb.WriteBatchWithIndex;
  * Keel's state machine: an MVCC key-value store with etcd v3 semantics on its own RocksDB instance.
  *
  * <p>Writes come only through {@link #apply}/{@link #applyAll}, one Raft entry at a time in index order, from one
- * thread. Each call is one atomic, synced RocksDB write holding the data and the new applied index together, so
- * after a crash the store is exactly the result of entries 1..appliedIndex: replaying an entry at or below it is
- * a no-op, and skipping one is refused. Reads ({@link #range}, {@link #changesSince}, ...) may come from any
+ * thread. Each call is one atomic RocksDB write holding the data and the new applied index together, so after a
+ * crash the store is exactly the result of entries 1..appliedIndex: replaying an entry at or below it is a no-op,
+ * and skipping one is refused. By default each write is synced; a store opened without
+ * {@link MvccOptions#syncEveryApply()} has no write-ahead log and is durable at each {@link #sync()} (an atomic
+ * flush of every column family), reopening after a crash at the applied index of the last flush. Reads ({@link #range}, {@link #changesSince}, ...) may come from any
  * thread; each reads one RocksDB snapshot, so data and header revision agree.
  *
  * <p>Fail-stop: when RocksDB fails a read or write, or stored bytes fail their checksum, the store stops. The
@@ -348,24 +350,33 @@ public final class MvccStore implements AutoCloseable {
     /**
      * etcd's defragmentation, done the RocksDB way: flushes every column family's memtable and compacts all of its
      * files into new ones, dropping what deletions and {@link CompactRequest compactions} left behind, so
-     * {@link #spaceUsed()} falls to about the live data. Reads and applies go on meanwhile (RocksDB compacts in the
-     * background of both); it returns once the compaction is done.
+     * {@link #spaceUsed()} falls to about the live data. Reads go on meanwhile. Applies go on too when the store
+     * has a write-ahead log; without one they wait until it is done (as etcd's do during its defragmentation),
+     * because a compaction may flush its own column family's memtable alone, and a column family flushed ahead of
+     * META would be applied twice after a crash. It returns once the compaction is done.
      */
     public void defragment() {
         guarded(() -> {
-            try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true);
-                 org.rocksdb.CompactRangeOptions all = new org.rocksdb.CompactRangeOptions()
-                         .setBottommostLevelCompaction(
-                                 org.rocksdb.CompactRangeOptions.BottommostLevelCompaction.kForce)) {
-                for (Column c : Column.values()) {
-                    db.rocks().flush(flush, db.handle(c));
-                    db.rocks().compactRange(db.handle(c), null, null, all);
-                }
-                return null;
-            } catch (RocksDBException e) {
-                throw new RocksFailure("defragmenting the store", e);
+            if (db.walEnabled()) {
+                return compactEveryFamily();
+            }
+            synchronized (applyLock) {
+                return compactEveryFamily();
             }
         });
+    }
+
+    private Void compactEveryFamily() {
+        try (org.rocksdb.CompactRangeOptions all = new org.rocksdb.CompactRangeOptions()
+                .setBottommostLevelCompaction(org.rocksdb.CompactRangeOptions.BottommostLevelCompaction.kForce)) {
+            db.flushAll();
+            for (Column c : Column.values()) {
+                db.rocks().compactRange(db.handle(c), null, null, all);
+            }
+            return null;
+        } catch (RocksDBException e) {
+            throw new RocksFailure("defragmenting the store", e);
+        }
     }
 
     /**
@@ -427,16 +438,20 @@ public final class MvccStore implements AutoCloseable {
     }
 
     /**
-     * Makes every apply so far durable (an fsync of RocksDB's WAL); returns the applied index it covers. With
-     * {@link MvccOptions#syncEveryApply()} every apply already is. A failure stops the store (fail-stop).
+     * Makes every apply so far durable; returns the applied index it covers. Without a write-ahead log (the store
+     * was opened without {@link MvccOptions#syncEveryApply()}) this is one atomic flush of every column family's
+     * memtable, which takes longer than an fsync: call it when the log is about to drop entries, not per apply.
+     * With {@link MvccOptions#syncEveryApply()} every apply already is durable (this fsyncs the WAL). A failure
+     * stops the store (fail-stop).
      */
     public long sync() {
         return guarded(() -> {
             synchronized (applyLock) {
                 try {
-                    db.syncWal();
+                    db.makeDurable();
                 } catch (RocksDBException e) {
-                    throw new RocksFailure("syncing the write-ahead log", e);
+                    throw new RocksFailure(db.walEnabled() ? "syncing the write-ahead log"
+                            : "flushing the store's column families", e);
                 }
                 return state.appliedIndex();
             }
@@ -470,12 +485,31 @@ public final class MvccStore implements AutoCloseable {
             }
             closed = true;
             synchronized (applyLock) {
+                flushOnClose();
                 batch.close();
                 applyReadOptions.close();
             }
             db.close();
         } finally {
             lifecycle.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Without a WAL, a store closed cleanly is made durable, so the next open need not apply again what the log
+     * still holds (offline tools read it as it was, too). Not after a failure: nothing is written to a store that has
+     * stopped. A flush that fails here is not retried and loses nothing: the log keeps every entry after the last
+     * sync, and the next open applies them again.
+     */
+    private void flushOnClose() {
+        if (db.walEnabled() || failStop.failure() != null) {
+            return;
+        }
+        try {
+            db.flushAll();
+        } catch (RocksDBException e) {
+            failStop.fail(new StorageFailedException("the store has stopped: flushing it on close failed: "
+                    + e.getMessage(), e));
         }
     }
 

@@ -118,11 +118,14 @@ class CorruptionTest {
             s.apply(PutRequest.of(b("victim"), marker));
             s.store.exportSnapshot(); // a checkpoint flushes the memtables into SST files
         }
-        Path sst = findFileContaining(MvccStore.databaseDir(dir), marker);
-        byte[] bytes = Files.readAllBytes(sst);
-        int at = indexOf(bytes, marker);
-        bytes[at + 20] ^= 0x01;
-        Files.write(sst, bytes);
+        // The value is in two families' files (history and current), which one comes first in the listing
+        // depends on RocksDB's file numbers: damage both.
+        for (Path sst : filesContaining(MvccStore.databaseDir(dir), marker)) {
+            byte[] bytes = Files.readAllBytes(sst);
+            int at = indexOf(bytes, marker);
+            bytes[at + 20] ^= 0x01;
+            Files.write(sst, bytes);
+        }
         try (MvccStore store = reopen()) {
             StorageFailedException e = assertThrows(StorageFailedException.class,
                     () -> store.range(RangeRequest.key(b("victim"))));
@@ -132,15 +135,17 @@ class CorruptionTest {
         }
     }
 
-    private static Path findFileContaining(Path dbDir, byte[] needle) throws Exception {
+    private static java.util.List<Path> filesContaining(Path dbDir, byte[] needle) throws Exception {
+        java.util.List<Path> found = new java.util.ArrayList<>();
         try (Stream<Path> files = Files.list(dbDir)) {
             for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".sst"))::iterator) {
                 if (indexOf(Files.readAllBytes(p), needle) >= 0) {
-                    return p;
+                    found.add(p);
                 }
             }
         }
-        throw new AssertionError("no SST file holds the value");
+        if (found.isEmpty()) throw new AssertionError("no SST file holds the value");
+        return found;
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {

@@ -90,7 +90,7 @@ class CrashTest {
     }
 
     /** The store must equal entries 1..applied: each key's last put, its first put's revision, its put count. */
-    private static void assertMatchesEntries(MvccStore store, long applied, String when) {
+    static void assertMatchesEntries(MvccStore store, long applied, String when) {
         Map<String, KeyValue> expected = new TreeMap<>();
         for (long i = 1; i <= applied; i++) {
             PutRequest p = CrashChild.entry(i);
@@ -106,14 +106,14 @@ class CrashTest {
         assertEquals(expected.size(), store.counters().liveKeys(), when + ": the live-key count META holds");
     }
 
-    private static long reported(String line, Path childErrors) {
+    static long reported(String line, Path childErrors) {
         if (line == null || !line.startsWith("applied ")) {
             throw new AssertionError("child said " + line + "\n" + stderr(childErrors));
         }
         return Long.parseLong(line.substring("applied ".length()));
     }
 
-    private static String stderr(Path file) {
+    static String stderr(Path file) {
         try {
             return Files.exists(file) ? Files.readString(file) : "";
         } catch (IOException e) {
@@ -121,7 +121,7 @@ class CrashTest {
         }
     }
 
-    private static String javaBinary() {
+    static String javaBinary() {
         return ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.FlushOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.RocksDB;
@@ -18,19 +20,24 @@ import org.rocksdb.WriteOptions;
 
 /**
  * A store opened with syncEveryApply=false (a Keel member's, whose Raft log is the durable record): applies are not
- * fsynced, sync() is the durability point, and a failing sync stops the store like a failing write.
+ * fsynced and skip the WAL, sync() (an atomic flush of every column family) is the durability point, and a failing
+ * sync stops the store like a failing write.
  */
 class UnsyncedApplyTest {
 
     /** Records what each write asked for, and can fail the WAL sync. */
     private static final class RecordingDisk implements DiskWrite {
         final List<Boolean> writesSynced = new ArrayList<>();
+        final List<Boolean> writesLogged = new ArrayList<>();
         int syncs;
+        int flushes;
+        int familiesPerFlush;
         boolean syncFails;
 
         @Override
         public void write(RocksDB db, WriteOptions options, WriteBatchWithIndex batch) throws RocksDBException {
             writesSynced.add(options.sync());
+            writesLogged.add(!options.disableWAL());
             DiskWrite.ROCKSDB.write(db, options, batch);
         }
 
@@ -40,18 +47,32 @@ class UnsyncedApplyTest {
             if (syncFails) throw new RocksDBException("IO error: While fsync: Input/output error");
             DiskWrite.super.syncWal(db);
         }
+
+        @Override
+        public void flush(RocksDB db, FlushOptions options, List<ColumnFamilyHandle> families)
+                throws RocksDBException {
+            flushes++;
+            familiesPerFlush = families.size();
+            if (syncFails) throw new RocksDBException("IO error: While fsync: Input/output error");
+            DiskWrite.super.flush(db, options, families);
+        }
     }
 
     @Test
     void appliesAreUnsyncedAndSyncMakesThemDurable(@TempDir Path dir) {
         RecordingDisk disk = new RecordingDisk();
         try (MvccStore store = MvccStore.open(dir, MvccOptions.defaults().withSyncEveryApply(false), disk)) {
-            disk.writesSynced.clear(); // opening may write the initial state, synced
+            disk.writesSynced.clear(); // opening may write the initial state, durably
+            disk.writesLogged.clear();
+            int flushesAtOpen = disk.flushes;
             for (long i = 1; i <= 5; i++) store.apply(i, PutRequest.of(b("k" + i), b("v" + i)));
             assertEquals(List.of(false, false, false, false, false), disk.writesSynced);
-            assertEquals(0, disk.syncs);
+            assertEquals(List.of(false, false, false, false, false), disk.writesLogged, "applies skip the WAL");
+            assertEquals(flushesAtOpen, disk.flushes);
             assertEquals(5, store.sync(), "sync covers everything applied");
-            assertEquals(1, disk.syncs);
+            assertEquals(flushesAtOpen + 1, disk.flushes, "sync is one flush");
+            assertEquals(Column.values().length + 1, disk.familiesPerFlush, "of every column family at once");
+            assertEquals(0, disk.syncs, "there is no WAL to sync");
         }
         try (MvccStore reopened = MvccStore.open(dir)) {
             assertEquals(5, reopened.appliedIndex());
@@ -64,8 +85,10 @@ class UnsyncedApplyTest {
         RecordingDisk disk = new RecordingDisk();
         try (MvccStore store = MvccStore.open(dir, MvccOptions.defaults(), disk)) {
             disk.writesSynced.clear();
+            disk.writesLogged.clear();
             store.apply(1, PutRequest.of(b("k"), b("v")));
             assertEquals(List.of(true), disk.writesSynced);
+            assertEquals(List.of(true), disk.writesLogged);
         }
     }
 
@@ -76,13 +99,14 @@ class UnsyncedApplyTest {
         MvccOptions options = MvccOptions.defaults().withSyncEveryApply(false).withFailureListener(heard::add);
         try (MvccStore store = MvccStore.open(dir, options, disk)) {
             store.apply(1, PutRequest.of(b("k"), b("v")));
+            int flushesBefore = disk.flushes;
             disk.syncFails = true;
             StorageFailedException failure = assertThrows(StorageFailedException.class, store::sync);
             assertTrue(failure.getMessage().contains("Input/output error"), failure.getMessage());
             assertEquals(List.of(failure), heard);
             assertThrows(StorageFailedException.class, () -> store.apply(2, PutRequest.of(b("x"), b("y"))));
             assertThrows(StorageFailedException.class, store::sync);
-            assertEquals(1, disk.syncs, "a failed sync is never retried");
+            assertEquals(1, disk.flushes - flushesBefore, "a failed sync is never retried");
         }
     }
 }
