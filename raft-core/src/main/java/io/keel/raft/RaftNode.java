@@ -965,6 +965,11 @@ public final class RaftNode {
         }
     }
 
+    /** A leader that appends nothing now: it hands leadership over, by request or because it was removed. */
+    private boolean handingOver() {
+        return transfer.inProgress() || removedAt != 0;
+    }
+
     /**
      * A removed leader hands leadership over only once a quorum of the voters that remain has reported a commit
      * index at or past the change that removed it. Configurations take effect here when a change is applied (etcd's
@@ -974,14 +979,15 @@ public final class RaftNode {
      * over earlier stranded the cluster for good: add an empty voter 5 to {2,3}, remove leader 3, and 2's campaign
      * in {2,5} is refused by 5, whose snapshot from 3 was still on its way (seeds 61280 and 30499, scenario 37). The
      * thesis rule is the same in spirit: a removed leader steps down once the new configuration's own majority holds
-     * the change (§4.2.2). A follower applies a committed change in the same Ready that carries its answer, so the
-     * report means it already votes by the new configuration.
+     * the change (§4.2.2). A follower applies a committed change in the Ready that carries its answer (or, with
+     * much to apply, in one of the next few, still long before a successor's vote request can reach it), so the
+     * report means it votes by the new configuration.
+     *
+     * <p>Members older than this rule answer without a commit index (0): in a cluster being upgraded from such a
+     * version, a removed leader waits until enough voters run the new version or until it is stopped (the
+     * launcher stops a removed member about an election timeout after its removal applies; the others then elect
+     * as before this rule).
      */
-    /** A leader that appends nothing now: it hands leadership over, by request or because it was removed. */
-    private boolean handingOver() {
-        return transfer.inProgress() || removedAt != 0;
-    }
-
     private void maybeHandOffAfterRemoval() {
         if (role != Role.LEADER || removedAt == 0 || transfer.inProgress()) return;
         if (tracker.quorumCommitReported() >= removedAt) {
