@@ -65,6 +65,11 @@ public final class RaftNode {
 
     private final ReadPath reads;
     private final LeadershipTransfer transfer;
+    /**
+     * While leading: the index of the applied membership change that removed this member from the voters, 0 while
+     * it is one. Such a leader hands leadership over (maybeHandOffAfterRemoval) and appends nothing meanwhile.
+     */
+    private long removedAt;
     /** Forwarded proposals this member could not append or pass on yet (see HeldForwards, releaseHeldForwards). */
     private final HeldForwards heldForwards;
 
@@ -522,6 +527,7 @@ public final class RaftNode {
     private void abandonLeadership() {
         reads.leadershipLost();
         transfer.clear();
+        removedAt = 0;
         appendsPending = false;
         commitPending = false;
         uncommitted.reset();
@@ -591,6 +597,7 @@ public final class RaftNode {
         pendingConfIndex = log.lastIndex();
         reads.becameLeader();
         transfer.clear();
+        removedAt = 0;
         uncommitted.reset();
         lastHeartbeatAt = now;
         // An empty entry of the new term: committing it commits everything before it (thesis §3.6.2), and until
@@ -667,7 +674,8 @@ public final class RaftNode {
             case MSG_HEARTBEAT -> {
                 heardFromLeader(m.getFrom());
                 log.commitTo(Math.min(m.getCommit(), log.lastIndex()));
-                send(reply(m, MessageType.MSG_HEARTBEAT_RESPONSE).setRound(m.getRound()).build());
+                send(reply(m, MessageType.MSG_HEARTBEAT_RESPONSE).setRound(m.getRound())
+                        .setCommit(log.committed()).build());
             }
             case MSG_SNAPSHOT -> {
                 heardFromLeader(m.getFrom());
@@ -699,14 +707,14 @@ public final class RaftNode {
     private void handleAppend(Message m) {
         if (m.getIndex() < log.committed()) {
             outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE)
-                    .setIndex(log.committed()).setRound(m.getRound()).build());
+                    .setIndex(log.committed()).setRound(m.getRound()).setCommit(log.committed()).build());
             return;
         }
         long lastNew = log.maybeAppend(m.getIndex(), m.getLogTerm(), m.getCommit(), m.getEntriesList());
         if (lastNew >= 0) {
             // Promises the entries are durable: sent only after they are persisted.
             outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE)
-                    .setIndex(lastNew).setRound(m.getRound()).build());
+                    .setIndex(lastNew).setRound(m.getRound()).setCommit(log.committed()).build());
         } else {
             long[] hint = log.findConflictByTerm(Math.min(m.getIndex(), log.lastIndex()), m.getLogTerm());
             send(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(m.getIndex()).setReject(true)
@@ -732,16 +740,23 @@ public final class RaftNode {
         }
         // Like an append's acknowledgement it promises durability (thesis §3.8, Figure 3.1: persist before
         // responding): the leader counts the snapshot's index toward commit for this member.
-        outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex).build());
+        outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex)
+                .setCommit(log.committed()).build());
     }
 
     // ------------------------------------------------------------------ leader
 
     private void tickLeader() {
-        if (transfer.abortIfOverdue(now) && !tracker.configuration().isVoter(id)) {
+        if (transfer.abortIfOverdue(now) && removedAt != 0) {
             handOffAfterRemoval(tracker.configuration()); // removed: try again, perhaps with another member
         }
-        if (!tracker.quorumActive(id, now, config.electionTimeout())) {
+        if (removedAt != 0 && !transfer.inProgress()) {
+            // Waiting until the remaining voters can elect a successor (maybeHandOffAfterRemoval). Check-quorum
+            // does not end the wait: stepping down now would strand them the same way (seeds 30499, 61280), and
+            // this leader commits nothing of its own, serves no lease (forbidden when it was removed) and only
+            // answers reads a quorum of the new configuration confirmed.
+            maybeHandOffAfterRemoval();
+        } else if (!tracker.quorumActive(id, now, config.electionTimeout())) {
             // Check-quorum (thesis §6.2): a leader that has not heard from a quorum within an election timeout
             // steps down, so clients fail over to the majority side instead of waiting on a leader that can
             // commit nothing. A sliding window, checked every tick, so it acts one election timeout after the
@@ -761,6 +776,7 @@ public final class RaftNode {
             case MSG_APPEND_RESPONSE -> {
                 if (p == null) return;
                 p.heardAt(now);
+                p.reportedCommit(m.getCommit());
                 ackRound(p, m.getRound());
                 if (m.getReject()) {
                     replicator.onRejection(m, p, reads.currentRound());
@@ -769,12 +785,15 @@ public final class RaftNode {
                     replicator.fillPipe(m.getFrom(), reads.currentRound());
                     transfer.acknowledged(m.getFrom(), p);
                 }
+                maybeHandOffAfterRemoval();
             }
             case MSG_HEARTBEAT_RESPONSE -> {
                 if (p == null) return;
                 p.heardAt(now);
+                p.reportedCommit(m.getCommit());
                 ackRound(p, m.getRound());
                 replicator.onHeartbeatAnswer(m.getFrom(), p, reads.currentRound());
+                maybeHandOffAfterRemoval();
             }
             case MSG_READ_INDEX -> reads.leaderRead(m.getReadId(), m.getFrom(), now);
             case MSG_PROPOSE -> appendForwarded(m);
@@ -829,6 +848,10 @@ public final class RaftNode {
             return new ProposeResult.Refused(ProposeResult.Reason.LEADERSHIP_TRANSFER, transfer.target(),
                     "leadership is being transferred to " + transfer.target());
         }
+        if (removedAt != 0) {
+            return new ProposeResult.Refused(ProposeResult.Reason.LEADERSHIP_TRANSFER, NONE,
+                    "this leader was removed from the configuration and is handing leadership over");
+        }
         if (size > config.maxMessageBytes()) {
             return new ProposeResult.Refused(ProposeResult.Reason.TOO_LARGE, id,
                     "entry of " + size + " bytes exceeds the maximum of " + config.maxMessageBytes());
@@ -849,7 +872,7 @@ public final class RaftNode {
     private void appendForwarded(Message m) {
         for (Entry e : m.getEntriesList()) {
             if (e.getType() != EntryType.ENTRY_NORMAL) continue;
-            if (transfer.inProgress()) {
+            if (handingOver()) {
                 heldForwards.hold(e, now);
                 continue;
             }
@@ -890,7 +913,7 @@ public final class RaftNode {
      */
     private void releaseHeldForwards() {
         if (heldForwards.isEmpty()) return;
-        if (role == Role.LEADER && !transfer.inProgress()) {
+        if (role == Role.LEADER && !handingOver()) {
             for (Entry e : heldForwards.take()) {
                 if (refuseProposal(e.getData().size()) == null) appendProposal(EntryType.ENTRY_NORMAL, e.getData());
             }
@@ -933,8 +956,42 @@ public final class RaftNode {
         if (role != Role.LEADER) return;
         maybeCommit(); // the quorum changed
         appendsPending = true;
-        if (!next.isVoter(id)) {
-            handOffAfterRemoval(next);
+        if (next.isVoter(id)) {
+            removedAt = 0;
+        } else if (removedAt == 0) {
+            removedAt = e.getIndex();
+            reads.forbidLeaseForTerm(); // it no longer counts itself, and its successor may campaign at any time
+            maybeHandOffAfterRemoval();
+        }
+    }
+
+    /** A leader that appends nothing now: it hands leadership over, by request or because it was removed. */
+    private boolean handingOver() {
+        return transfer.inProgress() || removedAt != 0;
+    }
+
+    /**
+     * A removed leader hands leadership over only once a quorum of the voters that remain has reported a commit
+     * index at or past the change that removed it. Configurations take effect here when a change is applied (etcd's
+     * way), not when appended (thesis §4.1), so the change commits with the old configuration's quorum and a voter
+     * it adds may not know yet that it votes. Such a voter refuses every vote (handleVoteRequest: it cannot tell
+     * itself from a wiped member), and only a leader can tell it, by replicating the change and its commit. Handing
+     * over earlier stranded the cluster for good: add an empty voter 5 to {2,3}, remove leader 3, and 2's campaign
+     * in {2,5} is refused by 5, whose snapshot from 3 was still on its way (seeds 61280 and 30499, scenario 37). The
+     * thesis rule is the same in spirit: a removed leader steps down once the new configuration's own majority holds
+     * the change (§4.2.2). A follower applies a committed change in the Ready that carries its answer (or, with
+     * much to apply, in one of the next few, still long before a successor's vote request can reach it), so the
+     * report means it votes by the new configuration.
+     *
+     * <p>Members older than this rule answer without a commit index (0): in a cluster being upgraded from such a
+     * version, a removed leader waits until enough voters run the new version or until it is stopped (the
+     * launcher stops a removed member about an election timeout after its removal applies; the others then elect
+     * as before this rule).
+     */
+    private void maybeHandOffAfterRemoval() {
+        if (role != Role.LEADER || removedAt == 0 || transfer.inProgress()) return;
+        if (tracker.quorumCommitReported() >= removedAt) {
+            handOffAfterRemoval(tracker.configuration());
         }
     }
 

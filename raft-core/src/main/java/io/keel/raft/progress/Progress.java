@@ -16,6 +16,12 @@ public final class Progress {
     private long lastHeardAt;
     /** The highest confirmation round this follower has answered (ReadIndex and lease, see ReadRounds). */
     private long roundAcked;
+    /**
+     * The highest commit index this follower reported in an answer (0 until it reports one). A follower applies a
+     * membership change only once it knows it committed, so this tells a removed leader whether the follower knows
+     * the configuration it is now a voter of (see RaftNode#maybeHandOffAfterRemoval).
+     */
+    private long commitReported;
     /** At the previous answered heartbeat: the last index then in flight, or -1 if nothing was. */
     private long inflightAtLastHeartbeat = -1;
     private final Inflights inflights;
@@ -59,6 +65,14 @@ public final class Progress {
 
     public void ackRound(long round) {
         roundAcked = Math.max(roundAcked, round);
+    }
+
+    public long commitReported() {
+        return commitReported;
+    }
+
+    public void reportedCommit(long commit) {
+        commitReported = Math.max(commitReported, commit);
     }
 
     /** Whether the leader must hold back appends to this follower for now. */

@@ -69,6 +69,14 @@ public final class ProgressTracker {
         });
     }
 
+    /** The highest commit index a quorum of voters reported knowing (their answers carry it). */
+    public long quorumCommitReported() {
+        return configuration.voters().quorumValue(id -> {
+            Progress p = progress.get(id);
+            return p == null ? 0 : p.commitReported();
+        });
+    }
+
     private long matchOf(long id) {
         Progress p = progress.get(id);
         return p == null ? 0 : p.match();

@@ -55,6 +55,24 @@ class ProgressTrackerTest {
     }
 
     @Test
+    void theReportedCommitOfAQuorumCountsVotersOnlyAndNeverGoesBack() {
+        // A removed leader (1) waits for this before handing over: 2 and 3 are the voters that remain.
+        ProgressTracker t = tracker(simple(List.of(2L, 3L), List.of(4L)));
+        assertEquals(0, t.quorumCommitReported());
+        t.get(2).reportedCommit(7);
+        t.get(4).reportedCommit(9); // a learner's report counts for nothing
+        assertEquals(0, t.quorumCommitReported(), "3 has reported nothing: no majority of {2,3} knows index 7");
+        t.get(3).reportedCommit(5);
+        assertEquals(5, t.quorumCommitReported());
+        t.get(3).reportedCommit(3); // an older answer arriving late
+        assertEquals(5, t.quorumCommitReported());
+        ProgressTracker joint = tracker(joint(List.of(2L, 3L), List.of(1L, 2L)));
+        joint.get(2).reportedCommit(8);
+        joint.get(3).reportedCommit(8);
+        assertEquals(0, joint.quorumCommitReported(), "the outgoing half {1,2} has no majority at 8 without 1");
+    }
+
+    @Test
     void theCommittedIndexIsTheHighestMatchOfAMajority() {
         ProgressTracker t = tracker(simple(List.of(1L, 2L, 3L), List.of()));
         assertEquals(0, t.committedIndex());

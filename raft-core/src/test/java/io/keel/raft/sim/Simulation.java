@@ -137,7 +137,8 @@ public final class Simulation {
     private final TreeMap<Long, SimMember> members = new TreeMap<>();
     private final List<SimClient> clients = new ArrayList<>();
     private final History history = new History();
-    private final Trace trace = new Trace(600);
+    /** The last 600 events by default; -Dkeel.sim.trace=N keeps more when a failure's cause lies further back. */
+    private final Trace trace = new Trace(Integer.getInteger("keel.sim.trace", 600));
     private final Set<Long> blockedLinks = new HashSet<>();
     private final Set<Long> everInConfig = new HashSet<>();
     private final Set<SimMember> dirty = new HashSet<>();
