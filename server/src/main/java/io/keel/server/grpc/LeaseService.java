@@ -101,9 +101,9 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
      * The event loop of the connection this handler runs on (keep-alive handlers run on it: see EtcdGrpcServer's call
      * executor), else {@code fallback} (a call that did not come over a network connection, e.g. in-process).
      * Answering a forwarded keep-alive there costs one task on that loop; from the shared answering thread it cost
-     * that thread's wake-up plus two tasks on the loop (the write and the next request), a follower's largest
-     * per-keep-alive cost in issue 16's profile. Netty's own map of its threads to their loops: the stream's loop
-     * is not otherwise reachable through gRPC's API.
+     * that thread's wake-up plus two tasks on the loop (the write and the next request), and thread wake-ups were
+     * the largest self cost of a follower's gRPC and answering threads in issue 16's profile. Netty's own map of its
+     * threads to their loops: the stream's loop is not otherwise reachable through gRPC's API.
      */
     private static Executor ownEventLoopOr(Executor fallback) {
         Executor loop = io.grpc.netty.shaded.io.netty.util.internal.ThreadExecutorMap.currentExecutor();
