@@ -28,8 +28,9 @@
 #     the members' CPU per keep-alive (this load's CPU less put-100's CPU per put, over the keep-alives).
 #   leases-alone (issue 16): the same 10,000 leases kept alive with nothing else running (keelload -clients 0), so
 #     the members' CPU per keep-alive is measured, not inferred; a line of the lease table.
-# Before the loads, each side gets the same unmeasured warm-up: puts with 100 clients spread over all members, then linearizable gets with
-# 1000 clients, 30 s each (10 s with --quick).
+# Before the loads, each side gets the same unmeasured warm-up: puts with 100 clients spread over all members (with the
+# Go generator, while 2,000 leases of 5 s are kept alive over 100 streams; WARMUP_LEASES=0 leaves them out), then
+# linearizable gets with 1000 clients, 30 s each (10 s with --quick).
 #
 # Usage: benchmarks/compare-etcd.sh [--quick] [--rounds=N] [--only=etcd|keel] [--loads=A,B] [--gen=go|java] [--jfr=DIR]
 #                                   [--profile=DIR] [--tls] [--keep-logs] [--no-build]
@@ -245,6 +246,20 @@ ctxt_switches_by_kind() {
   done | awk '{v[$1]+=$2; n[$1]+=$3} END{for (k in v) print k, v[k], n[k]}'
 }
 
+# CPU time so far per kind of thread (named as above), all members: "kind ms" lines. Issue 16: a load's CPU per
+# operation includes the JIT compiling the code that load first runs (the C2 compiler was half of a loaded run's
+# samples), which the per-kind split shows apart from the request path's threads.
+cpu_by_kind() {
+  local pid t
+  for pid in $(server_pids | tr , ' '); do
+    for t in /proc/"$pid"/task/*; do
+      { printf '%s ' "$(tr -d '0-9 ' <"$t/comm" 2>/dev/null | sed -E 's/-[a-f]+$/-/' || echo '?')"
+        sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print ($12 + $13) * 10}' || echo 0
+      }
+    done
+  done | awk '{c[$1]+=$2} END{for (k in c) print k, c[k]}'
+}
+
 # start_cluster etcd|keel: three members; sets EPS (client endpoints, comma separated).
 start_cluster() {
   local kind=$1 i cluster="" cp pp scheme=http
@@ -366,9 +381,16 @@ run_side() {
   # JIT compiler. The puts go to every member, so a follower's forwarding path is warm too: with puts to the leader
   # alone, a profile of put-1 and put-1000-all showed the JIT compiler taking 40% of each follower's CPU.
   if [ "$kind" = keel ] && [ -n "$PROFILE_DIR" ]; then profile_members load; fi
-  echo "   warm-up: puts with 100 clients spread over all members for $WARMUP, then linearizable gets with 1000 clients for $WARMUP, not measured"
+  # With the Go generator the puts' warm-up also keeps leases alive over 100 keep-alive streams at every member, so
+  # the keep-alive path (streams, a follower's forwarding, the leader's answers) is compiled before the loads as the
+  # put and read paths are: without it, put-100-leases paid for compiling that path (issue 16: the JIT compiler was
+  # most of the members' CPU in that load on a loaded machine). Few leases of a short TTL, so that they have expired
+  # (once the keep-alives stop) well before the reads' warm-up ends, and their expiries are warmed too.
+  local warm_leases=""
+  if [ "$GEN" = go ] && [ "${WARMUP_LEASES:-1}" = 1 ]; then warm_leases="--leases 2000 --lease-ttl 5 --lease-streams 100"; fi
+  echo "   warm-up: puts with 100 clients spread over all members for $WARMUP${warm_leases:+ (keeping leases alive: $warm_leases)}, then linearizable gets with 1000 clients for $WARMUP, not measured"
   # shellcheck disable=SC2046
-  loadgen --endpoints "$EPS" --label "$kind-warmup" $(load_args put-100 | sed "s/--duration $T/--duration $WARMUP/; s/--total $M/--total 10000000/; s/--target leader/--target any/") >/dev/null 2>&1 || true
+  loadgen --endpoints "$EPS" --label "$kind-warmup" $(load_args put-100 | sed "s/--duration $T/--duration $WARMUP/; s/--total $M/--total 10000000/; s/--target leader/--target any/") $warm_leases >/dev/null 2>&1 || true
   # shellcheck disable=SC2046
   loadgen --endpoints "$EPS" --label "$kind-warmup-reads" $(load_args get-lin-1000 | sed "s/--duration $T/--duration $WARMUP/; s/--total $L/--total 10000000/") >/dev/null 2>&1 || true
   if [ "$kind" = keel ] && [ -n "$JFR_DIR" ]; then jfr_members start; fi
@@ -377,6 +399,7 @@ run_side() {
     # shellcheck disable=SC2046 # load_args is word-split on purpose
     cs_before=$(ctxt_switches)
     ctxt_switches_by_kind >"$D/ctxt-before"
+    cpu_by_kind >"$D/cpu-before"
     if ! out=$(loadgen --endpoints "$EPS" --server-pids "$(server_pids)" --label "$kind-$load" $(load_args "$load") 2>&1); then
       echo "$out" | sed 's/^/   /'
       echo "   $kind $load: the load generator failed" >&2
@@ -396,6 +419,9 @@ run_side() {
     RES[$kind:$load:ctxt_invol:$round]=$(awk -v b="$cs_before" -v a="$cs_after" -v ok="${RES[$kind:$load:ok:$round]:-0}" \
       'BEGIN{split(b, x, " "); split(a, y, " "); if (ok > 0) printf "%.1f", (y[2]-x[2])/ok}')
     ctxt_switches_by_kind >"$D/ctxt-after"
+    cpu_by_kind >"$D/cpu-after"
+    echo "   $kind $load: CPU ms by thread kind, all members: $(awk 'NR==FNR{b[$1]=$2; next} {d=$2-b[$1]; if (d > 0) print d, $1}' \
+      "$D/cpu-before" "$D/cpu-after" | sort -rn | head -12 | awk '{printf "%s%s %s", (NR>1?", ":""), $2, $1}')"
     # The thread kinds that switched most (threads that ended during the load are missed: few, and not Keel's own).
     echo "   $kind $load: voluntary context switches per op by thread kind: $(awk -v ok="${RES[$kind:$load:ok:$round]:-0}" \
       'NR==FNR{b[$1]=$2; next} {d=$2-b[$1]; if (ok > 0 && d > 0) printf "%.2f %s\n", d/ok, $1}' "$D/ctxt-before" "$D/ctxt-after" \

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.etcd.io/etcd/clientv3"
@@ -274,6 +275,61 @@ func serverCPU(pids []int) time.Duration {
 	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
 
+// memberCPUs is each member's CPU time (utime+stime) so far, in the order of pids.
+func memberCPUs(pids []int) []time.Duration {
+	var out []time.Duration
+	for _, p := range pids {
+		out = append(out, serverCPU([]int{p}))
+	}
+	return out
+}
+
+// cpuByThreadKind is the members' CPU time so far by kind of thread: its name without digits and without a
+// trailing member id (keel-raft-1a2b and keel-raft-3c4d are one kind), summed over all members.
+func cpuByThreadKind(pids []int) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for _, p := range pids {
+		dir := "/proc/" + strconv.Itoa(p) + "/task"
+		tasks, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, t := range tasks {
+			b, err := os.ReadFile(dir + "/" + t.Name() + "/stat")
+			if err != nil {
+				continue
+			}
+			open, end := strings.IndexByte(string(b), '('), strings.LastIndexByte(string(b), ')')
+			if open < 0 || end < open {
+				continue
+			}
+			kind := strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' {
+					return -1
+				}
+				return r
+			}, string(b[open+1:end]))
+			if i := strings.LastIndexByte(kind, '-'); i >= 0 && strings.Trim(kind[i+1:], "abcdef") == "" {
+				kind = kind[:i+1]
+			}
+			f := strings.Fields(string(b[end+2:]))
+			u, _ := strconv.ParseInt(f[11], 10, 64)
+			st, _ := strconv.ParseInt(f[12], 10, 64)
+			out[kind] += time.Duration(u+st) * 10 * time.Millisecond
+		}
+	}
+	return out
+}
+
+// ownCPU is this process's CPU time so far (user and system, all threads).
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func percentile(sorted []time.Duration, p float64) float64 {
 	if len(sorted) == 0 {
 		return -1
@@ -311,6 +367,9 @@ func main() {
 	keepAlivesBefore := leases.answered()
 	var issued int64
 	cpuBefore := serverCPU(s.serverPids)
+	membersBefore := memberCPUs(s.serverPids)
+	kindsBefore := cpuByThreadKind(s.serverPids)
+	genBefore := ownCPU()
 	start := time.Now()
 	deadline := start.Add(s.duration)
 	var wg sync.WaitGroup
@@ -337,6 +396,9 @@ func main() {
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu := serverCPU(s.serverPids) - cpuBefore
+	genCPU := ownCPU() - genBefore
+	membersAfter := memberCPUs(s.serverPids)
+	kindsAfter := cpuByThreadKind(s.serverPids)
 	keepAlives := leases.answered() - keepAlivesBefore
 	indexGrowth := raftIndex(statusAt) - indexBefore
 	leases.stop()
@@ -393,6 +455,37 @@ func main() {
 		"ops_per_s=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f cpu_us_per_op=%.1f\n",
 		s.label, s.op, len(conns), s.clients, ok, errCount, codes, elapsed.Seconds(), perSecond,
 		percentile(all, 50), percentile(all, 90), percentile(all, 99), percentile(all, 99.9), maxMs, cpuPerOp)
+	// Where the CPU went: each member's (in the order of -server-pids) and this generator's own, in ms over the load.
+	// The generator shares the machine's cores with the members, so its CPU is part of what a load costs.
+	var perMember []string
+	for i := range membersAfter {
+		perMember = append(perMember, strconv.FormatInt((membersAfter[i]-membersBefore[i]).Milliseconds(), 10))
+	}
+	// By kind of thread over the same window: the JIT compiler's share apart from the request path's threads (a
+	// load that first runs some code pays for compiling it; issue 16).
+	type kindCPU struct {
+		kind string
+		d    time.Duration
+	}
+	var kinds []kindCPU
+	var jit time.Duration
+	for k, after := range kindsAfter {
+		d := after - kindsBefore[k]
+		if d <= 0 {
+			continue
+		}
+		kinds = append(kinds, kindCPU{k, d})
+		if strings.Contains(k, "CompilerThre") {
+			jit += d
+		}
+	}
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i].d > kinds[j].d })
+	var kindParts []string
+	for _, k := range kinds {
+		kindParts = append(kindParts, fmt.Sprintf("%s:%d", strings.ReplaceAll(k.kind, " ", "_"), k.d.Milliseconds()))
+	}
+	fmt.Printf("CPUSUMMARY label=%s member_cpu_ms=%s generator_cpu_ms=%d jit_cpu_ms=%d by_thread_kind_ms=%s\n",
+		s.label, strings.Join(perMember, "/"), genCPU.Milliseconds(), jit.Milliseconds(), strings.Join(kindParts, ","))
 	// The Raft log's growth at the member that led when the load started, and the leases' keep-alives answered.
 	// With -clients 0 the servers' CPU is the keep-alives' alone: charged to them here.
 	cpuPerKeepAlive := -1.0

@@ -73,8 +73,8 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
      * One answer per request, in order: gRPC delivers a stream's messages one at a time, and the next is asked for
      * only once the previous one is answered. Nothing here blocks (issue 16: a keep-alive is answered from the
      * leader's memory): the handler runs on the connection's own thread, and a keep-alive the leader answers here is
-     * answered there at once, with no thread hand-off; one forwarded to the leader is answered from the
-     * {@code answers} thread when the leader's reply arrives. A failure other than "no such lease" ends the stream
+     * answered there at once, with no thread hand-off; one forwarded to the leader is answered on the stream's
+     * event loop when the leader's reply arrives (one task there). A failure other than "no such lease" ends the stream
      * with etcd's status, as etcd does; the client opens a new one. A stream opened with {@code hasleader: true} is also ended, with "no
      * leader", when the member loses its leader ({@link LeaderLossMonitor}); every use of the call holds one lock,
      * since that end comes from the monitor's thread.
@@ -83,7 +83,7 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> observer) {
         ServerCallStreamObserver<LeaseKeepAliveResponse> call =
                 (ServerCallStreamObserver<LeaseKeepAliveResponse>) observer;
-        KeepAliveStream stream = new KeepAliveStream(call);
+        KeepAliveStream stream = new KeepAliveStream(call, ownEventLoopOr(answers));
         call.disableAutoRequest();
         Runnable unwatchLeader = Boolean.TRUE.equals(EtcdGrpcServer.REQUIRES_LEADER.get())
                 ? leaderLoss.register(stream::end) : () -> { };
@@ -97,16 +97,40 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
         return stream;
     }
 
+    /**
+     * The event loop of the connection this handler runs on (keep-alive handlers run on it: see EtcdGrpcServer's call
+     * executor), else {@code fallback} (a call that did not come over a network connection, e.g. in-process).
+     * Answering a forwarded keep-alive there costs one task on that loop; from the shared answering thread it cost
+     * that thread's wake-up plus two tasks on the loop (the write and the next request), and thread wake-ups were
+     * the largest self cost of a follower's gRPC and answering threads in issue 16's profile. Netty's own map of its
+     * threads to their loops: the stream's loop is not otherwise reachable through gRPC's API.
+     */
+    private static Executor ownEventLoopOr(Executor fallback) {
+        Executor loop = io.grpc.netty.shaded.io.netty.util.internal.ThreadExecutorMap.currentExecutor();
+        Executor to = loop != null ? loop : fallback;
+        return task -> {
+            try {
+                to.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // The server is stopping: its streams end with it, and the completing thread (the peer transport's)
+                // must go on with the other answers of its batch.
+            }
+        };
+    }
+
     private final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
         private final ServerCallStreamObserver<LeaseKeepAliveResponse> call;
+        /** Where answers that complete on another thread (a forwarded keep-alive's) are sent from. */
+        private final Executor answerOn;
         private volatile Runnable unwatchLeader = () -> { }; // set before the first message can arrive
         private boolean ended; // guarded by call
         /** A keep-alive is being answered; a half-close meanwhile ends the stream after its answer (etcd's order). */
         private boolean answering; // guarded by call
         private boolean halfClosed; // guarded by call
 
-        KeepAliveStream(ServerCallStreamObserver<LeaseKeepAliveResponse> call) {
+        KeepAliveStream(ServerCallStreamObserver<LeaseKeepAliveResponse> call, Executor answerOn) {
             this.call = call;
+            this.answerOn = answerOn;
         }
 
         @Override
@@ -126,11 +150,12 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
                 answer(request.getID(), pending.join());
                 return;
             }
-            // Never answered on the thread that completed it (the peer transport's or the apply thread).
+            // Never answered on the thread that completed it (the peer transport's or the apply thread): on the
+            // stream's own event loop (or, for a stream not over a connection, the answering thread).
             pending.whenCompleteAsync((ttl, failure) -> {
                 if (failure != null) end(failure);
                 else answer(request.getID(), ttl);
-            }, pending.isDone() ? Runnable::run : answers);
+            }, pending.isDone() ? Runnable::run : answerOn);
         }
 
         private void answer(long id, long ttl) {
