@@ -63,7 +63,7 @@ mutation transfer-drops-lease "$core/ReadPath.java" \
         leaseForbidden = true;' '        leaseForbidden = false;' \
   "a transfer ends the lease for the rest of the term (etcd-io/raft#99)"
 mutation check-quorum "$core/RaftNode.java" \
-  '        if (!tracker.quorumActive(id, now, config.electionTimeout())) {' '        if (false) {' \
+  '        } else if (!tracker.quorumActive(id, now, config.electionTimeout())) {' '        } else if (false) {' \
   "a leader without a quorum for an election timeout steps down (thesis 6.2)"
 mutation prevote-keeps-term "$core/TermRules.java" \
   '            if (type == MessageType.MSG_PRE_VOTE) {
@@ -86,10 +86,11 @@ mutation no-campaign-installing-snapshot "$core/RaftNode.java" \
   ' && log.snapshotToInstall() == null;' ';' \
   "no campaign while a snapshot is being written (scenario 33)"
 mutation removed-leader-hands-off "$core/RaftNode.java" \
-  '        if (!next.isVoter(id)) {
-            handOffAfterRemoval(next);' '        if (false) {
-            handOffAfterRemoval(next);' \
+  '        if (tracker.quorumCommitReported() >= removedAt) {' '        if (false) {' \
   "a removed leader hands leadership over (scenario 17)"
+mutation removed-leader-waits "$core/RaftNode.java" \
+  '        if (tracker.quorumCommitReported() >= removedAt) {' '        if (true) {' \
+  "a removed leader hands over only once the new configuration's quorum reported committing its removal (seeds 61280, 30499; scenario 37)"
 mutation heartbeat-commit-capped "$core/Replicator.java" \
   '.setCommit(Math.min(e.getValue().match(), log.committed()))' '.setCommit(log.committed())' \
   "a heartbeat's commit index is capped at the follower's match (thesis Figure 3.1)"
@@ -106,7 +107,9 @@ mutation self-vote-after-persist "$core/RaftNode.java" \
         tallyVotes(kind);' \
   "a candidate counts its own vote only once it is durable (scenario 34)"
 mutation snapshot-ack-after-persist "$core/RaftNode.java" \
-  'outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex).build());' 'send(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex).build());' \
+  'outbox.sendAfterPersist(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex)
+                .setCommit(log.committed()).build());' 'send(reply(m, MessageType.MSG_APPEND_RESPONSE).setIndex(ackIndex)
+                .setCommit(log.committed()).build());' \
   "a snapshot is acknowledged only once it is durable (thesis 3.8)"
 mutation suspension-restarts-lease "$core/read/LeaderLease.java" \
   '        if (sentAt < notBefore) return;' '' \
