@@ -57,6 +57,8 @@ public final class MemberRuntime<R> {
     /** Raft stage: the state machine applied at least this far (its own index: may pass Raft's after a snapshot). */
     private long applied;
     private boolean driving;
+    /** Inside {@link #batch}: inputs gather in the node and become one Ready at its end. */
+    private int batching;
     private volatile boolean stopped;
     private volatile Throwable failure;
     private volatile PublishedLease lease = PublishedLease.NONE;
@@ -80,6 +82,21 @@ public final class MemberRuntime<R> {
 
     /** Hands out what the node has to do after it was built (a restarted member may have committed entries). */
     public void start() {
+        drive();
+    }
+
+    /**
+     * Runs several inputs (proposals, messages, reads) and drives the node once at the end, so they become one
+     * Ready: one write, one append per follower (the server's raft thread runs up to 256 queued tasks so). Every
+     * input method drives at once when called outside a batch.
+     */
+    public void batch(Runnable inputs) {
+        batching++;
+        try {
+            inputs.run();
+        } finally {
+            batching--;
+        }
         drive();
     }
 
@@ -272,7 +289,8 @@ public final class MemberRuntime<R> {
     }
 
     private void drive() {
-        if (driving || stopped) return; // re-entered from a callback: the outer loop picks the Ready up
+        // Re-entered from a callback: the outer loop picks the Ready up. In a batch: its end drives.
+        if (driving || stopped || batching > 0) return;
         driving = true;
         try {
             publishLease();

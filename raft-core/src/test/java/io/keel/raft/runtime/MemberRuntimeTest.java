@@ -274,6 +274,24 @@ class MemberRuntimeTest {
     }
 
     @Test
+    void proposalsInOneBatchBecomeOneWrite() {
+        // Why: group commit; one write and one append per follower for everything queued since the last Ready is
+        // what makes many clients cheap (the server's raft thread batches up to 256 tasks so).
+        RuntimeHarness h = new RuntimeHarness(1, MemoryStorage.bootstrap(1), 1000);
+        h.becomeSingleLeader();
+        h.runtime.batch(() -> {
+            for (String v : List.of("a", "b", "c")) {
+                h.runtime.propose(bytes(v), WriteOptions.LEADER_ONLY, h.now + 1_000_000_000L,
+                        new RuntimeHarness.Recorder<>(h.events, v));
+            }
+        });
+        assertEquals(1, h.writes.size(), h.events.toString());
+        assertEquals(3, h.writes.peek().entries().size());
+        h.settle();
+        assertTrue(h.events.containsAll(List.of("answer a", "answer b", "answer c")), h.events.toString());
+    }
+
+    @Test
     void beyondItsBoundARequestIsRefusedOverloaded() {
         // Why: a flood of clients against a member that cannot commit must not grow the heap without bound.
         RuntimeHarness h = new RuntimeHarness(2, MemoryStorage.bootstrap(1, 2, 3), 2);
