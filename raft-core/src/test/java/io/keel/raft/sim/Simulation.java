@@ -160,6 +160,8 @@ public final class Simulation {
     private final Map<Long, Long> leaderOfTerm = new HashMap<>();
     /** index -> term of every entry any member has known to be committed: committed entries never change. */
     private final Map<Long, Long> committedTerms = new HashMap<>();
+    /** Index of the newest membership change any member applied. */
+    private long latestConfChange;
     /** What happened, to show the faults and features were really exercised. */
     private final Map<String, Long> stats = new TreeMap<>();
     private final long maxMessageBytes;
@@ -484,7 +486,12 @@ public final class Simulation {
             // taken at the end of the batch carries it.
             if (conf != null) m.confState = conf;
             List<SimMember.Applied> results = new ArrayList<>(entries.size());
+            boolean latestConfiguration = false;
             for (Entry e : entries) {
+                if (e.getType() == EntryType.ENTRY_CONF_CHANGE && e.getIndex() >= latestConfChange) {
+                    latestConfChange = e.getIndex();
+                    latestConfiguration = true;
+                }
                 // Applied only once durable: the runtime hands a batch over only after its Ready (and every one before
                 // it) was written, so the member's disk holds every entry it applies.
                 if (e.getIndex() > m.storage.lastIndex() || m.storage.term(e.getIndex()) != e.getTerm()) {
@@ -507,7 +514,9 @@ public final class Simulation {
                 results.add(new SimMember.Applied(effect, e.getIndex()));
             }
             maybeCompact(m);
-            if (conf != null) onConfiguration(m, conf);
+            // Only the newest configuration anyone applied: applies run late, and a leader applying an older one
+            // after a follower applied a newer one would shut down a member the newer one added.
+            if (conf != null && latestConfiguration) onConfiguration(m, conf);
             return results;
         }
 
