@@ -95,7 +95,10 @@ public final class RaftNode {
         this.uncommitted = new UncommittedBudget(config.maxUncommittedBytes());
         this.outbox = new Outbox(id, () -> term);
         this.replicator = new Replicator(id, config, log, tracker, outbox);
-        this.reads = new ReadPath(config, log, outbox, () -> term);
+        // Forwarded reads are numbered from a salt that differs between starts (the seed is drawn per start in the
+        // server and the simulation; `now` differs too), so an answer meant for a previous start is never taken.
+        this.reads = new ReadPath(config, log, outbox, () -> term,
+                new SplittableRandom(config.randomSeed() ^ Long.rotateLeft(now, 32) ^ 0x9E3779B97F4A7C15L).nextLong());
         this.transfer = new LeadershipTransfer(id, config, log, tracker, outbox, replicator);
         this.now = now;
         this.lastHardState = hs;

@@ -36,12 +36,14 @@ final class ReadPath {
     private ReadRounds rounds = new ReadRounds();
     /** Reads that arrived before the leader's first entry of its term committed. */
     private final List<WaitingRead> awaitingCommit = new ArrayList<>();
-    private final ForwardedReads forwarded = new ForwardedReads();
+    private final ForwardedReads forwarded;
     /** Set once a transfer was started in this term: see {@link #forbidLeaseForTerm}. */
     private boolean leaseForbidden;
 
-    ReadPath(RaftConfig config, RaftLog log, Outbox outbox, LongSupplier term) {
+    /** {@code salt}: the first id forwarded reads are sent under, different for each start (see ForwardedReads). */
+    ReadPath(RaftConfig config, RaftLog log, Outbox outbox, LongSupplier term, long salt) {
         this.config = config;
+        this.forwarded = new ForwardedReads(salt);
         this.log = log;
         this.outbox = outbox;
         this.term = term;
@@ -173,8 +175,8 @@ final class ReadPath {
 
     /** Followers forward reads: only the leader can confirm that no newer leader exists. */
     void forward(long readId, long leader, long now) {
-        forwarded.add(readId, now);
-        outbox.send(outbox.message(leader, MessageType.MSG_READ_INDEX).setReadId(readId).build());
+        long wireId = forwarded.add(readId, now);
+        outbox.send(outbox.message(leader, MessageType.MSG_READ_INDEX).setReadId(wireId).build());
     }
 
     /** No leader to ask: the read is rejected at once. */
@@ -184,10 +186,8 @@ final class ReadPath {
 
     /** The leader's answer to a forwarded read (ignored if the read already ended). */
     void forwardedAnswer(Message m) {
-        if (forwarded.answered(m.getReadId())) {
-            outbox.answer(m.getReject()
-                    ? ReadState.rejected(m.getReadId()) : ReadState.confirmed(m.getReadId(), m.getIndex()));
-        }
+        forwarded.answered(m.getReadId()).ifPresent(readId -> outbox.answer(m.getReject()
+                ? ReadState.rejected(readId) : ReadState.confirmed(readId, m.getIndex())));
     }
 
     /** Forwarded reads unanswered for an election timeout are rejected: the request or the answer was lost. */
