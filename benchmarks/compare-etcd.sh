@@ -26,10 +26,12 @@
 #     after the main one gives the put throughput beside put-100's, the keep-alives answered per second, the Raft
 #     log's growth at the leader (entries/s, from Maintenance.Status's raft index) for put-100 and this load, and
 #     the members' CPU per keep-alive (this load's CPU less put-100's CPU per put, over the keep-alives).
+#   leases-alone (issue 16): the same 10,000 leases kept alive with nothing else running (keelload -clients 0), so
+#     the members' CPU per keep-alive is measured, not inferred; a line of the lease table.
 # Before the loads, each side gets the same unmeasured warm-up: puts with 100 clients spread over all members, then linearizable gets with
 # 1000 clients, 30 s each (10 s with --quick).
 #
-# Usage: benchmarks/compare-etcd.sh [--quick] [--only=etcd|keel] [--loads=A,B] [--gen=go|java] [--jfr=DIR]
+# Usage: benchmarks/compare-etcd.sh [--quick] [--rounds=N] [--only=etcd|keel] [--loads=A,B] [--gen=go|java] [--jfr=DIR]
 #                                   [--profile=DIR] [--tls] [--keep-logs] [--no-build]
 #   --quick      shorter loads (about 8 s each instead of 15 s)
 #   --only=X     run one side only (the table then has one column of figures)
@@ -42,6 +44,11 @@
 #   --tls        both sides serve TLS on both ports, with etcd's flags (a CA and certificates made with openssl in the
 #                temp dir; client certificates required); the Go generator connects with a client certificate.
 #                Keel's client port uses BoringSSL unless JAVA_OPTS=-Dkeel.tls.provider=jdk (see docs/operations.md)
+#   --rounds=N   N rounds, each a fresh cluster of each side (etcd first in odd rounds, Keel first in even ones, so a
+#                machine that drifts during the run favours neither); the table gives each figure's median over the
+#                rounds and the ratio's median and range. Runs 20 minutes apart on this machine differed by 2x, so
+#                one round is one sample. --profile and --jfr record every round; a later round's files replace
+#                an earlier one's.
 #   --keep-logs  keep the temp dir with the members' logs and data
 #   --no-build   use the benchmarks module as already built (benchmarks/target/benchmarks.classpath)
 # Env: TMPDIR picks the disk the data goes to; JAVA (default: java on PATH) runs the load generator; KEEL_BIN
@@ -50,11 +57,12 @@
 # Everything this script starts (members, by PID) is stopped on exit, also on Ctrl-C or failure.
 set -euo pipefail
 
-QUICK=0; TLS=0; ONLY=""; KEEP=0; BUILD=1; ONLY_LOADS=""; JFR_DIR=""; PROFILE_DIR=""; GEN=go
+QUICK=0; ROUNDS=1; TLS=0; ONLY=""; KEEP=0; BUILD=1; ONLY_LOADS=""; JFR_DIR=""; PROFILE_DIR=""; GEN=go
 for a in "$@"; do
   case "$a" in
     --gen=go|--gen=java) GEN=${a#*=} ;;
     --quick) QUICK=1 ;;
+    --rounds=*) ROUNDS=${a#*=}; [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "--rounds needs a positive number" >&2; exit 2; } ;;
     --only=etcd|--only=keel) ONLY=${a#*=} ;;
     --loads=*) ONLY_LOADS=${a#*=} ;;
     --jfr=*) JFR_DIR=$(mkdir -p "${a#*=}" && cd "${a#*=}" && pwd) ;;
@@ -62,7 +70,7 @@ for a in "$@"; do
     --keep-logs) KEEP=1 ;;
     --tls) TLS=1 ;;
     --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,49p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,55p' "$0"; exit 0 ;;
     *) echo "unknown argument: $a (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -212,11 +220,37 @@ server_pids() {
   local IFS=,; echo "${all[*]}"
 }
 
+# Context switches of the members so far, all threads: "voluntary involuntary". A voluntary switch is a thread that
+# parked (waiting for a queue, a lock, a socket or the disk), so with the wake-up that ends it, it counts the
+# hand-offs between threads; an involuntary one is a thread preempted (more runnable threads than cores).
+ctxt_switches() {
+  local pid
+  for pid in $(server_pids | tr , ' '); do
+    cat /proc/"$pid"/task/*/status 2>/dev/null || true
+  done | awk '/^voluntary_ctxt_switches/{v+=$2} /^nonvoluntary_ctxt_switches/{n+=$2} END{printf "%d %d", v, n}'
+}
+
+# The same per kind of thread (its name, cut at 15 characters by the kernel, without digits and member id, e.g.
+# keel-raft-, grpc-default-wo): "kind vol invol"
+# lines, to see which hand-offs the switches come from.
+ctxt_switches_by_kind() {
+  local pid t
+  for pid in $(server_pids | tr , ' '); do
+    for t in /proc/"$pid"/task/*; do
+      # digits and a trailing hex member id go: keel-raft-1a2b and keel-raft-3c4d are one kind
+      { printf '%s ' "$(tr -d '0-9 ' <"$t/comm" 2>/dev/null | sed -E 's/-[a-f]+$/-/' || echo '?')"
+        awk '/^voluntary_ctxt_switches/{v=$2} /^nonvoluntary_ctxt_switches/{n=$2} END{printf "%d %d\n", v, n}' "$t/status" 2>/dev/null || echo "0 0"
+      }
+    done
+  done | awk '{v[$1]+=$2; n[$1]+=$3} END{for (k in v) print k, v[k], n[k]}'
+}
+
 # start_cluster etcd|keel: three members; sets EPS (client endpoints, comma separated).
 start_cluster() {
   local kind=$1 i cluster="" cp pp scheme=http
   local -a cports pports
   if [ "$TLS" = 1 ]; then scheme=https; fi
+  rm -rf "$D/$kind-n1" "$D/$kind-n2" "$D/$kind-n3" # every round starts from empty data directories
   for i in 1 2 3; do cports[i]=$(free_port); pports[i]=$(free_port); done
   for i in 1 2 3; do cluster+="${cluster:+,}n$i=$scheme://127.0.0.1:${pports[i]}"; done
   EPS=""
@@ -256,7 +290,7 @@ start_cluster() {
 # ---------------------------------------------------------------- the loads
 if [ "$QUICK" = 1 ]; then T=8s; S=2000; M=20000; L=40000; WARMUP=10s; else T=15s; S=5000; M=50000; L=100000; WARMUP=30s; fi
 if [ "$GEN" = go ]; then
-  LOADS=(put-1 put-1-follower put-16 put-100 put-100-leases put-1000 put-1000-all mixed-6 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
+  LOADS=(put-1 put-1-follower put-16 put-100 put-100-leases leases-alone put-1000 put-1000-all mixed-6 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
 else
   LOADS=(put-1 put-16 put-100 put-1000 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
 fi
@@ -269,6 +303,7 @@ load_args() {
     put-16)         echo "${common[*]} --op put --target leader   --conns 4   --clients 16   --total $M --key-space 10000" ;;
     put-100)        echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000" ;;
     put-100-leases) echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000 --leases 10000 --lease-ttl 10 --lease-streams 100" ;;
+    leases-alone)   echo "${common[*]} --op put --target leader   --conns 1   --clients 0    --total 0  --leases 10000 --lease-ttl 10 --lease-streams 100" ;;
     put-1000)       echo "${common[*]} --op put --target leader   --conns 100 --clients 1000 --total $L --key-space 10000" ;;
     put-1000-all)   echo "${common[*]} --op put --target any      --conns 100 --clients 1000 --total $L --key-space 10000" ;;
     mixed-6)        echo "${common[*]} --op mixed --target pinned --clients 6 --total $L --mixed-keys 5" ;;
@@ -318,11 +353,11 @@ profile_members() {
   fi
 }
 
-declare -A RES # RES[kind:load:field]
-declare -A OPLINES # OPLINES[kind:load]: the per-kind OPSUMMARY lines of a mixed load
+declare -A RES # RES[kind:load:field:round]
+declare -A OPLINES # OPLINES[kind:load:round]: the per-kind OPSUMMARY lines of a mixed load
 run_side() {
-  local kind=$1 load line out field
-  echo "== $kind: starting 3 members on 127.0.0.1 (data in $D)"
+  local kind=$1 round=$2 load line out field
+  echo "== $kind (round $round of $ROUNDS): starting 3 members on 127.0.0.1 (data in $D)"
   start_cluster "$kind"
   echo "   endpoints $EPS, pids ${PIDS[*]}"
   # The same unmeasured warm-up for both: a server that has run for a while is what is being compared (Keel's JVM
@@ -340,21 +375,34 @@ run_side() {
   if [ "$kind" = keel ] && [ -n "$PROFILE_DIR" ]; then profile_members start; fi
   for load in "${LOADS[@]}"; do
     # shellcheck disable=SC2046 # load_args is word-split on purpose
+    cs_before=$(ctxt_switches)
+    ctxt_switches_by_kind >"$D/ctxt-before"
     if ! out=$(loadgen --endpoints "$EPS" --server-pids "$(server_pids)" --label "$kind-$load" $(load_args "$load") 2>&1); then
       echo "$out" | sed 's/^/   /'
       echo "   $kind $load: the load generator failed" >&2
-      RES[$kind:$load:failed]=1
+      RES[$kind:$load:failed:$round]=1
       continue
     fi
     echo "$out" | grep -v '^SUMMARY \|^OPSUMMARY ' | sed 's/^/   /'
-    OPLINES[$kind:$load]=$(grep '^OPSUMMARY ' <<<"$out" || true)
+    OPLINES[$kind:$load:$round]=$(grep '^OPSUMMARY ' <<<"$out" || true)
     line=$(grep '^SUMMARY ' <<<"$out" | tail -1)
-    for field in ops_per_s p50_ms p99_ms cpu_us_per_op errors error_codes; do
-      RES[$kind:$load:$field]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
+    for field in ops_per_s p50_ms p99_ms cpu_us_per_op errors error_codes ok; do
+      RES[$kind:$load:$field:$round]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
     done
+    # Over the generator's whole run (its connecting included, which the CPU figure leaves out), per successful op.
+    local cs_after; cs_after=$(ctxt_switches)
+    RES[$kind:$load:ctxt_vol:$round]=$(awk -v b="$cs_before" -v a="$cs_after" -v ok="${RES[$kind:$load:ok:$round]:-0}" \
+      'BEGIN{split(b, x, " "); split(a, y, " "); if (ok > 0) printf "%.1f", (y[1]-x[1])/ok}')
+    RES[$kind:$load:ctxt_invol:$round]=$(awk -v b="$cs_before" -v a="$cs_after" -v ok="${RES[$kind:$load:ok:$round]:-0}" \
+      'BEGIN{split(b, x, " "); split(a, y, " "); if (ok > 0) printf "%.1f", (y[2]-x[2])/ok}')
+    ctxt_switches_by_kind >"$D/ctxt-after"
+    # The thread kinds that switched most (threads that ended during the load are missed: few, and not Keel's own).
+    echo "   $kind $load: voluntary context switches per op by thread kind: $(awk -v ok="${RES[$kind:$load:ok:$round]:-0}" \
+      'NR==FNR{b[$1]=$2; next} {d=$2-b[$1]; if (ok > 0 && d > 0) printf "%.2f %s\n", d/ok, $1}' "$D/ctxt-before" "$D/ctxt-after" \
+      | sort -rn | head -10 | awk '{printf "%s%s %s", (NR>1?", ":""), $2, $1}')"
     line=$(grep '^LEASESUMMARY ' <<<"$out" | tail -1 || true)
-    for field in keepalives_per_s leases_lost raft_entries_per_s; do
-      RES[$kind:$load:$field]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
+    for field in keepalives_per_s leases_lost raft_entries_per_s cpu_us_per_keepalive; do
+      RES[$kind:$load:$field:$round]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
     done
   done
   if [ "$kind" = keel ] && [ -n "$JFR_DIR" ]; then jfr_members stop; fi
@@ -366,18 +414,32 @@ run_side() {
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
 if [ "$TLS" = 1 ]; then echo "TLS on both ports for both sides (client certificates required; Keel's client port: ${JAVA_OPTS:-default engine})"; fi
 echo "etcd: $(etcd --version 2>/dev/null | awk '/etcd Version/{print $3}'); load generator JVM: $("$JAVA" -version 2>&1 | head -1)"
-if [ "$ONLY" != keel ]; then run_side etcd; fi
-if [ "$ONLY" != etcd ]; then
-  if [ -x "$KEEL_BIN" ]; then
-    run_side keel
-  else
-    echo "== keel: no launcher at $KEEL_BIN (build it with ./mvnw -q -B -pl server -am package -DskipTests); Keel not measured"
-  fi
+if [ "$ONLY" != etcd ] && [ ! -x "$KEEL_BIN" ]; then
+  echo "== keel: no launcher at $KEEL_BIN (build it with ./mvnw -q -B -pl server -am package -DskipTests); Keel not measured"
 fi
+for round in $(seq 1 "$ROUNDS"); do
+  order="etcd keel"; [ $((round % 2)) = 0 ] && order="keel etcd"
+  for kind in $order; do
+    [ -n "$ONLY" ] && [ "$ONLY" != "$kind" ] && continue
+    [ "$kind" = keel ] && [ ! -x "$KEEL_BIN" ] && continue
+    run_side "$kind" "$round"
+  done
+done
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- the table
-val() { echo "${RES[$1]:-}"; }
+# val kind:load:field: the median over the rounds of a numeric field (the upper one of the middle two), else the
+# rounds' values joined by '/'; empty when no round has it.
+val() {
+  local r v vals=()
+  for r in $(seq 1 "$ROUNDS"); do v=${RES[$1:$r]:-}; [ -n "$v" ] && vals+=("$v"); done
+  [ ${#vals[@]} = 0 ] && return 0
+  if printf '%s\n' "${vals[@]}" | grep -qvE '^-?[0-9]+([.][0-9]+)?$'; then
+    printf '%s\n' "${vals[@]}" | sort -u | paste -sd/ -
+  else
+    printf '%s\n' "${vals[@]}" | sort -g | awk '{a[NR]=$1} END{print a[int(NR/2)+1]}'
+  fi
+}
 cell() { # kind load: "ops/s  p50/p99  cpu  errors"
   local k=$1 l=$2
   if [ -n "$(val "$k:$l:failed")" ]; then printf 'failed'; return; fi
@@ -386,9 +448,16 @@ cell() { # kind load: "ops/s  p50/p99  cpu  errors"
     "$(val "$k:$l:p99_ms")" "$(printf '%.0f' "$(val "$k:$l:cpu_us_per_op")")" \
     "$( [ "$(val "$k:$l:errors")" != 0 ] && echo ", errors $(val "$k:$l:error_codes")" )"
 }
+# ratio load: Keel/etcd throughput, each round's own ratio (the two sides of one round ran minutes apart), then the
+# median of those and, with several rounds, their range.
 ratio() {
-  local a b; a=$(val "keel:$1:ops_per_s"); b=$(val "etcd:$1:ops_per_s")
-  if [ -n "$a" ] && [ -n "$b" ] && awk -v b="$b" 'BEGIN{exit !(b > 0)}'; then awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", a/b}'; else printf '–'; fi
+  local r a b rs=()
+  for r in $(seq 1 "$ROUNDS"); do
+    a=${RES[keel:$1:ops_per_s:$r]:-}; b=${RES[etcd:$1:ops_per_s:$r]:-}
+    if [ -n "$a" ] && [ -n "$b" ] && awk -v b="$b" 'BEGIN{exit !(b > 0)}'; then rs+=("$(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"); fi
+  done
+  if [ ${#rs[@]} = 0 ]; then printf '–'; return; fi
+  printf '%s\n' "${rs[@]}" | sort -g | awk '{a[NR]=$1} END{printf "%s", a[int(NR/2)+1]; if (NR > 1) printf " (%s–%s)", a[1], a[NR]}'
 }
 echo
 echo "| load | Keel | etcd | Keel/etcd throughput |"
@@ -397,15 +466,23 @@ for load in "${LOADS[@]}"; do
   echo "| $load | $(cell keel "$load") | $(cell etcd "$load") | $(ratio "$load") |"
 done
 echo "(CPU: all three members' utime+stime over the load, per successful operation; latencies of successful requests)"
+echo
+echo "| load | Keel context switches per op | etcd context switches per op |"
+echo "|---|---|---|"
 for load in "${LOADS[@]}"; do
-  [ -n "${OPLINES[keel:$load]:-}${OPLINES[etcd:$load]:-}" ] || continue
+  ctxt_cell() { [ -n "$(val "$1:$load:ctxt_vol")" ] && printf '%s voluntary, %s involuntary' "$(val "$1:$load:ctxt_vol")" "$(val "$1:$load:ctxt_invol")" || printf '–'; }
+  echo "| $load | $(ctxt_cell keel) | $(ctxt_cell etcd) |"
+done
+echo "(all three members' threads, from /proc/PID/task/*/status, over the generator's run, per successful operation)"
+for load in "${LOADS[@]}"; do
+  [ -n "${OPLINES[keel:$load:1]:-}${OPLINES[etcd:$load:1]:-}" ] || continue
   echo
-  echo "$load by kind of operation:"
+  echo "$load by kind of operation$( [ "$ROUNDS" -gt 1 ] && echo " (round 1 of $ROUNDS)"):"
   echo "| kind | Keel | etcd |"
   echo "|---|---|---|"
   for k in get put cas; do
-    kcell=$(grep " kind=$k " <<<"${OPLINES[keel:$load]:-}" | sed -n 's/.* ops_per_s=\([^ ]*\) p50_ms=\([^ ]*\) p90_ms=\([^ ]*\) p99_ms=\([^ ]*\).*/\1\/s, p50 \2 p90 \3 p99 \4 ms/p')
-    ecell=$(grep " kind=$k " <<<"${OPLINES[etcd:$load]:-}" | sed -n 's/.* ops_per_s=\([^ ]*\) p50_ms=\([^ ]*\) p90_ms=\([^ ]*\) p99_ms=\([^ ]*\).*/\1\/s, p50 \2 p90 \3 p99 \4 ms/p')
+    kcell=$(grep " kind=$k " <<<"${OPLINES[keel:$load:1]:-}" | sed -n 's/.* ops_per_s=\([^ ]*\) p50_ms=\([^ ]*\) p90_ms=\([^ ]*\) p99_ms=\([^ ]*\).*/\1\/s, p50 \2 p90 \3 p99 \4 ms/p')
+    ecell=$(grep " kind=$k " <<<"${OPLINES[etcd:$load:1]:-}" | sed -n 's/.* ops_per_s=\([^ ]*\) p50_ms=\([^ ]*\) p90_ms=\([^ ]*\) p99_ms=\([^ ]*\).*/\1\/s, p50 \2 p90 \3 p99 \4 ms/p')
     echo "| $k | ${kcell:-–} | ${ecell:-–} |"
   done
 done
@@ -429,6 +506,10 @@ case " ${LOADS[*]} " in *" put-100-leases "*)
   echo "|---|---|"
   echo "| Keel | $(lease_cell keel) |"
   echo "| etcd | $(lease_cell etcd) |"
+  for k in keel etcd; do
+    [ -n "$(val "$k:leases-alone:keepalives_per_s")" ] || continue
+    echo "| $k, leases-alone | $(printf '%.0f' "$(val "$k:leases-alone:keepalives_per_s")") keep-alives/s alone, $(val "$k:leases-alone:cpu_us_per_keepalive") us CPU per keep-alive (measured, nothing else running), log $(val "$k:leases-alone:raft_entries_per_s") entries/s |"
+  done
   echo "(log growth: at the member that led when the load started; puts are entries too, so compare with put-100's"
   echo " entries/s: Keel must add none for renewals. CPU per keep-alive: this load's CPU less put-100's CPU per put"
   echo " times its puts, over the keep-alives)"

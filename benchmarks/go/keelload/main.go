@@ -331,6 +331,9 @@ func main() {
 			}
 		}(cl)
 	}
+	if len(clients) == 0 {
+		time.Sleep(s.duration) // -clients 0: the leases' keep-alives alone are the load
+	}
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu := serverCPU(s.serverPids) - cpuBefore
@@ -391,9 +394,15 @@ func main() {
 		s.label, s.op, len(conns), s.clients, ok, errCount, codes, elapsed.Seconds(), perSecond,
 		percentile(all, 50), percentile(all, 90), percentile(all, 99), percentile(all, 99.9), maxMs, cpuPerOp)
 	// The Raft log's growth at the member that led when the load started, and the leases' keep-alives answered.
+	// With -clients 0 the servers' CPU is the keep-alives' alone: charged to them here.
+	cpuPerKeepAlive := -1.0
+	if len(s.serverPids) > 0 && ok == 0 && keepAlives > 0 {
+		cpuPerKeepAlive = float64(cpu.Microseconds()) / float64(keepAlives)
+	}
 	fmt.Printf("LEASESUMMARY label=%s leases=%d lease_ttl=%d lease_streams=%d keepalives_per_s=%.1f leases_lost=%d "+
-		"raft_entries_per_s=%.1f\n", s.label, s.leases, s.leaseTTL, s.leaseStreams,
-		float64(keepAlives)/elapsed.Seconds(), leases.lostCount(), float64(indexGrowth)/elapsed.Seconds())
+		"raft_entries_per_s=%.1f cpu_us_per_keepalive=%.1f\n", s.label, s.leases, s.leaseTTL, s.leaseStreams,
+		float64(keepAlives)/elapsed.Seconds(), leases.lostCount(), float64(indexGrowth)/elapsed.Seconds(),
+		cpuPerKeepAlive)
 }
 
 // raftIndex is the member's Raft index as its Status reports it (-1 when it does not answer).

@@ -1,9 +1,15 @@
 package io.keel.benchmarks;
 
+import io.keel.storage.mvcc.Compare;
+import io.keel.storage.mvcc.LeaseGrantRequest;
 import io.keel.storage.mvcc.MvccOptions;
 import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.Operation;
 import io.keel.storage.mvcc.PutRequest;
+import io.keel.storage.mvcc.TxnRequest;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -33,6 +39,16 @@ import java.util.concurrent.TimeUnit;
  * thread, so it is also the apply thread's CPU per put. Parameters: the cache of current records
  * ({@code currentCacheBytes}, 0 = off) and RocksDB's memtable size per column family ({@code writeBufferBytes}),
  * the two things a profile of the apply thread points at: the live-version lookup and the memtable inserts.
+ *
+ * <p>Three shapes (issue 12, section 3), each a batch of {@value #BATCH} operations on the same key space, every key
+ * written once before measuring: {@code putBatch}, plain puts; {@code casBatch}, etcd's compare-and-swap (a
+ * transaction whose compare on the key's value holds, then a put of it); {@code leasePutBatch}, puts attached to one
+ * lease (the lease must be checked on every put). Run with {@code -prof gc} for the allocation per operation.
+ *
+ * <p>On a loaded machine the time per operation is mostly waiting for a core, so each benchmark also counts the
+ * applying thread's CPU time ({@link CpuCounters}): {@code threadCpuNanos / ops} is the apply thread's CPU per
+ * operation (RocksDB's memtable inserts run on it; its background flushes and compactions do not), comparable
+ * between runs under different load.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -55,6 +71,7 @@ public class ApplyBatchBenchmark {
     private byte[][] keys;
     private byte[] value;
     private long raftIndex;
+    private long lease;
     private final SplittableRandom random = new SplittableRandom(42);
 
     @Setup(Level.Trial)
@@ -67,6 +84,20 @@ public class ApplyBatchBenchmark {
         value = new byte[Entries.PAYLOAD_BYTES];
         random.nextBytes(value);
         raftIndex = store.appliedIndex() + 1;
+        // Every key live, so each compare finds its key and each put replaces a version (the steady state of a load).
+        for (int start = 0; start < KEYS; start += BATCH) {
+            List<Operation> ops = new ArrayList<>(BATCH);
+            for (int i = start; i < Math.min(KEYS, start + BATCH); i++) ops.add(PutRequest.of(keys[i], value));
+            apply(ops);
+        }
+        lease = 7;
+        apply(List.of(new LeaseGrantRequest(lease, 3600)));
+    }
+
+    private Object apply(List<Operation> ops) {
+        Object r = store.applyAll(raftIndex, ops);
+        raftIndex += ops.size();
+        return r;
     }
 
     @TearDown(Level.Trial)
@@ -75,13 +106,64 @@ public class ApplyBatchBenchmark {
         TempDirs.delete(dir);
     }
 
+    /** The applying thread's CPU time and the operations it applied, summed over each iteration. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class CpuCounters {
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+        public long threadCpuNanos;
+        public long ops;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            threadCpuNanos = 0;
+            ops = 0;
+        }
+
+        long start() {
+            return THREADS.getCurrentThreadCpuTime();
+        }
+
+        void stop(long started) {
+            threadCpuNanos += THREADS.getCurrentThreadCpuTime() - started;
+            ops += BATCH;
+        }
+    }
+
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public Object putBatch() {
+    public Object putBatch(CpuCounters cpu) {
+        long started = cpu.start();
         List<Operation> ops = new ArrayList<>(BATCH);
         for (int i = 0; i < BATCH; i++) ops.add(PutRequest.of(keys[random.nextInt(KEYS)], value));
-        Object r = store.applyAll(raftIndex, ops);
-        raftIndex += BATCH;
+        Object r = apply(ops);
+        cpu.stop(started);
+        return r;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public Object casBatch(CpuCounters cpu) {
+        long started = cpu.start();
+        List<Operation> ops = new ArrayList<>(BATCH);
+        for (int i = 0; i < BATCH; i++) {
+            byte[] key = keys[random.nextInt(KEYS)];
+            ops.add(new TxnRequest(List.of(Compare.value(key, Compare.Result.EQUAL, value)),
+                    List.of(PutRequest.of(key, value)), List.of()));
+        }
+        Object r = apply(ops);
+        cpu.stop(started);
+        return r;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public Object leasePutBatch(CpuCounters cpu) {
+        long started = cpu.start();
+        List<Operation> ops = new ArrayList<>(BATCH);
+        for (int i = 0; i < BATCH; i++) ops.add(PutRequest.of(keys[random.nextInt(KEYS)], value).withLease(lease));
+        Object r = apply(ops);
+        cpu.stop(started);
         return r;
     }
 }

@@ -65,6 +65,8 @@ public final class RaftNode {
 
     private final ReadPath reads;
     private final LeadershipTransfer transfer;
+    /** Forwarded proposals this member could not append or pass on yet (see HeldForwards, releaseHeldForwards). */
+    private final HeldForwards heldForwards;
 
     // Leader state.
     private final UncommittedBudget uncommitted;
@@ -100,6 +102,8 @@ public final class RaftNode {
         this.reads = new ReadPath(config, log, outbox, () -> term,
                 new SplittableRandom(config.randomSeed() ^ Long.rotateLeft(now, 32) ^ 0x9E3779B97F4A7C15L).nextLong());
         this.transfer = new LeadershipTransfer(id, config, log, tracker, outbox, replicator);
+        // Two election timeouts: a transfer ends within one (it is given up then), an election usually in another.
+        this.heldForwards = new HeldForwards(config.maxUncommittedBytes(), 2 * config.electionTimeout());
         this.now = now;
         this.lastHardState = hs;
         this.lastSoftState = softState();
@@ -142,10 +146,16 @@ public final class RaftNode {
                 }
             }
         }
+        releaseHeldForwards();
     }
 
     /** Handles a message from another member. */
     public void step(Message m) {
+        stepMessage(m);
+        releaseHeldForwards();
+    }
+
+    private void stepMessage(Message m) {
         switch (TermRules.judge(term, m, withinLeaderLease())) {
             case IGNORE -> {
                 return;
@@ -641,6 +651,7 @@ public final class RaftNode {
                     tallyVotes(Campaign.VOTE);
                 }
             }
+            case MSG_PROPOSE -> passOnForwarded(m);
             default -> { }
         }
     }
@@ -674,6 +685,7 @@ public final class RaftNode {
                 }
             }
             case MSG_READ_INDEX_RESPONSE -> reads.forwardedAnswer(m);
+            case MSG_PROPOSE -> passOnForwarded(m);
             default -> { }
         }
     }
@@ -829,15 +841,63 @@ public final class RaftNode {
     }
 
     /**
-     * A follower's forwarded proposals, appended as if proposed here, or dropped when a local proposal would be
-     * refused; the follower times out. Only normal entries: membership changes are proposed at the leader, so the
-     * one-change-at-a-time check (thesis §4.1) sees every one of them.
+     * A follower's forwarded proposals, appended as if proposed here; held while leadership is being transferred
+     * (HeldForwards); dropped when a local proposal would be refused otherwise (the follower times out). Only
+     * normal entries: membership changes are proposed at the leader, so the one-change-at-a-time check (thesis
+     * §4.1) sees every one of them.
      */
     private void appendForwarded(Message m) {
         for (Entry e : m.getEntriesList()) {
             if (e.getType() != EntryType.ENTRY_NORMAL) continue;
+            if (transfer.inProgress()) {
+                heldForwards.hold(e, now);
+                continue;
+            }
             if (refuseProposal(e.getData().size()) != null) continue;
             appendProposal(EntryType.ENTRY_NORMAL, e.getData());
+        }
+    }
+
+    /**
+     * Forwarded proposals that reached a member that does not lead (the sender's view of the leader was stale, or
+     * this member just stepped down in a transfer): passed on to the leader it knows, as etcd's raft does, or held
+     * until it knows one. Never appended here: only a leader's log grows by proposals (thesis §3.5).
+     */
+    private void passOnForwarded(Message m) {
+        for (Entry e : m.getEntriesList()) {
+            if (e.getType() != EntryType.ENTRY_NORMAL) continue;
+            if (role == Role.FOLLOWER && leaderId != NONE) {
+                outbox.forward(leaderId, e, config.maxMessageBytes());
+            } else {
+                heldForwards.hold(e, now);
+            }
+        }
+    }
+
+    /**
+     * Hands held forwards on once this member can (after every input that may have changed its role, leader or
+     * transfer): a leader with no transfer appends them, subject to its usual refusals; a follower that knows the
+     * leader forwards them there; what waited two election timeouts is dropped.
+     *
+     * <p>Safety: each held entry is handed on at most once ({@link HeldForwards#take} empties the hold) and only
+     * to one of: this leader's log through appendProposal, the path of its own proposals, so Raft's rules are
+     * untouched (in particular nothing is appended while a transfer runs); or one MSG_PROPOSE to the leader it
+     * knows. The transport delivers a MSG_PROPOSE at most once (docs/architecture.md, Forwarding), so no entry can
+     * be appended twice, which a forward that is not idempotent must never be. Passing on cannot cycle forever: a
+     * member forwards only to the member it heard lead its current term; that member, if it no longer leads that
+     * term, knows no leader of it (one leader per term) and passes the entry on only once it is in a later term. So
+     * each hop after the first goes to the leader of a strictly later term.
+     */
+    private void releaseHeldForwards() {
+        if (heldForwards.isEmpty()) return;
+        if (role == Role.LEADER && !transfer.inProgress()) {
+            for (Entry e : heldForwards.take()) {
+                if (refuseProposal(e.getData().size()) == null) appendProposal(EntryType.ENTRY_NORMAL, e.getData());
+            }
+        } else if (role == Role.FOLLOWER && leaderId != NONE) {
+            for (Entry e : heldForwards.take()) outbox.forward(leaderId, e, config.maxMessageBytes());
+        } else if (heldForwards.expired(now)) {
+            heldForwards.take(); // given up: their origins time out, as for a dropped forward
         }
     }
 

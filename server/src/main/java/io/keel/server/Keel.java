@@ -8,7 +8,9 @@ import io.keel.server.lease.LeaseKeepAlive;
 import io.keel.server.lease.LeaseStatus;
 import io.keel.server.lease.Leases;
 import io.keel.server.member.ClusterIdentity;
+import io.keel.server.member.ClientWrite;
 import io.keel.server.member.Member;
+import io.keel.server.member.RequestDeadline;
 import io.keel.server.member.MemberConfig;
 import io.keel.server.membership.Membership;
 import io.keel.server.watch.ChangeSource;
@@ -167,7 +169,7 @@ public final class Keel implements AutoCloseable {
     /** Any client write the store knows (put, delete range, txn, compact), with the store's response. */
     public Response write(Operation op) {
         quota.check(op);
-        return await(member.propose(op));
+        return awaitEnding(member.propose(op, RequestDeadline.after(requestTimeout)));
     }
 
     /**
@@ -180,11 +182,49 @@ public final class Keel implements AutoCloseable {
         } catch (RuntimeException noSpaceOrStopped) {
             return CompletableFuture.failedFuture(noSpaceOrStopped);
         }
-        return timed(member.propose(op));
+        // The member's one timer per request ends it at the request timeout: no timer of its own here.
+        return unwrapped(member.propose(op, RequestDeadline.after(requestTimeout)));
+    }
+
+    /**
+     * An etcd client's write, as its message encoded for the log ({@link ClientWrite}), ending at {@code deadline}
+     * (the client's, or the request timeout): what {@link #writeAsync(Operation)} does for a store record, without
+     * converting the message to a record and back.
+     */
+    public CompletableFuture<Response> writeAsync(ClientWrite write, RequestDeadline deadline) {
+        try {
+            quota.check(write.quotaCost());
+        } catch (RuntimeException noSpaceOrStopped) {
+            return CompletableFuture.failedFuture(noSpaceOrStopped);
+        }
+        return unwrapped(member.proposeData(write.entry(), deadline));
+    }
+
+    /**
+     * As {@link #txnAsync(TxnRequest)} for an etcd client's transaction: {@code checked} is its store record (a
+     * read-only one is answered without Raft), {@code write} its encoded message, proposed if it writes.
+     */
+    public CompletableFuture<TxnResponse> txnAsync(TxnRequest checked, ClientWrite write, RequestDeadline deadline) {
+        if (checked.isReadOnly()) {
+            return timedRead(retryingRead(store -> store.readTxn(checked), deadline.atNanos()), deadline);
+        }
+        if (InjectedBug.TXN_COMPARE_AT_RECEIVER.on()) return txnAsync(checked);
+        return writeAsync(write, deadline).thenApply(TxnResponse.class::cast);
+    }
+
+    /** How long a request without a deadline of its own may take (the client API's default, etcd's request timeout). */
+    public Duration requestTimeout() {
+        return requestTimeout;
     }
 
     /** As {@link #range}, without blocking (a serializable range completes at once). */
     public CompletableFuture<RangeResponse> rangeAsync(RangeRequest request, boolean serializable) {
+        return rangeAsync(request, serializable, RequestDeadline.after(requestTimeout));
+    }
+
+    /** As {@link #rangeAsync(RangeRequest, boolean)}, a linearizable range ending at {@code deadline}. */
+    public CompletableFuture<RangeResponse> rangeAsync(RangeRequest request, boolean serializable,
+                                                       RequestDeadline deadline) {
         if (serializable) {
             try {
                 return CompletableFuture.completedFuture(member.readSerializable(store -> store.range(request)));
@@ -192,7 +232,7 @@ public final class Keel implements AutoCloseable {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        return timed(retryingRead(store -> store.range(request)));
+        return timedRead(retryingRead(store -> store.range(request), deadline.atNanos()), deadline);
     }
 
     /** As {@link #txn(TxnRequest)}, without blocking. */
@@ -360,7 +400,8 @@ public final class Keel implements AutoCloseable {
      */
     public CompletableFuture<List<io.keel.storage.mvcc.AlarmMember>> alarmAsync(
             io.keel.storage.mvcc.AlarmRequest request) {
-        return timed(member.propose(request)).thenApply(r -> ((io.keel.storage.mvcc.AlarmResponse) r).changed());
+        return unwrapped(member.propose(request, RequestDeadline.after(requestTimeout)))
+                .thenApply(r -> ((io.keel.storage.mvcc.AlarmResponse) r).changed());
     }
 
     /** The raised alarms as this member has applied them (serializable: for checks that must not wait). */
@@ -581,7 +622,12 @@ public final class Keel implements AutoCloseable {
      * yet, or leadership changing) until the request timeout.
      */
     private <T> CompletableFuture<T> retryingRead(java.util.function.Function<io.keel.storage.mvcc.MvccStore, T> q) {
-        long deadline = System.nanoTime() + requestTimeout.toNanos();
+        return retryingRead(q, System.nanoTime() + requestTimeout.toNanos());
+    }
+
+    /** As {@link #retryingRead(java.util.function.Function)}, asked again until {@code deadline} (nanoTime). */
+    private <T> CompletableFuture<T> retryingRead(java.util.function.Function<io.keel.storage.mvcc.MvccStore, T> q,
+                                                  long deadline) {
         CompletableFuture<T> result = new CompletableFuture<>();
         attempt(q, deadline, result);
         return result;
@@ -601,24 +647,49 @@ public final class Keel implements AutoCloseable {
         });
     }
 
+    /** {@code f}'s outcome with its failure unwrapped (the member's own exception, not a CompletionException). */
+    private static <T> CompletableFuture<T> unwrapped(CompletableFuture<T> f) {
+        // A copy, as timed() makes: the member's own future stays the member's.
+        CompletableFuture<T> out = new CompletableFuture<>();
+        f.whenComplete((v, e) -> {
+            if (e == null) out.complete(v);
+            else out.completeExceptionally(Futures.unwrap(e));
+        });
+        return out;
+    }
+
     /**
      * {@code f}'s outcome, or {@link RequestTimeoutException} once the request timeout passed. {@code f} itself is
      * left alone: a write stays admitted (counted against the back-pressure bound) until it applies or is lost.
      */
     private <T> CompletableFuture<T> timed(CompletableFuture<T> f) {
         // A copy times out, not f: the member still completes its own future when the request ends.
-        CompletableFuture<T> out = new CompletableFuture<>();
-        f.whenComplete((v, e) -> {
-            if (e == null) out.complete(v);
-            else out.completeExceptionally(Futures.unwrap(e));
-        });
-        return Futures.within(out, requestTimeout, () -> new RequestTimeoutException("no answer within "
+        return Futures.within(unwrapped(f), requestTimeout, () -> new RequestTimeoutException("no answer within "
                 + requestTimeout.toMillis() + " ms; a write may still apply"));
     }
 
+    /** A read's outcome, or {@link RequestTimeoutException} once its {@code deadline} passed (its one timer). */
+    private <T> CompletableFuture<T> timedRead(CompletableFuture<T> f, RequestDeadline deadline) {
+        return Futures.within(unwrapped(f), Duration.ofNanos(Math.max(1, deadline.remainingNanos())),
+                () -> new RequestTimeoutException("no answer to the read within its deadline",
+                        deadline.clientDeadline()));
+    }
+
+    /**
+     * The outcome of {@code f}, which the member's own timer ends at the request timeout (with the typed failure
+     * saying where it waited): waited for a little longer, so that failure, not this wait's, is what is thrown.
+     */
+    private <T> T awaitEnding(CompletableFuture<T> f) {
+        return await(f, requestTimeout.plusSeconds(1));
+    }
+
     private <T> T await(CompletableFuture<T> f) {
+        return await(f, requestTimeout);
+    }
+
+    private <T> T await(CompletableFuture<T> f, Duration timeout) {
         try {
-            return f.get(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new RequestTimeoutException("no answer within " + requestTimeout.toMillis() + " ms; a write may"
                     + " still apply");

@@ -72,7 +72,7 @@ class MembershipTest {
     }
 
     @Test
-    void a_learner_joins_catches_up_is_promoted_and_an_original_member_is_removed() {
+    void aLearnerJoinsCatchesUpIsPromotedAndAnOriginalMemberIsRemoved() {
         try (TestCluster cluster = new TestCluster(root, 3)) {
             for (long id = 1; id <= 3; id++) {
                 // A short log: the joiner must get the store from a snapshot, with the directory in it.
@@ -144,7 +144,7 @@ class MembershipTest {
     }
 
     @Test
-    void the_leader_removes_itself_and_the_others_go_on() {
+    void theLeaderRemovesItselfAndTheOthersGoOn() {
         try (TestCluster cluster = new TestCluster(root, 3)) {
             cluster.startAll();
             Keel leader = cluster.awaitLeader();
@@ -168,7 +168,7 @@ class MembershipTest {
     }
 
     @Test
-    void membership_changes_survive_a_restart_of_every_member() {
+    void membershipChangesSurviveARestartOfEveryMember() {
         try (TestCluster cluster = new TestCluster(root, 3)) {
             cluster.startAll();
             Keel leader = cluster.awaitLeader();

@@ -21,7 +21,7 @@ class TimingMismatchTest {
     Path root;
 
     @Test
-    void a_member_with_another_election_timeout_is_refused_and_joins_once_it_matches() {
+    void aMemberWithAnotherElectionTimeoutIsRefusedAndJoinsOnceItMatches() {
         try (TestCluster cluster = new TestCluster(root, 3); LogLines log = new LogLines()) {
             cluster.start(1);
             cluster.start(2);

@@ -43,7 +43,7 @@ class WipedMemberTest {
      * commits with L while A is down.
      */
     @Test
-    void a_wiped_member_is_refused_under_its_old_id_and_comes_back_as_a_new_member() {
+    void aWipedMemberIsRefusedUnderItsOldIdAndComesBackAsANewMember() {
         try (TestCluster cluster = new TestCluster(root, 3); LogLines log = new LogLines()) {
             cluster.startAll();
             Keel first = cluster.awaitLeader();
@@ -127,7 +127,7 @@ class WipedMemberTest {
      * member and cluster id, a fresh log, a new incarnation. Refused just the same, and the others go on.
      */
     @Test
-    void a_wiped_member_bootstrapped_again_as_new_is_refused_too() {
+    void aWipedMemberBootstrappedAgainAsNewIsRefusedToo() {
         try (TestCluster cluster = new TestCluster(root, 3); LogLines log = new LogLines()) {
             cluster.startAll();
             cluster.awaitLeader();
@@ -147,7 +147,7 @@ class WipedMemberTest {
 
     /** The incarnation is the data directory's: the same after restarts, and the directory records it. */
     @Test
-    void a_member_keeps_its_incarnation_across_restarts() {
+    void aMemberKeepsItsIncarnationAcrossRestarts() {
         try (TestCluster cluster = new TestCluster(root, 1)) {
             Keel k = cluster.start(1);
             long incarnation = k.incarnation();

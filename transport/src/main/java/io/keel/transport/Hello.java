@@ -21,8 +21,11 @@ record Hello(int protocolVersion, byte kindCode, long clusterId, long senderId, 
      * neither, so accepting it would skip both checks. v3 (issue 16) adds the lease messages (MSG_LEASE_KEEP_ALIVE,
      * MSG_LEASE_TIME_TO_LIVE and their responses), which a v2 member refuses as unknown message types (closing the
      * connection), and its members write LeaseCheckpoint entries a v2 member cannot apply: v2 and v3 refuse each other.
+     * v4 (issue 12) writes puts, deletes, txns and compactions as etcd's own request messages, entries a v3 member
+     * stops on at apply (fail-stop): refused at the handshake instead, a mixed cluster never forms and an old member
+     * never meets an entry it cannot apply.
      */
-    static final int PROTOCOL_VERSION = 3;
+    static final int PROTOCOL_VERSION = 4;
     private static final int PAYLOAD_BYTES = 4 + 2 + 1 + 8 + 8 + 8 + 8 + 8 + 8 + 8;
 
     /** A HELLO of another version, or one built by hand in a test: no incarnation, no timing. */

@@ -80,7 +80,7 @@ class HandshakeTest {
     @Test
     void anotherProtocolVersionIsRefused() throws IOException {
         assertRefusedRaw(new Hello(Hello.PROTOCOL_VERSION + 1, StreamKind.MESSAGES.code, Members.CLUSTER, 2L, 1L),
-                Refusal.WRONG_PROTOCOL_VERSION, "it speaks protocol v4, this member v3");
+                Refusal.WRONG_PROTOCOL_VERSION, "it speaks protocol v" + (Hello.PROTOCOL_VERSION + 1) + ", this member v" + Hello.PROTOCOL_VERSION);
     }
 
     @Test

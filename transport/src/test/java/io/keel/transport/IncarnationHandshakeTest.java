@@ -136,7 +136,7 @@ class IncarnationHandshakeTest {
             raw.write(RawPeer.bytes(v1));
             HelloReply reply = raw.readReply();
             assertEquals(Refusal.WRONG_PROTOCOL_VERSION, reply.refusal());
-            assertTrue(reply.reason().contains("it speaks protocol v1, this member v3"), reply.reason());
+            assertTrue(reply.reason().contains("it speaks protocol v1, this member v" + Hello.PROTOCOL_VERSION), reply.reason());
             assertTrue(raw.awaitClosedByPeer(Duration.ofSeconds(10)));
         }
         assertOnlyTheGoodPeerDelivered();

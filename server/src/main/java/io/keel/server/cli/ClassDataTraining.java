@@ -32,10 +32,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The training run behind {@code bin/keel class-data} (issue 14): the script runs it in a JVM that writes, as it
- * exits, a class data sharing archive of every class it loaded ({@code -XX:ArchiveClassesAtExit}); later launcher
- * starts map that archive instead of reading, parsing and verifying some 6,000 classes from the jars, which is most
- * of a restarting member's CPU time before it serves.
+ * The training run behind {@code bin/keel class-data} (issue 14): the script runs it in a JVM that lists every
+ * class it loaded ({@code -XX:DumpLoadedClassList}), then makes a static class data sharing archive of them
+ * ({@code -Xshare:dump}); later launcher starts map that archive instead of reading, parsing and verifying some 6,000
+ * classes from the jars, which is most of a restarting member's CPU time before it serves.
  *
  * <p>It goes through what a member does on a start and a restart, with the launcher's own code: three members on
  * loopback (flags parsed as the launcher parses them, storage bootstrapped, peers connected, a leader elected, the

@@ -24,6 +24,24 @@ final class ClassWarmUp {
         t.start();
     }
 
+    /**
+     * At the launcher's entry, for a member's start: logback's configuration and RocksDB's native library, which the
+     * member needs first, load on a thread of their own while the main thread reads the flags (picocli). Both are
+     * idempotent and thread-safe; a failure here is left for the member's own start to meet and report.
+     */
+    static void startEarly() {
+        Thread t = new Thread(() -> {
+            try {
+                org.slf4j.LoggerFactory.getILoggerFactory();
+                io.keel.storage.RocksLibrary.load();
+            } catch (RuntimeException | LinkageError e) {
+                // Reported where the member loads them itself.
+            }
+        }, "keel-early-warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
     private static void load() {
         try {
             KVGrpc.getServiceDescriptor();

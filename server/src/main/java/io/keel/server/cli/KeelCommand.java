@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCommand.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        subcommands = {LocalCluster.class, StatusCommand.class, SnapshotCommand.class, RecoverCommand.class},
+        // Subcommands (local-cluster, status, snapshot, recover): added by LauncherCommandLine, only when needed.
         description = {"Runs one Keel member: etcd's v3 gRPC API on the client URL, Raft with its peers on the peer"
                 + " URL, metrics, health and the cluster page on the metrics URL. `keel status` shows who leads;"
                 + " `keel local-cluster` runs three members; `keel snapshot` and `keel recover` restore and recover.",

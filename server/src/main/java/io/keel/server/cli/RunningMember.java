@@ -1,6 +1,7 @@
 package io.keel.server.cli;
 
 import io.keel.server.Keel;
+import io.keel.server.grpc.ClientPort;
 import io.keel.server.grpc.EtcdGrpcServer;
 import io.keel.server.membership.MemberInfo;
 import io.keel.server.ops.KeelMetrics;
@@ -196,9 +197,10 @@ final class RunningMember implements AutoCloseable {
         if (closed) return;
         // With --client-cert-auth, a verified client certificate's common name is the user when no token is sent.
         boolean certAuth = settings.clientTls() != null && settings.clientTls().clientCertAuth();
-        grpc = EtcdGrpcServer.create(keel, settings.urls().clientListen(), settings.clientLimits(), clientTls(settings),
-                new EtcdGrpcServer.AuthSettings(settings.authTokens(), certAuth),
-                metrics == null ? null : metrics.calls());
+        grpc = EtcdGrpcServer.create(keel, ClientPort.at(settings.urls().clientListen())
+                .withLimits(settings.clientLimits()).withTls(clientTls(settings))
+                .withAuth(new EtcdGrpcServer.AuthSettings(settings.authTokens(), certAuth))
+                .withCallMetrics(metrics == null ? null : metrics.calls()));
         if (metrics != null) grpc.serveGet("/metrics", metrics::page); // etcd serves them on the client port too
     }
 

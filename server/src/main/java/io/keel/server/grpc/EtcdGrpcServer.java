@@ -94,49 +94,13 @@ public final class EtcdGrpcServer implements AutoCloseable {
         this.gateway = gateway;
     }
 
+    /** Serves plain text on {@code address} with etcd's defaults ({@link ClientPort#at}). */
     public static EtcdGrpcServer start(Keel keel, InetSocketAddress address) {
-        return start(keel, address, ClientLimits.ETCD_DEFAULTS);
+        return start(keel, ClientPort.at(address));
     }
 
-    public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps) {
-        return start(keel, address, limits(maxRequestBytes, maxTxnOps));
-    }
-
-    public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, ClientLimits limits) {
-        return create(keel, address, limits, null).open();
-    }
-
-    /** Serves TLS ({@link ClientTls}, etcd's --cert-file and friends) instead of plain text; closes {@code tls}. */
-    public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, ClientTls tls) {
-        return create(keel, address, ClientLimits.ETCD_DEFAULTS, tls).open();
-    }
-
-    /**
-     * Builds the server without listening yet; {@link #open} starts it. The launcher builds it while the member
-     * waits for a leader, so loading gRPC's classes overlaps the election instead of following it (issue 14).
-     */
-    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address) {
-        return create(keel, address, ClientLimits.ETCD_DEFAULTS, null);
-    }
-
-    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps) {
-        return create(keel, address, limits(maxRequestBytes, maxTxnOps), null);
-    }
-
-    private static ClientLimits limits(int maxRequestBytes, int maxTxnOps) {
-        ClientLimits d = ClientLimits.ETCD_DEFAULTS;
-        return new ClientLimits(maxRequestBytes, maxTxnOps, d.maxConcurrentStreams(), d.keepAliveMinTime(),
-                d.keepAliveInterval(), d.keepAliveTimeout());
-    }
-
-    /** As {@link #create(Keel, InetSocketAddress)}, with etcd's client limits and TLS ({@code null}: plain text). */
-    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls) {
-        return create(keel, address, limits, tls, AuthSettings.DEFAULTS);
-    }
-
-    public static EtcdGrpcServer start(Keel keel, InetSocketAddress address, int maxRequestBytes, int maxTxnOps,
-                                       AuthSettings auth) {
-        return create(keel, address, limits(maxRequestBytes, maxTxnOps), null, auth).open();
+    public static EtcdGrpcServer start(Keel keel, ClientPort port) {
+        return create(keel, port).open();
     }
 
     /**
@@ -148,24 +112,17 @@ public final class EtcdGrpcServer implements AutoCloseable {
                 false);
     }
 
-    /** As above, with etcd's authentication settings. */
-    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls,
-                                        AuthSettings auth) {
-        return create(keel, List.of(address), limits, tls, auth, null);
-    }
-
-    /** As above; every call is counted in {@code calls} (etcd's grpc_server_* metrics; null: not counted). */
-    public static EtcdGrpcServer create(Keel keel, InetSocketAddress address, ClientLimits limits, ClientTls tls,
-                                        AuthSettings auth, GrpcCallMetrics calls) {
-        return create(keel, List.of(address), limits, tls, auth, calls);
-    }
-
     /**
-     * As above, listening on every one of {@code addresses} (etcd's --listen-client-urls with several URLs). Plain
+     * Builds the server without listening yet; {@link #open} starts it. The launcher builds it while the member
+     * waits for a leader, so loading gRPC's classes overlaps the election instead of following it (issue 14). Plain
      * GET paths beside the API, such as etcd's /metrics, are added with {@link #serveGet}.
      */
-    public static EtcdGrpcServer create(Keel keel, List<InetSocketAddress> addresses, ClientLimits limits,
-                                        ClientTls tls, AuthSettings auth, GrpcCallMetrics calls) {
+    public static EtcdGrpcServer create(Keel keel, ClientPort port) {
+        List<InetSocketAddress> addresses = port.addresses();
+        ClientLimits limits = port.limits();
+        ClientTls tls = port.tls();
+        AuthSettings auth = port.auth();
+        GrpcCallMetrics calls = port.calls();
         InetSocketAddress address = addresses.get(0);
         keel.auth().useTokens(auth.tokens());
         int maxRequestBytes = limits.maxRequestBytes();

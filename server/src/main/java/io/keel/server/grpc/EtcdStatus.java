@@ -2,6 +2,7 @@ package io.keel.server.grpc;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.keel.server.InvalidRequestException;
 import io.keel.server.LeaderTransferException;
 import io.keel.server.MemberStoppedException;
 import io.keel.server.NotLeaderException;
@@ -29,6 +30,8 @@ final class EtcdStatus {
     static final String TOO_MANY_OPS = "etcdserver: too many operations in txn request";
     static final String NOT_LEADER = "etcdserver: not leader";
     static final String BAD_TRANSFEREE = "etcdserver: bad leader transferee";
+    /** Go's context.DeadlineExceeded, as gRPC sends it for etcd. */
+    static final String DEADLINE_EXCEEDED = "context deadline exceeded";
     static final String TRANSFER_TIMED_OUT = "etcdserver: request timed out, leader transfer took too long";
 
     private EtcdStatus() {
@@ -63,6 +66,11 @@ final class EtcdStatus {
             if (n.leaderHint() == 0) return Status.UNAVAILABLE.withDescription(NO_LEADER);
             return Status.UNAVAILABLE.withDescription(LEADER_CHANGED);
         }
+        if (t instanceof RequestTimeoutException r && r.clientDeadline()) {
+            // The client's own deadline: etcd's server hands Go's context error to gRPC, which sends this (the
+            // client, past its deadline, reports the same by itself).
+            return Status.DEADLINE_EXCEEDED.withDescription(DEADLINE_EXCEEDED);
+        }
         if (t instanceof ReadRejectedException || t instanceof RequestTimeoutException) {
             // Gave up waiting (a linearizable read waits for a leader to confirm it): with no leader known, say
             // so, as etcd does, so the client moves to another member.
@@ -72,6 +80,12 @@ final class EtcdStatus {
         if (t instanceof OverloadedException) return Status.RESOURCE_EXHAUSTED.withDescription(TOO_MANY_REQUESTS);
         if (t instanceof ProposalRefusedException p && p.reason() == ProposalRefusedException.Reason.TOO_LARGE) {
             return Status.INVALID_ARGUMENT.withDescription(TOO_LARGE); // Raft's entry size limit
+        }
+        if (t instanceof InvalidRequestException i) {
+            return switch (i.reason()) {
+                case TOO_MANY_TXN_OPS -> Status.INVALID_ARGUMENT.withDescription(TOO_MANY_OPS);
+                case UNKNOWN_ENUM -> Status.INVALID_ARGUMENT.withDescription(i.getMessage());
+            };
         }
         if (t instanceof MembershipException m) return membership(m);
         if (t instanceof LeaderTransferException l) {

@@ -14,7 +14,9 @@ import io.keel.server.etcd.proto.RangeRequest;
 import io.keel.server.etcd.proto.RangeResponse;
 import io.keel.server.etcd.proto.TxnRequest;
 import io.keel.server.etcd.proto.TxnResponse;
-import io.keel.storage.mvcc.CompactRequest;
+import io.keel.server.member.ClientWrite;
+import io.keel.server.member.EtcdRequests;
+import io.keel.server.member.RequestDeadline;
 
 import java.util.concurrent.Executor;
 
@@ -43,20 +45,26 @@ final class KvService extends KVGrpc.KVImplBase {
 
     @Override
     public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
-        EtcdGrpcServer.answerAsync(keel, observer, executor,
-                () -> guard.afterCheck(request.getSerializable(), s -> guard.range(s, request),
-                        () -> keel.rangeAsync(ProtoConvert.range(request), request.getSerializable())),
-                r -> ProtoConvert.range(r, headers.at(r.revision())));
+        EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
+            RequestDeadline deadline = CallDeadline.current(keel.requestTimeout());
+            return guard.afterCheck(request.getSerializable(), s -> guard.range(s, request),
+                    () -> keel.rangeAsync(EtcdRequests.checkedRange(request), request.getSerializable(), deadline));
+        }, r -> ProtoConvert.range(r, headers.at(r.revision())));
     }
+
+    // Writes: the client's message is checked and encoded once (ClientWrite), and goes into the Raft entry as it
+    // is; the call's deadline (CallDeadline) is the request's one deadline, read here, on the call's thread.
 
     @Override
     public void put(PutRequest request, StreamObserver<PutResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
+            RequestDeadline deadline = CallDeadline.current(keel.requestTimeout());
             checkSize(request.getSerializedSize());
             EtcdGrpcServer.refuseWriteWithoutLeader(keel); // at once, not after the auth state's read
+            ClientWrite write = ClientWrite.put(request);
             return guard.afterCheck(false, s -> guard.put(s, request), () -> {
                 EtcdGrpcServer.refuseWriteWithoutLeader(keel);
-                return keel.writeAsync(ProtoConvert.put(request));
+                return keel.writeAsync(write, deadline);
             });
         }, r -> {
             var put = (io.keel.storage.mvcc.PutResponse) r;
@@ -67,11 +75,13 @@ final class KvService extends KVGrpc.KVImplBase {
     @Override
     public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
+            RequestDeadline deadline = CallDeadline.current(keel.requestTimeout());
             checkSize(request.getSerializedSize());
             EtcdGrpcServer.refuseWriteWithoutLeader(keel);
+            ClientWrite write = ClientWrite.delete(request);
             return guard.afterCheck(false, s -> guard.deleteRange(s, request), () -> {
                 EtcdGrpcServer.refuseWriteWithoutLeader(keel);
-                return keel.writeAsync(ProtoConvert.delete(request));
+                return keel.writeAsync(write, deadline);
             });
         }, r -> {
             var deleted = (io.keel.storage.mvcc.DeleteRangeResponse) r;
@@ -82,12 +92,15 @@ final class KvService extends KVGrpc.KVImplBase {
     @Override
     public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
         EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
+            RequestDeadline deadline = CallDeadline.current(keel.requestTimeout());
             checkSize(request.getSerializedSize());
-            var txn = ProtoConvert.txn(request, maxTxnOps);
+            var txn = EtcdRequests.checkedTxn(request, maxTxnOps);
             if (!txn.isReadOnly()) EtcdGrpcServer.refuseWriteWithoutLeader(keel);
+            // A read-only txn is answered without Raft, so it needs no entry.
+            ClientWrite write = txn.isReadOnly() ? null : ClientWrite.txn(request, txn);
             return guard.afterCheck(false, s -> guard.txn(s, request), () -> {
                 if (!txn.isReadOnly()) EtcdGrpcServer.refuseWriteWithoutLeader(keel);
-                return keel.txnAsync(txn);
+                return keel.txnAsync(txn, write, deadline);
             });
         }, r -> ProtoConvert.txn(r, headers.at(r.revision())));
     }
@@ -97,8 +110,9 @@ final class KvService extends KVGrpc.KVImplBase {
         // `physical` is accepted; Keel answers once the compaction has applied to the store.
         EtcdGrpcServer.answerAsync(keel, observer, executor,
                 () -> {
+                    RequestDeadline deadline = CallDeadline.current(keel.requestTimeout());
                     EtcdGrpcServer.refuseWriteWithoutLeader(keel);
-                    return keel.writeAsync(new CompactRequest(request.getRevision()));
+                    return keel.writeAsync(ClientWrite.compaction(request), deadline);
                 }, r -> {
                     var compacted = (io.keel.storage.mvcc.CompactResponse) r;
                     return ProtoConvert.compact(compacted, headers.at(compacted.revision()));

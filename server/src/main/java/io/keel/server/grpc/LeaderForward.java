@@ -8,6 +8,7 @@ import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Deadline;
 import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingServerCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -42,6 +43,12 @@ final class LeaderForward {
     static final Metadata.Key<String> FORWARDED_BY =
             Metadata.Key.of("keel-forwarded-by", Metadata.ASCII_STRING_MARSHALLER);
     private static final Context.Key<String> FORWARDED = Context.key("keel-forwarded-by");
+    /**
+     * Set in the trailers of every answer a member gives to a forwarded call: the forwarding member relays such an
+     * answer as it is, and takes a failure without it for the transport's (the leader never answered).
+     */
+    static final Metadata.Key<String> ANSWERED_BY =
+            Metadata.Key.of("keel-answered-by", Metadata.ASCII_STRING_MARSHALLER);
     private static final long DEFAULT_TIMEOUT_SECONDS = 15;
 
     private final Keel keel;
@@ -60,7 +67,14 @@ final class LeaderForward {
                                                               ServerCallHandler<Q, R> next) {
                 String by = headers.get(FORWARDED_BY);
                 if (by == null) return next.startCall(call, headers);
-                return Contexts.interceptCall(Context.current().withValue(FORWARDED, by), call, headers, next);
+                ServerCall<Q, R> answering = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                    @Override
+                    public void close(Status status, Metadata trailers) {
+                        trailers.put(ANSWERED_BY, "1");
+                        super.close(status, trailers);
+                    }
+                };
+                return Contexts.interceptCall(Context.current().withValue(FORWARDED, by), answering, headers, next);
             }
         };
     }
@@ -105,11 +119,11 @@ final class LeaderForward {
             // A fresh context: the client's cancellation must not cut the forward off half-way without an answer.
             return Context.ROOT.call(() -> call.apply(marked));
         } catch (StatusRuntimeException e) {
-            String description = e.getStatus().getDescription();
             Status.Code code = e.getStatus().getCode();
             boolean transport = code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
                     || code == Status.Code.CANCELLED;
-            if (!transport || (description != null && description.startsWith("etcdserver: "))) {
+            Metadata trailers = e.getTrailers();
+            if (!transport || (trailers != null && trailers.containsKey(ANSWERED_BY))) {
                 throw e; // the leader's answer, as it gave it
             }
             LOG.warn("member {}: forwarding a membership request to the leader at {} failed: {}", self, url,

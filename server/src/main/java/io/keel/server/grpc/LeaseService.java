@@ -122,6 +122,10 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
                 end(e);
                 return;
             }
+            if (pending.isDone() && !pending.isCompletedExceptionally()) { // answered here at once (the leader)
+                answer(request.getID(), pending.join());
+                return;
+            }
             // Never answered on the thread that completed it (the peer transport's or the apply thread).
             pending.whenCompleteAsync((ttl, failure) -> {
                 if (failure != null) end(failure);

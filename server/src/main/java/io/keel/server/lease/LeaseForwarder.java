@@ -29,7 +29,9 @@ import java.util.function.Predicate;
  * Keep-alives and time-to-live without the log (issue 16): the leader's {@link Lessor} answers both from memory, and
  * any other member forwards them to the leader over the peer connection ({@code MSG_LEASE_KEEP_ALIVE},
  * {@code MSG_LEASE_TIME_TO_LIVE} and their responses, correlated by {@code read_id}), as etcd's follower forwards
- * a keep-alive to its leader over HTTP.
+ * a keep-alive to its leader over HTTP. Keep-alives travel in batches: every one forwarded while the leader answers
+ * the previous batch leaves in the next message, and the leader answers a batch in one message
+ * ({@code ForwardedKeepAlives}).
  *
  * <p>Both are idempotent, so an attempt that gets no answer within an election timeout, or is refused (the member
  * asked does not lead, has not yet taken over the deadlines, or lacks its leader lease), is simply made again at
@@ -51,6 +53,7 @@ public final class LeaseForwarder implements AutoCloseable {
     private final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextRequest = new AtomicLong(new SecureRandom().nextLong());
     private final AtomicLong forwarded = new AtomicLong();
+    private final ForwardedKeepAlives keepAlives;
     private volatile boolean closed;
 
     /**
@@ -71,11 +74,24 @@ public final class LeaseForwarder implements AutoCloseable {
         this.timeout = timeout;
         this.timer = Executors.newSingleThreadScheduledExecutor(
                 NamedThreads.single("keel-lease-forward-" + Long.toHexString(memberId)));
+        this.keepAlives = new ForwardedKeepAlives(memberId, applied, send, attemptTimeout.toNanos(), timer,
+                nextRequest);
     }
 
-    /** One keep-alive answered by the leader: the lease's granted TTL, 0 when there is no such lease. */
+    /**
+     * One keep-alive answered by the leader: the lease's granted TTL, 0 when there is no such lease. At the leader
+     * it is usually answered at once, with no future chain; a follower sends it with the other keep-alives
+     * forwarded during the leader's last round trip, in one message ({@code ForwardedKeepAlives}).
+     */
     public CompletableFuture<Long> keepAlive(long id) {
-        return call(id, MessageType.MSG_LEASE_KEEP_ALIVE, min -> lessor.renew(id, min), m -> m.getLeaseTtl());
+        if (!closed && leader.getAsLong() == memberId) {
+            long ttl = lessor.tryRenew(id, applied.getAsLong());
+            if (ttl >= 0) return CompletableFuture.completedFuture(ttl);
+        }
+        return call(id, min -> lessor.renew(id, min), (to, min) -> {
+            forwarded.incrementAndGet();
+            return keepAlives.send(to, id);
+        });
     }
 
     /**
@@ -83,9 +99,9 @@ public final class LeaseForwarder implements AutoCloseable {
      * the lease's granted TTL and keys from a store that has applied at least that).
      */
     public CompletableFuture<Lessor.Remaining> remaining(long id) {
-        return call(id, MessageType.MSG_LEASE_TIME_TO_LIVE, min -> lessor.remaining(id, min),
-                m -> new Lessor.Remaining(m.getLeaseFound(), TimeUnit.SECONDS.toNanos(m.getLeaseTtl()),
-                        m.getIndex()));
+        return call(id, min -> lessor.remaining(id, min), (to, min) ->
+                remote(to, id, MessageType.MSG_LEASE_TIME_TO_LIVE, min).thenApply(m -> new Lessor.Remaining(
+                        m.getLeaseFound(), TimeUnit.SECONDS.toNanos(m.getLeaseTtl()), m.getIndex())));
     }
 
     /** Keep-alives this member has forwarded to another member (attempts). */
@@ -93,16 +109,24 @@ public final class LeaseForwarder implements AutoCloseable {
         return forwarded.get();
     }
 
-    private <T> CompletableFuture<T> call(long id, MessageType type, Function<Long, CompletableFuture<T>> local,
-                                          Function<Message, T> fromAnswer) {
+    /** Messages (batches) that carried this member's forwarded keep-alives to the leader. */
+    public long forwardedBatches() {
+        return keepAlives.batchesSent();
+    }
+
+    /** An attempt at the leader when it is another member: (leader, this member's applied index) to the answer. */
+    private interface Remote<T> {
+        CompletableFuture<T> ask(long leader, long minApplied);
+    }
+
+    private <T> CompletableFuture<T> call(long id, Function<Long, CompletableFuture<T>> local, Remote<T> remote) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        attempt(id, type, local, fromAnswer, System.nanoTime() + timeout.toNanos(), result, null);
+        attempt(id, local, remote, System.nanoTime() + timeout.toNanos(), result, null);
         return result;
     }
 
-    private <T> void attempt(long id, MessageType type, Function<Long, CompletableFuture<T>> local,
-                             Function<Message, T> fromAnswer, long deadline, CompletableFuture<T> result,
-                             Throwable last) {
+    private <T> void attempt(long id, Function<Long, CompletableFuture<T>> local, Remote<T> remote, long deadline,
+                             CompletableFuture<T> result, Throwable last) {
         if (result.isDone()) return;
         if (closed) {
             result.completeExceptionally(new MemberStoppedException("member " + hex(memberId) + " is stopped", null));
@@ -123,7 +147,7 @@ public final class LeaseForwarder implements AutoCloseable {
         } else if (to == 0) {
             a = CompletableFuture.failedFuture(new NotPrimaryException(memberId));
         } else {
-            a = remote(to, id, type, minApplied).thenApply(fromAnswer);
+            a = remote.ask(to, minApplied);
         }
         a.whenComplete((v, e) -> {
             if (e == null) {
@@ -136,7 +160,7 @@ public final class LeaseForwarder implements AutoCloseable {
                 return;
             }
             try {
-                timer.schedule(() -> attempt(id, type, local, fromAnswer, deadline, result, cause),
+                timer.schedule(() -> attempt(id, local, remote, deadline, result, cause),
                         RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException stopped) {
                 result.completeExceptionally(new MemberStoppedException("member " + hex(memberId) + " is stopped",
@@ -150,7 +174,6 @@ public final class LeaseForwarder implements AutoCloseable {
         CompletableFuture<Message> answer = new CompletableFuture<>();
         pending.put(request, answer);
         answer.whenComplete((m, e) -> pending.remove(request));
-        forwarded.incrementAndGet();
         Message m = Message.newBuilder().setType(type).setFrom(memberId).setTo(to).setReadId(request)
                 .setLeaseId(id).setIndex(minApplied).build();
         if (!send.test(m)) {
@@ -174,13 +197,17 @@ public final class LeaseForwarder implements AutoCloseable {
     /** A lease message from a peer (transport thread: must not block). */
     public void onMessage(Message m) {
         switch (m.getType()) {
-            case MSG_LEASE_KEEP_ALIVE -> lessor.renew(m.getLeaseId(), m.getIndex()).whenComplete((ttl, e) ->
-                    reply(m, MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE, e, b -> b.setLeaseTtl(ttl)));
+            case MSG_LEASE_KEEP_ALIVE -> {
+                if (m.getLeaseIdsCount() > 0) answerBatch(m);
+                else lessor.renew(m.getLeaseId(), m.getIndex()).whenComplete((ttl, e) ->
+                        reply(m, MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE, e, b -> b.setLeaseTtl(ttl)));
+            }
             case MSG_LEASE_TIME_TO_LIVE -> lessor.remaining(m.getLeaseId(), m.getIndex()).whenComplete((r, e) ->
                     reply(m, MessageType.MSG_LEASE_TIME_TO_LIVE_RESPONSE, e, b -> b.setLeaseFound(r.found())
                             .setLeaseTtl(r.remainingNanos() / TimeUnit.SECONDS.toNanos(1)) // truncated, as etcd
                             .setIndex(r.appliedIndex())));
-            case MSG_LEASE_KEEP_ALIVE_RESPONSE, MSG_LEASE_TIME_TO_LIVE_RESPONSE -> {
+            case MSG_LEASE_KEEP_ALIVE_RESPONSE -> keepAlives.onAnswer(m);
+            case MSG_LEASE_TIME_TO_LIVE_RESPONSE -> {
                 CompletableFuture<Message> answer = pending.get(m.getReadId());
                 if (answer == null) return; // given up already
                 if (m.getReject()) answer.completeExceptionally(new NotPrimaryException(m.getFrom()));
@@ -188,6 +215,36 @@ public final class LeaseForwarder implements AutoCloseable {
             }
             default -> LOG.warn("member {}: not a lease message: {}", hex(memberId), m.getType());
         }
+    }
+
+    /**
+     * A follower's batch of keep-alives (transport thread: must not block): one answer listing them all, those
+     * that must wait (see {@link Lessor#renew}) marked {@code ForwardedKeepAlives.LATER} and answered one by one
+     * when they complete.
+     */
+    private void answerBatch(Message m) {
+        int n = m.getLeaseIdsCount();
+        Message.Builder answer = Message.newBuilder().setType(MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE)
+                .setFrom(memberId).setTo(m.getFrom()).setReadId(m.getReadId());
+        for (int i = 0; i < n; i++) {
+            long id = m.getLeaseIds(i);
+            long request = m.getLeaseRequestIds(i);
+            long ttl = lessor.tryRenew(id, m.getIndex());
+            if (ttl < 0) {
+                CompletableFuture<Long> later = lessor.renew(id, m.getIndex());
+                if (!later.isDone()) {
+                    ttl = ForwardedKeepAlives.LATER;
+                    later.whenComplete((t, e) -> send.test(Message.newBuilder()
+                            .setType(MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE).setFrom(memberId).setTo(m.getFrom())
+                            .setReadId(m.getReadId()).addLeaseRequestIds(request)
+                            .addLeaseTtls(e == null ? t : ForwardedKeepAlives.REFUSED).build()));
+                } else {
+                    ttl = later.isCompletedExceptionally() ? ForwardedKeepAlives.REFUSED : later.join();
+                }
+            }
+            answer.addLeaseRequestIds(request).addLeaseTtls(ttl);
+        }
+        send.test(answer.build()); // a lost answer: the asker tries again after its attempt timeout
     }
 
     private void reply(Message request, MessageType type, Throwable failure,
@@ -203,6 +260,7 @@ public final class LeaseForwarder implements AutoCloseable {
     public void close() {
         closed = true;
         timer.shutdownNow();
+        keepAlives.close();
         for (CompletableFuture<Message> f : pending.values()) {
             f.completeExceptionally(new MemberStoppedException("member " + hex(memberId) + " is stopped", null));
         }

@@ -24,6 +24,9 @@ final class LeaderWait {
 
     private final Executor raftThread;
     private final PriorityQueue<Parked> parked = new PriorityQueue<>(Comparator.comparingLong(Parked::deadline));
+    private static final int PRUNE_AT_LEAST = 1024;
+    /** How many parked requests trigger dropping those already done (raft thread). */
+    private int pruneAt = PRUNE_AT_LEAST;
 
     LeaderWait(Executor raftThread) {
         this.raftThread = raftThread;
@@ -42,6 +45,21 @@ final class LeaderWait {
         parked.add(new Parked(deadline, result, retry, noLeader));
         // One timer per parked request; it only queues a check, so one that fires after its request left is a no-op.
         CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS, raftThread).execute(this::expire);
+    }
+
+    /**
+     * Raft thread: holds {@code retry} until a leader is known, then runs it (on the raft thread). No timer here: the
+     * request's own ({@link RequestTimer}) fails {@code result} at its deadline, and a request done by then is
+     * dropped, never run.
+     */
+    void park(CompletableFuture<?> result, Runnable retry) {
+        if (parked.size() >= pruneAt) {
+            // Requests failed by their own timers while no leader is known: forgotten now and then, so a long
+            // election cannot hold them all (the cost stays linear: the next prune waits for twice as many).
+            parked.removeIf(p -> p.result().isDone());
+            pruneAt = Math.max(PRUNE_AT_LEAST, 2 * parked.size());
+        }
+        parked.add(new Parked(Long.MAX_VALUE, result, retry, null));
     }
 
     /** Raft thread: a leader is known; every parked request runs again (and may park again if it is lost at once). */
@@ -67,7 +85,8 @@ final class LeaderWait {
 
     private void expire() {
         long now = System.nanoTime();
-        while (!parked.isEmpty() && parked.peek().deadline() - now <= 0) {
+        // Untimed requests (deadline Long.MAX_VALUE) sort last and never expire here.
+        while (!parked.isEmpty() && parked.peek().deadline() != Long.MAX_VALUE && parked.peek().deadline() - now <= 0) {
             Parked p = parked.poll();
             p.result().completeExceptionally(p.noLeader().get());
         }

@@ -84,14 +84,16 @@ public final class Member implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder droppedPeerMessages = new LongAdder();
     /**
-     * How long a forwarded write may take to apply here before its caller is told the outcome is unknown: etcd's
-     * request timeout (5 s plus two election timeouts), since a leader drops a forward it cannot take silently.
+     * How long a keep-alive or time-to-live forwarded to the leader's lessor may take (LeaseForwarder): etcd's
+     * request timeout (5 s plus two election timeouts). Client writes end at their own deadline instead
+     * ({@link RequestDeadline}).
      */
     private final Duration forwardTimeout;
     /**
-     * How long a write or linearizable read waits, parked on the raft thread, for a leader to be known before it
-     * fails with {@link NotLeaderException} (issue 19): a member just started, or in an election, answers once a
-     * leader is elected instead of refusing what a moment later it would take.
+     * How long a linearizable read waits, parked on the raft thread, for a leader to be known before it fails with
+     * {@link NotLeaderException} (issue 19), and the deadline of a write proposed without one of its own: a member
+     * just started, or in an election, answers once a leader is elected instead of refusing what a moment later it
+     * would take.
      */
     private final Duration leaderWaitTimeout;
     /** Requests waiting for a leader (raft thread only). */
@@ -110,6 +112,15 @@ public final class Member implements AutoCloseable {
     private final MemberObserver observer;
     /** The commit index as of the last Ready (raft thread writes). */
     private volatile long commitIndex;
+    /** The last committed index handed to the apply stage (raft thread writes; the sync thread reads). */
+    private volatile long handedToApply;
+    /** What the apply stage applied last: Raft's index and the store's (apply thread writes, raft thread reads). */
+    private volatile long appliedRaftIndex;
+    private volatile long appliedStoreIndex;
+    /** Linearizable reads wait for the store to apply their index (raft thread writes; the apply thread reads). */
+    private volatile boolean readsWaitForApply;
+    /** A deferred {@link #takeApplied} is queued and has not started (one is enough). */
+    private final AtomicBoolean appliedTaskQueued = new AtomicBoolean();
 
     private Member(MemberConfig config, MemberObserver observer, Duration leaderWaitTimeout, TlsContexts peerTls)
             throws IOException {
@@ -137,6 +148,7 @@ public final class Member implements AutoCloseable {
                     .withRandomSeed(System.nanoTime() ^ config.memberId());
             RaftNode node = new RaftNode(raft, storage.log, System.nanoTime());
             this.commitIndex = node.log().committed();
+            this.handedToApply = storage.log.snapshotMetadata().getIndex(); // Raft hands out what follows it again
             this.commitLog = createdLog = new GroupCommitLog(storage.log);
             this.loop = createdLoop = new RaftLoop(node, config.tickInterval().toNanos());
             this.leaderWait = new LeaderWait(loop);
@@ -182,7 +194,8 @@ public final class Member implements AutoCloseable {
                     () -> storage.store.current().appliedIndex(), transport::send, config.electionTimeout(),
                     forwardTimeout);
             this.outbound = new Outbound(transport, storage.store, loop, snapshotSender);
-            this.persist = new PersistPipeline(commitLog, loop, outbound::send, this::durable, this::fail);
+            this.persist = new PersistPipeline(commitLog, loop, outbound::send, this::durable, this::fail,
+                    this::raftWaitsForPersist);
             persist.observer = observer;
             if (config.joinExisting()) {
                 // A member added at run time may not know its peers' ids (its --initial-cluster gives addresses):
@@ -278,42 +291,69 @@ public final class Member implements AutoCloseable {
      * Proposes a client write (put, delete range, txn, compact); completes with the store's response once applied
      * here. At a follower the write is forwarded to the leader. While no leader is known it waits for one; it fails
      * with {@link NotLeaderException} once the leader wait passes with none (or, with a leader hint, while the
-     * leader hands leadership over).
+     * leader hands leadership over). Its deadline: the leader wait from now (see {@link #propose(Operation,
+     * RequestDeadline)}).
      */
     public CompletableFuture<Response> propose(Operation op) {
+        return propose(op, defaultDeadline());
+    }
+
+    /**
+     * As {@link #propose(Operation)}, ending at {@code deadline}: waiting for a leader, forwarded to it, and waiting
+     * for the entry to apply, all end there, failed by one timer with {@link NotLeaderException} (still waiting for a
+     * leader: nothing was proposed) or {@link io.keel.server.RequestTimeoutException} (the write may still apply).
+     */
+    public CompletableFuture<Response> propose(Operation op, RequestDeadline deadline) {
         // An operation that may apply twice is forwarded again to a new leader instead of waiting for an old one
         // that may be gone.
-        return proposeData(OperationCodec.encode(op), op.mayApplyTwice());
+        return proposeData(OperationCodec.encode(op), op.mayApplyTwice(), deadline);
     }
 
-    /** As {@link #propose}, for an entry already encoded (keel_ops.proto's ClientOp) that must apply at most once. */
+    /**
+     * As {@link #propose(Operation, RequestDeadline)}, for an entry already encoded (keel_ops.proto's ClientOp,
+     * e.g. an etcd client's message from {@code OperationCodec.encode(PutRequest)}) that
+     * must apply at most once.
+     */
+    public CompletableFuture<Response> proposeData(ByteString data, RequestDeadline deadline) {
+        return proposeData(data, false, deadline);
+    }
+
+    /** As {@link #proposeData(ByteString, RequestDeadline)}, ending at the leader wait from now. */
     public CompletableFuture<Response> proposeData(ByteString data) {
-        return proposeData(data, false);
+        return proposeData(data, false, defaultDeadline());
     }
 
-    private CompletableFuture<Response> proposeData(ByteString data, boolean mayApplyTwice) {
+    private CompletableFuture<Response> proposeData(ByteString data, boolean mayApplyTwice,
+                                                    RequestDeadline deadline) {
         CompletableFuture<Response> result = proposalAdmission.admit();
         if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
         if (stopped(result)) return result;
         // A store refusal (MvccException) still means the entry committed and applied.
         result.whenComplete((v, e) -> observer.proposalFinished(e == null
                 || e instanceof io.keel.storage.mvcc.MvccException));
-        long deadline = leaderWaitDeadline();
-        loop.execute(() -> proposeNow(data, mayApplyTwice, result, deadline));
+        RequestTimer timer = RequestTimer.arm(result, deadline, config.memberId());
+        if (result.isDone()) return result; // its deadline had passed: nothing proposed
+        loop.execute(() -> proposeNow(data, mayApplyTwice, result, timer));
         return result;
+    }
+
+    /** A request without a deadline of its own ends where a leader wait would. */
+    private RequestDeadline defaultDeadline() {
+        return RequestDeadline.after(leaderWaitTimeout);
     }
 
     /** Raft thread: proposes (or forwards) the write, or parks it until a leader is known. */
     private void proposeNow(ByteString data, boolean mayApplyTwice, CompletableFuture<Response> result,
-                            long deadline) {
-        if (result.isDone()) return;
+                            RequestTimer timer) {
+        if (result.isDone()) return; // its deadline passed while it was queued, or the member stopped
         RaftNode node = loop.node();
         if (noLeaderKnown(node)) {
-            leaderWait.park(deadline, result, () -> proposeNow(data, mayApplyTwice, result, deadline),
-                    () -> noLeaderAfterWaiting(node));
+            if (!timer.stage(RequestTimer.Stage.LEADER_WAIT)) return;
+            leaderWait.park(result, () -> proposeNow(data, mayApplyTwice, result, timer));
             return;
         }
         if (node.role() == Role.LEADER) {
+            if (!timer.stage(RequestTimer.Stage.PROPOSED)) return;
             ProposeResult r = node.propose(data);
             if (r instanceof ProposeResult.Accepted a) {
                 proposals.accepted(a.index(), a.term(), result);
@@ -323,11 +363,12 @@ public final class Member implements AutoCloseable {
             return;
         }
         // A follower hands the write to the leader and recognises it by its origin when it applies it.
+        if (!timer.stage(RequestTimer.Stage.FORWARDED)) return;
         long request = nextRequest++;
         ByteString tagged = data.concat(OperationCodec.origin(config.memberId(), request));
         ProposeResult r = node.proposeOrForward(tagged);
         if (r instanceof ProposeResult.Forwarded) {
-            proposals.forwarded(request, result, forwardTimeout, mayApplyTwice ? tagged : null);
+            proposals.forwarded(request, result, mayApplyTwice ? tagged : null);
         } else if (r instanceof ProposeResult.Refused refused) {
             result.completeExceptionally(refusal(node, refused));
         }
@@ -615,12 +656,18 @@ public final class Member implements AutoCloseable {
         commitIndex = loop.node().log().committed();
         if (r.softState() != null) observer.stateChanged(r.softState());
         observer.messagesSent(r.messages());
+        // Sent before the leadership news: a completed transfer lets a stopping leader close its transport, and this
+        // Ready carries the forwarded writes it held during the transfer, now on their way to the new leader.
+        outbound.send(r.messages());
         if (r.softState() != null) {
             lessor.leadershipChanged(r.softState());
             if (r.softState().leaderId() != knownLeader) leaderChanged(r.softState().leaderId());
         }
-        outbound.send(r.messages());
         reads.answered(loop.node(), r.readStates());
+        // Published before the raft thread next reads its deferred tasks, then the applied index is read again: an
+        // apply that finished meanwhile either sees the flag (and wakes this thread) or is seen here.
+        readsWaitForApply = reads.waitingForApply();
+        if (readsWaitForApply) reads.applied(loop.node(), appliedStoreIndex);
         CompletableFuture<Void> installed = null;
         if (r.snapshot() != null) {
             installer.accepted(r.snapshot());
@@ -699,16 +746,48 @@ public final class Member implements AutoCloseable {
     /** The Ready is durable (its messagesAfterPersist are sent): acknowledge it to the node, apply what committed. */
     private void durable(Ready r) {
         loop.node().persisted(r);
+        if (!r.committedEntries().isEmpty()) {
+            handedToApply = r.committedEntries().get(r.committedEntries().size() - 1).getIndex();
+        }
         apply.submit(r.committedEntries(), r.confState());
     }
 
-    /** Apply thread: Raft's entries up to {@code raftIndex} (-1: a snapshot) and the store up to storeIndex. */
+    /**
+     * Sync thread, for {@link PersistPipeline}: whether the node needs a durable write handed back at once. A leader
+     * counts its own durable log towards the commit, a candidate its own vote; a follower that knows of committed
+     * entries it has not handed to apply hands them out only once they are durable here. Otherwise (a follower
+     * keeping up) nothing waits for the hand-back and it rides on the raft thread's next wake-up.
+     */
+    private boolean raftWaitsForPersist() {
+        return loop.softState().role() != Role.FOLLOWER || commitIndex > handedToApply;
+    }
+
+    /**
+     * Apply thread: Raft's entries up to {@code raftIndex} (-1: a snapshot) and the store up to storeIndex. The raft
+     * thread is woken for it only when a read waits for the store (or after a snapshot); otherwise Raft's applied
+     * index is bookkeeping and is taken at the raft thread's next wake-up.
+     */
     private void applied(long raftIndex, long storeIndex) {
         for (Runnable listener : appliedListeners) listener.run();
-        loop.execute(() -> {
-            if (raftIndex > 0) loop.node().applied(raftIndex);
-            reads.applied(loop.node(), storeIndex);
-        });
+        if (raftIndex > 0) appliedRaftIndex = raftIndex;
+        appliedStoreIndex = storeIndex;
+        // Queued deferred first, the flag read after: see RaftLoop#executeDeferred.
+        if (appliedTaskQueued.compareAndSet(false, true)) {
+            loop.executeDeferred(() -> {
+                appliedTaskQueued.set(false); // before reading: an apply finishing from now on queues again
+                takeApplied();
+            });
+        }
+        if (raftIndex < 0 || readsWaitForApply) loop.execute(this::takeApplied);
+    }
+
+    /** Raft thread: takes what the apply stage published in {@link #applied}. */
+    private void takeApplied() {
+        RaftNode node = loop.node();
+        long raftIndex = appliedRaftIndex;
+        if (raftIndex > node.log().applied()) node.applied(raftIndex);
+        reads.applied(node, appliedStoreIndex);
+        readsWaitForApply = reads.waitingForApply();
     }
 
     private static RuntimeException refusal(RaftNode node, ProposeResult.Refused r) {

@@ -1,11 +1,10 @@
 package io.keel.server.member;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.CodedInputStream;
 import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
 import io.keel.server.proto.ClientOp;
-import io.keel.server.proto.CompactOp;
 import io.keel.server.proto.CompareOp;
 import io.keel.server.proto.DeleteRangeOp;
 import io.keel.server.proto.LeaseExpireOp;
@@ -33,12 +32,18 @@ import io.keel.storage.mvcc.PutRequest;
 import io.keel.storage.mvcc.RangeRequest;
 import io.keel.storage.mvcc.TxnRequest;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Client writes to and from the bytes of a Raft entry (keel_ops.proto). Every member decodes the same bytes the
  * same way, so every member applies the same operation at the same index.
+ *
+ * <p>A key-value write (put, delete range, txn, compaction) is carried as etcd's own request message, the one the
+ * client sent, in the ClientOp envelope (with the origin tag of a forwarded write): the gRPC path encodes the message
+ * it received, and the apply path turns it into the store's record with {@link EtcdRequests}, the converter the
+ * gRPC path uses for its checks. Entries written by earlier releases (keel_ops' own PutOp, TxnOp, ...) still decode.
  */
 public final class OperationCodec {
     private OperationCodec() {
@@ -47,14 +52,15 @@ public final class OperationCodec {
     /** Encodes a write a member may propose: put, delete range, txn, compact, or a lease operation. */
     public static ByteString encode(Operation op) {
         ClientOp.Builder b = ClientOp.newBuilder();
+        // The key-value writes as etcd's messages, as the gRPC path proposes them: one encoding for every entry.
         if (op instanceof PutRequest p) {
-            b.setPut(put(p));
+            b.setEtcdPut(EtcdRequests.toEtcd(p));
         } else if (op instanceof DeleteRangeRequest d) {
-            b.setDeleteRange(delete(d));
+            b.setEtcdDeleteRange(EtcdRequests.toEtcd(d));
         } else if (op instanceof TxnRequest t) {
-            b.setTxn(txn(t));
+            b.setEtcdTxn(EtcdRequests.toEtcd(t));
         } else if (op instanceof CompactRequest c) {
-            b.setCompact(CompactOp.newBuilder().setRevision(c.revision()));
+            b.setEtcdCompaction(EtcdRequests.toEtcd(c));
         } else if (op instanceof LeaseGrantRequest g) {
             b.setLeaseGrant(LeaseGrantOp.newBuilder().setId(g.id()).setTtl(g.ttl()));
         } else if (op instanceof LeaseRevokeRequest r) {
@@ -86,6 +92,26 @@ public final class OperationCodec {
         return b.build().toByteString();
     }
 
+    /** An etcd client's put, as its Raft entry carries it (the message itself, in the envelope). */
+    public static ByteString encode(io.keel.server.etcd.proto.PutRequest put) {
+        return ClientOp.newBuilder().setEtcdPut(put).build().toByteString();
+    }
+
+    /** An etcd client's delete range, as its Raft entry carries it. */
+    public static ByteString encode(io.keel.server.etcd.proto.DeleteRangeRequest delete) {
+        return ClientOp.newBuilder().setEtcdDeleteRange(delete).build().toByteString();
+    }
+
+    /** An etcd client's transaction, as its Raft entry carries it. */
+    public static ByteString encode(io.keel.server.etcd.proto.TxnRequest txn) {
+        return ClientOp.newBuilder().setEtcdTxn(txn).build().toByteString();
+    }
+
+    /** An etcd client's compaction, as its Raft entry carries it. */
+    public static ByteString encode(io.keel.server.etcd.proto.CompactionRequest compaction) {
+        return ClientOp.newBuilder().setEtcdCompaction(compaction).build().toByteString();
+    }
+
     /** A forwarded write's origin: appended to an encoded op, it sets the origin fields (protobuf merges). */
     static ByteString origin(long member, long request) {
         return ClientOp.newBuilder().setOriginMember(member).setOriginRequest(request).build().toByteString();
@@ -106,8 +132,12 @@ public final class OperationCodec {
     public static ClientOp clientOpOf(Entry entry) {
         if (entry.getType() != EntryType.ENTRY_NORMAL || entry.getData().isEmpty()) return null;
         try {
-            return ClientOp.parseFrom(entry.getData());
-        } catch (InvalidProtocolBufferException e) {
+            // Aliasing: the parsed key and value are views of the entry's bytes, not copies; the store's record
+            // then makes the only copy of them on the apply path. The entry's bytes never change (a ByteString).
+            CodedInputStream in = entry.getData().newCodedInput();
+            in.enableAliasing(true);
+            return ClientOp.parseFrom(in);
+        } catch (IOException e) { // InvalidProtocolBufferException: the bytes are in memory, nothing else fails
             // Every member would fail the same way on the same committed bytes: this is a bug, not a refusal.
             throw new IllegalStateException("entry " + entry.getIndex() + " holds no valid client operation", e);
         }
@@ -126,6 +156,11 @@ public final class OperationCodec {
     public static Operation operation(long index, ClientOp op) {
         if (op == null) return NoOp.INSTANCE;
         return switch (op.getOpCase()) {
+            case ETCD_PUT -> EtcdRequests.put(op.getEtcdPut());
+            case ETCD_DELETE_RANGE -> EtcdRequests.delete(op.getEtcdDeleteRange());
+            case ETCD_TXN -> EtcdRequests.txn(op.getEtcdTxn());
+            case ETCD_COMPACTION -> EtcdRequests.compact(op.getEtcdCompaction());
+            // Entries written before etcd's messages went into the log (existing logs hold them): still applied.
             case PUT -> put(op.getPut());
             case DELETE_RANGE -> delete(op.getDeleteRange());
             case TXN -> txn(op.getTxn());
@@ -160,31 +195,15 @@ public final class OperationCodec {
                 a.getMemberId(), type);
     }
 
-    private static PutOp put(PutRequest p) {
-        return PutOp.newBuilder().setKey(bytes(p.key())).setValue(bytes(p.value())).setLease(p.lease())
-                .setPrevKv(p.prevKv()).setIgnoreValue(p.ignoreValue()).setIgnoreLease(p.ignoreLease()).build();
-    }
+    // The keel_ops encoding of key-value writes, which entries written before etcd's messages went into the log carry.
 
     private static PutRequest put(PutOp p) {
         return new PutRequest(p.getKey().toByteArray(), p.getValue().toByteArray(), p.getLease(), p.getPrevKv(),
                 p.getIgnoreValue(), p.getIgnoreLease());
     }
 
-    private static DeleteRangeOp delete(DeleteRangeRequest d) {
-        return DeleteRangeOp.newBuilder().setKey(bytes(d.key())).setRangeEnd(bytes(d.rangeEnd()))
-                .setPrevKv(d.prevKv()).build();
-    }
-
     private static DeleteRangeRequest delete(DeleteRangeOp d) {
         return new DeleteRangeRequest(d.getKey().toByteArray(), d.getRangeEnd().toByteArray(), d.getPrevKv());
-    }
-
-    private static RangeOp range(RangeRequest r) {
-        return RangeOp.newBuilder().setKey(bytes(r.key())).setRangeEnd(bytes(r.rangeEnd())).setLimit(r.limit())
-                .setRevision(r.revision()).setSortOrder(r.sortOrder().name()).setSortTarget(r.sortTarget().name())
-                .setKeysOnly(r.keysOnly()).setCountOnly(r.countOnly()).setMinModRevision(r.minModRevision())
-                .setMaxModRevision(r.maxModRevision()).setMinCreateRevision(r.minCreateRevision())
-                .setMaxCreateRevision(r.maxCreateRevision()).build();
     }
 
     private static RangeRequest range(RangeOp r) {
@@ -192,18 +211,6 @@ public final class OperationCodec {
                 r.getRevision(), RangeRequest.SortOrder.valueOf(r.getSortOrder()),
                 RangeRequest.SortTarget.valueOf(r.getSortTarget()), r.getKeysOnly(), r.getCountOnly(),
                 r.getMinModRevision(), r.getMaxModRevision(), r.getMinCreateRevision(), r.getMaxCreateRevision());
-    }
-
-    private static TxnOp txn(TxnRequest t) {
-        TxnOp.Builder b = TxnOp.newBuilder();
-        for (Compare c : t.compare()) {
-            b.addCompare(CompareOp.newBuilder().setResult(c.result().name()).setTarget(c.target().name())
-                    .setKey(bytes(c.key())).setRangeEnd(bytes(c.rangeEnd())).setNumber(c.number())
-                    .setValue(bytes(c.value())));
-        }
-        t.success().forEach(op -> b.addSuccess(item(op)));
-        t.failure().forEach(op -> b.addFailure(item(op)));
-        return b.build();
     }
 
     private static TxnRequest txn(TxnOp t) {
@@ -214,20 +221,6 @@ public final class OperationCodec {
                     c.getValue().toByteArray()));
         }
         return new TxnRequest(compares, items(t.getSuccessList()), items(t.getFailureList()));
-    }
-
-    private static TxnItem item(io.keel.storage.mvcc.TxnOp op) {
-        TxnItem.Builder b = TxnItem.newBuilder();
-        if (op instanceof RangeRequest r) {
-            b.setRange(range(r));
-        } else if (op instanceof PutRequest p) {
-            b.setPut(put(p));
-        } else if (op instanceof DeleteRangeRequest d) {
-            b.setDeleteRange(delete(d));
-        } else if (op instanceof TxnRequest t) {
-            b.setTxn(txn(t));
-        }
-        return b.build();
     }
 
     private static List<io.keel.storage.mvcc.TxnOp> items(List<TxnItem> items) {
@@ -242,9 +235,5 @@ public final class OperationCodec {
             });
         }
         return ops;
-    }
-
-    private static ByteString bytes(byte[] b) {
-        return b == null ? ByteString.EMPTY : ByteString.copyFrom(b);
     }
 }

@@ -7,6 +7,9 @@ import io.keel.storage.log.GroupCommitLog;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -25,10 +28,22 @@ import java.util.function.Consumer;
  * be written is raft-core's decision ({@link Ready#mustPersist()}), the same rule the simulation is proven with: a
  * Ready whose only change is the commit index is not written (the commit index is volatile state, thesis Figure
  * 3.1; syncing it would put a second fsync on every write's path), and every write carries the newest commit index.
+ *
+ * <p>The hand-back wakes the raft thread only when something waits for it ({@link RaftLoop#executeDeferred}
+ * otherwise): a Ready in flight carries committed entries, a configuration, a snapshot or messages still to send, or
+ * {@code raftWaits} says the node needs the durable write (a leader counts its own log towards the commit, a
+ * candidate its own vote; a follower holding a commit index past what it handed to apply hands those entries out
+ * only once they are durable, {@link io.keel.raft.log.RaftLog#nextCommittedEntries}). A follower's write that nobody
+ * waits for, the common case under load (its acknowledgement already left from the sync thread), is handed back at
+ * the raft thread's next wake-up: the leader's next append, which would wake it anyway. Nothing about what is
+ * durable or applied, or in which order, changes; only when the raft thread learns it.
  */
 final class PersistPipeline {
-    /** {@code messagesSent}: its messagesAfterPersist went out when its write became durable. */
-    private record InFlight(Ready ready, CompletableFuture<Void> durable, boolean messagesSent) {
+    /**
+     * {@code messagesSent}: its messagesAfterPersist went out when its write became durable; {@code awaited}: its
+     * hand-back must wake the raft thread ({@link #awaited}).
+     */
+    private record InFlight(Ready ready, CompletableFuture<Void> durable, boolean messagesSent, boolean awaited) {
     }
 
     private final GroupCommitLog log;
@@ -36,7 +51,13 @@ final class PersistPipeline {
     private final Consumer<List<Message>> send;
     private final Consumer<Ready> onDurable;
     private final Consumer<Throwable> onFailure;
+    /** Any thread: whether the node waits for the next durable write now (see the class comment). */
+    private final BooleanSupplier raftWaits;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>(); // raft thread only
+    /** Readys in {@link #inFlight} that are {@code awaited}: written by the raft thread, read by the sync thread. */
+    private final AtomicInteger awaitedInFlight = new AtomicInteger();
+    /** A deferred drain is queued and has not started: one is enough, it drains whatever is durable by then. */
+    private final AtomicBoolean deferredDrainQueued = new AtomicBoolean();
     /** Completes once the last write was handed to the group commit log (raft thread only). */
     private CompletableFuture<Void> handedOver = CompletableFuture.completedFuture(null);
     /** Set before the raft thread starts. */
@@ -44,10 +65,12 @@ final class PersistPipeline {
 
     /**
      * {@code send} sends messages (from any thread); {@code onDurable} gets each Ready back on the raft thread, in
-     * order, once it is durable and its messagesAfterPersist are sent.
+     * order, once it is durable and its messagesAfterPersist are sent. {@code raftWaits} (called on the sync
+     * thread, must be cheap and thread-safe) says whether the node needs a durable write handed back at once.
      */
     PersistPipeline(GroupCommitLog log, RaftLoop loop, Consumer<List<Message>> send, Consumer<Ready> onDurable,
-                    Consumer<Throwable> onFailure) {
+                    Consumer<Throwable> onFailure, BooleanSupplier raftWaits) {
+        this.raftWaits = raftWaits;
         this.log = log;
         this.loop = loop;
         this.send = send;
@@ -90,7 +113,11 @@ final class PersistPipeline {
                 });
             }
         }
-        inFlight.add(new InFlight(ready, durable, write));
+        boolean awaited = gate != null || awaited(ready, write);
+        // Counted before the completion below can run (on this thread, when already complete): a sync thread that
+        // completes an earlier write after this sees the count and wakes this thread for the hand-back.
+        if (awaited) awaitedInFlight.incrementAndGet();
+        inFlight.add(new InFlight(ready, durable, write, awaited));
         if (write) {
             long start = System.nanoTime();
             durable.thenRun(() -> {
@@ -99,17 +126,48 @@ final class PersistPipeline {
             });
         }
         // The completion arrives on the sync thread: only a task is queued there, the work runs on the raft thread.
-        durable.whenComplete((v, e) -> loop.execute(this::drain));
+        durable.whenComplete((v, e) -> handBack(e));
+    }
+
+    /**
+     * Whether the raft thread waits for this Ready's hand-back: committed entries or a configuration to apply (the
+     * store and the clients waiting on it), a snapshot (its hand-back releases the store's install), messages that
+     * leave only on the hand-back (a Ready without a write whose promises wait for the writes before it).
+     */
+    private static boolean awaited(Ready ready, boolean write) {
+        return !ready.committedEntries().isEmpty() || ready.confState() != null || ready.snapshot() != null
+                || (!write && !ready.messagesAfterPersist().isEmpty());
+    }
+
+    /**
+     * Any thread: a write completed. The drain is queued deferred first and the waiters are looked at after
+     * (RaftLoop#executeDeferred's handshake): a waiter that appears meanwhile publishes itself before the raft
+     * thread reads the deferred queue, so either this thread sees it and wakes the raft thread, or the raft thread
+     * finds the drain before it parks.
+     */
+    private void handBack(Throwable failure) {
+        if (failure == null) {
+            if (deferredDrainQueued.compareAndSet(false, true)) {
+                loop.executeDeferred(() -> {
+                    deferredDrainQueued.set(false); // before draining: a write completing from now on queues again
+                    drain();
+                });
+            }
+            if (awaitedInFlight.get() == 0 && !raftWaits.getAsBoolean()) return;
+        }
+        loop.execute(this::drain);
     }
 
     /** Raft thread: hands back every Ready at the head whose write is done. */
     private void drain() {
         while (!inFlight.isEmpty() && inFlight.peek().durable().isDone()) {
             InFlight head = inFlight.poll();
+            if (head.awaited()) awaitedInFlight.decrementAndGet();
             if (head.durable().isCompletedExceptionally()) {
                 Throwable cause = head.durable().handle((v, e) -> e).join();
                 // Fail-stop (fsyncgate): nothing after a failed write may be acknowledged.
                 inFlight.clear();
+                awaitedInFlight.set(0);
                 onFailure.accept(cause);
                 return;
             }

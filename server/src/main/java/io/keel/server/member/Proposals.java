@@ -2,11 +2,9 @@ package io.keel.server.member;
 
 import com.google.protobuf.ByteString;
 import io.keel.server.ProposalLostException;
-import io.keel.server.RequestTimeoutException;
 import io.keel.storage.mvcc.MvccException;
 import io.keel.storage.mvcc.Response;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Writes appended to the leader's log, waiting for the entry at their index to apply. A write took effect iff the
@@ -51,22 +48,12 @@ final class Proposals {
 
     /**
      * Raft thread: the write was forwarded to the leader with {@code request} as its origin. The leader may drop it
-     * silently; after {@code timeout} it fails with an unknown outcome.
+     * silently: the request's own timer ({@link RequestTimer}) then fails it at its deadline, and it leaves here.
      */
-    void forwarded(long request, CompletableFuture<Response> result, Duration timeout, ByteString resendable) {
+    void forwarded(long request, CompletableFuture<Response> result, ByteString resendable) {
         Forwarded f = new Forwarded(result, resendable);
         forwarded.put(request, f);
-        // A timer future: completing it when the write completes cancels its scheduled task, so finished writes
-        // leave nothing queued behind them.
-        CompletableFuture<Void> timer = new CompletableFuture<Void>().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        result.whenComplete((r, e) -> timer.complete(null));
-        timer.whenComplete((v, e) -> {
-            if (e != null && forwarded.remove(request, f)) {
-                result.completeExceptionally(new RequestTimeoutException("the leader did not apply the forwarded"
-                        + " write within " + timeout.toMillis() + " ms (it may have lost leadership); it may still"
-                        + " apply"));
-            }
-        });
+        result.whenComplete((r, e) -> forwarded.remove(request, f));
     }
 
     /** Whether a forwarded write waits: only then is an applied entry's origin worth decoding. */

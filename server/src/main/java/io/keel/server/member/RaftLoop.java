@@ -6,6 +6,7 @@ import io.keel.raft.SoftState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,10 @@ import java.util.function.Consumer;
  * <p>After every task it publishes the node's lease before anything is sent (ReadState's contract: a lease read
  * re-checks the published lease, which must never be later than the node's own view), then hands every Ready to
  * {@code readyHandler}.
+ *
+ * <p>A task nobody waits for can be queued with {@link #executeDeferred}: it does not wake the thread, it runs at the
+ * thread's next wake-up (a peer's message, a proposal, a tick) or before the thread next parks. On two cores shared by
+ * three members a wake-up (futex, context switch, the sleeping thread's cache gone cold) costs more than most tasks.
  */
 final class RaftLoop implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
@@ -37,6 +42,8 @@ final class RaftLoop implements Executor {
     /** Raft thread only, but for {@link #clocks()}'s readers, which only read the clocks through it. */
     private final ClockJumps clockJumps;
     private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    /** Tasks that ride on the next wake-up instead of causing one ({@link #executeDeferred}). */
+    private final ConcurrentLinkedQueue<Runnable> deferred = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private Consumer<Ready> readyHandler;
     private Consumer<Throwable> onFailure;
@@ -71,6 +78,20 @@ final class RaftLoop implements Executor {
     @Override
     public void execute(Runnable task) {
         if (running) tasks.add(task);
+    }
+
+    /**
+     * Queues a task for the raft thread without waking it: it runs before the next task the thread wakes for, or
+     * before the thread parks if it is busy now, and at the latest at the next tick. For work that only needs to
+     * happen eventually (bookkeeping) or whose waiter wakes the thread itself.
+     *
+     * <p>What makes it safe to skip the wake-up is the caller's to decide, and the decision is race-free this way:
+     * the caller queues the task first and reads the raft thread's state after; the raft thread publishes its state
+     * first and looks at this queue after, before parking. With both through volatile accesses, either the caller
+     * sees the new state (and wakes the thread with {@link #execute}) or the raft thread sees the task.
+     */
+    void executeDeferred(Runnable task) {
+        if (running) deferred.add(task);
     }
 
     /** Queues a task that may be lost (a peer's message); false, and dropped, while the queue is over its bound. */
@@ -123,12 +144,20 @@ final class RaftLoop implements Executor {
                     nextTick = Math.max(nextTick + tickNanos, now);
                     afterStep();
                 }
-                Runnable task = tasks.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
-                // Run what is queued, up to a bound so ticks are never starved, then hand out one Ready: many
-                // proposals and messages become one persist and one append per follower. Safe to batch because
-                // nothing leaves this thread between the tasks: messages go out only in afterStep, after the
-                // lease is published.
-                int n = 0;
+                // Before parking: what was deferred while this thread was busy (executeDeferred's half of the
+                // handshake: the state handed out in afterStep is published, now the queue is read). If any ran,
+                // its Ready published new state: no parking in this round (the queue is read again first), but the
+                // tasks are still taken, so a stream of deferred tasks never starves them.
+                boolean ranDeferred = runDeferred() > 0;
+                if (ranDeferred) afterStep();
+                Runnable task = ranDeferred ? tasks.poll()
+                        : tasks.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
+                // Deferred tasks first: one may be what the waking task's outcome depends on (a durable write's
+                // hand-back before the commit that needs it). Then what is queued, up to a bound so ticks are never
+                // starved, then one Ready: many proposals and messages become one persist and one append per
+                // follower. Safe to batch because nothing leaves this thread between the tasks: messages go out only
+                // in afterStep, after the lease is published.
+                int n = runDeferred();
                 while (task != null && running) {
                     task.run();
                     if (++n >= MAX_TASKS_PER_READY) break;
@@ -143,6 +172,17 @@ final class RaftLoop implements Executor {
             LOG.error("raft thread of member {} stopped: {}", Long.toHexString(node.id()), t.toString(), t);
             onFailure.accept(t);
         }
+    }
+
+    /** Runs the deferred tasks, up to the same bound as tasks (ticks are never starved); returns how many ran. */
+    private int runDeferred() {
+        int n = 0;
+        Runnable task;
+        while (n < MAX_TASKS_PER_READY && running && (task = deferred.poll()) != null) {
+            task.run();
+            n++;
+        }
+        return n;
     }
 
     /**

@@ -79,6 +79,11 @@ final class Reads {
         runReady(node);
     }
 
+    /** Raft thread: whether a confirmed read waits for the store to apply its index. */
+    boolean waitingForApply() {
+        return !awaitingApply.isEmpty();
+    }
+
     /** Raft thread: the store has applied up to {@code index} (its own index: past Raft's after a snapshot). */
     void applied(RaftNode node, long index) {
         applied = Math.max(applied, index);

@@ -171,27 +171,25 @@ public final class KeelMetrics implements MemberObserver {
         return registry;
     }
 
-    /** Where the client port counts its calls ({@code EtcdGrpcServer.create}'s {@code calls}). */
+    /** Where the client port counts its calls ({@code ClientPort.withCallMetrics}). */
     public io.keel.server.grpc.GrpcCallMetrics calls() {
         return calls;
     }
 
-    /** Every metric now, in Prometheus text format 0.0.4 (the client port's GET /metrics). */
-    public String text() {
+    /**
+     * Every metric in Prometheus' text format, as {@code GET /metrics} answers it on the ops port and on the client
+     * port (etcd serves its metrics there too): one page, one writer, for both.
+     */
+    public io.keel.server.gateway.PlainAnswer page() {
+        io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter text =
+                io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create();
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(16 * 1024);
         try {
-            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(body,
-                    registry.scrape());
+            text.write(body, registry.scrape());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e); // a byte array does not fail
         }
-        return body.toString(java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    /** {@link #text()} as the client port's GET /metrics answers it (etcd serves its metrics there too). */
-    public io.keel.server.gateway.PlainAnswer page() {
-        return new io.keel.server.gateway.PlainAnswer("text/plain; version=0.0.4; charset=utf-8",
-                text().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new io.keel.server.gateway.PlainAnswer(text.getContentType(), body.toByteArray());
     }
 
     /** Term and leader changes as this member saw them (its own as {@link LeaderHistory#SELF}) and asked others. */

@@ -3,10 +3,8 @@ package io.keel.server.ops;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.keel.server.Keel;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 
 import io.keel.server.concurrent.NamedThreads;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -48,12 +46,10 @@ public final class OpsServer implements AutoCloseable {
     public static OpsServer start(Keel keel, KeelMetrics metrics, InetSocketAddress address,
                                   io.keel.server.tls.MemberClientChannels members) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
-        PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
         server.createContext("/metrics", exchange -> {
             if (!isGet(exchange)) return;
-            ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
-            text.write(body, metrics.registry().scrape());
-            respond(exchange, 200, text.getContentType(), body.toByteArray());
+            io.keel.server.gateway.PlainAnswer page = metrics.page();
+            respond(exchange, 200, page.contentType(), page.body());
         });
         server.createContext("/health", exchange -> {
             if (!isGet(exchange)) return;

@@ -58,7 +58,11 @@ public final class SpaceQuota {
      * the store would reach the quota; raises this member's NOSPACE alarm then, once.
      */
     public void check(Operation op) {
-        long cost = QuotaCost.of(op);
+        check(QuotaCost.of(op));
+    }
+
+    /** As {@link #check(Operation)} for a write etcd's quota counts as {@code cost} bytes. */
+    public void check(long cost) {
         if (cost == 0) return;
         long used = used();
         if (used + cost < quotaBytes) return; // etcd's test: Size()+cost < maxBackendBytes

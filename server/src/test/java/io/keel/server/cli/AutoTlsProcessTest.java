@@ -80,7 +80,7 @@ class AutoTlsProcessTest {
                 }
             });
             StringWriter out = new StringWriter();
-            CommandLine cmd = new CommandLine(new KeelCommand());
+            CommandLine cmd = LauncherCommandLine.full();
             cmd.setOut(new PrintWriter(out));
             assertEquals(0, cmd.execute("status", "--endpoints", e1, "--cluster", "--insecure-skip-tls-verify"),
                     out::toString);

@@ -88,7 +88,7 @@ class MembershipAtAnyMemberTest {
     }
 
     @Test
-    void addUpdatePromoteAndRemoveThroughAFollower_theRemovedMemberStopsByItself() throws Exception {
+    void addUpdatePromoteAndRemoveThroughAFollowerAndTheRemovedMemberStopsByItself() throws Exception {
         ProcessCluster c = cluster("any-member");
         MemberProcess leader = ProcessCluster.awaitLeaderKnownToAll(c.members);
         MemberProcess follower = c.others(leader).get(0);
@@ -189,7 +189,7 @@ class MembershipAtAnyMemberTest {
      * etcd's error. Once started, the new voter makes the cluster whole again.
      */
     @Test
-    void aVoterAddedDirectlyThenStarted_tooFewStartedMembersRefused() throws Exception {
+    void aRemovalLeavingTooFewStartedMembersIsRefusedUntilTheAddedVoterStarts() throws Exception {
         ProcessCluster c = cluster("voters");
         MemberProcess leader = ProcessCluster.awaitLeaderKnownToAll(c.members);
         MemberProcess follower = c.others(leader).get(0);

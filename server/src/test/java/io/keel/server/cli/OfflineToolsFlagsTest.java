@@ -23,7 +23,7 @@ class OfflineToolsFlagsTest {
     }
 
     @Test
-    void snapshotFlags(@TempDir Path dir) throws Exception {
+    void snapshotCommandsRefuseMissingWrongAndConflictingFlags(@TempDir Path dir) throws Exception {
         Path file = Files.write(dir.resolve("some.db"), new byte[] {1, 2, 3});
         String target = dir.resolve("out").toString();
         refused(ExitCodes.USAGE, "status or restore", "snapshot");
@@ -62,7 +62,7 @@ class OfflineToolsFlagsTest {
     }
 
     @Test
-    void recoverFlags(@TempDir Path dir) throws Exception {
+    void recoverRefusesMissingWrongAndConflictingFlags(@TempDir Path dir) throws Exception {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         Path other = Files.createDirectories(dir.resolve("other"));
         Files.writeString(other.resolve("notes.txt"), "not a member");

@@ -158,7 +158,7 @@ class TlsClusterProcessTest {
 
     @Test
     @Order(2)
-    void jetcdWithTls() throws Exception {
+    void jetcdPutsAndGetsOverTlsWithAClientCertificate() throws Exception {
         var ssl = GrpcSslContexts.forClient().trustManager(ca.certFile.toFile())
                 .keyManager(client.cert().toFile(), client.key().toFile()).build();
         try (Client c = Client.builder().endpoints(members.stream().map(Member::clientUrl).toArray(String[]::new))
@@ -204,7 +204,7 @@ class TlsClusterProcessTest {
     @Order(4)
     void keelStatusAsksHttpsMembersWithEtcdctlsFlags() {
         StringWriter out = new StringWriter();
-        CommandLine cmd = new CommandLine(new KeelCommand());
+        CommandLine cmd = LauncherCommandLine.full();
         cmd.setOut(new PrintWriter(out));
         int exit = cmd.execute("status", "--endpoints", endpoints(), "--cacert", ca.certFile.toString(),
                 "--cert", client.cert().toString(), "--key", client.key().toString(), "-w", "json");

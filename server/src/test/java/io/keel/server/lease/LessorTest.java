@@ -259,6 +259,38 @@ class LessorTest {
     }
 
     @Test
+    void clearingsThatArriveWhileOneIsOnItsWayLeaveTogetherInTheNextEntry() {
+        lessor.checkpointInterval(Duration.ofSeconds(1));
+        lead(lessor, 2);
+        for (long id = 20; id < 25; id++) granted(id, 60);
+        advance(1.1);
+        lessor.expireDue();
+        assertEquals(1, proposed.size(), "one checkpoint entry for the five leases");
+
+        CompletableFuture<Long> first = lessor.renew(20, 0);
+        assertEquals(List.of(new LeaseCheckpointRequest(List.of(new LeaseCheckpointRequest.Checkpoint(20, 0)))),
+                proposed.subList(1, proposed.size()), "the first clearing leaves at once");
+        List<CompletableFuture<Long>> others = new ArrayList<>();
+        for (long id = 21; id < 25; id++) others.add(lessor.renew(id, 0));
+        assertEquals(2, proposed.size(), "the others wait for the clearing on its way");
+        assertFalse(others.stream().anyMatch(CompletableFuture::isDone));
+
+        outcomes.get(1).complete(new NoOpResponse(0));
+        assertEquals(60L, first.join());
+        assertEquals(3, proposed.size(), "then leave together, in one entry");
+        LeaseCheckpointRequest together = assertInstanceOf(LeaseCheckpointRequest.class, proposed.get(2));
+        assertEquals(java.util.Set.of(21L, 22L, 23L, 24L), together.checkpoints().stream()
+                .map(LeaseCheckpointRequest.Checkpoint::id).collect(java.util.stream.Collectors.toSet()));
+        assertTrue(together.checkpoints().stream().allMatch(c -> c.remainingMillis() == 0), "all clearings");
+        assertFalse(others.stream().anyMatch(CompletableFuture::isDone), "not answered before it applied");
+        outcomes.get(2).complete(new NoOpResponse(0));
+        for (CompletableFuture<Long> f : others) assertEquals(60L, f.join());
+        assertEquals(60L, lessor.renew(23, 0).join(), "cleared: the next keep-alive costs nothing");
+        assertEquals(3, proposed.size());
+        assertEquals(2, lessor.clearingsProposed());
+    }
+
+    @Test
     void aLeaseLongerThanTheIntervalIsCheckpointedEveryIntervalUntilItExpires() {
         lessor.checkpointInterval(Duration.ofSeconds(1));
         lead(lessor, 2);

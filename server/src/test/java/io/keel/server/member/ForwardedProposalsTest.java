@@ -19,14 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A follower's forwarded writes: answered when their entry applies here, or failed after the timeout. */
+/** A follower's forwarded writes: answered when their entry applies here, or failed at their deadline. */
 class ForwardedProposalsTest {
 
     @Test
     void aForwardedWriteCompletesWhenItsEntryAppliesAndLeavesNothingBehind() throws Exception {
         Proposals proposals = new Proposals();
         CompletableFuture<Response> write = new CompletableFuture<>();
-        proposals.forwarded(42, write, Duration.ofMinutes(5), null);
+        proposals.forwarded(42, write, null);
         assertTrue(proposals.anyForwarded());
         proposals.appliedForwarded(41, new PutResponse(7, null), null); // someone else's request id: not ours
         assertFalse(write.isDone());
@@ -37,10 +37,13 @@ class ForwardedProposalsTest {
     }
 
     @Test
-    void aForwardTheLeaderDroppedFailsWithAnUnknownOutcomeAfterTheTimeout() {
+    void aForwardTheLeaderDroppedFailsWithAnUnknownOutcomeAtTheRequestsDeadline() {
         Proposals proposals = new Proposals();
         CompletableFuture<Response> write = new CompletableFuture<>();
-        proposals.forwarded(7, write, Duration.ofMillis(50), null);
+        // The request's one timer (armed where the member admits it) ends the forward too.
+        RequestTimer timer = RequestTimer.arm(write, RequestDeadline.after(Duration.ofMillis(50)), 1);
+        assertTrue(timer.stage(RequestTimer.Stage.FORWARDED));
+        proposals.forwarded(7, write, null);
         ExecutionException e = assertThrows(ExecutionException.class, () -> write.get(60, TimeUnit.SECONDS));
         assertInstanceOf(RequestTimeoutException.class, e.getCause());
         assertTrue(e.getCause().getMessage().contains("may still apply"), e.getCause().getMessage());
@@ -54,8 +57,8 @@ class ForwardedProposalsTest {
         CompletableFuture<Response> keepAlive = new CompletableFuture<>();
         CompletableFuture<Response> put = new CompletableFuture<>();
         ByteString tagged = ByteString.copyFromUtf8("renew lease 5, from member 1 request 8");
-        proposals.forwarded(8, keepAlive, Duration.ofMinutes(5), tagged);
-        proposals.forwarded(9, put, Duration.ofMinutes(5), null);
+        proposals.forwarded(8, keepAlive, tagged);
+        proposals.forwarded(9, put, null);
         assertEquals(List.of(tagged), proposals.resendableAfterLeaderChange(), "a put must apply at most once");
         proposals.appliedForwarded(8, new PutResponse(3, null), null);
         assertTrue(keepAlive.isDone());

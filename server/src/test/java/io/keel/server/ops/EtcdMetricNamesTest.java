@@ -26,7 +26,7 @@ import io.keel.server.etcd.proto.WatchRequest;
 import io.keel.server.etcd.proto.WatchResponse;
 import io.keel.server.etcd.proto.lock.LockGrpc;
 import io.keel.server.etcd.proto.lock.LockRequest;
-import io.keel.server.grpc.ClientLimits;
+import io.keel.server.grpc.ClientPort;
 import io.keel.server.grpc.EtcdGrpcServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -81,8 +81,8 @@ class EtcdMetricNamesTest {
                 .observer(metrics).start();
         open.add(keel);
         metrics.bind(keel);
-        EtcdGrpcServer grpc = EtcdGrpcServer.create(keel, new InetSocketAddress("127.0.0.1", 0),
-                ClientLimits.ETCD_DEFAULTS, null, EtcdGrpcServer.AuthSettings.DEFAULTS, metrics.calls());
+        EtcdGrpcServer grpc = EtcdGrpcServer.create(keel,
+                ClientPort.at(new InetSocketAddress("127.0.0.1", 0)).withCallMetrics(metrics.calls()));
         grpc.serveGet("/metrics", metrics::page);
         grpc.open();
         open.add(grpc);

@@ -4,6 +4,7 @@ import io.keel.server.Keel;
 import io.keel.server.Poll;
 import io.keel.server.cli.FreePorts;
 import io.keel.server.etcd.proto.StatusResponse;
+import io.keel.server.grpc.ClientPort;
 import io.keel.server.grpc.EtcdGrpcServer;
 import io.keel.server.ops.StatusProbe;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The embedded API takes the launcher's TLS settings: {@code Keel.builder().peerTls(...)} and
- * {@code EtcdGrpcServer.start(keel, address, ClientTls.of(...))}, with etcd's --cipher-suites honoured.
+ * {@code EtcdGrpcServer.start(keel, ClientPort.at(address).withTls(ClientTls.of(...)))}, with etcd's --cipher-suites honoured.
  */
 class EmbeddedTlsTest {
     private static final String SUITE = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
@@ -41,8 +42,9 @@ class EmbeddedTlsTest {
         InetSocketAddress peer = FreePorts.loopback();
         try (Keel keel = Keel.builder().id(1).dataDir(dir.resolve("m1")).listen(peer).initialCluster(Map.of(1L, peer))
                 .peerTls(tls).start();
-             EtcdGrpcServer grpc = EtcdGrpcServer.start(keel, new InetSocketAddress("127.0.0.1", 0),
-                     ClientTls.of(tls.withCipherSuites(List.of(SUITE)), dir.resolve("auto"), List.of("127.0.0.1")));
+             EtcdGrpcServer grpc = EtcdGrpcServer.start(keel, ClientPort.at(new InetSocketAddress("127.0.0.1", 0))
+                     .withTls(ClientTls.of(tls.withCipherSuites(List.of(SUITE)), dir.resolve("auto"),
+                             List.of("127.0.0.1"))));
              StatusProbe probe = new StatusProbe(ProbeCredentials.of(ca.certFile, client.cert(), client.key(),
                      false))) {
             Poll.until("the member leads", keel::isLeader);

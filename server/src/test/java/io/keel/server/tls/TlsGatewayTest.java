@@ -13,7 +13,7 @@ import io.keel.server.etcd.proto.AuthUserGrantRoleRequest;
 import io.keel.server.etcd.proto.KVGrpc;
 import io.keel.server.etcd.proto.RangeRequest;
 import io.keel.server.etcd.proto.auth.UserAddOptions;
-import io.keel.server.grpc.ClientLimits;
+import io.keel.server.grpc.ClientPort;
 import io.keel.server.grpc.EtcdGrpcServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,8 +72,8 @@ class TlsGatewayTest {
         keel = Keel.builder().id(1).dataDir(dir.resolve("m1")).listen(peer).initialCluster(Map.of(1L, peer)).start();
         ClientTls tls = ClientTls.of(TlsSettings.mutual(member.cert(), member.key(), ca.certFile), dir.resolve("auto"),
                 List.of("127.0.0.1"));
-        grpc = EtcdGrpcServer.create(keel, new InetSocketAddress("127.0.0.1", 0), ClientLimits.ETCD_DEFAULTS, tls,
-                new EtcdGrpcServer.AuthSettings(io.keel.server.auth.TokenSettings.DEFAULTS, true)).open();
+        grpc = EtcdGrpcServer.start(keel, ClientPort.at(new InetSocketAddress("127.0.0.1", 0)).withTls(tls)
+                .withAuth(new EtcdGrpcServer.AuthSettings(io.keel.server.auth.TokenSettings.DEFAULTS, true)));
         Poll.until("the member leads", keel::isLeader);
     }
 

@@ -7,6 +7,11 @@ import java.util.zip.CRC32C;
  * its own blocks, but not every path end to end (memtable, WAL replay, a bit flipped in a cache or a DMA): this
  * checksum is verified on every read, so a damaged entry is detected and never served (fault 12, the PAR study,
  * FAST'18).
+ *
+ * <p>It covers the value only, where the MVCC store's checksum ({@code io.keel.storage.mvcc.Checksum}) covers key and
+ * value: an entry carries its own index, which is checked against the key it was read under
+ * ({@code CorruptLogException.misplaced}), and the other records sit under fixed keys of their own, so a value under
+ * the wrong key is caught here without hashing the key. The store's records carry no copy of their key.
  */
 final class ValueChecksum {
     static final int LENGTH = Integer.BYTES;

@@ -22,6 +22,8 @@ final class Applier {
     private final BatchReads reads;
     private long revision;
     private long compactRevision;
+    /** Keys with a live version after the operations so far (recorded in META with the batch). */
+    private long liveKeys;
     /** The raised alarms as the operations so far leave them (etcd's alarm store). */
     private final SortedSet<AlarmMember> alarms;
     private boolean alarmsChanged;
@@ -29,14 +31,15 @@ final class Applier {
     private final StoreCounters counters;
     final StoreCounters.Tally tally = new StoreCounters.Tally();
 
-    Applier(Database db, WriteBatchWithIndex batch, BatchReads reads, StoreState start, List<AlarmMember> alarms,
-            StoreCounters counters) {
+    Applier(Database db, WriteBatchWithIndex batch, BatchReads reads, StoreState start, long liveKeys,
+            List<AlarmMember> alarms, StoreCounters counters) {
         this.counters = counters;
         this.db = db;
         this.batch = batch;
         this.reads = reads;
         this.revision = start.revision();
         this.compactRevision = start.compactRevision();
+        this.liveKeys = liveKeys;
         this.alarms = new TreeSet<>(alarms);
     }
 
@@ -53,10 +56,15 @@ final class Applier {
         return compactRevision;
     }
 
+    long liveKeys() {
+        return liveKeys;
+    }
+
     /** Applies one operation; its ranges, puts and deletes are counted once it is done (not if it is refused). */
     Response apply(long raftIndex, Operation op) {
         tally.clear();
         Response r = applyOne(raftIndex, op);
+        liveKeys += tally.keysDelta;
         tally.addTo(counters);
         return r;
     }
@@ -123,7 +131,7 @@ final class Applier {
     }
 
     private RevisionWriter writer() {
-        return new RevisionWriter(db, batch, reads.currents(), revision);
+        return new RevisionWriter(db, batch, reads.caches(), revision);
     }
 
     private void commit(RevisionWriter w) {

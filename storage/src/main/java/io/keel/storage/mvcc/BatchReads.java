@@ -10,34 +10,36 @@ import org.rocksdb.WriteBatchWithIndex;
  * transaction's range see its own earlier puts, and one entry of a batch see the entries before it, without
  * writing anything until the whole batch commits. Only the apply thread uses it.
  *
- * <p>Keys' CURRENT records are looked up in {@link CurrentCache} first, which the batch's writes keep up to date.
+ * <p>Keys' CURRENT records and leases' LEASE records are looked up in {@link RecordCaches} first, which the batch's
+ * writes keep up to date.
  */
 final class BatchReads implements ReadSource {
     private final Database db;
     private final WriteBatchWithIndex batch;
     private final ReadOptions readOptions;
-    private final CurrentCache currents;
+    private final RecordCaches caches;
 
-    BatchReads(Database db, WriteBatchWithIndex batch, ReadOptions readOptions, CurrentCache currents) {
+    BatchReads(Database db, WriteBatchWithIndex batch, ReadOptions readOptions, RecordCaches caches) {
         this.db = db;
         this.batch = batch;
         this.readOptions = readOptions;
-        this.currents = currents;
+        this.caches = caches;
     }
 
-    /** The cache every write to CURRENT in this batch must be told of ({@link RevisionWriter}). */
-    CurrentCache currents() {
-        return currents;
+    /** The caches every write in this batch must be told of ({@link RevisionWriter}). */
+    RecordCaches caches() {
+        return caches;
     }
 
     @Override
     public byte[] get(Column column, byte[] key) {
-        if (column != Column.CURRENT || !currents.enabled()) return getFromBatchAndDatabase(column, key);
-        byte[] cached = currents.lookup(key);
+        CurrentCache cache = caches.of(column);
+        if (cache == null) return getFromBatchAndDatabase(column, key);
+        byte[] cached = cache.lookup(key);
         if (cached != CurrentCache.MISS) return cached;
         // Not written by this batch (pending would know it): the database's record is the committed one.
         byte[] stored = getFromBatchAndDatabase(column, key);
-        currents.remember(key, stored);
+        cache.remember(key, stored);
         return stored;
     }
 

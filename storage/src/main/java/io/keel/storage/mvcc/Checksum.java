@@ -5,7 +5,8 @@ import java.util.zip.CRC32C;
 
 /**
  * CRC32C of stored records. Each record's checksum covers its RocksDB key as well as its value, so a value that
- * ends up under the wrong key is caught like a flipped bit.
+ * ends up under the wrong key is caught like a flipped bit. (The Raft log's values carry their own index, so its
+ * checksum covers the value only: {@code io.keel.storage.log.ValueChecksum}.)
  */
 final class Checksum {
     static final int SIZE = 4;

@@ -49,21 +49,24 @@ public final class MvccStore implements AutoCloseable {
     private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
     private final ReadOptions applyReadOptions = new ReadOptions();
     private final BatchReads batchReads;
-    /** The apply thread's cache of keys' current records (guarded by applyLock). */
-    private final CurrentCache currents;
+    /** The apply thread's caches of keys' current records and of leases (guarded by applyLock). */
+    private final RecordCaches caches;
     private volatile StoreState state;
+    /** Keys with a live version as of the applied index (guarded by applyLock; in META as {@link LiveKeyCount}). */
+    private long liveKeys;
     /** The raised alarms as of the applied index (read on every write's check: kept here, not read from disk). */
     private volatile List<AlarmMember> alarms;
     private final FailStop failStop;
     private boolean closed;
 
-    private MvccStore(Path dir, MvccOptions options, Database db, StoreState state) {
+    private MvccStore(Path dir, MvccOptions options, Database db, StoreState state, long liveKeys) {
         this.dir = dir;
+        this.liveKeys = liveKeys;
         this.options = options;
         this.db = db;
         this.state = state;
-        this.currents = new CurrentCache(options.currentCacheBytes());
-        this.batchReads = new BatchReads(db, batch, applyReadOptions, currents);
+        this.caches = new RecordCaches(options.currentCacheBytes());
+        this.batchReads = new BatchReads(db, batch, applyReadOptions, caches);
         this.failStop = new FailStop(options.failureListener());
         this.alarms = read(AlarmRecord::read);
     }
@@ -91,8 +94,14 @@ public final class MvccStore implements AutoCloseable {
         }
         try {
             StoreState state = initialState(db);
-            long liveKeys = LiveKeys.count(db);
-            MvccStore store = new MvccStore(dir, options, db, state);
+            long liveKeys = LiveKeyCount.decode(db.rocks().get(db.handle(Column.META), LiveKeyCount.KEY),
+                    state.appliedIndex());
+            if (liveKeys == LiveKeyCount.UNKNOWN) {
+                // Written by a release that did not record the count (or applied entries without updating it):
+                // counted here, recorded by the next apply.
+                liveKeys = LiveKeys.count(db);
+            }
+            MvccStore store = new MvccStore(dir, options, db, state, liveKeys);
             options.counters().opened(liveKeys);
             return store;
         } catch (RocksDBException | RuntimeException e) {
@@ -165,7 +174,7 @@ public final class MvccStore implements AutoCloseable {
                     + "apply " + firstIndex + " with " + before.appliedIndex() + " applied");
         }
         List<ApplyResult> results = new ArrayList<>(ops.size());
-        Applier applier = new Applier(db, batch, batchReads, before, alarms, options.counters());
+        Applier applier = new Applier(db, batch, batchReads, before, liveKeys, alarms, options.counters());
         boolean written = false;
         long lastIndex = firstIndex + ops.size() - 1;
         try {
@@ -177,23 +186,26 @@ public final class MvccStore implements AutoCloseable {
                     continue;
                 }
                 batch.setSavePoint();
-                currents.setSavePoint();
+                caches.setSavePoint();
                 try {
                     results.add(new ApplyResult(index, applier.apply(index, ops.get(i)), null));
                     batch.popSavePoint();
-                    currents.releaseSavePoint();
+                    caches.releaseSavePoint();
                 } catch (MvccException refused) {
                     batch.rollbackToSavePoint();
-                    currents.rollBackToSavePoint();
+                    caches.rollBackToSavePoint();
                     results.add(new ApplyResult(index, null, refused));
                 }
             }
             if (lastIndex > before.appliedIndex()) {
                 StoreState after = new StoreState(lastIndex, applier.revision(), applier.compactRevision());
                 batch.put(db.handle(Column.META), StoreState.KEY, after.encode());
+                batch.put(db.handle(Column.META), LiveKeyCount.KEY,
+                        LiveKeyCount.encode(lastIndex, applier.liveKeys()));
                 if (options.syncEveryApply()) db.write(batch);
                 else db.writeUnsynced(batch);
                 state = after;
+                liveKeys = applier.liveKeys();
                 List<AlarmMember> changedAlarms = applier.changedAlarms();
                 if (changedAlarms != null) alarms = changedAlarms;
                 written = true;
@@ -203,7 +215,7 @@ public final class MvccStore implements AutoCloseable {
             throw new RocksFailure("applying entries " + firstIndex + ".." + lastIndex, e);
         } finally {
             batch.clear();
-            if (written) currents.batchCommitted(); else currents.batchDiscarded();
+            if (written) caches.batchCommitted(); else caches.batchDiscarded();
         }
     }
 

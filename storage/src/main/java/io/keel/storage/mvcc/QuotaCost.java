@@ -27,7 +27,12 @@ public final class QuotaCost {
     }
 
     private static long put(PutRequest p) {
-        return KV_OVERHEAD + length(p.key()) + length(p.value());
+        return ofPut(length(p.key()), length(p.value()));
+    }
+
+    /** A put of a key and value of these sizes (for a put still in its client's message, not yet a record). */
+    public static long ofPut(int keyBytes, int valueBytes) {
+        return KV_OVERHEAD + keyBytes + valueBytes;
     }
 
     private static long txn(TxnRequest t) {

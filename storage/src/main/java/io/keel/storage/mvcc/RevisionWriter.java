@@ -6,19 +6,20 @@ import org.rocksdb.WriteBatchWithIndex;
 /**
  * The writes of one operation, all at main revision {@code revision}, numbered by sub revision in the order they
  * happen (etcd's main/sub revisions). Each version goes to HISTORY, KEY_INDEX and CURRENT, and moves the key's
- * lease attachment, all in the batch: nothing reaches the database until the batch commits.
+ * lease attachment, all in the batch: nothing reaches the database until the batch commits. Every write is told to
+ * the apply thread's {@link RecordCaches}, so a cached record is never older than the batch.
  */
 final class RevisionWriter {
     private final Database db;
     private final WriteBatchWithIndex batch;
-    private final CurrentCache currents;
+    private final RecordCaches caches;
     private final long revision;
     private long sub;
 
-    RevisionWriter(Database db, WriteBatchWithIndex batch, CurrentCache currents, long baseRevision) {
+    RevisionWriter(Database db, WriteBatchWithIndex batch, RecordCaches caches, long baseRevision) {
         this.db = db;
         this.batch = batch;
-        this.currents = currents;
+        this.caches = caches;
         this.revision = baseRevision + 1;
     }
 
@@ -47,7 +48,6 @@ final class RevisionWriter {
         put(Column.KEY_INDEX, indexKey, KeyIndexEntry.value(indexKey, KeyIndexEntry.PUT));
         byte[] current = CurrentRecord.encode(kv);
         put(Column.CURRENT, key, current);
-        currents.wrote(key, current);
         long oldLease = prev == null ? 0 : prev.lease();
         if (oldLease != lease) {
             if (oldLease != 0) {
@@ -70,7 +70,6 @@ final class RevisionWriter {
         byte[] indexKey = KeyIndexEntry.key(KeyIndexEntry.prefix(key), revision, s);
         put(Column.KEY_INDEX, indexKey, KeyIndexEntry.value(indexKey, KeyIndexEntry.TOMBSTONE));
         delete(Column.CURRENT, key);
-        currents.wrote(key, null);
         if (prev.lease() != 0) {
             delete(Column.LEASE_KEY, LeaseRecords.attachmentKey(prev.lease(), key));
         }
@@ -79,6 +78,7 @@ final class RevisionWriter {
     void put(Column column, byte[] key, byte[] value) {
         try {
             batch.put(db.handle(column), key, value);
+            caches.wrote(column, key, value);
         } catch (RocksDBException e) {
             throw new RocksFailure("adding to the write batch", e);
         }
@@ -87,6 +87,7 @@ final class RevisionWriter {
     void delete(Column column, byte[] key) {
         try {
             batch.delete(db.handle(column), key);
+            caches.wrote(column, key, null);
         } catch (RocksDBException e) {
             throw new RocksFailure("adding to the write batch", e);
         }

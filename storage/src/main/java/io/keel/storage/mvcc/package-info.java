@@ -5,6 +5,7 @@
  * <h2>Layout (column families, see {@code Column})</h2>
  * <pre>
  * meta       "state"                          -> applied Raft index, revision, compacted revision
+ *            "live_keys"                      -> applied Raft index, number of keys in current
  *            "cluster"                        -> the server's cluster record (its member directory), opaque here
  *            "alarms"                         -> the raised alarms: (member id, etcd alarm type) each, sorted
  * history    main(8) sub(8)                   -> one version or tombstone: key, create rev, version, lease, value
@@ -25,7 +26,8 @@
  *   <li>Below the compacted revision C, each key keeps at most its last version at or below C, never a
  *       tombstone.</li>
  *   <li>{@code meta} is rewritten in the same synced write as the data it describes: data and applied index
- *       never disagree, whatever the moment of a crash.</li>
+ *       never disagree, whatever the moment of a crash. Its live-key count is the number of keys in
+ *       {@code current} when its applied index is the state's (else the store counts them at open).</li>
  * </ul>
  *
  * <h2>Reading and writing</h2>

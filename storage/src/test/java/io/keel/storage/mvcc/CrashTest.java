@@ -103,6 +103,7 @@ class CrashTest {
         List<KeyValue> actual = store.range(RangeRequest.of(KeyRange.prefix(StoreDriver.b("k")))).kvs();
         assertEquals(new ArrayList<>(expected.values()), actual, when);
         assertEquals(applied + 1, store.revision(), when);
+        assertEquals(expected.size(), store.counters().liveKeys(), when + ": the live-key count META holds");
     }
 
     private static long reported(String line, Path childErrors) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -97,6 +98,32 @@ class CurrentCacheTest {
             assertArrayEquals(b("v3"), k.value());
             assertEquals(2, k.version(), "v1 then v3: the refused v2 never counted");
             assertEquals(created, k.createRevision(), "created by the first put");
+        }
+    }
+
+    /**
+     * Leases are cached too (a put attached to a lease checks that it exists): grants, revocations and refusals
+     * within one batch and across batches answer the same with the caches at their default size as with them off.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {0, 16L << 20})
+    void aLeaseGrantedOrRevokedInABatchIsSeenByTheWritesAfterIt(long cacheBytes, @TempDir Path dir) {
+        try (StoreDriver s = new StoreDriver(dir, MvccOptions.defaults().withCurrentCacheBytes(cacheBytes))) {
+            List<ApplyResult> first = s.applyAll(List.of(
+                    PutRequest.of(b("early"), b("v")).withLease(9), // not granted yet
+                    new LeaseGrantRequest(9, 60),
+                    PutRequest.of(b("k"), b("v")).withLease(9),
+                    new LeaseGrantRequest(9, 60), // exists
+                    new LeaseRevokeRequest(9),
+                    PutRequest.of(b("late"), b("v")).withLease(9))); // revoked
+            assertEquals(List.of(true, false, false, true, false, true),
+                    first.stream().map(ApplyResult::refused).toList(), "which operations were refused");
+            assertTrue(s.all().isEmpty(), "k left with its lease");
+            assertThrows(MvccException.class, () -> s.put("again", "v", 9), "still revoked in the next batch");
+            s.grant(9, 30);
+            s.put("again", "v", 9);
+            assertEquals(30, s.store.lease(9).orElseThrow().grantedTtl());
+            assertEquals(List.of("again"), StoreDriver.keys(s.all()));
         }
     }
 }

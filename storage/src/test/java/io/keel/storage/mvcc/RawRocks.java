@@ -43,6 +43,10 @@ final class RawRocks implements AutoCloseable {
         db.put(handle(c), key, value);
     }
 
+    void delete(Column c, byte[] key) throws RocksDBException {
+        db.delete(handle(c), key);
+    }
+
     /** Flips the bits of one byte of a stored value, keeping RocksDB's own checksums valid. */
     void flipByte(Column c, byte[] key, int fromEnd) throws RocksDBException {
         byte[] v = get(c, key);
