@@ -62,6 +62,13 @@ public final class MemberRuntime<R> {
     private volatile boolean stopped;
     private volatile Throwable failure;
     private volatile PublishedLease lease = PublishedLease.NONE;
+    /** Raft stage: the last committed entry handed to the apply stage. */
+    private long handedToApply;
+    /**
+     * Published by the raft stage at the end of every drive, read by the persist completion: whether the node needs
+     * the next durable write handed back at once (PersistQueue's class comment).
+     */
+    private volatile boolean raftWaitsForDurable = true;
 
     public MemberRuntime(RaftNode node, LogStore log, StateMachine<R> machine, Transport transport, Clock clock,
                          Stages stages, Limits limits, RuntimeObserver observer, long firstRequestId) {
@@ -75,7 +82,9 @@ public final class MemberRuntime<R> {
         this.observer = observer;
         this.nextRequest = firstRequestId;
         this.applied = node.log().applied();
-        this.persist = new PersistQueue(log, transport, stages, this::onRaftStage, this::durable, this::failStop);
+        this.handedToApply = node.log().applied(); // the node hands out what follows it
+        this.persist = new PersistQueue(log, transport, stages, this::onRaftStage, this::onRaftStageDeferred,
+                () -> raftWaitsForDurable, this::durable, this::failStop);
     }
 
     // ------------------------------------------------------------------ inputs (raft stage)
@@ -140,6 +149,47 @@ public final class MemberRuntime<R> {
 
     /** How a write was taken in. */
     public enum Admission { PROPOSED, FORWARDED, PARKED, REFUSED }
+
+    /**
+     * Proposes {@code data} only if, on the raft stage right now, this member leads and holds its leader lease (a
+     * quorum answered it within the lease); otherwise refuses NOT_LEADER at once. Never forwarded, never parked.
+     * How a lessor proposes a lease's expiry: a leader cut off from the quorum, whose clock says a lease ran out
+     * while the new leader keeps it alive, must not revoke it (etcd #12528, #15247); one it proposed just before it
+     * was cut off applies only if a quorum commits it.
+     */
+    public Admission proposeWithLeaderLease(ByteString data, long deadline, Completion<R> completion) {
+        if (stopped) {
+            completion.refused(stoppedRefusal());
+            return Admission.REFUSED;
+        }
+        if (pendingRequests() >= limits.maxPendingRequests()) {
+            completion.refused(overloaded());
+            return Admission.REFUSED;
+        }
+        noticeSuspension(); // a suspension ends the lease before it is judged, as before a publication
+        long now = clock.now();
+        if (node.role() != Role.LEADER || !new PublishedLease(node.leaseExpiresAt(), node.term()).holds(node.term(), now)) {
+            completion.refused(new Refusal(Refusal.Kind.NOT_LEADER, node.leaderId(), "member "
+                    + Long.toHexString(node.id()) + " does not hold the leader lease"));
+            return Admission.REFUSED;
+        }
+        ProposeResult r = node.propose(data);
+        Admission a;
+        if (r instanceof ProposeResult.Accepted accepted) {
+            writes.accepted(accepted.index(), accepted.term(), completion, deadline);
+            a = Admission.PROPOSED;
+        } else {
+            completion.refused(Refusal.of((ProposeResult.Refused) r));
+            a = Admission.REFUSED;
+        }
+        drive();
+        return a;
+    }
+
+    private Refusal overloaded() {
+        return new Refusal(Refusal.Kind.OVERLOADED, node.leaderId(), "member " + Long.toHexString(node.id())
+                + " has " + pendingRequests() + " requests waiting, its maximum");
+    }
 
     private Admission proposeNow(ByteString data, WriteOptions options, long deadline, Completion<R> completion) {
         if (noLeaderKnown()) {
@@ -288,6 +338,15 @@ public final class MemberRuntime<R> {
         });
     }
 
+    /** As {@link #onRaftStage}, without waking the raft stage ({@link Stages#raftDeferred()}). */
+    private void onRaftStageDeferred(Runnable task) {
+        stages.raftDeferred().execute(() -> {
+            if (stopped) return;
+            task.run();
+            drive();
+        });
+    }
+
     private void drive() {
         // Re-entered from a callback: the outer loop picks the Ready up. In a batch: its end drives.
         if (driving || stopped || batching > 0) return;
@@ -300,6 +359,9 @@ public final class MemberRuntime<R> {
                 publishLease();
                 handle(r);
             }
+            // A leader counts its own log toward the commit, a candidate its own vote; a follower holding a commit
+            // index past what it handed to apply hands those entries out only once they are durable.
+            raftWaitsForDurable = node.role() != Role.FOLLOWER || node.log().committed() > handedToApply;
         } finally {
             driving = false;
         }
@@ -307,6 +369,10 @@ public final class MemberRuntime<R> {
 
     private void handle(Ready r) {
         observer.readyHandedOut(r);
+        if (r.snapshot() != null) handedToApply = Math.max(handedToApply, r.snapshot().getIndex());
+        if (!r.committedEntries().isEmpty()) {
+            handedToApply = r.committedEntries().get(r.committedEntries().size() - 1).getIndex();
+        }
         if (r.softState() != null && r.softState().leaderId() != knownLeader) leaderChanged(r.softState().leaderId());
         // Sent at once, while the write below goes on: the leader's appends overlap its own fsync (thesis §10.2.1).
         transport.send(r.messages());

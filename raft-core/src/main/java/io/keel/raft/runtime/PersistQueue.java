@@ -3,6 +3,9 @@ package io.keel.raft.runtime;
 import io.keel.raft.Ready;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -15,6 +18,15 @@ import java.util.function.Consumer;
  * the log only once the state machine installed that snapshot (a crash after the log says "snapshot at N" must find
  * the state of N; etcd's raft asks the same of its callers), and later writes wait behind it so writes keep their
  * order.
+ *
+ * <p>A durable write's hand-back wakes the raft stage only when something waits for it; otherwise it goes to
+ * {@link Stages#raftDeferred()} and rides on the raft stage's next wake-up (the leader's next append, which would wake
+ * a follower anyway). Something waits when a Ready in flight carries committed entries, a configuration or a snapshot
+ * (the state machine and the clients behind it), or messages that leave only on the hand-back (a Ready without a
+ * write), or when {@code raftWaits} says the node needs the durable write (a leader counts its own log toward the
+ * commit, a candidate its own vote, a follower holds a commit index past what it handed to apply). The messages a
+ * write promises leave from the completion stage either way. What is durable or applied, and in which order, does
+ * not change; only when the raft stage learns it.
  */
 final class PersistQueue {
     private static final class InFlight {
@@ -22,6 +34,8 @@ final class PersistQueue {
         final boolean write;
         /** The snapshot's install (null: none), started once this Ready is at the head. */
         final Runnable install;
+        /** Its hand-back must wake the raft stage (see the class comment). */
+        final boolean awaited;
         boolean installStarted;
         boolean gateOpen;
         /** Set on the persist-completion stage, read on the raft stage after the hand-back task. */
@@ -33,6 +47,8 @@ final class PersistQueue {
             this.ready = ready;
             this.write = write;
             this.install = install;
+            this.awaited = install != null || !ready.committedEntries().isEmpty() || ready.confState() != null
+                    || ready.snapshot() != null || (!write && !ready.messagesAfterPersist().isEmpty());
             this.gateOpen = install == null;
         }
     }
@@ -42,6 +58,16 @@ final class PersistQueue {
     private final Stages stages;
     /** Runs a task on the raft stage and drives the node after it. */
     private final Consumer<Runnable> onRaftStage;
+    /** Runs a task on the raft stage at its next wake-up, without causing one, and drives the node after it. */
+    private final Consumer<Runnable> onRaftStageDeferred;
+    /** Whether {@code raftDeferred} is a stage of its own: if not, every hand-back simply goes to the raft stage. */
+    private final boolean deferrable;
+    /** Any thread, cheap: whether the node waits for the next durable write now (see the class comment). */
+    private final BooleanSupplier raftWaits;
+    /** Readys in flight whose hand-back is awaited: counted on the raft stage, read on the completion stage. */
+    private final AtomicInteger awaitedInFlight = new AtomicInteger();
+    /** A deferred drain is queued and has not started: one is enough, it drains whatever is durable by then. */
+    private final AtomicBoolean deferredDrainQueued = new AtomicBoolean();
     private final Consumer<Ready> durable;
     private final Consumer<Throwable> failStop;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
@@ -54,11 +80,15 @@ final class PersistQueue {
     private volatile boolean broken;
 
     PersistQueue(LogStore log, Transport transport, Stages stages, Consumer<Runnable> onRaftStage,
-                 Consumer<Ready> durable, Consumer<Throwable> failStop) {
+                 Consumer<Runnable> onRaftStageDeferred, BooleanSupplier raftWaits, Consumer<Ready> durable,
+                 Consumer<Throwable> failStop) {
         this.log = log;
         this.transport = transport;
         this.stages = stages;
         this.onRaftStage = onRaftStage;
+        this.onRaftStageDeferred = onRaftStageDeferred;
+        this.deferrable = stages.raftDeferred() != stages.raft();
+        this.raftWaits = raftWaits;
         this.durable = durable;
         this.failStop = failStop;
     }
@@ -76,6 +106,8 @@ final class PersistQueue {
             return;
         }
         InFlight f = new InFlight(ready, write, install);
+        // Counted before the write is handed over: its completion (on another stage, perhaps at once) must see it.
+        if (f.awaited) awaitedInFlight.incrementAndGet();
         inFlight.add(f);
         notHandedOver.add(f);
         handOver();
@@ -103,7 +135,7 @@ final class PersistQueue {
                         transport.send(f.ready.messagesAfterPersist());
                         f.messagesSent = true;
                         f.done = true;
-                        onRaftStage.accept(PersistQueue.this::drain);
+                        handBack();
                     });
                 }
 
@@ -119,6 +151,26 @@ final class PersistQueue {
         drain();
     }
 
+    /**
+     * Completion stage: a write is durable. The deferred drain is queued first and the waiters read after; the raft
+     * stage publishes what it waits for before it looks at its deferred tasks (the end of every drive, then the
+     * executor's contract: deferred tasks run before it idles). So either this stage sees the waiter and wakes the
+     * raft stage, or the raft stage finds the drain before it idles.
+     */
+    private void handBack() {
+        if (!deferrable) {
+            onRaftStage.accept(this::drain);
+            return;
+        }
+        if (deferredDrainQueued.compareAndSet(false, true)) {
+            onRaftStageDeferred.accept(() -> {
+                deferredDrainQueued.set(false); // before draining: a write completing from now on queues again
+                drain();
+            });
+        }
+        if (awaitedInFlight.get() > 0 || raftWaits.getAsBoolean()) onRaftStage.accept(this::drain);
+    }
+
     /** Raft stage: hands back every Ready at the head whose write is done, in order. */
     void drain() {
         while (!inFlight.isEmpty()) {
@@ -127,11 +179,11 @@ final class PersistQueue {
                 return;
             }
             InFlight head = inFlight.poll();
+            if (head.awaited) awaitedInFlight.decrementAndGet();
             if (head.failure != null) {
                 // Fail-stop (fsyncgate): a write that failed may or may not be on disk, and nothing after it may be
                 // acknowledged; retrying the sync could report success for data the kernel already dropped.
-                inFlight.clear();
-                notHandedOver.clear();
+                clear();
                 failStop.accept(head.failure);
                 return;
             }
@@ -143,6 +195,7 @@ final class PersistQueue {
     void clear() {
         inFlight.clear();
         notHandedOver.clear();
+        awaitedInFlight.set(0);
     }
 
     /**

@@ -37,6 +37,18 @@ class MemberRuntimeTest {
         return h;
     }
 
+    /** As {@link #follower()}, with the hand-backs nobody waits for on a stage of their own (Stages#raftDeferred). */
+    private static RuntimeHarness followerWithDeferredStage() {
+        RuntimeHarness h = new RuntimeHarness(2, MemoryStorage.bootstrap(1, 2, 3), 1000,
+                io.keel.raft.ReadMode.READ_INDEX, true);
+        h.runtime.step(append(1, 1, 1, List.of()));
+        h.settle();
+        h.sent.clear();
+        h.events.clear();
+        h.applied.clear();
+        return h;
+    }
+
     /** An append from leader 1 in term 2: entries after (prevIndex, prevTerm), leader's commit index. */
     private static Message append(long prevIndex, long prevTerm, long commit, List<Entry> entries) {
         return Message.newBuilder().setType(MessageType.MSG_APPEND).setFrom(1).setTo(2).setTerm(TERM)
@@ -345,5 +357,80 @@ class MemberRuntimeTest {
         assertTrue(h.sentType(MessageType.MSG_TIMEOUT_NOW), h.events.toString());
         assertFalse(h.runtime.lease().holds(h.node.term(), h.now));
         assertTrue(h.leaseAlwaysPublishedFirst(), h.events.toString());
+    }
+
+    @Test
+    void aLeaseBoundProposalIsProposedOnlyWhileTheLeaderHoldsItsLease() {
+        // Why: a lessor proposes a lease's expiry this way. A leader cut off from its quorum, whose clock says a
+        // lease ran out while a new leader keeps it alive, must not revoke it (etcd #12528, #15247).
+        RuntimeHarness h = new RuntimeHarness(1, MemoryStorage.bootstrap(1, 2, 3), 1000, io.keel.raft.ReadMode.LEASE);
+        h.becomeLeaderOfThree();
+        h.now += 25_000_000L;
+        h.runtime.tick(); // a heartbeat round, answered: the lease holds
+        h.settle();
+        h.answerAs(2);
+        RuntimeHarness.Recorder<Long> expiry = new RuntimeHarness.Recorder<>(h.events, "expiry");
+        assertEquals(MemberRuntime.Admission.PROPOSED,
+                h.runtime.proposeWithLeaderLease(bytes("expire"), h.now + 1_000_000_000L, expiry));
+        h.settle();
+        h.answerAs(2);
+        assertTrue(expiry.done() && expiry.refusal == null, "answered once applied: " + h.events);
+
+        // Cut off: nobody answers for an election timeout. Still leader (no tick ran check-quorum), lease gone.
+        h.now += 100_000_000L;
+        assertEquals(io.keel.raft.Role.LEADER, h.node.role());
+        long last = h.node.log().lastIndex();
+        RuntimeHarness.Recorder<Long> late = new RuntimeHarness.Recorder<>(h.events, "late");
+        assertEquals(MemberRuntime.Admission.REFUSED,
+                h.runtime.proposeWithLeaderLease(bytes("expire"), h.now + 1_000_000_000L, late));
+        assertEquals(Refusal.Kind.NOT_LEADER, late.refusal.kind());
+        assertEquals(last, h.node.log().lastIndex(), "appended without the lease: " + h.events);
+
+        RuntimeHarness f = follower();
+        RuntimeHarness.Recorder<Long> atFollower = new RuntimeHarness.Recorder<>(f.events, "follower");
+        assertEquals(MemberRuntime.Admission.REFUSED,
+                f.runtime.proposeWithLeaderLease(bytes("expire"), f.now + 1_000_000_000L, atFollower));
+        assertEquals(Refusal.Kind.NOT_LEADER, atFollower.refusal.kind());
+        assertFalse(f.sentType(MessageType.MSG_PROPOSE), "never forwarded: " + f.events);
+    }
+
+    @Test
+    void aDurableWriteNobodyWaitsForIsHandedBackWithoutWakingTheRaftStage() {
+        // Why (cost, not safety): a follower's write whose acknowledgement already left from the completion stage
+        // has nothing waiting on its hand-back; waking the raft thread for it costs a context switch per write on
+        // a 2-core machine (the server's PersistPipeline measured it). It rides on the next wake-up instead.
+        RuntimeHarness h = followerWithDeferredStage();
+        h.runtime.step(append(1, 1, 1, List.of(entry(2, "x"))));
+        h.completeWrite();
+        assertTrue(h.sentType(MessageType.MSG_APPEND_RESPONSE), "acknowledged from the completion stage");
+        assertTrue(h.raft.tasks.isEmpty(), "the raft stage was woken for a hand-back nobody waits for: " + h.events);
+        assertEquals(1, h.raftDeferred.tasks.size(), "the hand-back waits for the next wake-up");
+        assertEquals(1, h.runtime.persistsInFlight());
+
+        h.raftDeferred.runAll();
+        assertEquals(0, h.runtime.persistsInFlight(), "handed back once the raft stage ran its deferred tasks");
+    }
+
+    @Test
+    void aDurableWriteCarryingCommittedEntriesWakesTheRaftStage() {
+        // Why: entries to apply, and clients waiting on them, must not wait for whatever wakes the raft stage next
+        // (a follower may receive nothing for a heartbeat interval; a leader's clients wait on its commit).
+        RuntimeHarness h = followerWithDeferredStage();
+        h.runtime.step(append(1, 1, 1, List.of(entry(2, "x"))));
+        h.settle();
+        h.runtime.step(append(2, TERM, 2, List.of(entry(3, "y")))); // writes 3, hands out committed 2
+        h.completeWrite();
+        assertFalse(h.raft.tasks.isEmpty(), "committed entries waited for a later wake-up: " + h.events);
+        h.raft.runAll();
+        h.apply.runAll();
+        assertEquals(2, h.applied.get(h.applied.size() - 1).getIndex());
+
+        RuntimeHarness leader = new RuntimeHarness(1, MemoryStorage.bootstrap(1, 2, 3), 1000,
+                io.keel.raft.ReadMode.READ_INDEX, true);
+        leader.becomeLeaderOfThree();
+        leader.runtime.propose(bytes("z"), WriteOptions.LEADER_ONLY, leader.now + 1_000_000_000L,
+                new RuntimeHarness.Recorder<>(leader.events, "z"));
+        leader.completeWrite();
+        assertFalse(leader.raft.tasks.isEmpty(), "a leader's own write counts toward its commit: " + leader.events);
     }
 }

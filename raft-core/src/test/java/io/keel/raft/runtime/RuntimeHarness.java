@@ -48,6 +48,8 @@ final class RuntimeHarness {
     final MemoryStorage storage;
     final RaftNode node;
     final HeldStage raft = new HeldStage();
+    /** The raft stage's hand-backs that must not wake it (Stages#raftDeferred), when the test asks for them apart. */
+    final HeldStage raftDeferred = new HeldStage();
     final HeldStage apply = new HeldStage();
     final HeldStage read = new HeldStage();
     final ArrayDeque<Ready> writes = new ArrayDeque<>();
@@ -61,6 +63,11 @@ final class RuntimeHarness {
     }
 
     RuntimeHarness(long id, MemoryStorage storage, int maxPending, io.keel.raft.ReadMode mode) {
+        this(id, storage, maxPending, mode, false);
+    }
+
+    /** {@code deferredApart}: hand-backs nobody waits for go to {@link #raftDeferred} instead of {@link #raft}. */
+    RuntimeHarness(long id, MemoryStorage storage, int maxPending, io.keel.raft.ReadMode mode, boolean deferredApart) {
         this.storage = storage;
         RaftConfig config = RaftConfig.defaults(id).withTimeouts(Duration.ofMillis(100), Duration.ofMillis(20))
                 .withReadMode(mode).withRandomSeed(7);
@@ -108,7 +115,7 @@ final class RuntimeHarness {
                 sent.add(m);
             }
         };
-        Stages stages = new Stages(raft, Runnable::run, apply, read);
+        Stages stages = new Stages(raft, deferredApart ? raftDeferred : raft, Runnable::run, apply, read);
         runtime = new MemberRuntime<>(node, log, machine, transport, () -> now, stages,
                 new MemberRuntime.Limits(maxPending, Duration.ofMillis(500).toNanos()), RuntimeObserver.NONE, 1);
         runtime.start();
@@ -195,6 +202,7 @@ final class RuntimeHarness {
                 progress = true;
             }
             progress |= raft.runAll();
+            progress |= raftDeferred.runAll();
             progress |= apply.runAll();
             progress |= read.runAll();
         }
