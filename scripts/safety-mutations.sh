@@ -160,6 +160,17 @@ mutation runtime-lease-published-first "$rt/MemberRuntime.java" \
 mutation runtime-fail-stop "$rt/PersistQueue.java" \
   '            if (head.failure != null) {' '            if (false) {' \
   "a failed write stops the member: nothing after it is acknowledged (fsyncgate)"
+mutation runtime-lease-bound-proposal "$rt/MemberRuntime.java" \
+  'if (node.role() != Role.LEADER || !new PublishedLease' 'if (node.role() != Role.LEADER || false && !new PublishedLease' \
+  "a lease-bound proposal (a lease expiry) is proposed only while the leader holds its lease (etcd #12528)" \
+  "-pl raft-core -Dsurefire.failIfNoSpecifiedTests=false -Dtest=MemberRuntimeTest"
+mutation runtime-caller-ended-not-proposed "$rt/MemberRuntime.java" \
+  '            if (!completion.proceed(Completion.Step.PROPOSED)) return Admission.DROPPED;
+            ProposeResult r = node.propose(data);
+            if (r instanceof ProposeResult.Accepted a) {' '            ProposeResult r = node.propose(data);
+            if (r instanceof ProposeResult.Accepted a) {' \
+  "a write its caller's timer ended as not proposed is never proposed (it could apply after a retry)" \
+  "-pl raft-core -Dsurefire.failIfNoSpecifiedTests=false -Dtest=MemberRuntimeTest"
 # The member's side: each with the tests meant to catch it (the whole server suite takes several minutes).
 mutation lease-read-recheck "$member/member/Reads.java" \
   'if (c.state().isLeaseRead() && !lease.get().holds(c.term(), clocks)) {' 'if (false) {' \

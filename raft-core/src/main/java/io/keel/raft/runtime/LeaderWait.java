@@ -34,6 +34,7 @@ final class LeaderWait {
         if (parked.isEmpty()) return;
         List<Parked> keep = new ArrayList<>();
         for (Parked p : parked) {
+            if (p.completion().ended()) continue; // its caller answered it: forgotten
             if (now - p.deadline() >= 0) {
                 p.completion().refused(new Refusal(Refusal.Kind.NO_LEADER, 0, "member " + Long.toHexString(memberId)
                         + " knew no leader before the request's deadline"));

@@ -148,7 +148,11 @@ public final class MemberRuntime<R> {
     }
 
     /** How a write was taken in. */
-    public enum Admission { PROPOSED, FORWARDED, PARKED, REFUSED }
+    public enum Admission {
+        PROPOSED, FORWARDED, PARKED, REFUSED,
+        /** Its caller had already ended it ({@link Completion#proceed} said no): nothing was done. */
+        DROPPED
+    }
 
     /**
      * Proposes {@code data} only if, on the raft stage right now, this member leads and holds its leader lease (a
@@ -173,6 +177,7 @@ public final class MemberRuntime<R> {
                     + Long.toHexString(node.id()) + " does not hold the leader lease"));
             return Admission.REFUSED;
         }
+        if (!completion.proceed(Completion.Step.PROPOSED)) return Admission.DROPPED;
         ProposeResult r = node.propose(data);
         Admission a;
         if (r instanceof ProposeResult.Accepted accepted) {
@@ -193,11 +198,13 @@ public final class MemberRuntime<R> {
 
     private Admission proposeNow(ByteString data, WriteOptions options, long deadline, Completion<R> completion) {
         if (noLeaderKnown()) {
+            if (!completion.proceed(Completion.Step.LEADER_WAIT)) return Admission.DROPPED;
             leaderWait.park(leaderWaitDeadline(deadline), completion,
                     () -> proposeNow(data, options, deadline, completion));
             return Admission.PARKED;
         }
         if (node.role() == Role.LEADER) {
+            if (!completion.proceed(Completion.Step.PROPOSED)) return Admission.DROPPED;
             ProposeResult r = node.propose(data);
             if (r instanceof ProposeResult.Accepted a) {
                 writes.accepted(a.index(), a.term(), completion, deadline);
@@ -211,6 +218,7 @@ public final class MemberRuntime<R> {
                     + Long.toHexString(node.id()) + " is not the leader"));
             return Admission.REFUSED;
         }
+        if (!completion.proceed(Completion.Step.FORWARDED)) return Admission.DROPPED;
         // The follower recognises its forwarded write by its origin tag when it applies it.
         long request = nextRequest++;
         ByteString tagged = machine.tagOrigin(data, node.id(), request);

@@ -96,9 +96,16 @@ final class PendingWrites<R> {
         return out;
     }
 
-    /** Raft stage: writes whose deadline passed are answered UNKNOWN (they may still apply). */
+    /**
+     * Raft stage: writes whose deadline passed are answered UNKNOWN (they may still apply); writes their caller
+     * already ended ({@link Completion#ended}) are forgotten, so a forwarded write the leader dropped does not stay.
+     */
     void expire(long now) {
         for (Map.Entry<Long, Waiting<R>> e : byIndex.entrySet()) {
+            if (e.getValue().completion().ended()) {
+                if (byIndex.remove(e.getKey(), e.getValue())) size.decrementAndGet();
+                continue;
+            }
             if (now - e.getValue().deadline() >= 0 && byIndex.remove(e.getKey(), e.getValue())) {
                 size.decrementAndGet();
                 e.getValue().completion().refused(new Refusal(Refusal.Kind.UNKNOWN, 0, "the write at index "
@@ -106,6 +113,10 @@ final class PendingWrites<R> {
             }
         }
         for (Map.Entry<Long, Forwarded<R>> e : forwarded.entrySet()) {
+            if (e.getValue().completion().ended()) {
+                if (forwarded.remove(e.getKey(), e.getValue())) size.decrementAndGet();
+                continue;
+            }
             if (now - e.getValue().deadline() >= 0 && forwarded.remove(e.getKey(), e.getValue())) {
                 size.decrementAndGet();
                 e.getValue().completion().refused(new Refusal(Refusal.Kind.UNKNOWN, 0, "the leader did not apply"

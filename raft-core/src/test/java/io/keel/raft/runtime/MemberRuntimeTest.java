@@ -433,4 +433,52 @@ class MemberRuntimeTest {
         leader.completeWrite();
         assertFalse(leader.raft.tasks.isEmpty(), "a leader's own write counts toward its commit: " + leader.events);
     }
+
+    @Test
+    void aWriteItsCallerEndedBeforeItWasProposedIsNeverProposed() {
+        // Why: the server's per-request timer tells a client "nothing was proposed" when the deadline passes while
+        // the write waits for the raft thread or for a leader; the client may then retry elsewhere, so proposing or
+        // forwarding it afterwards could apply it twice.
+        RuntimeHarness h = new RuntimeHarness(1, MemoryStorage.bootstrap(1), 1000);
+        h.becomeSingleLeader();
+        long last = h.node.log().lastIndex();
+        RuntimeHarness.Recorder<Long> late = new RuntimeHarness.Recorder<>(h.events, "late");
+        late.endedByCaller = true;
+        assertEquals(MemberRuntime.Admission.DROPPED,
+                h.runtime.propose(bytes("late"), WriteOptions.LEADER_ONLY, h.now + 1_000_000_000L, late));
+        h.settle();
+        assertEquals(last, h.node.log().lastIndex(), "proposed after its caller ended it: " + h.events);
+        assertEquals(List.of(Completion.Step.PROPOSED), late.asked);
+        assertFalse(late.done(), "answered by its caller, not again by the runtime");
+
+        // Parked while no leader is known, ended by its caller meanwhile: not forwarded once a leader is known.
+        RuntimeHarness f = new RuntimeHarness(2, MemoryStorage.bootstrap(1, 2, 3), 1000);
+        RuntimeHarness.Recorder<Long> parked = new RuntimeHarness.Recorder<>(f.events, "parked");
+        assertEquals(MemberRuntime.Admission.PARKED,
+                f.runtime.propose(bytes("p"), WriteOptions.FORWARD, f.now + 10_000_000_000L, parked));
+        parked.endedByCaller = true;
+        f.runtime.step(append(1, 1, 1, List.of())); // leader 1 becomes known
+        f.settle();
+        assertFalse(f.sentType(MessageType.MSG_PROPOSE), "forwarded after its caller ended it: " + f.events);
+        assertEquals(List.of(Completion.Step.LEADER_WAIT, Completion.Step.FORWARDED), parked.asked);
+        assertEquals(0, f.runtime.pendingRequests());
+    }
+
+    @Test
+    void aForwardedWriteItsCallerEndedIsForgottenAtTheNextTick() {
+        // Why: a leader may drop a forwarded write silently. Its caller's timer answers the client; the runtime must
+        // not keep the write until its own deadline (none, with the caller's timer), or a member that forwards
+        // through a leader change would hold every dropped write for ever.
+        RuntimeHarness h = follower();
+        RuntimeHarness.Recorder<Long> put = new RuntimeHarness.Recorder<>(h.events, "put");
+        assertEquals(MemberRuntime.Admission.FORWARDED,
+                h.runtime.propose(bytes("x"), WriteOptions.FORWARD, Long.MAX_VALUE, put));
+        assertEquals(1, h.runtime.pendingRequests());
+        put.endedByCaller = true;
+        h.now += 10_000_000L;
+        h.runtime.tick();
+        h.settle();
+        assertEquals(0, h.runtime.pendingRequests(), "kept after its caller ended it");
+        assertFalse(put.done(), "answered by its caller, not again by the runtime");
+    }
 }

@@ -240,6 +240,20 @@ final class RuntimeHarness {
         T result;
         Refusal refusal;
         int calls;
+        /** Set by a test: the caller ended the request itself (its own timer), as the server's RequestTimer does. */
+        boolean endedByCaller;
+        final List<Completion.Step> asked = new ArrayList<>();
+
+        @Override
+        public boolean proceed(Completion.Step next) {
+            asked.add(next);
+            return !endedByCaller;
+        }
+
+        @Override
+        public boolean ended() {
+            return endedByCaller;
+        }
 
         Recorder(List<String> events, String name) {
             this.events = events;
