@@ -114,6 +114,67 @@ mutation snapshot-ack-after-persist "$core/RaftNode.java" \
 mutation suspension-restarts-lease "$core/read/LeaderLease.java" \
   '        if (sentAt < notBefore) return;' '' \
   "after a suspected suspension only rounds sent afterwards earn the lease (issue 10 F)"
+# The member runtime's ordering rules (io.keel.raft.runtime): MemberRuntimeTest and the simulation, which drives
+# every member through the runtime.
+rt=$core/runtime
+mutation runtime-ack-after-durable "$rt/PersistQueue.java" \
+  '            log.persist(f.ready, new LogStore.Done() {' '            transport.send(f.ready.messagesAfterPersist());
+            log.persist(f.ready, new LogStore.Done() {' \
+  "a Ready's messagesAfterPersist leave only once its write is durable (thesis 3.8)"
+mutation runtime-apply-after-durable "$rt/PersistQueue.java" \
+  'if (!write && install == null && inFlight.isEmpty()) {' 'if (!write && install == null) {' \
+  "committed entries apply only once their Ready and every one before it are durable"
+mutation runtime-answer-after-apply "$rt/MemberRuntime.java" \
+  '            if (r instanceof ProposeResult.Accepted a) {
+                writes.accepted(a.index(), a.term(), completion, deadline);' '            if (r instanceof ProposeResult.Accepted a) {
+                completion.completed(null);' \
+  "a write is answered only after its entry applied (thesis 6.3)"
+mutation runtime-answer-same-term "$rt/PendingWrites.java" \
+  '        if (w.term() == term) {' '        if (true) {' \
+  "a write is answered as applied only if its (index, term) applied"
+mutation runtime-snapshot-gate "$rt/PersistQueue.java" \
+  '            this.gateOpen = install == null;' '            this.gateOpen = true;' \
+  "a snapshot is written only once the state machine installed it"
+mutation runtime-install-in-order "$rt/PersistQueue.java" \
+  '        notHandedOver.add(f);
+        handOver();' '        notHandedOver.add(f);
+        startInstallAtHead(f);
+        handOver();' \
+  "a snapshot's install waits for every Ready before it to be durable and applied"
+mutation runtime-read-after-apply "$rt/PendingReads.java" \
+  'while (!awaitingApply.isEmpty() && awaitingApply.peek().index() <= applied)' 'while (!awaitingApply.isEmpty())' \
+  "a read executes only once its read index applied (thesis 6.4)"
+mutation runtime-lease-recheck "$rt/MemberRuntime.java" \
+  'if (c.leaseTerm() != 0 && !lease.holds(c.leaseTerm(), clock.now())) {' 'if (false) {' \
+  "a lease read is re-checked against the published lease after it executed (issue 10 E)"
+mutation runtime-lease-published-first "$rt/MemberRuntime.java" \
+  '            publishLease();
+            while (!stopped && node.hasReady()) {
+                Ready r = node.ready();
+                // The lease as of this Ready, published before any of its messages leave (ReadState'"'"'s contract).
+                publishLease();
+                handle(r);
+            }' '            while (!stopped && node.hasReady()) {
+                Ready r = node.ready();
+                handle(r);
+                publishLease();
+            }
+            publishLease();' \
+  "the lease is published before any message of the step leaves"
+mutation runtime-fail-stop "$rt/PersistQueue.java" \
+  '            if (head.failure != null) {' '            if (false) {' \
+  "a failed write stops the member: nothing after it is acknowledged (fsyncgate)"
+mutation runtime-lease-bound-proposal "$rt/MemberRuntime.java" \
+  'if (node.role() != Role.LEADER || !new PublishedLease' 'if (node.role() != Role.LEADER || false && !new PublishedLease' \
+  "a lease-bound proposal (a lease expiry) is proposed only while the leader holds its lease (etcd #12528)" \
+  "-pl raft-core -Dsurefire.failIfNoSpecifiedTests=false -Dtest=MemberRuntimeTest"
+mutation runtime-caller-ended-not-proposed "$rt/MemberRuntime.java" \
+  '            if (!completion.proceed(Completion.Step.PROPOSED)) return Admission.DROPPED;
+            ProposeResult r = node.propose(data);
+            if (r instanceof ProposeResult.Accepted a) {' '            ProposeResult r = node.propose(data);
+            if (r instanceof ProposeResult.Accepted a) {' \
+  "a write its caller's timer ended as not proposed is never proposed (it could apply after a retry)" \
+  "-pl raft-core -Dsurefire.failIfNoSpecifiedTests=false -Dtest=MemberRuntimeTest"
 # The member's side: each with the tests meant to catch it (the whole server suite takes several minutes).
 mutation lease-read-recheck "$member/member/Reads.java" \
   'if (c.state().isLeaseRead() && !lease.get().holds(c.term(), clocks)) {' 'if (false) {' \

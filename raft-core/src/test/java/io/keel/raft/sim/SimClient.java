@@ -21,9 +21,10 @@ final class SimClient {
         final int number;
         SimMember at;
         long index;
-        long readId;
-        /** A forwarded write's request id at the member it was sent to (0: not forwarded). */
-        long forwardRequest;
+        /** The current attempt (each invocation at a member is one): answers to earlier attempts are ignored. */
+        long attempt;
+        /** The write was forwarded by the member it was sent to. */
+        boolean forwarded;
 
         Op(Kind kind, String key, String value, String expected, long invokedAt, int number) {
             this.kind = kind;

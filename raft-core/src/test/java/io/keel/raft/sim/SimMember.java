@@ -5,11 +5,10 @@ import io.keel.raft.RaftNode;
 import io.keel.raft.Ready;
 import io.keel.raft.log.MemoryStorage;
 import io.keel.raft.proto.ConfState;
+import io.keel.raft.runtime.MemberRuntime;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,23 +38,18 @@ final class SimMember {
     /** Up to where this member's committed entries have been checked against everyone else's. */
     long checkedCommit;
     ConfState confState = ConfState.getDefaultInstance();
+    /** The disk's write queue: Readys handed to the log, not yet durable. */
     final ArrayDeque<Ready> diskQueue = new ArrayDeque<>();
     long diskFreeAt;
     long diskStalledUntil;
     final Map<Long, KvMachine> receivedSnapshots = new HashMap<>();
-    final Map<Long, PendingWrite> pendingWrites = new HashMap<>();
-    /** Writes this member forwarded to the leader, by request id (lost on a crash, like a process's memory). */
-    final Map<Long, SimClient> forwardedWrites = new HashMap<>();
-    final Map<Long, PendingRead> pendingReads = new HashMap<>();
-    final List<ConfirmedRead> readsAwaitingApply = new ArrayList<>();
+    /** Snapshots installed in the state machine whose Ready is not yet written, by index (the log writes them). */
+    final Map<Long, KvMachine> installedSnapshots = new HashMap<>();
+    /** The member runtime driving the node: the process's pipeline, lost with it. */
+    MemberRuntime<Applied> runtime;
 
-    record PendingWrite(SimClient client, long term) {
-    }
-
-    record PendingRead(SimClient client) {
-    }
-
-    record ConfirmedRead(long readId, SimClient client, long index, long leaseExpiresAt, long term, long notBefore) {
+    /** One applied entry's result: whether it took effect (a CAS's comparison) and where. */
+    record Applied(boolean effect, long index) {
     }
 
     SimMember(long id, double clockRate, long clockOffset, MemoryStorage storage) {
@@ -87,16 +81,14 @@ final class SimMember {
         diskQueue.clear();
         diskFreeAt = realNow;
         receivedSnapshots.clear();
-        pendingWrites.clear();
-        forwardedWrites.clear();
-        pendingReads.clear();
-        readsAwaitingApply.clear();
+        installedSnapshots.clear();
     }
 
     void crash() {
         up = false;
         epoch++;
         node = null;
+        runtime = null;
         machine = null;
         diskQueue.clear();
     }

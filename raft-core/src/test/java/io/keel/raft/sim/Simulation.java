@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.keel.raft.ProposeResult;
 import io.keel.raft.RaftConfig;
 import io.keel.raft.ReadMode;
-import io.keel.raft.ReadState;
 import io.keel.raft.Ready;
 import io.keel.raft.Role;
 import io.keel.raft.log.CompactedException;
@@ -18,12 +17,23 @@ import io.keel.raft.proto.EntryType;
 import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
 import io.keel.raft.proto.SnapshotMetadata;
+import io.keel.raft.runtime.Completion;
+import io.keel.raft.runtime.LogStore;
+import io.keel.raft.runtime.MemberRuntime;
+import io.keel.raft.runtime.ReadAnswer;
+import io.keel.raft.runtime.Refusal;
+import io.keel.raft.runtime.RuntimeObserver;
+import io.keel.raft.runtime.Stages;
+import io.keel.raft.runtime.StateMachine;
+import io.keel.raft.runtime.Transport;
+import io.keel.raft.runtime.WriteOptions;
 import io.keel.raft.sim.linearizability.History;
 import io.keel.raft.sim.linearizability.LinearizabilityChecker;
 import io.keel.raft.sim.linearizability.Operation;
 import io.keel.raft.sim.linearizability.Verdict;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,6 +43,8 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -125,8 +137,6 @@ public final class Simulation {
     private final SplittableRandom random;
     /** Which clients write through followers: its own stream, so the main one stays as it was for old seeds. */
     private final SplittableRandom forwardingChoice;
-    /** Request ids of forwarded writes, unique across the run (a real member starts from a random value). */
-    private long nextForwardRequest = 1;
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private final long electionTimeout;
     private final long livenessBudget;
@@ -141,7 +151,6 @@ public final class Simulation {
     private final Trace trace = new Trace(Integer.getInteger("keel.sim.trace", 600));
     private final Set<Long> blockedLinks = new HashSet<>();
     private final Set<Long> everInConfig = new HashSet<>();
-    private final Set<SimMember> dirty = new HashSet<>();
     /**
      * index -> {term, payload hash, lowest term of a member that applied it} for every entry applied anywhere: the
      * committed log as the world saw it. The last field bounds the term in which the entry was committed from above.
@@ -152,6 +161,8 @@ public final class Simulation {
     private final Map<Long, Long> leaderOfTerm = new HashMap<>();
     /** index -> term of every entry any member has known to be committed: committed entries never change. */
     private final Map<Long, Long> committedTerms = new HashMap<>();
+    /** Index of the newest membership change any member applied. */
+    private long latestConfChange;
     /** What happened, to show the faults and features were really exercised. */
     private final Map<String, Long> stats = new TreeMap<>();
     private final long maxMessageBytes;
@@ -160,7 +171,8 @@ public final class Simulation {
     private long seq;
     private long events;
     private long nextMemberId;
-    private long nextReadId;
+    /** Numbers every attempt of every operation, so an answer to an abandoned attempt is recognised. */
+    private long nextAttempt;
     private boolean healed;
     private boolean clientsStopped;
     private boolean networkFaults = true;
@@ -197,7 +209,6 @@ public final class Simulation {
                 now = e.time();
                 events++;
                 e.action().run();
-                drainDirty();
                 checkLeaders();
             }
             finalChecks();
@@ -271,9 +282,10 @@ public final class Simulation {
 
     private void start(SimMember m) {
         m.start(config(m.id), now);
+        m.runtime = newRuntime(m);
         note(() -> "n" + m.id + " starts: " + m.node);
         scheduleTick(m);
-        dirty.add(m);
+        m.runtime.start();
     }
 
     private void at(long time, Runnable action) {
@@ -304,8 +316,7 @@ public final class Simulation {
                 at(m.ticksLateUntil, () -> tickWhenDue(m, epoch));
                 return;
             }
-            m.node.tick(m.localTime(now));
-            dirty.add(m);
+            m.runtime.tick();
             scheduleTick(m);
         });
     }
@@ -329,153 +340,215 @@ public final class Simulation {
 
     // ------------------------------------------------------------------ readys
 
-    private void drainDirty() {
-        while (!dirty.isEmpty()) {
-            SimMember m = dirty.iterator().next();
-            dirty.remove(m);
-            while (m.up && m.node.hasReady()) {
-                handleReady(m, m.node.ready());
+    // The member runtime (io.keel.raft.runtime) drives each node exactly as it will drive the server's: the
+    // simulation plays what it drives (the disk, the state machine, the network, the clock) and runs its stages on
+    // the seeded scheduler, so the runtime's own ordering (persist before apply, answers after apply, forwarding,
+    // lease reads, the snapshot gate) runs under every fault below.
+
+    private MemberRuntime<SimMember.Applied> newRuntime(SimMember m) {
+        int epoch = m.epoch;
+        Stages stages = new Stages(
+                new SimStage(m, epoch, () -> 0), // raft: a hand-back is its own event, after what runs now
+                Runnable::run, // persist completion: on the disk's event, as the server's sync thread does
+                new SimStage(m, epoch, this::applyDelay),
+                readPool(m, epoch));
+        Transport transport = messages -> {
+            for (Message msg : messages) send(m, msg);
+        };
+        return new MemberRuntime<>(m.node, new SimLog(m, epoch), new SimMachine(m), transport, () -> m.localTime(now),
+                stages, new MemberRuntime.Limits(10_000, electionTimeout), new RuntimeObserver() {
+                    @Override
+                    public void readyHandedOut(Ready r) {
+                        if (r.softState() != null) {
+                            note(() -> "n" + m.id + " is " + r.softState().role() + " in term " + r.softState().term()
+                                    + " (leader " + r.softState().leaderId() + ")");
+                        }
+                    }
+                }, (long) epoch * 1_000_000_000L);
+    }
+
+    /** An apply is usually at once, sometimes behind a busy moment, rarely behind a long one (a compaction). */
+    private long applyDelay() {
+        int r = random.nextInt(100);
+        return r < 85 ? 0 : r < 99 ? random.nextLong(MS) : random.nextLong(20 * MS);
+    }
+
+    /**
+     * The application executes a read when it gets to it: often at once, sometimes after a busy moment, which is
+     * exactly when a lease that ended meanwhile must be caught by the re-check.
+     */
+    private long readDelay() {
+        return random.nextInt(10) < 7 ? 0 : random.nextLong(30 * MS);
+    }
+
+    /** The read stage is a pool, as the server's: each read runs after its own delay, none waits behind another. */
+    private Executor readPool(SimMember m, int epoch) {
+        return task -> {
+            if (!m.up || m.epoch != epoch) return;
+            at(now + readDelay(), () -> whenRunning(m, () -> {
+                if (m.up && m.epoch == epoch) task.run();
+            }));
+        };
+    }
+
+    /**
+     * One serial stage of a member's process on the seeded scheduler: its tasks run in order, each after a drawn
+     * delay, not while the process is paused, and never after the process (its epoch) ended.
+     */
+    private final class SimStage implements Executor {
+        private final SimMember m;
+        private final int epoch;
+        private final LongSupplier delay;
+        private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+        private boolean scheduled;
+
+        SimStage(SimMember m, int epoch, LongSupplier delay) {
+            this.m = m;
+            this.epoch = epoch;
+            this.delay = delay;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            if (!m.up || m.epoch != epoch) return;
+            tasks.add(task);
+            if (!scheduled) scheduleNext();
+        }
+
+        private void scheduleNext() {
+            scheduled = true;
+            at(now + delay.getAsLong(), () -> whenRunning(m, this::runOne));
+        }
+
+        private void runOne() {
+            if (!m.up || m.epoch != epoch) {
+                tasks.clear();
+                return;
             }
+            tasks.poll().run();
+            if (tasks.isEmpty()) scheduled = false;
+            else scheduleNext();
         }
     }
 
-    private void handleReady(SimMember m, Ready r) {
-        if (r.softState() != null) {
-            note(() -> "n" + m.id + " is " + r.softState().role() + " in term " + r.softState().term()
-                    + " (leader " + r.softState().leaderId() + ")");
+    /** The member's disk: writes become durable in order, each after a drawn latency, later while the disk stalls. */
+    private final class SimLog implements LogStore {
+        private final SimMember m;
+        private final int epoch;
+
+        SimLog(SimMember m, int epoch) {
+            this.m = m;
+            this.epoch = epoch;
         }
-        for (Message msg : r.messages()) send(m, msg);
-        if (r.mustPersist() || !r.messagesAfterPersist().isEmpty() || !m.diskQueue.isEmpty()) {
+
+        @Override
+        public void persist(Ready r, Done done) {
             m.diskQueue.addLast(r);
-            long latency = !r.mustPersist() ? 0
-                    : now < fastNetworkUntil ? 20_000 + random.nextLong(80_000) : 50_000 + random.nextLong(1_500_000);
-            long done = Math.max(Math.max(now, m.diskFreeAt), m.diskStalledUntil) + latency;
-            m.diskFreeAt = done;
-            int epoch = m.epoch;
-            at(done, () -> whenRunning(m, () -> diskDone(m, epoch)));
+            long latency = now < fastNetworkUntil ? 20_000 + random.nextLong(80_000) : 50_000 + random.nextLong(1_500_000);
+            long durableAt = Math.max(Math.max(now, m.diskFreeAt), m.diskStalledUntil) + latency;
+            m.diskFreeAt = durableAt;
+            at(durableAt, () -> whenRunning(m, () -> {
+                if (!m.up || m.epoch != epoch) return;
+                write(m, m.diskQueue.pollFirst());
+                done.durable();
+            }));
         }
-        // The configuration is that after this batch's entries: recorded before applying them, so a snapshot
-        // taken at the end of the batch carries it.
-        if (r.confState() != null) m.confState = r.confState();
-        if (!r.committedEntries().isEmpty()) apply(m, r.committedEntries());
-        if (r.confState() != null) onConfiguration(m, r.confState());
-        for (ReadState rs : r.readStates()) {
-            SimMember.PendingRead pr = m.pendingReads.remove(rs.readId());
-            if (pr == null || pr.client().op == null || pr.client().op.readId != rs.readId()) continue;
-            if (rs.rejected()) {
-                retry(pr.client());
-            } else {
-                // The application executes the read when it gets to it: often at once, sometimes after a busy
-                // moment, which is exactly when a lease that ended meanwhile must be caught by the re-check.
-                long notBefore = random.nextInt(10) < 7 ? now : now + random.nextLong(30 * MS);
-                m.readsAwaitingApply.add(new SimMember.ConfirmedRead(rs.readId(), pr.client(), rs.index(),
-                        rs.leaseExpiresAt(), m.node.term(), notBefore));
-                if (notBefore > now) {
-                    int epoch = m.epoch;
-                    at(notBefore, () -> whenRunning(m, () -> {
-                        if (m.up && m.epoch == epoch) serveReads(m);
-                    }));
-                }
-            }
-        }
-        serveReads(m);
     }
 
-    private void diskDone(SimMember m, int epoch) {
-        if (!m.up || m.epoch != epoch) return;
-        Ready r = m.diskQueue.pollFirst();
-        if (r.snapshot() != null) installSnapshot(m, r.snapshot());
+    private void write(SimMember m, Ready r) {
+        if (r.snapshot() != null) {
+            SnapshotMetadata meta = r.snapshot();
+            KvMachine data = m.installedSnapshots.remove(meta.getIndex());
+            if (data == null) {
+                // The runtime's snapshot gate: the log may say "snapshot at N" only once the state of N is installed.
+                throw new Violation("n" + m.id + " wrote snapshot " + meta.getIndex() + " before installing it");
+            }
+            m.storage.applySnapshot(meta);
+            m.durableSnapshotData = data.copy();
+        }
         if (!r.entries().isEmpty()) {
             m.storage.append(r.entries());
             for (Entry e : r.entries()) checkLogMatching(m, e);
         }
         if (r.hardState() != null) m.storage.setHardState(r.hardState());
-        m.node.persisted(r);
-        for (Message msg : r.messagesAfterPersist()) send(m, msg);
-        dirty.add(m);
     }
 
-    private void installSnapshot(SimMember m, SnapshotMetadata meta) {
-        KvMachine data = m.receivedSnapshots.remove(meta.getIndex());
-        if (data == null) throw new Violation("n" + m.id + " asked to install snapshot " + meta.getIndex() + " it never received");
-        m.storage.applySnapshot(meta);
-        m.durableSnapshotData = data.copy();
-        m.machine = data.copy();
-        m.appliedIndex = meta.getIndex();
-        m.confState = meta.getConfState();
-        // Writes this member proposed at or below the snapshot were applied inside it: their outcome is unknown here.
-        m.pendingWrites.entrySet().removeIf(e -> {
-            if (e.getKey() <= meta.getIndex()) {
-                unknownOutcome(e.getValue().client());
-                return true;
-            }
-            return false;
-        });
-        count("snapshots installed");
-        note(() -> "n" + m.id + " installed snapshot at " + meta.getIndex());
-    }
+    /** The member's state machine, applied on its apply stage, with the world-wide checks of what is applied. */
+    private final class SimMachine implements StateMachine<SimMember.Applied> {
+        private final SimMember m;
 
-    private void apply(SimMember m, List<Entry> entries) {
-        for (Entry e : entries) {
-            long hash = e.getData().hashCode() * 31L + e.getType().getNumber();
-            long[] seen = appliedEntries.putIfAbsent(e.getIndex(), new long[] {e.getTerm(), hash, m.node.term()});
-            if (seen != null && (seen[0] != e.getTerm() || seen[1] != hash)) {
-                throw new Violation("state machine safety: n" + m.id + " applied term " + e.getTerm() + " at index "
-                        + e.getIndex() + " where another member applied term " + seen[0]);
-            }
-            if (seen != null) seen[2] = Math.min(seen[2], m.node.term());
-            if (e.getIndex() != m.appliedIndex + 1) {
-                throw new Violation("n" + m.id + " applied " + e.getIndex() + " after " + m.appliedIndex);
-            }
-            if (e.getType() == EntryType.ENTRY_CONF_CHANGE && seen == null) count("membership changes");
-            boolean effect = e.getType() != EntryType.ENTRY_NORMAL || m.machine.apply(e.getData());
-            m.appliedIndex = e.getIndex();
-            if (!m.forwardedWrites.isEmpty() && e.getType() == EntryType.ENTRY_NORMAL) {
-                long[] tag = KvMachine.tag(e.getData());
-                SimClient c = tag != null && tag[0] == m.id ? m.forwardedWrites.remove(tag[1]) : null;
-                if (c != null && c.op != null && c.op.at == m && c.op.forwardRequest == tag[1]) {
-                    count("forwarded writes applied");
-                    completeWrite(c, effect);
-                }
-            }
-            SimMember.PendingWrite pw = m.pendingWrites.remove(e.getIndex());
-            if (pw != null) {
-                SimClient c = pw.client();
-                if (pw.term() == e.getTerm() && c.op != null && c.op.at == m && c.op.index == e.getIndex()) {
-                    completeWrite(c, effect);
-                } else if (c.op != null && c.op.at == m && c.op.index == e.getIndex()) {
-                    retry(c); // another entry took the slot: the proposal was definitely lost
-                }
-            }
+        SimMachine(SimMember m) {
+            this.m = m;
         }
-        m.node.applied(m.appliedIndex);
-        maybeCompact(m);
-    }
 
-    private void serveReads(SimMember m) {
-        m.readsAwaitingApply.removeIf(cr -> {
-            if (cr.index() > m.appliedIndex || cr.notBefore() > now) return false;
-            SimClient c = cr.client();
-            if (c.op == null || c.op.readId != cr.readId()) return true;
-            if (cr.leaseExpiresAt() != ReadState.NO_LEASE) {
-                // The caller's re-check (ReadState): the member must still hold its lease, in the same term.
-                if (m.node.role() != Role.LEADER || m.node.term() != cr.term()
-                        || m.node.leaseExpiresAt() <= m.localTime(now)) {
-                    retry(c);
-                    return true;
+        @Override
+        public List<SimMember.Applied> apply(List<Entry> entries, ConfState conf) {
+            // The configuration is that after this batch's entries: recorded before applying them, so a snapshot
+            // taken at the end of the batch carries it.
+            if (conf != null) m.confState = conf;
+            List<SimMember.Applied> results = new ArrayList<>(entries.size());
+            boolean latestConfiguration = false;
+            for (Entry e : entries) {
+                if (e.getType() == EntryType.ENTRY_CONF_CHANGE && e.getIndex() >= latestConfChange) {
+                    latestConfChange = e.getIndex();
+                    latestConfiguration = true;
                 }
-                checkLeaseSafety(m, cr.term());
-                count("lease reads");
-            } else {
-                count("read-index reads");
+                // Applied only once durable: the runtime hands a batch over only after its Ready (and every one before
+                // it) was written, so the member's disk holds every entry it applies.
+                if (e.getIndex() > m.storage.lastIndex() || m.storage.term(e.getIndex()) != e.getTerm()) {
+                    throw new Violation("n" + m.id + " applied entry " + e.getIndex() + "/" + e.getTerm()
+                            + " that is not on its disk");
+                }
+                long hash = e.getData().hashCode() * 31L + e.getType().getNumber();
+                long[] seen = appliedEntries.putIfAbsent(e.getIndex(), new long[] {e.getTerm(), hash, m.node.term()});
+                if (seen != null && (seen[0] != e.getTerm() || seen[1] != hash)) {
+                    throw new Violation("state machine safety: n" + m.id + " applied term " + e.getTerm()
+                            + " at index " + e.getIndex() + " where another member applied term " + seen[0]);
+                }
+                if (seen != null) seen[2] = Math.min(seen[2], m.node.term());
+                if (e.getIndex() != m.appliedIndex + 1) {
+                    throw new Violation("n" + m.id + " applied " + e.getIndex() + " after " + m.appliedIndex);
+                }
+                if (e.getType() == EntryType.ENTRY_CONF_CHANGE && seen == null) count("membership changes");
+                boolean effect = e.getType() != EntryType.ENTRY_NORMAL || m.machine.apply(e.getData());
+                m.appliedIndex = e.getIndex();
+                results.add(new SimMember.Applied(effect, e.getIndex()));
             }
-            String value = m.machine.get(c.op.key);
-            history.add(Operation.get(c.id, c.op.key, c.op.invokedAt, now, value));
-            note(() -> "client " + c.id + " " + c.op + " = " + value + " at n" + m.id
-                    + (cr.leaseExpiresAt() != ReadState.NO_LEASE ? " (lease)" : ""));
-            finish(c);
-            return true;
-        });
+            maybeCompact(m);
+            // Only the newest configuration anyone applied: applies run late, and a leader applying an older one
+            // after a follower applied a newer one would shut down a member the newer one added.
+            if (conf != null && latestConfiguration) onConfiguration(m, conf);
+            return results;
+        }
+
+        @Override
+        public void installSnapshot(SnapshotMetadata meta) {
+            KvMachine data = m.receivedSnapshots.remove(meta.getIndex());
+            if (data == null) {
+                throw new Violation("n" + m.id + " asked to install snapshot " + meta.getIndex() + " it never received");
+            }
+            if (meta.getIndex() <= m.appliedIndex) {
+                throw new Violation("n" + m.id + " installed snapshot " + meta.getIndex() + " over applied index "
+                        + m.appliedIndex + ": the state would go back");
+            }
+            m.installedSnapshots.put(meta.getIndex(), data);
+            m.machine = data.copy();
+            m.appliedIndex = meta.getIndex();
+            m.confState = meta.getConfState();
+            count("snapshots installed");
+            note(() -> "n" + m.id + " installed snapshot at " + meta.getIndex());
+        }
+
+        @Override
+        public ByteString tagOrigin(ByteString data, long member, long request) {
+            return KvMachine.tagged(data, member, request);
+        }
+
+        @Override
+        public long originRequest(Entry entry, long member) {
+            long[] tag = KvMachine.tag(entry.getData());
+            return tag != null && tag[0] == member ? tag[1] : -1;
+        }
     }
 
     private void maybeCompact(SimMember m) {
@@ -538,15 +611,11 @@ public final class Simulation {
             if (snapshotData != null) {
                 to.receivedSnapshots.put(msg.getSnapshot().getIndex(), snapshotData);
                 // The transport reports a completed stream; the leader then probes after the snapshot.
-                if (from.up) {
-                    from.node.reportSnapshot(to.id, true);
-                    dirty.add(from);
-                }
+                if (from.up) from.runtime.reportSnapshot(to.id, true);
             }
             note(() -> "recv " + describe(msg));
             if (msg.getType() == MessageType.MSG_TIMEOUT_NOW) count("transfers");
-            to.node.step(msg);
-            dirty.add(to);
+            to.runtime.step(msg);
         }));
     }
 
@@ -555,10 +624,7 @@ public final class Simulation {
         int epoch = from.epoch;
         // The transport reports a failed stream; raft-core then probes again.
         at(now + 10 * MS, () -> {
-            if (from.up && from.epoch == epoch) {
-                from.node.reportSnapshot(msg.getTo(), false);
-                dirty.add(from);
-            }
+            if (from.up && from.epoch == epoch) from.runtime.reportSnapshot(msg.getTo(), false);
         });
     }
 
@@ -647,60 +713,86 @@ public final class Simulation {
             return;
         }
         op.at = target;
-        dirty.add(target);
-        long timeout = now + 30 * electionTimeout;
+        long attempt = ++nextAttempt;
+        op.attempt = attempt;
+        long timeout = 30 * electionTimeout;
+        long deadline = target.localTime(now) + timeout;
         if (op.kind == SimClient.Kind.GET) {
-            op.readId = ++nextReadId;
-            target.pendingReads.put(op.readId, new SimMember.PendingRead(c));
-            target.node.read(op.readId);
+            target.runtime.read(() -> target.machine.get(op.key), deadline, new Completion<ReadAnswer<String>>() {
+                @Override
+                public void completed(ReadAnswer<String> answer) {
+                    if (c.op != op || op.attempt != attempt) return;
+                    if (answer.byLease()) {
+                        checkLeaseSafety(target, answer.leaseTerm());
+                        count("lease reads");
+                    } else {
+                        count("read-index reads");
+                    }
+                    history.add(Operation.get(c.id, op.key, op.invokedAt, now, answer.value()));
+                    note(() -> "client " + c.id + " " + op + " = " + answer.value() + " at n" + target.id
+                            + (answer.byLease() ? " (lease)" : ""));
+                    finish(c);
+                }
+
+                @Override
+                public void refused(Refusal refusal) {
+                    if (c.op == op && op.attempt == attempt) retry(c);
+                }
+            });
         } else {
             ByteString cmd = op.kind == SimClient.Kind.PUT ? KvMachine.put(op.key, op.value)
                     : KvMachine.cas(op.key, op.expected, op.value);
-            if (c.forwards && target.node.role() != Role.LEADER && target.node.leaderId() != 0) {
-                long request = nextForwardRequest++;
-                ProposeResult result = target.node.proposeOrForward(KvMachine.tagged(cmd, target.id, request));
-                if (result instanceof ProposeResult.Forwarded f) {
-                    op.index = 0;
-                    op.forwardRequest = request;
-                    target.forwardedWrites.put(request, c);
-                    count("forwarded writes");
-                    note(() -> "client " + c.id + " " + op + " forwarded by n" + target.id + " to n" + f.leader()
-                            + " as request " + request);
-                    at(timeout, () -> {
-                        if (c.op == op && op.at == target && target.forwardedWrites.remove(request) != null) {
-                            unknownOutcome(c);
+            WriteOptions options = c.forwards ? WriteOptions.FORWARD : WriteOptions.LEADER_ONLY;
+            MemberRuntime.Admission admission = target.runtime.propose(cmd, options, deadline,
+                    new Completion<SimMember.Applied>() {
+                        @Override
+                        public void completed(SimMember.Applied applied) {
+                            if (c.op != op || op.attempt != attempt) return;
+                            if (op.forwarded) count("forwarded writes applied");
+                            op.index = applied.index();
+                            completeWrite(c, applied.effect());
+                        }
+
+                        @Override
+                        public void refused(Refusal refusal) {
+                            if (c.op != op || op.attempt != attempt) return;
+                            note(() -> "client " + c.id + " " + op + " at n" + target.id + ": " + refusal);
+                            if (refusal.kind().mayHaveApplied()) {
+                                unknownOutcome(c);
+                            } else if (refusal.kind() == Refusal.Kind.LOST) {
+                                retry(c); // another entry took the slot: the proposal was definitely lost
+                            } else {
+                                c.leaderHint = refusal.leaderHint();
+                                op.at = null;
+                                at(now + MS + random.nextLong(5 * MS), () -> invokeAgain(c, op));
+                            }
                         }
                     });
-                    return;
+            switch (admission) {
+                case PROPOSED -> {
+                    c.leaderHint = target.id;
+                    note(() -> "client " + c.id + " " + op + " proposed at n" + target.id);
                 }
-                // Refused (too large): handled below like a refused proposal.
-                c.leaderHint = ((ProposeResult.Refused) result).leaderHint();
-                op.at = null;
-                at(now + MS + random.nextLong(5 * MS), () -> invokeAgain(c, op));
-                return;
+                case FORWARDED -> {
+                    op.forwarded = true;
+                    count("forwarded writes");
+                    note(() -> "client " + c.id + " " + op + " forwarded by n" + target.id + " to n"
+                            + target.node.leaderId());
+                }
+                case PARKED -> {
+                    count("writes parked while no leader was known");
+                    note(() -> "client " + c.id + " " + op + " parked at n" + target.id + ": no leader known");
+                }
+                case REFUSED -> {
+                    return; // the completion was told, and scheduled the retry
+                }
             }
-            ProposeResult result = target.node.propose(cmd);
-            if (result instanceof ProposeResult.Refused refused) {
-                c.leaderHint = refused.leaderHint();
-                op.at = null;
-                at(now + MS + random.nextLong(5 * MS), () -> invokeAgain(c, op));
-                return;
-            }
-            ProposeResult.Accepted accepted = (ProposeResult.Accepted) result;
-            op.index = accepted.index();
-            c.leaderHint = target.id;
-            target.pendingWrites.put(accepted.index(), new SimMember.PendingWrite(c, accepted.term()));
-            note(() -> "client " + c.id + " " + op + " proposed at n" + target.id + " index " + accepted.index());
         }
-        at(timeout, () -> {
-            if (c.op == op && op.at == target) {
-                if (op.kind == SimClient.Kind.GET) {
-                    target.pendingReads.remove(op.readId);
-                    retry(c);
-                } else {
-                    target.pendingWrites.remove(op.index);
-                    unknownOutcome(c);
-                }
+        // The client's own timeout, in case the member never answers (a paused process does not even tick).
+        at(now + timeout, () -> {
+            if (c.op == op && op.at == target && op.attempt == attempt) {
+                if (op.kind == SimClient.Kind.GET) retry(c);
+                else unknownOutcome(c);
             }
         });
     }
@@ -857,18 +949,9 @@ public final class Simulation {
         note(() -> "n" + m.id + " crashes (unpersisted: " + m.diskQueue.size() + " batches)");
         count("crashes");
         if (!m.diskQueue.isEmpty()) count("crashes losing unpersisted writes");
-        for (SimMember.PendingWrite pw : m.pendingWrites.values()) {
-            if (pw.client().op != null && pw.client().op.at == m) unknownOutcome(pw.client());
-        }
-        for (SimClient c : m.forwardedWrites.values()) {
-            if (c.op != null && c.op.at == m) unknownOutcome(c);
-        }
-        for (SimMember.PendingRead pr : m.pendingReads.values()) {
-            if (pr.client().op != null && pr.client().op.at == m) retry(pr.client());
-        }
-        for (SimMember.ConfirmedRead cr : m.readsAwaitingApply) {
-            if (cr.client().op != null && cr.client().op.at == m) retry(cr.client());
-        }
+        // The process dies: its runtime refuses every request it held (STOPPED), which the clients see as a lost
+        // connection: writes of unknown outcome, reads to retry.
+        m.runtime.stop();
         m.crash();
     }
 
@@ -1034,17 +1117,15 @@ public final class Simulation {
             }
             default -> {
                 long target = voters.get(random.nextInt(voters.size()));
-                ProposeResult r = leader.node.transferLeadership(target);
+                ProposeResult r = leader.runtime.transferLeadership(target);
                 note(() -> "operator: transfer leadership " + leader.id + " -> " + target + ": " + r);
-                dirty.add(leader);
                 return;
             }
         }
         ConfChange cc = change.build();
-        ProposeResult r = leader.node.proposeConfChange(cc);
+        ProposeResult r = leader.runtime.proposeConfChange(cc);
         note(() -> "operator at n" + leader.id + ": " + cc.getChangesList().stream()
                 .map(s -> s.getType() + " " + s.getMemberId()).toList() + " -> " + r);
-        dirty.add(leader);
     }
 
     private static ConfChangeSingle single(ConfChangeType type, long id) {

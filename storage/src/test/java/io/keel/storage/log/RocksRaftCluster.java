@@ -1,7 +1,6 @@
 package io.keel.storage.log;
 
 import com.google.protobuf.ByteString;
-import io.keel.raft.ProposeResult;
 import io.keel.raft.RaftConfig;
 import io.keel.raft.RaftNode;
 import io.keel.raft.Ready;
@@ -11,6 +10,15 @@ import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
 import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
+import io.keel.raft.proto.SnapshotMetadata;
+import io.keel.raft.runtime.Completion;
+import io.keel.raft.runtime.LogStore;
+import io.keel.raft.runtime.MemberRuntime;
+import io.keel.raft.runtime.Refusal;
+import io.keel.raft.runtime.RuntimeObserver;
+import io.keel.raft.runtime.Stages;
+import io.keel.raft.runtime.StateMachine;
+import io.keel.raft.runtime.WriteOptions;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,9 +37,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A small deterministic driver for real {@link RaftNode}s whose disks are {@link RocksLogStorage}s: manual clocks, an
- * in-memory network delivered in order, and each Ready handled as its contract says (messages out; snapshot, entries
- * and hard state persisted through a {@link GroupCommitLog}; then the messages that promise durability and
- * {@code persisted}; then committed entries applied). A crash closes the store and forgets the process; a restart
+ * in-memory network delivered in order, and each node driven by raft-core's {@link MemberRuntime} (its stages on one
+ * queue per member, run by the test's thread; its log store a {@link GroupCommitLog} whose writes the driver waits
+ * for, so the run stays deterministic). A crash closes the store and forgets the process; a restart
  * opens the store from disk. Checks election safety and that no two members apply different entries at one index.
  */
 final class RocksRaftCluster implements AutoCloseable {
@@ -48,6 +56,9 @@ final class RocksRaftCluster implements AutoCloseable {
         RocksLogStorage storage;
         GroupCommitLog log;
         RaftNode node;
+        MemberRuntime<Void> runtime;
+        /** Every stage of this member's runtime: lost with the process. */
+        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
         long clock;
         List<String> applied;
         long appliedIndex;
@@ -71,10 +82,29 @@ final class RocksRaftCluster implements AutoCloseable {
             log = new GroupCommitLog(storage);
             RaftConfig config = RaftConfig.defaults(id).withTimeouts(Duration.ofMillis(1000), Duration.ofMillis(100));
             node = new RaftNode(config.withApplied(appliedIndex), storage, clock);
-            node.tick(clock);
+            tasks.clear();
+            runtime = new MemberRuntime<>(node, this::persist, new Machine(this), network::addAll, () -> clock,
+                    Stages.allOn(tasks::add), new MemberRuntime.Limits(1 << 16, Duration.ofSeconds(1).toNanos()),
+                    RuntimeObserver.NONE, 1);
+            runtime.tick();
+        }
+
+        /** Synced through the group commit log; waited for here so the run stays deterministic. */
+        private void persist(Ready r, LogStore.Done done) {
+            try {
+                log.persist(r).join();
+            } catch (RuntimeException e) {
+                done.failed(e);
+                return;
+            }
+            syncedReadys++;
+            done.durable();
         }
 
         void stop() {
+            runtime.stop();
+            tasks.clear();
+            runtime = null;
             log.close();
             storage.close();
             node = null;
@@ -110,7 +140,7 @@ final class RocksRaftCluster implements AutoCloseable {
         for (Member m : members.values()) {
             if (!m.up()) continue;
             m.clock += STEP;
-            m.node.tick(m.clock);
+            m.runtime.tick();
             process(m);
         }
         for (int rounds = 0; !network.isEmpty(); rounds++) {
@@ -142,10 +172,12 @@ final class RocksRaftCluster implements AutoCloseable {
 
     void propose(long id, List<String> payloads) {
         Member m = members.get(id);
-        for (String p : payloads) {
-            ProposeResult r = m.node.propose(ByteString.copyFrom(p, StandardCharsets.UTF_8));
-            assertTrue(r instanceof ProposeResult.Accepted, () -> "proposal refused: " + r);
-        }
+        m.runtime.batch(() -> {
+            for (String p : payloads) {
+                m.runtime.propose(ByteString.copyFrom(p, StandardCharsets.UTF_8), WriteOptions.LEADER_ONLY,
+                        Long.MAX_VALUE, MUST_NOT_BE_REFUSED);
+            }
+        });
         process(m);
     }
 
@@ -182,10 +214,11 @@ final class RocksRaftCluster implements AutoCloseable {
 
     // ------------------------------------------------------------------ Readys and messages
 
+    /** Runs the member's stages until none has anything left. */
     private void process(Member m) {
-        for (int guard = 0; m.node.hasReady(); guard++) {
-            if (guard > 10_000) fail("member " + m.id + " produces Readys without end");
-            handle(m, m.node.ready());
+        for (int guard = 0; !m.tasks.isEmpty(); guard++) {
+            if (guard > 1_000_000) fail("member " + m.id + " has work without end");
+            m.tasks.poll().run();
         }
         if (m.node.role() == Role.LEADER) {
             Long earlier = leaderOfTerm.putIfAbsent(m.node.term(), m.id);
@@ -194,35 +227,61 @@ final class RocksRaftCluster implements AutoCloseable {
         }
     }
 
-    private void handle(Member m, Ready r) {
-        network.addAll(r.messages());
-        if (r.snapshot() != null) {
-            List<String> image = m.received.remove(r.snapshot().getIndex());
+    private static final Completion<Void> MUST_NOT_BE_REFUSED = new Completion<>() {
+        @Override
+        public void completed(Void result) {
+        }
+
+        @Override
+        public void refused(Refusal refusal) {
+            if (refusal.kind() != Refusal.Kind.STOPPED) fail("proposal refused: " + refusal);
+        }
+    };
+
+    /** A member's state machine: the list of applied payloads, checked against every other member's. */
+    private final class Machine implements StateMachine<Void> {
+        private final Member m;
+
+        Machine(Member m) {
+            this.m = m;
+        }
+
+        @Override
+        public List<Void> apply(List<Entry> entries, ConfState confState) {
+            if (confState != null) m.conf = confState;
+            for (Entry e : entries) {
+                assertEquals(m.appliedIndex + 1, e.getIndex(), "member " + m.id + " applies out of order");
+                String value = e.getType() + ":" + e.getTerm() + ":" + e.getData().toStringUtf8();
+                String known = appliedAt.putIfAbsent(e.getIndex(), value);
+                assertTrue(known == null || known.equals(value), () -> "member " + m.id + " applied " + value
+                        + " at " + e.getIndex() + " where " + known + " was applied");
+                if (e.getType() == EntryType.ENTRY_NORMAL && !e.getData().isEmpty()) {
+                    m.applied.add(e.getData().toStringUtf8());
+                }
+                m.appliedIndex = e.getIndex();
+            }
+            return java.util.Collections.nCopies(entries.size(), null);
+        }
+
+        @Override
+        public void installSnapshot(SnapshotMetadata snapshot) {
+            List<String> image = m.received.remove(snapshot.getIndex());
             assertTrue(image != null, "member " + m.id + " installs a snapshot it never received");
-            m.images.put(r.snapshot().getIndex(), image);
+            m.images.put(snapshot.getIndex(), image);
+            m.applied = new ArrayList<>(image);
+            m.appliedIndex = snapshot.getIndex();
+            m.conf = snapshot.getConfState();
         }
-        if (r.mustPersist()) {
-            m.log.persist(r).join();
-            syncedReadys++;
+
+        @Override
+        public ByteString tagOrigin(ByteString data, long member, long request) {
+            return data;
         }
-        if (r.snapshot() != null) {
-            m.applied = new ArrayList<>(m.images.get(r.snapshot().getIndex()));
-            m.appliedIndex = r.snapshot().getIndex();
-            m.conf = r.snapshot().getConfState();
+
+        @Override
+        public long originRequest(Entry entry, long member) {
+            return -1;
         }
-        network.addAll(r.messagesAfterPersist());
-        m.node.persisted(r);
-        if (r.confState() != null) m.conf = r.confState();
-        for (Entry e : r.committedEntries()) {
-            assertEquals(m.appliedIndex + 1, e.getIndex(), "member " + m.id + " applies out of order");
-            String value = e.getType() + ":" + e.getTerm() + ":" + e.getData().toStringUtf8();
-            String known = appliedAt.putIfAbsent(e.getIndex(), value);
-            assertTrue(known == null || known.equals(value),
-                    () -> "member " + m.id + " applied " + value + " at " + e.getIndex() + " where " + known + " was applied");
-            if (e.getType() == EntryType.ENTRY_NORMAL && !e.getData().isEmpty()) m.applied.add(e.getData().toStringUtf8());
-            m.appliedIndex = e.getIndex();
-        }
-        if (!r.committedEntries().isEmpty()) m.node.applied(m.appliedIndex);
     }
 
     private void deliver(Message msg) {
@@ -230,7 +289,7 @@ final class RocksRaftCluster implements AutoCloseable {
         Member from = members.get(msg.getFrom());
         if (to == null || !to.up()) {
             if (msg.getType() == MessageType.MSG_SNAPSHOT && from != null && from.up()) {
-                from.node.reportSnapshot(msg.getTo(), false);
+                from.runtime.reportSnapshot(msg.getTo(), false);
                 process(from);
             }
             return;
@@ -239,10 +298,10 @@ final class RocksRaftCluster implements AutoCloseable {
             // The snapshot's bytes travel beside its metadata.
             to.received.put(msg.getSnapshot().getIndex(), from.images.get(msg.getSnapshot().getIndex()));
         }
-        to.node.step(msg);
+        to.runtime.step(msg);
         process(to);
         if (msg.getType() == MessageType.MSG_SNAPSHOT && from != null && from.up()) {
-            from.node.reportSnapshot(msg.getTo(), true);
+            from.runtime.reportSnapshot(msg.getTo(), true);
             process(from);
         }
     }

@@ -1,0 +1,90 @@
+package io.keel.raft.runtime;
+
+import io.keel.raft.ReadState;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.function.Supplier;
+
+/**
+ * Linearizable reads (thesis §6.4), raft stage only: asked of the node, confirmed (a read index, or a lease), then
+ * executed on the read stage once the state machine applied the read index, never before (a read executed earlier
+ * could miss a write acknowledged before the read arrived). A lease read is re-checked after it executed: the lease
+ * may have ended meanwhile (a transfer ends it early), and the answer could then miss a newer leader's write; it is
+ * then asked again (found by the simulation when reads are executed late).
+ */
+final class PendingReads {
+    record Read<T>(Supplier<T> query, Completion<ReadAnswer<T>> completion, long deadline) {
+    }
+
+    record Confirmed(Read<?> read, long index, long leaseTerm) {
+    }
+
+    private final Map<Long, Read<?>> awaitingIndex = new HashMap<>();
+    private final PriorityQueue<Confirmed> awaitingApply = new PriorityQueue<>(Comparator.comparingLong(Confirmed::index));
+    private long nextReadId = 1;
+
+    int size() {
+        return awaitingIndex.size() + awaitingApply.size();
+    }
+
+    /** Registers the read and returns the id to ask the node with. */
+    long register(Read<?> read) {
+        long id = nextReadId++;
+        awaitingIndex.put(id, read);
+        return id;
+    }
+
+    /** The node answered: rejected reads are refused, confirmed ones wait for the apply. */
+    void answered(List<ReadState> states, long term, String who) {
+        for (ReadState s : states) {
+            Read<?> read = awaitingIndex.remove(s.readId());
+            if (read == null) continue;
+            if (s.rejected()) {
+                read.completion().refused(new Refusal(Refusal.Kind.READ_REJECTED, 0, who
+                        + " could not confirm the read with a leader; retry"));
+            } else {
+                awaitingApply.add(new Confirmed(read, s.index(), s.isLeaseRead() ? term : 0));
+            }
+        }
+    }
+
+    /** Removes and returns every confirmed read whose index is applied. */
+    List<Confirmed> runnable(long applied) {
+        List<Confirmed> out = new ArrayList<>();
+        while (!awaitingApply.isEmpty() && awaitingApply.peek().index() <= applied) out.add(awaitingApply.poll());
+        return out;
+    }
+
+    void expire(long now) {
+        for (Iterator<Read<?>> it = awaitingIndex.values().iterator(); it.hasNext(); ) {
+            Read<?> r = it.next();
+            if (now - r.deadline() >= 0) {
+                it.remove();
+                r.completion().refused(timedOut());
+            }
+        }
+        awaitingApply.removeIf(c -> {
+            if (now - c.read().deadline() < 0) return false;
+            c.read().completion().refused(timedOut());
+            return true;
+        });
+    }
+
+    void failAll(Refusal refusal) {
+        List<Read<?>> all = new ArrayList<>(awaitingIndex.values());
+        for (Confirmed c : awaitingApply) all.add(c.read());
+        awaitingIndex.clear();
+        awaitingApply.clear();
+        for (Read<?> r : all) r.completion().refused(refusal);
+    }
+
+    private static Refusal timedOut() {
+        return new Refusal(Refusal.Kind.READ_TIMED_OUT, 0, "the read was not answered before its deadline");
+    }
+}
