@@ -40,11 +40,15 @@ final class RunningMember implements AutoCloseable {
     /** The member's metrics: the client port counts its calls there and serves them at /metrics (issue 15). */
     private KeelMetrics metrics;
     private boolean closed;
+    /** Whether the client port serves: the ops port's /health and /readyz say 200 only then. */
+    private final java.util.concurrent.atomic.AtomicBoolean clientPortServing;
 
-    private RunningMember(Keel keel, MemberSettings settings, OpsServer ops) {
+    private RunningMember(Keel keel, MemberSettings settings, OpsServer ops,
+                          java.util.concurrent.atomic.AtomicBoolean clientPortServing) {
         this.keel = keel;
         this.settings = settings;
         this.ops = ops;
+        this.clientPortServing = clientPortServing;
     }
 
     static int run(MemberSettings given, Long exitWithParent) {
@@ -169,6 +173,7 @@ final class RunningMember implements AutoCloseable {
                     + (settings.clientTls() != null ? " over TLS" : "") + ")");
         }
         out.flush();
+        clientPortServing.set(true);
         StartupTimeline.markLauncher("client port open");
         // etcd's "ready to serve client requests" comes once its own announcement applied ("published"): a client
         // that lists the members then finds this member's client URLs (etcd's e2e TestCtlV3MemberRemovePeerTLS
@@ -210,6 +215,7 @@ final class RunningMember implements AutoCloseable {
         synchronized (this) {
             g = grpc;
         }
+        clientPortServing.set(false);
         if (g != null) g.stopAccepting();
     }
 
@@ -243,8 +249,9 @@ final class RunningMember implements AutoCloseable {
             for (java.net.InetSocketAddress a : s.urls().clientListen()) {
                 ClientApiGate.checkCanListen("member " + s.name(), a);
             }
-            OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s);
-            RunningMember running = new RunningMember(keel, s, ops);
+            var clientPortServing = new java.util.concurrent.atomic.AtomicBoolean();
+            OpsServer ops = s.metricsListen() == null ? null : startOps(keel, metrics, s, clientPortServing);
+            RunningMember running = new RunningMember(keel, s, ops, clientPortServing);
             running.metrics = metrics;
             running.housekeeping = io.keel.server.space.Housekeeping.start(keel, s.space().autoCompaction(),
                     s.space().corruptCheckEvery(), io.keel.server.tls.MemberClientChannels.of(s.clientTls()));
@@ -262,10 +269,11 @@ final class RunningMember implements AutoCloseable {
                 java.util.List.of(s.clientListen().getHostString(), "localhost", "127.0.0.1"));
     }
 
-    private static OpsServer startOps(Keel keel, KeelMetrics metrics, MemberSettings s) {
+    private static OpsServer startOps(Keel keel, KeelMetrics metrics, MemberSettings s,
+                                      java.util.concurrent.atomic.AtomicBoolean clientPortServing) {
         try {
             return OpsServer.start(keel, metrics, s.metricsListen(),
-                    io.keel.server.tls.MemberClientChannels.of(s.clientTls()));
+                    io.keel.server.tls.MemberClientChannels.of(s.clientTls()), clientPortServing::get);
         } catch (IOException e) {
             throw new LaunchException(ExitCodes.CANNOT_LISTEN, "cannot listen for metrics on "
                     + Urls.text(s.metricsListen()) + ": " + e.getMessage(), e);
@@ -310,6 +318,7 @@ final class RunningMember implements AutoCloseable {
         closed = true;
         try {
             if (housekeeping != null) housekeeping.close();
+            clientPortServing.set(false);
             if (grpc != null) {
                 grpc.close();
                 LOG.info("member {}: client API closed", settings.name());

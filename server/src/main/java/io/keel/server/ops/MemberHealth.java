@@ -10,14 +10,20 @@ import io.keel.server.Keel;
  * @param reason why not, empty when ok
  */
 record MemberHealth(boolean ok, String reason) {
-    static MemberHealth health(Keel keel, Throwable failure) {
+    /**
+     * @param clientPortServing whether the client port accepts requests: the launcher opens it only once a leader is
+     *                          known, a moment after; a probe that said healthy before would send clients to a port
+     *                          that refuses connections (found by LocalClusterTest, whose launcher waits on /health)
+     */
+    static MemberHealth health(Keel keel, Throwable failure, boolean clientPortServing) {
         if (failure != null) return new MemberHealth(false, "member stopped after a failure: " + failure);
         if (keel.leaderId() == 0) return new MemberHealth(false, "no leader known");
+        if (!clientPortServing) return new MemberHealth(false, "client port not serving (yet, or any more)");
         return new MemberHealth(true, "");
     }
 
-    static MemberHealth ready(Keel keel, Throwable failure) {
-        MemberHealth h = health(keel, failure);
+    static MemberHealth ready(Keel keel, Throwable failure, boolean clientPortServing) {
+        MemberHealth h = health(keel, failure, clientPortServing);
         if (!h.ok()) return h;
         long committed = keel.commitIndex();
         long applied = keel.appliedIndex();

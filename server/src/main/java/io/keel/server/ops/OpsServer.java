@@ -45,6 +45,16 @@ public final class OpsServer implements AutoCloseable {
     /** As above; the cluster page asks the other members through {@code members} (the member's client TLS). */
     public static OpsServer start(Keel keel, KeelMetrics metrics, InetSocketAddress address,
                                   io.keel.server.tls.MemberClientChannels members) throws IOException {
+        return start(keel, metrics, address, members, () -> true);
+    }
+
+    /**
+     * As above, for a member with a client port of its own (the launcher's): {@code /health} and {@code /readyz}
+     * say 200 only while {@code clientPortServing} holds, so a probe never sends clients to a port not open yet.
+     */
+    public static OpsServer start(Keel keel, KeelMetrics metrics, InetSocketAddress address,
+                                  io.keel.server.tls.MemberClientChannels members,
+                                  java.util.function.BooleanSupplier clientPortServing) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         server.createContext("/metrics", exchange -> {
             if (!isGet(exchange)) return;
@@ -53,11 +63,13 @@ public final class OpsServer implements AutoCloseable {
         });
         server.createContext("/health", exchange -> {
             if (!isGet(exchange)) return;
-            json(exchange, MemberHealth.health(keel, metrics.failure()), "health");
+            json(exchange, MemberHealth.health(keel, metrics.failure(), clientPortServing.getAsBoolean()),
+                    "health");
         });
         server.createContext("/readyz", exchange -> {
             if (!isGet(exchange)) return;
-            json(exchange, MemberHealth.ready(keel, metrics.failure()), "ready");
+            json(exchange, MemberHealth.ready(keel, metrics.failure(), clientPortServing.getAsBoolean()),
+                    "ready");
         });
         ClusterSurvey survey = new ClusterSurvey(keel, metrics, new StatusProbe(members));
         server.createContext("/cluster.json", exchange -> {

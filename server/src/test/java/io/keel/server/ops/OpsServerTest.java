@@ -163,6 +163,32 @@ class OpsServerTest {
         assertTrue(view.contains("\"self\":true,\"role\":\"") && view.contains("\"reachable\":true"), view);
     }
 
+    @Test
+    void aLeaderWhoseClientPortDoesNotServeIsNeitherHealthyNorReady(@TempDir Path dir) throws Exception {
+        KeelMetrics metrics = new KeelMetrics();
+        InetSocketAddress peer = FreePorts.loopback();
+        Keel keel = builder(dir, peer).initialCluster(Map.of(1L, peer)).observer(metrics).start();
+        open.add(keel);
+        metrics.bind(keel);
+        var serving = new java.util.concurrent.atomic.AtomicBoolean();
+        OpsServer ops = OpsServer.start(keel, metrics, new InetSocketAddress("127.0.0.1", 0),
+                io.keel.server.tls.MemberClientChannels.of(null), serving::get);
+        open.add(ops);
+        String base = "http://127.0.0.1:" + ops.address().getPort();
+        Poll.until("the member leads", () -> keel.leaderId() != 0);
+
+        // The launcher opens the client port a moment after a leader is known: until then a probe must not send
+        // clients there.
+        HttpResponse<String> health = get(base + "/health");
+        assertEquals(503, health.statusCode());
+        assertEquals("{\"health\":\"false\",\"reason\":\"client port not serving (yet, or any more)\"}", health.body());
+        assertEquals(503, get(base + "/readyz").statusCode());
+
+        serving.set(true);
+        assertEquals(200, get(base + "/health").statusCode());
+        Poll.until("/readyz answers 200", () -> get(base + "/readyz").statusCode() == 200);
+    }
+
     private static Keel.Builder builder(Path dir, InetSocketAddress peer) {
         return Keel.builder().id(1).dataDir(dir.resolve("member-1")).listen(peer).initialClusterToken("ops-test")
                 .tickInterval(Duration.ofMillis(10)).electionTimeout(Duration.ofMillis(800))
