@@ -88,6 +88,9 @@ mutation no-campaign-installing-snapshot "$core/RaftNode.java" \
 mutation removed-leader-hands-off "$core/RaftNode.java" \
   '        if (tracker.quorumCommitReported() >= removedAt) {' '        if (false) {' \
   "a removed leader hands leadership over (scenario 17)"
+mutation new-member-window "$core/RaftNode.java" \
+  'tracker.setConfiguration(next, log.lastIndex() + 1, now);' 'tracker.setConfiguration(next, log.lastIndex() + 1);' \
+  "a member just added gets a full check-quorum window before it counts as silent (seed 23745; scenario 39)"
 mutation removed-leader-waits "$core/RaftNode.java" \
   '        if (tracker.quorumCommitReported() >= removedAt) {' '        if (true) {' \
   "a removed leader hands over only once the new configuration's quorum reported committing its removal (seeds 61280, 30499; scenario 37)"

@@ -950,7 +950,7 @@ public final class RaftNode {
             throw new IllegalStateException("committed membership change at index " + e.getIndex()
                     + " cannot be applied: " + ex.getMessage(), ex);
         }
-        tracker.setConfiguration(next, log.lastIndex() + 1);
+        tracker.setConfiguration(next, log.lastIndex() + 1, now); // a member added now gets a full check-quorum window
         changedConfState = next.toConfState();
         transfer.configurationChanged(next);
         if (role != Role.LEADER) return;

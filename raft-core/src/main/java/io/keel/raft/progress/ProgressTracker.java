@@ -33,10 +33,26 @@ public final class ProgressTracker {
 
     /** Switches to a new configuration; members new to it start probing from {@code nextIndex}. */
     public void setConfiguration(Configuration next, long nextIndex) {
+        setConfiguration(next, nextIndex, 0);
+    }
+
+    /**
+     * As {@link #setConfiguration(Configuration, long)} at a leader whose clock reads {@code now}: a member added now
+     * counts as heard from now, so check-quorum gives it one full election timeout to answer before counting it
+     * silent (etcd marks a new progress RecentActive for the same reason). Without this a leader whose quorum
+     * needs the new member (voters {2, 7} become {2, 11}: add 11, remove 7) stepped down at its next tick, before
+     * 11 could have heard anything; 11, empty, does not find itself in any configuration and refuses every vote, so
+     * no leader could ever be elected again (simulation seed 23745, scenario 39).
+     */
+    public void setConfiguration(Configuration next, long nextIndex, long now) {
         this.configuration = next;
         progress.keySet().retainAll(next.members());
         for (long id : next.members()) {
-            progress.computeIfAbsent(id, k -> new Progress(nextIndex, maxInflight, maxInflightBytes));
+            progress.computeIfAbsent(id, k -> {
+                Progress p = new Progress(nextIndex, maxInflight, maxInflightBytes);
+                p.heardAt(now);
+                return p;
+            });
         }
     }
 
