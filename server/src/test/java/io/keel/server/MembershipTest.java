@@ -155,6 +155,8 @@ class MembershipTest {
             long gone = leader.memberId();
             Poll.until("another member leads", () -> cluster.running().stream()
                     .anyMatch(k -> k.isLeader() && k.memberId() != gone));
+            // Having handed over, the removed leader says it is done (the launcher then stops it).
+            Poll.until("the removed leader's removal completes", () -> leader.membership().removed().isDone());
             cluster.stop(gone);
             Keel next = cluster.awaitLeader();
             Poll.retrying("a write without the removed leader", () -> next.put("after", "2"));

@@ -55,6 +55,8 @@ public final class Membership implements AutoCloseable {
     private CompletableFuture<?> announcing; // announcer thread
     private final CompletableFuture<Void> announced = new CompletableFuture<>();
     private final CompletableFuture<String> removed = new CompletableFuture<>();
+    /** Announcer thread only: the "still leads" line of a removed leader is logged once. */
+    private boolean removalWaitLogged;
     private boolean removalNoticed; // announcer thread
 
     /**
@@ -382,8 +384,28 @@ public final class Membership implements AutoCloseable {
         // As etcd's stopWithDelay: the answer to the MemberRemove that removed this member, and a removed leader's
         // hand-over to the next one, get an election timeout (at least a second) to go out first.
         long delay = Math.max(1000, member.electionTimeout().toMillis());
-        announcer.schedule(() -> removed.complete(why), delay, TimeUnit.MILLISECONDS);
+        announcer.schedule(() -> stopOnceHandedOver(why, delay), delay, TimeUnit.MILLISECONDS);
         return true;
+    }
+
+    /**
+     * Announcer thread: completes {@link #removed} unless this member still leads. A removed leader hands over only
+     * once a majority of the voters that remain has the change that removed it (raft-core's
+     * {@code maybeHandOffAfterRemoval}); a voter added just before may still be empty, and it refuses every vote
+     * until a leader brings it that change. Stopping the removed leader before then would leave nobody able to
+     * lead, so it stops only once it no longer leads (checked every {@code delay} ms); SIGTERM still stops it.
+     */
+    private void stopOnceHandedOver(String why, long delay) {
+        if (member.state().role() != io.keel.raft.Role.LEADER) {
+            removed.complete(why);
+            return;
+        }
+        if (!removalWaitLogged) {
+            removalWaitLogged = true;
+            LOG.warn("member {} was removed but still leads: it stops once a remaining voter has the change and takes"
+                    + " over", Long.toHexString(member.id()));
+        }
+        announcer.schedule(() -> stopOnceHandedOver(why, delay), delay, TimeUnit.MILLISECONDS);
     }
 
     /**
