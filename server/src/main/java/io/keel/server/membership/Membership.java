@@ -384,7 +384,8 @@ public final class Membership implements AutoCloseable {
         // As etcd's stopWithDelay: the answer to the MemberRemove that removed this member, and a removed leader's
         // hand-over to the next one, get an election timeout (at least a second) to go out first.
         long delay = Math.max(1000, member.electionTimeout().toMillis());
-        announcer.schedule(() -> stopOnceHandedOver(why, delay), delay, TimeUnit.MILLISECONDS);
+        long giveUpAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(60_000, 30 * delay));
+        announcer.schedule(() -> stopOnceHandedOver(why, delay, giveUpAt), delay, TimeUnit.MILLISECONDS);
         return true;
     }
 
@@ -394,9 +395,18 @@ public final class Membership implements AutoCloseable {
      * {@code maybeHandOffAfterRemoval}); a voter added just before may still be empty, and it refuses every vote
      * until a leader brings it that change. Stopping the removed leader before then would leave nobody able to
      * lead, so it stops only once it no longer leads (checked every {@code delay} ms); SIGTERM still stops it.
+     * The wait is bounded (a minute, or 30 checks): a removed leader cut off from the others for that long helps
+     * nobody by running on, and must not stay in the cluster page as a leader for good.
      */
-    private void stopOnceHandedOver(String why, long delay) {
+    private void stopOnceHandedOver(String why, long delay, long giveUpAt) {
         if (member.state().role() != io.keel.raft.Role.LEADER) {
+            removed.complete(why);
+            return;
+        }
+        if (System.nanoTime() - giveUpAt > 0) {
+            LOG.warn("member {} was removed and could not hand leadership over in time: it stops anyway; if the"
+                    + " remaining voters elect no leader, see docs/operations.md, \"Removing the leader\"",
+                    Long.toHexString(member.id()));
             removed.complete(why);
             return;
         }
@@ -405,7 +415,7 @@ public final class Membership implements AutoCloseable {
             LOG.warn("member {} was removed but still leads: it stops once a remaining voter has the change and takes"
                     + " over", Long.toHexString(member.id()));
         }
-        announcer.schedule(() -> stopOnceHandedOver(why, delay), delay, TimeUnit.MILLISECONDS);
+        announcer.schedule(() -> stopOnceHandedOver(why, delay, giveUpAt), delay, TimeUnit.MILLISECONDS);
     }
 
     /**
