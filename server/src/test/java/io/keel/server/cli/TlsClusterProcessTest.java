@@ -49,6 +49,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TlsClusterProcessTest {
     private static final Duration DEADLINE = Duration.ofSeconds(90);
     private static final String PEER_CN = "keel-peer";
+    /** etcdctl prints the new id with %16x: an id below 2^60 is padded with spaces, so one or more. */
+    private static final java.util.regex.Pattern ADDED =
+            java.util.regex.Pattern.compile("Member\\s+([0-9a-f]+) added to cluster");
 
     private Path dir;
 
@@ -268,8 +271,7 @@ class TlsClusterProcessTest {
         Run add = etcdctl(follower.clientUrl(), tlsFlags(client)).with("member", "add", "extra",
                 "--peer-urls=" + extraPeer, "--learner");
         assertEquals(0, add.exit, add::toString);
-        java.util.regex.Matcher added = java.util.regex.Pattern.compile("Member ([0-9a-f]+) added to cluster")
-                .matcher(add.out);
+        java.util.regex.Matcher added = ADDED.matcher(add.out);
         assertTrue(added.find(), add::toString);
         Run remove = etcdctl(follower.clientUrl(), tlsFlags(client)).with("member", "remove", added.group(1));
         assertEquals(0, remove.exit, remove::toString);
@@ -321,8 +323,7 @@ class TlsClusterProcessTest {
         Run asRoot = etcdctl(follower.clientUrl(), withUser(tlsFlags(client), "root:secret")).with("member", "add",
                 "extra2", "--peer-urls=" + extraPeer, "--learner");
         assertEquals(0, asRoot.exit, asRoot::toString);
-        java.util.regex.Matcher added = java.util.regex.Pattern.compile("Member ([0-9a-f]+) added to cluster")
-                .matcher(asRoot.out);
+        java.util.regex.Matcher added = ADDED.matcher(asRoot.out);
         assertTrue(added.find(), asRoot::toString);
         Run remove = etcdctl(follower.clientUrl(), withUser(tlsFlags(client), "root:secret")).with("member",
                 "remove", added.group(1));
