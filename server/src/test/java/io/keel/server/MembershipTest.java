@@ -169,6 +169,38 @@ class MembershipTest {
         }
     }
 
+    /**
+     * A removed leader that cannot hand over yet keeps running: the remaining voters are one running follower and
+     * one stopped member, so no majority of them can report committing the removal, and raft-core keeps it leading
+     * (an empty or lagging successor could not win). Stopping it then, as a removed follower is stopped, would leave
+     * the survivors with nobody to bring the lagging one up to date. Once the stopped member is back, it hands over
+     * and only then says it is done.
+     */
+    @Test
+    void aRemovedLeaderRunsOnUntilItHasHandedOver() {
+        try (TestCluster cluster = new TestCluster(root, 3)) {
+            // Strict checking would refuse a removal that leaves fewer started members than a quorum: exactly this.
+            for (long id = 1; id <= 3; id++) cluster.start(id, b -> b.strictReconfigCheck(false));
+            Keel leader = cluster.awaitLeader();
+            cluster.put("before", "1");
+            long gone = leader.memberId();
+            long stopped = gone % 3 + 1;
+            cluster.stop(stopped);
+            leader.membership().remove(gone);
+            Poll.until("the leader has applied its own removal",
+                    () -> !ids(leader.membership().list()).contains(gone));
+            // Its removal is noticed at once and checked every second (the election timeout is 0.8 s): over three
+            // of those checks, it must still lead and not have said it is done.
+            Poll.holdsFor("the removed leader leads on, its removal not done, while no successor can take over",
+                    java.time.Duration.ofSeconds(3),
+                    () -> leader.isLeader() && !leader.membership().removed().isDone());
+            cluster.start(stopped, b -> b.strictReconfigCheck(false));
+            Poll.until("another member leads", () -> cluster.running().stream()
+                    .anyMatch(k -> k.isLeader() && k.memberId() != gone));
+            Poll.until("the removed leader's removal completes", () -> leader.membership().removed().isDone());
+        }
+    }
+
     @Test
     void membershipChangesSurviveARestartOfEveryMember() {
         try (TestCluster cluster = new TestCluster(root, 3)) {

@@ -33,6 +33,18 @@ public final class Poll {
         }
     }
 
+    /**
+     * Checks that {@code invariant} holds at every sample over {@code window}: for "this must not happen meanwhile",
+     * where the window is set by the behaviour under test (for example several of a periodic check's rounds).
+     */
+    public static void holdsFor(String what, Duration window, BooleanSupplier invariant) {
+        long end = System.nanoTime() + window.toNanos();
+        while (System.nanoTime() - end < 0) {
+            if (!invariant.getAsBoolean()) fail("stopped holding within " + window.toMillis() + " ms: " + what);
+            LockSupport.parkNanos(Duration.ofMillis(10).toNanos()); // a sampling interval
+        }
+    }
+
     /** Calls {@code action} until it returns without a retryable KeelException. */
     static <T> T retrying(String what, Supplier<T> action) {
         long end = System.nanoTime() + DEADLINE.toNanos();

@@ -33,7 +33,12 @@ class TestCluster implements AutoCloseable {
     }
 
     Keel start(long id) {
-        Keel k = builder(id).start();
+        return start(id, b -> b);
+    }
+
+    /** Starts member {@code id} with the test's settings changed by {@code settings}. */
+    Keel start(long id, java.util.function.UnaryOperator<Keel.Builder> settings) {
+        Keel k = settings.apply(builder(id)).start();
         members[(int) id - 1] = k;
         return k;
     }
