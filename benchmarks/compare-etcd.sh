@@ -232,7 +232,7 @@ ctxt_switches() {
 }
 
 # The same per kind of thread (its name, cut at 15 characters by the kernel, without digits and member id, e.g.
-# keel-raft-, grpc-default-wo): "kind vol invol"
+# keel-raft-, keel-client-io): "kind vol invol"
 # lines, to see which hand-offs the switches come from.
 ctxt_switches_by_kind() {
   local pid t

@@ -24,8 +24,8 @@ import java.util.stream.Stream;
  * {@code threads} option (one line per distinct stack: {@code [thread name tid=N];frame;frame;... samples}), as
  * {@code benchmarks/compare-etcd.sh --profile=DIR} writes them, one file per member. Samples are summed over the
  * files and grouped by thread kind: the member id, the thread number and the tid are dropped from the name, so
- * {@code keel-apply-4cd9b7672d7fbee8} and {@code grpc-default-worker-ELG-3-2} count as {@code keel-apply} and
- * {@code grpc-default-worker-ELG}. For each group: its share of all samples, the frames that were running (self
+ * {@code keel-apply-4cd9b7672d7fbee8} and {@code keel-client-io-3-2} count as {@code keel-apply} and
+ * {@code keel-client-io}. For each group: its share of all samples, the frames that were running (self
  * time) and the Keel methods that were on the stack (inclusive).
  */
 @Command(name = "profile-summary", mixinStandardHelpOptions = true,

@@ -16,6 +16,8 @@ class ProfileSummaryTest {
     void threadKindsDropTheMemberIdTheThreadNumberAndTheTid() {
         assertEquals("keel-apply", ProfileSummary.threadKind("[keel-apply-4cd9b7672d7fbee8 tid=30945]"));
         assertEquals("keel-log-sync raft-log", ProfileSummary.threadKind("[keel-log-sync raft-log tid=9]"));
+        assertEquals("keel-client-io", ProfileSummary.threadKind("[keel-client-io-3-2 tid=7]"));
+        // Profiles taken before the client port had threads of its own still group as gRPC's.
         assertEquals("grpc-default-worker-ELG", ProfileSummary.threadKind("[grpc-default-worker-ELG-3-2 tid=7]"));
         assertEquals("keel-grpc", ProfileSummary.threadKind("[keel-grpc-43bb00d0ce7790a5-answers tid=1]"));
         assertEquals("C2 CompilerThread0", ProfileSummary.threadKind("[C2 CompilerThread0 tid=12]"));
