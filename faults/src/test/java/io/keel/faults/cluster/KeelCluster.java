@@ -164,7 +164,7 @@ public final class KeelCluster implements AutoCloseable {
         while (System.nanoTime() < end) {
             Optional<KeelProcess> l = leader();
             if (l.isPresent()) return l.get();
-            sleep(200);
+            pollInterval(200);
         }
         throw new AssertionError("no leader within " + deadline.toSeconds() + " s: " + describe());
     }
@@ -236,7 +236,7 @@ public final class KeelCluster implements AutoCloseable {
                     last = e;
                 }
             }
-            sleep(300);
+            pollInterval(300);
         }
         throw new AssertionError(what + " did not succeed within " + DEADLINE.toSeconds() + " s: " + last
                 + "; " + describe());
@@ -247,7 +247,8 @@ public final class KeelCluster implements AutoCloseable {
         return io.keel.server.membership.EtcdIds.initialMember(List.of(peerUrl), TOKEN);
     }
 
-    static void sleep(long millis) {
+    /** The pause between two polls of a condition that has a deadline (never a wait for a state by itself). */
+    static void pollInterval(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

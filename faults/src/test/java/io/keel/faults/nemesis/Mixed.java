@@ -34,7 +34,7 @@ public final class Mixed implements Fault {
                 if (f instanceof LeaderPaused || f instanceof DiskFull) second = null;
                 if (second != null) second.inject(n);
             }
-            Nemesis.sleep(Duration.ofMillis(1000 + n.random.nextInt(2000)));
+            Nemesis.hold(Duration.ofMillis(1000 + n.random.nextInt(2000)));
             if (second != null) second.heal(n);
             f.heal(n);
             n.cluster.awaitLeader(io.keel.faults.cluster.KeelCluster.DEADLINE);

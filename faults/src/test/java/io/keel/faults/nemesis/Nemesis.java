@@ -45,7 +45,8 @@ public final class Nemesis {
         }
     }
 
-    public static void sleep(Duration d) {
+    /** Holds the current phase (a fault, a quiet stretch, a recovery) for {@code d}: the duration is the test's subject. */
+    public static void hold(Duration d) {
         try {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {

@@ -25,7 +25,7 @@ public final class RollingRestart implements Fault {
             n.cluster.restart(m, Map.of());
             n.note("started " + m.name + " on its data");
             n.cluster.awaitLeader(KeelCluster.DEADLINE);
-            Nemesis.sleep(Duration.ofSeconds(1));
+            Nemesis.hold(Duration.ofSeconds(1));
         }
     }
 

@@ -116,11 +116,11 @@ public final class FaultRun {
                         phases.add(phase);
                         for (Workload w : workloads) w.phase(phase);
                         long from = System.nanoTime();
-                        Nemesis.sleep(s.quiet());
+                        Nemesis.hold(s.quiet());
                         timeline.note("fault " + phase);
                         try {
                             f.inject(nemesis);
-                            Nemesis.sleep(s.hold());
+                            Nemesis.hold(s.hold());
                         } catch (AssertionError | RuntimeException e) {
                             failures.add(phase + ": " + e.getMessage());
                             timeline.note("fault " + phase + " failed: " + e);
@@ -129,10 +129,10 @@ public final class FaultRun {
                         }
                         long healed = System.nanoTime();
                         timeline.note("healed " + phase + "; " + cluster.describe());
-                        Nemesis.sleep(s.recover());
+                        Nemesis.hold(s.recover());
                         windows.add(new long[] {from, System.nanoTime(), healed});
                     }
-                    Nemesis.sleep(s.recover());
+                    Nemesis.hold(s.recover());
                 } finally {
                     for (Workload w : workloads) w.close();
                 }

@@ -217,6 +217,7 @@ public final class RegisterWorkload implements Workload {
         return ByteString.copyFromUtf8(s);
     }
 
+    /** A client's back-off after a refused request, the workload's pacing, or the poll interval of a loop with a deadline. */
     static void pause(long millis) {
         try {
             Thread.sleep(millis);
