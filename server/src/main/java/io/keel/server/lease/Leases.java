@@ -21,9 +21,22 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Leases {
     private final Member member;
+    /** Signalled by the apply thread after each applied batch while a caller waits in {@link #awaitApplied}. */
+    private final Object applied = new Object();
+    private final java.util.concurrent.atomic.AtomicInteger waitingForApplied =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     public Leases(Member member) {
         this.member = member;
+        member.onApplied(this::wakeWaitersForApplied);
+    }
+
+    /** Apply thread: must not block; costs one volatile read when nobody waits (the common case). */
+    private void wakeWaitersForApplied() {
+        if (waitingForApplied.get() == 0) return;
+        synchronized (applied) {
+            applied.notifyAll();
+        }
     }
 
     /**
@@ -71,15 +84,32 @@ public final class Leases {
                 withKeys ? info.get().keys() : List.of()));
     }
 
-    /** Waits (briefly: the leader had applied it, so it is committed) until this member has applied {@code index}. */
+    /**
+     * Waits (briefly: the leader had applied it, so it is committed) until this member has applied {@code index}.
+     * Woken by the apply thread; the index is checked under the lock the apply thread signals with, after announcing
+     * the wait, so a batch applied between the check and the wait still wakes it.
+     */
     private void awaitApplied(long index) {
+        if (member.appliedIndex() >= index) return;
         long deadline = System.nanoTime() + member.electionTimeout().multipliedBy(10).toNanos();
-        while (member.appliedIndex() < index) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new io.keel.server.RequestTimeoutException("member " + Long.toHexString(member.id())
-                        + " did not apply index " + index + " in time to answer a lease's time-to-live");
+        waitingForApplied.incrementAndGet();
+        try {
+            synchronized (applied) {
+                while (member.appliedIndex() < index) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new io.keel.server.RequestTimeoutException("member " + Long.toHexString(member.id())
+                                + " did not apply index " + index + " in time to answer a lease's time-to-live");
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(applied, left);
+                }
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.keel.server.RequestTimeoutException("interrupted while waiting for index " + index
+                    + " to apply");
+        } finally {
+            waitingForApplied.decrementAndGet();
         }
     }
 }
