@@ -8,6 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keel.storage.mvcc.api.Event;
+import io.keel.storage.mvcc.api.KeyRange;
+import io.keel.storage.mvcc.api.LeaseExpireBatchRequest;
+import io.keel.storage.mvcc.api.LeaseExpireBatchResponse;
+import io.keel.storage.mvcc.api.LeaseExpireRequest;
+import io.keel.storage.mvcc.api.LeaseExpireResponse;
+import io.keel.storage.mvcc.api.LeaseRenewRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -4,7 +4,12 @@ import static io.keel.storage.mvcc.StoreDriver.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.keel.storage.mvcc.Compare.Result;
+import io.keel.storage.mvcc.api.Compare.Result;
+import io.keel.storage.mvcc.api.Compare;
+import io.keel.storage.mvcc.api.MvccException;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.TxnRequest;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
