@@ -33,7 +33,8 @@ class CurrentCacheStoreTest {
                     .get(0).response().revision();
             // A put of k, and a put with no value to keep (ignore_value on a key that does not exist): refused.
             // Transaction's checks refuse it before its first write today; the journal of pending writes is for
-            // an operation refused half-way (a_refused_operation_takes_its_writes_out_... tests it directly).
+            // an operation refused half-way (apply.CurrentCacheTest's
+            // aRefusedOperationTakesItsWritesOutAndLeavesTheEarlierOnes tests it directly).
             TxnRequest refused = new TxnRequest(List.of(), List.of(PutRequest.of(b("k"), b("v2")),
                     PutRequest.of(b("absent"), b("")).ignoringValue()), List.of());
             List<ApplyResult> results = s.applyAll(List.of(refused, PutRequest.of(b("k"), b("v3"))));

@@ -21,7 +21,7 @@ class StoreCountersTest {
     Path dir;
 
     @Test
-    void counts_as_etcds_mvcc_package_does() {
+    void countsAsEtcdsMvccPackageDoes() {
         StoreCounters c = new StoreCounters();
         try (StoreDriver s = new StoreDriver(dir, MvccOptions.defaults().withCounters(c))) {
             s.put("a", "1");
@@ -71,7 +71,7 @@ class StoreCountersTest {
     }
 
     @Test
-    void counts_the_versions_compactions_remove() {
+    void countsTheVersionsCompactionsRemove() {
         StoreCounters c = new StoreCounters();
         try (StoreDriver s = new StoreDriver(dir, MvccOptions.defaults().withCounters(c))) {
             s.put("a", "1");
