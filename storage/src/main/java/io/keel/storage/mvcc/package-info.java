@@ -18,8 +18,8 @@
  *       the batch, compaction, and the apply thread's caches</td></tr>
  *   <tr><td>{@code mvcc.read}</td><td>reads at a revision, ranges, the change feed for watches, the keyspace
  *       hash</td></tr>
- *   <tr><td>{@code mvcc.snapshot}</td><td>checkpoints of the store sent to a member that is behind, and their
- *       import</td></tr>
+ *   <tr><td>{@code mvcc.snapshot}</td><td>checkpoints of the store, sent to a member that is behind or kept as a
+ *       backup, and their import</td></tr>
  * </table>
  *
  * <h2>How a put is written</h2>
