@@ -1,12 +1,12 @@
 package io.keel.benchmarks;
 
-import io.keel.storage.mvcc.Compare;
-import io.keel.storage.mvcc.LeaseGrantRequest;
+import io.keel.storage.mvcc.api.Compare;
+import io.keel.storage.mvcc.api.LeaseGrantRequest;
 import io.keel.storage.mvcc.MvccOptions;
 import io.keel.storage.mvcc.MvccStore;
-import io.keel.storage.mvcc.Operation;
-import io.keel.storage.mvcc.PutRequest;
-import io.keel.storage.mvcc.TxnRequest;
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.TxnRequest;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import org.openjdk.jmh.annotations.AuxCounters;

@@ -1,7 +1,7 @@
 package io.keel.benchmarks;
 
 import io.keel.server.Keel;
-import io.keel.storage.mvcc.PutRequest;
+import io.keel.storage.mvcc.api.PutRequest;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -2,8 +2,8 @@ package io.keel.benchmarks;
 
 import io.keel.storage.mvcc.MvccOptions;
 import io.keel.storage.mvcc.MvccStore;
-import io.keel.storage.mvcc.Operation;
-import io.keel.storage.mvcc.PutRequest;
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.PutRequest;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,10 @@
 package io.keel.server;
 
 import io.keel.storage.mvcc.MvccStore;
-import io.keel.storage.mvcc.Operation;
-import io.keel.storage.mvcc.Response;
-import io.keel.storage.mvcc.TxnRequest;
-import io.keel.storage.mvcc.TxnResponse;
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.Response;
+import io.keel.storage.mvcc.api.TxnRequest;
+import io.keel.storage.mvcc.api.TxnResponse;
 
 import java.util.Arrays;
 import java.util.EnumSet;

@@ -18,19 +18,19 @@ import io.keel.server.watch.Watch;
 import io.keel.server.watch.WatchHub;
 import io.keel.server.watch.WatchListener;
 import io.keel.server.watch.WatchOptions;
-import io.keel.storage.mvcc.ChangeBatch;
-import io.keel.storage.mvcc.DeleteRangeRequest;
-import io.keel.storage.mvcc.KeyRange;
-import io.keel.storage.mvcc.KeyValue;
-import io.keel.storage.mvcc.LeaseGrantResponse;
+import io.keel.storage.mvcc.api.ChangeBatch;
+import io.keel.storage.mvcc.api.DeleteRangeRequest;
+import io.keel.storage.mvcc.api.KeyRange;
+import io.keel.storage.mvcc.api.KeyValue;
+import io.keel.storage.mvcc.api.LeaseGrantResponse;
 import io.keel.storage.mvcc.MvccStore;
-import io.keel.storage.mvcc.Operation;
-import io.keel.storage.mvcc.PutRequest;
-import io.keel.storage.mvcc.RangeRequest;
-import io.keel.storage.mvcc.RangeResponse;
-import io.keel.storage.mvcc.Response;
-import io.keel.storage.mvcc.TxnRequest;
-import io.keel.storage.mvcc.TxnResponse;
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.RangeResponse;
+import io.keel.storage.mvcc.api.Response;
+import io.keel.storage.mvcc.api.TxnRequest;
+import io.keel.storage.mvcc.api.TxnResponse;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,7 +62,7 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  *
  * Calls block up to the request timeout and throw {@link KeelException}s ({@code retryable()} says whether to try
- * again), or the store's {@link io.keel.storage.mvcc.MvccException} when etcd would refuse the request. A write at a
+ * again), or the store's {@link io.keel.storage.mvcc.api.MvccException} when etcd would refuse the request. A write at a
  * follower is forwarded to the leader and answered once this member has applied it. A write or linearizable read
  * made while this member knows no leader (just started, or during an election) waits for one; it fails with
  * {@link NotLeaderException} when none is known within its request timeout (see {@link Builder#requestTimeout}), or
@@ -134,19 +134,19 @@ public final class Keel implements AutoCloseable {
 
     /** As {@link #put(String, String)}, with raw bytes. */
     public PutResponseView put(byte[] key, byte[] value) {
-        var r = (io.keel.storage.mvcc.PutResponse) write(PutRequest.of(key, value));
+        var r = (io.keel.storage.mvcc.api.PutResponse) write(PutRequest.of(key, value));
         return new PutResponseView(r.revision());
     }
 
     /** Puts the key attached to lease {@code lease} (0: none); the lease must exist. */
     public PutResponseView put(String key, String value, long lease) {
-        var r = (io.keel.storage.mvcc.PutResponse) write(PutRequest.of(utf8(key), utf8(value)).withLease(lease));
+        var r = (io.keel.storage.mvcc.api.PutResponse) write(PutRequest.of(utf8(key), utf8(value)).withLease(lease));
         return new PutResponseView(r.revision());
     }
 
     /** Deletes the key; returns how many keys were deleted (0 or 1). */
     public long delete(String key) {
-        return ((io.keel.storage.mvcc.DeleteRangeResponse) write(DeleteRangeRequest.key(utf8(key)))).deleted();
+        return ((io.keel.storage.mvcc.api.DeleteRangeResponse) write(DeleteRangeRequest.key(utf8(key)))).deleted();
     }
 
     /**
@@ -309,7 +309,7 @@ public final class Keel implements AutoCloseable {
 
     /** Grants lease {@code id} (0: the cluster picks one); refused with LEASE_EXISTS when it is in use. */
     public LeaseGrantResponse grantLease(long id, long ttlSeconds) {
-        quota.check(new io.keel.storage.mvcc.LeaseGrantRequest(id, ttlSeconds));
+        quota.check(new io.keel.storage.mvcc.api.LeaseGrantRequest(id, ttlSeconds));
         return await(leases.grant(id, ttlSeconds));
     }
 
@@ -390,7 +390,7 @@ public final class Keel implements AutoCloseable {
     // ------------------------------------------------------------------ space and consistency (issue 14)
 
     /** The raised alarms, linearizably (etcd's Alarm GET), sorted by member and type. */
-    public List<io.keel.storage.mvcc.AlarmMember> alarms() {
+    public List<io.keel.storage.mvcc.api.AlarmMember> alarms() {
         return await(retryingRead(MvccStore::alarms));
     }
 
@@ -398,14 +398,14 @@ public final class Keel implements AutoCloseable {
      * Raises or clears an alarm through Raft (etcd's Alarm ACTIVATE / DEACTIVATE); completes with the alarm it
      * changed, or nothing when it was already so.
      */
-    public CompletableFuture<List<io.keel.storage.mvcc.AlarmMember>> alarmAsync(
-            io.keel.storage.mvcc.AlarmRequest request) {
+    public CompletableFuture<List<io.keel.storage.mvcc.api.AlarmMember>> alarmAsync(
+            io.keel.storage.mvcc.api.AlarmRequest request) {
         return unwrapped(member.propose(request, RequestDeadline.after(requestTimeout)))
-                .thenApply(r -> ((io.keel.storage.mvcc.AlarmResponse) r).changed());
+                .thenApply(r -> ((io.keel.storage.mvcc.api.AlarmResponse) r).changed());
     }
 
     /** The raised alarms as this member has applied them (serializable: for checks that must not wait). */
-    public List<io.keel.storage.mvcc.AlarmMember> appliedAlarms() {
+    public List<io.keel.storage.mvcc.api.AlarmMember> appliedAlarms() {
         return member.readSerializable(MvccStore::alarms);
     }
 
@@ -431,7 +431,7 @@ public final class Keel implements AutoCloseable {
      * etcd's HashKV of this member's store up to {@code revision} (0: its current one): the same on every member
      * that applied the same entries, whatever their files look like.
      */
-    public io.keel.storage.mvcc.KeyspaceHash hashKV(long revision) {
+    public io.keel.storage.mvcc.api.KeyspaceHash hashKV(long revision) {
         return member.readSerializable(store -> store.keyspaceHash(revision));
     }
 
@@ -498,7 +498,7 @@ public final class Keel implements AutoCloseable {
      * for a backup (etcd's Maintenance.Snapshot). Writes wait only while the checkpoint's hard links are made; the
      * caller deletes {@code target} when done.
      */
-    public io.keel.storage.mvcc.SnapshotExport exportBackup(Path target) {
+    public io.keel.storage.mvcc.snapshot.SnapshotExport exportBackup(Path target) {
         return member.readSerializable(store -> store.exportBackup(target));
     }
 

@@ -1,11 +1,11 @@
 package io.keel.server;
 
-import io.keel.storage.mvcc.Compare;
-import io.keel.storage.mvcc.DeleteRangeRequest;
-import io.keel.storage.mvcc.PutRequest;
-import io.keel.storage.mvcc.RangeRequest;
-import io.keel.storage.mvcc.TxnOp;
-import io.keel.storage.mvcc.TxnRequest;
+import io.keel.storage.mvcc.api.Compare;
+import io.keel.storage.mvcc.api.DeleteRangeRequest;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.TxnOp;
+import io.keel.storage.mvcc.api.TxnRequest;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

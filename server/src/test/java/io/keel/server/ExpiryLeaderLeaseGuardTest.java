@@ -1,10 +1,10 @@
 package io.keel.server;
 
-import io.keel.storage.mvcc.LeaseExpireRequest;
-import io.keel.storage.mvcc.LeaseGrantRequest;
-import io.keel.storage.mvcc.LeaseGrantResponse;
-import io.keel.storage.mvcc.LeaseExpireResponse;
-import io.keel.storage.mvcc.Response;
+import io.keel.storage.mvcc.api.LeaseExpireRequest;
+import io.keel.storage.mvcc.api.LeaseGrantRequest;
+import io.keel.storage.mvcc.api.LeaseGrantResponse;
+import io.keel.storage.mvcc.api.LeaseExpireResponse;
+import io.keel.storage.mvcc.api.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,11 +1,11 @@
 package io.keel.server;
 
-import io.keel.storage.mvcc.KeyRange;
-import io.keel.storage.mvcc.KeyValue;
-import io.keel.storage.mvcc.PutRequest;
-import io.keel.storage.mvcc.RangeRequest;
-import io.keel.storage.mvcc.RangeResponse;
-import io.keel.storage.mvcc.Response;
+import io.keel.storage.mvcc.api.KeyRange;
+import io.keel.storage.mvcc.api.KeyValue;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.RangeResponse;
+import io.keel.storage.mvcc.api.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,7 @@
 package io.keel.server;
 
-import io.keel.storage.mvcc.PutRequest;
-import io.keel.storage.mvcc.Response;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,7 +2,7 @@ package io.keel.server;
 
 import io.keel.server.lease.LeaseKeepAlive;
 import io.keel.server.lease.LeaseStatus;
-import io.keel.storage.mvcc.MvccException;
+import io.keel.storage.mvcc.api.MvccException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

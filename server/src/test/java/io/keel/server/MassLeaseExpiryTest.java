@@ -1,9 +1,9 @@
 package io.keel.server;
 
-import io.keel.storage.mvcc.LeaseGrantRequest;
-import io.keel.storage.mvcc.LeaseGrantResponse;
-import io.keel.storage.mvcc.PutRequest;
-import io.keel.storage.mvcc.RangeRequest;
+import io.keel.storage.mvcc.api.LeaseGrantRequest;
+import io.keel.storage.mvcc.api.LeaseGrantResponse;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,7 +50,7 @@ class MassLeaseExpiryTest {
             long slowestNanos = 0;
             int written = 0;
             long start = System.nanoTime();
-            while (leader.range(RangeRequest.of(io.keel.storage.mvcc.KeyRange.prefix(b("mass/"))), true).count() > 0) {
+            while (leader.range(RangeRequest.of(io.keel.storage.mvcc.api.KeyRange.prefix(b("mass/"))), true).count() > 0) {
                 assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30),
                         "every lease expired within 30 s");
                 long t = System.nanoTime();

@@ -4,7 +4,7 @@ import io.keel.server.cli.FreePorts;
 import io.keel.server.lease.LeaseKeepAlive;
 import io.keel.server.watch.Watch;
 import io.keel.server.watch.WatchOptions;
-import io.keel.storage.mvcc.Event;
+import io.keel.storage.mvcc.api.Event;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

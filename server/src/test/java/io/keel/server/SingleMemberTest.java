@@ -1,8 +1,8 @@
 package io.keel.server;
 
-import io.keel.storage.mvcc.PutResponse;
-import io.keel.storage.mvcc.RangeResponse;
-import io.keel.storage.mvcc.TxnResponse;
+import io.keel.storage.mvcc.api.PutResponse;
+import io.keel.storage.mvcc.api.RangeResponse;
+import io.keel.storage.mvcc.api.TxnResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

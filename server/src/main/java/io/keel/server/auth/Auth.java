@@ -147,7 +147,7 @@ public final class Auth {
 
     /** The keys attached to lease {@code id} in this member's store (none for an unknown lease). */
     public java.util.List<byte[]> leaseKeys(long id) {
-        return member.readSerializable(store -> store.lease(id).map(io.keel.storage.mvcc.LeaseInfo::keys)
+        return member.readSerializable(store -> store.lease(id).map(io.keel.storage.mvcc.api.LeaseInfo::keys)
                 .orElse(java.util.List.of()));
     }
 }

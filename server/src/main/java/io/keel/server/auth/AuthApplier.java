@@ -3,9 +3,9 @@ package io.keel.server.auth;
 import io.keel.raft.proto.Entry;
 import io.keel.server.proto.AuthOp;
 import io.keel.server.proto.ClientOp;
-import io.keel.storage.mvcc.AuthRecordWrite;
-import io.keel.storage.mvcc.NoOp;
-import io.keel.storage.mvcc.Operation;
+import io.keel.storage.mvcc.api.AuthRecordWrite;
+import io.keel.storage.mvcc.api.NoOp;
+import io.keel.storage.mvcc.api.Operation;
 
 import java.util.HashMap;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package io.keel.server.backup;
 
-import io.keel.storage.mvcc.CorruptionException;
-import io.keel.storage.mvcc.SnapshotChunk;
-import io.keel.storage.mvcc.SnapshotExport;
-import io.keel.storage.mvcc.SnapshotManifest;
+import io.keel.storage.mvcc.api.CorruptionException;
+import io.keel.storage.mvcc.snapshot.SnapshotChunk;
+import io.keel.storage.mvcc.snapshot.SnapshotExport;
+import io.keel.storage.mvcc.snapshot.SnapshotManifest;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;

@@ -1,7 +1,7 @@
 package io.keel.server.grpc;
 
 import io.keel.server.Keel;
-import io.keel.storage.mvcc.RangeRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;

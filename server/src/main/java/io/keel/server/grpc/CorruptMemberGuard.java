@@ -7,9 +7,9 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.keel.server.Keel;
 import io.keel.server.etcd.proto.MaintenanceGrpc;
-import io.keel.storage.mvcc.AlarmMember;
-import io.keel.storage.mvcc.AlarmType;
-import io.keel.storage.mvcc.EtcdError;
+import io.keel.storage.mvcc.api.AlarmMember;
+import io.keel.storage.mvcc.api.AlarmType;
+import io.keel.storage.mvcc.api.EtcdError;
 
 /**
  * A member the CORRUPT alarm names stops serving clients: every call but Maintenance's (Status, Alarm, Hash, HashKV,

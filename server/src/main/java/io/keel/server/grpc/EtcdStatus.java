@@ -13,7 +13,7 @@ import io.keel.server.ReadRejectedException;
 import io.keel.server.RequestTimeoutException;
 import io.keel.server.concurrent.Futures;
 import io.keel.server.membership.MembershipException;
-import io.keel.storage.mvcc.MvccException;
+import io.keel.storage.mvcc.api.MvccException;
 
 
 /**

@@ -67,7 +67,7 @@ final class KvService extends KVGrpc.KVImplBase {
                 return keel.writeAsync(write, deadline);
             });
         }, r -> {
-            var put = (io.keel.storage.mvcc.PutResponse) r;
+            var put = (io.keel.storage.mvcc.api.PutResponse) r;
             return ProtoConvert.put(put, headers.at(put.revision()));
         });
     }
@@ -84,7 +84,7 @@ final class KvService extends KVGrpc.KVImplBase {
                 return keel.writeAsync(write, deadline);
             });
         }, r -> {
-            var deleted = (io.keel.storage.mvcc.DeleteRangeResponse) r;
+            var deleted = (io.keel.storage.mvcc.api.DeleteRangeResponse) r;
             return ProtoConvert.delete(deleted, headers.at(deleted.revision()));
         });
     }
@@ -114,7 +114,7 @@ final class KvService extends KVGrpc.KVImplBase {
                     EtcdGrpcServer.refuseWriteWithoutLeader(keel);
                     return keel.writeAsync(ClientWrite.compaction(request), deadline);
                 }, r -> {
-                    var compacted = (io.keel.storage.mvcc.CompactResponse) r;
+                    var compacted = (io.keel.storage.mvcc.api.CompactResponse) r;
                     return ProtoConvert.compact(compacted, headers.at(compacted.revision()));
                 });
     }

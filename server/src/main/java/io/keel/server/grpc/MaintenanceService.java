@@ -7,7 +7,7 @@ import io.grpc.stub.StreamObserver;
 import io.keel.server.backup.BackupFile;
 import io.keel.server.etcd.proto.SnapshotRequest;
 import io.keel.server.etcd.proto.SnapshotResponse;
-import io.keel.storage.mvcc.SnapshotExport;
+import io.keel.storage.mvcc.snapshot.SnapshotExport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.keel.server.Keel;

@@ -4,13 +4,13 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.keel.server.etcd.proto.ResponseHeader;
 import io.keel.server.etcd.proto.ResponseOp;
-import io.keel.storage.mvcc.CompactResponse;
-import io.keel.storage.mvcc.DeleteRangeResponse;
-import io.keel.storage.mvcc.KeyValue;
-import io.keel.storage.mvcc.PutResponse;
-import io.keel.storage.mvcc.RangeResponse;
-import io.keel.storage.mvcc.Response;
-import io.keel.storage.mvcc.TxnResponse;
+import io.keel.storage.mvcc.api.CompactResponse;
+import io.keel.storage.mvcc.api.DeleteRangeResponse;
+import io.keel.storage.mvcc.api.KeyValue;
+import io.keel.storage.mvcc.api.PutResponse;
+import io.keel.storage.mvcc.api.RangeResponse;
+import io.keel.storage.mvcc.api.Response;
+import io.keel.storage.mvcc.api.TxnResponse;
 
 
 /** The store's responses as etcd's protobuf messages (requests: {@link io.keel.server.member.EtcdRequests}). */

@@ -126,7 +126,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
                     .setCompactRevision(u.compactRevision())
                     .setCancelReason(u.cancelReason());
             List<Event> events = new ArrayList<>(u.events().size());
-            for (io.keel.storage.mvcc.Event e : u.events()) events.add(event(e));
+            for (io.keel.storage.mvcc.api.Event e : u.events()) events.add(event(e));
             if (u.fragmentable()) {
                 for (WatchResponse r : fragments(b, events, maxResponseBytes)) call.onNext(r);
             } else {
@@ -145,9 +145,9 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         }
     }
 
-    static Event event(io.keel.storage.mvcc.Event e) {
+    static Event event(io.keel.storage.mvcc.api.Event e) {
         Event.Builder b = Event.newBuilder()
-                .setType(e.type() == io.keel.storage.mvcc.Event.Type.PUT ? Event.EventType.PUT
+                .setType(e.type() == io.keel.storage.mvcc.api.Event.Type.PUT ? Event.EventType.PUT
                         : Event.EventType.DELETE)
                 .setKv(ProtoConvert.kv(e.kv()));
         if (e.prevKv() != null) b.setPrevKv(ProtoConvert.kv(e.prevKv()));

@@ -2,11 +2,11 @@ package io.keel.server.lease;
 
 import io.keel.server.concurrent.Futures;
 import io.keel.server.member.Member;
-import io.keel.storage.mvcc.LeaseGrantRequest;
-import io.keel.storage.mvcc.LeaseGrantResponse;
-import io.keel.storage.mvcc.LeaseInfo;
-import io.keel.storage.mvcc.LeaseRevokeRequest;
-import io.keel.storage.mvcc.LeaseRevokeResponse;
+import io.keel.storage.mvcc.api.LeaseGrantRequest;
+import io.keel.storage.mvcc.api.LeaseGrantResponse;
+import io.keel.storage.mvcc.api.LeaseInfo;
+import io.keel.storage.mvcc.api.LeaseRevokeRequest;
+import io.keel.storage.mvcc.api.LeaseRevokeResponse;
 
 import java.util.List;
 import java.util.Optional;

@@ -9,9 +9,9 @@ import io.keel.server.membership.DirectoryApplier;
 import io.keel.server.membership.MemberDirectory;
 import io.keel.server.proto.ClientOp;
 import io.keel.storage.log.RocksLogStorage;
-import io.keel.storage.mvcc.ApplyResult;
+import io.keel.storage.mvcc.api.ApplyResult;
 import io.keel.storage.mvcc.MvccStore;
-import io.keel.storage.mvcc.Operation;
+import io.keel.storage.mvcc.api.Operation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -4,8 +4,8 @@ import com.google.protobuf.ByteString;
 import io.keel.server.etcd.proto.CompactionRequest;
 import io.keel.server.etcd.proto.DeleteRangeRequest;
 import io.keel.server.etcd.proto.PutRequest;
-import io.keel.storage.mvcc.QuotaCost;
-import io.keel.storage.mvcc.TxnRequest;
+import io.keel.storage.mvcc.api.QuotaCost;
+import io.keel.storage.mvcc.api.TxnRequest;
 
 /**
  * An etcd client's write, checked as etcd checks it before proposing and encoded once for its Raft entry: the

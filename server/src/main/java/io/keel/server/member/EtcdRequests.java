@@ -6,14 +6,14 @@ import io.keel.server.InvalidRequestException;
 import io.keel.server.etcd.proto.Compare;
 import io.keel.server.etcd.proto.CompactionRequest;
 import io.keel.server.etcd.proto.RequestOp;
-import io.keel.storage.mvcc.CompactRequest;
-import io.keel.storage.mvcc.DeleteRangeRequest;
-import io.keel.storage.mvcc.EtcdError;
-import io.keel.storage.mvcc.MvccException;
-import io.keel.storage.mvcc.PutRequest;
-import io.keel.storage.mvcc.RangeRequest;
-import io.keel.storage.mvcc.TxnOp;
-import io.keel.storage.mvcc.TxnRequest;
+import io.keel.storage.mvcc.api.CompactRequest;
+import io.keel.storage.mvcc.api.DeleteRangeRequest;
+import io.keel.storage.mvcc.api.EtcdError;
+import io.keel.storage.mvcc.api.MvccException;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.TxnOp;
+import io.keel.storage.mvcc.api.TxnRequest;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -107,7 +107,7 @@ public final class EtcdRequests {
     }
 
     public static TxnRequest txn(io.keel.server.etcd.proto.TxnRequest r) {
-        List<io.keel.storage.mvcc.Compare> compares = new ArrayList<>(r.getCompareCount());
+        List<io.keel.storage.mvcc.api.Compare> compares = new ArrayList<>(r.getCompareCount());
         for (Compare c : r.getCompareList()) compares.add(compare(c));
         return new TxnRequest(compares, ops(r.getSuccessList()), ops(r.getFailureList()));
     }
@@ -127,42 +127,42 @@ public final class EtcdRequests {
         return out;
     }
 
-    private static io.keel.storage.mvcc.Compare compare(Compare c) {
+    private static io.keel.storage.mvcc.api.Compare compare(Compare c) {
         // Like etcd: the number comes from the union member matching the target; any other member reads as zero.
-        io.keel.storage.mvcc.Compare.Result result = switch (c.getResult()) {
-            case EQUAL -> io.keel.storage.mvcc.Compare.Result.EQUAL;
-            case GREATER -> io.keel.storage.mvcc.Compare.Result.GREATER;
-            case LESS -> io.keel.storage.mvcc.Compare.Result.LESS;
-            case NOT_EQUAL -> io.keel.storage.mvcc.Compare.Result.NOT_EQUAL;
+        io.keel.storage.mvcc.api.Compare.Result result = switch (c.getResult()) {
+            case EQUAL -> io.keel.storage.mvcc.api.Compare.Result.EQUAL;
+            case GREATER -> io.keel.storage.mvcc.api.Compare.Result.GREATER;
+            case LESS -> io.keel.storage.mvcc.api.Compare.Result.LESS;
+            case NOT_EQUAL -> io.keel.storage.mvcc.api.Compare.Result.NOT_EQUAL;
             case UNRECOGNIZED -> throw unknownEnum("compare result");
         };
-        io.keel.storage.mvcc.Compare.Target target;
+        io.keel.storage.mvcc.api.Compare.Target target;
         long number = 0;
         byte[] value = null;
         switch (c.getTarget()) {
             case VERSION -> {
-                target = io.keel.storage.mvcc.Compare.Target.VERSION;
+                target = io.keel.storage.mvcc.api.Compare.Target.VERSION;
                 number = c.getVersion();
             }
             case CREATE -> {
-                target = io.keel.storage.mvcc.Compare.Target.CREATE;
+                target = io.keel.storage.mvcc.api.Compare.Target.CREATE;
                 number = c.getCreateRevision();
             }
             case MOD -> {
-                target = io.keel.storage.mvcc.Compare.Target.MOD;
+                target = io.keel.storage.mvcc.api.Compare.Target.MOD;
                 number = c.getModRevision();
             }
             case VALUE -> {
-                target = io.keel.storage.mvcc.Compare.Target.VALUE;
+                target = io.keel.storage.mvcc.api.Compare.Target.VALUE;
                 value = c.getValue().toByteArray();
             }
             case LEASE -> {
-                target = io.keel.storage.mvcc.Compare.Target.LEASE;
+                target = io.keel.storage.mvcc.api.Compare.Target.LEASE;
                 number = c.getLease();
             }
             default -> throw unknownEnum("compare target");
         }
-        return new io.keel.storage.mvcc.Compare(result, target, c.getKey().toByteArray(),
+        return new io.keel.storage.mvcc.api.Compare(result, target, c.getKey().toByteArray(),
                 c.getRangeEnd().toByteArray(), number, value);
     }
 
@@ -216,7 +216,7 @@ public final class EtcdRequests {
 
     public static io.keel.server.etcd.proto.TxnRequest toEtcd(TxnRequest t) {
         io.keel.server.etcd.proto.TxnRequest.Builder b = io.keel.server.etcd.proto.TxnRequest.newBuilder();
-        for (io.keel.storage.mvcc.Compare c : t.compare()) b.addCompare(toEtcd(c));
+        for (io.keel.storage.mvcc.api.Compare c : t.compare()) b.addCompare(toEtcd(c));
         for (TxnOp op : t.success()) b.addSuccess(toEtcd(op));
         for (TxnOp op : t.failure()) b.addFailure(toEtcd(op));
         return b.build();
@@ -236,7 +236,7 @@ public final class EtcdRequests {
         return b.build();
     }
 
-    private static Compare toEtcd(io.keel.storage.mvcc.Compare c) {
+    private static Compare toEtcd(io.keel.storage.mvcc.api.Compare c) {
         Compare.Builder b = Compare.newBuilder()
                 .setResult(Compare.CompareResult.valueOf(c.result().name()))
                 .setTarget(Compare.CompareTarget.valueOf(c.target().name()))

@@ -22,8 +22,8 @@ import io.keel.server.membership.MemberDirectory;
 import io.keel.server.membership.PeerSync;
 import io.keel.storage.log.GroupCommitLog;
 import io.keel.storage.mvcc.MvccStore;
-import io.keel.storage.mvcc.Operation;
-import io.keel.storage.mvcc.Response;
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.Response;
 import io.keel.transport.InboundListener;
 import io.keel.transport.ReceivedSnapshot;
 import io.keel.transport.Transport;
@@ -366,7 +366,7 @@ public final class Member implements AutoCloseable {
         if (stopped(result)) return result;
         // A store refusal (MvccException) still means the entry committed and applied.
         result.whenComplete((v, e) -> observer.proposalFinished(e == null
-                || e instanceof io.keel.storage.mvcc.MvccException));
+                || e instanceof io.keel.storage.mvcc.api.MvccException));
         RequestTimer timer = RequestTimer.arm(result, deadline, config.memberId());
         if (result.isDone()) return result; // its deadline had passed: nothing proposed
         loop.execute(() -> proposeNow(data, mayApplyTwice, result, timer));

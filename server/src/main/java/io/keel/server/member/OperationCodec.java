@@ -15,22 +15,22 @@ import io.keel.server.proto.PutOp;
 import io.keel.server.proto.RangeOp;
 import io.keel.server.proto.TxnItem;
 import io.keel.server.proto.TxnOp;
-import io.keel.storage.mvcc.AlarmRequest;
-import io.keel.storage.mvcc.AlarmType;
-import io.keel.storage.mvcc.CompactRequest;
-import io.keel.storage.mvcc.Compare;
-import io.keel.storage.mvcc.DeleteRangeRequest;
-import io.keel.storage.mvcc.LeaseCheckpointRequest;
-import io.keel.storage.mvcc.LeaseExpireBatchRequest;
-import io.keel.storage.mvcc.LeaseExpireRequest;
-import io.keel.storage.mvcc.LeaseGrantRequest;
-import io.keel.storage.mvcc.LeaseRenewRequest;
-import io.keel.storage.mvcc.LeaseRevokeRequest;
-import io.keel.storage.mvcc.NoOp;
-import io.keel.storage.mvcc.Operation;
-import io.keel.storage.mvcc.PutRequest;
-import io.keel.storage.mvcc.RangeRequest;
-import io.keel.storage.mvcc.TxnRequest;
+import io.keel.storage.mvcc.api.AlarmRequest;
+import io.keel.storage.mvcc.api.AlarmType;
+import io.keel.storage.mvcc.api.CompactRequest;
+import io.keel.storage.mvcc.api.Compare;
+import io.keel.storage.mvcc.api.DeleteRangeRequest;
+import io.keel.storage.mvcc.api.LeaseCheckpointRequest;
+import io.keel.storage.mvcc.api.LeaseExpireBatchRequest;
+import io.keel.storage.mvcc.api.LeaseExpireRequest;
+import io.keel.storage.mvcc.api.LeaseGrantRequest;
+import io.keel.storage.mvcc.api.LeaseRenewRequest;
+import io.keel.storage.mvcc.api.LeaseRevokeRequest;
+import io.keel.storage.mvcc.api.NoOp;
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.TxnRequest;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -223,8 +223,8 @@ public final class OperationCodec {
         return new TxnRequest(compares, items(t.getSuccessList()), items(t.getFailureList()));
     }
 
-    private static List<io.keel.storage.mvcc.TxnOp> items(List<TxnItem> items) {
-        List<io.keel.storage.mvcc.TxnOp> ops = new ArrayList<>(items.size());
+    private static List<io.keel.storage.mvcc.api.TxnOp> items(List<TxnItem> items) {
+        List<io.keel.storage.mvcc.api.TxnOp> ops = new ArrayList<>(items.size());
         for (TxnItem i : items) {
             ops.add(switch (i.getOpCase()) {
                 case RANGE -> range(i.getRange());

@@ -4,7 +4,7 @@ import io.keel.raft.RaftNode;
 import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
 import io.keel.storage.mvcc.MvccStore;
-import io.keel.storage.mvcc.SnapshotExport;
+import io.keel.storage.mvcc.snapshot.SnapshotExport;
 import io.keel.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -2,8 +2,8 @@ package io.keel.server.member;
 
 import com.google.protobuf.ByteString;
 import io.keel.server.ProposalLostException;
-import io.keel.storage.mvcc.MvccException;
-import io.keel.storage.mvcc.Response;
+import io.keel.storage.mvcc.api.MvccException;
+import io.keel.storage.mvcc.api.Response;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.keel.server.member;
 
-import io.keel.storage.mvcc.SnapshotChunk;
-import io.keel.storage.mvcc.SnapshotExport;
-import io.keel.storage.mvcc.SnapshotManifest;
+import io.keel.storage.mvcc.snapshot.SnapshotChunk;
+import io.keel.storage.mvcc.snapshot.SnapshotExport;
+import io.keel.storage.mvcc.snapshot.SnapshotManifest;
 
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;

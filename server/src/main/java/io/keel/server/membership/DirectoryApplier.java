@@ -6,9 +6,9 @@ import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
 import io.keel.server.member.OperationCodec;
 import io.keel.server.proto.ClientOp;
-import io.keel.storage.mvcc.ClusterRecordWrite;
-import io.keel.storage.mvcc.NoOp;
-import io.keel.storage.mvcc.Operation;
+import io.keel.storage.mvcc.api.ClusterRecordWrite;
+import io.keel.storage.mvcc.api.NoOp;
+import io.keel.storage.mvcc.api.Operation;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -3,8 +3,8 @@ package io.keel.server.space;
 import io.keel.server.Keel;
 import io.keel.server.concurrent.Futures;
 import io.keel.server.concurrent.NamedThreads;
-import io.keel.storage.mvcc.CompactRequest;
-import io.keel.storage.mvcc.RevisionCompactedException;
+import io.keel.storage.mvcc.api.CompactRequest;
+import io.keel.storage.mvcc.api.RevisionCompactedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

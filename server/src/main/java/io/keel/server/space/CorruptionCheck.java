@@ -9,9 +9,9 @@ import io.keel.server.etcd.proto.HashKVResponse;
 import io.keel.server.etcd.proto.MaintenanceGrpc;
 import io.keel.server.membership.MemberInfo;
 import io.keel.server.tls.MemberClientChannels;
-import io.keel.storage.mvcc.AlarmRequest;
-import io.keel.storage.mvcc.AlarmType;
-import io.keel.storage.mvcc.KeyspaceHash;
+import io.keel.storage.mvcc.api.AlarmRequest;
+import io.keel.storage.mvcc.api.AlarmType;
+import io.keel.storage.mvcc.api.KeyspaceHash;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,9 +79,9 @@ public final class CorruptionCheck implements AutoCloseable {
             hashes.put(m.id(), r.getHash());
         }
         int agreed = mostCommon(hashes, own.hash());
-        List<io.keel.storage.mvcc.AlarmMember> raised = keel.appliedAlarms();
+        List<io.keel.storage.mvcc.api.AlarmMember> raised = keel.appliedAlarms();
         hashes.forEach((id, hash) -> {
-            if (hash == agreed || raised.contains(new io.keel.storage.mvcc.AlarmMember(id, AlarmType.CORRUPT))) return;
+            if (hash == agreed || raised.contains(new io.keel.storage.mvcc.api.AlarmMember(id, AlarmType.CORRUPT))) return;
             LOG.error("member {}'s key-value hash at revision {} is {}, most members' is {}: raising the CORRUPT"
                     + " alarm for it", Long.toHexString(id), own.revision(), Integer.toUnsignedString(hash),
                     Integer.toUnsignedString(agreed));

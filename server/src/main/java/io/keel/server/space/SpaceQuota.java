@@ -1,14 +1,14 @@
 package io.keel.server.space;
 
 import io.keel.server.member.Member;
-import io.keel.storage.mvcc.AlarmMember;
-import io.keel.storage.mvcc.AlarmRequest;
-import io.keel.storage.mvcc.AlarmType;
-import io.keel.storage.mvcc.EtcdError;
-import io.keel.storage.mvcc.MvccException;
+import io.keel.storage.mvcc.api.AlarmMember;
+import io.keel.storage.mvcc.api.AlarmRequest;
+import io.keel.storage.mvcc.api.AlarmType;
+import io.keel.storage.mvcc.api.EtcdError;
+import io.keel.storage.mvcc.api.MvccException;
 import io.keel.storage.mvcc.MvccStore;
-import io.keel.storage.mvcc.Operation;
-import io.keel.storage.mvcc.QuotaCost;
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.QuotaCost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,8 +1,8 @@
 package io.keel.server.watch;
 
-import io.keel.storage.mvcc.ChangeBatch;
-import io.keel.storage.mvcc.RevisionCompactedException;
-import io.keel.storage.mvcc.KeyRange;
+import io.keel.storage.mvcc.api.ChangeBatch;
+import io.keel.storage.mvcc.api.RevisionCompactedException;
+import io.keel.storage.mvcc.api.KeyRange;
 
 /**
  * Where watches read their events: the member's store, which holds only applied (so committed) entries. Watchers

@@ -32,7 +32,7 @@ public record WatchOptions(byte[] key, byte[] rangeEnd, long startRevision, bool
 
     /** Every key starting with {@code prefix} (etcd's range end for a prefix). */
     public static WatchOptions prefix(String prefix) {
-        io.keel.storage.mvcc.KeyRange r = io.keel.storage.mvcc.KeyRange.prefix(utf8(prefix));
+        io.keel.storage.mvcc.api.KeyRange r = io.keel.storage.mvcc.api.KeyRange.prefix(utf8(prefix));
         return range(r.key(), r.rangeEnd());
     }
 
@@ -46,7 +46,7 @@ public record WatchOptions(byte[] key, byte[] rangeEnd, long startRevision, bool
         return new WatchOptions(key, rangeEnd, revision, prevKv, noPut, noDelete, progressNotify, fragment, watchId);
     }
 
-    /** Each event also carries the key's previous version ({@link io.keel.storage.mvcc.Event#prevKv()}). */
+    /** Each event also carries the key's previous version ({@link io.keel.storage.mvcc.api.Event#prevKv()}). */
     public WatchOptions withPrevKv() {
         return new WatchOptions(key, rangeEnd, startRevision, true, noPut, noDelete, progressNotify, fragment,
                 watchId);

@@ -1,9 +1,9 @@
 package io.keel.server.watch;
 
-import io.keel.storage.mvcc.ChangeBatch;
-import io.keel.storage.mvcc.RevisionCompactedException;
-import io.keel.storage.mvcc.Event;
-import io.keel.storage.mvcc.KeyRange;
+import io.keel.storage.mvcc.api.ChangeBatch;
+import io.keel.storage.mvcc.api.RevisionCompactedException;
+import io.keel.storage.mvcc.api.Event;
+import io.keel.storage.mvcc.api.KeyRange;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

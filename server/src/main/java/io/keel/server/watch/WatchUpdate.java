@@ -1,6 +1,6 @@
 package io.keel.server.watch;
 
-import io.keel.storage.mvcc.Event;
+import io.keel.storage.mvcc.api.Event;
 
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package io.keel.server.watch;
 
-import io.keel.storage.mvcc.Event;
-import io.keel.storage.mvcc.KeyRange;
+import io.keel.storage.mvcc.api.Event;
+import io.keel.storage.mvcc.api.KeyRange;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -113,7 +113,7 @@ class EtcdctlWatchTest {
     void watchFromACompactedRevisionIsCanceledAsCompacted() throws Exception {
         long old = member.keel().put("ctlc/k", "a").revision();
         long now = member.keel().put("ctlc/k", "b").revision();
-        member.keel().write(new io.keel.storage.mvcc.CompactRequest(now));
+        member.keel().write(new io.keel.storage.mvcc.api.CompactRequest(now));
         try (Watching w = new Watching("--rev=" + old, "ctlc/k")) {
             assertTrue(w.process.waitFor(60, TimeUnit.SECONDS), "etcdctl ends its canceled watch");
             assertTrue(w.err().contains("watch was canceled (etcdserver: mvcc: required revision has been compacted)"),

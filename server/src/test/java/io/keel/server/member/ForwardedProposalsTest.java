@@ -1,8 +1,8 @@
 package io.keel.server.member;
 
 import io.keel.server.RequestTimeoutException;
-import io.keel.storage.mvcc.PutResponse;
-import io.keel.storage.mvcc.Response;
+import io.keel.storage.mvcc.api.PutResponse;
+import io.keel.storage.mvcc.api.Response;
 import com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 

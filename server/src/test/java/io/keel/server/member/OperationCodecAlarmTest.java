@@ -4,9 +4,9 @@ import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
 import io.keel.server.proto.AlarmOp;
 import io.keel.server.proto.ClientOp;
-import io.keel.storage.mvcc.AlarmRequest;
-import io.keel.storage.mvcc.AlarmType;
-import io.keel.storage.mvcc.Operation;
+import io.keel.storage.mvcc.api.AlarmRequest;
+import io.keel.storage.mvcc.api.AlarmType;
+import io.keel.storage.mvcc.api.Operation;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -18,8 +18,8 @@ import io.keel.server.proto.PutOp;
 import io.keel.server.proto.RangeOp;
 import io.keel.server.proto.TxnItem;
 import io.keel.server.proto.TxnOp;
-import io.keel.storage.mvcc.CompactRequest;
-import io.keel.storage.mvcc.Operation;
+import io.keel.storage.mvcc.api.CompactRequest;
+import io.keel.storage.mvcc.api.Operation;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,7 +38,7 @@ class OperationCodecEtcdTest {
         PutRequest put = PutRequest.newBuilder().setKey(KEY).setValue(VALUE).setLease(7).setPrevKv(true).build();
         ByteString data = ClientWrite.put(put).entry();
         assertEquals(put, ClientOp.parseFrom(data).getEtcdPut(), "the client's message, as it sent it");
-        assertEquals(put, EtcdRequests.toEtcd((io.keel.storage.mvcc.PutRequest) decode(data)));
+        assertEquals(put, EtcdRequests.toEtcd((io.keel.storage.mvcc.api.PutRequest) decode(data)));
     }
 
     @Test
@@ -47,16 +47,16 @@ class OperationCodecEtcdTest {
                 .setIgnoreLease(true).build();
         ByteString oldPut = ClientOp.newBuilder().setPut(PutOp.newBuilder().setKey(KEY).setValue(VALUE).setLease(7)
                 .setPrevKv(true).setIgnoreLease(true)).build().toByteString();
-        assertEquals(put, EtcdRequests.toEtcd((io.keel.storage.mvcc.PutRequest) decode(oldPut)));
-        assertEquals(put, EtcdRequests.toEtcd((io.keel.storage.mvcc.PutRequest) decode(OperationCodec.encode(put))));
+        assertEquals(put, EtcdRequests.toEtcd((io.keel.storage.mvcc.api.PutRequest) decode(oldPut)));
+        assertEquals(put, EtcdRequests.toEtcd((io.keel.storage.mvcc.api.PutRequest) decode(OperationCodec.encode(put))));
 
         DeleteRangeRequest delete = DeleteRangeRequest.newBuilder().setKey(KEY).setRangeEnd(END).setPrevKv(true)
                 .build();
         ByteString oldDelete = ClientOp.newBuilder().setDeleteRange(DeleteRangeOp.newBuilder().setKey(KEY)
                 .setRangeEnd(END).setPrevKv(true)).build().toByteString();
-        assertEquals(delete, EtcdRequests.toEtcd((io.keel.storage.mvcc.DeleteRangeRequest) decode(oldDelete)));
+        assertEquals(delete, EtcdRequests.toEtcd((io.keel.storage.mvcc.api.DeleteRangeRequest) decode(oldDelete)));
         assertEquals(delete, EtcdRequests.toEtcd(
-                (io.keel.storage.mvcc.DeleteRangeRequest) decode(OperationCodec.encode(delete))));
+                (io.keel.storage.mvcc.api.DeleteRangeRequest) decode(OperationCodec.encode(delete))));
 
         ByteString oldCompact = ClientOp.newBuilder().setCompact(CompactOp.newBuilder().setRevision(12)).build()
                 .toByteString();
@@ -101,13 +101,13 @@ class OperationCodecEtcdTest {
                         .setLimit(4).setSortOrder("DESCEND").setSortTarget("MOD").setKeysOnly(true)
                         .setMinModRevision(2))))
                 .build().toByteString();
-        assertEquals(txn, EtcdRequests.toEtcd((io.keel.storage.mvcc.TxnRequest) decode(oldTxn)));
-        assertEquals(txn, EtcdRequests.toEtcd((io.keel.storage.mvcc.TxnRequest) decode(OperationCodec.encode(txn))));
+        assertEquals(txn, EtcdRequests.toEtcd((io.keel.storage.mvcc.api.TxnRequest) decode(oldTxn)));
+        assertEquals(txn, EtcdRequests.toEtcd((io.keel.storage.mvcc.api.TxnRequest) decode(OperationCodec.encode(txn))));
     }
 
     @Test
     void aWriteMadeThroughTheEmbeddedApiIsCarriedAsEtcdsMessageToo() throws Exception {
-        var put = io.keel.storage.mvcc.PutRequest.of(new byte[]{'k'}, new byte[]{'v'}).withLease(4);
+        var put = io.keel.storage.mvcc.api.PutRequest.of(new byte[]{'k'}, new byte[]{'v'}).withLease(4);
         ClientOp op = ClientOp.parseFrom(OperationCodec.encode(put));
         assertEquals(ClientOp.OpCase.ETCD_PUT, op.getOpCase());
         assertEquals(PutRequest.newBuilder().setKey(KEY).setValue(VALUE).setLease(4).build(), op.getEtcdPut());

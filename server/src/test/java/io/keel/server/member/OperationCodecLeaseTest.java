@@ -2,14 +2,14 @@ package io.keel.server.member;
 
 import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
-import io.keel.storage.mvcc.LeaseCheckpointRequest;
-import io.keel.storage.mvcc.LeaseExpireBatchRequest;
-import io.keel.storage.mvcc.LeaseExpireRequest;
-import io.keel.storage.mvcc.LeaseGrantRequest;
-import io.keel.storage.mvcc.LeaseRenewRequest;
-import io.keel.storage.mvcc.LeaseRevokeRequest;
-import io.keel.storage.mvcc.Operation;
-import io.keel.storage.mvcc.PutRequest;
+import io.keel.storage.mvcc.api.LeaseCheckpointRequest;
+import io.keel.storage.mvcc.api.LeaseExpireBatchRequest;
+import io.keel.storage.mvcc.api.LeaseExpireRequest;
+import io.keel.storage.mvcc.api.LeaseGrantRequest;
+import io.keel.storage.mvcc.api.LeaseRenewRequest;
+import io.keel.storage.mvcc.api.LeaseRevokeRequest;
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.PutRequest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -3,11 +3,11 @@ package io.keel.server.space;
 import io.keel.server.Keel;
 import io.keel.server.Poll;
 import io.keel.server.cli.FreePorts;
-import io.keel.storage.mvcc.AlarmMember;
-import io.keel.storage.mvcc.AlarmRequest;
-import io.keel.storage.mvcc.AlarmType;
-import io.keel.storage.mvcc.EtcdError;
-import io.keel.storage.mvcc.MvccException;
+import io.keel.storage.mvcc.api.AlarmMember;
+import io.keel.storage.mvcc.api.AlarmRequest;
+import io.keel.storage.mvcc.api.AlarmType;
+import io.keel.storage.mvcc.api.EtcdError;
+import io.keel.storage.mvcc.api.MvccException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -8,8 +8,8 @@ import java.util.zip.CRC32C;
  * checksum is verified on every read, so a damaged entry is detected and never served (fault 12, the PAR study,
  * FAST'18).
  *
- * <p>It covers the value only, where the MVCC store's checksum ({@code io.keel.storage.mvcc.Checksum}) covers key and
- * value: an entry carries its own index, which is checked against the key it was read under
+ * <p>It covers the value only, where the MVCC store's checksum ({@code io.keel.storage.mvcc.layout.Checksum}) covers
+ * key and value: an entry carries its own index, which is checked against the key it was read under
  * ({@code CorruptLogException.misplaced}), and the other records sit under fixed keys of their own, so a value under
  * the wrong key is caught here without hashing the key. The store's records carry no copy of their key.
  */

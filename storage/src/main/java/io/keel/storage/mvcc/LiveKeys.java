@@ -1,5 +1,8 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.mvcc.layout.Column;
+import io.keel.storage.mvcc.layout.Database;
+import io.keel.storage.mvcc.layout.ReadSource;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksIterator;
 

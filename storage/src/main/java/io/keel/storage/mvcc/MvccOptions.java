@@ -20,7 +20,7 @@ import io.keel.storage.failure.StorageFailureListener;
  *                            Raft log, compacted only after a sync).
  * @param counters            where the store counts its ranges, puts, deletes, transactions and live keys
  *                            ({@link StoreCounters}); shared by the stores a member opens one after another
- * @param currentCacheBytes   memory for the apply thread's cache of keys' current records ({@link CurrentCache}):
+ * @param currentCacheBytes   memory for the apply thread's cache of keys' current records ({@code apply.CurrentCache}):
  *                            a write reads its key's live version first, and a hot key's is found here instead of
  *                            in RocksDB's memtables. 0 turns the cache off.
  */

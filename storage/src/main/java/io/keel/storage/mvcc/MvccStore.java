@@ -2,6 +2,49 @@ package io.keel.storage.mvcc;
 
 import io.keel.storage.failure.FailStop;
 import io.keel.storage.failure.StorageFailedException;
+import io.keel.storage.mvcc.api.AlarmMember;
+import io.keel.storage.mvcc.api.AlreadyApplied;
+import io.keel.storage.mvcc.api.ApplyResult;
+import io.keel.storage.mvcc.api.AuthRecordWrite;
+import io.keel.storage.mvcc.api.ChangeBatch;
+import io.keel.storage.mvcc.api.ClusterRecordWrite;
+import io.keel.storage.mvcc.api.CompactRequest;
+import io.keel.storage.mvcc.api.CorruptionException;
+import io.keel.storage.mvcc.api.KeyRange;
+import io.keel.storage.mvcc.api.KeyspaceHash;
+import io.keel.storage.mvcc.api.LeaseInfo;
+import io.keel.storage.mvcc.api.LeaseTimes;
+import io.keel.storage.mvcc.api.MvccException;
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.RangeResponse;
+import io.keel.storage.mvcc.api.RequestChecks;
+import io.keel.storage.mvcc.api.Response;
+import io.keel.storage.mvcc.api.RevisionCompactedException;
+import io.keel.storage.mvcc.api.TxnRequest;
+import io.keel.storage.mvcc.api.TxnResponse;
+import io.keel.storage.mvcc.apply.Applier;
+import io.keel.storage.mvcc.apply.BatchReads;
+import io.keel.storage.mvcc.apply.RecordCaches;
+import io.keel.storage.mvcc.apply.Transaction;
+import io.keel.storage.mvcc.layout.AlarmRecord;
+import io.keel.storage.mvcc.layout.AuthRecord;
+import io.keel.storage.mvcc.layout.ClusterRecord;
+import io.keel.storage.mvcc.layout.Column;
+import io.keel.storage.mvcc.layout.Database;
+import io.keel.storage.mvcc.layout.DiskWrite;
+import io.keel.storage.mvcc.layout.Layout;
+import io.keel.storage.mvcc.layout.LeaseRecords;
+import io.keel.storage.mvcc.layout.LiveKeyCount;
+import io.keel.storage.mvcc.layout.ReadSource;
+import io.keel.storage.mvcc.layout.RocksFailure;
+import io.keel.storage.mvcc.layout.StoreState;
+import io.keel.storage.mvcc.read.ChangeFeed;
+import io.keel.storage.mvcc.read.KeyspaceHasher;
+import io.keel.storage.mvcc.read.RangeQuery;
+import io.keel.storage.mvcc.read.SnapshotReads;
+import io.keel.storage.mvcc.snapshot.SnapshotExport;
+import io.keel.storage.mvcc.snapshot.Snapshots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -115,7 +158,7 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
-    static Path databaseDir(Path storeDir) {
+    public static Path databaseDir(Path storeDir) {
         return storeDir.resolve(DATABASE);
     }
 

@@ -78,17 +78,17 @@ public final class StoreCounters {
      * One operation's counts, gathered while it runs and added to the totals only once it is done (a refused
      * operation's are dropped). Used by one thread at a time.
      */
-    static final class Tally {
-        int ranges;
-        int puts;
-        int deletes;
+    public static final class Tally {
+        public int ranges;
+        public int puts;
+        public int deletes;
         /** Keys given a live version minus keys whose live version was deleted. */
-        int keysDelta;
-        int leasesGranted;
-        int leasesRevoked;
-        int compactedVersions;
+        public int keysDelta;
+        public int leasesGranted;
+        public int leasesRevoked;
+        public int compactedVersions;
 
-        void clear() {
+        public void clear() {
             ranges = 0;
             puts = 0;
             deletes = 0;
@@ -98,7 +98,7 @@ public final class StoreCounters {
             compactedVersions = 0;
         }
 
-        void addTo(StoreCounters c) {
+        public void addTo(StoreCounters c) {
             if (ranges != 0) c.ranges.add(ranges);
             if (puts != 0) c.puts.add(puts);
             if (deletes != 0) c.deletes.add(deletes);

@@ -1,38 +1,32 @@
 /**
- * Keel's state machine: an MVCC key-value store with etcd v3 semantics on its own RocksDB instance
- * ({@link io.keel.storage.mvcc.MvccStore}).
+ * Keel's state machine: an MVCC key-value store with etcd v3 semantics on its own RocksDB instance.
+ * {@link io.keel.storage.mvcc.MvccStore} is the entry point: it opens the store, applies committed Raft entries,
+ * serves reads at a RocksDB snapshot, and turns any RocksDB failure into fail-stop
+ * ({@link io.keel.storage.failure.FailStop}). Everything else is in the packages below it:
  *
- * <h2>Layout (column families, see {@code Column})</h2>
- * <pre>
- * meta       "state"                          -> applied Raft index, revision, compacted revision
- *            "live_keys"                      -> applied Raft index, number of keys in current
- *            "cluster"                        -> the server's cluster record (its member directory), opaque here
- *            "alarms"                         -> the raised alarms: (member id, etcd alarm type) each, sorted
- * history    main(8) sub(8)                   -> one version or tombstone: key, create rev, version, lease, value
- * key_index  esc(key) 00 01 main(8) sub(8)    -> put or tombstone
- * current    key                              -> the live version: create, mod, version, lease, value
- * lease      id(8)                            -> granted TTL, Raft index of the last grant or renewal
- * lease_key  id(8) key                        -> (attachment)
- * </pre>
- * Numbers are big-endian so RocksDB's byte order is numeric order. Every value starts with a CRC32C of its
- * RocksDB key and the rest of the value, checked on every read.
+ * <table>
+ *   <caption>The store's packages</caption>
+ *   <tr><th>package</th><th>what it holds</th></tr>
+ *   <tr><td>{@code mvcc}</td><td>{@code MvccStore}, its options, its counters (etcd's mvcc metrics) and the
+ *       count of live keys at open</td></tr>
+ *   <tr><td>{@code mvcc.api}</td><td>what a caller sends and gets back: the operations applied through Raft
+ *       ({@code Operation}) and their responses, reads, keys, values, events, etcd's errors, the checks that
+ *       refuse bad input ({@code RequestChecks}) and the quota's cost of an operation</td></tr>
+ *   <tr><td>{@code mvcc.layout}</td><td>what is on disk: the column families, every record's encoding and its
+ *       checksum, the RocksDB instance and its durable writes</td></tr>
+ *   <tr><td>{@code mvcc.apply}</td><td>how a write is applied: operations, transactions, revisions written to
+ *       the batch, compaction, and the apply thread's caches</td></tr>
+ *   <tr><td>{@code mvcc.read}</td><td>reads at a revision, ranges, the change feed for watches, the keyspace
+ *       hash</td></tr>
+ *   <tr><td>{@code mvcc.snapshot}</td><td>checkpoints of the store, sent to a member that is behind or kept as a
+ *       backup, and their import</td></tr>
+ * </table>
  *
- * <h2>Invariants</h2>
- * <ul>
- *   <li>Every write of an operation shares one main revision; sub revisions number them in execution order.</li>
- *   <li>{@code current} holds exactly the keys whose last {@code key_index} entry is a put, with that version;
- *       {@code key_index} and {@code history} have the same (key, revision) pairs.</li>
- *   <li>{@code lease_key} holds (L, k) exactly when {@code current[k].lease == L}.</li>
- *   <li>Below the compacted revision C, each key keeps at most its last version at or below C, never a
- *       tombstone.</li>
- *   <li>{@code meta} is rewritten in the same synced write as the data it describes: data and applied index
- *       never disagree, whatever the moment of a crash. Its live-key count is the number of keys in
- *       {@code current} when its applied index is the state's (else the store counts them at open).</li>
- * </ul>
- *
- * <h2>Reading and writing</h2>
- * Current-revision reads use {@code current} (one seek); past-revision reads use {@code key_index} (one
- * seekForPrev per key) and {@code history}. Client reads run against a RocksDB snapshot; applies build a
- * WriteBatchWithIndex that later operations of the same batch read through, and commit it once.
+ * <h2>How a put is written</h2>
+ * {@code MvccStore.applyAll} builds one WriteBatchWithIndex for a batch of entries: {@code apply.Applier} applies
+ * each operation ({@code apply.Transaction} for a Txn), and {@code apply.RevisionWriter} writes each version to
+ * HISTORY, KEY_INDEX and CURRENT and moves its lease attachment, through the record codecs of {@code mvcc.layout}.
+ * A refused operation is rolled back to its save point. The state record (applied index, revision) goes into the
+ * same batch, and {@code layout.Database} writes it once: synced, or unsynced when the Raft log is the durable record.
  */
 package io.keel.storage.mvcc;

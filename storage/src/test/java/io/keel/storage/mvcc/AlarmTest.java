@@ -5,6 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keel.storage.mvcc.api.AlarmMember;
+import io.keel.storage.mvcc.api.AlarmRequest;
+import io.keel.storage.mvcc.api.AlarmResponse;
+import io.keel.storage.mvcc.api.AlarmType;
+import io.keel.storage.mvcc.api.DeleteRangeRequest;
+import io.keel.storage.mvcc.api.EtcdError;
+import io.keel.storage.mvcc.api.MvccException;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.TxnRequest;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

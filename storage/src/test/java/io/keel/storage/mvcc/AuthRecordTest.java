@@ -6,6 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.keel.storage.mvcc.api.AuthRecordWrite;
+import io.keel.storage.mvcc.api.ClusterRecordWrite;
+import io.keel.storage.mvcc.api.CorruptionException;
+import io.keel.storage.mvcc.layout.AuthRecord;
+import io.keel.storage.mvcc.layout.Column;
+import io.keel.storage.mvcc.snapshot.SnapshotChunk;
+import io.keel.storage.mvcc.snapshot.SnapshotExport;
+import io.keel.storage.mvcc.snapshot.SnapshotImport;
+import io.keel.storage.mvcc.snapshot.SnapshotManifest;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -6,6 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.keel.storage.mvcc.api.ClusterRecordWrite;
+import io.keel.storage.mvcc.api.CorruptionException;
+import io.keel.storage.mvcc.api.NoOpResponse;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.Response;
+import io.keel.storage.mvcc.layout.ClusterRecord;
+import io.keel.storage.mvcc.layout.Column;
+import io.keel.storage.mvcc.snapshot.SnapshotChunk;
+import io.keel.storage.mvcc.snapshot.SnapshotExport;
+import io.keel.storage.mvcc.snapshot.SnapshotImport;
+import io.keel.storage.mvcc.snapshot.SnapshotManifest;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -6,6 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.keel.storage.mvcc.api.KeyRange;
+import io.keel.storage.mvcc.api.KeyspaceHash;
+import io.keel.storage.mvcc.api.MvccException;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.RevisionCompactedException;
+import io.keel.storage.mvcc.layout.Column;
+import io.keel.storage.mvcc.layout.KeyIndexEntry;
+import io.keel.storage.mvcc.layout.RevisionKey;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

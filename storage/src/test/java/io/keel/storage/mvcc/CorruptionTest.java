@@ -1,5 +1,12 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.mvcc.api.CorruptionException;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.layout.Column;
+import io.keel.storage.mvcc.layout.KeyIndexEntry;
+import io.keel.storage.mvcc.layout.RevisionKey;
+import io.keel.storage.mvcc.layout.StoreState;
 import io.keel.storage.failure.StorageFailedException;
 import static io.keel.storage.mvcc.StoreDriver.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;

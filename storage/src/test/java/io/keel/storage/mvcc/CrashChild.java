@@ -1,5 +1,7 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.PutRequest;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

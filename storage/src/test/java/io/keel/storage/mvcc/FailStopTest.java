@@ -1,5 +1,9 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.mvcc.api.KeyRange;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.layout.DiskWrite;
 import io.keel.storage.failure.StorageFailedException;
 import static io.keel.storage.mvcc.StoreDriver.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -3,6 +3,12 @@ package io.keel.storage.mvcc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keel.storage.mvcc.api.KeyspaceHash;
+import io.keel.storage.mvcc.api.LeaseCheckpointRequest;
+import io.keel.storage.mvcc.api.LeaseExpireRequest;
+import io.keel.storage.mvcc.api.LeaseExpireResponse;
+import io.keel.storage.mvcc.api.LeaseRenewRequest;
+import io.keel.storage.mvcc.api.LeaseTimes;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -8,6 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keel.storage.mvcc.api.Event;
+import io.keel.storage.mvcc.api.KeyRange;
+import io.keel.storage.mvcc.api.LeaseExpireBatchRequest;
+import io.keel.storage.mvcc.api.LeaseExpireBatchResponse;
+import io.keel.storage.mvcc.api.LeaseExpireRequest;
+import io.keel.storage.mvcc.api.LeaseExpireResponse;
+import io.keel.storage.mvcc.api.LeaseRenewRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class LeaseExpireBatchTest extends OpenStoreTest {
 
     @Test
-    void each_revoked_lease_takes_a_revision_of_its_own_and_skipped_ones_take_none() {
+    void eachRevokedLeaseTakesARevisionOfItsOwnAndSkippedOnesTakeNone() {
         s.grant(5, 10);
         s.put("a1", "1", 5);
         s.put("a2", "1", 5);
@@ -53,7 +61,7 @@ class LeaseExpireBatchTest extends OpenStoreTest {
     }
 
     @Test
-    void a_batch_of_leases_all_gone_changes_nothing_and_survives_a_restart_like_any_entry() {
+    void aBatchOfLeasesAllGoneChangesNothingAndSurvivesARestartLikeAnyEntry() {
         s.grant(5, 10);
         s.revoke(5);
         long revision = s.store.revision();
@@ -66,12 +74,12 @@ class LeaseExpireBatchTest extends OpenStoreTest {
     }
 
     @Test
-    void an_empty_batch_is_refused_before_it_is_proposed() {
+    void anEmptyBatchIsRefusedBeforeItIsProposed() {
         assertThrows(IllegalArgumentException.class, () -> new LeaseExpireBatchRequest(List.of()));
     }
 
     @Test
-    void one_batch_revokes_many_leases_with_their_keys() {
+    void oneBatchRevokesManyLeasesWithTheirKeys() {
         for (long id = 1; id <= 100; id++) {
             s.grant(id, 10);
             s.put("k" + id, "v", id);

@@ -8,6 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keel.storage.mvcc.api.EtcdError;
+import io.keel.storage.mvcc.api.Event;
+import io.keel.storage.mvcc.api.KeyspaceHash;
+import io.keel.storage.mvcc.api.LeaseExpireRequest;
+import io.keel.storage.mvcc.api.LeaseExpireResponse;
+import io.keel.storage.mvcc.api.LeaseRenewRequest;
+import io.keel.storage.mvcc.api.LeaseRenewResponse;
+import io.keel.storage.mvcc.api.MvccException;
+import io.keel.storage.mvcc.api.PutRequest;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

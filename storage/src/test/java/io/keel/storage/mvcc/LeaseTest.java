@@ -8,6 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keel.storage.mvcc.api.EtcdError;
+import io.keel.storage.mvcc.api.Event;
+import io.keel.storage.mvcc.api.LeaseGrantRequest;
+import io.keel.storage.mvcc.api.LeaseGrantResponse;
+import io.keel.storage.mvcc.api.LeaseRevokeRequest;
+import io.keel.storage.mvcc.api.LeaseRevokeResponse;
+import io.keel.storage.mvcc.api.MvccException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

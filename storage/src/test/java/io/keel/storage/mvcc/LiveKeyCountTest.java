@@ -3,6 +3,9 @@ package io.keel.storage.mvcc;
 import static io.keel.storage.mvcc.StoreDriver.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.layout.Column;
+import io.keel.storage.mvcc.layout.LiveKeyCount;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

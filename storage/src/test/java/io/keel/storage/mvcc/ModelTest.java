@@ -4,6 +4,22 @@ import static io.keel.storage.mvcc.StoreDriver.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.keel.storage.mvcc.api.ApplyResult;
+import io.keel.storage.mvcc.api.CompactRequest;
+import io.keel.storage.mvcc.api.Compare;
+import io.keel.storage.mvcc.api.DeleteRangeRequest;
+import io.keel.storage.mvcc.api.Event;
+import io.keel.storage.mvcc.api.KeyRange;
+import io.keel.storage.mvcc.api.KeyValue;
+import io.keel.storage.mvcc.api.MvccException;
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.RangeResponse;
+import io.keel.storage.mvcc.api.Response;
+import io.keel.storage.mvcc.api.TxnOp;
+import io.keel.storage.mvcc.api.TxnRequest;
+import io.keel.storage.mvcc.api.TxnResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +40,8 @@ class ModelTest {
     private static final int STEPS = 60;
 
     /**
-     * Each seed with the apply thread's cache of current records ({@link CurrentCache}) off, at 4 KiB (a few dozen
-     * records: constant eviction) and at its default size: the store must agree with the model in every case.
+     * Each seed with the apply thread's cache of current records ({@code apply.CurrentCache}) off, at 4 KiB (a few
+     * dozen records: constant eviction) and at its default size: the store must agree with the model in every case.
      */
     static Stream<Arguments> seedsAndCaches() {
         return LongStream.rangeClosed(1, 8).boxed().flatMap(seed -> Stream.of(0L, 4096L,

@@ -8,6 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keel.storage.mvcc.api.DeleteRangeRequest;
+import io.keel.storage.mvcc.api.DeleteRangeResponse;
+import io.keel.storage.mvcc.api.EtcdError;
+import io.keel.storage.mvcc.api.Event;
+import io.keel.storage.mvcc.api.KeyRange;
+import io.keel.storage.mvcc.api.KeyValue;
+import io.keel.storage.mvcc.api.MvccException;
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.PutResponse;
+import io.keel.storage.mvcc.api.RangeRequest;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

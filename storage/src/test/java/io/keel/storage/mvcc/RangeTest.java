@@ -8,8 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.keel.storage.mvcc.RangeRequest.SortOrder;
-import io.keel.storage.mvcc.RangeRequest.SortTarget;
+import io.keel.storage.mvcc.api.EtcdError;
+import io.keel.storage.mvcc.api.KeyRange;
+import io.keel.storage.mvcc.api.KeyValue;
+import io.keel.storage.mvcc.api.MvccException;
+import io.keel.storage.mvcc.api.RangeRequest.SortOrder;
+import io.keel.storage.mvcc.api.RangeRequest.SortTarget;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.RangeResponse;
+import io.keel.storage.mvcc.api.RevisionCompactedException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

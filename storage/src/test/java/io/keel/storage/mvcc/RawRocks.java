@@ -1,5 +1,7 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.mvcc.layout.Column;
+import io.keel.storage.mvcc.layout.Database;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,6 +5,14 @@ import static io.keel.storage.mvcc.StoreDriver.kv;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.keel.storage.mvcc.api.DeleteRangeRequest;
+import io.keel.storage.mvcc.api.DeleteRangeResponse;
+import io.keel.storage.mvcc.api.Event;
+import io.keel.storage.mvcc.api.KeyValue;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.RangeResponse;
+import io.keel.storage.mvcc.api.TxnResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -4,7 +4,12 @@ import static io.keel.storage.mvcc.StoreDriver.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.keel.storage.mvcc.Compare.Result;
+import io.keel.storage.mvcc.api.Compare.Result;
+import io.keel.storage.mvcc.api.Compare;
+import io.keel.storage.mvcc.api.MvccException;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.TxnRequest;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,7 +21,7 @@ class StoreCountersTest {
     Path dir;
 
     @Test
-    void counts_as_etcds_mvcc_package_does() {
+    void countsAsEtcdsMvccPackageDoes() {
         StoreCounters c = new StoreCounters();
         try (StoreDriver s = new StoreDriver(dir, MvccOptions.defaults().withCounters(c))) {
             s.put("a", "1");
@@ -66,7 +71,7 @@ class StoreCountersTest {
     }
 
     @Test
-    void counts_the_versions_compactions_remove() {
+    void countsTheVersionsCompactionsRemove() {
         StoreCounters c = new StoreCounters();
         try (StoreDriver s = new StoreDriver(dir, MvccOptions.defaults().withCounters(c))) {
             s.put("a", "1");

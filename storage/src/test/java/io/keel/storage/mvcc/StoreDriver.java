@@ -1,5 +1,24 @@
 package io.keel.storage.mvcc;
 
+import io.keel.storage.mvcc.api.ApplyResult;
+import io.keel.storage.mvcc.api.CompactRequest;
+import io.keel.storage.mvcc.api.Compare;
+import io.keel.storage.mvcc.api.DeleteRangeRequest;
+import io.keel.storage.mvcc.api.DeleteRangeResponse;
+import io.keel.storage.mvcc.api.KeyRange;
+import io.keel.storage.mvcc.api.KeyValue;
+import io.keel.storage.mvcc.api.LeaseGrantRequest;
+import io.keel.storage.mvcc.api.LeaseGrantResponse;
+import io.keel.storage.mvcc.api.LeaseRevokeRequest;
+import io.keel.storage.mvcc.api.Operation;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.PutResponse;
+import io.keel.storage.mvcc.api.RangeRequest;
+import io.keel.storage.mvcc.api.RangeResponse;
+import io.keel.storage.mvcc.api.Response;
+import io.keel.storage.mvcc.api.TxnOp;
+import io.keel.storage.mvcc.api.TxnRequest;
+import io.keel.storage.mvcc.api.TxnResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

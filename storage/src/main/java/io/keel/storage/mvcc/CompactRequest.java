@@ -1,4 +1,0 @@
-package io.keel.storage.mvcc;
-
-/** Forget history below {@code revision}: each key keeps its latest version at or below it. */
-public record CompactRequest(long revision) implements Operation {}

@@ -1,3 +1,0 @@
-package io.keel.storage.mvcc;
-
-public record CompactResponse(long revision) implements Response {}

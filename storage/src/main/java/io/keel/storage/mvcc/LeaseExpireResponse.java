@@ -1,4 +1,0 @@
-package io.keel.storage.mvcc;
-
-/** Whether the expiry revoked the lease (false: it was renewed after the leader decided, or is already gone). */
-public record LeaseExpireResponse(long revision, long id, boolean revoked) implements Response {}

@@ -1,3 +1,0 @@
-package io.keel.storage.mvcc;
-
-public record LeaseRevokeResponse(long revision) implements Response {}

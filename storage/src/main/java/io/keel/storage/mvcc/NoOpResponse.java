@@ -1,3 +1,0 @@
-package io.keel.storage.mvcc;
-
-public record NoOpResponse(long revision) implements Response {}

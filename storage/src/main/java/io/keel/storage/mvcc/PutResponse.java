@@ -1,4 +1,0 @@
-package io.keel.storage.mvcc;
-
-/** etcd's PutResponse; {@code prevKv} is null unless asked for and the key existed. */
-public record PutResponse(long revision, KeyValue prevKv) implements Response {}

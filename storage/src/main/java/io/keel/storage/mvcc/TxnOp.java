@@ -1,4 +1,0 @@
-package io.keel.storage.mvcc;
-
-/** One operation inside a transaction's success or failure branch (etcd's RequestOp). */
-public sealed interface TxnOp permits RangeRequest, PutRequest, DeleteRangeRequest, TxnRequest {}

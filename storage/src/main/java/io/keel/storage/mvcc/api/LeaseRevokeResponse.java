@@ -1,0 +1,3 @@
+package io.keel.storage.mvcc.api;
+
+public record LeaseRevokeResponse(long revision) implements Response {}

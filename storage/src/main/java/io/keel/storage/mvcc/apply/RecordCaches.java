@@ -1,0 +1,56 @@
+package io.keel.storage.mvcc.apply;
+
+import io.keel.storage.mvcc.layout.Column;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The apply thread's caches of the records it would otherwise read back from RocksDB while applying: each key's
+ * CURRENT record (every put, compare and delete looks one up) and each lease's LEASE record (every put attached to a
+ * lease checks that the lease exists). One {@link CurrentCache} per column family, kept in step with the batch the
+ * same way: every write to a cached column goes through {@link #wrote}, and save points, commits and discards reach
+ * every cache.
+ *
+ * <p>Leases get an eighth of the budget: a lease record is about a tenth of a 256-byte value's record, and a
+ * store has far fewer leases than keys. A budget of 0 turns both off (ModelTest runs the store that way too).
+ */
+public final class RecordCaches {
+    private final Map<Column, CurrentCache> caches = new EnumMap<>(Column.class);
+
+    public RecordCaches(long currentCacheBytes) {
+        caches.put(Column.CURRENT, new CurrentCache(currentCacheBytes));
+        caches.put(Column.LEASE, new CurrentCache(currentCacheBytes / 8));
+    }
+
+    /** The cache of {@code column}'s records, or null when that column is read from the batch and database. */
+    CurrentCache of(Column column) {
+        CurrentCache c = caches.get(column);
+        return c != null && c.enabled() ? c : null;
+    }
+
+    /** The batch being applied wrote {@code record} (null: deleted) under {@code key} in {@code column}. */
+    void wrote(Column column, byte[] key, byte[] record) {
+        CurrentCache c = caches.get(column);
+        if (c != null) c.wrote(key, record);
+    }
+
+    public void setSavePoint() {
+        for (CurrentCache c : caches.values()) c.setSavePoint();
+    }
+
+    public void rollBackToSavePoint() {
+        for (CurrentCache c : caches.values()) c.rollBackToSavePoint();
+    }
+
+    public void releaseSavePoint() {
+        for (CurrentCache c : caches.values()) c.releaseSavePoint();
+    }
+
+    public void batchCommitted() {
+        for (CurrentCache c : caches.values()) c.batchCommitted();
+    }
+
+    public void batchDiscarded() {
+        for (CurrentCache c : caches.values()) c.batchDiscarded();
+    }
+}

@@ -1,0 +1,36 @@
+package io.keel.storage.mvcc.layout;
+
+import io.keel.storage.mvcc.api.AuthRecordWrite;
+import io.keel.storage.mvcc.api.Keys;
+
+/**
+ * The server's auth record in {@code meta}: crc32c(4) | the server's bytes. Absent until the first
+ * {@link AuthRecordWrite}. Stored like the cluster record ({@link ClusterRecord}), under a key of its own.
+ */
+public final class AuthRecord {
+    public static final byte[] KEY = Keys.utf8("auth");
+
+    private AuthRecord() {
+    }
+
+    public static void write(org.rocksdb.WriteBatchWithIndex batch, Database db, byte[] record) {
+        byte[] value = new byte[Checksum.SIZE + record.length];
+        System.arraycopy(record, 0, value, Checksum.SIZE, record.length);
+        Checksum.seal(KEY, value);
+        try {
+            batch.put(db.handle(Column.META), KEY, value);
+        } catch (org.rocksdb.RocksDBException e) {
+            throw new RocksFailure("writing the auth record", e);
+        }
+    }
+
+    /** The record's bytes, or null when none was ever written. */
+    public static byte[] read(ReadSource reads) {
+        byte[] value = reads.get(Column.META, KEY);
+        if (value == null) return null;
+        Checksum.verify(KEY, value, Column.META, "auth record");
+        byte[] record = new byte[value.length - Checksum.SIZE];
+        System.arraycopy(value, Checksum.SIZE, record, 0, record.length);
+        return record;
+    }
+}

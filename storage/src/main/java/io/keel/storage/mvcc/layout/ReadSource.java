@@ -1,0 +1,24 @@
+package io.keel.storage.mvcc.layout;
+
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+
+/**
+ * Where a reader gets bytes from: a RocksDB snapshot (client reads) or the batch being applied layered over the
+ * database (reads inside a write, which must see the operation's own earlier writes).
+ */
+public interface ReadSource {
+    byte[] get(Column column, byte[] key);
+
+    /** An iterator the caller closes, after calling {@link #finish}. */
+    RocksIterator iterator(Column column);
+
+    /** An invalid iterator may mean the end or an error: RocksDB says which only through status(). */
+    static void finish(RocksIterator it, Column column) {
+        try {
+            it.status();
+        } catch (RocksDBException e) {
+            throw new RocksFailure("iterating column family " + column.cfName(), e);
+        }
+    }
+}
