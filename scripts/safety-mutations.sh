@@ -85,14 +85,14 @@ mutation no-campaign-unapplied-conf "$core/RaftNode.java" \
 mutation no-campaign-installing-snapshot "$core/RaftNode.java" \
   ' && log.snapshotToInstall() == null;' ';' \
   "no campaign while a snapshot is being written (scenario 33)"
-mutation removed-leader-hands-off "$core/RaftNode.java" \
-  '        if (tracker.quorumCommitReported() >= removedAt) {' '        if (false) {' \
+mutation removed-leader-hands-off "$core/LeadershipTransfer.java" \
+  '        return tracker.quorumCommitReported() >= removedAt;' '        return false;' \
   "a removed leader hands leadership over (scenario 17)"
 mutation new-member-window "$core/RaftNode.java" \
   'tracker.setConfiguration(next, log.lastIndex() + 1, now);' 'tracker.setConfiguration(next, log.lastIndex() + 1);' \
   "a member just added gets a full check-quorum window before it counts as silent (seed 23745; scenario 39)"
-mutation removed-leader-waits "$core/RaftNode.java" \
-  '        if (tracker.quorumCommitReported() >= removedAt) {' '        if (true) {' \
+mutation removed-leader-waits "$core/LeadershipTransfer.java" \
+  '        return tracker.quorumCommitReported() >= removedAt;' '        return true;' \
   "a removed leader hands over only once the new configuration's quorum reported committing its removal (seeds 61280, 30499; scenario 37)"
 mutation heartbeat-commit-capped "$core/Replicator.java" \
   '.setCommit(Math.min(e.getValue().match(), log.committed()))' '.setCommit(log.committed())' \

@@ -8,10 +8,20 @@ import io.keel.raft.proto.MessageType;
 
 /**
  * Leadership transfer (thesis §3.10), both ends of it. At the leader: the member leadership is being handed to,
- * brought up to date and then sent TimeoutNow; an abort after an election timeout; the choice of a successor when
- * the leader was removed from the configuration. At the target: a TimeoutNow that has to wait until a committed
- * membership change is applied. RaftNode refuses proposals while a transfer runs and ends the lease for the term
- * ({@link ReadPath#forbidLeaseForTerm}); the campaign itself is RaftNode's.
+ * brought up to date and then sent TimeoutNow; an abort after an election timeout; and a leader removed from the
+ * configuration, which hands over once it may (when, and to whom). At the target: a TimeoutNow that has to wait
+ * until a committed membership change is applied. RaftNode refuses proposals while this leader hands over
+ * ({@link #handingOver}) and ends the lease for the term ({@link ReadPath#forbidLeaseForTerm}); the campaign and
+ * stepping down are RaftNode's.
+ *
+ * <p>Why a removed leader hands over instead of stepping down: a leader removed from the configuration must stop
+ * deciding for it, but stepping down at once can strand the cluster: the remaining voters may not yet know the
+ * change is committed, so they still count the removed member's vote, which it refuses if its log holds entries
+ * they lack (seen in the simulation as a cluster with no possible leader; fixed in 9f5be02, scenario 17). So it
+ * hands leadership over like a transfer: no new proposals, the most caught-up remaining voter gets TimeoutNow
+ * carrying the commit index, and this member steps down when the new leader's term reaches it. Until then it stays
+ * leader of nothing: it counts toward no quorum and accepts no proposal; every election timeout it tries again,
+ * possibly with another member.
  */
 final class LeadershipTransfer {
     static final long NONE = 0;
@@ -25,6 +35,11 @@ final class LeadershipTransfer {
 
     private long target = NONE;
     private long startedAt;
+    /**
+     * While leading: the index of the applied membership change that removed this member from the voters, 0 while
+     * it is one. Such a leader hands leadership over ({@link #removalHandOffDue}) and appends nothing meanwhile.
+     */
+    private long removedAt;
     /** TimeoutNow arrived while a committed membership change was still unapplied: campaign once it is. */
     private boolean campaignWhenApplied;
 
@@ -47,6 +62,16 @@ final class LeadershipTransfer {
 
     boolean inProgress() {
         return target != NONE;
+    }
+
+    /** Whether this leader was removed from the voters and has not handed leadership over yet. */
+    boolean removed() {
+        return removedAt != 0;
+    }
+
+    /** A leader that appends nothing now: it hands leadership over, by request or because it was removed. */
+    boolean handingOver() {
+        return inProgress() || removed();
     }
 
     /**
@@ -83,9 +108,10 @@ final class LeadershipTransfer {
         return false;
     }
 
-    /** No transfer any more: a new leadership, or leadership lost. */
+    /** No transfer and no removal any more: a new leadership, or leadership lost. */
     void clear() {
         target = NONE;
+        removedAt = 0;
     }
 
     /** A membership change applied: a target that is no longer a voter cannot take over. */
@@ -96,8 +122,45 @@ final class LeadershipTransfer {
     }
 
     /**
+     * A membership change applied at {@code index} while this member leads. Returns true when it is the change
+     * that removed this leader from the voters (the first such since it became leader or was a voter again).
+     */
+    boolean leaderRemovedBy(Configuration next, long index) {
+        if (next.isVoter(self)) {
+            removedAt = 0;
+            return false;
+        }
+        if (removedAt != 0) return false;
+        removedAt = index;
+        return true;
+    }
+
+    /**
+     * Whether a removed leader may hand leadership over now: only once a quorum of the voters that remain has
+     * reported a commit index at or past the change that removed it. Configurations take effect here when a change
+     * is applied (etcd's way), not when appended (thesis §4.1), so the change commits with the old configuration's
+     * quorum and a voter it adds may not know yet that it votes. Such a voter refuses every vote
+     * (RaftNode.handleVoteRequest: it cannot tell itself from a wiped member), and only a leader can tell it, by
+     * replicating the change and its commit. Handing over earlier stranded the cluster for good: add an empty voter
+     * 5 to {2,3}, remove leader 3, and 2's campaign in {2,5} is refused by 5, whose snapshot from 3 was still on its
+     * way (seeds 61280 and 30499, scenario 37). The thesis rule is the same in spirit: a removed leader steps down
+     * once the new configuration's own majority holds the change (§4.2.2). A follower applies a committed change in
+     * the Ready that carries its answer (or, with much to apply, in one of the next few, still long before a
+     * successor's vote request can reach it), so the report means it votes by the new configuration.
+     *
+     * <p>Members older than this rule answer without a commit index (0): in a cluster being upgraded from such a
+     * version, a removed leader waits until enough voters run the new version or until it is stopped (the
+     * launcher stops a removed member about an election timeout after its removal applies; the others then elect
+     * as before this rule). Check-quorum does not end the wait (RaftNode.tickLeader).
+     */
+    boolean removalHandOffDue() {
+        if (removedAt == 0 || inProgress()) return false;
+        return tracker.quorumCommitReported() >= removedAt;
+    }
+
+    /**
      * The successor of a leader removed from the configuration: the most caught-up remaining voter (the lowest id
-     * among equals), or {@link #NONE} when none remains. See RaftNode's handOffAfterRemoval for why.
+     * among equals), or {@link #NONE} when none remains.
      */
     long successorAfterRemoval(Configuration next) {
         long successor = NONE;

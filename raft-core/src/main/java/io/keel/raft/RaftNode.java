@@ -64,12 +64,8 @@ public final class RaftNode {
     private boolean heardSinceLastTick;
 
     private final ReadPath reads;
+    /** Leadership transfer, and the hand-off of a leader removed from the configuration. */
     private final LeadershipTransfer transfer;
-    /**
-     * While leading: the index of the applied membership change that removed this member from the voters, 0 while
-     * it is one. Such a leader hands leadership over (maybeHandOffAfterRemoval) and appends nothing meanwhile.
-     */
-    private long removedAt;
     /** Forwarded proposals this member could not append or pass on yet (see HeldForwards, releaseHeldForwards). */
     private final HeldForwards heldForwards;
 
@@ -527,7 +523,6 @@ public final class RaftNode {
     private void abandonLeadership() {
         reads.leadershipLost();
         transfer.clear();
-        removedAt = 0;
         appendsPending = false;
         commitPending = false;
         uncommitted.reset();
@@ -597,7 +592,6 @@ public final class RaftNode {
         pendingConfIndex = log.lastIndex();
         reads.becameLeader();
         transfer.clear();
-        removedAt = 0;
         uncommitted.reset();
         lastHeartbeatAt = now;
         // An empty entry of the new term: committing it commits everything before it (thesis §3.6.2), and until
@@ -747,10 +741,10 @@ public final class RaftNode {
     // ------------------------------------------------------------------ leader
 
     private void tickLeader() {
-        if (transfer.abortIfOverdue(now) && removedAt != 0) {
-            handOffAfterRemoval(tracker.configuration()); // removed: try again, perhaps with another member
+        if (transfer.abortIfOverdue(now) && transfer.removed()) {
+            handOffAfterRemoval(); // removed: try again, perhaps with another member
         }
-        if (removedAt != 0 && !transfer.inProgress()) {
+        if (transfer.removed() && !transfer.inProgress()) {
             // Waiting until the remaining voters can elect a successor (maybeHandOffAfterRemoval). Check-quorum
             // does not end the wait: stepping down now would strand them the same way (seeds 30499, 61280), and
             // this leader commits nothing of its own, serves no lease (forbidden when it was removed) and only
@@ -848,7 +842,7 @@ public final class RaftNode {
             return new ProposeResult.Refused(ProposeResult.Reason.LEADERSHIP_TRANSFER, transfer.target(),
                     "leadership is being transferred to " + transfer.target());
         }
-        if (removedAt != 0) {
+        if (transfer.removed()) {
             return new ProposeResult.Refused(ProposeResult.Reason.LEADERSHIP_TRANSFER, NONE,
                     "this leader was removed from the configuration and is handing leadership over");
         }
@@ -872,7 +866,7 @@ public final class RaftNode {
     private void appendForwarded(Message m) {
         for (Entry e : m.getEntriesList()) {
             if (e.getType() != EntryType.ENTRY_NORMAL) continue;
-            if (handingOver()) {
+            if (transfer.handingOver()) {
                 heldForwards.hold(e, now);
                 continue;
             }
@@ -913,7 +907,7 @@ public final class RaftNode {
      */
     private void releaseHeldForwards() {
         if (heldForwards.isEmpty()) return;
-        if (role == Role.LEADER && !handingOver()) {
+        if (role == Role.LEADER && !transfer.handingOver()) {
             for (Entry e : heldForwards.take()) {
                 if (refuseProposal(e.getData().size()) == null) appendProposal(EntryType.ENTRY_NORMAL, e.getData());
             }
@@ -956,56 +950,25 @@ public final class RaftNode {
         if (role != Role.LEADER) return;
         maybeCommit(); // the quorum changed
         appendsPending = true;
-        if (next.isVoter(id)) {
-            removedAt = 0;
-        } else if (removedAt == 0) {
-            removedAt = e.getIndex();
+        if (transfer.leaderRemovedBy(next, e.getIndex())) {
             reads.forbidLeaseForTerm(); // it no longer counts itself, and its successor may campaign at any time
             maybeHandOffAfterRemoval();
         }
     }
 
-    /** A leader that appends nothing now: it hands leadership over, by request or because it was removed. */
-    private boolean handingOver() {
-        return transfer.inProgress() || removedAt != 0;
-    }
-
-    /**
-     * A removed leader hands leadership over only once a quorum of the voters that remain has reported a commit
-     * index at or past the change that removed it. Configurations take effect here when a change is applied (etcd's
-     * way), not when appended (thesis §4.1), so the change commits with the old configuration's quorum and a voter
-     * it adds may not know yet that it votes. Such a voter refuses every vote (handleVoteRequest: it cannot tell
-     * itself from a wiped member), and only a leader can tell it, by replicating the change and its commit. Handing
-     * over earlier stranded the cluster for good: add an empty voter 5 to {2,3}, remove leader 3, and 2's campaign
-     * in {2,5} is refused by 5, whose snapshot from 3 was still on its way (seeds 61280 and 30499, scenario 37). The
-     * thesis rule is the same in spirit: a removed leader steps down once the new configuration's own majority holds
-     * the change (§4.2.2). A follower applies a committed change in the Ready that carries its answer (or, with
-     * much to apply, in one of the next few, still long before a successor's vote request can reach it), so the
-     * report means it votes by the new configuration.
-     *
-     * <p>Members older than this rule answer without a commit index (0): in a cluster being upgraded from such a
-     * version, a removed leader waits until enough voters run the new version or until it is stopped (the
-     * launcher stops a removed member about an election timeout after its removal applies; the others then elect
-     * as before this rule).
-     */
+    /** Hands leadership over once a removed leader may (see {@link LeadershipTransfer#removalHandOffDue}). */
     private void maybeHandOffAfterRemoval() {
-        if (role != Role.LEADER || removedAt == 0 || transfer.inProgress()) return;
-        if (tracker.quorumCommitReported() >= removedAt) {
-            handOffAfterRemoval(tracker.configuration());
+        if (role == Role.LEADER && transfer.removalHandOffDue()) {
+            handOffAfterRemoval();
         }
     }
 
     /**
-     * A leader removed from the configuration must stop deciding for it, but stepping down at once can strand the
-     * cluster: the remaining voters may not yet know the change is committed, so they still count the removed
-     * member's vote, which it refuses if its log holds entries they lack (seen in the simulation as a cluster
-     * with no possible leader; fixed in 9f5be02, scenario 17). So it hands leadership over like a transfer: no new proposals, the most
-     * caught-up remaining voter gets TimeoutNow carrying the commit index, and this member steps down when the
-     * new leader's term reaches it. Until then it stays leader of nothing: it counts toward no quorum and accepts no
-     * proposal; every election timeout it tries again, possibly with another member.
+     * A removed leader hands leadership over like a transfer, to the successor {@link LeadershipTransfer} chooses
+     * (why not step down at once: see there), or steps down when no voter remains to take over.
      */
-    private void handOffAfterRemoval(Configuration next) {
-        long target = transfer.successorAfterRemoval(next);
+    private void handOffAfterRemoval() {
+        long target = transfer.successorAfterRemoval(tracker.configuration());
         if (target == NONE) {
             becomeFollower(term, NONE);
             return;

@@ -4,10 +4,11 @@ import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
 
 /**
- * The one place where a message's term is compared with the member's own. Every message passes through
+ * The one place where a received message's term is compared with the member's own. Every message passes through
  * {@link #judge} before anything else looks at it; the verdict says what the term alone requires. A vote request
  * that {@link #judge} lets through asks one more question of its term: {@link #isPreVoteForLaterTerm}.
- * (Comparisons of entries' terms, such as the commit rule of thesis Figure 3.7, are the log's: RaftLog.)
+ * (Comparisons of entries' terms, such as the commit rule of thesis Figure 3.7, are the log's: RaftLog. The
+ * Outbox compares only its own outgoing MSG_PROPOSE's term, to start a new one when the term changed.)
  */
 final class TermRules {
     private TermRules() {

@@ -61,8 +61,4 @@ public final class ForwardedReads {
         byWireId.clear();
         return all;
     }
-
-    public boolean isEmpty() {
-        return byWireId.isEmpty();
-    }
 }

@@ -21,10 +21,6 @@ public final class LeaderLease {
         this.duration = duration;
     }
 
-    public long duration() {
-        return duration;
-    }
-
     /** A quorum answered a round sent at {@code sentAt}. */
     public void extendFrom(long sentAt) {
         if (sentAt < notBefore) return;

@@ -87,14 +87,14 @@ class MemoryStorageTest {
     }
 
     @Test
-    void appendEmptyIsNoOp() {
+    void appendingNothingChangesNothing() {
         MemoryStorage s = storage(1, 1);
         s.append(List.of());
         assertEquals(2, s.lastIndex());
     }
 
     @Test
-    void appendTruncatesConflictingSuffix() {
+    void anAppendReplacesTheConflictingSuffix() {
         MemoryStorage s = storage(1, 1, 1, 1, 1);
         s.append(entries(3, 2, 2));
         assertEquals(4, s.lastIndex(), "entry 5 of the old suffix is gone");
@@ -103,7 +103,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void appendReplacingFromFirstIndex() {
+    void anAppendMayReplaceTheWholeLogFromItsFirstIndex() {
         MemoryStorage s = storage(1, 1, 1);
         s.append(entries(1, 3));
         assertEquals(1, s.lastIndex());
@@ -111,14 +111,14 @@ class MemoryStorageTest {
     }
 
     @Test
-    void appendWithGapRefused() {
+    void anAppendLeavingAGapIsRefused() {
         MemoryStorage s = storage(1, 1);
         assertThrows(IllegalStateException.class, () -> s.append(entries(4, 1)));
         assertEquals(2, s.lastIndex());
     }
 
     @Test
-    void appendAtOrBelowSnapshotRefused() {
+    void anAppendAtOrBelowTheSnapshotIsRefused() {
         MemoryStorage s = storage(1, 1, 1, 1);
         s.compact(3, ConfState.getDefaultInstance());
         assertThrows(IllegalStateException.class, () -> s.append(entries(3, 2)));
@@ -128,7 +128,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void compactDiscardsPrefix() {
+    void compactionDiscardsThePrefixAndKeepsTheSnapshotsTermAndConfiguration() {
         MemoryStorage s = storage(1, 1, 2, 2, 3);
         ConfState cs = ConfState.newBuilder().addVoters(1).addVoters(2).build();
         s.compact(3, cs);
@@ -159,7 +159,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void compactIsIdempotentAndRefusesBeyondLast() {
+    void compactingAgainOrLowerChangesNothingAndBeyondTheLastEntryIsRefused() {
         MemoryStorage s = storage(1, 1, 2, 2);
         s.compact(2, ConfState.getDefaultInstance());
         s.compact(2, ConfState.getDefaultInstance());
@@ -185,7 +185,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void entriesReturnsAtLeastOne() {
+    void aReadReturnsAtLeastOneEntryWhateverTheByteLimit() {
         MemoryStorage s = new MemoryStorage();
         s.append(List.of(entry(1, 1, 100), entry(2, 1, 1)));
         assertEquals(List.of(1L), indexes(s.entries(1, 3, 0)));
@@ -194,14 +194,14 @@ class MemoryStorageTest {
     }
 
     @Test
-    void entriesBeyondLastRefused() {
+    void aReadBeyondTheLastEntryIsRefused() {
         MemoryStorage s = storage(1, 1);
         assertThrows(IllegalArgumentException.class, () -> s.entries(1, 4, Long.MAX_VALUE));
         assertEquals(2, s.entries(1, 3, Long.MAX_VALUE).size());
     }
 
     @Test
-    void applySnapshotKeepsAgreeingSuffix() {
+    void aSnapshotKeepsTheEntriesAfterItWhenTheLogAgreesWithIt() {
         MemoryStorage s = storage(1, 1, 2, 2, 2);
         s.applySnapshot(snapshot(3, 2, 1, 2));
         assertEquals(4, s.firstIndex());
@@ -212,7 +212,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void applySnapshotDiscardsConflictingLog() {
+    void aSnapshotDiscardsALogThatDisagreesWithIt() {
         MemoryStorage s = storage(1, 1, 2, 2, 2);
         s.applySnapshot(snapshot(3, 3, 1));
         assertEquals(4, s.firstIndex());
@@ -241,7 +241,7 @@ class MemoryStorageTest {
     }
 
     @Test
-    void applyOlderSnapshotIgnored() {
+    void aSnapshotNotNewerThanTheStoredOneIsIgnored() {
         MemoryStorage s = storage(1, 1, 2, 2);
         s.compact(3, ConfState.getDefaultInstance());
         SnapshotMetadata before = s.snapshotMetadata();
@@ -253,14 +253,14 @@ class MemoryStorageTest {
     }
 
     @Test
-    void compactedExceptionNamesIndexes() {
+    void theCompactedErrorNamesTheAskedAndTheFirstAvailableIndex() {
         CompactedException e = new CompactedException(3, 10);
         assertTrue(e.getMessage().contains("3"), e.getMessage());
         assertTrue(e.getMessage().contains("10"), e.getMessage());
     }
 
     @Test
-    void entrySizesCountPayload() {
+    void entrySizesCountOnlyThePayload() {
         Entry e = entry(1, 1, 7);
         assertEquals(7, EntrySizes.payload(e));
         assertEquals(7 + 3 + 0, EntrySizes.payload(List.of(e, entry(2, 1, 3), entry(3, 1))));

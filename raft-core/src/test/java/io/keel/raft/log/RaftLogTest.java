@@ -75,7 +75,7 @@ class RaftLogTest {
     }
 
     @Test
-    void constructionClampsToSnapshot() {
+    void aLogOpenedOverASnapshotStartsAfterItWithEverythingInItCommittedAndApplied() {
         MemoryStorage s = stored(1, 1, 2, 2, 3);
         s.compact(3, ConfState.getDefaultInstance());
         RaftLog log = new RaftLog(s, 0, 0);
@@ -87,7 +87,7 @@ class RaftLogTest {
     }
 
     @Test
-    void constructionRefusesInconsistentState() {
+    void aLogWhoseCommitOrAppliedIndexLiesBeyondItsEntriesIsRefused() {
         assertThrows(IllegalStateException.class, () -> new RaftLog(stored(1, 1), 1, 2));
         assertThrows(IllegalStateException.class, () -> new RaftLog(stored(1, 1), 3, 0),
                 "committed beyond the stored log means committed entries were lost");
@@ -139,7 +139,7 @@ class RaftLogTest {
     }
 
     @Test
-    void maybeAppendRejectsMismatch() {
+    void anAppendWhosePreviousEntryDoesNotMatchIsRejectedAndChangesNothing() {
         RaftLog log = log(1, 1, 2);
         assertEquals(-1, log.maybeAppend(3, 1, 3, entries(4, 2)), "wrong term at prev");
         assertEquals(-1, log.maybeAppend(4, 2, 3, entries(5, 2)), "prev beyond the log");
@@ -149,7 +149,7 @@ class RaftLogTest {
     }
 
     @Test
-    void maybeAppendMatchingPrefixKeepsLongerLog() {
+    void aLateDuplicateAppendKeepsTheEntriesAfterItAndCommitsOnlyWhatItVouchesFor() {
         RaftLog log = log(1, 1, 1, 1, 1);
         // A late, duplicated append of entries the log already has.
         assertEquals(3, log.maybeAppend(1, 1, 5, entries(2, 1, 1)));
@@ -160,7 +160,7 @@ class RaftLogTest {
     }
 
     @Test
-    void maybeAppendHeartbeatLikeAppendCommits() {
+    void anEmptyMatchingAppendMovesTheCommitIndexUpToItsPreviousEntry() {
         RaftLog log = log(1, 1, 1);
         assertEquals(2, log.maybeAppend(2, 1, 3, List.of()));
         assertEquals(2, log.committed());
@@ -184,7 +184,7 @@ class RaftLogTest {
     }
 
     @Test
-    void maybeAppendConflictReplacesUncommittedSuffix() {
+    void aConflictingAppendReplacesTheUncommittedSuffixAndWritesTheReplacement() {
         RaftLog log = log(1, 1, 1, 1, 1);
         log.commitTo(2);
         assertEquals(4, log.maybeAppend(2, 1, 2, entries(3, 2, 2)));
@@ -196,7 +196,7 @@ class RaftLogTest {
     }
 
     @Test
-    void maybeAppendConflictInUnstablePart() {
+    void aConflictWithEntriesNotYetWrittenReplacesThemBeforeTheyAreWritten() {
         RaftLog log = log(1);
         log.append(entries(2, 1, 1, 1));
         assertEquals(3, log.maybeAppend(2, 1, 0, entries(3, 3)));
@@ -207,7 +207,7 @@ class RaftLogTest {
     }
 
     @Test
-    void maybeAppendRefusesToReplaceCommittedEntry() {
+    void anAppendThatWouldReplaceACommittedEntryFailsAndTheEntryStays() {
         RaftLog log = log(1, 1, 1, 1);
         log.commitTo(3);
         IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -218,7 +218,7 @@ class RaftLogTest {
     }
 
     @Test
-    void maybeAppendMayReplaceRightAfterCommitted() {
+    void anAppendMayReplaceTheFirstEntryAfterTheCommitIndex() {
         RaftLog log = log(1, 1, 1, 1);
         log.commitTo(2);
         assertEquals(3, log.maybeAppend(2, 1, 2, entries(3, 5)));
@@ -226,7 +226,7 @@ class RaftLogTest {
     }
 
     @Test
-    void appendRefusesToReplaceCommitted() {
+    void theLeadersOwnAppendNeverReplacesACommittedEntry() {
         RaftLog log = log(1, 1, 1);
         log.commitTo(2);
         assertThrows(IllegalStateException.class, () -> log.append(entries(2, 2)));
@@ -253,7 +253,7 @@ class RaftLogTest {
     }
 
     @Test
-    void findConflictByTermStopsAtCompaction() {
+    void theRejectionHintStopsAtTheSnapshotBelowWhichTermsAreUnknown() {
         MemoryStorage s = stored(1, 2, 3, 4, 5);
         s.compact(3, ConfState.getDefaultInstance());
         RaftLog log = new RaftLog(s, 0, 0);
@@ -276,7 +276,7 @@ class RaftLogTest {
     }
 
     @Test
-    void maybeCommitOnlyCurrentTermEntries() {
+    void anEntryOfAnEarlierTermCommitsOnlyWithAnEntryOfTheLeadersTerm() {
         // Figure 3.7: a leader of term 4 finds entry 2 of term 2 on a majority. It must not commit it by counting.
         RaftLog log = log(1, 2);
         assertFalse(log.maybeCommit(2, 4));
@@ -293,7 +293,7 @@ class RaftLogTest {
     }
 
     @Test
-    void maybeCommitOfAnEntryBeyondTheLogDoesNothing() {
+    void aQuorumIndexBeyondTheLogCommitsNothing() {
         RaftLog log = log(1);
         assertFalse(log.maybeCommit(5, 1));
         assertEquals(0, log.committed());
@@ -321,7 +321,7 @@ class RaftLogTest {
     }
 
     @Test
-    void sliceOfCompactedRangeThrows() {
+    void readingEntriesCompactedIntoTheSnapshotFails() {
         MemoryStorage s = stored(1, 1, 1);
         s.compact(2, ConfState.getDefaultInstance());
         RaftLog log = new RaftLog(s, 0, 0);
@@ -356,7 +356,7 @@ class RaftLogTest {
     }
 
     @Test
-    void stableToIgnoresCompletionOfReplacedEntry() {
+    void aCompletedWriteOfEntriesReplacedMeanwhileMakesNothingDurable() {
         MemoryStorage s = new MemoryStorage();
         RaftLog log = new RaftLog(s, 0, 0);
         log.append(entries(1, 1, 1, 1));
@@ -481,7 +481,7 @@ class RaftLogTest {
     }
 
     @Test
-    void stableToOfUnknownEntryIgnored() {
+    void aCompletionNamingAnEntryNotInTheLogOrAlreadyDurableChangesNothing() {
         MemoryStorage s = stored(1);
         RaftLog log = new RaftLog(s, 0, 0);
         log.append(entries(2, 1));
@@ -495,7 +495,7 @@ class RaftLogTest {
     // ------------------------------------------------------------------ applying
 
     @Test
-    void nextCommittedEntriesBoundedByCommitAndPersistence() {
+    void committedEntriesAreHandedOutOnlyOnceTheyAreDurableHere() {
         MemoryStorage s = new MemoryStorage();
         RaftLog log = new RaftLog(s, 0, 0);
         log.append(entries(1, 1, 1));
@@ -592,7 +592,7 @@ class RaftLogTest {
     }
 
     @Test
-    void restoreDiscardsUnstableEntries() {
+    void aRestoredSnapshotDiscardsUnwrittenEntriesAndLateWriteCompletions() {
         MemoryStorage s = new MemoryStorage();
         RaftLog log = new RaftLog(s, 0, 0);
         log.append(entries(1, 1, 1, 1));
@@ -616,7 +616,7 @@ class RaftLogTest {
     }
 
     @Test
-    void stableSnapshotOfADifferentIndexIgnored() {
+    void theCompletionOfAnotherSnapshotsWriteLeavesThisOneNotDurable() {
         RaftLog log = log(1);
         log.restore(snapshot(10, 2, 1));
         log.acceptInProgress();
@@ -625,7 +625,7 @@ class RaftLogTest {
     }
 
     @Test
-    void toStringShowsPositions() {
+    void printsItsRangeAndItsCommitAndAppliedIndexes() {
         RaftLog log = new RaftLog(stored(1, 1, 1), 2, 1);
         assertEquals("log[1..3 committed=2 applied=1]", log.toString());
     }

@@ -22,7 +22,7 @@ class UnstableLogTest {
     }
 
     @Test
-    void emptyKnowsNothing() {
+    void anEmptyTailKnowsNoEntryTermOrSnapshot() {
         UnstableLog u = new UnstableLog(5);
         assertEquals(5, u.offset());
         assertFalse(u.hasEntries());
@@ -54,7 +54,7 @@ class UnstableLogTest {
     }
 
     @Test
-    void stableToForEntriesNeverHandedOutIgnored() {
+    void aCompletionForEntriesNeverHandedOutForWritingIsIgnored() {
         UnstableLog u = new UnstableLog(1);
         u.truncateAndAppend(entries(1, 1, 1));
         u.stableTo(2, 1); // not accepted for writing yet
@@ -145,7 +145,7 @@ class UnstableLogTest {
     }
 
     @Test
-    void stableSnapshotOfOtherIndexIgnored() {
+    void theCompletionOfAnotherSnapshotsWriteLeavesThisOneBeingWritten() {
         UnstableLog u = new UnstableLog(1);
         u.restore(snapshot(7, 2, 1));
         u.acceptInProgress();

@@ -162,7 +162,7 @@ class ConfChangerTest {
     }
 
     @Test
-    void inputIsNotMutated() throws Exception {
+    void applyingAChangeLeavesTheOldConfigurationAsItWas() throws Exception {
         Configuration before = config(voters(1, 2, 3), 4);
         ConfState snapshot = state(before);
         ConfChanger.apply(before, change(addVoter(4)));
@@ -427,7 +427,7 @@ class ConfChangerTest {
     }
 
     @Test
-    void configurationCopiesItsSets() {
+    void aConfigurationKeepsItsOwnCopyOfTheSetsItWasGiven() {
         Set<Long> learners = new java.util.HashSet<>(Set.of(4L));
         Configuration c = new Configuration(JointQuorum.simple(MajorityQuorum.of(list(1, 2, 3))), learners, Set.of(), false);
         learners.add(5L);
@@ -436,7 +436,7 @@ class ConfChangerTest {
     }
 
     @Test
-    void toStringMentionsEveryPart() throws Exception {
+    void aConfigurationPrintsEveryPartOfIt() throws Exception {
         Configuration joint = ConfChanger.apply(config(voters(1, 2, 3), 9), change(addLearner(3), addVoter(4)));
         String s = joint.toString();
         assertTrue(s.contains("[1, 2, 4]&&[1, 2, 3]"), s);

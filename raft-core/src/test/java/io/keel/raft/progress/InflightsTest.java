@@ -31,7 +31,7 @@ class InflightsTest {
     }
 
     @Test
-    void zeroMaxBytesMeansNoByteLimit() {
+    void aByteLimitOfZeroMeansNoByteLimit() {
         Inflights in = new Inflights(2, 0);
         in.add(1, Long.MAX_VALUE / 4);
         assertFalse(in.isFull());
@@ -64,7 +64,7 @@ class InflightsTest {
     }
 
     @Test
-    void freeUpToFreesAtOrBelow() {
+    void anAcknowledgementFreesTheAppendsEndingAtOrBelowIt() {
         Inflights in = new Inflights(10, 0);
         in.add(3, 10);
         in.add(6, 20);
@@ -85,7 +85,7 @@ class InflightsTest {
     }
 
     @Test
-    void freeUpToLowerIndexIsNoOp() {
+    void aStaleAcknowledgementFreesNothing() {
         Inflights in = new Inflights(4, 0);
         in.add(10, 1);
         in.add(20, 1);
@@ -96,7 +96,7 @@ class InflightsTest {
     }
 
     @Test
-    void indexesMustIncrease() {
+    void anAppendNotBeyondTheLastInFlightIsRefused() {
         Inflights in = new Inflights(4, 0);
         in.add(5, 1);
         assertThrows(IllegalStateException.class, () -> in.add(5, 1));

@@ -36,7 +36,7 @@ class ProgressTest {
     // ------------------------------------------------------------------ PROBE
 
     @Test
-    void probeSendsOneAppendAtATime() {
+    void aProbingFollowerIsSentOneAppendAtATime() {
         Progress p = progress(5);
         p.sentAppend(7, 100, true);
         assertTrue(p.isPaused());
@@ -46,14 +46,14 @@ class ProgressTest {
     }
 
     @Test
-    void probeEmptyAppendAlsoPauses() {
+    void aProbingFollowerWaitsAfterAnEmptyAppendToo() {
         Progress p = progress(5);
         p.sentAppend(4, 0, false);
         assertTrue(p.isPaused());
     }
 
     @Test
-    void heartbeatResponseResumesProbe() {
+    void aHeartbeatAnswerResumesProbing() {
         Progress p = progress(5);
         p.sentAppend(7, 100, true);
         p.resumeProbe();
@@ -61,7 +61,7 @@ class ProgressTest {
     }
 
     @Test
-    void acknowledgementInProbeUnpauses() {
+    void anAcknowledgementWhileProbingMovesMatchAndResumes() {
         Progress p = progress(5);
         p.sentAppend(7, 100, true);
         assertTrue(p.acknowledge(7));
@@ -71,7 +71,7 @@ class ProgressTest {
     }
 
     @Test
-    void rejectionInProbeWithHintMovesNextBack() {
+    void aRejectionWhileProbingMovesNextBackToTheHint() {
         Progress p = progress(10); // probing with prev index 9
         p.sentAppend(12, 30, true);
         // The follower's hint: the logs may agree at 5.
@@ -81,7 +81,7 @@ class ProgressTest {
     }
 
     @Test
-    void rejectionInProbeWithHintAboveRejectedUsesRejected() {
+    void aRejectionWhoseHintIsAboveTheRejectedIndexMovesNextToTheRejectedIndex() {
         Progress p = progress(10);
         // A hint that does not move next back past the rejected index: next becomes the rejected index.
         assertTrue(p.rejected(9, 20));
@@ -99,7 +99,7 @@ class ProgressTest {
     }
 
     @Test
-    void staleRejectionInProbeIgnored() {
+    void aRejectionOfAnOlderProbeIsIgnoredAndDoesNotResume() {
         Progress p = progress(10);
         p.sentAppend(12, 30, true);
         // An answer to an older probe at prev index 12: not the outstanding one.
@@ -144,7 +144,7 @@ class ProgressTest {
     // ------------------------------------------------------------------ REPLICATE
 
     @Test
-    void becomeReplicateSetsNextAfterMatch() {
+    void switchingToReplicateSendsFromRightAfterMatch() {
         Progress p = progress(20);
         p.acknowledge(7);
         p.sentAppend(9, 1, true); // probe outstanding
@@ -155,7 +155,7 @@ class ProgressTest {
     }
 
     @Test
-    void replicatePipelinesUntilWindowFull() {
+    void aReplicatingFollowerIsSentAppendsUntilTheWindowIsFull() {
         Progress p = replicating(5);
         p.sentAppend(7, 10, true);
         assertEquals(8, p.next());
@@ -186,7 +186,7 @@ class ProgressTest {
     }
 
     @Test
-    void replicateEmptyAppendChangesNothing() {
+    void anEmptyAppendToAReplicatingFollowerTakesNoRoomInTheWindow() {
         Progress p = replicating(5);
         p.sentAppend(5, 0, false);
         assertEquals(6, p.next());
@@ -233,7 +233,7 @@ class ProgressTest {
     }
 
     @Test
-    void snapshotToProbeResumesAfterSnapshot() {
+    void afterASnapshotProbingResumesRightAfterIt() {
         Progress p = progress(3);
         p.becomeSnapshot(100);
         p.becomeProbe();
@@ -244,7 +244,7 @@ class ProgressTest {
     }
 
     @Test
-    void snapshotToProbeUsesMatchIfHigher() {
+    void afterASnapshotProbingResumesAfterAMatchBeyondIt() {
         Progress p = progress(3);
         p.becomeSnapshot(100);
         assertTrue(p.acknowledge(150));
@@ -253,7 +253,7 @@ class ProgressTest {
     }
 
     @Test
-    void abortSnapshotProbesFromMatch() {
+    void anAbortedSnapshotFallsBackToProbingFromMatch() {
         Progress p = progress(3);
         p.acknowledge(2);
         p.becomeSnapshot(100);
@@ -355,7 +355,7 @@ class ProgressTest {
     }
 
     @Test
-    void roundAckedOnlyIncreases() {
+    void theAnsweredRoundNeverGoesBack() {
         Progress p = progress(1);
         p.ackRound(5);
         p.ackRound(3);
@@ -374,7 +374,7 @@ class ProgressTest {
     }
 
     @Test
-    void matchAlwaysBelowNext() {
+    void matchStaysBelowNextWhateverHappens() {
         java.util.Random rnd = new java.util.Random(42);
         for (int iter = 0; iter < 200; iter++) {
             Progress p = new Progress(1 + rnd.nextInt(5), 3, 0);
@@ -403,7 +403,7 @@ class ProgressTest {
     }
 
     @Test
-    void toStringDescribesState() {
+    void printsItsStatePositionsAndWhatIsInFlight() {
         Progress p = replicating(3);
         p.sentAppend(4, 1, true);
         assertEquals("REPLICATE match=3 next=5 inflight=1", p.toString());

@@ -39,7 +39,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void resetProgressCreatesOneProgressPerMember() {
+    void aNewLeaderProbesEveryMemberFromItsNextIndex() {
         ProgressTracker t = tracker(simple(List.of(1L, 2L, 3L), List.of(4L)));
         assertEquals(Set.of(1L, 2L, 3L, 4L), t.all().keySet());
         for (Progress p : t.all().values()) {
@@ -96,7 +96,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void committedIndexJointNeedsBothHalves() {
+    void aJointCommitNeedsAMajorityOfEachHalf() {
         // Moving from {1,2,3} to {3,4,5}.
         ProgressTracker t = tracker(joint(List.of(3L, 4L, 5L), List.of(1L, 2L, 3L)));
         assertEquals(Set.of(1L, 2L, 3L, 4L, 5L), t.all().keySet());
@@ -154,7 +154,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void quorumActiveSelfCountsEvenIfNeverHeard() {
+    void checkQuorumCountsTheLeaderItselfWithoutHearingFromIt() {
         ProgressTracker t = tracker(simple(List.of(1L, 2L, 3L), List.of()));
         t.get(2).heardAt(1_000);
         assertTrue(t.quorumActive(1, 1_050, 100));
@@ -203,7 +203,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void resetVotesForgetsEverything() {
+    void aNewElectionForgetsEveryEarlierVote() {
         ProgressTracker t = tracker(simple(List.of(1L, 2L, 3L), List.of()));
         t.recordVote(1, true);
         t.recordVote(2, true);
@@ -231,7 +231,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void setConfigurationKeepsExistingProgressAndAddsNew() {
+    void aNewConfigurationKeepsTheProgressOfMembersItKeepsAndProbesNewOnes() {
         ProgressTracker t = tracker(simple(List.of(1L, 2L, 3L), List.of()));
         match(t, 2, 7);
         Progress two = t.get(2);
@@ -248,7 +248,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void setConfigurationRemovedMemberComesBackFresh() {
+    void aMemberRemovedAndAddedAgainStartsFromNothing() {
         ProgressTracker t = tracker(simple(List.of(1L, 2L, 3L), List.of()));
         match(t, 3, 9);
         Progress old = t.get(3);
@@ -260,7 +260,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void committedIndexIgnoresMissingProgress() {
+    void aTrackerWithoutProgressCommitsNothingAndSeesOnlyItselfActive() {
         // A tracker whose progress was never reset: every match reads as 0.
         ProgressTracker t = new ProgressTracker(simple(List.of(1L, 2L, 3L), List.of()), 8, 0);
         assertEquals(0, t.committedIndex());
@@ -270,7 +270,7 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void progressWindowConfiguredFromTracker() {
+    void eachFollowersWindowHasTheTrackersMessageAndByteLimits() {
         ProgressTracker t = new ProgressTracker(simple(List.of(1L, 2L), List.of()), 2, 100);
         t.resetProgress(1);
         Progress p = t.get(2);

@@ -19,7 +19,7 @@ class JointQuorumTest {
     }
 
     @Test
-    void simpleIsNotJoint() {
+    void aSimpleQuorumIsNotJoint() {
         JointQuorum q = JointQuorum.simple(quorum(1, 2, 3));
         assertFalse(q.isJoint());
         assertTrue(q.isVoter(2));
@@ -47,7 +47,7 @@ class JointQuorumTest {
     }
 
     @Test
-    void quorumValueIsTheMinimumOfTheHalves() {
+    void aJointValueIsTheLowerOfTheTwoHalves() {
         JointQuorum q = new JointQuorum(quorum(1, 2, 3), quorum(4, 5, 6));
         // incoming reaches 8 (1 and 2), outgoing only 3 (5 and 6).
         Map<Long, Long> match = Map.of(1L, 9L, 2L, 8L, 3L, 0L, 4L, 1L, 5L, 3L, 6L, 7L);
@@ -71,13 +71,13 @@ class JointQuorumTest {
     }
 
     @Test
-    void quorumValueOfFullyEmptyQuorumIsZero() {
+    void twoEmptyHalvesReachNothing() {
         JointQuorum q = new JointQuorum(MajorityQuorum.empty(), MajorityQuorum.empty());
         assertEquals(0, q.quorumValue(id -> 5));
     }
 
     @Test
-    void voteNeedsBothHalves() {
+    void aJointElectionIsWonOnlyWithAMajorityOfEachHalf() {
         JointQuorum q = new JointQuorum(quorum(1, 2, 3), quorum(4, 5, 6));
         // A majority of incoming only.
         assertEquals(VoteResult.PENDING, q.voteResult(votes(Map.of(1L, GRANTED, 2L, GRANTED))));

@@ -34,7 +34,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void ofSortsAndDeduplicates() {
+    void votersAreSortedAndCountedOnce() {
         MajorityQuorum q = quorum(5, 1, 3, 1, 5);
         assertEquals(3, q.size());
         assertArrayEquals(new long[] {1, 3, 5}, q.ids());
@@ -45,7 +45,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void equalityIsByVoters() {
+    void quorumsWithTheSameVotersAreEqual() {
         assertEquals(quorum(1, 2, 3), quorum(3, 2, 1));
         assertEquals(quorum(1, 2, 3).hashCode(), quorum(3, 1, 2).hashCode());
         assertFalse(quorum(1, 2, 3).equals(quorum(1, 2)));
@@ -56,7 +56,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void idsReturnsACopy() {
+    void changingTheReturnedIdsChangesNoQuorum() {
         MajorityQuorum q = quorum(1, 2, 3);
         q.ids()[0] = 99;
         assertArrayEquals(new long[] {1, 2, 3}, q.ids());
@@ -82,7 +82,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void quorumValueSizeTwoNeedsBoth() {
+    void ofTwoVotersBothMustReachTheValue() {
         assertEquals(3, quorumValue(3, 10));
         assertEquals(3, quorumValue(10, 3));
         assertEquals(0, quorumValue(0, 10));
@@ -90,7 +90,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void quorumValueSizeThreeIsTheMedian() {
+    void ofThreeVotersTheValueIsTheMedian() {
         assertEquals(5, quorumValue(1, 5, 9));
         assertEquals(5, quorumValue(9, 1, 5));
         assertEquals(1, quorumValue(1, 1, 9));
@@ -99,7 +99,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void quorumValueSizeFourNeedsThree() {
+    void ofFourVotersThreeMustReachTheValue() {
         // Sorted 1,2,3,4: three voters have >= 2, only two have >= 3.
         assertEquals(2, quorumValue(4, 3, 2, 1));
         assertEquals(7, quorumValue(7, 7, 7, 0));
@@ -107,21 +107,21 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void quorumValueSizeFiveNeedsThree() {
+    void ofFiveVotersThreeMustReachTheValue() {
         assertEquals(3, quorumValue(1, 2, 3, 4, 5));
         assertEquals(8, quorumValue(8, 0, 9, 0, 10));
         assertEquals(0, quorumValue(8, 0, 9, 0, 0));
     }
 
     @Test
-    void quorumValueSizeSixNeedsFour() {
+    void ofSixVotersFourMustReachTheValue() {
         assertEquals(3, quorumValue(6, 5, 4, 3, 2, 1));
         assertEquals(0, quorumValue(9, 9, 9, 0, 0, 0));
         assertEquals(9, quorumValue(9, 9, 9, 9, 0, 0));
     }
 
     @Test
-    void quorumValueSizeSevenNeedsFour() {
+    void ofSevenVotersFourMustReachTheValue() {
         assertEquals(4, quorumValue(7, 6, 5, 4, 3, 2, 1));
         assertEquals(9, quorumValue(9, 9, 9, 9, 0, 0, 0));
         assertEquals(0, quorumValue(9, 9, 9, 0, 0, 0, 0));
@@ -129,7 +129,7 @@ class MajorityQuorumTest {
 
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7})
-    void quorumValueOfDistinctValuesIsTheMajorityThreshold(int n) {
+    void theValueIsTheHighestThatAMajorityReaches(int n) {
         long[] values = new long[n];
         for (int i = 0; i < n; i++) values[i] = (i + 1) * 10L; // 10, 20, ..., 10n
         int majority = n / 2 + 1;
@@ -138,7 +138,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void quorumValueOnlyAsksItsOwnVoters() {
+    void theValueAsksEachOfItsVotersOnceAndNoOneElse() {
         MajorityQuorum q = quorum(2, 4, 6);
         Map<Long, Integer> asked = new HashMap<>();
         q.quorumValue(id -> {
@@ -169,7 +169,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void voteResultEvenSizesNeedStrictMajority() {
+    void ofAnEvenNumberOfVotersHalfTheVotesDoNotWin() {
         MajorityQuorum two = quorum(1, 2);
         assertEquals(VoteResult.PENDING, two.voteResult(votes(GRANTED, MISSING)));
         assertEquals(VoteResult.LOST, two.voteResult(votes(GRANTED, REJECTED)));
@@ -188,7 +188,7 @@ class MajorityQuorumTest {
     }
 
     @Test
-    void voteResultIgnoresNonVoters() {
+    void anElectionAsksOnlyItsVoters() {
         MajorityQuorum q = quorum(1, 2, 3);
         // Only voters 1..3 are asked; anything else would blow up.
         assertEquals(VoteResult.WON, q.voteResult(id -> {

@@ -77,7 +77,7 @@ class QuorumPropertyTest {
     }
 
     @Test
-    void voteResultMatchesCounting() {
+    void anElectionsResultIsWhatCountingTheVotesSays() {
         Random rnd = new Random(SEED + 2);
         MajorityQuorum.Vote[] kinds = MajorityQuorum.Vote.values();
         for (int iter = 0; iter < 5000; iter++) {

@@ -11,7 +11,6 @@ class LeaderLeaseTest {
     @Test
     void aNewLeaseHoldsAtNoTime() {
         LeaderLease lease = new LeaderLease(1000);
-        assertEquals(1000, lease.duration());
         assertEquals(Long.MIN_VALUE, lease.expiresAt());
         assertFalse(lease.isValid(0));
         assertFalse(lease.isValid(Long.MIN_VALUE));
@@ -43,7 +42,7 @@ class LeaderLeaseTest {
     }
 
     @Test
-    void extendNeverShortens() {
+    void aLateAnswerToAnOlderRoundNeverShortensTheLease() {
         LeaderLease lease = new LeaderLease(1000);
         lease.extendFrom(800);
         lease.extendFrom(300); // a late quorum for an older round
@@ -62,7 +61,7 @@ class LeaderLeaseTest {
     }
 
     @Test
-    void dropEndsTheLease() {
+    void aDroppedLeaseEndsAtOnceAndOnlyANewRoundEarnsItAgain() {
         LeaderLease lease = new LeaderLease(1000);
         lease.extendFrom(500);
         lease.drop();

@@ -28,7 +28,7 @@ class ReadRoundsTest {
     }
 
     @Test
-    void readIsTaggedWithTheNextRound() {
+    void aReadWaitsForTheRoundAfterTheOneInFlight() {
         ReadRounds r = new ReadRounds();
         r.startRound(10, true);
         r.addRead(7, 0, 42);
@@ -60,7 +60,7 @@ class ReadRoundsTest {
     }
 
     @Test
-    void confirmBeforeAnyRoundStartedConfirmsNothing() {
+    void aQuorumBeforeAnyRoundConfirmsNothing() {
         ReadRounds r = new ReadRounds();
         r.addRead(1, 0, 5);
         assertSame(Confirmation.NONE, r.confirm(0));
@@ -143,7 +143,7 @@ class ReadRoundsTest {
     }
 
     @Test
-    void leaseFromZeroSendTimeIsValid() {
+    void aRoundSentAtTimeZeroStillGivesALease() {
         ReadRounds r = new ReadRounds();
         r.startRound(0, true);
         assertEquals(0, r.confirm(1).leaseFrom());
@@ -172,7 +172,7 @@ class ReadRoundsTest {
     // ------------------------------------------------------------------ abandon
 
     @Test
-    void abandonReturnsPendingReadsAndForgetsRounds() {
+    void leadershipLostHandsBackTheWaitingReadsAndForgetsTheRounds() {
         ReadRounds r = new ReadRounds();
         r.startRound(100, true); // 1
         r.addRead(1, 0, 10);

@@ -776,8 +776,8 @@ public final class Simulation {
                 case FORWARDED -> {
                     op.forwarded = true;
                     count("forwarded writes");
-                    note(() -> "client " + c.id + " " + op + " forwarded by n" + target.id + " to n"
-                            + target.node.leaderId());
+                    long leader = target.node.leaderId(); // now: the node is gone if the member crashes later
+                    note(() -> "client " + c.id + " " + op + " forwarded by n" + target.id + " to n" + leader);
                 }
                 case PARKED -> {
                     count("writes parked while no leader was known");
@@ -1002,7 +1002,8 @@ public final class Simulation {
             block(b, leader.id);
         }
         fastNetworkUntil = now + 3 * electionTimeout;
-        note(() -> "lease edge: leader n" + leader.id + " (lease until " + leader.node.leaseExpiresAt() / MS
+        long leaseUntil = leader.node.leaseExpiresAt(); // now: the node is gone if the leader crashes later
+        note(() -> "lease edge: leader n" + leader.id + " (lease until " + leaseUntil / MS
                 + "ms its time) cut off; fast network until " + fastNetworkUntil / MS + "ms");
         count("lease edges");
         Set<Long> mine = new HashSet<>(blockedLinks);
