@@ -172,7 +172,8 @@ public final class KeelCommand implements Callable<Integer> {
         KeelCommand effective = effective();
         effective.logging.apply();
         StartupTimeline.markLauncher("flags read");
-        return RunningMember.run(MemberSettings.of(effective), exitWithParent);
+        return RunningMember.run(MemberSettings.of(effective), recorded -> MemberSettings.of(effective, recorded),
+                exitWithParent);
     }
 
     /** The checked settings, from the flags or from --config-file. */

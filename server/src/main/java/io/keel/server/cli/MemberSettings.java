@@ -45,8 +45,20 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                       io.keel.server.tls.TlsSettings peerTls, boolean strictReconfigCheck, String rejoinVia,
                       io.keel.server.auth.TokenSettings authTokens, UrlSettings urls) {
 
-    /** Checks the flags' values as given (strings, as on the command line) and derives the rest. */
+    /**
+     * Checks the flags' values as given (strings, as on the command line) and derives the rest, with etcd's ids
+     * ({@link LaunchIds}: whether the data directory holds older, name-derived ones is learnt when the member opens
+     * it).
+     */
     static MemberSettings of(KeelCommand f) {
+        return of(f, null);
+    }
+
+    /**
+     * As {@link #of(KeelCommand)}; with {@code recordedNameIds}, the name-derived ids of a data directory made before
+     * etcd's ids, which recorded that identity.
+     */
+    static MemberSettings of(KeelCommand f, io.keel.storage.log.MemberIdentity recordedNameIds) {
         String name = f.name.trim();
         if (name.isEmpty() || name.contains("=") || name.contains(",")) {
             throw LaunchException.usage("--name '" + f.name + "': a member needs a non-empty name without '=' or ','");
@@ -85,7 +97,8 @@ record MemberSettings(String name, long id, Path dataDir, InetSocketAddress clie
                     + ": they must match");
         }
         if (f.initialClusterToken.isBlank()) throw LaunchException.usage("--initial-cluster-token is empty");
-        LaunchIds ids = LaunchIds.forMember(dataDir, name, f.initialClusterToken);
+        LaunchIds ids = recordedNameIds == null ? LaunchIds.etcds(f.initialClusterToken)
+                : LaunchIds.recorded(recordedNameIds, f.initialClusterToken);
         long ownId = f.memberId == null ? ids.of(name, own) : hexId("--member-id", f.memberId);
         long joinClusterId = 0;
         if (f.memberId != null) {

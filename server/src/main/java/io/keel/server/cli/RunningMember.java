@@ -51,13 +51,20 @@ final class RunningMember implements AutoCloseable {
         this.clientPortServing = clientPortServing;
     }
 
-    static int run(MemberSettings given, Long exitWithParent) {
+    /**
+     * Runs the member until it stops; {@code withRecordedIds} gives the settings for a data directory found to hold
+     * name-derived ids ({@link LaunchIds#startOnItsData}).
+     */
+    static int run(MemberSettings given, java.util.function.Function<io.keel.storage.log.MemberIdentity,
+            MemberSettings> withRecordedIds, Long exitWithParent) {
         PrintStream out = System.out;
-        MemberSettings s = Rejoin.prepare(given, out);
-        s.notices().forEach(line -> out.println("keel: " + line));
+        MemberSettings prepared = Rejoin.prepare(given, out);
+        prepared.notices().forEach(line -> out.println("keel: " + line));
         KeelMetrics metrics = new KeelMetrics();
         ClassWarmUp.start();
-        RunningMember member = start(s, metrics);
+        RunningMember member = LaunchIds.startOnItsData(prepared, settings -> start(settings, metrics),
+                withRecordedIds);
+        MemberSettings s = member.settings;
         StartupTimeline.markLauncher("storage open and peer port listening");
         out.println("keel: member " + s.name() + " (id " + Long.toHexString(s.id()) + ") of cluster "
                 + Long.toHexString(member.keel.clusterId()) + ", data in " + s.dataDir());

@@ -131,80 +131,94 @@ public final class EtcdGrpcServer implements AutoCloseable {
         int maxRequestBytes = limits.maxRequestBytes();
         int maxTxnOps = limits.maxTxnOps();
         String prefix = "keel-grpc-" + Long.toHexString(keel.memberId());
-        ExecutorService executor = Executors.newCachedThreadPool(NamedThreads.numbered(prefix));
-        // One thread answers the KV calls that complete on the member's threads. A queue drained by one thread
-        // wakes it once per burst; the cached pool woke a thread per answer (a profile of 100 writing clients put
-        // most of that pool's CPU in thread switches).
-        ExecutorService answers = Executors.newSingleThreadExecutor(NamedThreads.single(prefix + "-answers"));
-        Headers headers = new Headers(keel);
-        LeaderLossMonitor leaderLoss = new LeaderLossMonitor(keel);
-        OpenStreams openStreams = new OpenStreams(keel.memberId());
-        ServerInterceptor requireLeader = new RequireLeader(keel);
-        // The member's services, reachable in-process too: by etcd's HTTP gateway and by the election and lock
-        // services, which run etcd's client-side recipe against KV, Lease and Watch as a client would.
-        String inProcessName = prefix + "-in-process-" + System.identityHashCode(leaderLoss);
-        io.grpc.ManagedChannel inProcess = io.grpc.inprocess.InProcessChannelBuilder.forName(inProcessName)
-                .directExecutor().build();
-        ServerInterceptor caller = new AuthInterceptor(keel, auth.clientCertAuth()); // who calls, for AuthGuard
-        AuthGuard guard = new AuthGuard(keel);
-        // Election and lock calls reach KV, Lease and Watch in-process with their caller's token.
-        io.grpc.Channel asCaller = io.grpc.ClientInterceptors.intercept(inProcess, CallerToken.FORWARD,
-                GrpcCallMetrics.INTERNAL); // counted as the caller's election or lock call only
-        // issue 14: a member the corruption check found diverged stops serving (every service, gateway included).
-        ServerInterceptor corruptGuard = new CorruptMemberGuard(keel);
-        List<ServerServiceDefinition> services = java.util.stream.Stream.of(
-                ServerInterceptors.intercept(new KvService(keel, headers, answers, maxRequestBytes, maxTxnOps, guard),
-                        requireLeader, caller),
-                ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers, guard), requireLeader,
-                        caller),
-                ServerInterceptors.intercept(ClusterService.service(keel, headers, guard,
-                        tls == null ? io.keel.server.tls.MemberClientChannels.of(null) : tls.memberChannels()),
-                        requireLeader, caller),
-                ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, openStreams, guard,
-                        answers), requireLeader, caller),
-                ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss,
-                        openStreams, guard), requireLeader, caller),
-                ServerInterceptors.intercept(new ElectionService(asCaller), requireLeader, CallerToken.KEEP),
-                ServerInterceptors.intercept(new LockService(asCaller), requireLeader, CallerToken.KEEP),
-                ServerInterceptors.intercept(new AuthService(keel, headers, executor, maxRequestBytes),
-                        requireLeader, caller))
-                .map(service -> ServerInterceptors.intercept(service, corruptGuard))
-                .map(service -> calls == null ? service : calls.count(service)).toList(); // outermost: sees all
-        // etcd's HTTP/JSON gateway shares the client port (HTTP/1.x told from gRPC's HTTP/2 by the first bytes,
-        // after the TLS handshake on a TLS port).
-        Gateway gateway = Gateway.start(inProcessName, inProcess, services, executor, maxRequestBytes,
-                limits.maxConcurrentStreams(), new ClientHealth(keel));
-        // Plain text runs on threads of its own, ended when the port closes (ClientPortThreads: a quick stop).
-        ClientPortThreads threads = tls == null ? new ClientPortThreads() : null;
-        NettyServerBuilder builder = (tls == null
-                ? threads.applyTo(NettyServerBuilder.forAddress(address,
-                        gateway.onClientPort(InsecureServerCredentials.create())))
-                : tls.serverBuilder(address, gateway::onTlsClientPort))
-                .executor(executor)
-                // KV handlers never block (they start a request and answer from its completion): they run on the
-                // transport thread that read the request, sparing a hand-off per call; so do lease keep-alive
-                // streams (issue 16: thousands of keep-alives a second). Other services' handlers may wait on the
-                // member and keep the pool.
-                .callExecutor(new ServerCallExecutorSupplier() {
-                    @Override
-                    public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
-                        return KVGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
-                                || KEEP_ALIVE.equals(call.getMethodDescriptor().getFullMethodName())
-                                ? DIRECT : null;
-                    }
-                })
-                .maxInboundMessageSize(maxRequestBytes + GRPC_OVERHEAD_BYTES)
-                // etcd's --grpc-keepalive-*: clients may ping this often while they have calls open (as etcd, not
-                // without); the server pings a silent connection and drops one that does not answer.
-                .permitKeepAliveTime(limits.keepAliveMinTime().toNanos(), TimeUnit.NANOSECONDS)
-                .keepAliveTime(limits.keepAliveInterval().isZero() ? Long.MAX_VALUE
-                        : limits.keepAliveInterval().toNanos(), TimeUnit.NANOSECONDS)
-                .keepAliveTimeout(limits.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
-                .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams());
-        services.forEach(builder::addService);
-        addresses.stream().skip(1).forEach(builder::addListenAddress);
-        return new EtcdGrpcServer(keel, builder.build(), executor, answers, leaderLoss, openStreams, address,
-                gateway, tls, threads);
+        // The port is given its TLS (closed with it) and everything below starts threads or holds descriptors:
+        // a failure part-way releases what was made (PartsMade) instead of leaking it.
+        PartsMade made = new PartsMade();
+        made.add(tls, ClientTls::close);
+        try {
+            ExecutorService executor = made.add(Executors.newCachedThreadPool(NamedThreads.numbered(prefix)),
+                    ExecutorService::shutdownNow);
+            // One thread answers the KV calls that complete on the member's threads. A queue drained by one thread
+            // wakes it once per burst; the cached pool woke a thread per answer (a profile of 100 writing clients put
+            // most of that pool's CPU in thread switches).
+            ExecutorService answers = made.add(Executors.newSingleThreadExecutor(NamedThreads.single(prefix
+                    + "-answers")), ExecutorService::shutdownNow);
+            Headers headers = new Headers(keel);
+            LeaderLossMonitor leaderLoss = made.add(new LeaderLossMonitor(keel), LeaderLossMonitor::close);
+            OpenStreams openStreams = new OpenStreams(keel.memberId());
+            ServerInterceptor requireLeader = new RequireLeader(keel);
+            // The member's services, reachable in-process too: by etcd's HTTP gateway and by the election and lock
+            // services, which run etcd's client-side recipe against KV, Lease and Watch as a client would.
+            String inProcessName = prefix + "-in-process-" + System.identityHashCode(leaderLoss);
+            io.grpc.ManagedChannel inProcess = io.grpc.inprocess.InProcessChannelBuilder.forName(inProcessName)
+                    .directExecutor().build();
+            made.add(inProcess, io.grpc.ManagedChannel::shutdownNow);
+            ServerInterceptor caller = new AuthInterceptor(keel, auth.clientCertAuth()); // who calls, for AuthGuard
+            AuthGuard guard = new AuthGuard(keel);
+            // Election and lock calls reach KV, Lease and Watch in-process with their caller's token.
+            io.grpc.Channel asCaller = io.grpc.ClientInterceptors.intercept(inProcess, CallerToken.FORWARD,
+                    GrpcCallMetrics.INTERNAL); // counted as the caller's election or lock call only
+            // issue 14: a member the corruption check found diverged stops serving (every service, gateway included).
+            ServerInterceptor corruptGuard = new CorruptMemberGuard(keel);
+            List<ServerServiceDefinition> services = java.util.stream.Stream.of(
+                    ServerInterceptors.intercept(
+                            new KvService(keel, headers, answers, maxRequestBytes, maxTxnOps, guard),
+                            requireLeader, caller),
+                    ServerInterceptors.intercept(new MaintenanceService(keel, headers, answers, guard), requireLeader,
+                            caller),
+                    ServerInterceptors.intercept(ClusterService.service(keel, headers, guard,
+                            tls == null ? io.keel.server.tls.MemberClientChannels.of(null) : tls.memberChannels()),
+                            requireLeader, caller),
+                    ServerInterceptors.intercept(new LeaseService(keel, headers, leaderLoss, openStreams, guard,
+                            answers), requireLeader, caller),
+                    ServerInterceptors.intercept(new WatchService(keel, headers, maxRequestBytes, leaderLoss,
+                            openStreams, guard), requireLeader, caller),
+                    ServerInterceptors.intercept(new ElectionService(asCaller), requireLeader, CallerToken.KEEP),
+                    ServerInterceptors.intercept(new LockService(asCaller), requireLeader, CallerToken.KEEP),
+                    ServerInterceptors.intercept(new AuthService(keel, headers, executor, maxRequestBytes),
+                            requireLeader, caller))
+                    .map(service -> ServerInterceptors.intercept(service, corruptGuard))
+                    .map(service -> calls == null ? service : calls.count(service)).toList(); // outermost: sees all
+            // etcd's HTTP/JSON gateway shares the client port (HTTP/1.x told from gRPC's HTTP/2 by the first bytes,
+            // after the TLS handshake on a TLS port).
+            Gateway gateway = made.add(Gateway.start(inProcessName, inProcess, services, executor, maxRequestBytes,
+                    limits.maxConcurrentStreams(), new ClientHealth(keel)), Gateway::close);
+            // Plain text runs on threads of its own, ended when the port closes (ClientPortThreads: a quick stop).
+            ClientPortThreads threads = made.add(tls == null ? new ClientPortThreads() : null,
+                    ClientPortThreads::close);
+            NettyServerBuilder builder = (tls == null
+                    ? threads.applyTo(NettyServerBuilder.forAddress(address,
+                            gateway.onClientPort(InsecureServerCredentials.create())))
+                    : tls.serverBuilder(address, gateway::onTlsClientPort))
+                    .executor(executor)
+                    // KV handlers never block (they start a request and answer from its completion): they run on the
+                    // transport thread that read the request, sparing a hand-off per call; so do lease keep-alive
+                    // streams (issue 16: thousands of keep-alives a second). Other services' handlers may wait on the
+                    // member and keep the pool.
+                    .callExecutor(new ServerCallExecutorSupplier() {
+                        @Override
+                        public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+                            return KVGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
+                                    || KEEP_ALIVE.equals(call.getMethodDescriptor().getFullMethodName())
+                                    ? DIRECT : null;
+                        }
+                    })
+                    .maxInboundMessageSize(maxRequestBytes + GRPC_OVERHEAD_BYTES)
+                    // etcd's --grpc-keepalive-*: clients may ping this often while they have calls open (as etcd, not
+                    // without); the server pings a silent connection and drops one that does not answer.
+                    .permitKeepAliveTime(limits.keepAliveMinTime().toNanos(), TimeUnit.NANOSECONDS)
+                    .keepAliveTime(limits.keepAliveInterval().isZero() ? Long.MAX_VALUE
+                            : limits.keepAliveInterval().toNanos(), TimeUnit.NANOSECONDS)
+                    .keepAliveTimeout(limits.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
+                    .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams());
+            services.forEach(builder::addService);
+            addresses.stream().skip(1).forEach(builder::addListenAddress);
+            return new EtcdGrpcServer(keel, builder.build(), executor, answers, leaderLoss, openStreams, address,
+                    gateway, tls, threads);
+        } catch (RuntimeException | Error e) {
+            made.releaseAfter(e);
+            throw e;
+        }
     }
 
     /** Starts listening (a server from {@link #create}); on failure everything it holds is released. */

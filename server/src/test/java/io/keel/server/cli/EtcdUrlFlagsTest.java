@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -58,14 +59,26 @@ class EtcdUrlFlagsTest {
         }
         String[] flags = {"--name", "m1", "--data-dir", dir.resolve("m1").toString(),
                 "--listen-peer-urls", url(peer), "--initial-advertise-peer-urls", url(peer)};
-        MemberSettings s = settings(flags);
-        assertEquals(oldId, s.id());
-        assertEquals(oldCluster, s.urls().newClusterId());
-        // And the member opens its data with them (storage refuses a directory recorded under other ids).
-        try (Keel after = Keel.builder().id(s.id()).dataDir(s.dataDir()).listen(peer)
-                .initialPeerUrls(s.urls().initialPeerUrls()).clusterId(s.urls().newClusterId()).start()) {
+        // The flags alone give etcd's ids (the launcher does not open the log to look); the member's own open of
+        // its log finds the name-derived ones, and the launcher starts it again with them.
+        MemberSettings assumed = settings(flags);
+        assertNotEquals(oldId, assumed.id());
+        List<MemberSettings> tried = new java.util.ArrayList<>();
+        try (Keel after = LaunchIds.startOnItsData(assumed, s -> {
+            tried.add(s);
+            try {
+                return Keel.builder().id(s.id()).dataDir(s.dataDir()).listen(peer)
+                        .initialPeerUrls(s.urls().initialPeerUrls()).clusterId(s.urls().newClusterId()).start();
+            } catch (RuntimeException e) {
+                throw RunningMember.refusal("member m1", e); // as the launcher's start reports it
+            }
+        }, recorded -> settings(recorded, flags))) {
             assertEquals(oldCluster, after.clusterId());
+            assertEquals(oldId, after.memberId());
         }
+        assertEquals(2, tried.size(), "etcd's ids first, then the recorded ones");
+        assertEquals(oldId, tried.get(1).id());
+        assertEquals(oldCluster, tried.get(1).urls().newClusterId());
         MemberSettings fresh = settings("--name", "m1", "--data-dir", dir.resolve("new").toString(),
                 "--listen-peer-urls", url(peer), "--initial-advertise-peer-urls", url(peer));
         assertEquals(io.keel.server.membership.EtcdIds.initialMember(List.of(url(peer)), "etcd-cluster"), fresh.id(),
@@ -112,5 +125,11 @@ class EtcdUrlFlagsTest {
         KeelCommand cmd = new KeelCommand();
         new CommandLine(cmd).parseArgs(args);
         return cmd.settings();
+    }
+
+    private static MemberSettings settings(io.keel.storage.log.MemberIdentity recordedNameIds, String... args) {
+        KeelCommand cmd = new KeelCommand();
+        new CommandLine(cmd).parseArgs(args);
+        return MemberSettings.of(cmd, recordedNameIds);
     }
 }

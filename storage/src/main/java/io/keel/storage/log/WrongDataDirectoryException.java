@@ -9,14 +9,30 @@ import java.nio.file.Path;
  * (fault 16, fault 19).
  */
 public final class WrongDataDirectoryException extends RuntimeException {
+    /** The identity the directory recorded, when it names another member or cluster; else null. */
+    private final transient MemberIdentity found;
+
     WrongDataDirectoryException(String message) {
+        this(message, null);
+    }
+
+    private WrongDataDirectoryException(String message, MemberIdentity found) {
         super(message);
+        this.found = found;
+    }
+
+    /**
+     * The identity the directory recorded, when it was refused for belonging to another member or cluster (the
+     * launcher then tells a directory made with an older id scheme from a foreign one); else null.
+     */
+    public MemberIdentity found() {
+        return found;
     }
 
     static WrongDataDirectoryException mismatch(Path dir, MemberIdentity found, MemberIdentity expected) {
         return new WrongDataDirectoryException("data directory " + dir + " belongs to " + found + ", not " + expected
                 + ": check the member's --data-dir, cluster id and member id; never copy a data directory between"
-                + " members");
+                + " members", found);
     }
 
     static WrongDataDirectoryException alreadyInitialized(Path dir, MemberIdentity found) {
