@@ -1,6 +1,8 @@
 package io.keel.transport;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -78,13 +80,13 @@ final class EventLoops {
         return isUnix(address) ? domainChannel : socketChannel;
     }
 
-    /** The channel type for a connection to {@code address} served by {@code loop}. */
-    Class<? extends Channel> channelFor(EventLoop loop, SocketAddress address) {
+    /** Makes the channel for a connection to {@code address} served by {@code loop}. */
+    ChannelFactory<? extends Channel> channelFactoryFor(EventLoop loop, SocketAddress address) {
         if (directGroup != null && loop.parent() == directGroup) {
             // Direct writes on TCP only; a Unix socket to a peer is drained by this loop as usual.
-            return isUnix(address) ? NioDomainSocketChannel.class : DirectSocketChannel.class;
+            return isUnix(address) ? NioDomainSocketChannel::new : DirectSocketChannel::new;
         }
-        return channelFor(address);
+        return new ReflectiveChannelFactory<>(channelFor(address));
     }
 
     /** The address as a channel served by {@code loop} takes it. */
