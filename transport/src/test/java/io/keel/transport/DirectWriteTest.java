@@ -54,6 +54,17 @@ class DirectWriteTest {
     }
 
     @Test
+    void aBatchToAnIdleConnectionLeavesInOneWrite() {
+        Transport sender = members.get(1L);
+        long direct = sender.directWrites(2L);
+        List<Message> batch = new ArrayList<>();
+        for (int i = 0; i < 100; i++) batch.add(Msgs.heartbeat(1, 2, ++heartbeats));
+        assertEquals(0, sender.sendAll(batch));
+        awaitHeartbeats();
+        assertEquals(direct + 1, sender.directWrites(2L), "100 messages in one write by the sending thread");
+    }
+
+    @Test
     void twoSendingThreadsKeepTheirOrderWhileTheSocketFillsAndTheLoopTakesOver() throws Exception {
         Transport sender = members.get(1L);
         long direct = sender.directWrites(2L);
