@@ -25,10 +25,12 @@ import java.util.concurrent.atomic.LongAdder;
  * This member's long-lived message connection to one peer: connects, handshakes, drains the peer's
  * {@link OutboundQueue} into it, and when it is lost reconnects with {@link Backoff}, forever, until stopped.
  *
- * <p>Writes are coalesced: a send only enqueues and, if no drain is pending, schedules one on the connection's
- * event loop; the drain encodes everything waiting into a few large buffers and flushes once. Draining stops while
- * the socket is unwritable (the peer reads slowly), so the queue's byte bound, not the socket buffer, decides what
- * is dropped. All connection state is confined to the event loop; only the queue and the counters are shared.
+ * <p>Writes are coalesced: a send enqueues and, if no writer holds the connection, becomes its writer: with direct
+ * writes ({@link DirectSocketChannel}) it writes everything waiting itself when Netty's outbound buffer is empty,
+ * else it schedules a drain on the connection's event loop, which encodes everything waiting into a few large
+ * buffers and flushes once. Draining stops while the socket is unwritable (the peer reads slowly), so the queue's
+ * byte bound, not the socket buffer, decides what is dropped. Connection state is confined to the event loop; the
+ * queue, the writer's claim, the counters and {@link #directChannel} are shared.
  */
 final class PeerConnection {
     private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
@@ -381,7 +383,8 @@ final class PeerConnection {
         context.metrics.connects.increment();
         if (everConnected) context.metrics.reconnects.increment();
         LOG.info("member {}: {} to member {} at {} ({}{})", Texts.id(context.config.localId), everConnected ? "reconnected" : "connected",
-                Texts.id(peerId), address(), context.loops.kind, context.config.tls != null ? ", TLS" : "");
+                Texts.id(peerId), address(), ch instanceof DirectSocketChannel ? "nio, direct writes" : context.loops.kind,
+                context.config.tls != null ? ", TLS" : "");
         everConnected = true;
         scheduleDrain();
     }
