@@ -383,7 +383,8 @@ final class PeerConnection {
         context.metrics.connects.increment();
         if (everConnected) context.metrics.reconnects.increment();
         LOG.info("member {}: {} to member {} at {} ({}{})", Texts.id(context.config.localId), everConnected ? "reconnected" : "connected",
-                Texts.id(peerId), address(), ch instanceof DirectSocketChannel ? "nio, direct writes" : context.loops.kind,
+                Texts.id(peerId), address(), ch instanceof DirectSocketChannel ? "nio, direct writes"
+                        : ch instanceof io.netty.channel.socket.nio.NioDomainSocketChannel ? "nio" : context.loops.kind,
                 context.config.tls != null ? ", TLS" : "");
         everConnected = true;
         scheduleDrain();
