@@ -1,6 +1,9 @@
 package io.keel.transport;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ReflectiveChannelFactory;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -32,15 +35,21 @@ import java.util.concurrent.TimeUnit;
 final class EventLoops {
     final EventLoopGroup group;
     final String kind;
+    /**
+     * One NIO thread for the peers' outbound message connections when their senders write them directly
+     * ({@link DirectSocketChannel}); null otherwise. It is woken only for what a sender could not write at once.
+     */
+    final EventLoopGroup directGroup;
     private final Class<? extends Channel> socketChannel;
     private final Class<? extends ServerChannel> serverChannel;
     private final Class<? extends Channel> domainChannel;
     private final Class<? extends ServerChannel> serverDomainChannel;
 
-    private EventLoops(EventLoopGroup group, String kind, Class<? extends Channel> socketChannel,
+    private EventLoops(EventLoopGroup group, EventLoopGroup directGroup, String kind, Class<? extends Channel> socketChannel,
                        Class<? extends ServerChannel> serverChannel, Class<? extends Channel> domainChannel,
                        Class<? extends ServerChannel> serverDomainChannel) {
         this.group = group;
+        this.directGroup = directGroup;
         this.kind = kind;
         this.socketChannel = socketChannel;
         this.serverChannel = serverChannel;
@@ -48,15 +57,17 @@ final class EventLoops {
         this.serverDomainChannel = serverDomainChannel;
     }
 
-    static EventLoops create(int threads, boolean preferNative, TrackedThreads threadFactory) {
+    static EventLoops create(int threads, boolean preferNative, boolean directWrites, TrackedThreads threadFactory) {
+        EventLoopGroup directGroup = directWrites
+                ? new MultiThreadIoEventLoopGroup(1, threadFactory, NioIoHandler.newFactory()) : null;
         if (preferNative && Epoll.isAvailable()) {
             IoHandlerFactory epoll = EpollIoHandler.newFactory();
-            return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, epoll), "epoll",
+            return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, epoll), directGroup, "epoll",
                     EpollSocketChannel.class, EpollServerSocketChannel.class, EpollDomainSocketChannel.class,
                     EpollServerDomainSocketChannel.class);
         }
         IoHandlerFactory nio = NioIoHandler.newFactory();
-        return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, nio), "nio",
+        return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, nio), directGroup, "nio",
                 NioSocketChannel.class, NioServerSocketChannel.class, NioDomainSocketChannel.class,
                 NioServerDomainSocketChannel.class);
     }
@@ -67,6 +78,21 @@ final class EventLoops {
 
     Class<? extends Channel> channelFor(SocketAddress address) {
         return isUnix(address) ? domainChannel : socketChannel;
+    }
+
+    /** Makes the channel for a connection to {@code address} served by {@code loop}. */
+    ChannelFactory<? extends Channel> channelFactoryFor(EventLoop loop, SocketAddress address) {
+        if (directGroup != null && loop.parent() == directGroup) {
+            // Direct writes on TCP only; a Unix socket to a peer is drained by this loop as usual.
+            return isUnix(address) ? NioDomainSocketChannel::new : DirectSocketChannel::new;
+        }
+        return new ReflectiveChannelFactory<>(channelFor(address));
+    }
+
+    /** The address as a channel served by {@code loop} takes it. */
+    SocketAddress nativeAddress(EventLoop loop, SocketAddress address) {
+        if (directGroup != null && loop.parent() == directGroup) return address;
+        return nativeAddress(address);
     }
 
     Class<? extends ServerChannel> serverChannelFor(SocketAddress address) {
@@ -83,6 +109,10 @@ final class EventLoops {
 
     /** Closes every channel still registered and stops the threads, waiting at most {@code timeout}. */
     void shutdown(Duration timeout) {
+        if (directGroup != null) {
+            directGroup.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .awaitUninterruptibly(timeout.toMillis() + 1000);
+        }
         group.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(timeout.toMillis() + 1000);
     }

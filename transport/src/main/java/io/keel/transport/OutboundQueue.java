@@ -31,6 +31,11 @@ final class OutboundQueue {
         return true;
     }
 
+    /** The oldest message, left queued (the polling side only). */
+    Message peek() {
+        return messages.peek();
+    }
+
     Message poll() {
         Message m = messages.poll();
         if (m != null) bytes.addAndGet(-FrameCodec.messageFrameBytes(m));

@@ -25,10 +25,12 @@ import java.util.concurrent.atomic.LongAdder;
  * This member's long-lived message connection to one peer: connects, handshakes, drains the peer's
  * {@link OutboundQueue} into it, and when it is lost reconnects with {@link Backoff}, forever, until stopped.
  *
- * <p>Writes are coalesced: a send only enqueues and, if no drain is pending, schedules one on the connection's
- * event loop; the drain encodes everything waiting into a few large buffers and flushes once. Draining stops while
- * the socket is unwritable (the peer reads slowly), so the queue's byte bound, not the socket buffer, decides what
- * is dropped. All connection state is confined to the event loop; only the queue and the counters are shared.
+ * <p>Writes are coalesced: a send enqueues and, if no writer holds the connection, becomes its writer: with direct
+ * writes ({@link DirectSocketChannel}) it writes everything waiting itself when Netty's outbound buffer is empty,
+ * else it schedules a drain on the connection's event loop, which encodes everything waiting into a few large
+ * buffers and flushes once. Draining stops while the socket is unwritable (the peer reads slowly), so the queue's
+ * byte bound, not the socket buffer, decides what is dropped. Connection state is confined to the event loop; the
+ * queue, the writer's claim, the counters and {@link #directChannel} are shared.
  */
 final class PeerConnection {
     private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
@@ -52,10 +54,13 @@ final class PeerConnection {
     private final LongAdder dropped = new LongAdder();
     /** Flushes made, one per drain that wrote something (tests: how many writes a burst of sends cost). */
     private final LongAdder flushes = new LongAdder();
+    private final LongAdder directWrites = new LongAdder();
     private volatile boolean stopped;
     private volatile boolean ready;
     /** A reconnection is scheduled (for tests and stats; the event loop's own state is {@link #reconnect}). */
     private volatile boolean backingOff;
+    /** The connection while it is up and a sending thread may write it ({@link #writeDirectly}); else null. */
+    private volatile DirectSocketChannel directChannel;
 
     // Event-loop confined.
     private Channel channel;
@@ -143,19 +148,23 @@ final class PeerConnection {
         return new TransportStats.PeerStats(sent.sum(), bytesSent.sum(), dropped.sum(), queue.bytes(), ready);
     }
 
-    /** Has what is queued written by the event loop, unless a drain is already pending (then it takes it). */
+    /**
+     * Has what is queued written, unless a writer already holds the connection (then it takes it): by this thread
+     * when direct writes are on and nothing waits for the socket, else by the event loop.
+     */
     void scheduleDrain() {
-        if (claimDrain()) drainSoon(List.of(this));
+        if (claimDrain() && !writeDirectly()) drainSoon(List.of(this));
     }
 
     /**
-     * Has what is queued for each of {@code connections} written with one event-loop task per loop (they share
-     * {@link TransportContext#outboundLoop}, so one): one wake-up of the I/O thread for a whole Ready.
+     * Has what is queued for each of {@code connections} written: directly where it can be, else with one
+     * event-loop task per loop (they share {@link TransportContext#outboundLoop}, so one): one wake-up of the I/O
+     * thread for a whole Ready.
      */
     static void scheduleDrains(List<PeerConnection> connections) {
         List<PeerConnection> claimed = new java.util.ArrayList<>(connections.size());
         for (PeerConnection c : connections) {
-            if (c.claimDrain()) claimed.add(c);
+            if (c.claimDrain() && !c.writeDirectly()) claimed.add(c);
         }
         if (claimed.isEmpty()) return;
         EventLoop first = claimed.get(0).loop;
@@ -166,9 +175,97 @@ final class PeerConnection {
         }
     }
 
-    /** True if this caller must have a drain run: none was pending. */
+    /**
+     * True if this caller is now the connection's only writer: no drain was pending or running. The claim is what
+     * keeps a peer's messages in order (FIFO, which Raft's pipelined appends rely on): whoever holds it, a sending
+     * thread writing directly or the event loop's drain, takes messages from the queue and writes them; it lets go
+     * only after its bytes are in the socket or in Netty's outbound buffer, then looks at the queue once more.
+     */
     private boolean claimDrain() {
         return drainScheduled.compareAndSet(false, true);
+    }
+
+    /** Lets go of the claim; if messages arrived meanwhile, whoever claims next writes them (perhaps this thread). */
+    private void releaseDrain() {
+        drainScheduled.set(false);
+        if (!queue.isEmpty()) scheduleDrain();
+    }
+
+    /**
+     * With the claim held: writes what is queued from this thread, if the connection allows it now (direct writes
+     * on, a {@link DirectSocketChannel} up and handshaken, nothing left in Netty's outbound buffer, which only the
+     * event loop would write). Returns false, still holding the claim, if it did not; true once it has written (or
+     * dropped on a write error) and let go of the claim, or handed the claim and an unwritten tail to the event loop.
+     */
+    private boolean writeDirectly() {
+        DirectSocketChannel ch = directChannel;
+        if (ch == null || !ready || !ch.isOpen()) return false;
+        if (loop.inEventLoop()) return false; // the loop writes through the pipeline anyway, without a wake-up
+        io.netty.channel.ChannelOutboundBuffer pending = ch.unsafe().outboundBuffer();
+        // Only the claim holder adds to it, and it empties only by writing its bytes to the socket: seen empty
+        // here, everything written before is in the socket and stays ahead of what is written now.
+        if (pending == null || pending.totalPendingWriteBytes() != 0) return false;
+        ByteBuf batch = null;
+        int budget = TURN_BYTES;
+        int count = 0;
+        while (budget > 0) {
+            Message m = queue.peek();
+            if (m == null) break;
+            int frameBytes = FrameCodec.messageFrameBytes(m);
+            if (batch != null && batch.writableBytes() < frameBytes) break; // one buffer, one write(2)
+            queue.poll();
+            if (batch == null) batch = ch.alloc().directBuffer(Math.max(BATCH_BYTES, frameBytes));
+            FrameCodec.writeMessage(batch, m);
+            budget -= frameBytes;
+            count++;
+        }
+        if (batch == null) {
+            releaseDrain();
+            return true;
+        }
+        int bytes = batch.readableBytes();
+        try {
+            java.nio.ByteBuffer nio = batch.internalNioBuffer(batch.readerIndex(), bytes);
+            int written = ch.writeNow(nio);
+            batch.skipBytes(written);
+        } catch (IOException e) {
+            // The connection is broken or closing: what it carried is lost (Raft resends); the loop reconnects.
+            batch.release();
+            dropped.add(count);
+            LOG.debug("member {}: writing to member {} failed: {}", Texts.id(context.config.localId), Texts.id(peerId),
+                    String.valueOf(e));
+            ch.close();
+            releaseDrain();
+            return true;
+        }
+        directWrites.increment();
+        sent.add(count);
+        bytesSent.add(bytes);
+        context.metrics.messagesSent.add(count);
+        context.metrics.bytesSent.add(bytes - batch.readableBytes());
+        if (!batch.isReadable()) {
+            batch.release();
+            releaseDrain();
+            return true;
+        }
+        // The socket took part of it (its buffer is full): the rest goes first, from the event loop, which keeps the
+        // claim until it has written it and whatever was queued meanwhile; the peer's queue bound holds from here.
+        ByteBuf tail = batch;
+        try {
+            loop.execute(() -> {
+                if (ch.isOpen()) {
+                    ch.write(tail, ch.voidPromise()); // counted by the pipeline's ByteCounter
+                } else {
+                    tail.release();
+                }
+                drain();
+            });
+        } catch (RejectedExecutionException e) {
+            tail.release();
+            drainScheduled.set(false);
+            dropped.add(queue.clear());
+        }
+        return true;
     }
 
     /** Runs the claimed connections' drains in one task on their (shared) loop. */
@@ -183,10 +280,14 @@ final class PeerConnection {
         }
     }
 
+    /** On the event loop, with the claim held: writes what is queued, flushes, and lets go of the claim. */
     private void drain() {
-        drainScheduled.set(false); // before polling: a message offered from now on schedules another drain
         Channel ch = channel;
-        if (!ready || ch == null) return;
+        if (!ready || ch == null) {
+            // Not connected: messages wait (onReady drains them) or were cleared with the connection.
+            drainScheduled.set(false);
+            return;
+        }
         ByteBuf batch = null;
         int budget = TURN_BYTES;
         int count = 0;
@@ -204,15 +305,21 @@ final class PeerConnection {
             count++;
         }
         if (batch != null) ch.write(batch, ch.voidPromise());
+        ch.flush(); // also what a direct write handed over unwritten
         if (count > 0) {
-            ch.flush();
             flushes.increment();
             sent.add(count);
             bytesSent.add(TURN_BYTES - budget);
             context.metrics.messagesSent.add(count);
         }
+        drainScheduled.set(false);
         // More waiting but the turn's budget spent: continue next turn. Unwritable: writabilityChanged resumes.
-        if (!queue.isEmpty() && ch.isWritable()) scheduleDrain();
+        if (!queue.isEmpty() && ch.isWritable() && claimDrain()) drainSoon(List.of(this));
+    }
+
+    /** Batches written by a sending thread itself rather than by the event loop (tests). */
+    long directWrites() {
+        return directWrites.sum();
     }
 
     long flushes() {
@@ -271,11 +378,14 @@ final class PeerConnection {
             return;
         }
         ready = true;
+        if (ch instanceof DirectSocketChannel direct) directChannel = direct;
         backoff.reset();
         context.metrics.connects.increment();
         if (everConnected) context.metrics.reconnects.increment();
         LOG.info("member {}: {} to member {} at {} ({}{})", Texts.id(context.config.localId), everConnected ? "reconnected" : "connected",
-                Texts.id(peerId), address(), context.loops.kind, context.config.tls != null ? ", TLS" : "");
+                Texts.id(peerId), address(), ch instanceof DirectSocketChannel ? "nio, direct writes"
+                        : ch instanceof io.netty.channel.socket.nio.NioDomainSocketChannel ? "nio" : context.loops.kind,
+                context.config.tls != null ? ", TLS" : "");
         everConnected = true;
         scheduleDrain();
     }
@@ -284,6 +394,7 @@ final class PeerConnection {
         if (ch != channel) return;
         boolean wasReady = ready;
         channel = null;
+        directChannel = null;
         ready = false;
         // What waited for this connection is stale by the time another is up; Raft resends from its own state.
         dropped.add(queue.clear());

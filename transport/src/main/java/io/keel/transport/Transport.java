@@ -64,7 +64,8 @@ public final class Transport implements AutoCloseable {
         SslContext serverTls = config.tls == null ? null : config.tls.serverContext();
         SslContext clientTls = config.tls == null ? null : config.tls.clientContext();
         this.ioThreads = new TrackedThreads("keel-transport-" + Texts.id(config.localId));
-        this.loops = EventLoops.create(config.ioThreads, config.preferNativeTransport, ioThreads);
+        this.loops = EventLoops.create(config.ioThreads, config.preferNativeTransport,
+                config.directWrites && config.tls == null, ioThreads);
         this.snapshotThreads = new TrackedThreads("keel-snapshot-io-" + Texts.id(config.localId));
         this.snapshotIo = Executors.newCachedThreadPool(snapshotThreads);
         HandshakePolicy policy = new HandshakePolicy(config.clusterId, config.localId, config.timing,
@@ -243,6 +244,12 @@ public final class Transport implements AutoCloseable {
         }
         PeerConnection.scheduleDrains(touched);
         return droppedCount;
+    }
+
+    /** Batches written to {@code peer} by a sending thread itself, not by the event loop (tests). */
+    long directWrites(long peer) {
+        PeerConnection p = peers.get(peer);
+        return p == null ? 0 : p.directWrites();
     }
 
     /** Flushes made on the connection to {@code peer} so far (tests). */

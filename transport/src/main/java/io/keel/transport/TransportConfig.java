@@ -36,6 +36,8 @@ public final class TransportConfig {
     final TlsContexts tls;
     final int ioThreads;
     final boolean preferNativeTransport;
+    /** A sending thread writes a peer's message connection itself when nothing waits for it ({@link PeerConnection}). */
+    final boolean directWrites;
     final ByteBufAllocator allocator;
     final long incarnation;
     final ElectionTiming timing;
@@ -60,6 +62,7 @@ public final class TransportConfig {
         this.tls = b.tls;
         this.ioThreads = b.ioThreads;
         this.preferNativeTransport = b.preferNativeTransport;
+        this.directWrites = b.directWrites;
         this.allocator = b.allocator;
         this.incarnation = b.incarnation;
         this.timing = b.timing;
@@ -99,6 +102,7 @@ public final class TransportConfig {
         private TlsContexts tls;
         private int ioThreads = defaultIoThreads();
         private boolean preferNativeTransport = true;
+        private boolean directWrites = Boolean.getBoolean(DIRECT_WRITES_PROPERTY);
         private ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
         private long incarnation;
         private ElectionTiming timing = ElectionTiming.NONE;
@@ -228,6 +232,21 @@ public final class TransportConfig {
                 // reported below
             }
             throw new IllegalArgumentException("-D" + IO_THREADS_PROPERTY + "=" + value + ": not a positive number");
+        }
+
+        static final String DIRECT_WRITES_PROPERTY = "keel.transport.directWrites";
+
+        /**
+         * Whether the thread that sends a peer message writes it to the peer's connection itself when nothing is
+         * queued for it, instead of waking the event loop (the message connections then use the JDK's sockets; TLS
+         * connections never do). Off unless the JVM property {@value #DIRECT_WRITES_PROPERTY} is true (for
+         * measuring, docs/operations.md): it spares a third of the transport threads' context switches per put, but
+         * a sender that outruns the socket makes a write(2) per send where the event loop would coalesce, and
+         * whether it saves CPU per put is not measured yet (docs/benchmarks.md, "Direct writes of peer messages").
+         */
+        public Builder directWrites(boolean direct) {
+            this.directWrites = direct;
+            return this;
         }
 
         /** Use epoll where available (the default), else NIO; false forces NIO. */

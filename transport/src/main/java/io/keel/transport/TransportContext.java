@@ -58,7 +58,7 @@ final class TransportContext {
         this.listener = listener;
         this.metrics = metrics;
         this.loops = loops;
-        this.outboundLoop = loops.group.next();
+        this.outboundLoop = loops.directGroup != null ? loops.directGroup.next() : loops.group.next();
         this.snapshotIo = snapshotIo;
         this.policy = policy;
         this.serverTls = serverTls;
@@ -101,7 +101,7 @@ final class TransportContext {
                                   ChannelHandler... streamHandlers) {
         Bootstrap b = new Bootstrap()
                 .group(loop)
-                .channel(loops.channelFor(address))
+                .channelFactory(loops.channelFactoryFor(loop, address))
                 .option(ChannelOption.ALLOCATOR, config.allocator)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout.toMillis());
@@ -126,7 +126,7 @@ final class TransportContext {
                         p.addLast("guard", guard);
                     }
                 })
-                .connect(loops.nativeAddress(address));
+                .connect(loops.nativeAddress(loop, address));
     }
 
     /** After an accepted HELLO: the connection becomes a message stream or a snapshot stream. */

@@ -24,7 +24,9 @@ class BatchedHandOffTest {
 
     @BeforeAll
     static void start() throws IOException {
-        members = Members.start(List.of(1L, 2L, 3L), b -> b, true);
+        // The event loop's path: with direct writes a sending thread would write an idle connection itself
+        // (DirectWriteTest).
+        members = Members.start(List.of(1L, 2L, 3L), b -> b.directWrites(false), true);
         members.awaitConnected();
     }
 

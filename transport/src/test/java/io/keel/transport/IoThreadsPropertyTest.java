@@ -23,7 +23,8 @@ class IoThreadsPropertyTest {
     void oneThreadCarriesAClustersMessagesInOrder() throws IOException {
         System.setProperty(PROPERTY, "1");
         long a = 0x7101, b = 0x7102; // ids no other test uses, so the thread names are this test's own
-        try (Members m = Members.start(List.of(a, b), builder -> builder, true)) {
+        // Without direct writes: they add a thread of their own for the outbound message connections (EventLoops).
+        try (Members m = Members.start(List.of(a, b), builder -> builder.directWrites(false), true)) {
             m.awaitConnected();
             // Both directions connected: member a's loop serves its outbound and its inbound connection.
             String prefix = "keel-transport-" + Texts.id(a) + "-";
