@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Issue 14, a quicker start: a restarted launcher opens its Raft log's RocksDB once. Before, {@link LaunchIds} opened
  * it first to read the identity it recorded, and the member opened it again. RocksDB moves its info log aside
  * ({@code LOG} to {@code LOG.old.<time>}) each time it opens a database, so the moved-aside files count the opens.
+ * The restarted member also opens its store beside the log (StoreOpening), as its start line says.
  */
 class LogOpenedOnceTest {
     @Test
@@ -31,6 +32,9 @@ class LogOpenedOnceTest {
             servesThenStops(m);
             assertEquals(afterFirstStart + 1, movedAsideInfoLogs(log),
                     "the restart opened the log's database once; its output:\n" + m.outputTail(30));
+            // And the store opened beside the log, not after it (the member's start line says so).
+            assertTrue(java.util.regex.Pattern.compile("opened in log \\d+ ms, store \\d+ ms beside it")
+                    .matcher(m.output()).find(), () -> "the restart's output:\n" + m.outputTail(30));
         }
     }
 
