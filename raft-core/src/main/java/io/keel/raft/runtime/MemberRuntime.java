@@ -272,6 +272,34 @@ public final class MemberRuntime<R> {
         node.read(reads.register(read));
     }
 
+    /**
+     * Proposes a membership change at this member, which must lead (never forwarded or parked: a client changing
+     * membership asks the leader); {@code completion} is answered once its entry applied here, or refused (NOT_LEADER,
+     * INVALID while another change is pending or this one is not allowed).
+     */
+    public Admission proposeConfChange(ConfChange change, long deadline, Completion<R> completion) {
+        if (stopped) {
+            completion.refused(stoppedRefusal());
+            return Admission.REFUSED;
+        }
+        if (pendingRequests() >= limits.maxPendingRequests()) {
+            completion.refused(overloaded());
+            return Admission.REFUSED;
+        }
+        if (!completion.proceed(Completion.Step.PROPOSED)) return Admission.DROPPED;
+        ProposeResult r = node.proposeConfChange(change);
+        Admission a;
+        if (r instanceof ProposeResult.Accepted accepted) {
+            writes.accepted(accepted.index(), accepted.term(), completion, deadline);
+            a = Admission.PROPOSED;
+        } else {
+            completion.refused(Refusal.of((ProposeResult.Refused) r));
+            a = Admission.REFUSED;
+        }
+        drive();
+        return a;
+    }
+
     public ProposeResult proposeConfChange(ConfChange change) {
         if (stopped) return new ProposeResult.Refused(ProposeResult.Reason.NOT_LEADER, 0, "stopped");
         ProposeResult r = node.proposeConfChange(change);
@@ -446,12 +474,26 @@ public final class MemberRuntime<R> {
         if (stopped) return;
         @SuppressWarnings("unchecked") PendingReads.Read<T> read = (PendingReads.Read<T>) c.read();
         T value = read.query().get();
-        if (c.leaseTerm() != 0 && !lease.holds(c.leaseTerm(), clock.now())) {
-            // The lease ended while the read waited or ran: its answer could miss a newer leader's write.
-            onRaftStage(() -> askNode(read));
+        if (c.leaseTerm() != 0 && !leaseHoldsAfterRead(c.leaseTerm())) {
+            // The lease ended while the read waited or ran: its answer could miss a newer leader's write. Asked
+            // again once the raft stage looked at the clock, so a suspension ends the node's lease first.
+            onRaftStage(() -> {
+                noticeSuspension();
+                askNode(read);
+            });
             return;
         }
         read.completion().completed(new ReadAnswer<>(value, c.index(), c.leaseTerm()));
+    }
+
+    /**
+     * Read stage: whether the published lease of {@code term} still holds now, and the clock did not stand still
+     * since it was published (a suspended VM: the followers' guards ran out meanwhile, and the raft stage may not
+     * have noticed yet).
+     */
+    private boolean leaseHoldsAfterRead(long term) {
+        PublishedLease held = lease;
+        return held.holds(term, clock.now()) && !clock.mayHaveStoppedSince(held.clockMark());
     }
 
     /**
@@ -473,7 +515,9 @@ public final class MemberRuntime<R> {
         long expires = node.leaseExpiresAt();
         long term = node.term();
         PublishedLease current = lease;
-        if (current.expiresAt() != expires || current.term() != term) lease = new PublishedLease(expires, term);
+        if (current.expiresAt() != expires || current.term() != term) {
+            lease = new PublishedLease(expires, term, clock.suspensionMark());
+        }
     }
 
     private void noticeSuspension() {

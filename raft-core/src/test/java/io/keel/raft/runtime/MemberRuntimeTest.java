@@ -1,6 +1,9 @@
 package io.keel.raft.runtime;
 
 import io.keel.raft.log.MemoryStorage;
+import io.keel.raft.proto.ConfChange;
+import io.keel.raft.proto.ConfChangeSingle;
+import io.keel.raft.proto.ConfChangeType;
 import io.keel.raft.proto.ConfState;
 import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
@@ -338,6 +341,61 @@ class MemberRuntimeTest {
         h.runtime.transferLeadership(2); // the lease ends before the read runs
         h.read.runAll();
         assertFalse(get.done(), "a lease read answered after its lease ended: " + h.events);
+    }
+
+    @Test
+    void aLeaseReadThatRanAfterTheClockStoodStillIsNotAnswered() {
+        // Why: a VM suspended after the lease was published wakes with its monotonic clock where it stopped, so the
+        // lease looks held while the followers' guards ran out long ago and a new leader may have taken writes. The
+        // raft stage notices at its next check; a read executing before that must not be answered (issue 10 F).
+        RuntimeHarness h = new RuntimeHarness(1, MemoryStorage.bootstrap(1, 2, 3), 1000, io.keel.raft.ReadMode.LEASE);
+        h.becomeLeaderOfThree();
+        h.now += 25_000_000L;
+        h.runtime.tick();
+        h.settle();
+        h.answerAs(2);
+        RuntimeHarness.Recorder<ReadAnswer<String>> get = new RuntimeHarness.Recorder<>(h.events, "get");
+        h.runtime.read(() -> "value", h.now + 1_000_000_000L, get);
+        h.raft.runAll();
+        h.apply.runAll();
+        assertEquals(1, h.read.tasks.size(), "the lease read waits on the read stage: " + h.events);
+        assertTrue(h.runtime.lease().holds(h.node.term(), h.now), "by its own clock the lease still holds");
+
+        h.suspend(); // the clock stands still between the lease's publication and the read
+        h.read.runAll();
+        assertFalse(get.done(), "a lease read answered after the clock stood still: " + h.events);
+        h.raft.runAll(); // asked again: the raft stage notices the suspension first, and the lease ends
+        assertFalse(h.runtime.lease().holds(h.node.term(), h.now), "the suspension ended the lease");
+        h.read.runAll();
+        assertFalse(get.done(), "answered by the lease the suspension ended: " + h.events);
+    }
+
+    @Test
+    void aMembershipChangeIsAnsweredOnceItsEntryApplied() {
+        // Why: the server answers MemberAdd/MemberRemove once the change applied here (the directory and the
+        // configuration then include it), as it answers a write.
+        RuntimeHarness h = new RuntimeHarness(1, MemoryStorage.bootstrap(1), 1000);
+        h.becomeSingleLeader();
+        RuntimeHarness.Recorder<Long> add = new RuntimeHarness.Recorder<>(h.events, "add");
+        ConfChange addTwo = ConfChange.newBuilder().addChanges(ConfChangeSingle.newBuilder()
+                .setType(ConfChangeType.ADD_LEARNER).setMemberId(2)).build();
+        assertEquals(MemberRuntime.Admission.PROPOSED,
+                h.runtime.proposeConfChange(addTwo, h.now + 1_000_000_000L, add));
+        h.completeWrite();
+        h.raft.runAll();
+        assertFalse(add.done(), "answered before applied: " + h.events);
+        h.settle();
+        assertTrue(add.done() && add.refusal == null, h.events.toString());
+        long index = h.applied.get(h.applied.size() - 1).getIndex();
+        assertEquals(EntryType.ENTRY_CONF_CHANGE, h.applied.get(h.applied.size() - 1).getType());
+        assertEquals(index, add.result, "the result of applying its own entry");
+
+        RuntimeHarness f = follower();
+        RuntimeHarness.Recorder<Long> atFollower = new RuntimeHarness.Recorder<>(f.events, "follower");
+        assertEquals(MemberRuntime.Admission.REFUSED,
+                f.runtime.proposeConfChange(addTwo, f.now + 1_000_000_000L, atFollower));
+        assertEquals(Refusal.Kind.NOT_LEADER, atFollower.refusal.kind());
+        assertFalse(f.sentType(MessageType.MSG_PROPOSE), "never forwarded: " + f.events);
     }
 
     @Test

@@ -9,6 +9,8 @@ import org.slf4j.LoggerFactory;
  * {@code System.nanoTime} stands still while a VM is suspended, so the runtime asks, before it ticks and before it
  * publishes a lease, whether the wall clock ran ahead meanwhile; if so the leader lease ends until a new round
  * confirms it (issue 10 F). The runtime asks from its raft stage only, as ClockJumps requires (one thread checks).
+ * A lease read about to be answered on a read thread compares the offset with the one its lease was published with,
+ * so a suspension right after the publication is caught before the raft stage's next check.
  */
 final class MonotonicClock implements Clock {
     private static final Logger LOG = LoggerFactory.getLogger(MonotonicClock.class);
@@ -32,5 +34,20 @@ final class MonotonicClock implements Clock {
         LOG.warn("member {}: the wall clock jumped ahead of the monotonic clock (a suspended VM or a clock step):"
                 + " the leader lease ends until a new round confirms it", Long.toHexString(memberId));
         return true;
+    }
+
+    /** The wall-minus-monotonic offset as of the raft stage's last check, which a published lease carries. */
+    @Override
+    public long suspensionMark() {
+        return clocks.offsetAtLastCheck();
+    }
+
+    /**
+     * Any thread (a read about to be answered by lease): whether the wall clock ran ahead of the monotonic one since
+     * {@code mark}, as {@link LeaderLeaseView} checks a lease published by the raft thread.
+     */
+    @Override
+    public boolean mayHaveStoppedSince(long mark) {
+        return clocks.offsetNow() - mark > ClockJumps.TOLERANCE_NANOS;
     }
 }

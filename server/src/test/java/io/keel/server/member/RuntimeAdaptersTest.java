@@ -187,6 +187,13 @@ class RuntimeAdaptersTest {
         wall.addAndGet(30_000); // thirty seconds of wall time while the monotonic clock stood still
         assertTrue(clock.mayHaveStoppedSinceLastCheck());
         assertFalse(clock.mayHaveStoppedSinceLastCheck(), "reported once");
+
+        long mark = clock.suspensionMark(); // as a lease published now carries it
+        mono.addAndGet(10_000_000);
+        wall.addAndGet(10);
+        assertFalse(clock.mayHaveStoppedSince(mark), "both clocks went on together");
+        wall.addAndGet(30_000);
+        assertTrue(clock.mayHaveStoppedSince(mark), "a reader sees the suspension before the raft stage checks");
     }
 
     /** Runs {@code task} on the raft stage and waits for it. */
