@@ -13,6 +13,7 @@ import io.keel.raft.proto.Message;
 import io.keel.raft.proto.SnapshotMetadata;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -69,6 +70,17 @@ public final class MemberRuntime<R> {
      * the next durable write handed back at once (PersistQueue's class comment).
      */
     private volatile boolean raftWaitsForDurable = true;
+    /** Apply stage writes, raft stage reads: the last entry the state machine applied ({@link #takeApplied}). */
+    private volatile long machineApplied;
+    /**
+     * Published by the raft stage at the end of every drive, read by the apply stage: whether a confirmed read waits
+     * for the state machine to apply its index (then an applied batch's hand-back wakes the raft stage).
+     */
+    private volatile boolean readsWaitForApply;
+    /** A deferred {@link #takeApplied} is queued and has not started: one is enough, it takes the newest index. */
+    private final AtomicBoolean appliedHandBackQueued = new AtomicBoolean();
+    /** Whether the stages give a raft stage that runs tasks without being woken ({@link Stages#raftDeferred}). */
+    private final boolean deferrable;
 
     public MemberRuntime(RaftNode node, LogStore log, StateMachine<R> machine, Transport transport, Clock clock,
                          Stages stages, Limits limits, RuntimeObserver observer, long firstRequestId) {
@@ -83,6 +95,8 @@ public final class MemberRuntime<R> {
         this.nextRequest = firstRequestId;
         this.applied = node.log().applied();
         this.handedToApply = node.log().applied(); // the node hands out what follows it
+        this.machineApplied = node.log().applied();
+        this.deferrable = stages.raftDeferred() != stages.raft();
         this.persist = new PersistQueue(log, transport, stages, this::onRaftStage, this::onRaftStageDeferred,
                 () -> raftWaitsForDurable, this::durable, this::failStop);
     }
@@ -398,6 +412,7 @@ public final class MemberRuntime<R> {
             // A leader counts its own log toward the commit, a candidate its own vote; a follower holding a commit
             // index past what it handed to apply hands those entries out only once they are durable.
             raftWaitsForDurable = node.role() != Role.FOLLOWER || node.log().committed() > handedToApply;
+            readsWaitForApply = reads.waitingForApply();
         } finally {
             driving = false;
         }
@@ -414,6 +429,8 @@ public final class MemberRuntime<R> {
         transport.send(r.messages());
         if (!r.readStates().isEmpty()) {
             reads.answered(r.readStates(), node.term(), "member " + Long.toHexString(node.id()));
+            // The newest applied index, even if its hand-back is still deferred: a read waits for no wake-up.
+            applied = Math.max(applied, machineApplied);
             runReads();
         }
         Runnable install = null;
@@ -454,12 +471,36 @@ public final class MemberRuntime<R> {
                 if (request >= 0) writes.appliedForwarded(request, result);
             }
         }
-        long last = entries.get(entries.size() - 1).getIndex();
-        onRaftStage(() -> {
-            node.applied(last);
-            applied = Math.max(applied, last);
-            runReads();
-        });
+        machineApplied = entries.get(entries.size() - 1).getIndex();
+        handBackApplied();
+    }
+
+    /**
+     * Apply stage: Raft's applied index is bookkeeping unless a confirmed read waits for it, so the hand-back wakes
+     * the raft stage only then; otherwise it rides on the raft stage's next wake-up ({@link Stages#raftDeferred}).
+     * Queued deferred first, the waiters read after; the raft stage publishes them at the end of every drive, before
+     * it looks at its deferred tasks: either this stage sees the waiting read, or the raft stage finds the hand-back.
+     */
+    private void handBackApplied() {
+        if (!deferrable) {
+            onRaftStage(this::takeApplied);
+            return;
+        }
+        if (appliedHandBackQueued.compareAndSet(false, true)) {
+            onRaftStageDeferred(() -> {
+                appliedHandBackQueued.set(false); // before taking: an apply finishing from now on queues again
+                takeApplied();
+            });
+        }
+        if (readsWaitForApply) onRaftStage(this::takeApplied);
+    }
+
+    /** Raft stage: takes the applied index the apply stage published, and runs the reads it was waited for. */
+    private void takeApplied() {
+        long last = machineApplied;
+        if (last > node.log().applied()) node.applied(last);
+        applied = Math.max(applied, last);
+        runReads();
     }
 
     /** Raft stage: executes every confirmed read whose index is applied. */

@@ -493,6 +493,46 @@ class MemberRuntimeTest {
     }
 
     @Test
+    void anAppliedBatchNobodyWaitsForIsHandedBackWithoutWakingTheRaftStage() {
+        // Why (cost, not safety): Raft's applied index is bookkeeping unless a read waits for it; waking the raft
+        // thread after every applied batch costs a context switch per batch on a loaded machine (the server's
+        // deferred applied-index hand-back).
+        RuntimeHarness h = followerWithDeferredStage();
+        h.runtime.step(append(1, 1, 1, List.of(entry(2, "x"))));
+        h.settle();
+        h.runtime.step(append(2, TERM, 2, List.of())); // commits 2: nothing to write, straight to apply
+        assertTrue(h.writes.isEmpty() && h.raft.tasks.isEmpty(), h.events.toString());
+        h.apply.runAll();
+        assertEquals(2, h.applied.get(h.applied.size() - 1).getIndex());
+        assertTrue(h.raft.tasks.isEmpty(), "an applied batch nobody waits for woke the raft stage: " + h.events);
+        assertFalse(h.raftDeferred.tasks.isEmpty(), "the hand-back rides on the next wake-up");
+        h.raftDeferred.runAll();
+        assertEquals(2, h.node.log().applied());
+        assertEquals(2, h.runtime.applied());
+    }
+
+    @Test
+    void anAppliedBatchAReadWaitsForWakesTheRaftStage() {
+        // Why: a confirmed read waits for the state machine to reach its index; its client must not wait for
+        // whatever wakes the raft stage next.
+        RuntimeHarness h = new RuntimeHarness(1, MemoryStorage.bootstrap(1), 1000, io.keel.raft.ReadMode.READ_INDEX,
+                true);
+        h.becomeSingleLeader();
+        h.runtime.propose(bytes("z"), WriteOptions.LEADER_ONLY, h.now + 1_000_000_000L,
+                new RuntimeHarness.Recorder<>(h.events, "z"));
+        h.completeWrite();
+        h.raft.runAll(); // durable: committed, handed to the apply stage (held)
+        RuntimeHarness.Recorder<ReadAnswer<String>> get = new RuntimeHarness.Recorder<>(h.events, "get");
+        h.runtime.read(() -> "value", h.now + 1_000_000_000L, get); // confirmed at once, waits for the apply
+        assertFalse(h.apply.tasks.isEmpty(), h.events.toString());
+        h.apply.runAll();
+        assertFalse(h.raft.tasks.isEmpty(), "the apply a read waits for did not wake the raft stage: " + h.events);
+        h.raft.runAll();
+        h.read.runAll();
+        assertTrue(get.done() && get.refusal == null, "answered without the deferred hand-back: " + h.events);
+    }
+
+    @Test
     void aWriteItsCallerEndedBeforeItWasProposedIsNeverProposed() {
         // Why: the server's per-request timer tells a client "nothing was proposed" when the deadline passes while
         // the write waits for the raft thread or for a leader; the client may then retry elsewhere, so proposing or
