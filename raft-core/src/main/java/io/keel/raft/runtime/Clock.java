@@ -11,4 +11,21 @@ public interface Clock {
     default boolean mayHaveStoppedSinceLastCheck() {
         return false;
     }
+
+    /**
+     * Raft stage: a reading taken when the lease is published ({@link PublishedLease#clockMark()}), for
+     * {@link #mayHaveStoppedSince} to compare with later.
+     */
+    default long suspensionMark() {
+        return 0;
+    }
+
+    /**
+     * Any stage: whether the clock may have stood still since {@code mark} was taken. A lease read that executed
+     * after such a suspension is not answered: the lease it relied on may have ended for the followers while this
+     * clock stood still, before the raft stage's next check notices (the server compares the wall clock's offset).
+     */
+    default boolean mayHaveStoppedSince(long mark) {
+        return false;
+    }
 }

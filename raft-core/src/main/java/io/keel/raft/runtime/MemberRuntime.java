@@ -13,6 +13,7 @@ import io.keel.raft.proto.Message;
 import io.keel.raft.proto.SnapshotMetadata;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -69,6 +70,17 @@ public final class MemberRuntime<R> {
      * the next durable write handed back at once (PersistQueue's class comment).
      */
     private volatile boolean raftWaitsForDurable = true;
+    /** Apply stage writes, raft stage reads: the last entry the state machine applied ({@link #takeApplied}). */
+    private volatile long machineApplied;
+    /**
+     * Published by the raft stage at the end of every drive, read by the apply stage: whether a confirmed read waits
+     * for the state machine to apply its index (then an applied batch's hand-back wakes the raft stage).
+     */
+    private volatile boolean readsWaitForApply;
+    /** A deferred {@link #takeApplied} is queued and has not started: one is enough, it takes the newest index. */
+    private final AtomicBoolean appliedHandBackQueued = new AtomicBoolean();
+    /** Whether the stages give a raft stage that runs tasks without being woken ({@link Stages#raftDeferred}). */
+    private final boolean deferrable;
 
     public MemberRuntime(RaftNode node, LogStore log, StateMachine<R> machine, Transport transport, Clock clock,
                          Stages stages, Limits limits, RuntimeObserver observer, long firstRequestId) {
@@ -83,6 +95,8 @@ public final class MemberRuntime<R> {
         this.nextRequest = firstRequestId;
         this.applied = node.log().applied();
         this.handedToApply = node.log().applied(); // the node hands out what follows it
+        this.machineApplied = node.log().applied();
+        this.deferrable = stages.raftDeferred() != stages.raft();
         this.persist = new PersistQueue(log, transport, stages, this::onRaftStage, this::onRaftStageDeferred,
                 () -> raftWaitsForDurable, this::durable, this::failStop);
     }
@@ -272,6 +286,34 @@ public final class MemberRuntime<R> {
         node.read(reads.register(read));
     }
 
+    /**
+     * Proposes a membership change at this member, which must lead (never forwarded or parked: a client changing
+     * membership asks the leader); {@code completion} is answered once its entry applied here, or refused (NOT_LEADER,
+     * INVALID while another change is pending or this one is not allowed).
+     */
+    public Admission proposeConfChange(ConfChange change, long deadline, Completion<R> completion) {
+        if (stopped) {
+            completion.refused(stoppedRefusal());
+            return Admission.REFUSED;
+        }
+        if (pendingRequests() >= limits.maxPendingRequests()) {
+            completion.refused(overloaded());
+            return Admission.REFUSED;
+        }
+        if (!completion.proceed(Completion.Step.PROPOSED)) return Admission.DROPPED;
+        ProposeResult r = node.proposeConfChange(change);
+        Admission a;
+        if (r instanceof ProposeResult.Accepted accepted) {
+            writes.accepted(accepted.index(), accepted.term(), completion, deadline);
+            a = Admission.PROPOSED;
+        } else {
+            completion.refused(Refusal.of((ProposeResult.Refused) r));
+            a = Admission.REFUSED;
+        }
+        drive();
+        return a;
+    }
+
     public ProposeResult proposeConfChange(ConfChange change) {
         if (stopped) return new ProposeResult.Refused(ProposeResult.Reason.NOT_LEADER, 0, "stopped");
         ProposeResult r = node.proposeConfChange(change);
@@ -370,6 +412,7 @@ public final class MemberRuntime<R> {
             // A leader counts its own log toward the commit, a candidate its own vote; a follower holding a commit
             // index past what it handed to apply hands those entries out only once they are durable.
             raftWaitsForDurable = node.role() != Role.FOLLOWER || node.log().committed() > handedToApply;
+            readsWaitForApply = reads.waitingForApply();
         } finally {
             driving = false;
         }
@@ -386,6 +429,8 @@ public final class MemberRuntime<R> {
         transport.send(r.messages());
         if (!r.readStates().isEmpty()) {
             reads.answered(r.readStates(), node.term(), "member " + Long.toHexString(node.id()));
+            // The newest applied index, even if its hand-back is still deferred: a read waits for no wake-up.
+            applied = Math.max(applied, machineApplied);
             runReads();
         }
         Runnable install = null;
@@ -426,12 +471,36 @@ public final class MemberRuntime<R> {
                 if (request >= 0) writes.appliedForwarded(request, result);
             }
         }
-        long last = entries.get(entries.size() - 1).getIndex();
-        onRaftStage(() -> {
-            node.applied(last);
-            applied = Math.max(applied, last);
-            runReads();
-        });
+        machineApplied = entries.get(entries.size() - 1).getIndex();
+        handBackApplied();
+    }
+
+    /**
+     * Apply stage: Raft's applied index is bookkeeping unless a confirmed read waits for it, so the hand-back wakes
+     * the raft stage only then; otherwise it rides on the raft stage's next wake-up ({@link Stages#raftDeferred}).
+     * Queued deferred first, the waiters read after; the raft stage publishes them at the end of every drive, before
+     * it looks at its deferred tasks: either this stage sees the waiting read, or the raft stage finds the hand-back.
+     */
+    private void handBackApplied() {
+        if (!deferrable) {
+            onRaftStage(this::takeApplied);
+            return;
+        }
+        if (appliedHandBackQueued.compareAndSet(false, true)) {
+            onRaftStageDeferred(() -> {
+                appliedHandBackQueued.set(false); // before taking: an apply finishing from now on queues again
+                takeApplied();
+            });
+        }
+        if (readsWaitForApply) onRaftStage(this::takeApplied);
+    }
+
+    /** Raft stage: takes the applied index the apply stage published, and runs the reads it was waited for. */
+    private void takeApplied() {
+        long last = machineApplied;
+        if (last > node.log().applied()) node.applied(last);
+        applied = Math.max(applied, last);
+        runReads();
     }
 
     /** Raft stage: executes every confirmed read whose index is applied. */
@@ -446,12 +515,26 @@ public final class MemberRuntime<R> {
         if (stopped) return;
         @SuppressWarnings("unchecked") PendingReads.Read<T> read = (PendingReads.Read<T>) c.read();
         T value = read.query().get();
-        if (c.leaseTerm() != 0 && !lease.holds(c.leaseTerm(), clock.now())) {
-            // The lease ended while the read waited or ran: its answer could miss a newer leader's write.
-            onRaftStage(() -> askNode(read));
+        if (c.leaseTerm() != 0 && !leaseHoldsAfterRead(c.leaseTerm())) {
+            // The lease ended while the read waited or ran: its answer could miss a newer leader's write. Asked
+            // again once the raft stage looked at the clock, so a suspension ends the node's lease first.
+            onRaftStage(() -> {
+                noticeSuspension();
+                askNode(read);
+            });
             return;
         }
         read.completion().completed(new ReadAnswer<>(value, c.index(), c.leaseTerm()));
+    }
+
+    /**
+     * Read stage: whether the published lease of {@code term} still holds now, and the clock did not stand still
+     * since it was published (a suspended VM: the followers' guards ran out meanwhile, and the raft stage may not
+     * have noticed yet).
+     */
+    private boolean leaseHoldsAfterRead(long term) {
+        PublishedLease held = lease;
+        return held.holds(term, clock.now()) && !clock.mayHaveStoppedSince(held.clockMark());
     }
 
     /**
@@ -473,7 +556,9 @@ public final class MemberRuntime<R> {
         long expires = node.leaseExpiresAt();
         long term = node.term();
         PublishedLease current = lease;
-        if (current.expiresAt() != expires || current.term() != term) lease = new PublishedLease(expires, term);
+        if (current.expiresAt() != expires || current.term() != term) {
+            lease = new PublishedLease(expires, term, clock.suspensionMark());
+        }
     }
 
     private void noticeSuspension() {

@@ -54,6 +54,11 @@ final class PendingReads {
         }
     }
 
+    /** Whether a confirmed read waits for the state machine to apply its index. */
+    boolean waitingForApply() {
+        return !awaitingApply.isEmpty();
+    }
+
     /** Removes and returns every confirmed read whose index is applied. */
     List<Confirmed> runnable(long applied) {
         List<Confirmed> out = new ArrayList<>();

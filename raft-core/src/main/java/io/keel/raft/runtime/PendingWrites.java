@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongFunction;
 
 /**
  * Writes waiting for their entry to apply: registered on the raft stage, answered on the apply stage (so an answer
@@ -21,11 +22,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * overwritten (thesis §6.3: the leader replies once the entry is applied).
  */
 final class PendingWrites<R> {
-    private record Waiting<R>(long term, Completion<R> completion, long deadline) {
+    /** A write waiting inside the runtime: who is told how it ended, and until when it waits. */
+    private interface Pending<R> {
+        Completion<R> completion();
+
+        long deadline();
+    }
+
+    private record Waiting<R>(long term, Completion<R> completion, long deadline) implements Pending<R> {
     }
 
     /** {@code resendable}: the tagged data of an idempotent write, forwarded again to each new leader. */
-    private record Forwarded<R>(Completion<R> completion, long deadline, ByteString resendable) {
+    private record Forwarded<R>(Completion<R> completion, long deadline, ByteString resendable)
+            implements Pending<R> {
     }
 
     private final ConcurrentSkipListMap<Long, Waiting<R>> byIndex = new ConcurrentSkipListMap<>();
@@ -101,40 +110,37 @@ final class PendingWrites<R> {
      * already ended ({@link Completion#ended}) are forgotten, so a forwarded write the leader dropped does not stay.
      */
     void expire(long now) {
-        for (Map.Entry<Long, Waiting<R>> e : byIndex.entrySet()) {
-            if (e.getValue().completion().ended()) {
-                if (byIndex.remove(e.getKey(), e.getValue())) size.decrementAndGet();
-                continue;
-            }
-            if (now - e.getValue().deadline() >= 0 && byIndex.remove(e.getKey(), e.getValue())) {
-                size.decrementAndGet();
-                e.getValue().completion().refused(new Refusal(Refusal.Kind.UNKNOWN, 0, "the write at index "
-                        + e.getKey() + " did not apply before its deadline; it may still apply"));
-            }
-        }
-        for (Map.Entry<Long, Forwarded<R>> e : forwarded.entrySet()) {
-            if (e.getValue().completion().ended()) {
-                if (forwarded.remove(e.getKey(), e.getValue())) size.decrementAndGet();
-                continue;
-            }
-            if (now - e.getValue().deadline() >= 0 && forwarded.remove(e.getKey(), e.getValue())) {
-                size.decrementAndGet();
-                e.getValue().completion().refused(new Refusal(Refusal.Kind.UNKNOWN, 0, "the leader did not apply"
-                        + " the forwarded write before its deadline (it may have lost leadership); it may still apply"));
-            }
+        expire(byIndex, now, index -> "the write at index " + index + " did not apply before its deadline; it may"
+                + " still apply");
+        expire(forwarded, now, request -> "the leader did not apply the forwarded write before its deadline (it may"
+                + " have lost leadership); it may still apply");
+    }
+
+    /** {@link #expire(long)} over one of the two maps (both keyed by what names the write in {@code why}). */
+    private <W extends Pending<R>> void expire(Map<Long, W> waiting, long now, LongFunction<String> why) {
+        for (Map.Entry<Long, W> e : waiting.entrySet()) {
+            W w = e.getValue();
+            boolean ended = w.completion().ended();
+            if (!ended && now - w.deadline() < 0) continue;
+            // Whoever removes it answers it: the apply stage may have answered it meanwhile.
+            if (!waiting.remove(e.getKey(), w)) continue;
+            size.decrementAndGet();
+            if (!ended) w.completion().refused(new Refusal(Refusal.Kind.UNKNOWN, 0, why.apply(e.getKey())));
         }
     }
 
     void failAll(Refusal refusal) {
-        for (Long index : byIndex.keySet()) {
-            Waiting<R> w = byIndex.remove(index);
-            if (w != null) w.completion().refused(refusal);
+        failAll(byIndex, refusal);
+        failAll(forwarded, refusal);
+    }
+
+    private <W extends Pending<R>> void failAll(Map<Long, W> waiting, Refusal refusal) {
+        for (Long key : waiting.keySet()) {
+            W w = waiting.remove(key);
+            if (w == null) continue;
+            size.decrementAndGet();
+            w.completion().refused(refusal);
         }
-        for (Long request : forwarded.keySet()) {
-            Forwarded<R> f = forwarded.remove(request);
-            if (f != null) f.completion().refused(refusal);
-        }
-        size.set(0);
     }
 
     private static Refusal lost(long index, long proposedTerm, long actualTerm) {

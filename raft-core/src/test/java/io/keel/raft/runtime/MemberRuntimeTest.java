@@ -1,6 +1,9 @@
 package io.keel.raft.runtime;
 
 import io.keel.raft.log.MemoryStorage;
+import io.keel.raft.proto.ConfChange;
+import io.keel.raft.proto.ConfChangeSingle;
+import io.keel.raft.proto.ConfChangeType;
 import io.keel.raft.proto.ConfState;
 import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.EntryType;
@@ -341,6 +344,61 @@ class MemberRuntimeTest {
     }
 
     @Test
+    void aLeaseReadThatRanAfterTheClockStoodStillIsNotAnswered() {
+        // Why: a VM suspended after the lease was published wakes with its monotonic clock where it stopped, so the
+        // lease looks held while the followers' guards ran out long ago and a new leader may have taken writes. The
+        // raft stage notices at its next check; a read executing before that must not be answered (issue 10 F).
+        RuntimeHarness h = new RuntimeHarness(1, MemoryStorage.bootstrap(1, 2, 3), 1000, io.keel.raft.ReadMode.LEASE);
+        h.becomeLeaderOfThree();
+        h.now += 25_000_000L;
+        h.runtime.tick();
+        h.settle();
+        h.answerAs(2);
+        RuntimeHarness.Recorder<ReadAnswer<String>> get = new RuntimeHarness.Recorder<>(h.events, "get");
+        h.runtime.read(() -> "value", h.now + 1_000_000_000L, get);
+        h.raft.runAll();
+        h.apply.runAll();
+        assertEquals(1, h.read.tasks.size(), "the lease read waits on the read stage: " + h.events);
+        assertTrue(h.runtime.lease().holds(h.node.term(), h.now), "by its own clock the lease still holds");
+
+        h.suspend(); // the clock stands still between the lease's publication and the read
+        h.read.runAll();
+        assertFalse(get.done(), "a lease read answered after the clock stood still: " + h.events);
+        h.raft.runAll(); // asked again: the raft stage notices the suspension first, and the lease ends
+        assertFalse(h.runtime.lease().holds(h.node.term(), h.now), "the suspension ended the lease");
+        h.read.runAll();
+        assertFalse(get.done(), "answered by the lease the suspension ended: " + h.events);
+    }
+
+    @Test
+    void aMembershipChangeIsAnsweredOnceItsEntryApplied() {
+        // Why: the server answers MemberAdd/MemberRemove once the change applied here (the directory and the
+        // configuration then include it), as it answers a write.
+        RuntimeHarness h = new RuntimeHarness(1, MemoryStorage.bootstrap(1), 1000);
+        h.becomeSingleLeader();
+        RuntimeHarness.Recorder<Long> add = new RuntimeHarness.Recorder<>(h.events, "add");
+        ConfChange addTwo = ConfChange.newBuilder().addChanges(ConfChangeSingle.newBuilder()
+                .setType(ConfChangeType.ADD_LEARNER).setMemberId(2)).build();
+        assertEquals(MemberRuntime.Admission.PROPOSED,
+                h.runtime.proposeConfChange(addTwo, h.now + 1_000_000_000L, add));
+        h.completeWrite();
+        h.raft.runAll();
+        assertFalse(add.done(), "answered before applied: " + h.events);
+        h.settle();
+        assertTrue(add.done() && add.refusal == null, h.events.toString());
+        long index = h.applied.get(h.applied.size() - 1).getIndex();
+        assertEquals(EntryType.ENTRY_CONF_CHANGE, h.applied.get(h.applied.size() - 1).getType());
+        assertEquals(index, add.result, "the result of applying its own entry");
+
+        RuntimeHarness f = follower();
+        RuntimeHarness.Recorder<Long> atFollower = new RuntimeHarness.Recorder<>(f.events, "follower");
+        assertEquals(MemberRuntime.Admission.REFUSED,
+                f.runtime.proposeConfChange(addTwo, f.now + 1_000_000_000L, atFollower));
+        assertEquals(Refusal.Kind.NOT_LEADER, atFollower.refusal.kind());
+        assertFalse(f.sentType(MessageType.MSG_PROPOSE), "never forwarded: " + f.events);
+    }
+
+    @Test
     void theLeaseIsPublishedBeforeAnyMessageOfTheStepLeaves() {
         // Why: a lease read re-checks the published lease; published after the step's messages, a reader could
         // trust a lease the node already gave up (a transfer's TimeoutNow already on its way elects the target,
@@ -432,6 +490,46 @@ class MemberRuntimeTest {
                 new RuntimeHarness.Recorder<>(leader.events, "z"));
         leader.completeWrite();
         assertFalse(leader.raft.tasks.isEmpty(), "a leader's own write counts toward its commit: " + leader.events);
+    }
+
+    @Test
+    void anAppliedBatchNobodyWaitsForIsHandedBackWithoutWakingTheRaftStage() {
+        // Why (cost, not safety): Raft's applied index is bookkeeping unless a read waits for it; waking the raft
+        // thread after every applied batch costs a context switch per batch on a loaded machine (the server's
+        // deferred applied-index hand-back).
+        RuntimeHarness h = followerWithDeferredStage();
+        h.runtime.step(append(1, 1, 1, List.of(entry(2, "x"))));
+        h.settle();
+        h.runtime.step(append(2, TERM, 2, List.of())); // commits 2: nothing to write, straight to apply
+        assertTrue(h.writes.isEmpty() && h.raft.tasks.isEmpty(), h.events.toString());
+        h.apply.runAll();
+        assertEquals(2, h.applied.get(h.applied.size() - 1).getIndex());
+        assertTrue(h.raft.tasks.isEmpty(), "an applied batch nobody waits for woke the raft stage: " + h.events);
+        assertFalse(h.raftDeferred.tasks.isEmpty(), "the hand-back rides on the next wake-up");
+        h.raftDeferred.runAll();
+        assertEquals(2, h.node.log().applied());
+        assertEquals(2, h.runtime.applied());
+    }
+
+    @Test
+    void anAppliedBatchAReadWaitsForWakesTheRaftStage() {
+        // Why: a confirmed read waits for the state machine to reach its index; its client must not wait for
+        // whatever wakes the raft stage next.
+        RuntimeHarness h = new RuntimeHarness(1, MemoryStorage.bootstrap(1), 1000, io.keel.raft.ReadMode.READ_INDEX,
+                true);
+        h.becomeSingleLeader();
+        h.runtime.propose(bytes("z"), WriteOptions.LEADER_ONLY, h.now + 1_000_000_000L,
+                new RuntimeHarness.Recorder<>(h.events, "z"));
+        h.completeWrite();
+        h.raft.runAll(); // durable: committed, handed to the apply stage (held)
+        RuntimeHarness.Recorder<ReadAnswer<String>> get = new RuntimeHarness.Recorder<>(h.events, "get");
+        h.runtime.read(() -> "value", h.now + 1_000_000_000L, get); // confirmed at once, waits for the apply
+        assertFalse(h.apply.tasks.isEmpty(), h.events.toString());
+        h.apply.runAll();
+        assertFalse(h.raft.tasks.isEmpty(), "the apply a read waits for did not wake the raft stage: " + h.events);
+        h.raft.runAll();
+        h.read.runAll();
+        assertTrue(get.done() && get.refusal == null, "answered without the deferred hand-back: " + h.events);
     }
 
     @Test

@@ -56,6 +56,9 @@ final class RuntimeHarness {
     final ArrayDeque<LogStore.Done> writesDone = new ArrayDeque<>();
     final List<Entry> applied = new ArrayList<>();
     long now = 1_000_000_000L;
+    /** How often the clock stood still (a suspended VM, {@link #suspend}), and how many the raft stage noticed. */
+    int suspensions;
+    private int suspensionsChecked;
     final MemberRuntime<Long> runtime;
 
     RuntimeHarness(long id, MemoryStorage storage, int maxPending) {
@@ -116,7 +119,30 @@ final class RuntimeHarness {
             }
         };
         Stages stages = new Stages(raft, deferredApart ? raftDeferred : raft, Runnable::run, apply, read);
-        runtime = new MemberRuntime<>(node, log, machine, transport, () -> now, stages,
+        Clock clock = new Clock() {
+            @Override
+            public long now() {
+                return now;
+            }
+
+            @Override
+            public boolean mayHaveStoppedSinceLastCheck() {
+                boolean stopped = suspensions > suspensionsChecked;
+                suspensionsChecked = suspensions;
+                return stopped;
+            }
+
+            @Override
+            public long suspensionMark() {
+                return suspensions;
+            }
+
+            @Override
+            public boolean mayHaveStoppedSince(long mark) {
+                return suspensions > mark;
+            }
+        };
+        runtime = new MemberRuntime<>(node, log, machine, transport, clock, stages,
                 new MemberRuntime.Limits(maxPending, Duration.ofMillis(500).toNanos()), RuntimeObserver.NONE, 1);
         runtime.start();
     }
@@ -216,6 +242,11 @@ final class RuntimeHarness {
             settle();
         }
         if (node.role() != io.keel.raft.Role.LEADER) throw new AssertionError("no leader: " + node);
+    }
+
+    /** The member's clock stood still while real time went on (a suspended VM): {@link Clock}'s two checks say so. */
+    void suspend() {
+        suspensions++;
     }
 
     boolean sentType(io.keel.raft.proto.MessageType type) {

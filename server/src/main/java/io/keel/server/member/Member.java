@@ -181,16 +181,8 @@ public final class Member implements AutoCloseable {
                         return;
                     }
                     observer.messageReceived(message);
-                    if (!loop.offerDroppable(() -> loop.node().step(message))) droppedPeerMessages.increment();
+                    if (!loop.offerPeerMessages(1, () -> loop.node().step(message))) droppedPeerMessages.increment();
                 }
-
-                /**
-                 * Peer messages handed to the raft thread and not yet stepped. A task now carries a burst, so the
-                 * loop's bound on queued tasks alone would admit up to 256 times more messages than before: this
-                 * keeps the bound at that many messages.
-                 */
-                private final java.util.concurrent.atomic.AtomicInteger queuedPeerMessages =
-                        new java.util.concurrent.atomic.AtomicInteger();
 
                 @Override
                 public void onMessages(List<Message> messages) {
@@ -206,16 +198,8 @@ public final class Member implements AutoCloseable {
                     }
                     int n = raftMessages.size();
                     if (n == 0) return;
-                    if (queuedPeerMessages.addAndGet(n) > RaftLoop.MAX_QUEUED_TASKS_FOR_PEER_MESSAGES) {
-                        queuedPeerMessages.addAndGet(-n); // Raft resends what is dropped
-                        droppedPeerMessages.add(n);
-                        return;
-                    }
-                    if (!loop.offerDroppable(() -> {
-                        queuedPeerMessages.addAndGet(-n);
-                        raftMessages.forEach(loop.node()::step);
-                    })) {
-                        queuedPeerMessages.addAndGet(-n);
+                    // Bounded in messages, not tasks (RaftLoop.MAX_QUEUED_PEER_MESSAGES); Raft resends the dropped.
+                    if (!loop.offerPeerMessages(n, () -> raftMessages.forEach(loop.node()::step))) {
                         droppedPeerMessages.add(n);
                     }
                 }

@@ -18,7 +18,7 @@ import java.util.concurrent.ExecutorService;
  * resends. A MSG_SNAPSHOT goes on its own stream: the store is exported off the raft thread and the transfer's
  * outcome is reported to {@link RaftNode#reportSnapshot} on the raft thread.
  */
-final class Outbound {
+final class Outbound implements io.keel.raft.runtime.Transport {
     private static final Logger LOG = LoggerFactory.getLogger(Outbound.class);
 
     private final Transport transport;
@@ -35,9 +35,11 @@ final class Outbound {
 
     /**
      * A Ready's messages go to the transport in one call, so each peer's I/O thread is woken once for the lot and
-     * writes them with one flush; snapshots go on their own streams.
+     * writes them with one flush; snapshots go on their own streams. Called from the raft thread and the sync thread
+     * (also as the member runtime's {@link io.keel.raft.runtime.Transport}).
      */
-    void send(List<Message> messages) {
+    @Override
+    public void send(List<Message> messages) {
         List<Message> plain = messages;
         for (Message m : messages) {
             if (m.getType() == MessageType.MSG_SNAPSHOT) {

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -33,9 +34,10 @@ final class RaftLoop implements Executor {
     private static final int MAX_TASKS_PER_READY = 256;
     /**
      * Messages from peers queued beyond this are dropped (Raft resends what is lost): a flood of them, or a raft
-     * thread that falls behind, never grows the heap without bound.
+     * thread that falls behind, never grows the heap without bound. Counted in messages, not tasks: one task carries
+     * a read burst of any size ({@link #offerPeerMessages}). Client requests have bounds of their own (Admission).
      */
-    static final int MAX_QUEUED_TASKS_FOR_PEER_MESSAGES = 16_384;
+    static final int MAX_QUEUED_PEER_MESSAGES = 16_384;
 
     private final RaftNode node;
     private final long tickNanos;
@@ -44,6 +46,8 @@ final class RaftLoop implements Executor {
     private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     /** Tasks that ride on the next wake-up instead of causing one ({@link #executeDeferred}). */
     private final ConcurrentLinkedQueue<Runnable> deferred = new ConcurrentLinkedQueue<>();
+    /** Peer messages queued in {@link #tasks} and not yet stepped ({@link #offerPeerMessages}). */
+    private final AtomicInteger queuedPeerMessages = new AtomicInteger();
     private final Thread thread;
     private Consumer<Ready> readyHandler;
     private Consumer<Throwable> onFailure;
@@ -94,11 +98,28 @@ final class RaftLoop implements Executor {
         if (running) deferred.add(task);
     }
 
-    /** Queues a task that may be lost (a peer's message); false, and dropped, while the queue is over its bound. */
-    boolean offerDroppable(Runnable task) {
-        if (!running || tasks.size() >= MAX_QUEUED_TASKS_FOR_PEER_MESSAGES) return false;
-        tasks.add(task);
+    /**
+     * Queues {@code step}, which steps {@code messages} peer messages (one, or a read burst), as one task; false, and
+     * dropped, if they would take the peer messages queued past {@link #MAX_QUEUED_PEER_MESSAGES} (Raft resends
+     * what is lost). One weighted bound: a burst counts as the messages it carries, so bundling them into one task
+     * (one wake-up) admits no more of them than queuing each alone would.
+     */
+    boolean offerPeerMessages(int messages, Runnable step) {
+        if (!running) return false;
+        if (queuedPeerMessages.addAndGet(messages) > MAX_QUEUED_PEER_MESSAGES) {
+            queuedPeerMessages.addAndGet(-messages);
+            return false;
+        }
+        tasks.add(() -> {
+            queuedPeerMessages.addAndGet(-messages); // taken off the queue: no longer counted against the bound
+            step.run();
+        });
         return true;
+    }
+
+    /** Peer messages queued and not yet stepped (for tests and diagnostics). */
+    int queuedPeerMessages() {
+        return queuedPeerMessages.get();
     }
 
     LeaderLeaseView lease() {
