@@ -33,8 +33,8 @@ import java.util.SplittableRandom;
  * <p>Here: roles, elections and votes, the follower's side of replication, commit, proposals and membership
  * changes. Elsewhere: every comparison of a message's term with this member's ({@link TermRules}), the leader's
  * sending side of replication ({@link Replicator}), linearizable reads and the leader lease ({@link ReadPath}),
- * leadership transfer and the hand-off of a removed leader ({@link LeadershipTransfer}), and the output gathered
- * for the next Ready ({@link Outbox}).
+ * leadership transfer and the hand-off of a removed leader ({@link LeadershipTransfer}), proposals other
+ * members forwarded here ({@link ForwardedProposals}), and the output gathered for the next Ready ({@link Outbox}).
  */
 public final class RaftNode {
     private static final long NONE = 0;
@@ -66,8 +66,8 @@ public final class RaftNode {
     private final ReadPath reads;
     /** Leadership transfer, and the hand-off of a leader removed from the configuration. */
     private final LeadershipTransfer transfer;
-    /** Forwarded proposals this member could not append or pass on yet (see HeldForwards, releaseHeldForwards). */
-    private final HeldForwards heldForwards;
+    /** Proposals other members forwarded here: appended, passed on or held until one of those is possible. */
+    private final ForwardedProposals forwarded;
 
     // Leader state.
     private final UncommittedBudget uncommitted;
@@ -103,8 +103,7 @@ public final class RaftNode {
         this.reads = new ReadPath(config, log, outbox, () -> term,
                 new SplittableRandom(config.randomSeed() ^ Long.rotateLeft(now, 32) ^ 0x9E3779B97F4A7C15L).nextLong());
         this.transfer = new LeadershipTransfer(id, config, log, tracker, outbox, replicator);
-        // Two election timeouts: a transfer ends within one (it is given up then), an election usually in another.
-        this.heldForwards = new HeldForwards(config.maxUncommittedBytes(), 2 * config.electionTimeout());
+        this.forwarded = new ForwardedProposals(config, outbox, transfer, this::proposeForwarded);
         this.now = now;
         this.lastHardState = hs;
         this.lastSoftState = softState();
@@ -147,13 +146,13 @@ public final class RaftNode {
                 }
             }
         }
-        releaseHeldForwards();
+        forwarded.releaseHeld(role, leaderId, now);
     }
 
     /** Handles a message from another member. */
     public void step(Message m) {
         stepMessage(m);
-        releaseHeldForwards();
+        forwarded.releaseHeld(role, leaderId, now);
     }
 
     private void stepMessage(Message m) {
@@ -652,7 +651,7 @@ public final class RaftNode {
                     tallyVotes(Campaign.VOTE);
                 }
             }
-            case MSG_PROPOSE -> passOnForwarded(m);
+            case MSG_PROPOSE -> forwarded.arrivedAtNonLeader(m, role, leaderId, now);
             default -> { }
         }
     }
@@ -687,7 +686,7 @@ public final class RaftNode {
                 }
             }
             case MSG_READ_INDEX_RESPONSE -> reads.forwardedAnswer(m);
-            case MSG_PROPOSE -> passOnForwarded(m);
+            case MSG_PROPOSE -> forwarded.arrivedAtNonLeader(m, role, leaderId, now);
             default -> { }
         }
     }
@@ -790,7 +789,7 @@ public final class RaftNode {
                 maybeHandOffAfterRemoval();
             }
             case MSG_READ_INDEX -> reads.leaderRead(m.getReadId(), m.getFrom(), now);
-            case MSG_PROPOSE -> appendForwarded(m);
+            case MSG_PROPOSE -> forwarded.arrivedAtLeader(m, now);
             default -> { }
         }
     }
@@ -857,65 +856,9 @@ public final class RaftNode {
         return null;
     }
 
-    /**
-     * A follower's forwarded proposals, appended as if proposed here; held while leadership is being transferred
-     * (HeldForwards); dropped when a local proposal would be refused otherwise (the follower times out). Only
-     * normal entries: membership changes are proposed at the leader, so the one-change-at-a-time check (thesis
-     * §4.1) sees every one of them.
-     */
-    private void appendForwarded(Message m) {
-        for (Entry e : m.getEntriesList()) {
-            if (e.getType() != EntryType.ENTRY_NORMAL) continue;
-            if (transfer.handingOver()) {
-                heldForwards.hold(e, now);
-                continue;
-            }
-            if (refuseProposal(e.getData().size()) != null) continue;
-            appendProposal(EntryType.ENTRY_NORMAL, e.getData());
-        }
-    }
-
-    /**
-     * Forwarded proposals that reached a member that does not lead (the sender's view of the leader was stale, or
-     * this member just stepped down in a transfer): passed on to the leader it knows, as etcd's raft does, or held
-     * until it knows one. Never appended here: only a leader's log grows by proposals (thesis §3.5).
-     */
-    private void passOnForwarded(Message m) {
-        for (Entry e : m.getEntriesList()) {
-            if (e.getType() != EntryType.ENTRY_NORMAL) continue;
-            if (role == Role.FOLLOWER && leaderId != NONE) {
-                outbox.forward(leaderId, e, config.maxMessageBytes());
-            } else {
-                heldForwards.hold(e, now);
-            }
-        }
-    }
-
-    /**
-     * Hands held forwards on once this member can (after every input that may have changed its role, leader or
-     * transfer): a leader with no transfer appends them, subject to its usual refusals; a follower that knows the
-     * leader forwards them there; what waited two election timeouts is dropped.
-     *
-     * <p>Safety: each held entry is handed on at most once ({@link HeldForwards#take} empties the hold) and only
-     * to one of: this leader's log through appendProposal, the path of its own proposals, so Raft's rules are
-     * untouched (in particular nothing is appended while a transfer runs); or one MSG_PROPOSE to the leader it
-     * knows. The transport delivers a MSG_PROPOSE at most once (docs/architecture.md, Forwarding), so no entry can
-     * be appended twice, which a forward that is not idempotent must never be. Passing on cannot cycle forever: a
-     * member forwards only to the member it heard lead its current term; that member, if it no longer leads that
-     * term, knows no leader of it (one leader per term) and passes the entry on only once it is in a later term. So
-     * each hop after the first goes to the leader of a strictly later term.
-     */
-    private void releaseHeldForwards() {
-        if (heldForwards.isEmpty()) return;
-        if (role == Role.LEADER && !transfer.handingOver()) {
-            for (Entry e : heldForwards.take()) {
-                if (refuseProposal(e.getData().size()) == null) appendProposal(EntryType.ENTRY_NORMAL, e.getData());
-            }
-        } else if (role == Role.FOLLOWER && leaderId != NONE) {
-            for (Entry e : heldForwards.take()) outbox.forward(leaderId, e, config.maxMessageBytes());
-        } else if (heldForwards.expired(now)) {
-            heldForwards.take(); // given up: their origins time out, as for a dropped forward
-        }
+    /** A forwarded proposal at this leader: appended as its own would be, or dropped if that would be refused. */
+    private void proposeForwarded(ByteString data) {
+        if (refuseProposal(data.size()) == null) appendProposal(EntryType.ENTRY_NORMAL, data);
     }
 
     private ProposeResult appendProposal(EntryType type, ByteString data) {
