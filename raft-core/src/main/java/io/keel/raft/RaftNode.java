@@ -34,14 +34,15 @@ import java.util.SplittableRandom;
  * changes. Elsewhere: every comparison of a message's term with this member's ({@link TermRules}), the leader's
  * sending side of replication ({@link Replicator}), linearizable reads and the leader lease ({@link ReadPath}),
  * leadership transfer and the hand-off of a removed leader ({@link LeadershipTransfer}), proposals other
- * members forwarded here ({@link ForwardedProposals}), and the output gathered for the next Ready ({@link Outbox}).
+ * members forwarded here ({@link ForwardedProposals}), the election timer and when a leader was last heard
+ * ({@link ElectionTimer}; what its firing means stays here), and the output gathered for the next Ready
+ * ({@link Outbox}).
  */
 public final class RaftNode {
     private static final long NONE = 0;
 
     private final long id;
     private final RaftConfig config;
-    private final SplittableRandom random;
     private final RaftLog log;
     private final ProgressTracker tracker;
 
@@ -53,15 +54,8 @@ public final class RaftNode {
     private Role role = Role.FOLLOWER;
     private long leaderId = NONE;
     private long now;
-    private long electionResetAt;
-    private long randomizedElectionTimeout;
-    /** When this member last heard from a leader (on its own clock), for the lease guard. */
-    private long heardFromLeaderAt = Long.MIN_VALUE / 2;
-    /**
-     * Heard from a leader since the last tick. The lease guard then counts from the next tick's time, which is
-     * never earlier than the real arrival, so the guard is never shorter than the leader assumes.
-     */
-    private boolean heardSinceLastTick;
+    /** The election timer, and when a leader was last heard (the lease guard). */
+    private final ElectionTimer electionTimer;
 
     private final ReadPath reads;
     /** Leadership transfer, and the hand-off of a leader removed from the configuration. */
@@ -86,7 +80,6 @@ public final class RaftNode {
     public RaftNode(RaftConfig config, RaftStorage storage, long now) {
         this.id = config.id();
         this.config = config;
-        this.random = new SplittableRandom(config.randomSeed());
         RaftStorage.InitialState initial = storage.initialState();
         HardState hs = initial.hardState();
         this.term = hs.getTerm();
@@ -107,10 +100,7 @@ public final class RaftNode {
         this.now = now;
         this.lastHardState = hs;
         this.lastSoftState = softState();
-        // After a restart this member may have acknowledged a leader's round just before it went down and
-        // forgotten it: it behaves as if it had just heard from a leader, so it cannot break that leader's lease.
-        this.heardSinceLastTick = true;
-        resetElectionTimer();
+        this.electionTimer = new ElectionTimer(config, now);
     }
 
     // ------------------------------------------------------------------ inputs
@@ -121,14 +111,11 @@ public final class RaftNode {
             throw new IllegalArgumentException("time went backwards: " + nowNanos + " < " + now);
         }
         now = nowNanos;
-        if (heardSinceLastTick) {
-            heardFromLeaderAt = now;
-            heardSinceLastTick = false;
-        }
+        electionTimer.ticked(now);
         reads.expireForwarded(now);
         if (role == Role.LEADER) {
             tickLeader();
-        } else if (now - electionResetAt >= randomizedElectionTimeout) {
+        } else if (electionTimer.due(now)) {
             if (withinLeaderLease()) {
                 // This member's own timer obeys the guard its votes obey (thesis §6.4.1). Messages are handled at
                 // the clock of the last tick, which is stale when the caller was busy between ticks (a burst of
@@ -137,10 +124,9 @@ public final class RaftNode {
                 // very heartbeat for its lease. Campaigning then could elect a second leader while the first one
                 // answers lease reads (found in review: a stalled follower's raft thread). The guard counts from
                 // the tick after the heartbeat, never earlier; the timer starts again from there.
-                electionResetAt = heardFromLeaderAt;
-                randomizedElectionTimeout = config.electionTimeout() + random.nextLong(config.electionTimeout());
+                electionTimer.restartFromLastHeard();
             } else {
-                resetElectionTimer();
+                electionTimer.reset(now);
                 if (promotable()) {
                     campaign(Campaign.PRE_VOTE);
                 }
@@ -493,12 +479,7 @@ public final class RaftNode {
 
     /** Whether a leader may be relying on this member's acknowledgement for its lease (see TermRules). */
     private boolean withinLeaderLease() {
-        return role == Role.LEADER || heardSinceLastTick || now - heardFromLeaderAt < config.electionTimeout();
-    }
-
-    private void resetElectionTimer() {
-        electionResetAt = now;
-        randomizedElectionTimeout = config.electionTimeout() + random.nextLong(config.electionTimeout());
+        return role == Role.LEADER || electionTimer.leaderMayCountOnThisMember(now);
     }
 
     private void becomeFollower(long newTerm, long leader) {
@@ -516,7 +497,7 @@ public final class RaftNode {
         leaderId = leader;
         transfer.dropDeferredCampaign();
         tracker.resetVotes();
-        resetElectionTimer();
+        electionTimer.reset(now);
     }
 
     private void abandonLeadership() {
@@ -545,7 +526,7 @@ public final class RaftNode {
             voteTerm = term;
             tracker.resetVotes();
         }
-        resetElectionTimer();
+        electionTimer.reset(now);
         MessageType type = kind == Campaign.PRE_VOTE ? MessageType.MSG_PRE_VOTE : MessageType.MSG_VOTE;
         for (long voter : tracker.configuration().members()) {
             if (voter == id || !tracker.configuration().isVoter(voter)) continue;
@@ -623,7 +604,7 @@ public final class RaftNode {
                 send(grant);
             } else {
                 vote = m.getFrom();
-                resetElectionTimer();
+                electionTimer.reset(now);
                 // The vote must be on disk before the candidate may count it.
                 outbox.sendAfterPersist(grant);
             }
@@ -693,8 +674,7 @@ public final class RaftNode {
 
     private void heardFromLeader(long leader) {
         leaderId = leader;
-        heardSinceLastTick = true;
-        resetElectionTimer();
+        electionTimer.heardFromLeader(now);
     }
 
     private void handleAppend(Message m) {
