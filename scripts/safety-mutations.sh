@@ -100,6 +100,14 @@ mutation heartbeat-commit-capped "$core/Replicator.java" \
 mutation backpressure "$core/RaftNode.java" \
   'if (!uncommitted.admits(size)) {' 'if (false) {' \
   "uncommitted payload bytes are bounded (scenario 20)"
+mutation forward-handed-on-once "$core/ForwardedProposals.java" \
+  '            for (Entry e : held.take()) outbox.forward(leaderId, e, config.maxMessageBytes());' '            for (Entry e : held.take()) { outbox.forward(leaderId, e, config.maxMessageBytes()); outbox.forward(leaderId, e, config.maxMessageBytes()); }' \
+  "a held forward is handed on at most once: a forward is not idempotent (scenario 35)"
+mutation forward-held-during-transfer "$core/ForwardedProposals.java" \
+  '            if (transfer.handingOver()) {
+                held.hold(e, now);' '            if (false) {
+                held.hold(e, now);' \
+  "a leader handing over holds forwards instead of dropping them (issue 14; scenario 35)"
 mutation vote-request-after-persist "$core/RaftNode.java" \
   'outbox.sendAfterPersist(request);' 'send(request);' \
   "vote requests leave only once the candidate's term and self-vote are durable (simulation seed 3792)"

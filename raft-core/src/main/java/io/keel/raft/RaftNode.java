@@ -33,15 +33,16 @@ import java.util.SplittableRandom;
  * <p>Here: roles, elections and votes, the follower's side of replication, commit, proposals and membership
  * changes. Elsewhere: every comparison of a message's term with this member's ({@link TermRules}), the leader's
  * sending side of replication ({@link Replicator}), linearizable reads and the leader lease ({@link ReadPath}),
- * leadership transfer and the hand-off of a removed leader ({@link LeadershipTransfer}), and the output gathered
- * for the next Ready ({@link Outbox}).
+ * leadership transfer and the hand-off of a removed leader ({@link LeadershipTransfer}), proposals other
+ * members forwarded here ({@link ForwardedProposals}), the election timer and when a leader was last heard
+ * ({@link ElectionTimer}; what its firing means stays here), and the output gathered for the next Ready
+ * ({@link Outbox}).
  */
 public final class RaftNode {
     private static final long NONE = 0;
 
     private final long id;
     private final RaftConfig config;
-    private final SplittableRandom random;
     private final RaftLog log;
     private final ProgressTracker tracker;
 
@@ -53,21 +54,14 @@ public final class RaftNode {
     private Role role = Role.FOLLOWER;
     private long leaderId = NONE;
     private long now;
-    private long electionResetAt;
-    private long randomizedElectionTimeout;
-    /** When this member last heard from a leader (on its own clock), for the lease guard. */
-    private long heardFromLeaderAt = Long.MIN_VALUE / 2;
-    /**
-     * Heard from a leader since the last tick. The lease guard then counts from the next tick's time, which is
-     * never earlier than the real arrival, so the guard is never shorter than the leader assumes.
-     */
-    private boolean heardSinceLastTick;
+    /** The election timer, and when a leader was last heard (the lease guard). */
+    private final ElectionTimer electionTimer;
 
     private final ReadPath reads;
     /** Leadership transfer, and the hand-off of a leader removed from the configuration. */
     private final LeadershipTransfer transfer;
-    /** Forwarded proposals this member could not append or pass on yet (see HeldForwards, releaseHeldForwards). */
-    private final HeldForwards heldForwards;
+    /** Proposals other members forwarded here: appended, passed on or held until one of those is possible. */
+    private final ForwardedProposals forwarded;
 
     // Leader state.
     private final UncommittedBudget uncommitted;
@@ -86,7 +80,6 @@ public final class RaftNode {
     public RaftNode(RaftConfig config, RaftStorage storage, long now) {
         this.id = config.id();
         this.config = config;
-        this.random = new SplittableRandom(config.randomSeed());
         RaftStorage.InitialState initial = storage.initialState();
         HardState hs = initial.hardState();
         this.term = hs.getTerm();
@@ -103,15 +96,11 @@ public final class RaftNode {
         this.reads = new ReadPath(config, log, outbox, () -> term,
                 new SplittableRandom(config.randomSeed() ^ Long.rotateLeft(now, 32) ^ 0x9E3779B97F4A7C15L).nextLong());
         this.transfer = new LeadershipTransfer(id, config, log, tracker, outbox, replicator);
-        // Two election timeouts: a transfer ends within one (it is given up then), an election usually in another.
-        this.heldForwards = new HeldForwards(config.maxUncommittedBytes(), 2 * config.electionTimeout());
+        this.forwarded = new ForwardedProposals(config, outbox, transfer, this::proposeForwarded);
         this.now = now;
         this.lastHardState = hs;
         this.lastSoftState = softState();
-        // After a restart this member may have acknowledged a leader's round just before it went down and
-        // forgotten it: it behaves as if it had just heard from a leader, so it cannot break that leader's lease.
-        this.heardSinceLastTick = true;
-        resetElectionTimer();
+        this.electionTimer = new ElectionTimer(config, now);
     }
 
     // ------------------------------------------------------------------ inputs
@@ -122,14 +111,11 @@ public final class RaftNode {
             throw new IllegalArgumentException("time went backwards: " + nowNanos + " < " + now);
         }
         now = nowNanos;
-        if (heardSinceLastTick) {
-            heardFromLeaderAt = now;
-            heardSinceLastTick = false;
-        }
+        electionTimer.ticked(now);
         reads.expireForwarded(now);
         if (role == Role.LEADER) {
             tickLeader();
-        } else if (now - electionResetAt >= randomizedElectionTimeout) {
+        } else if (electionTimer.due(now)) {
             if (withinLeaderLease()) {
                 // This member's own timer obeys the guard its votes obey (thesis §6.4.1). Messages are handled at
                 // the clock of the last tick, which is stale when the caller was busy between ticks (a burst of
@@ -138,22 +124,21 @@ public final class RaftNode {
                 // very heartbeat for its lease. Campaigning then could elect a second leader while the first one
                 // answers lease reads (found in review: a stalled follower's raft thread). The guard counts from
                 // the tick after the heartbeat, never earlier; the timer starts again from there.
-                electionResetAt = heardFromLeaderAt;
-                randomizedElectionTimeout = config.electionTimeout() + random.nextLong(config.electionTimeout());
+                electionTimer.restartFromLastHeard();
             } else {
-                resetElectionTimer();
+                electionTimer.reset(now);
                 if (promotable()) {
                     campaign(Campaign.PRE_VOTE);
                 }
             }
         }
-        releaseHeldForwards();
+        forwarded.releaseHeld(role, leaderId, now);
     }
 
     /** Handles a message from another member. */
     public void step(Message m) {
         stepMessage(m);
-        releaseHeldForwards();
+        forwarded.releaseHeld(role, leaderId, now);
     }
 
     private void stepMessage(Message m) {
@@ -494,12 +479,7 @@ public final class RaftNode {
 
     /** Whether a leader may be relying on this member's acknowledgement for its lease (see TermRules). */
     private boolean withinLeaderLease() {
-        return role == Role.LEADER || heardSinceLastTick || now - heardFromLeaderAt < config.electionTimeout();
-    }
-
-    private void resetElectionTimer() {
-        electionResetAt = now;
-        randomizedElectionTimeout = config.electionTimeout() + random.nextLong(config.electionTimeout());
+        return role == Role.LEADER || electionTimer.leaderMayCountOnThisMember(now);
     }
 
     private void becomeFollower(long newTerm, long leader) {
@@ -517,7 +497,7 @@ public final class RaftNode {
         leaderId = leader;
         transfer.dropDeferredCampaign();
         tracker.resetVotes();
-        resetElectionTimer();
+        electionTimer.reset(now);
     }
 
     private void abandonLeadership() {
@@ -546,7 +526,7 @@ public final class RaftNode {
             voteTerm = term;
             tracker.resetVotes();
         }
-        resetElectionTimer();
+        electionTimer.reset(now);
         MessageType type = kind == Campaign.PRE_VOTE ? MessageType.MSG_PRE_VOTE : MessageType.MSG_VOTE;
         for (long voter : tracker.configuration().members()) {
             if (voter == id || !tracker.configuration().isVoter(voter)) continue;
@@ -624,7 +604,7 @@ public final class RaftNode {
                 send(grant);
             } else {
                 vote = m.getFrom();
-                resetElectionTimer();
+                electionTimer.reset(now);
                 // The vote must be on disk before the candidate may count it.
                 outbox.sendAfterPersist(grant);
             }
@@ -652,7 +632,7 @@ public final class RaftNode {
                     tallyVotes(Campaign.VOTE);
                 }
             }
-            case MSG_PROPOSE -> passOnForwarded(m);
+            case MSG_PROPOSE -> forwarded.arrivedAtNonLeader(m, role, leaderId, now);
             default -> { }
         }
     }
@@ -687,15 +667,14 @@ public final class RaftNode {
                 }
             }
             case MSG_READ_INDEX_RESPONSE -> reads.forwardedAnswer(m);
-            case MSG_PROPOSE -> passOnForwarded(m);
+            case MSG_PROPOSE -> forwarded.arrivedAtNonLeader(m, role, leaderId, now);
             default -> { }
         }
     }
 
     private void heardFromLeader(long leader) {
         leaderId = leader;
-        heardSinceLastTick = true;
-        resetElectionTimer();
+        electionTimer.heardFromLeader(now);
     }
 
     private void handleAppend(Message m) {
@@ -790,7 +769,7 @@ public final class RaftNode {
                 maybeHandOffAfterRemoval();
             }
             case MSG_READ_INDEX -> reads.leaderRead(m.getReadId(), m.getFrom(), now);
-            case MSG_PROPOSE -> appendForwarded(m);
+            case MSG_PROPOSE -> forwarded.arrivedAtLeader(m, now);
             default -> { }
         }
     }
@@ -857,65 +836,9 @@ public final class RaftNode {
         return null;
     }
 
-    /**
-     * A follower's forwarded proposals, appended as if proposed here; held while leadership is being transferred
-     * (HeldForwards); dropped when a local proposal would be refused otherwise (the follower times out). Only
-     * normal entries: membership changes are proposed at the leader, so the one-change-at-a-time check (thesis
-     * §4.1) sees every one of them.
-     */
-    private void appendForwarded(Message m) {
-        for (Entry e : m.getEntriesList()) {
-            if (e.getType() != EntryType.ENTRY_NORMAL) continue;
-            if (transfer.handingOver()) {
-                heldForwards.hold(e, now);
-                continue;
-            }
-            if (refuseProposal(e.getData().size()) != null) continue;
-            appendProposal(EntryType.ENTRY_NORMAL, e.getData());
-        }
-    }
-
-    /**
-     * Forwarded proposals that reached a member that does not lead (the sender's view of the leader was stale, or
-     * this member just stepped down in a transfer): passed on to the leader it knows, as etcd's raft does, or held
-     * until it knows one. Never appended here: only a leader's log grows by proposals (thesis §3.5).
-     */
-    private void passOnForwarded(Message m) {
-        for (Entry e : m.getEntriesList()) {
-            if (e.getType() != EntryType.ENTRY_NORMAL) continue;
-            if (role == Role.FOLLOWER && leaderId != NONE) {
-                outbox.forward(leaderId, e, config.maxMessageBytes());
-            } else {
-                heldForwards.hold(e, now);
-            }
-        }
-    }
-
-    /**
-     * Hands held forwards on once this member can (after every input that may have changed its role, leader or
-     * transfer): a leader with no transfer appends them, subject to its usual refusals; a follower that knows the
-     * leader forwards them there; what waited two election timeouts is dropped.
-     *
-     * <p>Safety: each held entry is handed on at most once ({@link HeldForwards#take} empties the hold) and only
-     * to one of: this leader's log through appendProposal, the path of its own proposals, so Raft's rules are
-     * untouched (in particular nothing is appended while a transfer runs); or one MSG_PROPOSE to the leader it
-     * knows. The transport delivers a MSG_PROPOSE at most once (docs/architecture.md, Forwarding), so no entry can
-     * be appended twice, which a forward that is not idempotent must never be. Passing on cannot cycle forever: a
-     * member forwards only to the member it heard lead its current term; that member, if it no longer leads that
-     * term, knows no leader of it (one leader per term) and passes the entry on only once it is in a later term. So
-     * each hop after the first goes to the leader of a strictly later term.
-     */
-    private void releaseHeldForwards() {
-        if (heldForwards.isEmpty()) return;
-        if (role == Role.LEADER && !transfer.handingOver()) {
-            for (Entry e : heldForwards.take()) {
-                if (refuseProposal(e.getData().size()) == null) appendProposal(EntryType.ENTRY_NORMAL, e.getData());
-            }
-        } else if (role == Role.FOLLOWER && leaderId != NONE) {
-            for (Entry e : heldForwards.take()) outbox.forward(leaderId, e, config.maxMessageBytes());
-        } else if (heldForwards.expired(now)) {
-            heldForwards.take(); // given up: their origins time out, as for a dropped forward
-        }
+    /** A forwarded proposal at this leader: appended as its own would be, or dropped if that would be refused. */
+    private void proposeForwarded(ByteString data) {
+        if (refuseProposal(data.size()) == null) appendProposal(EntryType.ENTRY_NORMAL, data);
     }
 
     private ProposeResult appendProposal(EntryType type, ByteString data) {

@@ -55,10 +55,11 @@ final class TermRules {
         if (m.getTerm() < term) {
             if (type == MessageType.MSG_PROPOSE) {
                 // A forwarded proposal is no Raft RPC: it claims nothing about logs or leadership, it carries client
-                // writes that this member appends in its own term if it leads, or passes on (RaftNode.passOnForwarded).
-                // Its term is only what the sender knew when it sent it; etcd's raft sends it without one. Dropping
-                // it here lost the writes a follower forwarded just before it heard of a new term, around every
-                // election and leadership transfer, and their clients waited out the whole request timeout.
+                // writes that this member appends in its own term if it leads, or passes on
+                // (ForwardedProposals.arrivedAtNonLeader). Its term is only what the sender knew when it sent it;
+                // etcd's raft sends it without one. Dropping it here lost the writes a follower forwarded just
+                // before it heard of a new term, around every election and leadership transfer, and their clients
+                // waited out the whole request timeout.
                 return Verdict.PROCEED;
             }
             if (type == MessageType.MSG_APPEND || type == MessageType.MSG_HEARTBEAT) {
