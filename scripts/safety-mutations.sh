@@ -136,9 +136,9 @@ mutation runtime-apply-after-durable "$rt/PersistQueue.java" \
   'if (!write && install == null && inFlight.isEmpty()) {' 'if (!write && install == null) {' \
   "committed entries apply only once their Ready and every one before it are durable"
 mutation runtime-answer-after-apply "$rt/MemberRuntime.java" \
-  '            if (r instanceof ProposeResult.Accepted a) {
-                writes.accepted(a.index(), a.term(), completion, deadline);' '            if (r instanceof ProposeResult.Accepted a) {
-                completion.completed(null);' \
+  '        if (r instanceof ProposeResult.Accepted a) {
+            writes.accepted(a.index(), a.term(), completion, deadline);' '        if (r instanceof ProposeResult.Accepted a) {
+            completion.completed(null);' \
   "a write is answered only after its entry applied (thesis 6.3)"
 mutation runtime-answer-same-term "$rt/PendingWrites.java" \
   '        if (w.term() == term) {' '        if (true) {' \
@@ -185,9 +185,7 @@ mutation runtime-lease-bound-proposal "$rt/MemberRuntime.java" \
   "-pl raft-core -Dsurefire.failIfNoSpecifiedTests=false -Dtest=MemberRuntimeTest"
 mutation runtime-caller-ended-not-proposed "$rt/MemberRuntime.java" \
   '            if (!completion.proceed(Completion.Step.PROPOSED)) return Admission.DROPPED;
-            ProposeResult r = node.propose(data);
-            if (r instanceof ProposeResult.Accepted a) {' '            ProposeResult r = node.propose(data);
-            if (r instanceof ProposeResult.Accepted a) {' \
+            return registerProposal(node.propose(data), deadline, completion);' '            return registerProposal(node.propose(data), deadline, completion);' \
   "a write its caller's timer ended as not proposed is never proposed (it could apply after a retry)" \
   "-pl raft-core -Dsurefire.failIfNoSpecifiedTests=false -Dtest=MemberRuntimeTest"
 # The member's side: each with the tests meant to catch it (the whole server suite takes several minutes).

@@ -192,15 +192,7 @@ public final class MemberRuntime<R> {
             return Admission.REFUSED;
         }
         if (!completion.proceed(Completion.Step.PROPOSED)) return Admission.DROPPED;
-        ProposeResult r = node.propose(data);
-        Admission a;
-        if (r instanceof ProposeResult.Accepted accepted) {
-            writes.accepted(accepted.index(), accepted.term(), completion, deadline);
-            a = Admission.PROPOSED;
-        } else {
-            completion.refused(Refusal.of((ProposeResult.Refused) r));
-            a = Admission.REFUSED;
-        }
+        Admission a = registerProposal(node.propose(data), deadline, completion);
         drive();
         return a;
     }
@@ -219,13 +211,7 @@ public final class MemberRuntime<R> {
         }
         if (node.role() == Role.LEADER) {
             if (!completion.proceed(Completion.Step.PROPOSED)) return Admission.DROPPED;
-            ProposeResult r = node.propose(data);
-            if (r instanceof ProposeResult.Accepted a) {
-                writes.accepted(a.index(), a.term(), completion, deadline);
-                return Admission.PROPOSED;
-            }
-            completion.refused(Refusal.of((ProposeResult.Refused) r));
-            return Admission.REFUSED;
+            return registerProposal(node.propose(data), deadline, completion);
         }
         if (!options.forward()) {
             completion.refused(new Refusal(Refusal.Kind.NOT_LEADER, node.leaderId(), "member "
@@ -241,7 +227,16 @@ public final class MemberRuntime<R> {
             writes.forwarded(request, completion, deadline, options.mayApplyTwice() ? tagged : null);
             return Admission.FORWARDED;
         }
-        if (r instanceof ProposeResult.Accepted a) { // became leader meanwhile: proposed as its own
+        // Otherwise it became leader meanwhile (proposed as its own), or the node refused it.
+        return registerProposal(r, deadline, completion);
+    }
+
+    /**
+     * The node's answer to a proposal made here: an accepted entry waits in {@link PendingWrites} for its (index,
+     * term) to apply; a refusal is answered at once.
+     */
+    private Admission registerProposal(ProposeResult r, long deadline, Completion<R> completion) {
+        if (r instanceof ProposeResult.Accepted a) {
             writes.accepted(a.index(), a.term(), completion, deadline);
             return Admission.PROPOSED;
         }
@@ -301,15 +296,7 @@ public final class MemberRuntime<R> {
             return Admission.REFUSED;
         }
         if (!completion.proceed(Completion.Step.PROPOSED)) return Admission.DROPPED;
-        ProposeResult r = node.proposeConfChange(change);
-        Admission a;
-        if (r instanceof ProposeResult.Accepted accepted) {
-            writes.accepted(accepted.index(), accepted.term(), completion, deadline);
-            a = Admission.PROPOSED;
-        } else {
-            completion.refused(Refusal.of((ProposeResult.Refused) r));
-            a = Admission.REFUSED;
-        }
+        Admission a = registerProposal(node.proposeConfChange(change), deadline, completion);
         drive();
         return a;
     }

@@ -321,22 +321,34 @@ class MemberRuntimeTest {
         assertEquals(2, h.runtime.pendingRequests());
     }
 
-    @Test
-    void aLeaseReadIsCheckedAgainstTheLeaseAfterItRan() {
-        // Why: the lease can end while a lease read waits or runs (a transfer ends it early); the answer could then
-        // miss a write of the new leader, so it is discarded and the read asked again (issue 10 E; found by the
-        // simulation once reads were executed late).
+    /** A leader of three whose lease a follower's answer has just renewed. */
+    private static RuntimeHarness leaderOfThreeWithALeaseHeld() {
         RuntimeHarness h = new RuntimeHarness(1, MemoryStorage.bootstrap(1, 2, 3), 1000, io.keel.raft.ReadMode.LEASE);
         h.becomeLeaderOfThree();
         h.now += 25_000_000L;
         h.runtime.tick();
         h.settle();
         h.answerAs(2);
+        return h;
+    }
+
+    /** A lease read, served from the lease and waiting to run on the read stage. */
+    private static RuntimeHarness.Recorder<ReadAnswer<String>> leaseReadWaitingOnTheReadStage(RuntimeHarness h) {
         RuntimeHarness.Recorder<ReadAnswer<String>> get = new RuntimeHarness.Recorder<>(h.events, "get");
         h.runtime.read(() -> "value", h.now + 1_000_000_000L, get);
         h.raft.runAll();
         h.apply.runAll();
         assertEquals(1, h.read.tasks.size(), "the lease read waits on the read stage: " + h.events);
+        return get;
+    }
+
+    @Test
+    void aLeaseReadIsCheckedAgainstTheLeaseAfterItRan() {
+        // Why: the lease can end while a lease read waits or runs (a transfer ends it early); the answer could then
+        // miss a write of the new leader, so it is discarded and the read asked again (issue 10 E; found by the
+        // simulation once reads were executed late).
+        RuntimeHarness h = leaderOfThreeWithALeaseHeld();
+        RuntimeHarness.Recorder<ReadAnswer<String>> get = leaseReadWaitingOnTheReadStage(h);
 
         h.runtime.transferLeadership(2); // the lease ends before the read runs
         h.read.runAll();
@@ -348,17 +360,8 @@ class MemberRuntimeTest {
         // Why: a VM suspended after the lease was published wakes with its monotonic clock where it stopped, so the
         // lease looks held while the followers' guards ran out long ago and a new leader may have taken writes. The
         // raft stage notices at its next check; a read executing before that must not be answered (issue 10 F).
-        RuntimeHarness h = new RuntimeHarness(1, MemoryStorage.bootstrap(1, 2, 3), 1000, io.keel.raft.ReadMode.LEASE);
-        h.becomeLeaderOfThree();
-        h.now += 25_000_000L;
-        h.runtime.tick();
-        h.settle();
-        h.answerAs(2);
-        RuntimeHarness.Recorder<ReadAnswer<String>> get = new RuntimeHarness.Recorder<>(h.events, "get");
-        h.runtime.read(() -> "value", h.now + 1_000_000_000L, get);
-        h.raft.runAll();
-        h.apply.runAll();
-        assertEquals(1, h.read.tasks.size(), "the lease read waits on the read stage: " + h.events);
+        RuntimeHarness h = leaderOfThreeWithALeaseHeld();
+        RuntimeHarness.Recorder<ReadAnswer<String>> get = leaseReadWaitingOnTheReadStage(h);
         assertTrue(h.runtime.lease().holds(h.node.term(), h.now), "by its own clock the lease still holds");
 
         h.suspend(); // the clock stands still between the lease's publication and the read
