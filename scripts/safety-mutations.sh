@@ -180,7 +180,7 @@ mutation runtime-fail-stop "$rt/PersistQueue.java" \
   '            if (head.failure != null) {' '            if (false) {' \
   "a failed write stops the member: nothing after it is acknowledged (fsyncgate)"
 mutation runtime-lease-bound-proposal "$rt/MemberRuntime.java" \
-  'if (node.role() != Role.LEADER || !new PublishedLease' 'if (node.role() != Role.LEADER || false && !new PublishedLease' \
+  'if (node.role() != Role.LEADER || !new PublishedLeaderLease' 'if (node.role() != Role.LEADER || false && !new PublishedLeaderLease' \
   "a lease-bound proposal (a lease expiry) is proposed only while the leader holds its lease (etcd #12528)" \
   "-pl raft-core -Dsurefire.failIfNoSpecifiedTests=false -Dtest=MemberRuntimeTest"
 mutation runtime-caller-ended-not-proposed "$rt/MemberRuntime.java" \

@@ -13,7 +13,7 @@ public interface Clock {
     }
 
     /**
-     * Raft stage: a reading taken when the lease is published ({@link PublishedLease#clockMark()}), for
+     * Raft stage: a reading taken when the lease is published ({@link PublishedLeaderLease#clockMark()}), for
      * {@link #mayHaveStoppedSince} to compare with later.
      */
     default long suspensionMark() {

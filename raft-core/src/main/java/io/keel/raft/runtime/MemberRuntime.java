@@ -62,7 +62,7 @@ public final class MemberRuntime<R> {
     private int batching;
     private volatile boolean stopped;
     private volatile Throwable failure;
-    private volatile PublishedLease lease = PublishedLease.NONE;
+    private volatile PublishedLeaderLease lease = PublishedLeaderLease.NONE;
     /** Raft stage: the last committed entry handed to the apply stage. */
     private long handedToApply;
     /**
@@ -186,7 +186,8 @@ public final class MemberRuntime<R> {
         }
         noticeSuspension(); // a suspension ends the lease before it is judged, as before a publication
         long now = clock.now();
-        if (node.role() != Role.LEADER || !new PublishedLease(node.leaseExpiresAt(), node.term()).holds(node.term(), now)) {
+        if (node.role() != Role.LEADER || !new PublishedLeaderLease(node.leaseExpiresAt(), node.term())
+                .holds(node.term(), now)) {
             completion.refused(new Refusal(Refusal.Kind.NOT_LEADER, node.leaderId(), "member "
                     + Long.toHexString(node.id()) + " does not hold the leader lease"));
             return Admission.REFUSED;
@@ -329,7 +330,7 @@ public final class MemberRuntime<R> {
     }
 
     /** Any thread: the lease as last published (before any message of the step that changed it). */
-    public PublishedLease lease() {
+    public PublishedLeaderLease lease() {
         return lease;
     }
 
@@ -520,7 +521,7 @@ public final class MemberRuntime<R> {
      * have noticed yet).
      */
     private boolean leaseHoldsAfterRead(long term) {
-        PublishedLease held = lease;
+        PublishedLeaderLease held = lease;
         return held.holds(term, clock.now()) && !clock.mayHaveStoppedSince(held.clockMark());
     }
 
@@ -542,9 +543,9 @@ public final class MemberRuntime<R> {
         noticeSuspension();
         long expires = node.leaseExpiresAt();
         long term = node.term();
-        PublishedLease current = lease;
+        PublishedLeaderLease current = lease;
         if (current.expiresAt() != expires || current.term() != term) {
-            lease = new PublishedLease(expires, term, clock.suspensionMark());
+            lease = new PublishedLeaderLease(expires, term, clock.suspensionMark());
         }
     }
 
@@ -568,7 +569,7 @@ public final class MemberRuntime<R> {
         if (stopped) return;
         failure = cause;
         stopped = true;
-        lease = PublishedLease.NONE;
+        lease = PublishedLeaderLease.NONE;
         Refusal refusal = new Refusal(Refusal.Kind.STOPPED, 0, "member " + Long.toHexString(node.id())
                 + " stopped after a failure: " + cause);
         writes.failAll(refusal); // concurrent: safe from any stage

@@ -113,7 +113,7 @@ final class RuntimeHarness {
         };
         Transport transport = messages -> {
             for (Message m : messages) {
-                checkPublishedLease(m);
+                checkPublishedLeaderLease(m);
                 events.add("send " + m.getType() + " to " + m.getTo());
                 sent.add(m);
             }
@@ -151,8 +151,8 @@ final class RuntimeHarness {
      * A message leaves while the published lease is later than the node's own view: a lease read re-checked then
      * would trust a lease the node already gave up (ReadState's contract).
      */
-    private void checkPublishedLease(Message m) {
-        PublishedLease published = runtime.lease();
+    private void checkPublishedLeaderLease(Message m) {
+        PublishedLeaderLease published = runtime.lease();
         long own = node.leaseExpiresAt();
         boolean ownHolds = own != Long.MIN_VALUE && own - now > 0;
         if (published.holds(node.term(), now) && !ownHolds) {

@@ -42,7 +42,7 @@ class ClockJumpsTest {
     }
 
     @Test
-    void aPublishedLeaseDoesNotHoldAfterASuspension() {
+    void aPublishedLeaderLeaseDoesNotHoldAfterASuspension() {
         clocks.jumpedSinceLastCheck();
         LeaderLeaseView lease = new LeaderLeaseView(mono.get() + 900_000_000L, 7, clocks.offsetAtLastCheck());
         assertTrue(lease.holds(7, clocks));
@@ -52,7 +52,7 @@ class ClockJumpsTest {
     }
 
     @Test
-    void aPublishedLeaseEndsByTheMonotonicClock() {
+    void aPublishedLeaderLeaseEndsByTheMonotonicClock() {
         clocks.jumpedSinceLastCheck();
         LeaderLeaseView lease = new LeaderLeaseView(mono.get() + 900_000_000L, 7, clocks.offsetAtLastCheck());
         advance(899, 899);

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SuspensionEndsLeaseTest {
 
     @Test
-    void aWallClockJumpEndsThePublishedLeaseUntilTheNextRound() {
+    void aWallClockJumpEndsThePublishedLeaderLeaseUntilTheNextRound() {
         AtomicLong wallSkewMillis = new AtomicLong();
         ClockJumps clocks = new ClockJumps(System::nanoTime, () -> System.currentTimeMillis() + wallSkewMillis.get());
         MemoryStorage disk = MemoryStorage.bootstrap(1);

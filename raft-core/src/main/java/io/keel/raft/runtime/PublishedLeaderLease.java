@@ -7,10 +7,10 @@ package io.keel.raft.runtime;
  * (ReadState's contract). {@code clockMark}: the clock's {@link Clock#suspensionMark()} when it was published, so a
  * reader can tell whether the clock stood still since.
  */
-public record PublishedLease(long expiresAt, long term, long clockMark) {
-    public static final PublishedLease NONE = new PublishedLease(Long.MIN_VALUE, 0);
+public record PublishedLeaderLease(long expiresAt, long term, long clockMark) {
+    public static final PublishedLeaderLease NONE = new PublishedLeaderLease(Long.MIN_VALUE, 0);
 
-    public PublishedLease(long expiresAt, long term) {
+    public PublishedLeaderLease(long expiresAt, long term) {
         this(expiresAt, term, 0);
     }
 
