@@ -548,6 +548,11 @@ public final class Member implements AutoCloseable {
         return peerAdmission.removedNotice();
     }
 
+    /** The peers that refused this member as removed from the cluster: each has applied its removal. */
+    public java.util.Set<Long> peersThatAppliedOurRemoval() {
+        return peerAdmission.peersThatAppliedOurRemoval();
+    }
+
     /** The replicated auth state (users, roles, whether authentication is on) and this member's simple tokens. */
     public io.keel.server.auth.AuthApplier auth() {
         return auth;

@@ -24,6 +24,8 @@ public final class IncarnationCheck implements PeerAdmission {
     private final Map<Long, Long> firstDeclared = new ConcurrentHashMap<>();
     /** The first line of a peer that refused this member as removed from the cluster, or null. */
     private volatile String removedNotice;
+    /** Every peer that refused this member as removed: each has applied the removal. */
+    private final java.util.Set<Long> removedBy = ConcurrentHashMap.newKeySet();
 
     public IncarnationCheck(Supplier<MemberDirectory> directory) {
         this.directory = directory;
@@ -40,7 +42,13 @@ public final class IncarnationCheck implements PeerAdmission {
      */
     @Override
     public void removedBy(long peerId, String reason) {
+        removedBy.add(peerId);
         if (removedNotice == null) removedNotice = reason;
+    }
+
+    /** The peers that have refused this member as removed (so have applied its removal), so far. */
+    public java.util.Set<Long> peersThatAppliedOurRemoval() {
+        return java.util.Collections.unmodifiableSet(removedBy);
     }
 
     /** What a peer said when it refused this member as removed, or null while none has. */

@@ -403,6 +403,13 @@ public final class Membership implements AutoCloseable {
             removed.complete(why);
             return;
         }
+        if (aMajorityOfTheRemainingVotersAppliedTheRemoval()) {
+            LOG.warn("member {} was removed and still leads, but a majority of the remaining voters applied its"
+                    + " removal and refuse it: they elect a leader among themselves; it stops",
+                    Long.toHexString(member.id()));
+            removed.complete(why);
+            return;
+        }
         if (System.nanoTime() - giveUpAt > 0) {
             LOG.warn("member {} was removed and could not hand leadership over in time: it stops anyway; if the"
                     + " remaining voters elect no leader, see docs/operations.md, \"Removing the leader\"",
@@ -416,6 +423,22 @@ public final class Membership implements AutoCloseable {
                     + " over", Long.toHexString(member.id()));
         }
         announcer.schedule(() -> stopOnceHandedOver(why, delay, giveUpAt), delay, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Whether a majority of the voters that remain refused this member as removed. A peer refuses it so only once
+     * it applied the removal, so it has the new configuration and may vote in it: that majority can elect a leader
+     * without this one, which is exactly what raft-core waits for before handing over (thesis 4.2.2). It matters
+     * when the hand-over itself cannot happen: the survivors stop talking to a removed member as soon as they apply
+     * its removal, so it may never hear the commit reports it waits for, nor the term of the leader they elected
+     * (found by MembershipTest.aRemovedLeaderRunsOnUntilItHasHandedOver: it ran on for its whole minute).
+     */
+    private boolean aMajorityOfTheRemainingVotersAppliedTheRemoval() {
+        java.util.Set<Long> applied = member.peersThatAppliedOurRemoval();
+        List<Long> voters = member.directory().members().stream().filter(m -> !m.learner()).map(MemberInfo::id)
+                .toList();
+        long refusing = voters.stream().filter(applied::contains).count();
+        return !voters.isEmpty() && refusing > voters.size() / 2;
     }
 
     /**
