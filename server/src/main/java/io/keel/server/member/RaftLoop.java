@@ -183,6 +183,9 @@ final class RaftLoop implements Executor {
                     task.run();
                     if (++n >= MAX_TASKS_PER_READY) break;
                     task = tasks.poll();
+                    // A task queued after a deferred one finds it run, also when this thread took it without parking
+                    // in between (it was still busy with the batch): the promise above holds either way.
+                    if (task != null) n += runDeferred();
                 }
                 if (n > 0) afterStep();
             }
