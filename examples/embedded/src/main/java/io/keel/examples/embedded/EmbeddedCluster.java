@@ -4,7 +4,7 @@ import io.keel.server.Keel;
 import io.keel.server.lease.LeaseKeepAlive;
 import io.keel.server.watch.Watch;
 import io.keel.server.watch.WatchOptions;
-import io.keel.storage.mvcc.Event;
+import io.keel.storage.mvcc.api.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
