@@ -95,6 +95,16 @@ final class EventLoops {
         return nativeAddress(address);
     }
 
+    /**
+     * Whether the channels this loop makes for {@code address} are epoll TCP sockets, the only kind that takes
+     * TCP_USER_TIMEOUT (the JDK's NIO sockets cannot set it: with NIO, or direct writes, a stalled connection waits
+     * out TCP's own back-off).
+     */
+    boolean takesUserTimeout(EventLoop loop, SocketAddress address) {
+        boolean direct = directGroup != null && loop != null && loop.parent() == directGroup;
+        return "epoll".equals(kind) && !direct && !isUnix(address);
+    }
+
     Class<? extends ServerChannel> serverChannelFor(SocketAddress address) {
         return isUnix(address) ? serverDomainChannel : serverChannel;
     }

@@ -36,6 +36,13 @@ final class InboundRegistry {
     }
 
     /** Closes the peer's inbound connection, if any (the peer was removed from the cluster). */
+    /** The inbound connection's TCP_USER_TIMEOUT in ms as the kernel reports it, or null (tests). */
+    Integer socketUserTimeoutMillis(long peerId) {
+        Channel ch = byPeer.get(peerId);
+        return ch != null && ch.config() instanceof io.netty.channel.epoll.EpollSocketChannelConfig c
+                ? c.getTcpUserTimeout() : null;
+    }
+
     void close(long peerId) {
         Channel ch = byPeer.remove(peerId);
         if (ch != null) ch.close();

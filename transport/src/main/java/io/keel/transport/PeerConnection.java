@@ -341,6 +341,17 @@ final class PeerConnection {
         return backingOff;
     }
 
+    /** The connection's socket option TCP_USER_TIMEOUT in ms as the kernel reports it, or null when down (tests). */
+    Integer socketUserTimeoutMillis() {
+        return loop.submit(() -> {
+            Channel ch = channel;
+            if (ch == null || !ready || !(ch.config() instanceof io.netty.channel.epoll.EpollSocketChannelConfig c)) {
+                return null;
+            }
+            return c.getTcpUserTimeout();
+        }).syncUninterruptibly().getNow();
+    }
+
     private void connect() {
         reconnect = null;
         backingOff = false;

@@ -194,6 +194,16 @@ public final class Transport implements AutoCloseable {
         return p != null && p.backingOff();
     }
 
+    /**
+     * TCP_USER_TIMEOUT in ms of the message connection to {@code peer} (outbound) or from it (inbound), as the
+     * kernel reports it; null when that connection is down or not an epoll socket (tests).
+     */
+    Integer socketUserTimeoutMillis(long peer, boolean outbound) {
+        if (!outbound) return context.inbound.socketUserTimeoutMillis(peer);
+        PeerConnection p = peers.get(peer);
+        return p == null ? null : p.socketUserTimeoutMillis();
+    }
+
     /** Stops talking to a peer (removed from the cluster) and closes its connections both ways. */
     public void removePeer(long id) {
         PeerConnection old = peers.remove(id);

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
@@ -82,6 +83,9 @@ final class TransportContext {
             b.option(ChannelOption.SO_REUSEADDR, true) // a restarted member binds its port again at once
                     .childOption(ChannelOption.TCP_NODELAY, true) // writes are already coalesced per event-loop turn
                     .childOption(ChannelOption.SO_KEEPALIVE, true);
+            if (loops.takesUserTimeout(null, address)) {
+                b.childOption(EpollChannelOption.TCP_USER_TIMEOUT, (int) config.unacknowledgedTimeout.toMillis());
+            }
         }
         return b.childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -107,6 +111,9 @@ final class TransportContext {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout.toMillis());
         if (!EventLoops.isUnix(address)) {
             b.option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_KEEPALIVE, true);
+            if (loops.takesUserTimeout(loop, address)) {
+                b.option(EpollChannelOption.TCP_USER_TIMEOUT, (int) config.unacknowledgedTimeout.toMillis());
+            }
         }
         return b.handler(new ChannelInitializer<Channel>() {
                     @Override

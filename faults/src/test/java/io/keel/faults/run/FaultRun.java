@@ -166,7 +166,8 @@ public final class FaultRun {
         timeline.write(folder.resolve("timeline.txt"));
         Files.writeString(folder.resolve("summary.txt"), summary);
         System.out.println(summary);
-        if (failures.isEmpty()) {
+        if (failures.isEmpty() && !Boolean.getBoolean("keel.faults.keep")) {
+            // -Dkeel.faults.keep=true keeps a passing run's member logs and histories too (to study one).
             deleteAllBut(folder, Path.of("summary.txt"), Path.of("timeline.txt"));
         } else {
             System.out.println("keel-faults: this run's histories, timeline and member logs are in " + folder);
