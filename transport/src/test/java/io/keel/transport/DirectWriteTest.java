@@ -75,6 +75,16 @@ class DirectWriteTest {
         // sync thread both send to one peer. A refused send (queue full) is sent again, as Raft would resend.
         int count = 1000;
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        // Member 2 stops reading until the event loop has had to take over (the socket was full), so the hand-over
+        // happens on any machine, loaded or not; then it reads everything.
+        Recorder r = members.recorder(2L);
+        r.hold();
+        Thread releaser = new Thread(() -> {
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (sender.flushes(2L) == flushes && System.nanoTime() < end) Thread.onSpinWait();
+            r.release();
+        }, "test-releaser");
+        releaser.start();
         Thread appender = new Thread(() -> {
             try {
                 for (int i = 0; i < count; i++) {
@@ -92,9 +102,9 @@ class DirectWriteTest {
             while (!sender.send(m)) Thread.onSpinWait();
         }
         appender.join(60_000);
+        releaser.join(60_000);
         assertNull(failure.get());
 
-        Recorder r = members.recorder(2L);
         Await.until(() -> lastOf(r, MessageType.MSG_APPEND) == appends && lastOf(r, MessageType.MSG_HEARTBEAT) == heartbeats,
                 () -> "member 2 has appends up to " + lastOf(r, MessageType.MSG_APPEND) + " of " + appends
                         + ", heartbeats up to " + lastOf(r, MessageType.MSG_HEARTBEAT) + " of " + heartbeats);

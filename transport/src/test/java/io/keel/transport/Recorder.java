@@ -24,6 +24,8 @@ class Recorder implements InboundListener {
     final ConcurrentLinkedQueue<Message> messages = new ConcurrentLinkedQueue<>();
     /** The size of each burst the transport handed over ({@link InboundListener#onMessages}), in arrival order. */
     final ConcurrentLinkedQueue<Integer> bursts = new ConcurrentLinkedQueue<>();
+    /** While set, the receiving I/O thread waits in {@link #onMessages} before taking the burst: nothing is read. */
+    private volatile java.util.concurrent.CountDownLatch held;
 
     Recorder(boolean keepMessages) {
         this.keepMessages = keepMessages;
@@ -47,8 +49,27 @@ class Recorder implements InboundListener {
 
     @Override
     public void onMessages(List<Message> burst) {
+        java.util.concurrent.CountDownLatch h = held;
+        if (h != null) {
+            try {
+                h.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         bursts.add(burst.size());
         for (Message m : burst) onMessage(m);
+    }
+
+    /** Stops the receiving I/O thread at the next burst until {@link #release}: the sender's socket fills. */
+    void hold() {
+        held = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    void release() {
+        java.util.concurrent.CountDownLatch h = held;
+        held = null;
+        if (h != null) h.countDown();
     }
 
     long from(long sender) {
