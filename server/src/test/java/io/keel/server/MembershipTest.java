@@ -61,6 +61,17 @@ class MembershipTest {
         return leader[0];
     }
 
+    /**
+     * Starts the cluster's three members with strict reconfiguration checking off (it would refuse a removal that
+     * leaves fewer started members than a quorum: what the removed-leader tests do) and writes once; the leader.
+     */
+    private static Keel startWithoutStrictReconfigCheck(TestCluster cluster) {
+        for (long id = 1; id <= 3; id++) cluster.start(id, b -> b.strictReconfigCheck(false));
+        Keel leader = cluster.awaitLeader();
+        cluster.put("before", "1");
+        return leader;
+    }
+
     private static MemberInfo started(long id, String name, InetSocketAddress peer, boolean learner) {
         return new MemberInfo(id, name, List.of(PeerUrls.text(peer)), List.of(), learner);
     }
@@ -180,10 +191,7 @@ class MembershipTest {
     @Test
     void aRemovedLeaderRunsOnUntilItHasHandedOver() {
         try (TestCluster cluster = new TestCluster(root, 3)) {
-            // Strict checking would refuse a removal that leaves fewer started members than a quorum: exactly this.
-            for (long id = 1; id <= 3; id++) cluster.start(id, b -> b.strictReconfigCheck(false));
-            Keel leader = cluster.awaitLeader();
-            cluster.put("before", "1");
+            Keel leader = startWithoutStrictReconfigCheck(cluster);
             long gone = leader.memberId();
             long stopped = gone % 3 + 1;
             cluster.stop(stopped);
@@ -213,9 +221,7 @@ class MembershipTest {
     @Test
     void aRemovedLeaderThatCannotHandOverStopsOnceAMajorityOfTheRemainingVotersRefusedIt() throws Exception {
         try (TestCluster cluster = new TestCluster(root, 3)) {
-            for (long id = 1; id <= 3; id++) cluster.start(id, b -> b.strictReconfigCheck(false));
-            Keel leader = cluster.awaitLeader();
-            cluster.put("before", "1");
+            Keel leader = startWithoutStrictReconfigCheck(cluster);
             long gone = leader.memberId();
             long stopped = gone % 3 + 1;
             Keel survivor = cluster.running().stream().filter(k -> k.memberId() != gone && k.memberId() != stopped)
