@@ -139,16 +139,7 @@ class RequestPathTest {
         // The member's own writes (its announcement once the client port serves) are done first: the checks count
         // the writes in flight.
         Poll.until("no write in flight", () -> keel.pendingProposals() == 0);
-        CountDownLatch stalled = new CountDownLatch(1);
-        keel.member().runOnRaftThreadForTest(() -> {
-            stalled.countDown();
-            try {
-                release.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertTrue(stalled.await(30, TimeUnit.SECONDS), "the raft thread took the stalling task");
+        RaftThreadHold.until(keel, release);
     }
 
     private static PutRequest put(String key) {

@@ -431,7 +431,9 @@ public final class Membership implements AutoCloseable {
      * without this one, which is exactly what raft-core waits for before handing over (thesis 4.2.2). It matters
      * when the hand-over itself cannot happen: the survivors stop talking to a removed member as soon as they apply
      * its removal, so it may never hear the commit reports it waits for, nor the term of the leader they elected
-     * (found by MembershipTest.aRemovedLeaderRunsOnUntilItHasHandedOver: it ran on for its whole minute).
+     * (found by MembershipTest.aRemovedLeaderRunsOnUntilItHasHandedOver: it ran on for its whole minute; the test
+     * that takes this path alone, and fails without it, is MembershipTest's
+     * aRemovedLeaderThatCannotHandOverStopsOnceAMajorityOfTheRemainingVotersRefusedIt).
      */
     private boolean aMajorityOfTheRemainingVotersAppliedTheRemoval() {
         java.util.Set<Long> applied = member.peersThatAppliedOurRemoval();

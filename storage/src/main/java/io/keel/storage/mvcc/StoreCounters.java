@@ -76,17 +76,53 @@ public final class StoreCounters {
 
     /**
      * One operation's counts, gathered while it runs and added to the totals only once it is done (a refused
-     * operation's are dropped). Used by one thread at a time.
+     * operation's are dropped). Used by one thread at a time. Public because the store's apply and read code in
+     * {@code io.keel.storage.mvcc.apply} fills it; it takes only what an operation did, never a count to set.
      */
     public static final class Tally {
-        public int ranges;
-        public int puts;
-        public int deletes;
+        private int ranges;
+        private int puts;
+        private int deletes;
         /** Keys given a live version minus keys whose live version was deleted. */
-        public int keysDelta;
-        public int leasesGranted;
-        public int leasesRevoked;
-        public int compactedVersions;
+        private int keysDelta;
+        private int leasesGranted;
+        private int leasesRevoked;
+        private int compactedVersions;
+
+        /** A range read: a Range in a transaction, a compare evaluated, a put's or delete's prev_kv. */
+        public void rangeServed() {
+            ranges++;
+        }
+
+        /** A put applied; {@code newKey} when the key had no live version before it. */
+        public void putApplied(boolean newKey) {
+            puts++;
+            if (newKey) keysDelta++;
+        }
+
+        /** A delete applied (a delete range, or one key of a revoked lease) that ended {@code liveKeys} live keys. */
+        public void deleteApplied(int liveKeys) {
+            deletes++;
+            keysDelta -= liveKeys;
+        }
+
+        public void leaseGranted() {
+            leasesGranted++;
+        }
+
+        public void leaseRevoked() {
+            leasesRevoked++;
+        }
+
+        /** A compaction removed {@code versions} versions. */
+        public void compacted(int versions) {
+            compactedVersions += versions;
+        }
+
+        /** Keys given a live version minus keys whose live version was deleted, so far. */
+        public int keysDelta() {
+            return keysDelta;
+        }
 
         public void clear() {
             ranges = 0;
@@ -98,6 +134,7 @@ public final class StoreCounters {
             compactedVersions = 0;
         }
 
+        /** Adds the counts to {@code c}'s totals and starts afresh. */
         public void addTo(StoreCounters c) {
             if (ranges != 0) c.ranges.add(ranges);
             if (puts != 0) c.puts.add(puts);

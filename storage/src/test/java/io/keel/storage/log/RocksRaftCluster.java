@@ -17,8 +17,8 @@ import io.keel.raft.runtime.MemberRuntime;
 import io.keel.raft.runtime.Refusal;
 import io.keel.raft.runtime.RuntimeObserver;
 import io.keel.raft.runtime.Stages;
-import io.keel.raft.runtime.StateMachine;
 import io.keel.raft.runtime.WriteOptions;
+import io.keel.raft.testing.NonForwardingStateMachine;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -239,7 +239,7 @@ final class RocksRaftCluster implements AutoCloseable {
     };
 
     /** A member's state machine: the list of applied payloads, checked against every other member's. */
-    private final class Machine implements StateMachine<Void> {
+    private final class Machine extends NonForwardingStateMachine<Void> {
         private final Member m;
 
         Machine(Member m) {
@@ -271,16 +271,6 @@ final class RocksRaftCluster implements AutoCloseable {
             m.applied = new ArrayList<>(image);
             m.appliedIndex = snapshot.getIndex();
             m.conf = snapshot.getConfState();
-        }
-
-        @Override
-        public ByteString tagOrigin(ByteString data, long member, long request) {
-            return data;
-        }
-
-        @Override
-        public long originRequest(Entry entry, long member) {
-            return -1;
         }
     }
 

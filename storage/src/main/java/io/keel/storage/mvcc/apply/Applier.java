@@ -110,7 +110,7 @@ public final class Applier {
     public Response apply(long raftIndex, Operation op) {
         tally.clear();
         Response r = applyOne(raftIndex, op);
-        liveKeys += tally.keysDelta;
+        liveKeys += tally.keysDelta();
         tally.addTo(counters);
         return r;
     }
@@ -202,15 +202,14 @@ public final class Applier {
     PutResponse put(RevisionWriter w, PutRequest p) {
         KeyValue prev = reader(w).current(p.key());
         // etcd reads the previous version as a range only when the request needs it
-        if (p.prevKv() || p.ignoreValue() || p.ignoreLease()) tally.ranges++;
+        if (p.prevKv() || p.ignoreValue() || p.ignoreLease()) tally.rangeServed();
         if ((p.ignoreValue() || p.ignoreLease()) && prev == null) {
             throw new MvccException(EtcdError.KEY_NOT_FOUND);
         }
         byte[] value = p.ignoreValue() ? prev.value() : p.value();
         long lease = p.ignoreLease() ? prev.lease() : p.lease();
         w.put(p.key(), value, lease, prev);
-        tally.puts++;
-        if (prev == null) tally.keysDelta++;
+        tally.putApplied(prev == null);
         return new PutResponse(w.revision(), p.prevKv() ? prev : null);
     }
 
@@ -228,9 +227,8 @@ public final class Applier {
         for (KeyValue kv : live) {
             w.delete(kv);
         }
-        tally.deletes++;
-        if (d.prevKv()) tally.ranges++;
-        tally.keysDelta -= live.size();
+        tally.deleteApplied(live.size());
+        if (d.prevKv()) tally.rangeServed();
         return new DeleteRangeResponse(w.currentRevision(), live.size(), d.prevKv() ? live : List.of());
     }
 
@@ -249,7 +247,7 @@ public final class Applier {
         if (c.revision() > revision) {
             throw new MvccException(EtcdError.FUTURE_REVISION);
         }
-        tally.compactedVersions += new Compactor(reads, writer()).compact(compactRevision, c.revision());
+        tally.compacted(new Compactor(reads, writer()).compact(compactRevision, c.revision()));
         compactRevision = c.revision();
         return new CompactResponse(revision);
     }
@@ -264,7 +262,7 @@ public final class Applier {
         }
         byte[] key = LeaseRecords.leaseKey(id);
         writer().put(Column.LEASE, key, LeaseRecords.leaseValue(key, g.ttl(), raftIndex));
-        tally.leasesGranted++;
+        tally.leaseGranted();
         return new LeaseGrantResponse(revision, id, g.ttl());
     }
 
@@ -344,11 +342,10 @@ public final class Applier {
                         + (kv == null ? "not live" : "attached to lease " + kv.lease()));
             }
             w.delete(kv);
-            tally.deletes++; // etcd's lessor deletes each attached key on its own
-            tally.keysDelta--;
+            tally.deleteApplied(1); // etcd's lessor deletes each attached key on its own
         }
         w.delete(Column.LEASE, LeaseRecords.leaseKey(r.id()));
-        tally.leasesRevoked++;
+        tally.leaseRevoked();
         commit(w);
         return new LeaseRevokeResponse(revision);
     }

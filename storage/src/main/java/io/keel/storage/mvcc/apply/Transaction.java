@@ -78,7 +78,7 @@ public final class Transaction {
     /** {@link Compares#allHold}, counting each compare evaluated as a range (etcd reads each one as one). */
     private boolean allHold(List<Compare> compares) {
         for (Compare c : compares) {
-            tally.ranges++;
+            tally.rangeServed();
             if (!Compares.holds(before, c)) {
                 return false;
             }
@@ -114,7 +114,7 @@ public final class Transaction {
         List<Response> responses = new ArrayList<>(ops.size());
         for (TxnOp op : ops) {
             if (op instanceof RangeRequest r) {
-                tally.ranges++;
+                tally.rangeServed();
                 responses.add(RangeQuery.execute(applier.reader(w), r));
             } else if (op instanceof PutRequest p) {
                 responses.add(applier.put(w, p));
@@ -132,7 +132,7 @@ public final class Transaction {
         List<Response> responses = new ArrayList<>(ops.size());
         for (TxnOp op : ops) {
             if (op instanceof RangeRequest r) {
-                tally.ranges++;
+                tally.rangeServed();
                 responses.add(RangeQuery.execute(before, r));
             } else if (op instanceof TxnRequest nested) {
                 responses.add(executeReads(nested));
