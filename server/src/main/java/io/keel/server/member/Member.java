@@ -102,7 +102,7 @@ public final class Member implements AutoCloseable {
      * Request ids of forwarded writes (raft thread). They start at a random value so that entries this member
      * forwarded before a restart, applied again after it, never match a new request.
      */
-    private long nextRequest = new SecureRandom().nextLong();
+    private long nextRequest = StoreStateMachine.firstRequestId(new SecureRandom());
     /** The leader as of the last soft state the raft thread handled (raft thread). */
     private long knownLeader;
     /** Leadership transfers waiting for their target to lead (raft thread only). */
@@ -166,11 +166,11 @@ public final class Member implements AutoCloseable {
             this.auth = new io.keel.server.auth.AuthApplier(
                     io.keel.server.auth.AuthState.decode(storage.store.current().authRecord()),
                     new io.keel.server.auth.SimpleTokens(System::nanoTime));
-            this.apply = createdApply = new ApplyPipeline(storage.store, storage.log,
-                    storage.log.initialState().confState(), proposals, config.snapshotEntries(), this::applied,
-                    lessor::applied, this::fail, directory, auth);
             this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
-            apply.observer = observer;
+            StoreStateMachine machine = new StoreStateMachine(storage.store, storage.log,
+                    storage.log.initialState().confState(), installer, config.snapshotEntries(), lessor::applied,
+                    directory, auth, observer);
+            this.apply = createdApply = new ApplyPipeline(machine, storage.log, proposals, this::applied, this::fail);
             this.transport = createdTransport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
                     peerAdmission = new IncarnationCheck(directory::current), peerTls), new InboundListener() {
                 @Override
@@ -696,7 +696,7 @@ public final class Member implements AutoCloseable {
         CompletableFuture<Void> installed = null;
         if (r.snapshot() != null) {
             installer.accepted(r.snapshot());
-            installed = apply.install(r.snapshot(), installer);
+            installed = apply.install(r.snapshot());
         }
         persist.submit(r, installed);
     }
