@@ -147,15 +147,7 @@ public final class MemberRuntime<R> {
      * refusal. {@code deadline}: the clock's time after which it is answered UNKNOWN (or NO_LEADER while parked).
      */
     public Admission propose(ByteString data, WriteOptions options, long deadline, Completion<R> completion) {
-        if (stopped) {
-            completion.refused(stoppedRefusal());
-            return Admission.REFUSED;
-        }
-        if (pendingRequests() >= limits.maxPendingRequests()) {
-            completion.refused(new Refusal(Refusal.Kind.OVERLOADED, node.leaderId(), "member "
-                    + Long.toHexString(node.id()) + " has " + pendingRequests() + " requests waiting, its maximum"));
-            return Admission.REFUSED;
-        }
+        if (refusedAtAdmission(completion)) return Admission.REFUSED;
         Admission a = proposeNow(data, options, deadline, completion);
         drive();
         return a;
@@ -176,14 +168,7 @@ public final class MemberRuntime<R> {
      * was cut off applies only if a quorum commits it.
      */
     public Admission proposeWithLeaderLease(ByteString data, long deadline, Completion<R> completion) {
-        if (stopped) {
-            completion.refused(stoppedRefusal());
-            return Admission.REFUSED;
-        }
-        if (pendingRequests() >= limits.maxPendingRequests()) {
-            completion.refused(overloaded());
-            return Admission.REFUSED;
-        }
+        if (refusedAtAdmission(completion)) return Admission.REFUSED;
         noticeSuspension(); // a suspension ends the lease before it is judged, as before a publication
         long now = clock.now();
         if (node.role() != Role.LEADER || !new PublishedLeaderLease(node.leaseExpiresAt(), node.term())
@@ -196,6 +181,23 @@ public final class MemberRuntime<R> {
         Admission a = registerProposal(node.propose(data), deadline, completion);
         drive();
         return a;
+    }
+
+    /**
+     * The check every request opens with, on the raft stage: refused (and answered) when the runtime stopped, or
+     * when {@link Limits#maxPendingRequests} requests already wait (back-pressure: a flood of clients never grows
+     * the heap without bound).
+     */
+    private boolean refusedAtAdmission(Completion<?> completion) {
+        if (stopped) {
+            completion.refused(stoppedRefusal());
+            return true;
+        }
+        if (pendingRequests() >= limits.maxPendingRequests()) {
+            completion.refused(overloaded());
+            return true;
+        }
+        return false;
     }
 
     private Refusal overloaded() {
@@ -250,15 +252,7 @@ public final class MemberRuntime<R> {
      * confirmed by a round (or a lease). Refused READ_REJECTED when no leader confirms it.
      */
     public <T> void read(Supplier<T> query, long deadline, Completion<ReadAnswer<T>> completion) {
-        if (stopped) {
-            completion.refused(stoppedRefusal());
-            return;
-        }
-        if (pendingRequests() >= limits.maxPendingRequests()) {
-            completion.refused(new Refusal(Refusal.Kind.OVERLOADED, node.leaderId(), "member "
-                    + Long.toHexString(node.id()) + " has " + pendingRequests() + " requests waiting, its maximum"));
-            return;
-        }
+        if (refusedAtAdmission(completion)) return;
         PendingReads.Read<T> read = new PendingReads.Read<>(query, completion, deadline);
         if (noLeaderKnown()) {
             leaderWait.park(leaderWaitDeadline(deadline), completion, () -> askNode(read));
@@ -288,14 +282,7 @@ public final class MemberRuntime<R> {
      * INVALID while another change is pending or this one is not allowed).
      */
     public Admission proposeConfChange(ConfChange change, long deadline, Completion<R> completion) {
-        if (stopped) {
-            completion.refused(stoppedRefusal());
-            return Admission.REFUSED;
-        }
-        if (pendingRequests() >= limits.maxPendingRequests()) {
-            completion.refused(overloaded());
-            return Admission.REFUSED;
-        }
+        if (refusedAtAdmission(completion)) return Admission.REFUSED;
         if (!completion.proceed(Completion.Step.PROPOSED)) return Admission.DROPPED;
         Admission a = registerProposal(node.proposeConfChange(change), deadline, completion);
         drive();
