@@ -279,7 +279,7 @@ public final class MemberRuntime<R> {
     /**
      * Proposes a membership change at this member, which must lead (never forwarded or parked: a client changing
      * membership asks the leader); {@code completion} is answered once its entry applied here, or refused (NOT_LEADER,
-     * INVALID while another change is pending or this one is not allowed).
+     * CONF_CHANGE_PENDING while another change is pending, INVALID_CONF_CHANGE when this one is not allowed).
      */
     public Admission proposeConfChange(ConfChange change, long deadline, Completion<R> completion) {
         if (refusedAtAdmission(completion)) return Admission.REFUSED;

@@ -8,10 +8,10 @@ import io.keel.raft.Role;
 import io.keel.raft.SoftState;
 import io.keel.raft.proto.ConfChange;
 import io.keel.raft.proto.Message;
+import io.keel.raft.runtime.Refusal;
 import io.keel.server.LeaderTransferException;
 import io.keel.server.MemberStoppedException;
 import io.keel.server.NotLeaderException;
-import io.keel.server.OverloadedException;
 import io.keel.server.ProposalRefusedException;
 import io.keel.server.concurrent.Futures;
 import io.keel.server.lease.LeaseForwarder;
@@ -815,16 +815,9 @@ public final class Member implements AutoCloseable {
         readsWaitForApply = reads.waitingForApply();
     }
 
+    /** The node refused a proposal made here: its exception, from the one mapping of refusals. */
     private static RuntimeException refusal(RaftNode node, ProposeResult.Refused r) {
-        return switch (r.reason()) {
-            case NOT_LEADER, LEADERSHIP_TRANSFER -> new NotLeaderException(node.id(), r.leaderHint(), r.message());
-            case OVERLOADED -> new OverloadedException("the leader's uncommitted log is full: " + r.message());
-            case TOO_LARGE -> new ProposalRefusedException(ProposalRefusedException.Reason.TOO_LARGE, r.message());
-            case CONF_CHANGE_PENDING -> new ProposalRefusedException(ProposalRefusedException.Reason.CONF_CHANGE_PENDING,
-                    r.message());
-            case INVALID_CONF_CHANGE -> new ProposalRefusedException(ProposalRefusedException.Reason.INVALID_CONF_CHANGE,
-                    r.message());
-        };
+        return RefusalExceptions.of(node.id(), Refusal.of(r));
     }
 
     // ------------------------------------------------------------------ stopping
