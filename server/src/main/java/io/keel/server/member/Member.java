@@ -98,6 +98,8 @@ public final class Member implements AutoCloseable {
     private final Duration leaderWaitTimeout;
     /** Requests waiting for a leader (raft thread only). */
     private final LeaderWait leaderWait;
+    /** Callers of {@link #awaitLeader} (raft thread only). */
+    private final LeaderWaiters leaderWaiters = new LeaderWaiters();
     /**
      * Request ids of forwarded writes (raft thread). They start at a random value so that entries this member
      * forwarded before a restart, applied again after it, never match a new request.
@@ -213,7 +215,8 @@ public final class Member implements AutoCloseable {
             this.leaseForwarder = new LeaseForwarder(config.memberId(), lessor, () -> loop.softState().leaderId(),
                     () -> storage.store.current().appliedIndex(), transport::send, config.electionTimeout(),
                     forwardTimeout);
-            this.outbound = new Outbound(transport, storage.store, loop, snapshotSender);
+            this.outbound = new Outbound(transport, storage.store, snapshotSender,
+                    (peer, delivered) -> loop.execute(() -> loop.node().reportSnapshot(peer, delivered)));
             this.persist = new PersistPipeline(commitLog, loop, outbound::send, this::durable, this::fail,
                     this::raftWaitsForPersist);
             persist.observer = observer;
@@ -416,19 +419,13 @@ public final class Member implements AutoCloseable {
     public CompletableFuture<Long> awaitLeader(Duration timeout) {
         CompletableFuture<Long> result = new CompletableFuture<>();
         if (stopped(result)) return result;
-        long deadline = System.nanoTime() + timeout.toNanos();
-        loop.execute(() -> leaderOrPark(result, deadline, timeout));
-        return result;
-    }
-
-    private void leaderOrPark(CompletableFuture<Long> result, long deadline, Duration timeout) {
-        RaftNode node = loop.node();
-        if (noLeaderKnown(node)) {
-            leaderWait.park(deadline, result, () -> leaderOrPark(result, deadline, timeout),
-                    () -> new NotLeaderException(node.id(), 0, "no leader within " + timeout.toMillis() + " ms"));
-        } else {
-            result.complete(node.role() == Role.LEADER ? node.id() : node.leaderId());
-        }
+        loop.execute(() -> {
+            RaftNode node = loop.node();
+            leaderWaiters.await(result, noLeaderKnown(node) ? 0 : node.role() == Role.LEADER ? node.id()
+                    : node.leaderId());
+        });
+        return Futures.within(result, timeout, () -> new NotLeaderException(id(), 0, "no leader within "
+                + timeout.toMillis() + " ms"));
     }
 
     /**
@@ -766,6 +763,7 @@ public final class Member implements AutoCloseable {
         }
         // After the resends: a parked write forwarded now must not be forwarded twice.
         leaderWait.leaderKnown();
+        leaderWaiters.leaderKnown(leader);
     }
 
     /** The Ready is durable (its messagesAfterPersist are sent): acknowledge it to the node, apply what committed. */
@@ -865,6 +863,7 @@ public final class Member implements AutoCloseable {
         proposals.failAll(stopped);
         reads.failAll(stopped); // the raft thread is gone: safe to touch its state here
         leaderWait.failAll(stopped);
+        leaderWaiters.failAll(stopped);
         storage.close();
         LOG.info("member {} stopped", hex(config.memberId()));
     }
