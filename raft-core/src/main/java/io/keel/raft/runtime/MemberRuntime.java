@@ -249,7 +249,10 @@ public final class MemberRuntime<R> {
 
     /**
      * A linearizable read: {@code query} runs on the read stage once the state machine applied the read index
-     * confirmed by a round (or a lease). Refused READ_REJECTED when no leader confirms it.
+     * confirmed by a round (or a lease). Refused READ_REJECTED when no leader confirms it. {@code query} must not
+     * throw: the read stage's tasks are guarded like every stage's, so a throw stops the runtime (fail-stop). A
+     * driver whose queries can fail for the request alone (the server's range at a compacted revision) returns the
+     * failure inside its answer.
      */
     public <T> void read(Supplier<T> query, long deadline, Completion<ReadAnswer<T>> completion) {
         if (refusedAtAdmission(completion)) return;
