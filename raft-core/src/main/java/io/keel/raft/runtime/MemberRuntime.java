@@ -147,15 +147,7 @@ public final class MemberRuntime<R> {
      * refusal. {@code deadline}: the clock's time after which it is answered UNKNOWN (or NO_LEADER while parked).
      */
     public Admission propose(ByteString data, WriteOptions options, long deadline, Completion<R> completion) {
-        if (stopped) {
-            completion.refused(stoppedRefusal());
-            return Admission.REFUSED;
-        }
-        if (pendingRequests() >= limits.maxPendingRequests()) {
-            completion.refused(new Refusal(Refusal.Kind.OVERLOADED, node.leaderId(), "member "
-                    + Long.toHexString(node.id()) + " has " + pendingRequests() + " requests waiting, its maximum"));
-            return Admission.REFUSED;
-        }
+        if (refusedAtAdmission(completion)) return Admission.REFUSED;
         Admission a = proposeNow(data, options, deadline, completion);
         drive();
         return a;
@@ -176,14 +168,7 @@ public final class MemberRuntime<R> {
      * was cut off applies only if a quorum commits it.
      */
     public Admission proposeWithLeaderLease(ByteString data, long deadline, Completion<R> completion) {
-        if (stopped) {
-            completion.refused(stoppedRefusal());
-            return Admission.REFUSED;
-        }
-        if (pendingRequests() >= limits.maxPendingRequests()) {
-            completion.refused(overloaded());
-            return Admission.REFUSED;
-        }
+        if (refusedAtAdmission(completion)) return Admission.REFUSED;
         noticeSuspension(); // a suspension ends the lease before it is judged, as before a publication
         long now = clock.now();
         if (node.role() != Role.LEADER || !new PublishedLeaderLease(node.leaseExpiresAt(), node.term())
@@ -196,6 +181,23 @@ public final class MemberRuntime<R> {
         Admission a = registerProposal(node.propose(data), deadline, completion);
         drive();
         return a;
+    }
+
+    /**
+     * The check every request opens with, on the raft stage: refused (and answered) when the runtime stopped, or
+     * when {@link Limits#maxPendingRequests} requests already wait (back-pressure: a flood of clients never grows
+     * the heap without bound).
+     */
+    private boolean refusedAtAdmission(Completion<?> completion) {
+        if (stopped) {
+            completion.refused(stoppedRefusal());
+            return true;
+        }
+        if (pendingRequests() >= limits.maxPendingRequests()) {
+            completion.refused(overloaded());
+            return true;
+        }
+        return false;
     }
 
     private Refusal overloaded() {
@@ -247,18 +249,13 @@ public final class MemberRuntime<R> {
 
     /**
      * A linearizable read: {@code query} runs on the read stage once the state machine applied the read index
-     * confirmed by a round (or a lease). Refused READ_REJECTED when no leader confirms it.
+     * confirmed by a round (or a lease). Refused READ_REJECTED when no leader confirms it. {@code query} must not
+     * throw: the read stage's tasks are guarded like every stage's, so a throw stops the runtime (fail-stop). A
+     * driver whose queries can fail for the request alone (the server's range at a compacted revision) returns the
+     * failure inside its answer.
      */
     public <T> void read(Supplier<T> query, long deadline, Completion<ReadAnswer<T>> completion) {
-        if (stopped) {
-            completion.refused(stoppedRefusal());
-            return;
-        }
-        if (pendingRequests() >= limits.maxPendingRequests()) {
-            completion.refused(new Refusal(Refusal.Kind.OVERLOADED, node.leaderId(), "member "
-                    + Long.toHexString(node.id()) + " has " + pendingRequests() + " requests waiting, its maximum"));
-            return;
-        }
+        if (refusedAtAdmission(completion)) return;
         PendingReads.Read<T> read = new PendingReads.Read<>(query, completion, deadline);
         if (noLeaderKnown()) {
             leaderWait.park(leaderWaitDeadline(deadline), completion, () -> askNode(read));
@@ -285,17 +282,10 @@ public final class MemberRuntime<R> {
     /**
      * Proposes a membership change at this member, which must lead (never forwarded or parked: a client changing
      * membership asks the leader); {@code completion} is answered once its entry applied here, or refused (NOT_LEADER,
-     * INVALID while another change is pending or this one is not allowed).
+     * CONF_CHANGE_PENDING while another change is pending, INVALID_CONF_CHANGE when this one is not allowed).
      */
     public Admission proposeConfChange(ConfChange change, long deadline, Completion<R> completion) {
-        if (stopped) {
-            completion.refused(stoppedRefusal());
-            return Admission.REFUSED;
-        }
-        if (pendingRequests() >= limits.maxPendingRequests()) {
-            completion.refused(overloaded());
-            return Admission.REFUSED;
-        }
+        if (refusedAtAdmission(completion)) return Admission.REFUSED;
         if (!completion.proceed(Completion.Step.PROPOSED)) return Admission.DROPPED;
         Admission a = registerProposal(node.proposeConfChange(change), deadline, completion);
         drive();

@@ -18,8 +18,10 @@ public final class Refusal extends RuntimeException {
         OVERLOADED(false),
         /** The entry alone exceeds the maximum message size. */
         TOO_LARGE(false),
-        /** Another membership change is not applied yet, or this one is not allowed. */
-        INVALID(false),
+        /** Another membership change is not applied yet: retry once it has. */
+        CONF_CHANGE_PENDING(false),
+        /** This membership change is not allowed (e.g. promoting a learner that has not caught up). */
+        INVALID_CONF_CHANGE(false),
         /** Another entry was applied at the proposal's index: it was lost with a leader change and never applies. */
         LOST(false),
         /** A read could not be confirmed with a leader; it had no effect. */
@@ -61,13 +63,18 @@ public final class Refusal extends RuntimeException {
         return leaderHint;
     }
 
-    static Refusal of(ProposeResult.Refused r) {
+    /**
+     * The node's refusal of a proposal, one kind per reason: a caller tells a change to retry later (another one is
+     * pending) from one that will never be allowed.
+     */
+    public static Refusal of(ProposeResult.Refused r) {
         Kind kind = switch (r.reason()) {
             case NOT_LEADER -> Kind.NOT_LEADER;
             case LEADERSHIP_TRANSFER -> Kind.LEADERSHIP_TRANSFER;
             case OVERLOADED -> Kind.OVERLOADED;
             case TOO_LARGE -> Kind.TOO_LARGE;
-            case CONF_CHANGE_PENDING, INVALID_CONF_CHANGE -> Kind.INVALID;
+            case CONF_CHANGE_PENDING -> Kind.CONF_CHANGE_PENDING;
+            case INVALID_CONF_CHANGE -> Kind.INVALID_CONF_CHANGE;
         };
         return new Refusal(kind, r.leaderHint(), r.message());
     }

@@ -3,32 +3,19 @@ package io.keel.server.member;
 import io.keel.raft.proto.ConfState;
 import io.keel.raft.proto.Entry;
 import io.keel.raft.proto.SnapshotMetadata;
-import io.keel.server.auth.AuthApplier;
-import io.keel.server.auth.AuthState;
-import io.keel.server.membership.DirectoryApplier;
-import io.keel.server.membership.MemberDirectory;
-import io.keel.server.proto.ClientOp;
 import io.keel.storage.log.RocksLogStorage;
-import io.keel.storage.mvcc.api.ApplyResult;
-import io.keel.storage.mvcc.MvccStore;
-import io.keel.storage.mvcc.api.Operation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Applies committed entries to the MVCC store on its own thread, one write per batch (data and applied index
- * together, not fsynced: the Raft log is the durable record), answers the proposals waiting for them and reports
- * the applied index back (to the raft thread, through {@code applied}).
- *
- * <p>It also compacts the Raft log once the applied index is {@code snapshotEntries} past the log's first index:
- * it first syncs the store, which is then durable through that index, so the entries before it are no longer
- * needed here; a follower that needs them gets a store snapshot instead.
+ * Runs the member's state machine ({@link StoreStateMachine}) on its own thread, one batch at a time, answers the
+ * proposals waiting for its entries and reports the applied index back (to the raft thread, through
+ * {@code applied}).
  */
 final class ApplyPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(ApplyPipeline.class);
@@ -38,42 +25,23 @@ final class ApplyPipeline {
         void applied(long raftIndex, long storeIndex);
     }
 
-    /** Told of every entry applied, before the proposal waiting for it is answered (the lessor's deadlines). */
-    interface EntryListener {
-        void applied(MvccStore store, Entry entry, Operation op, ApplyResult result);
-    }
-
     private static final Runnable STOP = () -> { };
 
-    private final StoreRef store;
+    private final StoreStateMachine machine;
     private final RocksLogStorage log;
     private final Proposals proposals;
-    private final long snapshotEntries;
     private final AppliedListener applied;
-    private final EntryListener entryListener;
     private final Consumer<Throwable> onFailure;
     private final LinkedBlockingQueue<Runnable> batches = new LinkedBlockingQueue<>();
     private final Thread thread;
     private final long memberId;
-    private final DirectoryApplier directory;
-    private final AuthApplier auth;
-    private ConfState confState; // the configuration as of lastApplied (apply thread)
-    private long lastApplied; // Raft's index of the last entry applied (apply thread)
-    /** Set before start. */
-    MemberObserver observer = MemberObserver.NONE;
 
-    ApplyPipeline(StoreRef store, RocksLogStorage log, ConfState initialConfState, Proposals proposals,
-                  long snapshotEntries, AppliedListener applied, EntryListener entryListener,
-                  Consumer<Throwable> onFailure, DirectoryApplier directory, AuthApplier auth) {
-        this.directory = directory;
-        this.auth = auth;
-        this.store = store;
+    ApplyPipeline(StoreStateMachine machine, RocksLogStorage log, Proposals proposals, AppliedListener applied,
+                  Consumer<Throwable> onFailure) {
+        this.machine = machine;
         this.log = log;
-        this.confState = initialConfState;
         this.proposals = proposals;
-        this.snapshotEntries = snapshotEntries;
         this.applied = applied;
-        this.entryListener = entryListener;
         this.onFailure = onFailure;
         this.memberId = log.identity().memberId();
         this.thread = new Thread(this::run, "keel-apply-" + Long.toHexString(memberId));
@@ -93,21 +61,17 @@ final class ApplyPipeline {
      * Raft thread: installs a snapshot's imported store after everything queued before it; the returned future
      * completes once it is installed (the Ready carrying the snapshot is persisted only then).
      */
-    CompletableFuture<Void> install(SnapshotMetadata snapshot, SnapshotInstaller installer) {
+    CompletableFuture<Void> install(SnapshotMetadata snapshot) {
         CompletableFuture<Void> installed = new CompletableFuture<>();
         batches.add(() -> {
             try {
-                installer.install(store);
+                machine.installSnapshot(snapshot);
             } catch (RuntimeException e) {
                 installed.completeExceptionally(e);
                 throw e;
             }
-            confState = snapshot.getConfState();
-            directory.reloaded(MemberDirectory.decode(store.current().clusterRecord()));
-            auth.reloaded(AuthState.decode(store.current().authRecord()));
-            lastApplied = snapshot.getIndex();
             proposals.coveredBySnapshot(snapshot.getIndex());
-            applied.applied(-1, store.current().appliedIndex());
+            applied.applied(-1, machine.storeApplied());
             installed.complete(null);
         });
         return installed;
@@ -137,56 +101,19 @@ final class ApplyPipeline {
     }
 
     private void apply(List<Entry> entries, ConfState newConfState) {
-        MvccStore s = store.current();
-        if (!entries.isEmpty()) {
-            List<Operation> ops = new ArrayList<>(entries.size());
-            ClientOp[] clientOps = new ClientOp[entries.size()]; // each entry parsed once
-            long storeApplied = s.appliedIndex();
-            for (int i = 0; i < entries.size(); i++) {
-                clientOps[i] = OperationCodec.clientOpOf(entries.get(i));
-                // auth entries: the auth state's; member entries: the directory's
-                Operation authOp = auth.operation(entries.get(i), clientOps[i], storeApplied);
-                ops.add(authOp != null ? authOp : directory.operation(entries.get(i), clientOps[i], storeApplied));
-            }
-            long start = System.nanoTime();
-            List<ApplyResult> results = s.applyAll(entries.get(0).getIndex(), ops);
-            observer.applied(entries.size(), System.nanoTime() - start);
-            directory.applied();
-            auth.applied();
-            boolean anyForwarded = proposals.anyForwarded();
-            for (int i = 0; i < results.size(); i++) {
-                ApplyResult r = results.get(i);
-                entryListener.applied(s, entries.get(i), ops.get(i), r);
-                RuntimeException refusal = r.error();
-                if (refusal == null) refusal = auth.refusal(r.raftIndex());
-                proposals.applied(r.raftIndex(), entries.get(i).getTerm(), r.response(), refusal);
-                if (anyForwarded) {
-                    OperationCodec.Origin origin = OperationCodec.originOf(clientOps[i]);
-                    if (origin != null && origin.member() == memberId) {
-                        proposals.appliedForwarded(origin.request(), r.response(), refusal);
-                    }
-                }
-            }
-        }
-        if (newConfState != null) confState = newConfState;
+        List<EntryOutcome> outcomes = machine.apply(entries, newConfState);
         if (entries.isEmpty()) return;
-        // Raft is told the last entry it handed out; the store may be further on after a snapshot import.
-        lastApplied = entries.get(entries.size() - 1).getIndex();
-        applied.applied(lastApplied, s.appliedIndex());
-        maybeCompact(lastApplied);
-    }
-
-    private void maybeCompact(long appliedIndex) {
-        if (appliedIndex - log.firstIndex() < snapshotEntries) return;
-        // The store's applies are not synced one by one: entries may leave the log only once the store holding
-        // their effect is durable, or a power loss would lose acknowledged writes from both.
-        long durable = store.current().sync();
-        if (durable < appliedIndex) {
-            throw new IllegalStateException("the store is durable through " + durable + " but Raft applied "
-                    + appliedIndex + ": refusing to compact the log past what the store holds");
+        boolean anyForwarded = proposals.anyForwarded();
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            EntryOutcome o = outcomes.get(i);
+            proposals.applied(e.getIndex(), e.getTerm(), o.response(), o.refusal());
+            if (anyForwarded) {
+                long request = machine.originRequest(e, memberId);
+                if (request >= 0) proposals.appliedForwarded(request, o.response(), o.refusal());
+            }
         }
-        log.compact(appliedIndex, confState);
-        LOG.info("member {} compacted its log through index {}", Long.toHexString(log.identity().memberId()),
-                appliedIndex);
+        // Raft is told the last entry it handed out; the store may be further on after a snapshot import.
+        applied.applied(machine.lastApplied(), machine.storeApplied());
     }
 }

@@ -8,10 +8,10 @@ import io.keel.raft.Role;
 import io.keel.raft.SoftState;
 import io.keel.raft.proto.ConfChange;
 import io.keel.raft.proto.Message;
+import io.keel.raft.runtime.Refusal;
 import io.keel.server.LeaderTransferException;
 import io.keel.server.MemberStoppedException;
 import io.keel.server.NotLeaderException;
-import io.keel.server.OverloadedException;
 import io.keel.server.ProposalRefusedException;
 import io.keel.server.concurrent.Futures;
 import io.keel.server.lease.LeaseForwarder;
@@ -98,11 +98,13 @@ public final class Member implements AutoCloseable {
     private final Duration leaderWaitTimeout;
     /** Requests waiting for a leader (raft thread only). */
     private final LeaderWait leaderWait;
+    /** Callers of {@link #awaitLeader} (raft thread only). */
+    private final LeaderWaiters leaderWaiters = new LeaderWaiters();
     /**
      * Request ids of forwarded writes (raft thread). They start at a random value so that entries this member
      * forwarded before a restart, applied again after it, never match a new request.
      */
-    private long nextRequest = new SecureRandom().nextLong();
+    private long nextRequest = StoreStateMachine.firstRequestId(new SecureRandom());
     /** The leader as of the last soft state the raft thread handled (raft thread). */
     private long knownLeader;
     /** Leadership transfers waiting for their target to lead (raft thread only). */
@@ -166,11 +168,11 @@ public final class Member implements AutoCloseable {
             this.auth = new io.keel.server.auth.AuthApplier(
                     io.keel.server.auth.AuthState.decode(storage.store.current().authRecord()),
                     new io.keel.server.auth.SimpleTokens(System::nanoTime));
-            this.apply = createdApply = new ApplyPipeline(storage.store, storage.log,
-                    storage.log.initialState().confState(), proposals, config.snapshotEntries(), this::applied,
-                    lessor::applied, this::fail, directory, auth);
             this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
-            apply.observer = observer;
+            StoreStateMachine machine = new StoreStateMachine(storage.store, storage.log,
+                    storage.log.initialState().confState(), installer, config.snapshotEntries(), lessor::applied,
+                    directory, auth, observer);
+            this.apply = createdApply = new ApplyPipeline(machine, storage.log, proposals, this::applied, this::fail);
             this.transport = createdTransport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
                     peerAdmission = new IncarnationCheck(directory::current), peerTls), new InboundListener() {
                 @Override
@@ -213,7 +215,8 @@ public final class Member implements AutoCloseable {
             this.leaseForwarder = new LeaseForwarder(config.memberId(), lessor, () -> loop.softState().leaderId(),
                     () -> storage.store.current().appliedIndex(), transport::send, config.electionTimeout(),
                     forwardTimeout);
-            this.outbound = new Outbound(transport, storage.store, loop, snapshotSender);
+            this.outbound = new Outbound(transport, storage.store, snapshotSender,
+                    (peer, delivered) -> loop.execute(() -> loop.node().reportSnapshot(peer, delivered)));
             this.persist = new PersistPipeline(commitLog, loop, outbound::send, this::durable, this::fail,
                     this::raftWaitsForPersist);
             persist.observer = observer;
@@ -416,19 +419,13 @@ public final class Member implements AutoCloseable {
     public CompletableFuture<Long> awaitLeader(Duration timeout) {
         CompletableFuture<Long> result = new CompletableFuture<>();
         if (stopped(result)) return result;
-        long deadline = System.nanoTime() + timeout.toNanos();
-        loop.execute(() -> leaderOrPark(result, deadline, timeout));
-        return result;
-    }
-
-    private void leaderOrPark(CompletableFuture<Long> result, long deadline, Duration timeout) {
-        RaftNode node = loop.node();
-        if (noLeaderKnown(node)) {
-            leaderWait.park(deadline, result, () -> leaderOrPark(result, deadline, timeout),
-                    () -> new NotLeaderException(node.id(), 0, "no leader within " + timeout.toMillis() + " ms"));
-        } else {
-            result.complete(node.role() == Role.LEADER ? node.id() : node.leaderId());
-        }
+        loop.execute(() -> {
+            RaftNode node = loop.node();
+            leaderWaiters.await(result, noLeaderKnown(node) ? 0 : node.role() == Role.LEADER ? node.id()
+                    : node.leaderId());
+        });
+        return Futures.within(result, timeout, () -> new NotLeaderException(id(), 0, "no leader within "
+                + timeout.toMillis() + " ms"));
     }
 
     /**
@@ -696,7 +693,7 @@ public final class Member implements AutoCloseable {
         CompletableFuture<Void> installed = null;
         if (r.snapshot() != null) {
             installer.accepted(r.snapshot());
-            installed = apply.install(r.snapshot(), installer);
+            installed = apply.install(r.snapshot());
         }
         persist.submit(r, installed);
     }
@@ -766,6 +763,7 @@ public final class Member implements AutoCloseable {
         }
         // After the resends: a parked write forwarded now must not be forwarded twice.
         leaderWait.leaderKnown();
+        leaderWaiters.leaderKnown(leader);
     }
 
     /** The Ready is durable (its messagesAfterPersist are sent): acknowledge it to the node, apply what committed. */
@@ -815,16 +813,9 @@ public final class Member implements AutoCloseable {
         readsWaitForApply = reads.waitingForApply();
     }
 
+    /** The node refused a proposal made here: its exception, from the one mapping of refusals. */
     private static RuntimeException refusal(RaftNode node, ProposeResult.Refused r) {
-        return switch (r.reason()) {
-            case NOT_LEADER, LEADERSHIP_TRANSFER -> new NotLeaderException(node.id(), r.leaderHint(), r.message());
-            case OVERLOADED -> new OverloadedException("the leader's uncommitted log is full: " + r.message());
-            case TOO_LARGE -> new ProposalRefusedException(ProposalRefusedException.Reason.TOO_LARGE, r.message());
-            case CONF_CHANGE_PENDING -> new ProposalRefusedException(ProposalRefusedException.Reason.CONF_CHANGE_PENDING,
-                    r.message());
-            case INVALID_CONF_CHANGE -> new ProposalRefusedException(ProposalRefusedException.Reason.INVALID_CONF_CHANGE,
-                    r.message());
-        };
+        return RefusalExceptions.of(node.id(), Refusal.of(r));
     }
 
     // ------------------------------------------------------------------ stopping
@@ -872,6 +863,7 @@ public final class Member implements AutoCloseable {
         proposals.failAll(stopped);
         reads.failAll(stopped); // the raft thread is gone: safe to touch its state here
         leaderWait.failAll(stopped);
+        leaderWaiters.failAll(stopped);
         storage.close();
         LOG.info("member {} stopped", hex(config.memberId()));
     }

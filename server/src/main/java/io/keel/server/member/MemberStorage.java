@@ -38,7 +38,7 @@ final class MemberStorage implements AutoCloseable {
         Path logDir = config.dataDir().resolve("raft-log");
         LogStorageConfig logConfig = LogStorageConfig.defaults().withFailureListener(failed);
         // Applies are not fsynced one by one (etcd's backend is not either): the Raft log is the durable record,
-        // and ApplyPipeline syncs the store before it compacts the log, so after a power loss every entry the
+        // and StoreStateMachine syncs the store before it compacts the log, so after a power loss every entry the
         // store may have lost is still in the log and is applied again.
         MvccOptions options = MvccOptions.defaults().withFailureListener(failed).withSyncEveryApply(false);
         Path storeDir = config.dataDir().resolve("store");

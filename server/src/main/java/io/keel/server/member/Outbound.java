@@ -16,21 +16,26 @@ import java.util.concurrent.ExecutorService;
 /**
  * Sends a Ready's messages through the transport. {@code send} never blocks; what the transport drops, Raft
  * resends. A MSG_SNAPSHOT goes on its own stream: the store is exported off the raft thread and the transfer's
- * outcome is reported to {@link RaftNode#reportSnapshot} on the raft thread.
+ * outcome goes to {@link SnapshotReport} (which hands it to {@link RaftNode#reportSnapshot} on the raft thread).
  */
 final class Outbound implements io.keel.raft.runtime.Transport {
     private static final Logger LOG = LoggerFactory.getLogger(Outbound.class);
 
+    /** Told, from a snapshot sender's thread, whether a snapshot reached {@code peer}. */
+    interface SnapshotReport {
+        void report(long peer, boolean delivered);
+    }
+
     private final Transport transport;
     private final StoreRef store;
-    private final RaftLoop loop;
     private final ExecutorService snapshotSender;
+    private final SnapshotReport report;
 
-    Outbound(Transport transport, StoreRef store, RaftLoop loop, ExecutorService snapshotSender) {
+    Outbound(Transport transport, StoreRef store, ExecutorService snapshotSender, SnapshotReport report) {
         this.transport = transport;
         this.store = store;
-        this.loop = loop;
         this.snapshotSender = snapshotSender;
+        this.report = report;
     }
 
     /**
@@ -64,15 +69,11 @@ final class Outbound implements io.keel.raft.runtime.Transport {
                 LOG.info("sending a snapshot at applied index {} to member {}", export.manifest().appliedIndex(),
                         Long.toHexString(peer));
                 transport.sendSnapshot(peer, meta, new SnapshotStream(export), SnapshotStream.size(export))
-                        .whenComplete((v, e) -> report(peer, e == null));
+                        .whenComplete((v, e) -> report.report(peer, e == null));
             } catch (RuntimeException e) {
                 LOG.warn("could not send a snapshot to member {}: {}", Long.toHexString(peer), e.toString());
-                report(peer, false);
+                report.report(peer, false);
             }
         });
-    }
-
-    private void report(long peer, boolean delivered) {
-        loop.execute(() -> loop.node().reportSnapshot(peer, delivered));
     }
 }

@@ -1,0 +1,163 @@
+package io.keel.server.member;
+
+import com.google.protobuf.ByteString;
+import io.keel.raft.proto.ConfState;
+import io.keel.raft.proto.Entry;
+import io.keel.raft.proto.SnapshotMetadata;
+import io.keel.raft.runtime.StateMachine;
+import io.keel.server.auth.AuthApplier;
+import io.keel.server.auth.AuthState;
+import io.keel.server.membership.DirectoryApplier;
+import io.keel.server.membership.MemberDirectory;
+import io.keel.server.proto.ClientOp;
+import io.keel.storage.log.RocksLogStorage;
+import io.keel.storage.mvcc.MvccStore;
+import io.keel.storage.mvcc.api.ApplyResult;
+import io.keel.storage.mvcc.api.Operation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * The member's state machine: committed entries applied to the MVCC store, one write per batch (data and applied
+ * index together, not fsynced: the Raft log is the durable record), with the auth state and the member directory
+ * applying their own entries, and the entry listener (the lessor's deadlines) told of every entry before anyone is
+ * answered. Apply stage only.
+ *
+ * <p>It also compacts the Raft log once the applied index is {@code snapshotEntries} past the log's first index:
+ * it first syncs the store, which is then durable through that index, so the entries before it are no longer
+ * needed here; a follower that needs them gets a store snapshot instead.
+ */
+final class StoreStateMachine implements StateMachine<EntryOutcome> {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreStateMachine.class);
+
+    /** Told of every entry applied, before the proposal waiting for it is answered (the lessor's deadlines). */
+    interface EntryListener {
+        void applied(MvccStore store, Entry entry, Operation op, ApplyResult result);
+    }
+
+    private final StoreRef store;
+    private final RocksLogStorage log;
+    private final SnapshotInstaller installer;
+    private final long snapshotEntries;
+    private final EntryListener entryListener;
+    private final DirectoryApplier directory;
+    private final AuthApplier auth;
+    private final MemberObserver observer;
+    private ConfState confState; // the configuration as of lastApplied
+    private long lastApplied; // Raft's index of the last entry applied
+    /** The last batch's entries, each parsed once: {@link #originRequest} is asked right after {@link #apply}. */
+    private List<Entry> batchEntries = List.of();
+    private ClientOp[] batchOps = new ClientOp[0];
+
+    StoreStateMachine(StoreRef store, RocksLogStorage log, ConfState initialConfState, SnapshotInstaller installer,
+                      long snapshotEntries, EntryListener entryListener, DirectoryApplier directory, AuthApplier auth,
+                      MemberObserver observer) {
+        this.store = store;
+        this.log = log;
+        this.confState = initialConfState;
+        this.installer = installer;
+        this.snapshotEntries = snapshotEntries;
+        this.entryListener = entryListener;
+        this.directory = directory;
+        this.auth = auth;
+        this.observer = observer;
+    }
+
+    @Override
+    public List<EntryOutcome> apply(List<Entry> entries, ConfState newConfState) {
+        List<EntryOutcome> outcomes = new ArrayList<>(entries.size());
+        MvccStore s = store.current();
+        if (!entries.isEmpty()) {
+            List<Operation> ops = new ArrayList<>(entries.size());
+            ClientOp[] clientOps = new ClientOp[entries.size()]; // each entry parsed once
+            long storeApplied = s.appliedIndex();
+            for (int i = 0; i < entries.size(); i++) {
+                clientOps[i] = OperationCodec.clientOpOf(entries.get(i));
+                // auth entries: the auth state's; member entries: the directory's
+                Operation authOp = auth.operation(entries.get(i), clientOps[i], storeApplied);
+                ops.add(authOp != null ? authOp : directory.operation(entries.get(i), clientOps[i], storeApplied));
+            }
+            batchEntries = entries;
+            batchOps = clientOps;
+            long start = System.nanoTime();
+            List<ApplyResult> results = s.applyAll(entries.get(0).getIndex(), ops);
+            observer.applied(entries.size(), System.nanoTime() - start);
+            directory.applied();
+            auth.applied();
+            for (int i = 0; i < results.size(); i++) {
+                ApplyResult r = results.get(i);
+                entryListener.applied(s, entries.get(i), ops.get(i), r);
+                RuntimeException refusal = r.error();
+                if (refusal == null) refusal = auth.refusal(r.raftIndex());
+                outcomes.add(new EntryOutcome(r.response(), refusal));
+            }
+        }
+        if (newConfState != null) confState = newConfState;
+        if (entries.isEmpty()) return outcomes;
+        lastApplied = entries.get(entries.size() - 1).getIndex();
+        maybeCompact(lastApplied);
+        return outcomes;
+    }
+
+    /** Apply stage: the store's own applied index (past Raft's after a snapshot import). */
+    long storeApplied() {
+        return store.current().appliedIndex();
+    }
+
+    /** Apply stage: Raft's index of the last entry applied, or of the snapshot installed. */
+    long lastApplied() {
+        return lastApplied;
+    }
+
+    @Override
+    public void installSnapshot(SnapshotMetadata snapshot) {
+        installer.install(store);
+        confState = snapshot.getConfState();
+        directory.reloaded(MemberDirectory.decode(store.current().clusterRecord()));
+        auth.reloaded(AuthState.decode(store.current().authRecord()));
+        lastApplied = snapshot.getIndex();
+    }
+
+    @Override
+    public ByteString tagOrigin(ByteString data, long member, long request) {
+        return data.concat(OperationCodec.origin(member, request));
+    }
+
+    /**
+     * Where a member's request ids of forwarded writes start: a random value per start (so an entry forwarded before
+     * a restart, applied again after it, never matches a new request), never negative, since
+     * {@link #originRequest} answers -1 for "not this member's" (half of all random starts were negative: their
+     * forwarded writes were never answered and waited out their deadline).
+     */
+    static long firstRequestId(RandomGenerator random) {
+        return random.nextLong() >>> 1;
+    }
+
+    /** The request id of {@code entry}'s origin tag when {@code member} forwarded it, or -1 (ids are never negative). */
+    @Override
+    public long originRequest(Entry entry, long member) {
+        long offset = batchEntries.isEmpty() ? -1 : entry.getIndex() - batchEntries.get(0).getIndex();
+        ClientOp op = offset >= 0 && offset < batchOps.length && batchEntries.get((int) offset) == entry
+                ? batchOps[(int) offset] : OperationCodec.clientOpOf(entry);
+        OperationCodec.Origin origin = OperationCodec.originOf(op);
+        return origin != null && origin.member() == member ? origin.request() : -1;
+    }
+
+    private void maybeCompact(long appliedIndex) {
+        if (appliedIndex - log.firstIndex() < snapshotEntries) return;
+        // The store's applies are not synced one by one: entries may leave the log only once the store holding
+        // their effect is durable, or a power loss would lose acknowledged writes from both.
+        long durable = store.current().sync();
+        if (durable < appliedIndex) {
+            throw new IllegalStateException("the store is durable through " + durable + " but Raft applied "
+                    + appliedIndex + ": refusing to compact the log past what the store holds");
+        }
+        log.compact(appliedIndex, confState);
+        LOG.info("member {} compacted its log through index {}", Long.toHexString(log.identity().memberId()),
+                appliedIndex);
+    }
+}

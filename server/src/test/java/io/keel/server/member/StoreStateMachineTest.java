@@ -1,0 +1,165 @@
+package io.keel.server.member;
+
+import com.google.protobuf.ByteString;
+import io.keel.raft.proto.ConfState;
+import io.keel.raft.proto.Entry;
+import io.keel.raft.proto.EntryType;
+import io.keel.raft.proto.HardState;
+import io.keel.server.auth.AuthApplier;
+import io.keel.server.auth.AuthState;
+import io.keel.server.auth.SimpleTokens;
+import io.keel.server.membership.DirectoryApplier;
+import io.keel.server.membership.MemberDirectory;
+import io.keel.storage.log.RocksLogStorage;
+import io.keel.storage.mvcc.MvccOptions;
+import io.keel.storage.mvcc.MvccStore;
+import io.keel.storage.mvcc.api.CompactRequest;
+import io.keel.storage.mvcc.api.EtcdError;
+import io.keel.storage.mvcc.api.MvccException;
+import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.PutResponse;
+import io.keel.storage.mvcc.api.RangeRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.random.RandomGenerator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The member's state machine on real RocksDB: a RocksDB Raft log and an MVCC store opened as a member opens it (no
+ * sync per apply). Each entry's outcome carries the store's response or its refusal, the entry listener hears of
+ * every entry before the batch is handed back, a forwarded write's origin tag is recognised only for this member,
+ * and the log is compacted every {@code snapshotEntries} applied entries.
+ */
+class StoreStateMachineTest {
+    private static final long CLUSTER = 7;
+    private static final long ME = 1;
+
+    @TempDir
+    Path dir;
+
+    private RocksLogStorage log;
+    private StoreRef store;
+    private final List<Long> listened = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void open() {
+        log = RocksLogStorage.create(dir.resolve("raft-log"), CLUSTER, ME);
+        store = new StoreRef(MvccStore.open(dir.resolve("store"), MvccOptions.defaults().withSyncEveryApply(false)));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+        log.close();
+    }
+
+    private StoreStateMachine machine(long snapshotEntries) {
+        DirectoryApplier directory = new DirectoryApplier(MemberDirectory.decode(store.current().clusterRecord()));
+        AuthApplier auth = new AuthApplier(AuthState.decode(store.current().authRecord()),
+                new SimpleTokens(System::nanoTime));
+        SnapshotInstaller installer = new SnapshotInstaller(ME, dir, MvccOptions.defaults());
+        return new StoreStateMachine(store, log, ConfState.newBuilder().addVoters(ME).build(), installer,
+                snapshotEntries, (s, entry, op, result) -> listened.add(entry.getIndex()), directory, auth,
+                MemberObserver.NONE);
+    }
+
+    /** Entries {@code from..} carrying {@code data}, written to the Raft log as committed (as a Ready would be). */
+    private List<Entry> committed(long from, ByteString... data) {
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i < data.length; i++) {
+            entries.add(Entry.newBuilder().setIndex(from + i).setTerm(1).setType(EntryType.ENTRY_NORMAL)
+                    .setData(data[i]).build());
+        }
+        log.persist(entries, HardState.newBuilder().setTerm(1).setCommit(from + data.length - 1).build(), null);
+        return entries;
+    }
+
+    private static ByteString put(String key, String value) {
+        return OperationCodec.encode(PutRequest.of(bytes(key), bytes(value)));
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void eachEntryGetsTheStoresResponseAndTheListenerHearsOfItFirst() {
+        StoreStateMachine machine = machine(1_000);
+        List<EntryOutcome> outcomes = machine.apply(committed(1, put("a", "1"), put("b", "2")), null);
+
+        assertEquals(2, outcomes.size());
+        assertEquals(2, ((PutResponse) outcomes.get(0).response()).revision());
+        assertEquals(3, ((PutResponse) outcomes.get(1).response()).revision());
+        assertNull(outcomes.get(0).refusal());
+        assertEquals(List.of(1L, 2L), listened, "the listener heard of each entry before the batch returned");
+        assertEquals(2, machine.lastApplied());
+        assertEquals(2, machine.storeApplied());
+        assertEquals("2", new String(store.read(s -> s.range(RangeRequest.key(bytes("b")))).kvs().get(0).value(),
+                StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aStoreRefusalIsTheOutcomeAndTheEntryStillApplies() {
+        StoreStateMachine machine = machine(1_000);
+        List<EntryOutcome> outcomes = machine.apply(committed(1, put("a", "1"),
+                OperationCodec.encode(new CompactRequest(100)), put("b", "2")), null);
+
+        MvccException refusal = assertInstanceOf(MvccException.class, outcomes.get(1).refusal());
+        assertEquals(EtcdError.FUTURE_REVISION.message(), refusal.getMessage());
+        assertNull(outcomes.get(1).response());
+        assertEquals(3, machine.storeApplied(), "the refused entry applied (as a no-op), and the one after it");
+        assertEquals(3, ((PutResponse) outcomes.get(2).response()).revision());
+    }
+
+    @Test
+    void onlyThisMembersOriginTagIsRecognised() {
+        StoreStateMachine machine = machine(1_000);
+        ByteString mine = machine.tagOrigin(put("a", "1"), ME, 41);
+        ByteString theirs = machine.tagOrigin(put("b", "2"), 2, 42);
+        List<Entry> entries = committed(1, mine, theirs, put("c", "3"));
+        List<EntryOutcome> outcomes = machine.apply(entries, null);
+
+        assertEquals(2, ((PutResponse) outcomes.get(0).response()).revision(), "the tag does not change the write");
+        assertEquals(41, machine.originRequest(entries.get(0), ME));
+        assertEquals(-1, machine.originRequest(entries.get(1), ME), "another member's forward");
+        assertEquals(42, machine.originRequest(entries.get(1), 2));
+        assertEquals(-1, machine.originRequest(entries.get(2), ME), "not forwarded");
+        // An entry of no batch just applied is parsed on its own.
+        Entry alone = Entry.newBuilder().setIndex(9).setTerm(1).setData(mine).build();
+        assertEquals(41, machine.originRequest(alone, ME));
+    }
+
+    @Test
+    void requestIdsStartNonNegativeSoEveryForwardedWriteIsRecognised() {
+        RandomGenerator negative = () -> -2L; // every nextLong of this generator is negative
+        long first = StoreStateMachine.firstRequestId(negative);
+        assertTrue(first >= 0, "starts at " + first);
+        StoreStateMachine machine = machine(1_000);
+        List<Entry> entries = committed(1, machine.tagOrigin(put("a", "1"), ME, first));
+        machine.apply(entries, null);
+        assertEquals(first, machine.originRequest(entries.get(0), ME));
+        assertEquals(Long.MAX_VALUE, StoreStateMachine.firstRequestId(() -> -1L));
+    }
+
+    @Test
+    void theLogIsCompactedOnceSnapshotEntriesApplied() {
+        StoreStateMachine machine = machine(3);
+        machine.apply(committed(1, put("a", "1"), put("b", "2")), null);
+        assertEquals(1, log.firstIndex(), "two entries past the first index: not yet");
+
+        machine.apply(committed(3, put("c", "3"), put("d", "4")), null);
+        assertEquals(5, log.firstIndex(), "compacted through the last applied entry");
+    }
+}
