@@ -26,14 +26,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Issue 16 over etcd's gRPC API at a follower: a keep-alive stream's requests are forwarded to the leader and
  * answered in order with the granted TTL, without a Raft entry each; a client that half-closes right after its
  * requests still gets every answer before the stream ends (the handler no longer blocks, so the half-close can
- * arrive while answers are outstanding); time-to-live there answers the leader's view.
+ * arrive while answers are outstanding); the keep-alives a client sends together on one stream travel to the
+ * leader together, a few batches rather than one peer message (and one leader round trip) each, since the stream
+ * reads ahead of its answers; time-to-live there answers the leader's view.
  */
 class KeepAliveStreamAtFollowerTest {
     private static final int KEEP_ALIVES = 200;
     private static final long TTL = 60;
 
     @Test
-    void keepAlivesAtAFollowerAreForwardedAnsweredInOrderAndCostNoEntry(@TempDir Path dir) throws Exception {
+    void keepAlivesAtAFollowerAreForwardedTogetherAnsweredInOrderAndCostNoEntry(@TempDir Path dir) throws Exception {
         try (TestCluster cluster = new TestCluster(dir, 3)) {
             cluster.startAll();
             Keel leader = cluster.awaitLeader();
@@ -46,6 +48,7 @@ class KeepAliveStreamAtFollowerTest {
                     long a = lease.leaseGrant(LeaseGrantRequest.newBuilder().setTTL(TTL).build()).getID();
                     long b = lease.leaseGrant(LeaseGrantRequest.newBuilder().setTTL(TTL + 1).build()).getID();
                     long forwardedBefore = follower.member().leaseForwarder().forwarded();
+                    long batchesBefore = follower.member().leaseForwarder().forwardedBatches();
                     long renewalsBefore = leader.member().lessor().renewals();
                     long indexBefore = leader.member().commitIndex();
 
@@ -92,6 +95,11 @@ class KeepAliveStreamAtFollowerTest {
                                 "the follower forwarded them");
                         assertTrue(leader.member().lessor().renewals() - renewalsBefore >= KEEP_ALIVES,
                                 "the leader renewed them in memory");
+                        // Read one at a time (the next request only once the previous one was answered), each
+                        // keep-alive was a batch of its own: 200 messages to the leader for one stream's burst.
+                        long batches = follower.member().leaseForwarder().forwardedBatches() - batchesBefore;
+                        assertTrue(batches <= KEEP_ALIVES / 4, KEEP_ALIVES + " keep-alives sent together on one"
+                                + " stream left in " + batches + " batches");
                     }
 
                     long atFollower = lease.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(b).build())

@@ -18,7 +18,6 @@ import io.keel.server.etcd.proto.LeaseTimeToLiveRequest;
 import io.keel.server.etcd.proto.LeaseTimeToLiveResponse;
 
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
@@ -70,21 +69,19 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     }
 
     /**
-     * One answer per request, in order: gRPC delivers a stream's messages one at a time, and the next is asked for
-     * only once the previous one is answered. Nothing here blocks (issue 16: a keep-alive is answered from the
-     * leader's memory): the handler runs on the connection's own thread, and a keep-alive the leader answers here is
-     * answered there at once, with no thread hand-off; one forwarded to the leader is answered on the stream's
-     * event loop when the leader's reply arrives (one task there). A failure other than "no such lease" ends the stream
-     * with etcd's status, as etcd does; the client opens a new one. A stream opened with {@code hasleader: true} is also ended, with "no
-     * leader", when the member loses its leader ({@link LeaderLossMonitor}); every use of the call holds one lock,
-     * since that end comes from the monitor's thread.
+     * One answer per request, in order ({@link KeepAliveStream}, which reads up to {@link KeepAliveStream#IN_FLIGHT}
+     * requests ahead of its answers). Nothing here blocks (issue 16: a keep-alive is answered from the leader's
+     * memory): the handler runs on the connection's own thread, and a keep-alive the leader answers here is answered
+     * there at once, with no thread hand-off; those forwarded to the leader are answered on the stream's event loop
+     * when the leader's reply arrives (one task there for all the answers that arrived together). A stream opened
+     * with {@code hasleader: true} is also ended, with "no leader", when the member loses its leader
+     * ({@link LeaderLossMonitor}).
      */
     @Override
     public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> observer) {
         ServerCallStreamObserver<LeaseKeepAliveResponse> call =
                 (ServerCallStreamObserver<LeaseKeepAliveResponse>) observer;
-        KeepAliveStream stream = new KeepAliveStream(call, ownEventLoopOr(answers));
-        call.disableAutoRequest();
+        KeepAliveStream stream = new KeepAliveStream(keel, headers, call, ownEventLoopOr(answers));
         Runnable unwatchLeader = Boolean.TRUE.equals(EtcdGrpcServer.REQUIRES_LEADER.get())
                 ? leaderLoss.register(stream::end) : () -> { };
         Runnable untrack = open.register(stream::end);
@@ -93,7 +90,7 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
             untrack.run();
         };
         call.setOnCancelHandler(stream.unwatchLeader);
-        call.request(1);
+        stream.start();
         return stream;
     }
 
@@ -116,92 +113,6 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
                 // must go on with the other answers of its batch.
             }
         };
-    }
-
-    private final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
-        private final ServerCallStreamObserver<LeaseKeepAliveResponse> call;
-        /** Where answers that complete on another thread (a forwarded keep-alive's) are sent from. */
-        private final Executor answerOn;
-        private volatile Runnable unwatchLeader = () -> { }; // set before the first message can arrive
-        private boolean ended; // guarded by call
-        /** A keep-alive is being answered; a half-close meanwhile ends the stream after its answer (etcd's order). */
-        private boolean answering; // guarded by call
-        private boolean halfClosed; // guarded by call
-
-        KeepAliveStream(ServerCallStreamObserver<LeaseKeepAliveResponse> call, Executor answerOn) {
-            this.call = call;
-            this.answerOn = answerOn;
-        }
-
-        @Override
-        public void onNext(LeaseKeepAliveRequest request) {
-            CompletableFuture<Long> pending;
-            synchronized (call) {
-                answering = true;
-            }
-            try {
-                EtcdGrpcServer.refuseWriteWithoutLeader(keel); // as etcd: refused at once without a leader
-                pending = keel.keepAliveOnceAsync(request.getID());
-            } catch (RuntimeException e) {
-                end(e);
-                return;
-            }
-            if (pending.isDone() && !pending.isCompletedExceptionally()) { // answered here at once (the leader)
-                answer(request.getID(), pending.join());
-                return;
-            }
-            // Never answered on the thread that completed it (the peer transport's or the apply thread): on the
-            // stream's own event loop (or, for a stream not over a connection, the answering thread).
-            pending.whenCompleteAsync((ttl, failure) -> {
-                if (failure != null) end(failure);
-                else answer(request.getID(), ttl);
-            }, pending.isDone() ? Runnable::run : answerOn);
-        }
-
-        private void answer(long id, long ttl) {
-            synchronized (call) {
-                answering = false;
-                if (ended || call.isCancelled()) return;
-                call.onNext(LeaseKeepAliveResponse.newBuilder().setHeader(headers.now()).setID(id).setTTL(ttl)
-                        .build());
-                if (halfClosed) {
-                    ended = true;
-                    call.onCompleted();
-                } else {
-                    call.request(1);
-                }
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            unwatchLeader.run(); // the client went away; nothing to answer
-        }
-
-        @Override
-        public void onCompleted() {
-            unwatchLeader.run();
-            synchronized (call) {
-                if (ended || call.isCancelled()) return;
-                if (answering) {
-                    halfClosed = true; // ended once that answer is sent
-                    return;
-                }
-                ended = true;
-                call.onCompleted();
-            }
-        }
-
-        /** Ends the stream with etcd's status for {@code cause}, once. */
-        void end(Throwable cause) {
-            unwatchLeader.run();
-            synchronized (call) {
-                answering = false;
-                if (ended || call.isCancelled()) return;
-                ended = true;
-                call.onError(EtcdStatus.of(cause, keel.leaderId()));
-            }
-        }
     }
 
     @Override
