@@ -253,6 +253,11 @@ public final class Transport implements AutoCloseable {
     }
 
     /** Flushes made on the connection to {@code peer} so far (tests). */
+    /** The event loop that reads every peer connection this member accepted (tests hold it to line reads up). */
+    io.netty.channel.EventLoop inboundLoop() {
+        return context.inboundLoop;
+    }
+
     long flushes(long peer) {
         PeerConnection p = peers.get(peer);
         return p == null ? 0 : p.flushes();

@@ -4,10 +4,12 @@ import io.keel.raft.proto.Message;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
 
 /**
  * An inbound listener that checks order: each sender numbers its messages to this member in {@code index}, 1, 2,
@@ -24,6 +26,8 @@ class Recorder implements InboundListener {
     final ConcurrentLinkedQueue<Message> messages = new ConcurrentLinkedQueue<>();
     /** The size of each burst the transport handed over ({@link InboundListener#onMessages}), in arrival order. */
     final ConcurrentLinkedQueue<Integer> bursts = new ConcurrentLinkedQueue<>();
+    /** Per burst, in the same order: the members its messages came from. */
+    final ConcurrentLinkedQueue<Set<Long>> burstSenders = new ConcurrentLinkedQueue<>();
 
     Recorder(boolean keepMessages) {
         this.keepMessages = keepMessages;
@@ -48,6 +52,7 @@ class Recorder implements InboundListener {
     @Override
     public void onMessages(List<Message> burst) {
         bursts.add(burst.size());
+        burstSenders.add(burst.stream().map(Message::getFrom).collect(Collectors.toSet()));
         for (Message m : burst) onMessage(m);
     }
 
