@@ -34,8 +34,9 @@ import java.util.concurrent.locks.LockSupport;
  * second when the transport may batch its flushes. The waiting thread parks and is unparked by the listener.
  * {@code fanOut}: a leader's round (issue 12, section 2): member 1 sends one heartbeat each to members 2 and 3 in one
  * {@link Transport#sendAll} and waits for both answers; besides rounds per second, {@code handOffs} counts member
- * 1's listener calls ({@link InboundListener#onMessages}: the raft-thread tasks a member makes of them) per round,
- * between 1 (both answers read in one turn of member 1's event loop) and 2.
+ * 1's listener calls ({@link InboundListener#onMessages}: the raft-thread tasks a member makes of them) and
+ * {@code rounds} the rounds; handOffs / rounds lies between 1 (both answers read in one turn of member 1's event
+ * loop) and 2.
  */
 @State(Scope.Thread)
 @Fork(1)
@@ -160,11 +161,15 @@ public class TransportLoopbackBenchmark {
         sendAndWait(1);
     }
 
-    /** Member 1's listener calls per {@code fanOut} round (JMH sums the events over the iteration). */
+    /**
+     * Member 1's listener calls and the rounds they came in (JMH sums events over the iteration):
+     * handOffs / rounds is the hand-offs per round.
+     */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class HandOffs {
         public long handOffs;
+        public long rounds;
     }
 
     @Benchmark
@@ -184,6 +189,7 @@ public class TransportLoopbackBenchmark {
             LockSupport.parkNanos(this, TIMEOUT_NANOS);
         }
         counted.handOffs += listenerCalls.get() - callsBefore;
+        counted.rounds++;
     }
 
     @Benchmark
