@@ -5,7 +5,6 @@ import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,8 +25,10 @@ final class TurnDelivery {
     private final InboundListener listener;
     private final long localId;
     private final Runnable endOfTurn = this::deliver;
+    /** Nothing pending: never added to, since a burst replaces it ({@link #add}). */
+    private static final List<Message> EMPTY = List.of();
     /** Messages read this turn and not yet handed over (the loop's thread only). */
-    private List<Message> pending = new ArrayList<>();
+    private List<Message> pending = EMPTY;
     private boolean endOfTurnQueued; // the loop's thread only
 
     TurnDelivery(EventLoop loop, InboundListener listener, long localId) {
@@ -36,7 +37,10 @@ final class TurnDelivery {
         this.localId = localId;
     }
 
-    /** One connection's read burst (in its order), to go with the rest of this turn's; the listener's to keep. */
+    /**
+     * One connection's read burst (in its order), to go with the rest of this turn's: a list given away, which may
+     * become the call's own (later bursts of the turn appended to it) and then the listener's to keep.
+     */
     void add(List<Message> burst) {
         if (!loop.inEventLoop()) {
             // A connection served by another loop (none today): collecting across threads would need a lock, and
@@ -45,7 +49,11 @@ final class TurnDelivery {
             return;
         }
         if (pending.size() + burst.size() > InboundMessages.MAX_BURST) handOverPending();
-        pending.addAll(burst);
+        if (pending.isEmpty()) {
+            pending = burst; // the usual turn, one peer's burst: handed over as it is, not copied
+        } else {
+            pending.addAll(burst);
+        }
         if (!endOfTurnQueued) {
             endOfTurnQueued = true;
             loop.execute(endOfTurn);
@@ -60,7 +68,7 @@ final class TurnDelivery {
     private void handOverPending() {
         if (pending.isEmpty()) return;
         List<Message> messages = pending;
-        pending = new ArrayList<>();
+        pending = EMPTY;
         handOver(messages);
     }
 
