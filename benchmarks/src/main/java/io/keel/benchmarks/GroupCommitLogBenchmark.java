@@ -76,10 +76,16 @@ public class GroupCommitLogBenchmark {
             String name = "keel-log-sync " + storage.directory().getFileName(); // GroupCommitLog's thread
             try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
                 for (Path task : tasks) {
-                    // The kernel keeps the first 15 bytes of a thread's name.
-                    if (!name.startsWith(Files.readString(task.resolve("comm")).strip())) continue;
-                    for (String line : Files.readAllLines(task.resolve("status"))) {
-                        if (line.startsWith("voluntary_ctxt_switches:")) return Long.parseLong(line.substring(24).strip());
+                    try {
+                        // The kernel keeps the first 15 bytes of a thread's name.
+                        if (!name.startsWith(Files.readString(task.resolve("comm")).strip())) continue;
+                        for (String line : Files.readAllLines(task.resolve("status"))) {
+                            if (line.startsWith("voluntary_ctxt_switches:")) {
+                                return Long.parseLong(line.substring(24).strip());
+                            }
+                        }
+                    } catch (IOException e) {
+                        // another thread (a benchmark worker) ended while listed: not the sync thread
                     }
                 }
             } catch (IOException | RuntimeException e) {
