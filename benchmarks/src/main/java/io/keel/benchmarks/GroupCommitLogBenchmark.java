@@ -21,6 +21,9 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * 256-byte entry and waits until it is durable. Indexes are taken and writes queued under one lock, so the log
  * sees them consecutively, as the Raft thread would hand them in; waiting happens outside it. The score is
  * durable writes (= entries) per second across all appenders; the secondary {@code syncs} is syncs per second, from
- * the log's {@link SyncBatchStats}; entries per sync = score / syncs (also printed per iteration).
+ * the log's {@link SyncBatchStats}; entries per sync = score / syncs (also printed per iteration, with the sync
+ * thread's voluntary context switches per sync: what a hand-off to it and an fsync cost in switches).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -47,6 +51,7 @@ public class GroupCommitLogBenchmark {
         ByteString payload;
         long next; // guarded by this
         SyncBatchStats.Snapshot atIterationStart;
+        long syncThreadSwitchesAtIterationStart;
 
         @Setup(Level.Trial)
         public void setup() {
@@ -60,6 +65,33 @@ public class GroupCommitLogBenchmark {
         @Setup(Level.Iteration)
         public void iterationStart() {
             atIterationStart = group.stats();
+            syncThreadSwitchesAtIterationStart = syncThreadSwitches();
+        }
+
+        /**
+         * The sync thread's voluntary context switches so far (Linux, /proc; -1 elsewhere): per sync, one is its
+         * wake-up by an appender and the rest are the fsync's own waits in the kernel.
+         */
+        long syncThreadSwitches() {
+            String name = "keel-log-sync " + storage.directory().getFileName(); // GroupCommitLog's thread
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+                for (Path task : tasks) {
+                    try {
+                        // The kernel keeps the first 15 bytes of a thread's name.
+                        if (!name.startsWith(Files.readString(task.resolve("comm")).strip())) continue;
+                        for (String line : Files.readAllLines(task.resolve("status"))) {
+                            if (line.startsWith("voluntary_ctxt_switches:")) {
+                                return Long.parseLong(line.substring(24).strip());
+                            }
+                        }
+                    } catch (IOException e) {
+                        // another thread (a benchmark worker) ended while listed: not the sync thread
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+            return -1;
         }
 
         @TearDown(Level.Trial)
@@ -96,8 +128,11 @@ public class GroupCommitLogBenchmark {
             long s = now.syncs() - log.atIterationStart.syncs();
             long w = now.writes() - log.atIterationStart.writes();
             syncs = s;
-            System.out.printf("  [%d appenders: %d writes in %d syncs, %.2f writes/sync]%n",
-                    threads.getThreadCount(), w, s, s == 0 ? 0.0 : (double) w / s);
+            long switches = log.syncThreadSwitches();
+            String perSync = switches < 0 || log.syncThreadSwitchesAtIterationStart < 0 || s == 0 ? "?"
+                    : String.format("%.2f", (double) (switches - log.syncThreadSwitchesAtIterationStart) / s);
+            System.out.printf("  [%d appenders: %d writes in %d syncs, %.2f writes/sync, %s voluntary switches of the"
+                    + " sync thread per sync]%n", threads.getThreadCount(), w, s, s == 0 ? 0.0 : (double) w / s, perSync);
         }
     }
 

@@ -5,6 +5,7 @@ import io.keel.raft.proto.MessageType;
 import io.keel.transport.InboundListener;
 import io.keel.transport.Transport;
 import io.keel.transport.TransportConfig;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,6 +21,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -30,6 +32,11 @@ import java.util.concurrent.locks.LockSupport;
  * message out and its answer back, one at a time: round trips per second, and the latency distribution
  * (sample time: p50/p99). {@code pipelined256}: 256 heartbeats sent at once, waiting for all 256 answers: messages per
  * second when the transport may batch its flushes. The waiting thread parks and is unparked by the listener.
+ * {@code fanOut}: a leader's round (issue 12, section 2): member 1 sends one heartbeat each to members 2 and 3 in one
+ * {@link Transport#sendAll} and waits for both answers; besides rounds per second, {@code handOffs} counts member
+ * 1's listener calls ({@link InboundListener#onMessages}: the raft-thread tasks a member makes of them) and
+ * {@code rounds} the rounds; handOffs / rounds lies between 1 (both answers read in one turn of member 1's event
+ * loop) and 2.
  */
 @State(Scope.Thread)
 @Fork(1)
@@ -41,6 +48,11 @@ public class TransportLoopbackBenchmark {
 
     private Transport one;
     private Transport two;
+    private Transport three;
+    /** Member 1's listener calls so far: each is one hand-off to the raft thread in a member. */
+    private final AtomicLong listenerCalls = new AtomicLong();
+    /** The highest round member 3 answered; member 2's is {@link #answeredRound}. */
+    private volatile long answeredRoundBy3;
     private final AtomicLong answers = new AtomicLong();
     /** Answers whose round was not above the highest seen before: duplicates or reordering (expected: none). */
     private final AtomicLong stale = new AtomicLong();
@@ -53,30 +65,45 @@ public class TransportLoopbackBenchmark {
     public void setup() throws IOException {
         InboundListener echo = m -> {
             if (m.getType() == MessageType.MSG_HEARTBEAT) {
-                two.send(Message.newBuilder().setType(MessageType.MSG_HEARTBEAT_RESPONSE).setFrom(2).setTo(1)
+                Transport self = m.getTo() == 2 ? two : three;
+                self.send(Message.newBuilder().setType(MessageType.MSG_HEARTBEAT_RESPONSE).setFrom(m.getTo()).setTo(1)
                         .setTerm(m.getTerm()).setRound(m.getRound()).build());
             }
         };
-        InboundListener collect = m -> {
-            answers.incrementAndGet();
-            if (m.getRound() > answeredRound) {
-                answeredRound = m.getRound(); // one I/O thread writes it: no lost update
-            } else {
-                stale.incrementAndGet();
+        InboundListener collect = new InboundListener() {
+            @Override
+            public void onMessage(Message m) {
+                answers.incrementAndGet();
+                if (m.getFrom() == 3) {
+                    answeredRoundBy3 = m.getRound(); // one connection, in order
+                } else if (m.getRound() > answeredRound) {
+                    answeredRound = m.getRound(); // one I/O thread writes it: no lost update
+                } else {
+                    stale.incrementAndGet();
+                }
             }
-            Thread t = waiter;
-            if (t != null) LockSupport.unpark(t);
+
+            @Override
+            public void onMessages(List<Message> messages) {
+                listenerCalls.incrementAndGet();
+                messages.forEach(this::onMessage);
+                Thread t = waiter;
+                if (t != null) LockSupport.unpark(t);
+            }
         };
         two = Transport.start(TransportConfig.builder(1, 2).ioThreads(1).build(), echo);
+        three = Transport.start(TransportConfig.builder(1, 3).ioThreads(1).build(), echo);
         one = Transport.start(TransportConfig.builder(1, 1).ioThreads(1).build(), collect);
         one.addPeer(2, two.localAddress());
+        one.addPeer(3, three.localAddress());
         two.addPeer(1, one.localAddress());
+        three.addPeer(1, one.localAddress());
         waiter = Thread.currentThread();
         // Until both connections are up, messages may be dropped: ping until an answer comes back.
         long deadline = System.nanoTime() + TIMEOUT_NANOS;
-        while (answers.get() == 0) {
+        while (answeredRound == 0 || answeredRoundBy3 == 0) {
             if (System.nanoTime() > deadline) throw new IllegalStateException("no answer over loopback within 10 s");
-            one.send(ping(++round));
+            one.sendAll(List.of(ping(++round), ping(3, round)));
             LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(20));
         }
         LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(200)); // late answers to the extra pings
@@ -85,7 +112,11 @@ public class TransportLoopbackBenchmark {
 
     /** A heartbeat of member 1: a small message (about 20 bytes); the round identifies its answer. */
     private static Message ping(long round) {
-        return Message.newBuilder().setType(MessageType.MSG_HEARTBEAT).setFrom(1).setTo(2).setTerm(3)
+        return ping(2, round);
+    }
+
+    private static Message ping(long to, long round) {
+        return Message.newBuilder().setType(MessageType.MSG_HEARTBEAT).setFrom(1).setTo(to).setTerm(3)
                 .setCommit(12345).setRound(round).build();
     }
 
@@ -94,6 +125,7 @@ public class TransportLoopbackBenchmark {
         if (stale.get() > 0) System.out.println("  [" + stale.get() + " duplicate or reordered answers]");
         if (one != null) one.close();
         if (two != null) two.close();
+        if (three != null) three.close();
     }
 
     /** Sends {@code count} pings and waits for the answer to the last (one connection: answers come in order). */
@@ -127,6 +159,37 @@ public class TransportLoopbackBenchmark {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public void roundTripLatency() {
         sendAndWait(1);
+    }
+
+    /**
+     * Member 1's listener calls and the rounds they came in (JMH sums events over the iteration):
+     * handOffs / rounds is the hand-offs per round.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class HandOffs {
+        public long handOffs;
+        public long rounds;
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public void fanOut(HandOffs counted) {
+        waiter = Thread.currentThread();
+        long callsBefore = listenerCalls.get();
+        long r = ++round;
+        if (one.sendAll(List.of(ping(r), ping(3, r))) != 0) throw new IllegalStateException("ping dropped: " + one.stats());
+        long deadline = System.nanoTime() + TIMEOUT_NANOS;
+        while (answeredRound < r || answeredRoundBy3 < r) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("answers to round " + r + " lost (members 2 and 3 answered "
+                        + answeredRound + ", " + answeredRoundBy3 + ")");
+            }
+            LockSupport.parkNanos(this, TIMEOUT_NANOS);
+        }
+        counted.handOffs += listenerCalls.get() - callsBefore;
+        counted.rounds++;
     }
 
     @Benchmark

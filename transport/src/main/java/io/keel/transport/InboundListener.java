@@ -14,10 +14,12 @@ public interface InboundListener {
     void onMessage(Message message);
 
     /**
-     * The messages one read from a peer's connection brought, in the order the peer sent them (each as
-     * {@link #onMessage} describes). The transport calls this, not {@link #onMessage}, once per read burst, so a
-     * listener that hands messages to another thread can hand the whole burst over with one hand-off (one wake-up)
-     * instead of one per message. The list is the listener's to keep. By default each goes to {@link #onMessage}.
+     * The messages one turn of the transport's event loop read from the peers' connections (each as
+     * {@link #onMessage} describes): one peer's, or several peers' when their messages arrived together, each peer's
+     * in the order it sent them. The transport calls this, not {@link #onMessage}, so a listener that hands messages
+     * to another thread can hand them all over with one hand-off (one wake-up) instead of one per message or per
+     * peer. At most 256 messages a call. The list is the listener's to keep. By default each goes to
+     * {@link #onMessage}.
      */
     default void onMessages(List<Message> messages) {
         for (Message m : messages) onMessage(m);

@@ -1,7 +1,5 @@
 package io.keel.transport;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,12 +15,11 @@ import java.util.List;
  *
  * <p>The messages of one read burst go to the listener together ({@link InboundListener#onMessages}), at the
  * burst's end ({@code channelReadComplete}), so the raft thread is handed (and woken for) a burst once rather than
- * once per message. Messages already taken are still delivered, in order, before a bad frame closes the connection
- * and when the connection ends.
+ * once per message; the bursts every peer connection read in the same turn of the event loop go in that one call too
+ * ({@link TurnDelivery}). Messages already taken are still delivered, in order, before a bad frame closes the
+ * connection and when the connection ends.
  */
 final class InboundMessages extends ChannelInboundHandlerAdapter {
-    private static final Logger LOG = LoggerFactory.getLogger(InboundMessages.class);
-
     /**
      * A burst is handed over at this size even if the read goes on: one hand-off per few hundred messages costs
      * nothing, and the receiver's queue bound then counts bursts of a known size.
@@ -80,18 +77,12 @@ final class InboundMessages extends ChannelInboundHandlerAdapter {
         ctx.fireChannelReadComplete();
     }
 
-    /** Hands the burst read so far to the listener (a fresh list: the listener may keep the one it gets). */
+    /** Hands the burst read so far on, to reach the listener with this turn's others (a fresh list each time). */
     private void deliver() {
         if (burst.isEmpty()) return;
         List<Message> messages = burst;
         burst = new ArrayList<>();
-        try {
-            context.listener.onMessages(messages);
-        } catch (RuntimeException e) {
-            // The listener's bug, not the peer's fault: keep the connection.
-            LOG.error("member {}: inbound listener failed on {} messages from member {}", Texts.id(context.config.localId),
-                    messages.size(), Texts.id(peerId), e);
-        }
+        context.turnDelivery.add(messages);
     }
 
     @Override

@@ -262,6 +262,11 @@ public final class Transport implements AutoCloseable {
         return p == null ? 0 : p.directWrites();
     }
 
+    /** The event loop that reads every peer connection this member accepted (tests hold it to line reads up). */
+    io.netty.channel.EventLoop inboundLoop() {
+        return context.inboundLoop;
+    }
+
     /** Flushes made on the connection to {@code peer} so far (tests). */
     long flushes(long peer) {
         PeerConnection p = peers.get(peer);

@@ -36,10 +36,21 @@ final class TransportContext {
     final TransportMetrics metrics;
     final EventLoops loops;
     /**
+     * The event loop every accepted peer connection is served by (issue 12, section 2): the messages all peers sent
+     * that one turn of it reads reach the listener in one call ({@link #turnDelivery}), so a leader's raft thread is
+     * handed two followers' acknowledgements that arrive together once, and one I/O thread, not one per peer, is
+     * woken for them. Without direct writes it is also {@link #outboundLoop}, so what a Ready sends finds it awake
+     * when it is still reading. Snapshot streams' bytes are read here too; their checksum and disk writes run on
+     * {@link #snapshotIo}.
+     */
+    final EventLoop inboundLoop;
+    /**
      * The event loop every peer's message connection is written from: a Ready's messages to all peers then wake one
-     * I/O thread, once ({@link Transport#sendAll}), not one per peer. Inbound connections spread over the group.
+     * I/O thread, once ({@link Transport#sendAll}), not one per peer.
      */
     final EventLoop outboundLoop;
+    /** The end-of-turn hand-off of {@link #inboundLoop}'s received messages. */
+    final TurnDelivery turnDelivery;
     final ExecutorService snapshotIo;
     final HandshakePolicy policy;
     final ThrottledLog log;
@@ -59,7 +70,9 @@ final class TransportContext {
         this.listener = listener;
         this.metrics = metrics;
         this.loops = loops;
-        this.outboundLoop = loops.directGroup != null ? loops.directGroup.next() : loops.group.next();
+        this.inboundLoop = loops.group.next();
+        this.outboundLoop = loops.directGroup != null ? loops.directGroup.next() : inboundLoop;
+        this.turnDelivery = new TurnDelivery(inboundLoop, listener, config.localId);
         this.snapshotIo = snapshotIo;
         this.policy = policy;
         this.serverTls = serverTls;
@@ -74,7 +87,7 @@ final class TransportContext {
     ServerBootstrap serverBootstrap(java.net.SocketAddress address) {
         boolean tcp = !EventLoops.isUnix(address);
         ServerBootstrap b = new ServerBootstrap()
-                .group(loops.group)
+                .group(loops.group, inboundLoop)
                 .channel(loops.serverChannelFor(address))
                 .option(ChannelOption.ALLOCATOR, config.allocator)
                 .childOption(ChannelOption.ALLOCATOR, config.allocator)

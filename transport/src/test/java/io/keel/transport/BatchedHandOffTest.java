@@ -8,6 +8,9 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,11 +19,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The hand-offs a batch of messages costs (issue 12, "few hand-offs per write"): {@link Transport#sendAll} writes
  * each peer's share with one event-loop task and one flush, and the receiver hands a read burst to its listener in
- * one call; order per peer and the drop rules are those of {@link Transport#send}. One cluster of three for all.
+ * one call, together with what its other peers' connections read in the same turn of its event loop; order per peer
+ * and the drop rules are those of {@link Transport#send}. One cluster of three for all.
  */
 class BatchedHandOffTest {
     private static Members members;
     private static final long[] nextSeq = new long[4]; // per receiver, for messages from member 1
+    private static long nextSeqFrom2To3;
 
     @BeforeAll
     static void start() throws IOException {
@@ -67,6 +72,48 @@ class BatchedHandOffTest {
         // 1000 frames written at once arrive in a few reads; one call per message would be 1000 calls.
         assertTrue(bursts.size() < 100, "handed over in " + bursts.size() + " calls: " + bursts);
         assertTrue(bursts.stream().allMatch(n -> n <= InboundMessages.MAX_BURST), "no burst above the bound: " + bursts);
+    }
+
+    @Test
+    void twoPeersMessagesReadInOneTurnReachTheListenerInOneCall() throws InterruptedException {
+        Transport receiver = members.get(3L);
+        Recorder recorder = members.recorder(3L);
+        // Hold member 3's inbound event loop so both peers' messages are waiting in its sockets when it next polls.
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        receiver.inboundLoop().execute(() -> {
+            held.countDown();
+            awaitQuietly(release);
+        });
+        assertTrue(held.await(30, TimeUnit.SECONDS), "member 3's inbound loop never ran the holding task");
+        int callsBefore = recorder.bursts.size();
+        try {
+            Transport one = members.get(1L);
+            Transport two = members.get(2L);
+            long oneFlushes = one.flushes(3L);
+            long twoFlushes = two.flushes(3L);
+            assertTrue(one.send(Msgs.heartbeat(1, 3, ++nextSeq[3])));
+            assertTrue(two.send(Msgs.heartbeat(2, 3, ++nextSeqFrom2To3)));
+            // A flush is counted once the bytes are in the socket: on loopback, in member 3's receive buffer.
+            Await.until(() -> one.flushes(3L) > oneFlushes && two.flushes(3L) > twoFlushes,
+                    () -> "flushes to member 3: member 1 " + one.flushes(3L) + ", member 2 " + two.flushes(3L));
+            assertEquals(callsBefore, recorder.bursts.size(), "nothing was handed over while the loop was held");
+        } finally {
+            release.countDown();
+        }
+        awaitDelivered(3L);
+        Await.until(() -> recorder.lastIndexFrom(2L) == nextSeqFrom2To3,
+                () -> "member 3 got up to " + recorder.lastIndexFrom(2L) + " from member 2 of " + nextSeqFrom2To3);
+        List<Set<Long>> calls = new ArrayList<>(recorder.burstSenders).subList(callsBefore, recorder.burstSenders.size());
+        assertEquals(List.of(Set.of(1L, 2L)), calls, "both peers' messages in one call");
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) throw new IllegalStateException("the test never released the loop");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

@@ -4,10 +4,12 @@ import io.keel.raft.proto.Message;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
 
 /**
  * An inbound listener that checks order: each sender numbers its messages to this member in {@code index}, 1, 2,
@@ -26,6 +28,8 @@ class Recorder implements InboundListener {
     final ConcurrentLinkedQueue<Integer> bursts = new ConcurrentLinkedQueue<>();
     /** While set, the receiving I/O thread waits in {@link #onMessages} before taking the burst: nothing is read. */
     private volatile java.util.concurrent.CountDownLatch held;
+    /** Per burst, in the same order: the members its messages came from. */
+    final ConcurrentLinkedQueue<Set<Long>> burstSenders = new ConcurrentLinkedQueue<>();
 
     Recorder(boolean keepMessages) {
         this.keepMessages = keepMessages;
@@ -58,6 +62,7 @@ class Recorder implements InboundListener {
             }
         }
         bursts.add(burst.size());
+        burstSenders.add(burst.stream().map(Message::getFrom).collect(Collectors.toSet()));
         for (Message m : burst) onMessage(m);
     }
 
