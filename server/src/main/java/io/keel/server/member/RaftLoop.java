@@ -3,6 +3,8 @@ package io.keel.server.member;
 import io.keel.raft.RaftNode;
 import io.keel.raft.Ready;
 import io.keel.raft.SoftState;
+import io.keel.raft.runtime.MemberRuntime;
+import io.keel.raft.runtime.RuntimeObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 /**
  * The one thread that owns the {@link RaftNode}. Everything reaches the node as a task on this loop's queue:
@@ -26,6 +29,13 @@ import java.util.function.Consumer;
  * <p>A task nobody waits for can be queued with {@link #executeDeferred}: it does not wake the thread, it runs at the
  * thread's next wake-up (a peer's message, a proposal, a tick) or before the thread next parks. On two cores shared by
  * three members a wake-up (futex, context switch, the sleeping thread's cache gone cold) costs more than most tasks.
+ *
+ * <p>It drives the node in one of two ways, chosen at start. {@link #start(Consumer, Consumer)}: it hands every Ready
+ * to a handler itself, as described above (the server's {@code Member} today). {@link #start(MemberRuntime, Consumer)}:
+ * it is the raft stage of a {@link MemberRuntime} (issue 12), which then owns the Ready contract and the lease: a
+ * tick is {@link MemberRuntime#tick}, a batch of tasks runs inside {@link MemberRuntime#batch} so it still becomes one
+ * Ready, and the soft state comes from the runtime's {@link RuntimeObserver#readyHandedOut} through
+ * {@link #recordingSoftState}. The first way goes once {@code Member} runs on the runtime.
  */
 final class RaftLoop implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
@@ -50,6 +60,8 @@ final class RaftLoop implements Executor {
     private final AtomicInteger queuedPeerMessages = new AtomicInteger();
     private final Thread thread;
     private Consumer<Ready> readyHandler;
+    /** The runtime this loop is the raft stage of, or null when it hands Readies to {@link #readyHandler}. */
+    private MemberRuntime<?> runtime;
     private Consumer<Throwable> onFailure;
     private volatile boolean running = true;
     private volatile LeaderLeaseView lease = LeaderLeaseView.NONE;
@@ -72,6 +84,41 @@ final class RaftLoop implements Executor {
         this.readyHandler = readyHandler;
         this.onFailure = onFailure;
         thread.start();
+    }
+
+    /**
+     * Starts the thread as {@code runtime}'s raft stage: it starts the runtime (what a restarted node has to do is
+     * handed out before any task or tick), then ticks it and runs its tasks in batches of one Ready; the runtime drives the node, publishes its lease and checks its clock for a suspension. The runtime must
+     * drive this loop's node, and its observer must pass through {@link #recordingSoftState} for
+     * {@link #softState()} to follow the node.
+     */
+    void start(MemberRuntime<?> runtime, Consumer<Throwable> onFailure) {
+        if (runtime.node() != node) {
+            throw new IllegalArgumentException("the runtime drives member " + Long.toHexString(runtime.node().id())
+                    + ", this raft thread's node is member " + Long.toHexString(node.id()));
+        }
+        this.runtime = runtime;
+        this.onFailure = onFailure;
+        thread.start();
+    }
+
+    /**
+     * The runtime's observer: records each Ready's soft state for {@link #softState()} (and logs a change of role or
+     * leader), then tells {@code next}. Runs on the raft stage, before any of the Ready is acted on.
+     */
+    RuntimeObserver recordingSoftState(RuntimeObserver next) {
+        return new RuntimeObserver() {
+            @Override
+            public void readyHandedOut(Ready ready) {
+                recordSoftState(ready);
+                next.readyHandedOut(ready);
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                next.failed(cause);
+            }
+        };
     }
 
     RaftNode node() {
@@ -122,6 +169,7 @@ final class RaftLoop implements Executor {
         return queuedPeerMessages.get();
     }
 
+    /** The lease published after the last Ready; {@link LeaderLeaseView#NONE} on a runtime's raft thread. */
     LeaderLeaseView lease() {
         return lease;
     }
@@ -133,6 +181,8 @@ final class RaftLoop implements Executor {
 
     /** Raft thread: the node's lease as of now, checked against the clocks as a published one would be. */
     boolean holdsLeaseNow() {
+        // A runtime checks the clocks itself: a jump taken here would be one it never sees, and its lease not ended.
+        if (runtime != null) throw new IllegalStateException("the member runtime holds the lease of this raft thread");
         noticeClockJump();
         return new LeaderLeaseView(node.leaseExpiresAt(), node.term(), clockJumps.offsetAtLastCheck())
                 .holds(node.term(), clockJumps);
@@ -156,38 +206,22 @@ final class RaftLoop implements Executor {
     private void run() {
         long nextTick = System.nanoTime() + tickNanos;
         try {
+            if (runtime != null) runtime.start();
             while (running) {
                 long now = System.nanoTime();
                 if (now - nextTick >= 0) {
-                    node.tick(now);
-                    noticeClockJump();
+                    tick(now);
                     // Ticks keep their cadence from the clock, not from when the last tick ran.
                     nextTick = Math.max(nextTick + tickNanos, now);
-                    afterStep();
                 }
                 // Before parking: what was deferred while this thread was busy (executeDeferred's half of the
-                // handshake: the state handed out in afterStep is published, now the queue is read). If any ran,
-                // its Ready published new state: no parking in this round (the queue is read again first), but the
-                // tasks are still taken, so a stream of deferred tasks never starves them.
-                boolean ranDeferred = runDeferred() > 0;
-                if (ranDeferred) afterStep();
-                Runnable task = ranDeferred ? tasks.poll()
+                // handshake: the state handed out by the last Ready is published, now the queue is read). If any
+                // ran, its Ready published new state: no parking in this round (the queue is read again first), but
+                // the tasks are still taken, so a stream of deferred tasks never starves them.
+                boolean ranDeferred = !deferred.isEmpty() && inOneReady(this::runDeferred) > 0;
+                Runnable first = ranDeferred ? tasks.poll()
                         : tasks.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
-                // Deferred tasks first: one may be what the waking task's outcome depends on (a durable write's
-                // hand-back before the commit that needs it). Then what is queued, up to a bound so ticks are never
-                // starved, then one Ready: many proposals and messages become one persist and one append per
-                // follower. Safe to batch because nothing leaves this thread between the tasks: messages go out only
-                // in afterStep, after the lease is published.
-                int n = runDeferred();
-                while (task != null && running) {
-                    task.run();
-                    if (++n >= MAX_TASKS_PER_READY) break;
-                    task = tasks.poll();
-                    // A task queued after a deferred one finds it run, also when this thread took it without parking
-                    // in between (it was still busy with the batch): the promise above holds either way.
-                    if (task != null) n += runDeferred();
-                }
-                if (n > 0) afterStep();
+                if (first != null || !deferred.isEmpty()) inOneReady(() -> runTasks(first));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -196,6 +230,52 @@ final class RaftLoop implements Executor {
             LOG.error("raft thread of member {} stopped: {}", Long.toHexString(node.id()), t.toString(), t);
             onFailure.accept(t);
         }
+    }
+
+    /** A tick of the node, and what it made the node do handed out. */
+    private void tick(long now) {
+        if (runtime != null) {
+            runtime.tick(); // at the runtime's clock, which also checks it for a suspension
+            return;
+        }
+        node.tick(now);
+        noticeClockJump();
+        afterStep();
+    }
+
+    /**
+     * Runs {@code tasks} (which says how many ran) and hands out what they made the node do as one Ready: many
+     * proposals and messages become one persist and one append per follower. Safe to batch because nothing leaves
+     * this thread between the tasks: messages go out only once the batch ends, after the lease is published.
+     */
+    private int inOneReady(IntSupplier tasks) {
+        if (runtime != null) {
+            int[] ran = new int[1];
+            runtime.batch(() -> ran[0] = tasks.getAsInt());
+            return ran[0];
+        }
+        int ran = tasks.getAsInt();
+        if (ran > 0) afterStep();
+        return ran;
+    }
+
+    /**
+     * Deferred tasks first: one may be what the waking task's outcome depends on (a durable write's hand-back before
+     * the commit that needs it). Then {@code task} and what is queued after it, up to a bound so ticks are never
+     * starved. Returns how many ran.
+     */
+    private int runTasks(Runnable first) {
+        int n = runDeferred();
+        Runnable task = first;
+        while (task != null && running) {
+            task.run();
+            if (++n >= MAX_TASKS_PER_READY) break;
+            task = tasks.poll();
+            // A task queued after a deferred one finds it run, also when this thread took it without parking in
+            // between (it was still busy with the batch): the promise above holds either way.
+            if (task != null) n += runDeferred();
+        }
+        return n;
     }
 
     /** Runs the deferred tasks, up to the same bound as tasks (ticks are never starved); returns how many ran. */
@@ -231,15 +311,15 @@ final class RaftLoop implements Executor {
         while (running && node.hasReady()) {
             Ready r = node.ready();
             publishLease();
-            if (r.softState() != null) {
-                softState = r.softState();
-                logStateChange(r.softState());
-            }
+            recordSoftState(r);
             readyHandler.accept(r);
         }
     }
 
-    private void logStateChange(SoftState s) {
+    private void recordSoftState(Ready r) {
+        SoftState s = r.softState();
+        if (s == null) return;
+        softState = s;
         LOG.info("member {} is {} in term {}, leader {}", Long.toHexString(node.id()), s.role(), s.term(),
                 s.leaderId() == 0 ? "unknown" : Long.toHexString(s.leaderId()));
     }

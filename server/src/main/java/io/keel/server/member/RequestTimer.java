@@ -1,7 +1,10 @@
 package io.keel.server.member;
 
+import io.keel.raft.runtime.Completion;
+import io.keel.raft.runtime.Refusal;
 import io.keel.server.NotLeaderException;
 import io.keel.server.RequestTimeoutException;
+import io.keel.storage.mvcc.api.Response;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -18,8 +21,13 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  * <p>Completing the request first cancels the timer (and removes its task from the queue), so a finished request
  * leaves nothing queued behind it. Failing the request ends its stages: each one drops a request that is done (the
  * raft thread does not propose it, the leader wait and the forwarded writes forget it).
+ *
+ * <p>It is also the write's {@link Completion} in the member runtime (issue 12): the runtime asks {@link #proceed}
+ * before it parks, forwards or proposes the write (the same one field decides, so the rule above holds there too),
+ * forgets a write this timer {@link #ended}, and answers it through {@link #completed} and {@link #refused}. With this
+ * timer the runtime's own deadline for the write is {@code Long.MAX_VALUE}.
  */
-final class RequestTimer implements Runnable {
+final class RequestTimer implements Runnable, Completion<EntryOutcome> {
     /** One daemon thread for every member in the process: a timer only completes a future, which costs nothing. */
     private static final ScheduledThreadPoolExecutor TIMERS = timers();
 
@@ -41,25 +49,34 @@ final class RequestTimer implements Runnable {
         boolean proposed() {
             return this == FORWARDED || this == PROPOSED;
         }
+
+        /** Where the runtime's {@link Completion.Step} takes a request. */
+        static Stage of(Completion.Step step) {
+            return switch (step) {
+                case LEADER_WAIT -> LEADER_WAIT;
+                case FORWARDED -> FORWARDED;
+                case PROPOSED -> PROPOSED;
+            };
+        }
     }
 
     private static final AtomicReferenceFieldUpdater<RequestTimer, Stage> STAGE =
             AtomicReferenceFieldUpdater.newUpdater(RequestTimer.class, Stage.class, "stage");
 
-    private final CompletableFuture<?> result;
+    private final CompletableFuture<Response> result;
     private final RequestDeadline deadline;
     private final long memberId;
     private final long startedNanos = System.nanoTime();
     private volatile Stage stage = Stage.QUEUED;
 
-    private RequestTimer(CompletableFuture<?> result, RequestDeadline deadline, long memberId) {
+    private RequestTimer(CompletableFuture<Response> result, RequestDeadline deadline, long memberId) {
         this.result = result;
         this.deadline = deadline;
         this.memberId = memberId;
     }
 
     /** Arms the one timer of {@code result}; a deadline already passed fails it at once. */
-    static RequestTimer arm(CompletableFuture<?> result, RequestDeadline deadline, long memberId) {
+    static RequestTimer arm(CompletableFuture<Response> result, RequestDeadline deadline, long memberId) {
         RequestTimer timer = new RequestTimer(result, deadline, memberId);
         long remaining = deadline.remainingNanos();
         if (remaining <= 0) {
@@ -82,6 +99,31 @@ final class RequestTimer implements Runnable {
             if (at == Stage.TIMED_OUT) return false;
             if (STAGE.compareAndSet(this, at, next)) return true;
         }
+    }
+
+    /** Raft stage, from the runtime: {@link #stage} for the step it is about to take. */
+    @Override
+    public boolean proceed(Completion.Step next) {
+        return stage(Stage.of(next));
+    }
+
+    /** Whether the write was answered (or failed by this timer): the runtime then forgets it. */
+    @Override
+    public boolean ended() {
+        return result.isDone();
+    }
+
+    /** The write's entry applied: answered with the store's response, or the refusal applying it gave. */
+    @Override
+    public void completed(EntryOutcome outcome) {
+        if (outcome.refusal() != null) result.completeExceptionally(outcome.refusal());
+        else result.complete(outcome.response());
+    }
+
+    /** The runtime refused the write: answered with the server's exception for it. */
+    @Override
+    public void refused(Refusal refusal) {
+        result.completeExceptionally(RefusalExceptions.of(memberId, refusal));
     }
 
     /** The deadline passed: fails the request, if it is not done yet. */
