@@ -4,13 +4,13 @@ import io.keel.raft.RaftConfig;
 import io.keel.raft.RaftNode;
 import io.keel.raft.log.MemoryStorage;
 import io.keel.server.Poll;
+import io.keel.server.RaftThreadHold;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,16 +33,7 @@ class RaftLoopPeerMessageBoundTest {
         RaftNode node = new RaftNode(RaftConfig.defaults(1), MemoryStorage.bootstrap(1), System.nanoTime());
         loop = new RaftLoop(node, Duration.ofHours(1).toNanos()); // never ticks: no Ready of its own
         loop.start(r -> { }, Throwable::printStackTrace);
-        CountDownLatch busy = new CountDownLatch(1);
-        loop.execute(() -> {
-            busy.countDown();
-            try {
-                release.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertTrue(busy.await(60, TimeUnit.SECONDS), "the raft thread is busy");
+        RaftThreadHold.until(loop, release); // the raft thread is busy: what is offered stays queued
     }
 
     @AfterEach
