@@ -171,7 +171,7 @@ public final class Member implements AutoCloseable {
             this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
             StoreStateMachine machine = new StoreStateMachine(storage.store, storage.log,
                     storage.log.initialState().confState(), installer, config.snapshotEntries(), lessor::applied,
-                    directory, auth, observer);
+                    directory, auth, observer, () -> appliedListeners.forEach(Runnable::run));
             this.apply = createdApply = new ApplyPipeline(machine, storage.log, proposals, this::applied, this::fail);
             this.transport = createdTransport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
                     peerAdmission = new IncarnationCheck(directory::current), peerTls), new InboundListener() {
@@ -791,7 +791,6 @@ public final class Member implements AutoCloseable {
      * index is bookkeeping and is taken at the raft thread's next wake-up.
      */
     private void applied(long raftIndex, long storeIndex) {
-        for (Runnable listener : appliedListeners) listener.run();
         if (raftIndex > 0) appliedRaftIndex = raftIndex;
         appliedStoreIndex = storeIndex;
         // Queued deferred first, the flag read after: see RaftLoop#executeDeferred.

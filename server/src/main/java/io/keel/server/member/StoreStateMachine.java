@@ -47,6 +47,11 @@ final class StoreStateMachine implements StateMachine<EntryOutcome> {
     private final DirectoryApplier directory;
     private final AuthApplier auth;
     private final MemberObserver observer;
+    /**
+     * Told after every applied batch and every installed snapshot, once the store holds it (the watch hub, lease
+     * waiters): each only wakes threads that read the store, so it may run before the batch's writes are answered.
+     */
+    private final Runnable afterApply;
     private ConfState confState; // the configuration as of lastApplied
     private long lastApplied; // Raft's index of the last entry applied
     /** The last batch's entries, each parsed once: {@link #originRequest} is asked right after {@link #apply}. */
@@ -55,7 +60,7 @@ final class StoreStateMachine implements StateMachine<EntryOutcome> {
 
     StoreStateMachine(StoreRef store, RocksLogStorage log, ConfState initialConfState, SnapshotInstaller installer,
                       long snapshotEntries, EntryListener entryListener, DirectoryApplier directory, AuthApplier auth,
-                      MemberObserver observer) {
+                      MemberObserver observer, Runnable afterApply) {
         this.store = store;
         this.log = log;
         this.confState = initialConfState;
@@ -65,6 +70,7 @@ final class StoreStateMachine implements StateMachine<EntryOutcome> {
         this.directory = directory;
         this.auth = auth;
         this.observer = observer;
+        this.afterApply = afterApply;
     }
 
     @Override
@@ -100,6 +106,7 @@ final class StoreStateMachine implements StateMachine<EntryOutcome> {
         if (entries.isEmpty()) return outcomes;
         lastApplied = entries.get(entries.size() - 1).getIndex();
         maybeCompact(lastApplied);
+        afterApply.run();
         return outcomes;
     }
 
@@ -120,6 +127,7 @@ final class StoreStateMachine implements StateMachine<EntryOutcome> {
         directory.reloaded(MemberDirectory.decode(store.current().clusterRecord()));
         auth.reloaded(AuthState.decode(store.current().authRecord()));
         lastApplied = snapshot.getIndex();
+        afterApply.run();
     }
 
     @Override

@@ -39,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The member's state machine on real RocksDB: a RocksDB Raft log and an MVCC store opened as a member opens it (no
  * sync per apply). Each entry's outcome carries the store's response or its refusal, the entry listener hears of
- * every entry before the batch is handed back, a forwarded write's origin tag is recognised only for this member,
+ * every entry before the batch is handed back, the after-apply hook (the member's watch hub and lease waiters) once
+ * per batch the store holds, a forwarded write's origin tag is recognised only for this member,
  * and the log is compacted every {@code snapshotEntries} applied entries.
  */
 class StoreStateMachineTest {
@@ -52,6 +53,8 @@ class StoreStateMachineTest {
     private RocksLogStorage log;
     private StoreRef store;
     private final List<Long> listened = new CopyOnWriteArrayList<>();
+    /** The store's applied index each time the machine told its after-apply hook. */
+    private final List<Long> afterApplyAt = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void open() {
@@ -72,7 +75,7 @@ class StoreStateMachineTest {
         SnapshotInstaller installer = new SnapshotInstaller(ME, dir, MvccOptions.defaults());
         return new StoreStateMachine(store, log, ConfState.newBuilder().addVoters(ME).build(), installer,
                 snapshotEntries, (s, entry, op, result) -> listened.add(entry.getIndex()), directory, auth,
-                MemberObserver.NONE);
+                MemberObserver.NONE, () -> afterApplyAt.add(store.current().appliedIndex()));
     }
 
     /** Entries {@code from..} carrying {@code data}, written to the Raft log as committed (as a Ready would be). */
@@ -108,6 +111,15 @@ class StoreStateMachineTest {
         assertEquals(2, machine.storeApplied());
         assertEquals("2", new String(store.read(s -> s.range(RangeRequest.key(bytes("b")))).kvs().get(0).value(),
                 StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theAfterApplyHookHearsOfEachBatchOnceTheStoreHoldsIt() {
+        StoreStateMachine machine = machine(1_000);
+        machine.apply(committed(1, put("a", "1"), put("b", "2")), null);
+        machine.apply(List.of(), null); // nothing applied: nobody to wake
+        machine.apply(committed(3, put("c", "3")), null);
+        assertEquals(List.of(2L, 3L), afterApplyAt, "once per applied batch, with the store through its last entry");
     }
 
     @Test
