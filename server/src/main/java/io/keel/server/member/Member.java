@@ -75,6 +75,8 @@ public final class Member implements AutoCloseable {
     private final Transport transport;
     private final Outbound outbound;
     private final SnapshotInstaller installer;
+    /** What each Ready changes of the member's own state, before any of it is acted on (raft thread). */
+    private final ReadyBookkeeping bookkeeping;
     private final Lessor lessor;
     /** Keep-alives and time-to-live answered by the leader's lessor, forwarded outside the log (issue 16). */
     private final LeaseForwarder leaseForwarder;
@@ -169,6 +171,7 @@ public final class Member implements AutoCloseable {
                     io.keel.server.auth.AuthState.decode(storage.store.current().authRecord()),
                     new io.keel.server.auth.SimpleTokens(System::nanoTime));
             this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
+            this.bookkeeping = new ReadyBookkeeping(observer, lessor, installer);
             StoreStateMachine machine = new StoreStateMachine(storage.store, storage.log,
                     storage.log.initialState().confState(), installer, config.snapshotEntries(), lessor::applied,
                     directory, auth, observer, () -> appliedListeners.forEach(Runnable::run));
@@ -676,25 +679,19 @@ public final class Member implements AutoCloseable {
     /** A Ready straight from the node: send what may go now, hand read answers over, persist the rest. */
     private void handle(Ready r) {
         commitIndex = loop.node().log().committed();
-        if (r.softState() != null) observer.stateChanged(r.softState());
+        bookkeeping.readyHandedOut(r); // the role, the lessor, a snapshot accepted: as the runtime will call it
         observer.messagesSent(r.messages());
         // Sent before the leadership news: a completed transfer lets a stopping leader close its transport, and this
         // Ready carries the forwarded writes it held during the transfer, now on their way to the new leader.
         outbound.send(r.messages());
-        if (r.softState() != null) {
-            lessor.leadershipChanged(r.softState());
-            if (r.softState().leaderId() != knownLeader) leaderChanged(r.softState().leaderId());
-        }
+        if (r.softState() != null && r.softState().leaderId() != knownLeader) leaderChanged(r.softState().leaderId());
         reads.answered(loop.node(), r.readStates());
         // Published before the raft thread next reads its deferred tasks, then the applied index is read again: an
         // apply that finished meanwhile either sees the flag (and wakes this thread) or is seen here.
         readsWaitForApply = reads.waitingForApply();
         if (readsWaitForApply) reads.applied(loop.node(), appliedStoreIndex);
         CompletableFuture<Void> installed = null;
-        if (r.snapshot() != null) {
-            installer.accepted(r.snapshot());
-            installed = apply.install(r.snapshot());
-        }
+        if (r.snapshot() != null) installed = apply.install(r.snapshot());
         persist.submit(r, installed);
     }
 
