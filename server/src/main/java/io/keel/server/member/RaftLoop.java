@@ -88,9 +88,9 @@ final class RaftLoop implements Executor {
 
     /**
      * Starts the thread as {@code runtime}'s raft stage: it starts the runtime (what a restarted node has to do is
-     * handed out before any task or tick), then ticks it and runs its tasks in batches of one Ready; the runtime drives the node, publishes its lease and checks its clock for a suspension. The runtime must
-     * drive this loop's node, and its observer must pass through {@link #recordingSoftState} for
-     * {@link #softState()} to follow the node.
+     * handed out before any task or tick), then ticks it and runs its tasks in batches of one Ready; the runtime
+     * drives the node, publishes its lease and checks its clock for a suspension. The runtime must drive this loop's
+     * node, and its observer must pass through {@link #recordingSoftState} for {@link #softState()} to follow it.
      */
     void start(MemberRuntime<?> runtime, Consumer<Throwable> onFailure) {
         if (runtime.node() != node) {
@@ -261,7 +261,7 @@ final class RaftLoop implements Executor {
 
     /**
      * Deferred tasks first: one may be what the waking task's outcome depends on (a durable write's hand-back before
-     * the commit that needs it). Then {@code task} and what is queued after it, up to a bound so ticks are never
+     * the commit that needs it). Then {@code first} and what is queued after it, up to a bound so ticks are never
      * starved. Returns how many ran.
      */
     private int runTasks(Runnable first) {

@@ -74,7 +74,7 @@ class RuntimeAdaptersTest {
     private final Machine machine = new Machine();
     private final AtomicLong persisted = new AtomicLong();
     private final List<String> durableOn = new CopyOnWriteArrayList<>();
-    /** For each Ready the node handed out, how many of its entries are writes of {@link #tasksQueuedTogetherBecomeOneReady}. */
+    /** For each Ready that carried any, how many of its entries are {@link #tasksQueuedTogetherBecomeOneReady}'s. */
     private final List<Integer> burstEntriesPerReady = new CopyOnWriteArrayList<>();
 
     /** Records each normal entry's data; answers a write with a put at the entry's index. */
