@@ -1,5 +1,7 @@
 package io.keel.server.member;
 
+import java.util.concurrent.CountDownLatch;
+
 /** Thread helpers shared by the member's own threads. */
 final class Threads {
     private Threads() {
@@ -14,6 +16,19 @@ final class Threads {
         while (thread.isAlive()) {
             try {
                 thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    /** As {@link #joinUninterruptibly}, for a latch: waits until it is counted down, whatever interrupts it. */
+    static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (latch.getCount() > 0) {
+            try {
+                latch.await();
             } catch (InterruptedException e) {
                 interrupted = true;
             }
