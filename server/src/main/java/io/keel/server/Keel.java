@@ -602,9 +602,10 @@ public final class Keel implements AutoCloseable {
 
     /**
      * Stops this member and ends every thread it started (see the class comment); waits for them. Requests still
-     * waiting fail with {@link MemberStoppedException}. Idempotent. The data directory keeps everything this member
-     * acknowledged: start it again with the same builder settings ({@code newCluster(false)} is not needed: an
-     * initialized directory is opened, not bootstrapped again).
+     * waiting fail with {@link MemberStoppedException}. Idempotent: a second call returns once the first (or the
+     * member's own stop after a storage failure) has closed everything. The data directory keeps everything this
+     * member acknowledged: start it again with the same builder settings ({@code newCluster(false)} is not needed:
+     * an initialized directory is opened, not bootstrapped again).
      */
     @Override
     public void close() {
