@@ -1,7 +1,11 @@
 package io.keel.server.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * When each step of the launcher's start was reached, in milliseconds since its process started (issue 14: a
@@ -9,12 +13,16 @@ import java.util.List;
  * once it serves, so an operator, a script and the rolling-restart benchmark see where a slow start went without a
  * profiler.
  *
- * <p>The origin is the process's start as the operating system records it (10 ms resolution on Linux), so the JVM's
- * own start is inside the first step; when the process start is not available the first mark is the origin.
+ * <p>The origin is the process's start as Linux records it (in clock ticks since boot, 10 ms), set against the time
+ * since boot ({@code /proc/uptime}, 10 ms), so the JVM's own start is inside the first step. Not
+ * {@code ProcessHandle}'s start instant: it adds the boot time, which Linux gives to the second, and every mark was
+ * off by up to a second. Where {@code /proc} cannot be read, the first mark is the origin.
  */
 final class StartupTimeline {
     /** The launcher's own timeline, started by {@link KeelMain#main}; null when the launcher runs in-process. */
     private static volatile StartupTimeline launcher;
+    /** Linux's clock ticks per second as /proc reports them: USER_HZ, 100 on every architecture the JDK runs on. */
+    private static final long USER_HZ = 100;
 
     private final long originMillis;
     private final boolean fromProcessStart;
@@ -45,9 +53,24 @@ final class StartupTimeline {
     }
 
     static StartupTimeline sinceProcessStart() {
-        return ProcessHandle.current().info().startInstant()
-                .map(start -> new StartupTimeline(start.toEpochMilli(), true))
-                .orElseGet(() -> new StartupTimeline(System.currentTimeMillis(), false));
+        long now = System.currentTimeMillis();
+        OptionalLong age = processAgeMillis();
+        return age.isPresent() ? new StartupTimeline(now - age.getAsLong(), true) : new StartupTimeline(now, false);
+    }
+
+    /** How long ago this process started, from {@code /proc}: empty where that cannot be read. */
+    static OptionalLong processAgeMillis() {
+        try {
+            String uptime = Files.readString(Path.of("/proc/uptime"));
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            // Fields after the command name, which is in parentheses and may hold spaces; starttime is field 22.
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            long startTicks = Long.parseLong(after[22 - 3]);
+            double sinceBoot = Double.parseDouble(uptime.substring(0, uptime.indexOf(' ')));
+            return OptionalLong.of(Math.max(0, Math.round(sinceBoot * 1000) - startTicks * 1000 / USER_HZ));
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
     }
 
     /** Records that {@code step} was reached now. */
