@@ -71,7 +71,9 @@ public final class KeelProcess implements AutoCloseable {
         cmd.addAll(more);
         log = logDir.resolve(name + "-" + (++starts) + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("JAVA_OPTS", JAVA_OPTS);
+        // A JVM crash's report beside the run's log, not in the working directory (which may be the full disk).
+        pb.environment().put("JAVA_OPTS", JAVA_OPTS + " -XX:ErrorFile=" + logDir.resolve(name + "-" + starts
+                + "-hs_err.log"));
         pb.environment().putAll(env);
         try {
             Files.writeString(logDir.resolve(name + "-" + starts + ".cmd"), String.join(" ", cmd) + "\n" + env + "\n");
@@ -149,6 +151,15 @@ public final class KeelProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(unreadable: " + e + ")";
         }
+    }
+
+    /**
+     * The last {@code lines} lines of the current run's log, for a failure's message: CI shows only the test's output,
+     * not the run's folder, and a member that died unexpectedly (a JVM crash prints its summary there) says why in it.
+     */
+    public String outputTail(int lines) {
+        List<String> all = output().lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     /** Kills the process if it still runs and closes the channel. */

@@ -27,7 +27,8 @@ public final class DiskFull implements Fault {
         n.note(victim.name + " stopped with exit code " + code.getAsInt());
         if (code.getAsInt() != 1) {
             throw new AssertionError(victim.name + " exited " + code.getAsInt()
-                    + " on a full disk; a storage failure must stop it with exit code 1 (fail-stop)");
+                    + " on a full disk; a storage failure must stop it with exit code 1 (fail-stop). The end of its log:\n"
+                    + victim.outputTail(40));
         }
     }
 

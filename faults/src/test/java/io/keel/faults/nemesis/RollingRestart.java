@@ -21,7 +21,10 @@ public final class RollingRestart implements Fault {
         for (KeelProcess m : n.cluster.members()) {
             int code = m.stop(30);
             n.note("SIGTERM " + m.name + ": exited " + code);
-            if (code != 0) throw new AssertionError(m.name + " exited " + code + " on SIGTERM, not 0");
+            if (code != 0) {
+                throw new AssertionError(m.name + " exited " + code + " on SIGTERM, not 0. The end of its log:\n"
+                        + m.outputTail(40));
+            }
             n.cluster.restart(m, Map.of());
             n.note("started " + m.name + " on its data");
             n.cluster.awaitLeader(KeelCluster.DEADLINE);
