@@ -2,11 +2,14 @@ package io.keel.server.lease;
 
 import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
+import io.keel.server.MemberStoppedException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -85,6 +88,60 @@ class ForwardedKeepAlivesTest {
         ExecutionException refused = assertThrows(ExecutionException.class, () -> d.get(5, TimeUnit.SECONDS));
         assertInstanceOf(NotPrimaryException.class, refused.getCause(), "refused: the forwarder retries it");
         assertEquals(3, f.batchesSent());
+    }
+
+    /** Answers recorded by position, as a keep-alive stream's burst receives them. */
+    private static final class Recorded implements KeepAliveAnswers {
+        final Map<Integer, Object> byPosition = new ConcurrentHashMap<>();
+        final AtomicLong calls = new AtomicLong();
+
+        @Override
+        public void answered(int i, long ttl) {
+            calls.incrementAndGet();
+            byPosition.put(i, ttl);
+        }
+
+        @Override
+        public void failed(int i, Throwable cause) {
+            calls.incrementAndGet();
+            byPosition.put(i, cause);
+        }
+    }
+
+    @Test
+    void keepAlivesSentTogetherLeaveInOneBatchAndAreAnsweredByPosition() {
+        ForwardedKeepAlives f = forwarder(30_000);
+        Recorded burst = new Recorded();
+        f.sendAll(LEADER, new long[] {11, 12, 13, 14, 0}, 4, burst);
+        assertEquals(1, sent.size(), "a burst leaves at once, in one message");
+        Message batch = sent.get(0);
+        assertEquals(List.of(11L, 12L, 13L, 14L), batch.getLeaseIdsList(), "the first n, in order");
+        assertEquals(4, batch.getLeaseRequestIdsList().stream().distinct().count(), "a request id each");
+
+        f.onAnswer(answer(LEADER, batch, 30, 0, ForwardedKeepAlives.LATER, ForwardedKeepAlives.REFUSED));
+        assertEquals(30L, burst.byPosition.get(0));
+        assertEquals(0L, burst.byPosition.get(1), "no such lease");
+        assertFalse(burst.byPosition.containsKey(2), "answered later");
+        assertInstanceOf(NotPrimaryException.class, burst.byPosition.get(3), "refused: the forwarder retries it");
+        f.onAnswer(Message.newBuilder().setType(MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE).setFrom(LEADER).setTo(ME)
+                .setReadId(batch.getReadId()).addLeaseRequestIds(batch.getLeaseRequestIds(2)).addLeaseTtls(40)
+                .build());
+        assertEquals(40L, burst.byPosition.get(2));
+        f.onAnswer(answer(LEADER, batch, 30, 0, 40, 50)); // a duplicate: each keep-alive is answered once
+        assertEquals(4, burst.calls.get());
+    }
+
+    @Test
+    void closingAnswersEveryWaitingKeepAliveOnce() {
+        ForwardedKeepAlives f = forwarder(30_000);
+        Recorded first = new Recorded();
+        Recorded waiting = new Recorded();
+        f.sendAll(LEADER, new long[] {11}, 1, first);
+        f.sendAll(LEADER, new long[] {12, 13}, 2, waiting); // waits for the first batch's answer
+        f.close();
+        assertEquals(1, first.calls.get());
+        assertEquals(2, waiting.calls.get(), "once each, though both in the pending map and the waiting queue");
+        assertInstanceOf(MemberStoppedException.class, waiting.byPosition.get(1));
     }
 
     @Test
