@@ -5,9 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.keel.server.etcd.proto.LeaseGrpc;
 import io.keel.server.etcd.proto.LeaseKeepAliveRequest;
 import io.keel.server.etcd.proto.LeaseKeepAliveResponse;
-
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import io.keel.server.grpc.QueueingObserver;
 
 /**
  * A client's burst on one keep-alive stream, for the tests of keep-alive streams: every request written at once
@@ -22,25 +20,10 @@ final class KeepAliveBurst {
      * half-closes; returns what the server sends, in order: each {@link LeaseKeepAliveResponse}, then
      * {@code "completed"} or the failure that ended the stream.
      */
-    static BlockingQueue<Object> send(ManagedChannel channel, long... leaseIds) {
-        BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
-        StreamObserver<LeaseKeepAliveRequest> requests = LeaseGrpc.newStub(channel).leaseKeepAlive(
-                new StreamObserver<>() {
-                    @Override
-                    public void onNext(LeaseKeepAliveResponse value) {
-                        answers.add(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        answers.add(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        answers.add("completed");
-                    }
-                });
+    static QueueingObserver<LeaseKeepAliveRequest, LeaseKeepAliveResponse> send(ManagedChannel channel,
+                                                                               long... leaseIds) {
+        QueueingObserver<LeaseKeepAliveRequest, LeaseKeepAliveResponse> answers = new QueueingObserver<>();
+        StreamObserver<LeaseKeepAliveRequest> requests = LeaseGrpc.newStub(channel).leaseKeepAlive(answers);
         for (long id : leaseIds) requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
         requests.onCompleted();
         return answers;

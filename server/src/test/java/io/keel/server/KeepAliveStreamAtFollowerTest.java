@@ -12,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,15 +52,15 @@ class KeepAliveStreamAtFollowerTest {
                     long[] ids = new long[KEEP_ALIVES];
                     for (int i = 0; i < KEEP_ALIVES; i++) ids[i] = i % 2 == 0 ? a : b;
                     // Half-closed at once: answers are still outstanding at the follower.
-                    BlockingQueue<Object> answers = KeepAliveBurst.send(channel, ids);
+                    var answers = KeepAliveBurst.send(channel, ids);
                     for (int i = 0; i < KEEP_ALIVES; i++) {
                         LeaseKeepAliveResponse r = assertInstanceOf(LeaseKeepAliveResponse.class,
-                                answers.poll(60, TimeUnit.SECONDS), "answer " + i);
+                                answers.poll(60), "answer " + i);
                         assertEquals(i % 2 == 0 ? a : b, r.getID(), "answers in the order of the requests");
                         assertEquals(i % 2 == 0 ? TTL : TTL + 1, r.getTTL());
                         assertEquals(follower.memberId(), r.getHeader().getMemberId());
                     }
-                    assertEquals("completed", answers.poll(60, TimeUnit.SECONDS),
+                    assertEquals("completed", answers.poll(60),
                             "the stream ends after its last answer");
 
                     long grown = leader.member().commitIndex() - indexBefore;

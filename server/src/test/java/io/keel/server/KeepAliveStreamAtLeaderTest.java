@@ -12,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,14 +46,14 @@ class KeepAliveStreamAtLeaderTest {
 
                     long[] ids = new long[KEEP_ALIVES];
                     for (int i = 0; i < KEEP_ALIVES; i++) ids[i] = i % 10 == 9 ? revoked : live;
-                    BlockingQueue<Object> answers = KeepAliveBurst.send(channel, ids);
+                    var answers = KeepAliveBurst.send(channel, ids);
                     for (int i = 0; i < KEEP_ALIVES; i++) {
                         LeaseKeepAliveResponse r = assertInstanceOf(LeaseKeepAliveResponse.class,
-                                answers.poll(60, TimeUnit.SECONDS), "answer " + i);
+                                answers.poll(60), "answer " + i);
                         assertEquals(ids[i], r.getID(), "answers in the order of the requests");
                         assertEquals(ids[i] == live ? TTL : 0, r.getTTL(), "TTL 0 for a revoked lease, as etcd");
                     }
-                    assertEquals("completed", answers.poll(60, TimeUnit.SECONDS),
+                    assertEquals("completed", answers.poll(60),
                             "the stream ends after its last answer");
 
                     if (leader.isLeader()) {

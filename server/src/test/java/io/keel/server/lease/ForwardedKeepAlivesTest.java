@@ -7,9 +7,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -47,8 +45,8 @@ class ForwardedKeepAlivesTest {
         }, TimeUnit.MILLISECONDS.toNanos(attemptTimeoutMillis), timer, new AtomicLong(100));
     }
 
-    /** The leader's answer to {@code batch}: request ids and TTLs, pairwise. */
-    private static Message answer(long from, Message batch, long... ttls) {
+    /** The leader's answer to {@code batch}: request ids and TTLs, pairwise (also LeaseForwarderTest's). */
+    static Message answer(long from, Message batch, long... ttls) {
         Message.Builder b = Message.newBuilder().setType(MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE).setFrom(from)
                 .setTo(ME).setReadId(batch.getReadId());
         for (int i = 0; i < ttls.length; i++) b.addLeaseRequestIds(batch.getLeaseRequestIds(i)).addLeaseTtls(ttls[i]);
@@ -90,28 +88,10 @@ class ForwardedKeepAlivesTest {
         assertEquals(3, f.batchesSent());
     }
 
-    /** Answers recorded by position, as a keep-alive stream's burst receives them. */
-    private static final class Recorded implements KeepAliveAnswers {
-        final Map<Integer, Object> byPosition = new ConcurrentHashMap<>();
-        final AtomicLong calls = new AtomicLong();
-
-        @Override
-        public void answered(int i, long ttl) {
-            calls.incrementAndGet();
-            byPosition.put(i, ttl);
-        }
-
-        @Override
-        public void failed(int i, Throwable cause) {
-            calls.incrementAndGet();
-            byPosition.put(i, cause);
-        }
-    }
-
     @Test
     void keepAlivesSentTogetherLeaveInOneBatchAndAreAnsweredByPosition() {
         ForwardedKeepAlives f = forwarder(30_000);
-        Recorded burst = new Recorded();
+        RecordedAnswers burst = new RecordedAnswers();
         f.sendAll(LEADER, new long[] {11, 12, 13, 14, 0}, 4, burst);
         assertEquals(1, sent.size(), "a burst leaves at once, in one message");
         Message batch = sent.get(0);
@@ -128,19 +108,19 @@ class ForwardedKeepAlivesTest {
                 .build());
         assertEquals(40L, burst.byPosition.get(2));
         f.onAnswer(answer(LEADER, batch, 30, 0, 40, 50)); // a duplicate: each keep-alive is answered once
-        assertEquals(4, burst.calls.get());
+        assertEquals(4, burst.calls());
     }
 
     @Test
     void closingAnswersEveryWaitingKeepAliveOnce() {
         ForwardedKeepAlives f = forwarder(30_000);
-        Recorded first = new Recorded();
-        Recorded waiting = new Recorded();
+        RecordedAnswers first = new RecordedAnswers();
+        RecordedAnswers waiting = new RecordedAnswers();
         f.sendAll(LEADER, new long[] {11}, 1, first);
         f.sendAll(LEADER, new long[] {12, 13}, 2, waiting); // waits for the first batch's answer
         f.close();
-        assertEquals(1, first.calls.get());
-        assertEquals(2, waiting.calls.get(), "once each, though both in the pending map and the waiting queue");
+        assertEquals(1, first.calls());
+        assertEquals(2, waiting.calls(), "once each, though both in the pending map and the waiting queue");
         assertInstanceOf(MemberStoppedException.class, waiting.byPosition.get(1));
     }
 

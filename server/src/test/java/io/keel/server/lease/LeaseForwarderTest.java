@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -46,31 +45,6 @@ class LeaseForwarderTest {
         return forwarder;
     }
 
-    /** Answers recorded by position, with how many answers each position got. */
-    private static final class Recorded implements KeepAliveAnswers {
-        final Map<Integer, Object> byPosition = new ConcurrentHashMap<>();
-        final Map<Integer, Integer> times = new ConcurrentHashMap<>();
-
-        @Override
-        public void answered(int i, long ttl) {
-            times.merge(i, 1, Integer::sum);
-            byPosition.put(i, ttl);
-        }
-
-        @Override
-        public void failed(int i, Throwable cause) {
-            times.merge(i, 1, Integer::sum);
-            byPosition.put(i, cause);
-        }
-    }
-
-    private static Message answer(long from, Message batch, long... ttls) {
-        Message.Builder b = Message.newBuilder().setType(MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE).setFrom(from)
-                .setTo(ME).setReadId(batch.getReadId());
-        for (int i = 0; i < ttls.length; i++) b.addLeaseRequestIds(batch.getLeaseRequestIds(i)).addLeaseTtls(ttls[i]);
-        return b.build();
-    }
-
     private Message awaitSent(int count) {
         Poll.until("message " + count + " sent", () -> sent.size() >= count);
         return sent.get(count - 1);
@@ -79,20 +53,20 @@ class LeaseForwarderTest {
     @Test
     void aRefusedKeepAliveOfABurstIsRetriedAtTheNewLeaderAndAnsweredAtItsPosition() {
         LeaseForwarder f = forwarder(Duration.ofSeconds(30));
-        Recorded burst = new Recorded();
+        RecordedAnswers burst = new RecordedAnswers();
         f.keepAliveAll(new long[] {11, 12, 13}, 3, burst);
         Message batch = awaitSent(1);
         assertEquals(List.of(11L, 12L, 13L), batch.getLeaseIdsList(), "one message for the burst");
         assertEquals(2, batch.getTo());
 
         leader.set(3); // member 2 refuses one: it no longer leads
-        f.onMessage(answer(2, batch, 10, ForwardedKeepAlives.REFUSED, 0));
+        f.onMessage(ForwardedKeepAlivesTest.answer(2, batch, 10, ForwardedKeepAlives.REFUSED, 0));
         assertEquals(10L, burst.byPosition.get(0));
         assertEquals(0L, burst.byPosition.get(2), "no such lease");
         Message retry = awaitSent(2);
         assertEquals(3, retry.getTo(), "made again at whichever member leads");
         assertEquals(List.of(12L), retry.getLeaseIdsList());
-        f.onMessage(answer(3, retry, 20));
+        f.onMessage(ForwardedKeepAlivesTest.answer(3, retry, 20));
         assertEquals(20L, burst.byPosition.get(1));
         assertEquals(Map.of(0, 1, 1, 1, 2, 1), burst.times, "each position answered once");
         assertEquals(4, f.forwarded(), "three forwarded with the burst, and one retry");
@@ -102,7 +76,7 @@ class LeaseForwarderTest {
     void aKeepAliveOfABurstNoLeaderAnswersFailsAtTheRequestTimeout() {
         leader.set(0); // none known: retried until the request timeout, as a single keep-alive
         LeaseForwarder f = forwarder(Duration.ofMillis(300));
-        Recorded burst = new Recorded();
+        RecordedAnswers burst = new RecordedAnswers();
         f.keepAliveAll(new long[] {11, 12}, 2, burst);
         Poll.until("both answered", () -> burst.times.size() == 2);
         assertInstanceOf(RequestTimeoutException.class, burst.byPosition.get(0));
