@@ -31,8 +31,8 @@ import java.util.function.Predicate;
  * own). A keep-alive unanswered an attempt timeout after its batch left fails the same way. A leader that lists none
  * is of a build that knows only single keep-alives: this member then sends it those, one message each.
  *
- * <p>Threads: {@link #send(long, long)} and {@link #sendAll} from any thread (gRPC's, the embedded API's, the forwarder's retry timer), answers from
- * the transport's, timeouts from {@code timer}.
+ * <p>Threads: {@link #send(long, long)} and {@link #sendAll} from any thread (gRPC's, the embedded API's, the
+ * forwarder's retry timer), answers from the transport's, timeouts from {@code timer}.
  */
 final class ForwardedKeepAlives {
     /** In a batch's answer: this keep-alive is refused (retry). */

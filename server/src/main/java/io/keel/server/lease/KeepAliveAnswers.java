@@ -10,6 +10,9 @@ public interface KeepAliveAnswers {
     /** Keep-alive {@code i} is answered: the lease's granted TTL, 0 when there is no such lease. */
     void answered(int i, long ttl);
 
-    /** Keep-alive {@code i} failed for good (retries exhausted, or a failure retrying cannot mend). */
+    /**
+     * Keep-alive {@code i} failed: for good when given to {@link LeaseForwarder#keepAliveAll} (retries exhausted, or
+     * a failure retrying cannot mend); inside the forwarder, this attempt (which the forwarder then retries).
+     */
     void failed(int i, Throwable cause);
 }

@@ -98,9 +98,10 @@ public final class LeaseForwarder implements AutoCloseable {
      * answered through {@code answers} at its position as {@link #keepAlive} would answer it, and retried as it
      * would be, until the request timeout. The common case costs no future per keep-alive (issue 16): at the leader
      * the lessor renews them under one lock and one check of its leader lease ({@link Lessor#tryRenewAll}); a
-     * follower hands them to the leader in one batch whose answers go straight to {@code answers}. Only a keep-alive
-     * that cannot be answered so (refused, unanswered in time, waiting at the leader for an expiry or a checkpoint's
-     * clearing) takes {@link #keepAlive}'s path, with the same deadline.
+     * follower hands them to the leader in one batch whose answers go straight to {@code answers} (also those the
+     * leader answers later, in a message of their own). Only a keep-alive refused or unanswered in time, or, at the
+     * leader itself, one that must wait (for an expiry, a checkpoint's clearing or a quorum round), takes
+     * {@link #keepAlive}'s path, with the same deadline.
      */
     public void keepAliveAll(long[] ids, int n, KeepAliveAnswers answers) {
         long deadline = System.nanoTime() + timeout.toNanos();
