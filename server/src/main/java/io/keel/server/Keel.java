@@ -4,6 +4,7 @@ import io.keel.raft.ReadMode;
 import io.keel.raft.Role;
 import io.keel.raft.SoftState;
 import io.keel.server.concurrent.Futures;
+import io.keel.server.lease.KeepAliveAnswers;
 import io.keel.server.lease.LeaseKeepAlive;
 import io.keel.server.lease.LeaseStatus;
 import io.keel.server.lease.Leases;
@@ -350,6 +351,16 @@ public final class Keel implements AutoCloseable {
      */
     public CompletableFuture<Long> keepAliveOnceAsync(long id) {
         return leases.renew(id);
+    }
+
+    /**
+     * The first {@code n} keep-alives of {@code ids}, which arrived together, without blocking and without a future
+     * each: every one is answered through {@code answers} at its position, as {@link #keepAliveOnceAsync} would
+     * complete (the TTL, or a failure once no leader answered within the request timeout). The leader renews them
+     * under one lock and one check of its leader lease; a follower forwards them to the leader in one batch.
+     */
+    public void keepAliveAll(long[] ids, int n, KeepAliveAnswers answers) {
+        leases.renewAll(ids, n, answers);
     }
 
     /**

@@ -2,10 +2,8 @@ package io.keel.server;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.keel.server.etcd.proto.LeaseGrantRequest;
 import io.keel.server.etcd.proto.LeaseGrpc;
-import io.keel.server.etcd.proto.LeaseKeepAliveRequest;
 import io.keel.server.etcd.proto.LeaseKeepAliveResponse;
 import io.keel.server.etcd.proto.LeaseTimeToLiveRequest;
 import io.keel.server.grpc.EtcdGrpcServer;
@@ -14,8 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,38 +46,21 @@ class KeepAliveStreamAtFollowerTest {
                     long forwardedBefore = follower.member().leaseForwarder().forwarded();
                     long batchesBefore = follower.member().leaseForwarder().forwardedBatches();
                     long renewalsBefore = leader.member().lessor().renewals();
+                    long checksBefore = leader.member().lessor().renewalLeaseChecks();
                     long indexBefore = leader.member().commitIndex();
 
-                    BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
-                    StreamObserver<LeaseKeepAliveRequest> requests =
-                            LeaseGrpc.newStub(channel).leaseKeepAlive(new StreamObserver<>() {
-                                @Override
-                                public void onNext(LeaseKeepAliveResponse value) {
-                                    answers.add(value);
-                                }
-
-                                @Override
-                                public void onError(Throwable t) {
-                                    answers.add(t);
-                                }
-
-                                @Override
-                                public void onCompleted() {
-                                    answers.add("completed");
-                                }
-                            });
-                    for (int i = 0; i < KEEP_ALIVES; i++) {
-                        requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(i % 2 == 0 ? a : b).build());
-                    }
-                    requests.onCompleted(); // at once: answers are still outstanding at the follower
+                    long[] ids = new long[KEEP_ALIVES];
+                    for (int i = 0; i < KEEP_ALIVES; i++) ids[i] = i % 2 == 0 ? a : b;
+                    // Half-closed at once: answers are still outstanding at the follower.
+                    var answers = KeepAliveBurst.send(channel, ids);
                     for (int i = 0; i < KEEP_ALIVES; i++) {
                         LeaseKeepAliveResponse r = assertInstanceOf(LeaseKeepAliveResponse.class,
-                                answers.poll(60, TimeUnit.SECONDS), "answer " + i);
+                                answers.poll(60), "answer " + i);
                         assertEquals(i % 2 == 0 ? a : b, r.getID(), "answers in the order of the requests");
                         assertEquals(i % 2 == 0 ? TTL : TTL + 1, r.getTTL());
                         assertEquals(follower.memberId(), r.getHeader().getMemberId());
                     }
-                    assertEquals("completed", answers.poll(60, TimeUnit.SECONDS),
+                    assertEquals("completed", answers.poll(60),
                             "the stream ends after its last answer");
 
                     long grown = leader.member().commitIndex() - indexBefore;
@@ -100,6 +79,9 @@ class KeepAliveStreamAtFollowerTest {
                         long batches = follower.member().leaseForwarder().forwardedBatches() - batchesBefore;
                         assertTrue(batches <= KEEP_ALIVES / 4, KEEP_ALIVES + " keep-alives sent together on one"
                                 + " stream left in " + batches + " batches");
+                        long checks = leader.member().lessor().renewalLeaseChecks() - checksBefore;
+                        assertTrue(checks <= batches, "the leader checked its leader lease " + checks + " times for "
+                                + batches + " batches: once per batch, not per keep-alive");
                     }
 
                     long atFollower = lease.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(b).build())

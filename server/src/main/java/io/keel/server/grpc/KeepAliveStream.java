@@ -6,9 +6,11 @@ import io.keel.server.Keel;
 import io.keel.server.etcd.proto.LeaseKeepAliveRequest;
 import io.keel.server.etcd.proto.LeaseKeepAliveResponse;
 import io.keel.server.etcd.proto.ResponseHeader;
+import io.keel.server.lease.KeepAliveAnswers;
 
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 
 /**
@@ -17,7 +19,11 @@ import java.util.concurrent.Executor;
  * the burst a client sends together (etcd's clientv3 sends every lease of the stream that is due, every 500 ms) is
  * forwarded by a follower in one batch and answered in one pass over the stream with one flush, rather than one
  * leader round trip, one task on the event loop and one write per keep-alive, as when the next request was read
- * only once the previous one was answered (etcd's server answers a stream's keep-alives one by one too).
+ * only once the previous one was answered (etcd's server answers a stream's keep-alives one by one too). The requests
+ * read together are handed to the member together, by one task on the stream's event loop that runs once the
+ * connection's read is done ({@link #renewGathered}): the leader renews them under one lock and one check of its
+ * leader lease, a follower forwards them in one batch, and their answers come back through one {@link Burst}, not a
+ * future each ({@link Keel#keepAliveAll}).
  *
  * <p>A failure other than "no such lease" ends the stream with etcd's status after the answers before it, as etcd
  * does; the client opens a new one. A half-close ends the stream after the last answer. Every use of the call holds
@@ -47,11 +53,19 @@ final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
     private final Keel keel;
     private final EtcdGrpcServer.Headers headers;
     private final ServerCallStreamObserver<LeaseKeepAliveResponse> call;
-    /** Where answers that complete on another thread (a forwarded keep-alive's) are sent from. */
+    /**
+     * Where the requests read together are handed to the member, and where answers that complete on another thread
+     * (a forwarded keep-alive's) are sent from: the stream's own event loop when it has one.
+     */
     private final Executor answerOn;
     private final Runnable answerDone = this::answerDone;
+    private final Runnable renewGathered = this::renewGathered;
     /** Read and not answered, oldest first. */
     private final ArrayDeque<Pending> unanswered = new ArrayDeque<>(); // guarded by call
+    /** Read and not yet handed to the member, oldest first. */
+    private final List<Pending> gathered = new ArrayList<>(); // guarded by call
+    /** A {@link #renewGathered} task is queued on {@code answerOn}: requests read meanwhile need no other. */
+    private boolean renewQueued; // guarded by call
     /** An {@link #answerDone} task is queued on {@code answerOn}: completions meanwhile need no other. */
     private boolean answerQueued; // guarded by call
     private boolean ended; // guarded by call
@@ -78,40 +92,70 @@ final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
         synchronized (call) {
             if (ended) return;
             unanswered.add(p);
+            gathered.add(p);
+            if (renewQueued) return;
+            renewQueued = true;
         }
-        CompletableFuture<Long> ttl;
-        try {
-            EtcdGrpcServer.refuseWriteWithoutLeader(keel); // as etcd: refused at once without a leader
-            ttl = keel.keepAliveOnceAsync(request.getID());
-        } catch (RuntimeException e) {
-            ttl = CompletableFuture.failedFuture(e);
-        }
-        if (ttl.isDone()) { // answered here at once (the leader's usual case): on this thread, no hand-off
-            complete(p, ttl);
-            answerDone();
-            return;
-        }
-        // Never answered on the thread that completed it (the peer transport's or the apply thread): on the stream's
-        // own event loop (or, for a stream not over a connection, the answering thread), one task for all the
-        // answers that complete before it runs.
-        CompletableFuture<Long> pending = ttl;
-        pending.whenComplete((v, e) -> {
-            if (complete(p, pending)) answerOn.execute(answerDone);
-        });
+        // Not renewed here: the requests of this read (a client's burst) are handed over together once it is done.
+        answerOn.execute(renewGathered);
     }
 
-    /** Records {@code p}'s outcome; true if an {@link #answerDone} task must be queued for it. */
-    private boolean complete(Pending p, CompletableFuture<Long> ttl) {
-        long value = 0;
-        Throwable failure = null;
-        try {
-            value = ttl.join();
-        } catch (RuntimeException e) {
-            failure = e; // EtcdStatus unwraps it
-        }
+    /**
+     * Hands the requests read since the last pass to the member in one call, then sends what it answered at once
+     * (the leader's usual case: on this thread, no other task). Answers that complete later, on another thread (a
+     * forwarded keep-alive's), are sent from {@code answerOn}, one task for all those that complete before it runs.
+     */
+    private void renewGathered() {
+        Pending[] burst;
         synchronized (call) {
-            p.ttl = value;
-            p.failure = failure;
+            renewQueued = false;
+            if (ended || gathered.isEmpty()) {
+                gathered.clear();
+                return;
+            }
+            burst = gathered.toArray(new Pending[0]);
+            gathered.clear();
+            answerQueued = true; // the answerDone() below sends what completes meanwhile
+        }
+        long[] ids = new long[burst.length];
+        for (int i = 0; i < burst.length; i++) ids[i] = burst[i].leaseId;
+        try {
+            EtcdGrpcServer.refuseWriteWithoutLeader(keel); // as etcd: refused at once without a leader
+            keel.keepAliveAll(ids, ids.length, new Burst(burst));
+        } catch (RuntimeException e) {
+            for (Pending p : burst) complete(p, 0, e);
+        }
+        answerDone();
+    }
+
+    /** The answers to the requests of one {@link #renewGathered} pass, by their position in it. */
+    private final class Burst implements KeepAliveAnswers {
+        private final Pending[] pending;
+
+        Burst(Pending[] pending) {
+            this.pending = pending;
+        }
+
+        @Override
+        public void answered(int i, long ttl) {
+            if (complete(pending[i], ttl, null)) answerOn.execute(answerDone);
+        }
+
+        @Override
+        public void failed(int i, Throwable cause) {
+            if (complete(pending[i], 0, cause)) answerOn.execute(answerDone);
+        }
+    }
+
+    /**
+     * Records {@code p}'s outcome, unless it has one (a keep-alive is answered once); true if an {@link #answerDone}
+     * task must be queued for it.
+     */
+    private boolean complete(Pending p, long ttl, Throwable failure) {
+        synchronized (call) {
+            if (p.done) return false;
+            p.ttl = ttl;
+            p.failure = failure; // EtcdStatus unwraps it
             p.done = true;
             if (answerQueued) return false;
             answerQueued = true;
@@ -135,6 +179,7 @@ final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
             if (call.isCancelled()) {
                 ended = true;
                 unanswered.clear();
+                gathered.clear();
                 return false;
             }
             int sent = 0;
@@ -192,6 +237,7 @@ final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
 
     private void endLocked(Throwable cause) {
         unanswered.clear();
+        gathered.clear();
         if (ended || call.isCancelled()) return;
         ended = true;
         call.onError(EtcdStatus.of(cause, keel.leaderId()));

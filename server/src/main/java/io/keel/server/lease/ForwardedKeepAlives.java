@@ -31,8 +31,8 @@ import java.util.function.Predicate;
  * own). A keep-alive unanswered an attempt timeout after its batch left fails the same way. A leader that lists none
  * is of a build that knows only single keep-alives: this member then sends it those, one message each.
  *
- * <p>Threads: {@link #send(long, long)} from any thread (gRPC's, the embedded API's, the forwarder's retry timer), answers from
- * the transport's, timeouts from {@code timer}.
+ * <p>Threads: {@link #send(long, long)} and {@link #sendAll} from any thread (gRPC's, the embedded API's, the
+ * forwarder's retry timer), answers from the transport's, timeouts from {@code timer}.
  */
 final class ForwardedKeepAlives {
     /** In a batch's answer: this keep-alive is refused (retry). */
@@ -42,7 +42,28 @@ final class ForwardedKeepAlives {
     /** Keep-alives per message at most (about 20 bytes each): a backlog leaves in several batches. */
     static final int MAX_BATCH = 1000;
 
-    private record KeepAlive(long request, long leaseId, CompletableFuture<Long> answer) {
+    /** One keep-alive on its way: answered through {@code answers} at its position {@code index} there. */
+    private record KeepAlive(long request, long leaseId, KeepAliveAnswers answers, int index) {
+        void answer(long ttl) {
+            answers.answered(index, ttl);
+        }
+
+        void fail(Throwable cause) {
+            answers.failed(index, cause);
+        }
+    }
+
+    /** A single keep-alive's future as the answers of a batch of one. */
+    private record OneFuture(CompletableFuture<Long> future) implements KeepAliveAnswers {
+        @Override
+        public void answered(int i, long ttl) {
+            future.complete(ttl);
+        }
+
+        @Override
+        public void failed(int i, Throwable cause) {
+            future.completeExceptionally(cause);
+        }
     }
 
     /** What this member has on its way to one leader. */
@@ -116,23 +137,37 @@ final class ForwardedKeepAlives {
      * with {@link NotPrimaryException} (retryable) when refused, unanswered in time or not sent.
      */
     CompletableFuture<Long> send(long leader, long leaseId) {
-        KeepAlive k = new KeepAlive(nextId.getAndIncrement(), leaseId, new CompletableFuture<>());
+        CompletableFuture<Long> answer = new CompletableFuture<>();
+        sendAll(leader, new long[] {leaseId}, 1, new OneFuture(answer));
+        return answer;
+    }
+
+    /**
+     * The first {@code n} keep-alives of {@code leaseIds} for {@code leader} to answer, together (a stream's burst):
+     * each is answered through {@code answers} at its position, with the granted TTL (0: no such lease), or fails
+     * there with {@link NotPrimaryException} (retryable) when refused, unanswered in time or not sent. No future per
+     * keep-alive: one {@code answers} for them all (issue 16).
+     */
+    void sendAll(long leader, long[] leaseIds, int n, KeepAliveAnswers answers) {
         if (closed) {
-            k.answer.completeExceptionally(stopped());
-            return k.answer;
+            for (int i = 0; i < n; i++) answers.failed(i, stopped());
+            return;
         }
-        pending.put(k.request, k);
+        long firstRequest = nextId.getAndAdd(n);
         ToLeader to = leaders.computeIfAbsent(leader, ToLeader::new);
         List<KeepAlive> now;
         long batch;
         synchronized (to) {
-            to.waiting.add(k);
-            if (to.unanswered != 0 && !to.singlesOnly) return k.answer; // leaves with the next batch
+            for (int i = 0; i < n; i++) {
+                KeepAlive k = new KeepAlive(firstRequest + i, leaseIds[i], answers, i);
+                pending.put(k.request, k);
+                to.waiting.add(k);
+            }
+            if (to.unanswered != 0 && !to.singlesOnly) return; // they leave with the next batch
             batch = nextBatchId();
             now = take(to, batch);
         }
         transmit(to, batch, now);
-        return k.answer;
     }
 
     /** A batch id: never 0, which means none. */
@@ -186,7 +221,7 @@ final class ForwardedKeepAlives {
     /** Fails {@code k} unless it was answered: retryable (the forwarder tries again at whichever member leads). */
     private void fail(KeepAlive k, long leader) {
         if (pending.remove(k.request, k)) {
-            k.answer.completeExceptionally(closed ? stopped() : new NotPrimaryException(leader));
+            k.fail(closed ? stopped() : new NotPrimaryException(leader));
         }
     }
 
@@ -211,8 +246,8 @@ final class ForwardedKeepAlives {
         if (first == null && n == 0) { // the answer to a single keep-alive
             KeepAlive k = pending.remove(m.getReadId());
             if (k == null) return; // given up already
-            if (m.getReject()) k.answer.completeExceptionally(new NotPrimaryException(m.getFrom()));
-            else k.answer.complete(m.getLeaseTtl());
+            if (m.getReject()) k.fail(new NotPrimaryException(m.getFrom()));
+            else k.answer(m.getLeaseTtl());
             return;
         }
         for (int i = 0; i < n; i++) {
@@ -220,8 +255,8 @@ final class ForwardedKeepAlives {
             if (ttl == LATER) continue;
             KeepAlive k = pending.remove(m.getLeaseRequestIds(i));
             if (k == null) continue; // given up already
-            if (ttl == REFUSED || m.getReject()) k.answer.completeExceptionally(new NotPrimaryException(m.getFrom()));
-            else k.answer.complete(ttl);
+            if (ttl == REFUSED || m.getReject()) k.fail(new NotPrimaryException(m.getFrom()));
+            else k.answer(ttl);
         }
         if (first == null) return;
         if (n == 0) {
@@ -229,7 +264,7 @@ final class ForwardedKeepAlives {
             // on, and these are tried again.
             if (!m.getReject()) first.to.singlesOnly = true;
             for (KeepAlive k : first.keepAlives) {
-                if (pending.remove(k.request, k)) k.answer.completeExceptionally(new NotPrimaryException(m.getFrom()));
+                if (pending.remove(k.request, k)) k.fail(new NotPrimaryException(m.getFrom()));
             }
         }
         answered(first.to, m.getReadId());
@@ -243,11 +278,13 @@ final class ForwardedKeepAlives {
     void close() {
         closed = true;
         for (KeepAlive k : pending.values()) {
-            if (pending.remove(k.request, k)) k.answer.completeExceptionally(stopped());
+            if (pending.remove(k.request, k)) k.fail(stopped());
         }
         for (ToLeader to : leaders.values()) {
             synchronized (to) {
-                for (KeepAlive k : to.waiting) k.answer.completeExceptionally(stopped());
+                for (KeepAlive k : to.waiting) {
+                    if (pending.remove(k.request, k)) k.fail(stopped()); // each answered once
+                }
                 to.waiting.clear();
             }
         }

@@ -88,10 +88,92 @@ public final class LeaseForwarder implements AutoCloseable {
             long ttl = lessor.tryRenew(id, applied.getAsLong());
             if (ttl >= 0) return CompletableFuture.completedFuture(ttl);
         }
-        return call(id, min -> lessor.renew(id, min), (to, min) -> {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        attempt(id, renewHere(id), forwardTo(id), System.nanoTime() + timeout.toNanos(), result, null);
+        return result;
+    }
+
+    /**
+     * The first {@code n} keep-alives of {@code ids}, which arrived together (a keep-alive stream's burst), each
+     * answered through {@code answers} at its position as {@link #keepAlive} would answer it, and retried as it
+     * would be, until the request timeout. The common case costs no future per keep-alive (issue 16): at the leader
+     * the lessor renews them under one lock and one check of its leader lease ({@link Lessor#tryRenewAll}); a
+     * follower hands them to the leader in one batch whose answers go straight to {@code answers} (also those the
+     * leader answers later, in a message of their own). Only a keep-alive refused or unanswered in time, or, at the
+     * leader itself, one that must wait (for an expiry, a checkpoint's clearing or a quorum round), takes
+     * {@link #keepAlive}'s path, with the same deadline.
+     */
+    public void keepAliveAll(long[] ids, int n, KeepAliveAnswers answers) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long to = closed ? 0 : leader.getAsLong();
+        if (to == memberId) {
+            long[] ttls = new long[n];
+            lessor.tryRenewAll(ids, n, applied.getAsLong(), ttls);
+            for (int i = 0; i < n; i++) {
+                if (ttls[i] >= 0) {
+                    answers.answered(i, ttls[i]);
+                } else {
+                    CompletableFuture<Long> result = answerAt(i, answers);
+                    attempt(ids[i], renewHere(ids[i]), forwardTo(ids[i]), deadline, result, null);
+                }
+            }
+        } else if (to != 0) {
+            forwarded.addAndGet(n);
+            keepAlives.sendAll(to, ids, n, new RetriedOnFailure(ids, answers, deadline));
+        } else { // no leader known, or closed: the single path waits for one, or says so
+            for (int i = 0; i < n; i++) {
+                attempt(ids[i], renewHere(ids[i]), forwardTo(ids[i]), deadline, answerAt(i, answers), null);
+            }
+        }
+    }
+
+    /** A keep-alive's attempt at this member's lessor, which leads. */
+    private Function<Long, CompletableFuture<Long>> renewHere(long id) {
+        return min -> lessor.renew(id, min);
+    }
+
+    /** A keep-alive's attempt at the leader, another member. */
+    private Remote<Long> forwardTo(long id) {
+        return (to, min) -> {
             forwarded.incrementAndGet();
             return keepAlives.send(to, id);
+        };
+    }
+
+    /** A future whose outcome is answer {@code i} of {@code answers}: for a keep-alive on the retried path. */
+    private static CompletableFuture<Long> answerAt(int i, KeepAliveAnswers answers) {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        result.whenComplete((ttl, e) -> {
+            if (e == null) answers.answered(i, ttl);
+            else answers.failed(i, Futures.unwrap(e));
         });
+        return result;
+    }
+
+    /**
+     * The answers of a follower's batch: passed on as they come, and a keep-alive whose attempt failed is retried
+     * as {@link #keepAlive}'s would be (after the retry delay, at whichever member leads, until {@code deadline}).
+     */
+    private final class RetriedOnFailure implements KeepAliveAnswers {
+        private final long[] ids;
+        private final KeepAliveAnswers answers;
+        private final long deadline;
+
+        RetriedOnFailure(long[] ids, KeepAliveAnswers answers, long deadline) {
+            this.ids = ids;
+            this.answers = answers;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public void answered(int i, long ttl) {
+            answers.answered(i, ttl);
+        }
+
+        @Override
+        public void failed(int i, Throwable cause) {
+            retryOrFail(ids[i], renewHere(ids[i]), forwardTo(ids[i]), deadline, answerAt(i, answers), cause);
+        }
     }
 
     /**
@@ -150,23 +232,25 @@ public final class LeaseForwarder implements AutoCloseable {
             a = remote.ask(to, minApplied);
         }
         a.whenComplete((v, e) -> {
-            if (e == null) {
-                result.complete(v);
-                return;
-            }
-            Throwable cause = Futures.unwrap(e);
-            if (cause instanceof KeelException k && !k.retryable() || cause instanceof MemberStoppedException) {
-                result.completeExceptionally(cause);
-                return;
-            }
-            try {
-                timer.schedule(() -> attempt(id, local, remote, deadline, result, cause),
-                        RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException stopped) {
-                result.completeExceptionally(new MemberStoppedException("member " + hex(memberId) + " is stopped",
-                        null));
-            }
+            if (e == null) result.complete(v);
+            else retryOrFail(id, local, remote, deadline, result, Futures.unwrap(e));
         });
+    }
+
+    /** An attempt failed with {@code cause}: made again after the retry delay, unless retrying cannot help. */
+    private <T> void retryOrFail(long id, Function<Long, CompletableFuture<T>> local, Remote<T> remote,
+                                 long deadline, CompletableFuture<T> result, Throwable cause) {
+        if (cause instanceof KeelException k && !k.retryable() || cause instanceof MemberStoppedException) {
+            result.completeExceptionally(cause);
+            return;
+        }
+        try {
+            timer.schedule(() -> attempt(id, local, remote, deadline, result, cause),
+                    RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) {
+            result.completeExceptionally(new MemberStoppedException("member " + hex(memberId) + " is stopped",
+                    null));
+        }
     }
 
     private CompletableFuture<Message> remote(long to, long id, MessageType type, long minApplied) {
@@ -226,10 +310,14 @@ public final class LeaseForwarder implements AutoCloseable {
         int n = m.getLeaseIdsCount();
         Message.Builder answer = Message.newBuilder().setType(MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE)
                 .setFrom(memberId).setTo(m.getFrom()).setReadId(m.getReadId());
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) ids[i] = m.getLeaseIds(i);
+        long[] ttls = new long[n];
+        lessor.tryRenewAll(ids, n, m.getIndex(), ttls); // one lock and one leader lease check for the batch
         for (int i = 0; i < n; i++) {
-            long id = m.getLeaseIds(i);
+            long id = ids[i];
             long request = m.getLeaseRequestIds(i);
-            long ttl = lessor.tryRenew(id, m.getIndex());
+            long ttl = ttls[i];
             if (ttl < 0) {
                 CompletableFuture<Long> later = lessor.renew(id, m.getIndex());
                 if (!later.isDone()) {

@@ -62,6 +62,14 @@ public final class Leases {
     }
 
     /**
+     * Keep-alives that arrived together (a keep-alive stream's burst), each answered through {@code answers} at its
+     * position as {@link #renew} would answer it (see {@link LeaseForwarder#keepAliveAll}).
+     */
+    public void renewAll(long[] ids, int n, KeepAliveAnswers answers) {
+        member.leaseForwarder().keepAliveAll(ids, n, answers);
+    }
+
+    /**
      * The lease's remaining time by the leader's clock (at any member: a follower asks the leader, as etcd's does),
      * its granted TTL and (if asked) keys; empty when there is no such lease. The granted TTL and keys are read
      * here once this member has applied what the leader had applied when it answered. Throws what the forwarder

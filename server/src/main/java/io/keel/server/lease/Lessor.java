@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import io.keel.server.concurrent.NamedThreads;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -160,6 +161,7 @@ public final class Lessor implements AutoCloseable {
     private long lastApplied; // the last entry this lessor saw applied
     private final AtomicLong expiriesProposed = new AtomicLong();
     private final AtomicLong renewals = new AtomicLong();
+    private final AtomicLong renewalLeaseChecks = new AtomicLong();
     /** The clearing entry on its way (null: none); see {@link #clearCheckpoint}. */
     private CompletableFuture<Response> clearingInFlight;
     /** Leases whose clearing waits for the one on its way, and the future their keep-alives wait for. */
@@ -389,21 +391,51 @@ public final class Lessor implements AutoCloseable {
      * restarted, which {@link #renew} does again (a renewal is idempotent).
      */
     long tryRenew(long id, long minApplied) {
+        long[] ttl = new long[1];
+        tryRenewAll(new long[] {id}, 1, minApplied, ttl);
+        return ttl[0];
+    }
+
+    /**
+     * {@link #tryRenew} for the first {@code n} of {@code ids}, keep-alives that arrived together (a stream's burst, a
+     * follower's batch): {@code ttls[i]} receives what {@code tryRenew(ids[i], minApplied)} would return. The lock is
+     * taken, the clock read and the leader lease checked once for them all, and that check comes after every
+     * renewal of the batch, so it is as strong for each as a check of its own after its renewal (an answered
+     * keep-alive's renewal happened before any other member could be elected; see {@link #answer}). The deadlines
+     * start from the batch's one clock reading, taken before any of them is renewed, hence before each answer, as
+     * for a single keep-alive. Without the leader lease every one is {@link #NOT_NOW}: {@link #renew} then answers
+     * it after a quorum round, as a single keep-alive without the lease.
+     */
+    void tryRenewAll(long[] ids, int n, long minApplied, long[] ttls) {
         long term;
-        long ttl;
+        int renewed = 0;
         synchronized (lock) {
-            if (primaryTerm == 0 || lastApplied < minApplied) return NOT_NOW;
-            Tracked t = leases.get(id);
-            if (t == null) return 0;
+            if (primaryTerm == 0 || lastApplied < minApplied) {
+                Arrays.fill(ttls, 0, n, NOT_NOW);
+                return;
+            }
             long now = clock.getAsLong();
-            if (t.expiring || t.checkpointed || t.deadline - now <= 0) return NOT_NOW;
-            t.deadline = now + TimeUnit.SECONDS.toNanos(t.ttlSeconds);
+            for (int i = 0; i < n; i++) {
+                Tracked t = leases.get(ids[i]);
+                if (t == null) {
+                    ttls[i] = 0; // no such lease: etcd's TTL 0, whether or not this member still leads
+                } else if (t.expiring || t.checkpointed || t.deadline - now <= 0) {
+                    ttls[i] = NOT_NOW;
+                } else {
+                    t.deadline = now + TimeUnit.SECONDS.toNanos(t.ttlSeconds);
+                    ttls[i] = t.ttlSeconds;
+                    renewed++;
+                }
+            }
             term = primaryTerm;
-            ttl = t.ttlSeconds;
         }
-        if (!holdsLeaderLease.test(term)) return NOT_NOW;
-        renewals.incrementAndGet();
-        return ttl;
+        if (renewed == 0) return;
+        renewalLeaseChecks.incrementAndGet();
+        if (!holdsLeaderLease.test(term)) {
+            Arrays.fill(ttls, 0, n, NOT_NOW); // renewed, not answered: renew() answers each after a round
+            return;
+        }
+        renewals.addAndGet(renewed);
     }
 
     private CompletableFuture<Long> renewNow(long id) {
@@ -716,6 +748,14 @@ public final class Lessor implements AutoCloseable {
     /** How many keep-alives this lessor has answered from memory. */
     public long renewals() {
         return renewals.get();
+    }
+
+    /**
+     * How many times this lessor checked its leader lease to answer keep-alives renewed at once: once per batch of
+     * keep-alives that arrived together ({@link #tryRenewAll}), however many it renewed.
+     */
+    public long renewalLeaseChecks() {
+        return renewalLeaseChecks.get();
     }
 
     /** How many expiries this lessor has decided on and handed to the proposer (applied or not). */

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * queued in arrival order for the test to take. {@code Q} is the stream's request type; a subclass may take the call
  * in {@link #beforeStart} (for manual flow control).
  */
-class QueueingObserver<Q, T> implements ClientResponseObserver<Q, T> {
+public class QueueingObserver<Q, T> implements ClientResponseObserver<Q, T> {
     private final LinkedBlockingQueue<Object> received = new LinkedBlockingQueue<>();
 
     @Override
@@ -33,12 +33,12 @@ class QueueingObserver<Q, T> implements ClientResponseObserver<Q, T> {
         received.add("completed");
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return received.isEmpty();
     }
 
     /** The next thing received, or null if nothing came within {@code seconds}. */
-    Object poll(long seconds) throws InterruptedException {
+    public Object poll(long seconds) throws InterruptedException {
         return received.poll(seconds, TimeUnit.SECONDS);
     }
 }

@@ -2,6 +2,7 @@ package io.keel.server.lease;
 
 import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
+import io.keel.server.MemberStoppedException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,8 +45,8 @@ class ForwardedKeepAlivesTest {
         }, TimeUnit.MILLISECONDS.toNanos(attemptTimeoutMillis), timer, new AtomicLong(100));
     }
 
-    /** The leader's answer to {@code batch}: request ids and TTLs, pairwise. */
-    private static Message answer(long from, Message batch, long... ttls) {
+    /** The leader's answer to {@code batch}: request ids and TTLs, pairwise (also LeaseForwarderTest's). */
+    static Message answer(long from, Message batch, long... ttls) {
         Message.Builder b = Message.newBuilder().setType(MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE).setFrom(from)
                 .setTo(ME).setReadId(batch.getReadId());
         for (int i = 0; i < ttls.length; i++) b.addLeaseRequestIds(batch.getLeaseRequestIds(i)).addLeaseTtls(ttls[i]);
@@ -85,6 +86,42 @@ class ForwardedKeepAlivesTest {
         ExecutionException refused = assertThrows(ExecutionException.class, () -> d.get(5, TimeUnit.SECONDS));
         assertInstanceOf(NotPrimaryException.class, refused.getCause(), "refused: the forwarder retries it");
         assertEquals(3, f.batchesSent());
+    }
+
+    @Test
+    void keepAlivesSentTogetherLeaveInOneBatchAndAreAnsweredByPosition() {
+        ForwardedKeepAlives f = forwarder(30_000);
+        RecordedAnswers burst = new RecordedAnswers();
+        f.sendAll(LEADER, new long[] {11, 12, 13, 14, 0}, 4, burst);
+        assertEquals(1, sent.size(), "a burst leaves at once, in one message");
+        Message batch = sent.get(0);
+        assertEquals(List.of(11L, 12L, 13L, 14L), batch.getLeaseIdsList(), "the first n, in order");
+        assertEquals(4, batch.getLeaseRequestIdsList().stream().distinct().count(), "a request id each");
+
+        f.onAnswer(answer(LEADER, batch, 30, 0, ForwardedKeepAlives.LATER, ForwardedKeepAlives.REFUSED));
+        assertEquals(30L, burst.byPosition.get(0));
+        assertEquals(0L, burst.byPosition.get(1), "no such lease");
+        assertFalse(burst.byPosition.containsKey(2), "answered later");
+        assertInstanceOf(NotPrimaryException.class, burst.byPosition.get(3), "refused: the forwarder retries it");
+        f.onAnswer(Message.newBuilder().setType(MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE).setFrom(LEADER).setTo(ME)
+                .setReadId(batch.getReadId()).addLeaseRequestIds(batch.getLeaseRequestIds(2)).addLeaseTtls(40)
+                .build());
+        assertEquals(40L, burst.byPosition.get(2));
+        f.onAnswer(answer(LEADER, batch, 30, 0, 40, 50)); // a duplicate: each keep-alive is answered once
+        assertEquals(4, burst.calls());
+    }
+
+    @Test
+    void closingAnswersEveryWaitingKeepAliveOnce() {
+        ForwardedKeepAlives f = forwarder(30_000);
+        RecordedAnswers first = new RecordedAnswers();
+        RecordedAnswers waiting = new RecordedAnswers();
+        f.sendAll(LEADER, new long[] {11}, 1, first);
+        f.sendAll(LEADER, new long[] {12, 13}, 2, waiting); // waits for the first batch's answer
+        f.close();
+        assertEquals(1, first.calls());
+        assertEquals(2, waiting.calls(), "once each, though both in the pending map and the waiting queue");
+        assertInstanceOf(MemberStoppedException.class, waiting.byPosition.get(1));
     }
 
     @Test

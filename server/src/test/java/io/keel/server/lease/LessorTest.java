@@ -31,7 +31,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -89,8 +91,12 @@ class LessorTest {
     }
 
     private void granted(long id, long ttl) {
+        granted(lessor, id, ttl);
+    }
+
+    private void granted(Lessor l, long id, long ttl) {
         index++;
-        lessor.applied(store, Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setIndex(index).setTerm(2).build(),
+        l.applied(store, Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setIndex(index).setTerm(2).build(),
                 new LeaseGrantRequest(id, ttl), new ApplyResult(index, new LeaseGrantResponse(0, id, ttl), null));
     }
 
@@ -163,6 +169,56 @@ class LessorTest {
         lessor.leadershipChanged(new SoftState(Role.FOLLOWER, 2, 3));
         e = assertThrows(CompletionException.class, () -> lessor.renew(7, 0).join());
         assertInstanceOf(NotPrimaryException.class, e.getCause());
+    }
+
+    @Test
+    void keepAlivesThatArriveTogetherAreRenewedThenCheckedAgainstTheLeaderLeaseOnce() {
+        List<Long> remainingAtCheck = new ArrayList<>();
+        AtomicReference<Lessor> self = new AtomicReference<>();
+        Lessor l = new Lessor(1, Duration.ofSeconds(1), now::get, op -> new CompletableFuture<>(), term -> {
+            // The check comes after every renewal of the batch, as a single keep-alive's after its own.
+            remainingAtCheck.add(self.get().remainingNanos(7).orElseThrow());
+            remainingAtCheck.add(self.get().remainingNanos(8).orElseThrow());
+            return leaseHeld.get();
+        }, term -> confirmed);
+        self.set(l);
+        try {
+            lead(l, 2);
+            granted(l, 7, 10);
+            granted(l, 8, 20);
+            advance(6);
+            long[] ttls = new long[3];
+            l.tryRenewAll(new long[] {7, 99, 8}, 3, 0, ttls);
+            assertArrayEquals(new long[] {10, 0, 20}, ttls, "granted TTLs, and 0 for no such lease");
+            assertEquals(List.of(10 * SECOND, 20 * SECOND), remainingAtCheck,
+                    "one leader lease check, made once both deadlines were restarted");
+            assertEquals(1, l.renewalLeaseChecks());
+            assertEquals(2, l.renewals());
+
+            leaseHeld.set(false); // lost: none of the batch is answered at once, each needs a quorum round
+            remainingAtCheck.clear();
+            advance(1);
+            l.tryRenewAll(new long[] {7, 99, 8}, 3, 0, ttls);
+            assertArrayEquals(new long[] {Lessor.NOT_NOW, Lessor.NOT_NOW, Lessor.NOT_NOW}, ttls);
+            assertEquals(2, remainingAtCheck.size(), "checked once");
+            assertEquals(2, l.renewals(), "nothing answered");
+            CompletableFuture<Object> round = new CompletableFuture<>();
+            confirmed = round;
+            CompletableFuture<Long> seven = l.renew(7, 0);
+            assertFalse(seven.isDone(), "answered only once a quorum confirmed this member still leads");
+            round.complete(null);
+            assertEquals(10L, seven.join());
+            assertEquals(0L, l.renew(99, 0).join());
+
+            l.tryRenewAll(new long[] {7}, 1, index + 1, ttls);
+            assertEquals(Lessor.NOT_NOW, ttls[0], "not applied what the asker had: renew() waits for it");
+            l.leadershipChanged(new SoftState(Role.FOLLOWER, 2, 3));
+            l.tryRenewAll(new long[] {7, 99}, 2, 0, ttls);
+            assertArrayEquals(new long[] {Lessor.NOT_NOW, Lessor.NOT_NOW}, new long[] {ttls[0], ttls[1]},
+                    "not primary: nothing answered here, not even 'no such lease'");
+        } finally {
+            l.close();
+        }
     }
 
     @Test
