@@ -23,6 +23,7 @@ import io.keel.storage.mvcc.api.Response;
 import io.keel.storage.mvcc.api.RevisionCompactedException;
 import io.keel.storage.mvcc.api.TxnRequest;
 import io.keel.storage.mvcc.api.TxnResponse;
+import io.keel.storage.mvcc.apply.ApplyBatch;
 import io.keel.storage.mvcc.apply.Applier;
 import io.keel.storage.mvcc.apply.BatchReads;
 import io.keel.storage.mvcc.apply.RecordCaches;
@@ -61,7 +62,7 @@ import java.util.function.Supplier;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.WriteBatch;
 
 /**
  * Keel's state machine: an MVCC key-value store with etcd v3 semantics on its own RocksDB instance.
@@ -91,11 +92,9 @@ public final class MvccStore implements AutoCloseable {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final Object applyLock = new Object();
     /** Reused for every apply (guarded by applyLock): cleared, never reallocated. */
-    private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+    private final ApplyBatch batch;
     private final ReadOptions applyReadOptions = new ReadOptions();
     private final BatchReads batchReads;
-    /** The apply thread's caches of keys' current records and of leases (guarded by applyLock). */
-    private final RecordCaches caches;
     private volatile StoreState state;
     /** Keys with a live version as of the applied index (guarded by applyLock; in META as {@link LiveKeyCount}). */
     private long liveKeys;
@@ -110,8 +109,9 @@ public final class MvccStore implements AutoCloseable {
         this.options = options;
         this.db = db;
         this.state = state;
-        this.caches = new RecordCaches(options.currentCacheBytes());
-        this.batchReads = new BatchReads(db, batch, applyReadOptions, caches);
+        // The apply thread's caches of keys' current records and of leases, kept in step by the batch.
+        this.batch = new ApplyBatch(db, new RecordCaches(options.currentCacheBytes()));
+        this.batchReads = new BatchReads(db, batch, applyReadOptions);
         this.failStop = new FailStop(options.failureListener());
         this.alarms = read(AlarmRecord::read);
     }
@@ -175,7 +175,7 @@ public final class MvccStore implements AutoCloseable {
             }
             it.status();
         }
-        try (WriteBatchWithIndex first = new WriteBatchWithIndex(true)) {
+        try (WriteBatch first = new WriteBatch()) {
             first.put(db.handle(Column.META), StoreState.KEY, StoreState.EMPTY.encode());
             db.write(first);
         }
@@ -219,8 +219,7 @@ public final class MvccStore implements AutoCloseable {
                     + "apply " + firstIndex + " with " + before.appliedIndex() + " applied");
         }
         List<ApplyResult> results = new ArrayList<>(ops.size());
-        Applier applier = new Applier(db, batch, batchReads, before, liveKeys, alarms, options.counters());
-        boolean written = false;
+        Applier applier = new Applier(batch, batchReads, before, liveKeys, alarms, options.counters());
         long lastIndex = firstIndex + ops.size() - 1;
         try {
             for (int i = 0; i < ops.size(); i++) {
@@ -230,38 +229,72 @@ public final class MvccStore implements AutoCloseable {
                             before.revision()), null));
                     continue;
                 }
-                batch.setSavePoint();
-                caches.setSavePoint();
-                try {
-                    results.add(new ApplyResult(index, applier.apply(index, ops.get(i)), null));
-                    batch.popSavePoint();
-                    caches.releaseSavePoint();
-                } catch (MvccException refused) {
-                    batch.rollbackToSavePoint();
-                    caches.rollBackToSavePoint();
-                    results.add(new ApplyResult(index, null, refused));
-                }
+                results.add(applyEntry(applier, index, ops.get(i)));
             }
             if (lastIndex > before.appliedIndex()) {
-                StoreState after = new StoreState(lastIndex, applier.revision(), applier.compactRevision());
-                batch.put(db.handle(Column.META), StoreState.KEY, after.encode());
-                batch.put(db.handle(Column.META), LiveKeyCount.KEY,
-                        LiveKeyCount.encode(lastIndex, applier.liveKeys()));
-                if (options.syncEveryApply()) db.write(batch);
-                else db.writeUnsynced(batch);
-                state = after;
-                liveKeys = applier.liveKeys();
-                List<AlarmMember> changedAlarms = applier.changedAlarms();
-                if (changedAlarms != null) alarms = changedAlarms;
-                written = true;
+                writeThrough(applier, lastIndex, options.syncEveryApply());
             }
             return results;
         } catch (RocksDBException e) {
             throw new RocksFailure("applying entries " + firstIndex + ".." + lastIndex, e);
         } finally {
-            batch.clear();
-            if (written) caches.batchCommitted(); else caches.batchDiscarded();
+            batch.discard(); // empty after a write; after a failure, the caches forget what it touched
         }
+    }
+
+    /**
+     * Applies one entry into the plain batch; if it needs to read what the batch holds in a way only an indexed
+     * batch can serve ({@link ApplyBatch.NeedsIndex}: an iteration, say a transaction's range after its own puts),
+     * its writes are taken out, the entries before it are written (with META at the one before it), and it is
+     * applied again on its own into the indexed batch, written at once. Each write holds whole entries and the
+     * META record saying which, so after a crash the store is still exactly entries 1..appliedIndex; it just may
+     * stop inside a call's entries rather than at their end. Nothing is acknowledged by these writes: the caller
+     * answers after the call, whose last write is synced when the store syncs every apply.
+     */
+    private ApplyResult applyEntry(Applier applier, long index, Operation op) throws RocksDBException {
+        long revision = applier.revision();
+        long compactRevision = applier.compactRevision();
+        try {
+            return applyToBatch(applier, index, op);
+        } catch (ApplyBatch.NeedsIndex unindexed) {
+            applier.restore(revision, compactRevision);
+            writeThrough(applier, index - 1, false);
+            batch.useIndex();
+            ApplyResult result = applyToBatch(applier, index, op);
+            writeThrough(applier, index, false);
+            return result;
+        }
+    }
+
+    /** One operation, rolled back to its save point if it is refused (or must be applied again indexed). */
+    private ApplyResult applyToBatch(Applier applier, long index, Operation op) {
+        batch.setSavePoint();
+        try {
+            Response response = applier.apply(index, op);
+            batch.releaseSavePoint();
+            return new ApplyResult(index, response, null);
+        } catch (MvccException refused) {
+            batch.rollbackToSavePoint();
+            return new ApplyResult(index, null, refused);
+        } catch (ApplyBatch.NeedsIndex unindexed) {
+            batch.rollbackToSavePoint();
+            throw unindexed;
+        }
+    }
+
+    /**
+     * Writes the batch with the state after entry {@code index} in META, in one atomic write: data and applied
+     * index together, as every write of this store.
+     */
+    private void writeThrough(Applier applier, long index, boolean synced) throws RocksDBException {
+        StoreState after = new StoreState(index, applier.revision(), applier.compactRevision());
+        batch.put(Column.META, StoreState.KEY, after.encode());
+        batch.put(Column.META, LiveKeyCount.KEY, LiveKeyCount.encode(index, applier.liveKeys()));
+        batch.writeTo(synced);
+        state = after;
+        liveKeys = applier.liveKeys();
+        List<AlarmMember> changedAlarms = applier.changedAlarms();
+        if (changedAlarms != null) alarms = changedAlarms;
     }
 
     /** A range at the current or a past revision (a serializable read; the server orders linearizable ones). */

@@ -13,15 +13,12 @@ public final class AuthRecord {
     private AuthRecord() {
     }
 
-    public static void write(org.rocksdb.WriteBatchWithIndex batch, Database db, byte[] record) {
+    /** The record holding the server's {@code record}, to be written under {@link #KEY} in {@code meta}. */
+    public static byte[] encode(byte[] record) {
         byte[] value = new byte[Checksum.SIZE + record.length];
         System.arraycopy(record, 0, value, Checksum.SIZE, record.length);
         Checksum.seal(KEY, value);
-        try {
-            batch.put(db.handle(Column.META), KEY, value);
-        } catch (org.rocksdb.RocksDBException e) {
-            throw new RocksFailure("writing the auth record", e);
-        }
+        return value;
     }
 
     /** The record's bytes, or null when none was ever written. */

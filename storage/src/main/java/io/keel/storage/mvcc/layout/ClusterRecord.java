@@ -2,8 +2,6 @@ package io.keel.storage.mvcc.layout;
 
 import io.keel.storage.mvcc.api.ClusterRecordWrite;
 import io.keel.storage.mvcc.api.Keys;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.WriteBatchWithIndex;
 
 /**
  * The server's cluster record in {@code meta}: crc32c(4) | the server's bytes. Absent until the first
@@ -15,15 +13,12 @@ public final class ClusterRecord {
     private ClusterRecord() {
     }
 
-    public static void write(WriteBatchWithIndex batch, Database db, byte[] record) {
+    /** The record holding the server's {@code record}, to be written under {@link #KEY} in {@code meta}. */
+    public static byte[] encode(byte[] record) {
         byte[] value = new byte[Checksum.SIZE + record.length];
         System.arraycopy(record, 0, value, Checksum.SIZE, record.length);
         Checksum.seal(KEY, value);
-        try {
-            batch.put(db.handle(Column.META), KEY, value);
-        } catch (RocksDBException e) {
-            throw new RocksFailure("writing the cluster record", e);
-        }
+        return value;
     }
 
     /** The record's bytes, or null when none was ever written. */
