@@ -68,12 +68,15 @@ import org.rocksdb.WriteBatch;
  * Keel's state machine: an MVCC key-value store with etcd v3 semantics on its own RocksDB instance.
  *
  * <p>Writes come only through {@link #apply}/{@link #applyAll}, one Raft entry at a time in index order, from one
- * thread. Each call is one atomic RocksDB write holding the data and the new applied index together, so after a
- * crash the store is exactly the result of entries 1..appliedIndex: replaying an entry at or below it is a no-op,
- * and skipping one is refused. By default each write is synced; a store opened without
- * {@link MvccOptions#syncEveryApply()} has no write-ahead log and is durable at each {@link #sync()} (an atomic
- * flush of every column family), reopening after a crash at the applied index of the last flush. Reads ({@link #range}, {@link #changesSince}, ...) may come from any
- * thread; each reads one RocksDB snapshot, so data and header revision agree.
+ * thread. Each RocksDB write holds whole entries and the new applied index together (a call is one write, or a few
+ * when an entry must read what the call's batch holds: see {@code applyEntry}), so after a crash the store is
+ * exactly the result of entries 1..appliedIndex: replaying an entry at or below it is a no-op, and skipping one is
+ * refused. By default each call's last write is synced (the write-ahead log's fsync covers the ones before it); a
+ * store opened without {@link MvccOptions#syncEveryApply()} has no write-ahead log and is durable at each
+ * {@link #sync()} (an atomic flush of every column family), reopening after a crash at the applied index of the last
+ * flush. Reads
+ * ({@link #range}, {@link #changesSince}, ...) may come from any thread; each reads one RocksDB snapshot, so data and
+ * header revision agree.
  *
  * <p>Fail-stop: when RocksDB fails a read or write, or stored bytes fail their checksum, the store stops. The
  * failure listener is told once, and every later call throws {@link StorageFailedException}. Nothing is retried:
@@ -197,9 +200,10 @@ public final class MvccStore implements AutoCloseable {
 
     /**
      * Applies consecutive entries {@code firstIndex, firstIndex + 1, ...} in one write (synced unless the options
-     * say otherwise: then {@link #sync()} makes it durable), each entry seeing the ones before it. One result per
-     * entry, refusals included. The data and the applied index are one atomic write, so after any crash the store
-     * is whole at some applied index.
+     * say otherwise: then {@link #sync()} makes it durable), each entry seeing the ones before it; an entry that
+     * must read what the batch holds beyond the caches is written on its own between the entries before and after
+     * it. One result per entry, refusals included. Each write holds whole entries and their applied index, so after
+     * any crash the store is whole at some applied index.
      */
     public List<ApplyResult> applyAll(long firstIndex, List<? extends Operation> ops) {
         if (firstIndex < 1) {
