@@ -262,7 +262,9 @@ public final class MvccStore implements AutoCloseable {
             return applyToBatch(applier, index, op);
         } catch (ApplyBatch.NeedsIndex unindexed) {
             applier.restore(revision, compactRevision);
-            writeThrough(applier, index - 1, false);
+            // Empty when only the entry's own writes were in it: the entries before it since the last write then
+            // wrote nothing (refused, or no-ops), and META may stay behind them (applying them again changes nothing).
+            if (!batch.isEmpty()) writeThrough(applier, index - 1, false);
             batch.useIndex();
             ApplyResult result = applyToBatch(applier, index, op);
             writeThrough(applier, index, false);

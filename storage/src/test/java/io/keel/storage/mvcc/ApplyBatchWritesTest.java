@@ -12,6 +12,7 @@ import io.keel.storage.mvcc.api.KeyRange;
 import io.keel.storage.mvcc.api.LeaseGrantRequest;
 import io.keel.storage.mvcc.api.Operation;
 import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.RangeRequest;
 import io.keel.storage.mvcc.api.TxnRequest;
 import io.keel.storage.mvcc.layout.DiskWrite;
 import java.nio.file.Path;
@@ -77,6 +78,20 @@ class ApplyBatchWritesTest {
             store.applyAll(1, aDeleteBetweenPuts());
             assertEquals(List.of("WriteBatch of 8", "WriteBatchWithIndex of 8", "WriteBatch of 5"), disk.written,
                     "two puts and META; two deletes (history, key index, current each) and META; a put and META");
+        }
+    }
+
+    @Test
+    void aTransactionReadingItsOwnPutsFirstInACallIsOneIndexedWriteAndTheRestPlain() {
+        RecordingDisk disk = new RecordingDisk();
+        try (MvccStore store = MvccStore.open(dir, MvccOptions.defaults(), disk)) {
+            disk.written.clear(); // the empty store's first state
+            store.applyAll(1, List.of(
+                    new TxnRequest(List.of(), List.of(PutRequest.of(b("k1"), b("1")),
+                            RangeRequest.of(KeyRange.prefix(b("k")))), List.of()),
+                    PutRequest.of(b("z"), b("1"))));
+            assertEquals(List.of("WriteBatchWithIndex of 5", "WriteBatch of 5"), disk.written,
+                    "nothing before the transaction to write first; its put and META; the next put and META");
         }
     }
 
