@@ -74,9 +74,8 @@ import org.rocksdb.WriteBatch;
  * refused. By default each call's last write is synced (the write-ahead log's fsync covers the ones before it); a
  * store opened without {@link MvccOptions#syncEveryApply()} has no write-ahead log and is durable at each
  * {@link #sync()} (an atomic flush of every column family), reopening after a crash at the applied index of the last
- * flush. Reads
- * ({@link #range}, {@link #changesSince}, ...) may come from any thread; each reads one RocksDB snapshot, so data and
- * header revision agree.
+ * flush. Reads ({@link #range}, {@link #changesSince}, ...) may come from any thread; each reads one RocksDB
+ * snapshot, so data and header revision agree.
  *
  * <p>Fail-stop: when RocksDB fails a read or write, or stored bytes fail their checksum, the store stops. The
  * failure listener is told once, and every later call throws {@link StorageFailedException}. Nothing is retried:
