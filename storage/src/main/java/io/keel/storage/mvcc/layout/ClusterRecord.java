@@ -15,19 +15,11 @@ public final class ClusterRecord {
 
     /** The record holding the server's {@code record}, to be written under {@link #KEY} in {@code meta}. */
     public static byte[] encode(byte[] record) {
-        byte[] value = new byte[Checksum.SIZE + record.length];
-        System.arraycopy(record, 0, value, Checksum.SIZE, record.length);
-        Checksum.seal(KEY, value);
-        return value;
+        return ServerBytes.encode(KEY, record);
     }
 
     /** The record's bytes, or null when none was ever written. */
     public static byte[] read(ReadSource reads) {
-        byte[] value = reads.get(Column.META, KEY);
-        if (value == null) return null;
-        Checksum.verify(KEY, value, Column.META, "cluster record");
-        byte[] record = new byte[value.length - Checksum.SIZE];
-        System.arraycopy(value, Checksum.SIZE, record, 0, record.length);
-        return record;
+        return ServerBytes.read(reads, KEY, "cluster record");
     }
 }
