@@ -23,6 +23,7 @@ import io.keel.storage.mvcc.api.Response;
 import io.keel.storage.mvcc.api.RevisionCompactedException;
 import io.keel.storage.mvcc.api.TxnRequest;
 import io.keel.storage.mvcc.api.TxnResponse;
+import io.keel.storage.mvcc.apply.ApplyBatch;
 import io.keel.storage.mvcc.apply.Applier;
 import io.keel.storage.mvcc.apply.BatchReads;
 import io.keel.storage.mvcc.apply.RecordCaches;
@@ -61,18 +62,20 @@ import java.util.function.Supplier;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.WriteBatch;
 
 /**
  * Keel's state machine: an MVCC key-value store with etcd v3 semantics on its own RocksDB instance.
  *
  * <p>Writes come only through {@link #apply}/{@link #applyAll}, one Raft entry at a time in index order, from one
- * thread. Each call is one atomic RocksDB write holding the data and the new applied index together, so after a
- * crash the store is exactly the result of entries 1..appliedIndex: replaying an entry at or below it is a no-op,
- * and skipping one is refused. By default each write is synced; a store opened without
- * {@link MvccOptions#syncEveryApply()} has no write-ahead log and is durable at each {@link #sync()} (an atomic
- * flush of every column family), reopening after a crash at the applied index of the last flush. Reads ({@link #range}, {@link #changesSince}, ...) may come from any
- * thread; each reads one RocksDB snapshot, so data and header revision agree.
+ * thread. Each RocksDB write holds whole entries and the new applied index together (a call is one write, or a few
+ * when an entry must read what the call's batch holds: see {@code applyEntry}), so after a crash the store is
+ * exactly the result of entries 1..appliedIndex: replaying an entry at or below it is a no-op, and skipping one is
+ * refused. By default each call's last write is synced (the write-ahead log's fsync covers the ones before it); a
+ * store opened without {@link MvccOptions#syncEveryApply()} has no write-ahead log and is durable at each
+ * {@link #sync()} (an atomic flush of every column family), reopening after a crash at the applied index of the last
+ * flush. Reads ({@link #range}, {@link #changesSince}, ...) may come from any thread; each reads one RocksDB
+ * snapshot, so data and header revision agree.
  *
  * <p>Fail-stop: when RocksDB fails a read or write, or stored bytes fail their checksum, the store stops. The
  * failure listener is told once, and every later call throws {@link StorageFailedException}. Nothing is retried:
@@ -91,11 +94,9 @@ public final class MvccStore implements AutoCloseable {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final Object applyLock = new Object();
     /** Reused for every apply (guarded by applyLock): cleared, never reallocated. */
-    private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+    private final ApplyBatch batch;
     private final ReadOptions applyReadOptions = new ReadOptions();
     private final BatchReads batchReads;
-    /** The apply thread's caches of keys' current records and of leases (guarded by applyLock). */
-    private final RecordCaches caches;
     private volatile StoreState state;
     /** Keys with a live version as of the applied index (guarded by applyLock; in META as {@link LiveKeyCount}). */
     private long liveKeys;
@@ -110,8 +111,9 @@ public final class MvccStore implements AutoCloseable {
         this.options = options;
         this.db = db;
         this.state = state;
-        this.caches = new RecordCaches(options.currentCacheBytes());
-        this.batchReads = new BatchReads(db, batch, applyReadOptions, caches);
+        // The apply thread's caches of keys' current records and of leases, kept in step by the batch.
+        this.batch = new ApplyBatch(db, new RecordCaches(options.currentCacheBytes()));
+        this.batchReads = new BatchReads(db, batch, applyReadOptions);
         this.failStop = new FailStop(options.failureListener());
         this.alarms = read(AlarmRecord::read);
     }
@@ -175,7 +177,7 @@ public final class MvccStore implements AutoCloseable {
             }
             it.status();
         }
-        try (WriteBatchWithIndex first = new WriteBatchWithIndex(true)) {
+        try (WriteBatch first = new WriteBatch()) {
             first.put(db.handle(Column.META), StoreState.KEY, StoreState.EMPTY.encode());
             db.write(first);
         }
@@ -197,9 +199,10 @@ public final class MvccStore implements AutoCloseable {
 
     /**
      * Applies consecutive entries {@code firstIndex, firstIndex + 1, ...} in one write (synced unless the options
-     * say otherwise: then {@link #sync()} makes it durable), each entry seeing the ones before it. One result per
-     * entry, refusals included. The data and the applied index are one atomic write, so after any crash the store
-     * is whole at some applied index.
+     * say otherwise: then {@link #sync()} makes it durable), each entry seeing the ones before it; an entry that
+     * must read what the batch holds beyond the caches is written on its own between the entries before and after
+     * it. One result per entry, refusals included. Each write holds whole entries and their applied index, so after
+     * any crash the store is whole at some applied index.
      */
     public List<ApplyResult> applyAll(long firstIndex, List<? extends Operation> ops) {
         if (firstIndex < 1) {
@@ -219,8 +222,7 @@ public final class MvccStore implements AutoCloseable {
                     + "apply " + firstIndex + " with " + before.appliedIndex() + " applied");
         }
         List<ApplyResult> results = new ArrayList<>(ops.size());
-        Applier applier = new Applier(db, batch, batchReads, before, liveKeys, alarms, options.counters());
-        boolean written = false;
+        Applier applier = new Applier(batch, batchReads, before, liveKeys, alarms, options.counters());
         long lastIndex = firstIndex + ops.size() - 1;
         try {
             for (int i = 0; i < ops.size(); i++) {
@@ -230,38 +232,74 @@ public final class MvccStore implements AutoCloseable {
                             before.revision()), null));
                     continue;
                 }
-                batch.setSavePoint();
-                caches.setSavePoint();
-                try {
-                    results.add(new ApplyResult(index, applier.apply(index, ops.get(i)), null));
-                    batch.popSavePoint();
-                    caches.releaseSavePoint();
-                } catch (MvccException refused) {
-                    batch.rollbackToSavePoint();
-                    caches.rollBackToSavePoint();
-                    results.add(new ApplyResult(index, null, refused));
-                }
+                results.add(applyEntry(applier, index, ops.get(i)));
             }
             if (lastIndex > before.appliedIndex()) {
-                StoreState after = new StoreState(lastIndex, applier.revision(), applier.compactRevision());
-                batch.put(db.handle(Column.META), StoreState.KEY, after.encode());
-                batch.put(db.handle(Column.META), LiveKeyCount.KEY,
-                        LiveKeyCount.encode(lastIndex, applier.liveKeys()));
-                if (options.syncEveryApply()) db.write(batch);
-                else db.writeUnsynced(batch);
-                state = after;
-                liveKeys = applier.liveKeys();
-                List<AlarmMember> changedAlarms = applier.changedAlarms();
-                if (changedAlarms != null) alarms = changedAlarms;
-                written = true;
+                writeThrough(applier, lastIndex, options.syncEveryApply());
             }
             return results;
         } catch (RocksDBException e) {
             throw new RocksFailure("applying entries " + firstIndex + ".." + lastIndex, e);
         } finally {
-            batch.clear();
-            if (written) caches.batchCommitted(); else caches.batchDiscarded();
+            batch.discard(); // empty after a write; after a failure, the caches forget what it touched
         }
+    }
+
+    /**
+     * Applies one entry into the plain batch; if it needs to read what the batch holds in a way only an indexed
+     * batch can serve ({@link ApplyBatch.NeedsIndex}: an iteration, say a transaction's range after its own puts),
+     * its writes are taken out, the entries before it are written (with META at the one before it), and it is
+     * applied again on its own into the indexed batch, written at once. Each write holds whole entries and the
+     * META record saying which, so after a crash the store is still exactly entries 1..appliedIndex; it just may
+     * stop inside a call's entries rather than at their end. Nothing is acknowledged by these writes: the caller
+     * answers after the call, whose last write is synced when the store syncs every apply.
+     */
+    private ApplyResult applyEntry(Applier applier, long index, Operation op) throws RocksDBException {
+        long revision = applier.revision();
+        long compactRevision = applier.compactRevision();
+        try {
+            return applyToBatch(applier, index, op);
+        } catch (ApplyBatch.NeedsIndex unindexed) {
+            applier.restore(revision, compactRevision);
+            // Empty when only the entry's own writes were in it: the entries before it since the last write then
+            // wrote nothing (refused, or no-ops), and META may stay behind them (applying them again changes nothing).
+            if (!batch.isEmpty()) writeThrough(applier, index - 1, false);
+            batch.useIndex();
+            ApplyResult result = applyToBatch(applier, index, op);
+            writeThrough(applier, index, false);
+            return result;
+        }
+    }
+
+    /** One operation, rolled back to its save point if it is refused (or must be applied again indexed). */
+    private ApplyResult applyToBatch(Applier applier, long index, Operation op) {
+        batch.setSavePoint();
+        try {
+            Response response = applier.apply(index, op);
+            batch.releaseSavePoint();
+            return new ApplyResult(index, response, null);
+        } catch (MvccException refused) {
+            batch.rollbackToSavePoint();
+            return new ApplyResult(index, null, refused);
+        } catch (ApplyBatch.NeedsIndex unindexed) {
+            batch.rollbackToSavePoint();
+            throw unindexed;
+        }
+    }
+
+    /**
+     * Writes the batch with the state after entry {@code index} in META, in one atomic write: data and applied
+     * index together, as every write of this store.
+     */
+    private void writeThrough(Applier applier, long index, boolean synced) throws RocksDBException {
+        StoreState after = new StoreState(index, applier.revision(), applier.compactRevision());
+        batch.put(Column.META, StoreState.KEY, after.encode());
+        batch.put(Column.META, LiveKeyCount.KEY, LiveKeyCount.encode(index, applier.liveKeys()));
+        batch.writeTo(synced);
+        state = after;
+        liveKeys = applier.liveKeys();
+        List<AlarmMember> changedAlarms = applier.changedAlarms();
+        if (changedAlarms != null) alarms = changedAlarms;
     }
 
     /** A range at the current or a past revision (a serializable read; the server orders linearizable ones). */

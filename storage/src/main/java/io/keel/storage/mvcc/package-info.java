@@ -23,10 +23,13 @@
  * </table>
  *
  * <h2>How a put is written</h2>
- * {@code MvccStore.applyAll} builds one WriteBatchWithIndex for a batch of entries: {@code apply.Applier} applies
- * each operation ({@code apply.Transaction} for a Txn), and {@code apply.RevisionWriter} writes each version to
- * HISTORY, KEY_INDEX and CURRENT and moves its lease attachment, through the record codecs of {@code mvcc.layout}.
- * A refused operation is rolled back to its save point. The state record (applied index, revision) goes into the
- * same batch, and {@code layout.Database} writes it once: synced, or unsynced when the Raft log is the durable record.
+ * {@code MvccStore.applyAll} builds one plain WriteBatch for a batch of entries ({@code apply.ApplyBatch}):
+ * {@code apply.Applier} applies each operation ({@code apply.Transaction} for a Txn), and
+ * {@code apply.RevisionWriter} writes each version to HISTORY, KEY_INDEX and CURRENT and moves its lease attachment,
+ * through the record codecs of {@code mvcc.layout}. A refused operation is rolled back to its save point. The state
+ * record (applied index, revision) goes into the same batch, and {@code layout.Database} writes it once: synced, or
+ * unsynced when the Raft log is the durable record. An entry that must read what the batch holds beyond the caches'
+ * pending layer (an iteration) has the entries before it written first, and is applied again on its own into a
+ * WriteBatchWithIndex; each of those writes carries the state record of the entries it holds.
  */
 package io.keel.storage.mvcc;

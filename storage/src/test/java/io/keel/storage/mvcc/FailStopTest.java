@@ -33,7 +33,7 @@ class FailStopTest {
 
         @Override
         public void write(org.rocksdb.RocksDB db, org.rocksdb.WriteOptions synced,
-                          org.rocksdb.WriteBatchWithIndex batch) throws RocksDBException {
+                          org.rocksdb.AbstractWriteBatch batch) throws RocksDBException {
             if (broken) {
                 failedAttempts++;
                 throw new RocksDBException("IO error: While fdatasync: Input/output error");

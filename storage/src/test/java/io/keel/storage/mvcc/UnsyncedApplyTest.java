@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.AbstractWriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -40,7 +40,7 @@ class UnsyncedApplyTest {
         boolean syncFails;
 
         @Override
-        public void write(RocksDB db, WriteOptions options, WriteBatchWithIndex batch) throws RocksDBException {
+        public void write(RocksDB db, WriteOptions options, AbstractWriteBatch batch) throws RocksDBException {
             writesSynced.add(options.sync());
             writesLogged.add(!options.disableWAL());
             DiskWrite.ROCKSDB.write(db, options, batch);

@@ -41,7 +41,6 @@ import io.keel.storage.mvcc.layout.AlarmRecord;
 import io.keel.storage.mvcc.layout.AuthRecord;
 import io.keel.storage.mvcc.layout.ClusterRecord;
 import io.keel.storage.mvcc.layout.Column;
-import io.keel.storage.mvcc.layout.Database;
 import io.keel.storage.mvcc.layout.LeaseRecords;
 import io.keel.storage.mvcc.layout.ReadSource;
 import io.keel.storage.mvcc.layout.StoreState;
@@ -52,7 +51,6 @@ import java.util.OptionalLong;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatchWithIndex;
 
 /**
  * Applies operations to the batch being built, tracking the revision and compacted revision they lead to.
@@ -63,8 +61,7 @@ public final class Applier {
     /** etcd's lease.MaxLeaseTTL. */
     static final long MAX_LEASE_TTL = 9_000_000_000L;
 
-    private final Database db;
-    private final WriteBatchWithIndex batch;
+    private final ApplyBatch batch;
     private final BatchReads reads;
     private long revision;
     private long compactRevision;
@@ -77,10 +74,9 @@ public final class Applier {
     private final StoreCounters counters;
     final StoreCounters.Tally tally = new StoreCounters.Tally();
 
-    public Applier(Database db, WriteBatchWithIndex batch, BatchReads reads, StoreState start, long liveKeys,
-            List<AlarmMember> alarms, StoreCounters counters) {
+    public Applier(ApplyBatch batch, BatchReads reads, StoreState start, long liveKeys, List<AlarmMember> alarms,
+            StoreCounters counters) {
         this.counters = counters;
-        this.db = db;
         this.batch = batch;
         this.reads = reads;
         this.revision = start.revision();
@@ -104,6 +100,17 @@ public final class Applier {
 
     public long liveKeys() {
         return liveKeys;
+    }
+
+    /**
+     * Takes back what an operation did to this object's revisions before it was stopped by
+     * {@link ApplyBatch.NeedsIndex} (a revoke in a batch of expiries moves the revision before the next one reads),
+     * so that it can be applied again. Its key count and counts were not taken yet; alarms change only by an
+     * {@link AlarmRequest}, which reads nothing.
+     */
+    public void restore(long revisionBefore, long compactRevisionBefore) {
+        revision = revisionBefore;
+        compactRevision = compactRevisionBefore;
     }
 
     /** Applies one operation; its ranges, puts and deletes are counted once it is done (not if it is refused). */
@@ -139,9 +146,9 @@ public final class Applier {
         } else if (op instanceof LeaseCheckpointRequest c) {
             checkpoint(c);
         } else if (op instanceof ClusterRecordWrite c) {
-            ClusterRecord.write(batch, db, c.record());
+            batch.put(Column.META, ClusterRecord.KEY, ClusterRecord.encode(c.record()));
         } else if (op instanceof AuthRecordWrite a) {
-            AuthRecord.write(batch, db, a.record());
+            batch.put(Column.META, AuthRecord.KEY, AuthRecord.encode(a.record()));
         }
         return new NoOpResponse(revision);
     }
@@ -172,12 +179,12 @@ public final class Applier {
         boolean changed = a.action() == AlarmRequest.Action.ACTIVATE ? alarms.add(m) : alarms.remove(m);
         if (!changed) return new AlarmResponse(revision, List.of());
         alarmsChanged = true;
-        AlarmRecord.write(batch, db, alarms);
+        batch.put(Column.META, AlarmRecord.KEY, AlarmRecord.encode(alarms));
         return new AlarmResponse(revision, List.of(m));
     }
 
     private RevisionWriter writer() {
-        return new RevisionWriter(db, batch, reads.caches(), revision);
+        return new RevisionWriter(batch, revision);
     }
 
     private void commit(RevisionWriter w) {

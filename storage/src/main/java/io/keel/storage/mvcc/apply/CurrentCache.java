@@ -17,9 +17,12 @@ import java.util.Map;
  * batch, least recently used first, bounded by {@code maxBytes}; a key may also be known to be absent. The
  * <em>pending</em> layer holds what the batch being applied wrote to CURRENT, with a journal so that an operation
  * rolled back to its save point (a refused write) takes its writes out again. A lookup asks pending, then
- * committed, then the caller reads the batch and database and remembers what it found. Only a committed batch
+ * committed, then the caller reads the database and remembers what it found. Only a committed batch
  * moves its pending writes into the committed layer; a batch that fails forgets the keys it touched, so the cache
  * never holds a record the database does not.
+ *
+ * <p>The pending layer is kept even with a budget of 0 (which keeps no committed record): {@link ApplyBatch} writes
+ * into a plain WriteBatch, which cannot be read, so pending is where the batch's own records are read from.
  *
  * <p>Apply thread only (the store's apply lock). A store that is replaced (a snapshot installed) is a new store with
  * a new cache; nothing else writes CURRENT.
@@ -45,13 +48,13 @@ final class CurrentCache {
         this.maxBytes = maxBytes;
     }
 
-    boolean enabled() {
+    /** True when committed records are kept (a budget above 0); the pending layer is kept either way. */
+    private boolean enabled() {
         return maxBytes > 0;
     }
 
     /** The record of {@code key} as the batch so far has it, or {@link #MISS} when this cache does not know. */
     byte[] lookup(byte[] key) {
-        if (!enabled()) return MISS;
         Key k = new Key(key);
         byte[] v = pending.get(k);
         if (v == null) v = committed.get(k);
@@ -69,7 +72,6 @@ final class CurrentCache {
 
     /** The batch being applied wrote {@code record} (null: deleted) as {@code key}'s CURRENT record. */
     void wrote(byte[] key, byte[] record) {
-        if (!enabled()) return;
         Key k = new Key(key.clone());
         byte[] before = pending.put(k, record == null ? ABSENT : record);
         journal.add(new Object[] {k, before == null ? MISS : before});

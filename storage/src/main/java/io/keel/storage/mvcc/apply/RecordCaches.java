@@ -12,7 +12,8 @@ import java.util.Map;
  * every cache.
  *
  * <p>Leases get an eighth of the budget: a lease record is about a tenth of a 256-byte value's record, and a
- * store has far fewer leases than keys. A budget of 0 turns both off (ModelTest runs the store that way too).
+ * store has far fewer leases than keys. A budget of 0 keeps no committed record (ModelTest runs the store that way
+ * too), only the pending layers: the batch's own records are read from them ({@link ApplyBatch}).
  */
 public final class RecordCaches {
     private final Map<Column, CurrentCache> caches = new EnumMap<>(Column.class);
@@ -22,10 +23,9 @@ public final class RecordCaches {
         caches.put(Column.LEASE, new CurrentCache(currentCacheBytes / 8));
     }
 
-    /** The cache of {@code column}'s records, or null when that column is read from the batch and database. */
+    /** The cache of {@code column}'s records, or null when that column is not cached. */
     CurrentCache of(Column column) {
-        CurrentCache c = caches.get(column);
-        return c != null && c.enabled() ? c : null;
+        return caches.get(column);
     }
 
     /** The batch being applied wrote {@code record} (null: deleted) under {@code key} in {@code column}. */

@@ -3,32 +3,25 @@ package io.keel.storage.mvcc.apply;
 import io.keel.storage.mvcc.api.KeyValue;
 import io.keel.storage.mvcc.layout.Column;
 import io.keel.storage.mvcc.layout.CurrentRecord;
-import io.keel.storage.mvcc.layout.Database;
 import io.keel.storage.mvcc.layout.HistoryRecord;
 import io.keel.storage.mvcc.layout.KeyIndexEntry;
 import io.keel.storage.mvcc.layout.LeaseRecords;
 import io.keel.storage.mvcc.layout.RevisionKey;
-import io.keel.storage.mvcc.layout.RocksFailure;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.WriteBatchWithIndex;
 
 /**
  * The writes of one operation, all at main revision {@code revision}, numbered by sub revision in the order they
  * happen (etcd's main/sub revisions). Each version goes to HISTORY, KEY_INDEX and CURRENT, and moves the key's
- * lease attachment, all in the batch: nothing reaches the database until the batch commits. Every write is told to
- * the apply thread's {@link RecordCaches}, so a cached record is never older than the batch.
+ * lease attachment, all in the batch: nothing reaches the database until the batch is written. Every write goes
+ * through {@link ApplyBatch}, which tells the apply thread's {@link RecordCaches}, so a cached record is never older
+ * than the batch.
  */
 final class RevisionWriter {
-    private final Database db;
-    private final WriteBatchWithIndex batch;
-    private final RecordCaches caches;
+    private final ApplyBatch batch;
     private final long revision;
     private long sub;
 
-    RevisionWriter(Database db, WriteBatchWithIndex batch, RecordCaches caches, long baseRevision) {
-        this.db = db;
+    RevisionWriter(ApplyBatch batch, long baseRevision) {
         this.batch = batch;
-        this.caches = caches;
         this.revision = baseRevision + 1;
     }
 
@@ -85,20 +78,10 @@ final class RevisionWriter {
     }
 
     void put(Column column, byte[] key, byte[] value) {
-        try {
-            batch.put(db.handle(column), key, value);
-            caches.wrote(column, key, value);
-        } catch (RocksDBException e) {
-            throw new RocksFailure("adding to the write batch", e);
-        }
+        batch.put(column, key, value);
     }
 
     void delete(Column column, byte[] key) {
-        try {
-            batch.delete(db.handle(column), key);
-            caches.wrote(column, key, null);
-        } catch (RocksDBException e) {
-            throw new RocksFailure("adding to the write batch", e);
-        }
+        batch.delete(column, key);
     }
 }

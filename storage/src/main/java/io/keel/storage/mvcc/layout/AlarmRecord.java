@@ -6,8 +6,6 @@ import io.keel.storage.mvcc.api.Keys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedSet;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.WriteBatchWithIndex;
 
 /**
  * The raised alarms in {@code meta}: crc32c(4) | count(4) | (member id(8) | type(4)) per alarm, sorted. Written in
@@ -15,13 +13,14 @@ import org.rocksdb.WriteBatchWithIndex;
  * (a snapshot is a checkpoint of every column family). Absent: no alarm was ever raised.
  */
 public final class AlarmRecord {
-    static final byte[] KEY = Keys.utf8("alarms");
+    public static final byte[] KEY = Keys.utf8("alarms");
     private static final int EACH = 12;
 
     private AlarmRecord() {
     }
 
-    public static void write(WriteBatchWithIndex batch, Database db, SortedSet<AlarmMember> alarms) {
+    /** The record of {@code alarms}, to be written under {@link #KEY} in {@code meta}. */
+    public static byte[] encode(SortedSet<AlarmMember> alarms) {
         byte[] value = new byte[Checksum.SIZE + 4 + EACH * alarms.size()];
         Layout.putInt(value, Checksum.SIZE, alarms.size());
         int at = Checksum.SIZE + 4;
@@ -31,11 +30,7 @@ public final class AlarmRecord {
             at += EACH;
         }
         Checksum.seal(KEY, value);
-        try {
-            batch.put(db.handle(Column.META), KEY, value);
-        } catch (RocksDBException e) {
-            throw new RocksFailure("writing the alarms", e);
-        }
+        return value;
     }
 
     public static List<AlarmMember> read(ReadSource reads) {

@@ -13,24 +13,13 @@ public final class AuthRecord {
     private AuthRecord() {
     }
 
-    public static void write(org.rocksdb.WriteBatchWithIndex batch, Database db, byte[] record) {
-        byte[] value = new byte[Checksum.SIZE + record.length];
-        System.arraycopy(record, 0, value, Checksum.SIZE, record.length);
-        Checksum.seal(KEY, value);
-        try {
-            batch.put(db.handle(Column.META), KEY, value);
-        } catch (org.rocksdb.RocksDBException e) {
-            throw new RocksFailure("writing the auth record", e);
-        }
+    /** The record holding the server's {@code record}, to be written under {@link #KEY} in {@code meta}. */
+    public static byte[] encode(byte[] record) {
+        return ServerBytes.encode(KEY, record);
     }
 
     /** The record's bytes, or null when none was ever written. */
     public static byte[] read(ReadSource reads) {
-        byte[] value = reads.get(Column.META, KEY);
-        if (value == null) return null;
-        Checksum.verify(KEY, value, Column.META, "auth record");
-        byte[] record = new byte[value.length - Checksum.SIZE];
-        System.arraycopy(value, Checksum.SIZE, record, 0, record.length);
-        return record;
+        return ServerBytes.read(reads, KEY, "auth record");
     }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.rocksdb.AbstractWriteBatch;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
@@ -22,7 +23,6 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.SstFileManager;
-import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -144,7 +144,7 @@ public final class Database implements AutoCloseable {
     }
 
     /** Writes the batch and makes it durable before returning. */
-    public void write(WriteBatchWithIndex batch) throws RocksDBException {
+    public void write(AbstractWriteBatch batch) throws RocksDBException {
         if (walEnabled) {
             diskWrite.write(rocks, syncWrites, batch);
         } else {
@@ -157,7 +157,7 @@ public final class Database implements AutoCloseable {
      * Writes the batch without making it durable: to the WAL unsynced, or only to the memtables when there is no
      * WAL. Durable only after {@link #makeDurable()} (or a flush RocksDB starts itself).
      */
-    public void writeUnsynced(WriteBatchWithIndex batch) throws RocksDBException {
+    public void writeUnsynced(AbstractWriteBatch batch) throws RocksDBException {
         diskWrite.write(rocks, unsyncedWrites, batch);
     }
 

@@ -1,10 +1,12 @@
 package io.keel.storage.mvcc.layout;
 
 import java.util.List;
+import org.rocksdb.AbstractWriteBatch;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
 
@@ -14,9 +16,13 @@ import org.rocksdb.WriteOptions;
  */
 @FunctionalInterface
 public interface DiskWrite {
-    DiskWrite ROCKSDB = (db, options, batch) -> db.write(options, batch);
+    DiskWrite ROCKSDB = (db, options, batch) -> {
+        if (batch instanceof WriteBatch plain) db.write(options, plain);
+        else db.write(options, (WriteBatchWithIndex) batch);
+    };
 
-    void write(RocksDB db, WriteOptions options, WriteBatchWithIndex batch) throws RocksDBException;
+    /** Writes {@code batch}: a {@link WriteBatch} or a {@link WriteBatchWithIndex} (RocksDB writes either). */
+    void write(RocksDB db, WriteOptions options, AbstractWriteBatch batch) throws RocksDBException;
 
     /** Syncs what earlier unsynced writes put in the WAL. */
     default void syncWal(RocksDB db) throws RocksDBException {

@@ -71,11 +71,14 @@ class CurrentCacheTest {
     }
 
     @Test
-    void offItKnowsNothing() {
+    void offItKnowsOnlyTheBatchsOwnWrites() {
         CurrentCache c = new CurrentCache(0);
         c.remember(b("a"), b("A0"));
+        assertSame(CurrentCache.MISS, c.lookup(b("a")), "no committed record is kept");
         c.wrote(b("a"), b("A1"));
-        assertSame(CurrentCache.MISS, c.lookup(b("a")));
+        assertArrayEquals(b("A1"), c.lookup(b("a")), "the plain write batch cannot be read: pending is");
+        c.batchCommitted();
+        assertSame(CurrentCache.MISS, c.lookup(b("a")), "once written, the database has it");
     }
 
     private static byte[] b(String s) {
