@@ -116,14 +116,13 @@ final class RequestTimer implements Runnable, Completion<EntryOutcome> {
     /** The write's entry applied: answered with the store's response, or the refusal applying it gave. */
     @Override
     public void completed(EntryOutcome outcome) {
-        if (outcome.refusal() != null) result.completeExceptionally(outcome.refusal());
-        else result.complete(outcome.response());
+        WriteAnswers.completed(result, outcome);
     }
 
     /** The runtime refused the write: answered with the server's exception for it. */
     @Override
     public void refused(Refusal refusal) {
-        result.completeExceptionally(RefusalExceptions.of(memberId, refusal));
+        WriteAnswers.refused(result, memberId, refusal);
     }
 
     /** The deadline passed: fails the request, if it is not done yet. */
