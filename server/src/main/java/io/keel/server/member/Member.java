@@ -419,7 +419,7 @@ public final class Member implements AutoCloseable {
         ByteString data = OperationCodec.encode(op);
         // No deadline: it waits until it applies, is lost to another leader's entry, or the member stops.
         loop.execute(() -> runtime.proposeWithLeaderLease(data, Long.MAX_VALUE,
-                WriteAnswers.untimed(result, config.memberId())));
+                new WriteCompletion(result, config.memberId())));
         return result;
     }
 
@@ -432,7 +432,7 @@ public final class Member implements AutoCloseable {
         if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
         if (stopped(result)) return result;
         loop.execute(() -> runtime.proposeConfChange(change, Long.MAX_VALUE,
-                WriteAnswers.untimed(result, config.memberId())));
+                new WriteCompletion(result, config.memberId())));
         return result;
     }
 
