@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -75,6 +76,36 @@ class MemberLifecycleTest {
         try (Keel again = builder(dir, peer).start()) {
             again.put("k", "v");
             assertEquals(Optional.of("v"), again.get("k"));
+        }
+    }
+
+    /**
+     * A second close waits for the first: a member that failed closes itself from a thread of its own, and the
+     * launcher's close right after must not return (and let it exit the JVM) while the storage is still closing
+     * (RocksDB then aborted the process: the fault suite's full disk, exit 134 instead of 1). The first close is held
+     * up by the raft thread, which it waits for.
+     */
+    @Test
+    void aSecondCloseReturnsOnlyOnceTheFirstHasStoppedTheMember(@TempDir Path dir) throws Exception {
+        Keel keel = builder(dir, FreePorts.loopback()).start();
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            keel.awaitLeader(Duration.ofSeconds(30));
+            RaftThreadHold.until(keel, release);
+            Thread first = new Thread(keel.member()::close, "first close");
+            first.start();
+            Poll.until("the first close waits for the raft thread", () -> first.getState() == Thread.State.WAITING);
+            Thread second = new Thread(keel.member()::close, "second close");
+            second.start();
+            Poll.until("the second close waits or returns", () -> second.getState() == Thread.State.WAITING
+                    || second.getState() == Thread.State.TERMINATED);
+            assertEquals(Thread.State.WAITING, second.getState(), "the second close returned while the first ran");
+            release.countDown();
+            Poll.until("both closes return once the member stopped",
+                    () -> !first.isAlive() && !second.isAlive());
+        } finally {
+            release.countDown();
+            keel.close();
         }
     }
 

@@ -46,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -92,6 +93,9 @@ public final class Member implements AutoCloseable {
     private final IncarnationCheck peerAdmission;
     private final io.keel.server.auth.AuthApplier auth;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Counted down once {@link #close} finished; the thread running it ({@link #close} waits for it otherwise). */
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Thread closer;
     private final LongAdder droppedPeerMessages = new LongAdder();
     /**
      * How long a keep-alive or time-to-live forwarded to the leader's lessor may take (LeaseForwarder): etcd's
@@ -253,7 +257,7 @@ public final class Member implements AutoCloseable {
                 if (createdTransport != null) createdTransport.close();
                 if (createdLoop != null) createdLoop.stop(); // a loop never started has nothing to stop
                 if (createdLog != null) createdLog.close();
-                if (createdApply != null) stopAfterCurrentTask(createdApply);
+                if (createdApply != null) Threads.stopAfterCurrentTask(createdApply);
                 if (createdReaders != null) createdReaders.shutdownNow();
                 if (createdSenders != null) createdSenders.shutdownNow();
                 storage.close();
@@ -732,9 +736,27 @@ public final class Member implements AutoCloseable {
         stopper.start();
     }
 
+    /**
+     * Stops the member and returns once it is stopped: its threads ended and its storage closed. A second caller
+     * (the launcher, after a failure already made the member close itself from a thread of its own) waits for the
+     * first: returning at once let the launcher exit the JVM while the storage was still closing, and RocksDB aborted
+     * the process (exit 134 instead of fail-stop's 1; the fault suite's full disk).
+     */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) return;
+        if (!closed.compareAndSet(false, true)) {
+            if (Thread.currentThread() != closer) Threads.awaitUninterruptibly(stopped);
+            return;
+        }
+        closer = Thread.currentThread();
+        try {
+            stop();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void stop() {
         leaseForwarder.close();
         lessor.close();
         transport.close();
@@ -743,7 +765,7 @@ public final class Member implements AutoCloseable {
         // its stages drop whatever reaches them from now on.
         runtime.stop();
         commitLog.close();
-        stopAfterCurrentTask(applyThread);
+        Threads.stopAfterCurrentTask(applyThread); // batches not applied are applied again after a restart
         snapshotSender.shutdownNow();
         readExecutor.shutdown();
         try {
@@ -754,24 +776,6 @@ public final class Member implements AutoCloseable {
         leaderWaiters.failAll(stoppedException()); // the raft thread is gone: safe to touch its state here
         storage.close();
         LOG.info("member {} stopped", hex(config.memberId()));
-    }
-
-    /**
-     * Stops the apply thread after the batch it is applying, without interrupting it (a store write or a snapshot
-     * install is not cut short); batches not applied yet are applied again after a restart.
-     */
-    private static void stopAfterCurrentTask(ThreadPoolExecutor thread) {
-        thread.getQueue().clear();
-        thread.shutdown();
-        boolean interrupted = false;
-        while (true) {
-            try {
-                if (thread.awaitTermination(1, TimeUnit.DAYS)) break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
     }
 
     static String hex(long id) {
