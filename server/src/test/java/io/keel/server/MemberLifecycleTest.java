@@ -17,8 +17,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,32 +84,52 @@ class MemberLifecycleTest {
     }
 
     /**
-     * A second close waits for the first: a member that failed closes itself from a thread of its own, and the
-     * launcher's close right after must not return (and let it exit the JVM) while the storage is still closing
-     * (RocksDB then aborted the process: the fault suite's full disk, exit 134 instead of 1). The first close is held
-     * up by the raft thread, which it waits for.
+     * A second close() waits for the first: a member that failed is closed by a stopper thread of its own, and the
+     * launcher's close() that returned at once let the JVM exit while RocksDB was still closing (exit code 134, not
+     * fail-stop's 1). Here the first close is held inside (its raft thread held, so it waits to join it); the second,
+     * once it returns, must find the data directory released.
      */
     @Test
-    void aSecondCloseReturnsOnlyOnceTheFirstHasStoppedTheMember(@TempDir Path dir) throws Exception {
-        Keel keel = builder(dir, FreePorts.loopback()).start();
+    void aSecondCloseReturnsOnlyOnceTheFirstHasReleasedTheDataDirectory(@TempDir Path dir) throws Exception {
+        InetSocketAddress peer = FreePorts.loopback();
+        Keel keel = builder(dir, peer).start();
         CountDownLatch release = new CountDownLatch(1);
+        Thread first = new Thread(keel::close, "test-first-close");
         try {
-            keel.awaitLeader(Duration.ofSeconds(30));
+            keel.put("k", "v");
             RaftThreadHold.until(keel, release);
-            Thread first = new Thread(keel.member()::close, "first close");
             first.start();
-            Poll.until("the first close waits for the raft thread", () -> first.getState() == Thread.State.WAITING);
-            Thread second = new Thread(keel.member()::close, "second close");
+            Poll.until("the first close has begun", () -> isStopped(keel));
+            AtomicReference<Throwable> restartFailure = new AtomicReference<>();
+            Thread second = new Thread(() -> {
+                keel.member().close();
+                try (Keel again = builder(dir, peer).start()) {
+                    again.get("k");
+                } catch (Throwable t) {
+                    restartFailure.set(t);
+                }
+            }, "test-second-close");
             second.start();
-            Poll.until("the second close waits or returns", () -> second.getState() == Thread.State.WAITING
-                    || second.getState() == Thread.State.TERMINATED);
-            assertEquals(Thread.State.WAITING, second.getState(), "the second close returned while the first ran");
+            Poll.until("the second close waits or has returned",
+                    () -> second.getState() == Thread.State.WAITING || !second.isAlive());
             release.countDown();
-            Poll.until("both closes return once the member stopped",
-                    () -> !first.isAlive() && !second.isAlive());
+            second.join(TimeUnit.SECONDS.toMillis(60));
+            assertFalse(second.isAlive(), "the second close returned once the first had finished");
+            assertNull(restartFailure.get(), () -> "the data directory was still held when the second close returned: "
+                    + restartFailure.get());
         } finally {
             release.countDown();
+            first.join(TimeUnit.SECONDS.toMillis(60));
             keel.close();
+        }
+    }
+
+    private static boolean isStopped(Keel keel) {
+        try {
+            keel.member().readSerializable(store -> 0);
+            return false;
+        } catch (MemberStoppedException e) {
+            return true;
         }
     }
 

@@ -93,9 +93,10 @@ public final class Member implements AutoCloseable {
     private final IncarnationCheck peerAdmission;
     private final io.keel.server.auth.AuthApplier auth;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Counted down once {@link #close} finished; the thread running it ({@link #close} waits for it otherwise). */
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile Thread closer;
+    /** Counted down when {@link #close} has closed everything; later callers wait for it. */
+    private final CountDownLatch closeFinished = new CountDownLatch(1);
+    /** The thread running {@link #close} (set once, before {@link #closeFinished} is counted down). */
+    private volatile Thread closingThread;
     private final LongAdder droppedPeerMessages = new LongAdder();
     /**
      * How long a keep-alive or time-to-live forwarded to the leader's lessor may take (LeaseForwarder): etcd's
@@ -737,26 +738,32 @@ public final class Member implements AutoCloseable {
     }
 
     /**
-     * Stops the member and returns once it is stopped: its threads ended and its storage closed. A second caller
-     * (the launcher, after a failure already made the member close itself from a thread of its own) waits for the
-     * first: returning at once let the launcher exit the JVM while the storage was still closing, and RocksDB aborted
-     * the process (exit 134 instead of fail-stop's 1; the fault suite's full disk).
+     * Stops this member and waits for every thread it started, then closes its storage. Idempotent, and a caller
+     * that comes second waits until the first has finished: a launcher that returned while a failure's stopper thread
+     * was still closing RocksDB would exit the JVM under it, and RocksDB aborts the process (exit code 134 instead of
+     * fail-stop's 1, seen in the fault suite's disk-full step); an embedder would find the data directory still
+     * locked. Not to be called from a callback running on one of the member's own threads (it waits for them).
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
-            if (Thread.currentThread() != closer) Threads.awaitUninterruptibly(stopped);
+            awaitCloseByAnotherThread();
             return;
         }
-        closer = Thread.currentThread();
+        closingThread = Thread.currentThread();
         try {
-            stop();
+            closeEverything();
         } finally {
-            stopped.countDown();
+            closeFinished.countDown();
         }
     }
 
-    private void stop() {
+    private void awaitCloseByAnotherThread() {
+        if (Thread.currentThread() == closingThread) return; // a callback of the close itself
+        Threads.awaitUninterruptibly(closeFinished);
+    }
+
+    private void closeEverything() {
         leaseForwarder.close();
         lessor.close();
         transport.close();

@@ -25,7 +25,7 @@ final class Threads {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
-    /** Waits until {@code latch} is open, even if interrupted meanwhile; the interrupt status is restored after. */
+    /** As {@link #joinUninterruptibly}, for a latch: waits until it is counted down, whatever interrupts it. */
     static void awaitUninterruptibly(CountDownLatch latch) {
         boolean interrupted = false;
         while (latch.getCount() > 0) {
