@@ -8,7 +8,9 @@ import io.keel.raft.Role;
 import io.keel.raft.SoftState;
 import io.keel.raft.proto.ConfChange;
 import io.keel.raft.proto.Message;
-import io.keel.raft.runtime.Refusal;
+import io.keel.raft.runtime.MemberRuntime;
+import io.keel.raft.runtime.RuntimeObserver;
+import io.keel.raft.runtime.WriteOptions;
 import io.keel.server.LeaderTransferException;
 import io.keel.server.MemberStoppedException;
 import io.keel.server.NotLeaderException;
@@ -43,20 +45,24 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import com.google.protobuf.ByteString;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * One Keel member: its data directory, its Raft thread, the persist, send and apply pipelines, and the peer
- * transport that joins it to the cluster. Writes and linearizable reads go through Raft; serializable reads read
- * the local store.
+ * One Keel member: its data directory, the member runtime that drives its Raft node (raft-core's
+ * {@link MemberRuntime}: persist, send, apply, answer, reads, forwarding) on the member's threads, and the peer
+ * transport that joins it to the cluster. Writes and linearizable reads go through the runtime; serializable reads
+ * read the local store.
  */
 public final class Member implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Member.class);
@@ -65,14 +71,16 @@ public final class Member implements AutoCloseable {
     private final MemberStorage storage;
     private final GroupCommitLog commitLog;
     private final RaftLoop loop;
-    private final Proposals proposals = new Proposals();
+    /** Drives the node through Ready's contract; every request and peer message reaches it on the raft thread. */
+    private final MemberRuntime<EntryOutcome> runtime;
+    /** The runtime's clock: the lease it publishes is checked against it ({@link #holdsLeaderLease}). */
+    private final MonotonicClock clock;
     private final Admission proposalAdmission;
     private final Admission readAdmission;
     private final ExecutorService readExecutor;
     private final ExecutorService snapshotSender;
-    private final Reads reads;
-    private final ApplyPipeline apply;
-    private final PersistPipeline persist;
+    /** The runtime's apply stage: one thread, batches in order. */
+    private final ThreadPoolExecutor applyThread;
     private final Transport transport;
     private final Outbound outbound;
     private final SnapshotInstaller installer;
@@ -97,21 +105,14 @@ public final class Member implements AutoCloseable {
      */
     private final Duration forwardTimeout;
     /**
-     * How long a linearizable read waits, parked on the raft thread, for a leader to be known before it fails with
-     * {@link NotLeaderException} (issue 19), and the deadline of a write proposed without one of its own: a member
-     * just started, or in an election, answers once a leader is elected instead of refusing what a moment later it
-     * would take.
+     * How long a write or linearizable read waits, parked in the runtime on the raft thread, for a leader to be known
+     * before it fails with {@link NotLeaderException} (issue 19; a write's own deadline may end it first), and the
+     * deadline of a write proposed without one of its own: a member just started, or in an election, answers once a
+     * leader is elected instead of refusing what a moment later it would take.
      */
     private final Duration leaderWaitTimeout;
-    /** Requests waiting for a leader (raft thread only). */
-    private final LeaderWait leaderWait;
     /** Callers of {@link #awaitLeader} (raft thread only). */
     private final LeaderWaiters leaderWaiters = new LeaderWaiters();
-    /**
-     * Request ids of forwarded writes (raft thread). They start at a random value so that entries this member
-     * forwarded before a restart, applied again after it, never match a new request.
-     */
-    private long nextRequest = StoreStateMachine.firstRequestId(new SecureRandom());
     /** The leader as of the last soft state the raft thread handled (raft thread). */
     private long knownLeader;
     /** Leadership transfers waiting for their target to lead (raft thread only). */
@@ -121,15 +122,6 @@ public final class Member implements AutoCloseable {
     private final MemberObserver observer;
     /** The commit index as of the last Ready (raft thread writes). */
     private volatile long commitIndex;
-    /** The last committed index handed to the apply stage (raft thread writes; the sync thread reads). */
-    private volatile long handedToApply;
-    /** What the apply stage applied last: Raft's index and the store's (apply thread writes, raft thread reads). */
-    private volatile long appliedRaftIndex;
-    private volatile long appliedStoreIndex;
-    /** Linearizable reads wait for the store to apply their index (raft thread writes; the apply thread reads). */
-    private volatile boolean readsWaitForApply;
-    /** A deferred {@link #takeApplied} is queued and has not started (one is enough). */
-    private final AtomicBoolean appliedTaskQueued = new AtomicBoolean();
 
     private Member(MemberConfig config, MemberObserver observer, Duration leaderWaitTimeout, TlsContexts peerTls)
             throws IOException {
@@ -145,7 +137,7 @@ public final class Member implements AutoCloseable {
         Lessor createdLessor = null;
         Transport createdTransport = null;
         RaftLoop createdLoop = null;
-        ApplyPipeline createdApply = null;
+        ThreadPoolExecutor createdApply = null;
         try {
             RaftConfig raft = RaftConfig.defaults(config.memberId())
                     .withTimeouts(config.electionTimeout(), config.heartbeatInterval())
@@ -157,17 +149,16 @@ public final class Member implements AutoCloseable {
                     .withRandomSeed(System.nanoTime() ^ config.memberId());
             RaftNode node = new RaftNode(raft, storage.log, System.nanoTime());
             this.commitIndex = node.log().committed();
-            this.handedToApply = storage.log.snapshotMetadata().getIndex(); // Raft hands out what follows it again
             this.commitLog = createdLog = new GroupCommitLog(storage.log);
             this.loop = createdLoop = new RaftLoop(node, config.tickInterval().toNanos());
-            this.leaderWait = new LeaderWait(loop);
             this.proposalAdmission = new Admission("proposals", config.maxPendingProposals());
             this.readAdmission = new Admission("linearizable reads", config.maxPendingReads());
             this.readExecutor = createdReaders =
                     Executors.newFixedThreadPool(2, NamedThreads.numbered("keel-read-" + hex(config.memberId())));
             this.snapshotSender = createdSenders =
                     Executors.newCachedThreadPool(NamedThreads.numbered("keel-snapshot-" + hex(config.memberId())));
-            this.reads = new Reads(storage.store, readExecutor, loop::lease, loop.clocks(), loop);
+            this.applyThread = createdApply = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                    new LinkedBlockingQueue<>(), NamedThreads.single("keel-apply-" + hex(config.memberId())));
             // Lease expiry: decided by the leader's lessor on its clock, proposed only while it holds its lease.
             this.lessor = createdLessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
                     this::proposeWithLeaderLease, this::holdsLeaderLease, this::confirmLeadership);
@@ -180,7 +171,6 @@ public final class Member implements AutoCloseable {
             StoreStateMachine machine = new StoreStateMachine(storage.store, storage.log,
                     storage.log.initialState().confState(), installer, config.snapshotEntries(), lessor::applied,
                     directory, auth, observer, () -> appliedListeners.forEach(Runnable::run));
-            this.apply = createdApply = new ApplyPipeline(machine, storage.log, proposals, this::applied, this::fail);
             this.transport = createdTransport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
                     peerAdmission = new IncarnationCheck(directory::current), peerTls), new InboundListener() {
                 @Override
@@ -191,7 +181,7 @@ public final class Member implements AutoCloseable {
                         return;
                     }
                     observer.messageReceived(message);
-                    if (!loop.offerPeerMessages(1, () -> loop.node().step(message))) droppedPeerMessages.increment();
+                    if (!loop.offerPeerMessages(1, () -> step(message))) droppedPeerMessages.increment();
                 }
 
                 @Override
@@ -209,7 +199,7 @@ public final class Member implements AutoCloseable {
                     int n = raftMessages.size();
                     if (n == 0) return;
                     // Bounded in messages, not tasks (RaftLoop.MAX_QUEUED_PEER_MESSAGES); Raft resends the dropped.
-                    if (!loop.offerPeerMessages(n, () -> raftMessages.forEach(loop.node()::step))) {
+                    if (!loop.offerPeerMessages(n, () -> raftMessages.forEach(Member.this::step))) {
                         droppedPeerMessages.add(n);
                     }
                 }
@@ -217,17 +207,33 @@ public final class Member implements AutoCloseable {
                 @Override
                 public void onSnapshot(Message meta, ReceivedSnapshot snapshot) throws Exception {
                     installer.receive(meta, snapshot); // imported (and verified) before the leader is told
-                    loop.execute(() -> loop.node().step(meta));
+                    loop.execute(() -> step(meta));
                 }
             });
             this.leaseForwarder = new LeaseForwarder(config.memberId(), lessor, () -> loop.softState().leaderId(),
                     () -> storage.store.current().appliedIndex(), transport::send, config.electionTimeout(),
                     forwardTimeout);
             this.outbound = new Outbound(transport, storage.store, snapshotSender,
-                    (peer, delivered) -> loop.execute(() -> loop.node().reportSnapshot(peer, delivered)));
-            this.persist = new PersistPipeline(commitLog, loop, outbound::send, this::durable, this::fail,
-                    this::raftWaitsForPersist);
-            persist.observer = observer;
+                    (peer, delivered) -> loop.execute(() -> reportSnapshot(peer, delivered)), observer);
+            this.clock = new MonotonicClock(ClockJumps.system(), config.memberId());
+            // Requests wait inside the runtime up to both admissions' bounds together (each is also bounded here).
+            MemberRuntime.Limits limits = new MemberRuntime.Limits(
+                    config.maxPendingProposals() + config.maxPendingReads(), leaderWaitTimeout.toNanos());
+            // Forwarded writes' request ids start at a random value, so that entries this member forwarded before a
+            // restart, applied again after it, never match a new request.
+            this.runtime = new MemberRuntime<>(node, new GroupCommitLogStore(commitLog, observer), machine, outbound,
+                    clock, ServerStages.of(loop, applyThread, readExecutor), limits,
+                    loop.recordingSoftState(new RuntimeObserver() {
+                        @Override
+                        public void readyHandedOut(Ready ready) {
+                            noteReady(ready);
+                        }
+
+                        @Override
+                        public void failed(Throwable cause) {
+                            fail(cause);
+                        }
+                    }), StoreStateMachine.firstRequestId(new SecureRandom()));
             if (config.joinExisting()) {
                 // A member added at run time may not know its peers' ids (its --initial-cluster gives addresses):
                 // until the directory, which lists it, arrives from the leader, peers answering under another id
@@ -238,8 +244,7 @@ public final class Member implements AutoCloseable {
             PeerSync peers = new PeerSync(transport, config.memberId(), config.initialAddresses());
             directory.addListener(peers);
             peers.accept(directory.current());
-            apply.start();
-            loop.start(this::handle, this::fail);
+            loop.start(runtime, this::fail);
             lessor.start();
             started = true;
             LOG.info("member {} started in cluster {} with data in {} (incarnation {}; opened in {}), peers listen"
@@ -253,7 +258,7 @@ public final class Member implements AutoCloseable {
                 if (createdTransport != null) createdTransport.close();
                 if (createdLoop != null) createdLoop.stop(); // a loop never started has nothing to stop
                 if (createdLog != null) createdLog.close();
-                if (createdApply != null) createdApply.stop();
+                if (createdApply != null) Threads.stopAfterCurrentTask(createdApply);
                 if (createdReaders != null) createdReaders.shutdownNow();
                 if (createdSenders != null) createdSenders.shutdownNow();
                 storage.close();
@@ -364,7 +369,10 @@ public final class Member implements AutoCloseable {
                 || e instanceof io.keel.storage.mvcc.api.MvccException));
         RequestTimer timer = RequestTimer.arm(result, deadline, config.memberId());
         if (result.isDone()) return result; // its deadline had passed: nothing proposed
-        loop.execute(() -> proposeNow(data, mayApplyTwice, result, timer));
+        // The timer is the write's only deadline: it ends the write wherever it waits, and the runtime asks it
+        // before parking, forwarding or proposing the write, so a write it ended is never proposed.
+        WriteOptions options = new WriteOptions(true, mayApplyTwice);
+        loop.execute(() -> runtime.propose(data, options, Long.MAX_VALUE, timer));
         return result;
     }
 
@@ -373,50 +381,19 @@ public final class Member implements AutoCloseable {
         return RequestDeadline.after(leaderWaitTimeout);
     }
 
-    /** Raft thread: proposes (or forwards) the write, or parks it until a leader is known. */
-    private void proposeNow(ByteString data, boolean mayApplyTwice, CompletableFuture<Response> result,
-                            RequestTimer timer) {
-        if (result.isDone()) return; // its deadline passed while it was queued, or the member stopped
-        RaftNode node = loop.node();
-        if (noLeaderKnown(node)) {
-            if (!timer.stage(RequestTimer.Stage.LEADER_WAIT)) return;
-            leaderWait.park(result, () -> proposeNow(data, mayApplyTwice, result, timer));
-            return;
-        }
-        if (node.role() == Role.LEADER) {
-            if (!timer.stage(RequestTimer.Stage.PROPOSED)) return;
-            ProposeResult r = node.propose(data);
-            if (r instanceof ProposeResult.Accepted a) {
-                proposals.accepted(a.index(), a.term(), result);
-            } else if (r instanceof ProposeResult.Refused refused) {
-                result.completeExceptionally(refusal(node, refused));
-            }
-            return;
-        }
-        // A follower hands the write to the leader and recognises it by its origin when it applies it.
-        if (!timer.stage(RequestTimer.Stage.FORWARDED)) return;
-        long request = nextRequest++;
-        ByteString tagged = data.concat(OperationCodec.origin(config.memberId(), request));
-        ProposeResult r = node.proposeOrForward(tagged);
-        if (r instanceof ProposeResult.Forwarded) {
-            proposals.forwarded(request, result, mayApplyTwice ? tagged : null);
-        } else if (r instanceof ProposeResult.Refused refused) {
-            result.completeExceptionally(refusal(node, refused));
-        }
+    /** Raft thread: a peer's message (or a received snapshot's meta) for the node. */
+    private void step(Message message) {
+        runtime.step(message);
     }
 
-    private long leaderWaitDeadline() {
-        return System.nanoTime() + leaderWaitTimeout.toNanos();
+    /** Raft thread: whether a snapshot reached {@code peer}. */
+    private void reportSnapshot(long peer, boolean delivered) {
+        runtime.reportSnapshot(peer, delivered);
     }
 
     /** Raft thread: no leader known (a candidate, a follower between leaders, or a member just started). */
     private static boolean noLeaderKnown(RaftNode node) {
         return node.role() != Role.LEADER && node.leaderId() == 0;
-    }
-
-    private NotLeaderException noLeaderAfterWaiting(RaftNode node) {
-        return new NotLeaderException(node.id(), node.leaderId(), "no leader within "
-                + leaderWaitTimeout.toMillis() + " ms");
     }
 
     /**
@@ -428,7 +405,7 @@ public final class Member implements AutoCloseable {
         CompletableFuture<Long> result = new CompletableFuture<>();
         if (stopped(result)) return result;
         loop.execute(() -> {
-            RaftNode node = loop.node();
+            RaftNode node = runtime.node();
             leaderWaiters.await(result, noLeaderKnown(node) ? 0 : node.role() == Role.LEADER ? node.id()
                     : node.leaderId());
         });
@@ -444,22 +421,10 @@ public final class Member implements AutoCloseable {
         CompletableFuture<Response> result = proposalAdmission.admit();
         if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
         if (stopped(result)) return result;
-        var data = OperationCodec.encode(op);
-        loop.execute(() -> {
-            if (result.isDone()) return;
-            RaftNode node = loop.node();
-            if (!loop.holdsLeaseNow()) {
-                result.completeExceptionally(new NotLeaderException(node.id(), node.leaderId(),
-                        "it does not hold the leader lease"));
-                return;
-            }
-            ProposeResult r = node.propose(data);
-            if (r instanceof ProposeResult.Accepted a) {
-                proposals.accepted(a.index(), a.term(), result);
-            } else if (r instanceof ProposeResult.Refused refused) {
-                result.completeExceptionally(refusal(node, refused));
-            }
-        });
+        ByteString data = OperationCodec.encode(op);
+        // No deadline: it waits until it applies, is lost to another leader's entry, or the member stops.
+        loop.execute(() -> runtime.proposeWithLeaderLease(data, Long.MAX_VALUE,
+                new WriteCompletion(result, config.memberId())));
         return result;
     }
 
@@ -471,16 +436,8 @@ public final class Member implements AutoCloseable {
         CompletableFuture<Response> result = proposalAdmission.admit();
         if (result == null) return CompletableFuture.failedFuture(proposalAdmission.refusal());
         if (stopped(result)) return result;
-        loop.execute(() -> {
-            if (result.isDone()) return;
-            RaftNode node = loop.node();
-            ProposeResult r = node.proposeConfChange(change);
-            if (r instanceof ProposeResult.Accepted a) {
-                proposals.accepted(a.index(), a.term(), result);
-            } else if (r instanceof ProposeResult.Refused refused) {
-                result.completeExceptionally(refusal(node, refused));
-            }
-        });
+        loop.execute(() -> runtime.proposeConfChange(change, Long.MAX_VALUE,
+                new WriteCompletion(result, config.memberId())));
         return result;
     }
 
@@ -493,7 +450,7 @@ public final class Member implements AutoCloseable {
         CompletableFuture<java.util.Set<Long>> result = new CompletableFuture<>();
         if (stopped(result)) return result;
         loop.execute(() -> {
-            RaftNode node = loop.node();
+            RaftNode node = runtime.node();
             if (node.role() != Role.LEADER) {
                 result.completeExceptionally(new NotLeaderException(id(), node.leaderId(), "not the leader"));
                 return;
@@ -517,11 +474,12 @@ public final class Member implements AutoCloseable {
     }
 
     /**
-     * Whether this member holds its leader lease in {@code term} right now (any thread; the lease the raft thread
-     * last published, checked against the clocks as a lease read checks it).
+     * Whether this member holds its leader lease in {@code term} right now (any thread): the lease the runtime last
+     * published, checked against its clock as the runtime checks a lease read after it ran (still held now, and the
+     * clock did not stand still since it was published).
      */
     public boolean holdsLeaderLease(long term) {
-        return loop.lease().holds(term, loop.clocks());
+        return clock.holds(runtime.lease(), term);
     }
 
     /**
@@ -577,20 +535,15 @@ public final class Member implements AutoCloseable {
         if (result == null) return CompletableFuture.failedFuture(readAdmission.refusal());
         if (stopped(result)) return result;
         if (io.keel.server.InjectedBug.FOLLOWER_LOCAL_READ.on() && state().role() != Role.LEADER) return CompletableFuture.completedFuture(readSerializable(query));
-        long deadline = leaderWaitDeadline();
-        loop.execute(() -> readNow(query, result, deadline));
-        return result;
-    }
-
-    /** Raft thread: asks Raft for a read index, or parks the read until a leader is known to confirm it. */
-    private <T> void readNow(Function<MvccStore, T> query, CompletableFuture<T> result, long deadline) {
-        RaftNode node = loop.node();
-        if (noLeaderKnown(node)) {
-            leaderWait.park(deadline, result, () -> readNow(query, result, deadline),
-                    () -> noLeaderAfterWaiting(node));
-            return;
+        Supplier<StoreRead.Attempt<T>> run = StoreRead.query(storage.store, query);
+        if (io.keel.server.InjectedBug.READ_BEFORE_APPLY.on()) {
+            StoreRead.Attempt<T> early = StoreRead.attempt(storage.store, query); // before the read index applied
+            run = () -> early;
         }
-        reads.start(node, query, result);
+        Supplier<StoreRead.Attempt<T>> confirmed = run;
+        // No deadline of its own: it waits for a leader up to the leader wait, then for its confirmation and apply.
+        loop.execute(() -> runtime.read(confirmed, Long.MAX_VALUE, new StoreRead<>(result, config.memberId())));
+        return result;
     }
 
     /** A serializable read: the local store as it is, possibly behind the leader. */
@@ -681,23 +634,23 @@ public final class Member implements AutoCloseable {
 
     // ------------------------------------------------------------------ the raft thread's side
 
-    /** A Ready straight from the node: send what may go now, hand read answers over, persist the rest. */
-    private void handle(Ready r) {
-        commitIndex = loop.node().log().committed();
-        bookkeeping.readyHandedOut(r); // the role, the lessor, a snapshot accepted: as the runtime will call it
-        observer.messagesSent(r.messages());
-        // Sent before the leadership news: a completed transfer lets a stopping leader close its transport, and this
-        // Ready carries the forwarded writes it held during the transfer, now on their way to the new leader.
-        outbound.send(r.messages());
-        if (r.softState() != null && r.softState().leaderId() != knownLeader) leaderChanged(r.softState().leaderId());
-        reads.answered(loop.node(), r.readStates());
-        // Published before the raft thread next reads its deferred tasks, then the applied index is read again: an
-        // apply that finished meanwhile either sees the flag (and wakes this thread) or is seen here.
-        readsWaitForApply = reads.waitingForApply();
-        if (readsWaitForApply) reads.applied(loop.node(), appliedStoreIndex);
-        CompletableFuture<Void> installed = null;
-        if (r.snapshot() != null) installed = apply.install(r.snapshot());
-        persist.submit(r, installed);
+    /**
+     * Raft thread, as the runtime's observer, before any of the Ready is acted on (its messages are not sent yet):
+     * the bookkeeping of a change of role and of an accepted snapshot, the commit index, and a change of leader, whose
+     * consequences run only in the raft thread's next batch ({@link #leaderChanged}).
+     */
+    private void noteReady(Ready r) {
+        commitIndex = runtime.node().log().committed();
+        bookkeeping.readyHandedOut(r); // the role, the lessor, a snapshot accepted
+        SoftState s = r.softState();
+        if (s != null && s.leaderId() != knownLeader) {
+            long leader = s.leaderId();
+            knownLeader = leader;
+            // Not from here: this runs before the Ready's messages are sent, a completed transfer lets a stopping
+            // leader close its transport, and the Ready carries the forwarded writes it held during the transfer,
+            // which must be on their way to the new leader first. The next batch runs after this Ready was sent.
+            if (leader != 0) loop.execute(() -> leaderChanged(leader));
+        }
     }
 
     /**
@@ -710,7 +663,7 @@ public final class Member implements AutoCloseable {
         CompletableFuture<Void> result = new CompletableFuture<>();
         if (stopped(result)) return result;
         loop.execute(() -> {
-            RaftNode node = loop.node();
+            RaftNode node = runtime.node();
             if (node.role() != Role.LEADER) {
                 result.completeExceptionally(new LeaderTransferException(LeaderTransferException.Reason.NOT_LEADER,
                         "member " + hex(node.id()) + " is not the leader (the leader is " + hex(node.leaderId())
@@ -721,7 +674,7 @@ public final class Member implements AutoCloseable {
                 result.complete(null);
                 return;
             }
-            ProposeResult r = node.transferLeadership(target);
+            ProposeResult r = runtime.transferLeadership(target);
             if (r instanceof ProposeResult.Refused refused) {
                 result.completeExceptionally(new LeaderTransferException(
                         refused.reason() == ProposeResult.Reason.NOT_LEADER
@@ -741,13 +694,12 @@ public final class Member implements AutoCloseable {
     }
 
     /**
-     * Raft thread: a new leader is known (or none). Forwarded writes that may apply twice go to it again: the old
-     * leader may have dropped them. Each still completes once, when an entry carrying its tag applies here. Requests
-     * parked while no leader was known go on.
+     * Raft thread, in the batch after the Ready that made {@code leader} (not 0) known, once that Ready's messages
+     * were sent: the transfers waiting for a leader are done (or failed, when another member took over), and the
+     * callers of {@link #awaitLeader} learn it. The runtime itself resends idempotent forwarded writes and runs the
+     * requests parked while no leader was known.
      */
     private void leaderChanged(long leader) {
-        knownLeader = leader;
-        if (leader == 0) return;
         for (PendingTransfer t : transfers) {
             if (leader == t.target()) {
                 t.result().complete(null);
@@ -757,66 +709,7 @@ public final class Member implements AutoCloseable {
             }
         }
         transfers.clear();
-        RaftNode node = loop.node();
-        for (ByteString tagged : proposals.resendableAfterLeaderChange()) {
-            // A refusal leaves the write waiting for the next leader or its timeout, as a dropped forward does.
-            if (node.role() == Role.LEADER) node.propose(tagged);
-            else node.proposeOrForward(tagged);
-        }
-        // After the resends: a parked write forwarded now must not be forwarded twice.
-        leaderWait.leaderKnown();
         leaderWaiters.leaderKnown(leader);
-    }
-
-    /** The Ready is durable (its messagesAfterPersist are sent): acknowledge it to the node, apply what committed. */
-    private void durable(Ready r) {
-        loop.node().persisted(r);
-        if (!r.committedEntries().isEmpty()) {
-            handedToApply = r.committedEntries().get(r.committedEntries().size() - 1).getIndex();
-        }
-        apply.submit(r.committedEntries(), r.confState());
-    }
-
-    /**
-     * Sync thread, for {@link PersistPipeline}: whether the node needs a durable write handed back at once. A leader
-     * counts its own durable log towards the commit, a candidate its own vote; a follower that knows of committed
-     * entries it has not handed to apply hands them out only once they are durable here. Otherwise (a follower
-     * keeping up) nothing waits for the hand-back and it rides on the raft thread's next wake-up.
-     */
-    private boolean raftWaitsForPersist() {
-        return loop.softState().role() != Role.FOLLOWER || commitIndex > handedToApply;
-    }
-
-    /**
-     * Apply thread: Raft's entries up to {@code raftIndex} (-1: a snapshot) and the store up to storeIndex. The raft
-     * thread is woken for it only when a read waits for the store (or after a snapshot); otherwise Raft's applied
-     * index is bookkeeping and is taken at the raft thread's next wake-up.
-     */
-    private void applied(long raftIndex, long storeIndex) {
-        if (raftIndex > 0) appliedRaftIndex = raftIndex;
-        appliedStoreIndex = storeIndex;
-        // Queued deferred first, the flag read after: see RaftLoop#executeDeferred.
-        if (appliedTaskQueued.compareAndSet(false, true)) {
-            loop.executeDeferred(() -> {
-                appliedTaskQueued.set(false); // before reading: an apply finishing from now on queues again
-                takeApplied();
-            });
-        }
-        if (raftIndex < 0 || readsWaitForApply) loop.execute(this::takeApplied);
-    }
-
-    /** Raft thread: takes what the apply stage published in {@link #applied}. */
-    private void takeApplied() {
-        RaftNode node = loop.node();
-        long raftIndex = appliedRaftIndex;
-        if (raftIndex > node.log().applied()) node.applied(raftIndex);
-        reads.applied(node, appliedStoreIndex);
-        readsWaitForApply = reads.waitingForApply();
-    }
-
-    /** The node refused a proposal made here: its exception, from the one mapping of refusals. */
-    private static RuntimeException refusal(RaftNode node, ProposeResult.Refused r) {
-        return RefusalExceptions.of(node.id(), Refusal.of(r));
     }
 
     // ------------------------------------------------------------------ stopping
@@ -875,8 +768,11 @@ public final class Member implements AutoCloseable {
         lessor.close();
         transport.close();
         loop.stop();
+        // The raft thread is gone: the runtime answers every request still waiting STOPPED (MemberStoppedException);
+        // its stages drop whatever reaches them from now on.
+        runtime.stop();
         commitLog.close();
-        apply.stop();
+        Threads.stopAfterCurrentTask(applyThread); // batches not applied are applied again after a restart
         snapshotSender.shutdownNow();
         readExecutor.shutdown();
         try {
@@ -884,11 +780,7 @@ public final class Member implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        MemberStoppedException stopped = stoppedException();
-        proposals.failAll(stopped);
-        reads.failAll(stopped); // the raft thread is gone: safe to touch its state here
-        leaderWait.failAll(stopped);
-        leaderWaiters.failAll(stopped);
+        leaderWaiters.failAll(stoppedException()); // the raft thread is gone: safe to touch its state here
         storage.close();
         LOG.info("member {} stopped", hex(config.memberId()));
     }

@@ -30,7 +30,10 @@ public interface MemberObserver {
     default void proposalFinished(boolean committed) {
     }
 
-    /** Raft thread: messages handed to the transport (not necessarily delivered). */
+    /**
+     * Messages handed to the transport (not necessarily delivered): on the raft thread, or on the sync thread for
+     * those a durable write released (acknowledgements and votes, never heartbeats).
+     */
     default void messagesSent(List<Message> messages) {
     }
 

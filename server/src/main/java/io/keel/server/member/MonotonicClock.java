@@ -1,6 +1,7 @@
 package io.keel.server.member;
 
 import io.keel.raft.runtime.Clock;
+import io.keel.raft.runtime.PublishedLeaderLease;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,10 +45,19 @@ final class MonotonicClock implements Clock {
 
     /**
      * Any thread (a read about to be answered by lease): whether the wall clock ran ahead of the monotonic one since
-     * {@code mark}, as {@link LeaderLeaseView} checks a lease published by the raft thread.
+     * {@code mark}, the offset a lease was published with.
      */
     @Override
     public boolean mayHaveStoppedSince(long mark) {
         return clocks.offsetNow() - mark > ClockJumps.TOLERANCE_NANOS;
+    }
+
+    /**
+     * Any thread: whether {@code lease}, as the runtime published it, still holds in {@code term} now, and this
+     * clock did not stand still since it was published: the check the runtime makes of a lease read after it ran,
+     * for a caller outside the runtime (the lessor, before it proposes an expiry).
+     */
+    boolean holds(PublishedLeaderLease lease, long term) {
+        return lease.holds(term, now()) && !mayHaveStoppedSince(lease.clockMark());
     }
 }

@@ -30,9 +30,12 @@ final class Outbound implements io.keel.raft.runtime.Transport {
     private final StoreRef store;
     private final ExecutorService snapshotSender;
     private final SnapshotReport report;
+    private final MemberObserver observer;
 
-    Outbound(Transport transport, StoreRef store, ExecutorService snapshotSender, SnapshotReport report) {
+    Outbound(Transport transport, StoreRef store, ExecutorService snapshotSender, SnapshotReport report,
+             MemberObserver observer) {
         this.transport = transport;
+        this.observer = observer;
         this.store = store;
         this.snapshotSender = snapshotSender;
         this.report = report;
@@ -41,10 +44,12 @@ final class Outbound implements io.keel.raft.runtime.Transport {
     /**
      * A Ready's messages go to the transport in one call, so each peer's I/O thread is woken once for the lot and
      * writes them with one flush; snapshots go on their own streams. Called from the raft thread and the sync thread
-     * (also as the member runtime's {@link io.keel.raft.runtime.Transport}).
+     * (also as the member runtime's {@link io.keel.raft.runtime.Transport}). The observer sees every message handed
+     * over, snapshots included, wherever it was sent from.
      */
     @Override
     public void send(List<Message> messages) {
+        observer.messagesSent(messages);
         List<Message> plain = messages;
         for (Message m : messages) {
             if (m.getType() == MessageType.MSG_SNAPSHOT) {

@@ -17,25 +17,20 @@ import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
- * The one thread that owns the {@link RaftNode}. Everything reaches the node as a task on this loop's queue:
- * received messages, proposals, reads, and the completions of persists, applies and snapshot transfers. Between
- * tasks it ticks the node every tick interval of {@link System#nanoTime()}; nothing here waits for a disk, so a
- * slow disk delays completions, never ticks.
+ * The member's raft thread: the raft stage of its {@link MemberRuntime}, the one thread that touches the
+ * {@link RaftNode}. Everything reaches the runtime as a task on this loop's queue: received messages, proposals,
+ * reads, and the hand-backs of persists, applies and snapshot transfers. Between tasks it ticks the runtime
+ * ({@link MemberRuntime#tick}) every tick interval of {@link System#nanoTime()}; nothing here waits for a disk, so a
+ * slow disk delays hand-backs, never ticks.
  *
- * <p>After every task it publishes the node's lease before anything is sent (ReadState's contract: a lease read
- * re-checks the published lease, which must never be later than the node's own view), then hands every Ready to
- * {@code readyHandler}.
+ * <p>It runs its tasks in batches of up to {@value #MAX_TASKS_PER_READY}, each inside {@link MemberRuntime#batch}, so
+ * what a batch made the node do becomes one Ready: many proposals and messages, one write and one append per
+ * follower. The runtime drives the node, publishes its lease and checks the clock for a suspension; this loop keeps
+ * the soft state of the Readys the runtime hands out ({@link #recordingSoftState}) for other threads to read.
  *
  * <p>A task nobody waits for can be queued with {@link #executeDeferred}: it does not wake the thread, it runs at the
  * thread's next wake-up (a peer's message, a proposal, a tick) or before the thread next parks. On two cores shared by
  * three members a wake-up (futex, context switch, the sleeping thread's cache gone cold) costs more than most tasks.
- *
- * <p>It drives the node in one of two ways, chosen at start. {@link #start(Consumer, Consumer)}: it hands every Ready
- * to a handler itself, as described above (the server's {@code Member} today). {@link #start(MemberRuntime, Consumer)}:
- * it is the raft stage of a {@link MemberRuntime} (issue 12), which then owns the Ready contract and the lease: a
- * tick is {@link MemberRuntime#tick}, a batch of tasks runs inside {@link MemberRuntime#batch} so it still becomes one
- * Ready, and the soft state comes from the runtime's {@link RuntimeObserver#readyHandedOut} through
- * {@link #recordingSoftState}. The first way goes once {@code Member} runs on the runtime.
  */
 final class RaftLoop implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
@@ -51,39 +46,24 @@ final class RaftLoop implements Executor {
 
     private final RaftNode node;
     private final long tickNanos;
-    /** Raft thread only, but for {@link #clocks()}'s readers, which only read the clocks through it. */
-    private final ClockJumps clockJumps;
     private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     /** Tasks that ride on the next wake-up instead of causing one ({@link #executeDeferred}). */
     private final ConcurrentLinkedQueue<Runnable> deferred = new ConcurrentLinkedQueue<>();
     /** Peer messages queued in {@link #tasks} and not yet stepped ({@link #offerPeerMessages}). */
     private final AtomicInteger queuedPeerMessages = new AtomicInteger();
     private final Thread thread;
-    private Consumer<Ready> readyHandler;
-    /** The runtime this loop is the raft stage of, or null when it hands Readies to {@link #readyHandler}. */
+    /** The runtime this loop is the raft stage of (set once, before the thread starts). */
     private MemberRuntime<?> runtime;
     private Consumer<Throwable> onFailure;
     private volatile boolean running = true;
-    private volatile LeaderLeaseView lease = LeaderLeaseView.NONE;
     private volatile SoftState softState;
 
     RaftLoop(RaftNode node, long tickNanos) {
-        this(node, tickNanos, ClockJumps.system());
-    }
-
-    RaftLoop(RaftNode node, long tickNanos, ClockJumps clockJumps) {
         this.node = node;
         this.tickNanos = tickNanos;
-        this.clockJumps = clockJumps;
         this.softState = node.softState();
         this.thread = new Thread(this::run, "keel-raft-" + Long.toHexString(node.id()));
         thread.setDaemon(true); // the embedding program decides when the JVM ends; close() ends this thread
-    }
-
-    void start(Consumer<Ready> readyHandler, Consumer<Throwable> onFailure) {
-        this.readyHandler = readyHandler;
-        this.onFailure = onFailure;
-        thread.start();
     }
 
     /**
@@ -169,25 +149,6 @@ final class RaftLoop implements Executor {
         return queuedPeerMessages.get();
     }
 
-    /** The lease published after the last Ready; {@link LeaderLeaseView#NONE} on a runtime's raft thread. */
-    LeaderLeaseView lease() {
-        return lease;
-    }
-
-    /** The clocks a published lease is checked against ({@link LeaderLeaseView#holds(long, ClockJumps)}). */
-    ClockJumps clocks() {
-        return clockJumps;
-    }
-
-    /** Raft thread: the node's lease as of now, checked against the clocks as a published one would be. */
-    boolean holdsLeaseNow() {
-        // A runtime checks the clocks itself: a jump taken here would be one it never sees, and its lease not ended.
-        if (runtime != null) throw new IllegalStateException("the member runtime holds the lease of this raft thread");
-        noticeClockJump();
-        return new LeaderLeaseView(node.leaseExpiresAt(), node.term(), clockJumps.offsetAtLastCheck())
-                .holds(node.term(), clockJumps);
-    }
-
     SoftState softState() {
         return softState;
     }
@@ -206,11 +167,11 @@ final class RaftLoop implements Executor {
     private void run() {
         long nextTick = System.nanoTime() + tickNanos;
         try {
-            if (runtime != null) runtime.start();
+            runtime.start();
             while (running) {
                 long now = System.nanoTime();
                 if (now - nextTick >= 0) {
-                    tick(now);
+                    runtime.tick(); // at the runtime's clock, which also checks it for a suspension
                     // Ticks keep their cadence from the clock, not from when the last tick ran.
                     nextTick = Math.max(nextTick + tickNanos, now);
                 }
@@ -232,31 +193,15 @@ final class RaftLoop implements Executor {
         }
     }
 
-    /** A tick of the node, and what it made the node do handed out. */
-    private void tick(long now) {
-        if (runtime != null) {
-            runtime.tick(); // at the runtime's clock, which also checks it for a suspension
-            return;
-        }
-        node.tick(now);
-        noticeClockJump();
-        afterStep();
-    }
-
     /**
      * Runs {@code tasks} (which says how many ran) and hands out what they made the node do as one Ready: many
      * proposals and messages become one persist and one append per follower. Safe to batch because nothing leaves
      * this thread between the tasks: messages go out only once the batch ends, after the lease is published.
      */
     private int inOneReady(IntSupplier tasks) {
-        if (runtime != null) {
-            int[] ran = new int[1];
-            runtime.batch(() -> ran[0] = tasks.getAsInt());
-            return ran[0];
-        }
-        int ran = tasks.getAsInt();
-        if (ran > 0) afterStep();
-        return ran;
+        int[] ran = new int[1];
+        runtime.batch(() -> ran[0] = tasks.getAsInt());
+        return ran[0];
     }
 
     /**
@@ -287,33 +232,6 @@ final class RaftLoop implements Executor {
             n++;
         }
         return n;
-    }
-
-    /**
-     * A suspension (the monotonic clock stood still, the wall clock went on) ends the lease in raft-core: checked at
-     * every tick, and before every publication, so no lease earned before a suspension is published after it.
-     */
-    private void noticeClockJump() {
-        if (clockJumps.jumpedSinceLastCheck()) {
-            LOG.warn("member {}: the wall clock jumped ahead of the monotonic clock (a suspended VM or a clock step):"
-                    + " the leader lease ends until a new round confirms it", Long.toHexString(node.id()));
-            node.clockMayHaveStopped();
-        }
-    }
-
-    private void publishLease() {
-        noticeClockJump();
-        lease = new LeaderLeaseView(node.leaseExpiresAt(), node.term(), clockJumps.offsetAtLastCheck());
-    }
-
-    private void afterStep() {
-        publishLease();
-        while (running && node.hasReady()) {
-            Ready r = node.ready();
-            publishLease();
-            recordSoftState(r);
-            readyHandler.accept(r);
-        }
     }
 
     private void recordSoftState(Ready r) {

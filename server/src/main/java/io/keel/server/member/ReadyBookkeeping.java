@@ -8,8 +8,8 @@ import io.keel.server.lease.Lessor;
 /**
  * What the member notes of each Ready on the raft thread, before any of it is acted on: a change of role, term or
  * leader (its observer, and the lessor, which tracks lease expiry only while this member leads), and a snapshot Raft
- * accepted (the installer then imports no other until it is installed). The member runtime calls it as its
- * {@link RuntimeObserver}; today's {@code Member.handle} calls it first.
+ * accepted (the installer then imports no other until it is installed). {@code Member} calls it first from its
+ * runtime's {@link RuntimeObserver}.
  *
  * <p>Nothing here may depend on the Ready's messages having left: the runtime tells its observer before it sends
  * them. A leadership transfer completed on a change of leader is therefore not completed here.

@@ -1,7 +1,6 @@
 package io.keel.server.member;
 
 import io.keel.raft.runtime.Completion;
-import io.keel.raft.runtime.Refusal;
 import io.keel.server.NotLeaderException;
 import io.keel.server.RequestTimeoutException;
 import io.keel.storage.mvcc.api.Response;
@@ -24,10 +23,10 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  *
  * <p>It is also the write's {@link Completion} in the member runtime (issue 12): the runtime asks {@link #proceed}
  * before it parks, forwards or proposes the write (the same one field decides, so the rule above holds there too),
- * forgets a write this timer {@link #ended}, and answers it through {@link #completed} and {@link #refused}. With this
- * timer the runtime's own deadline for the write is {@code Long.MAX_VALUE}.
+ * forgets a write this timer {@link #ended}, and answers it through {@link #completed} and {@link #refused}
+ * ({@link WriteCompletion}'s). With this timer the runtime's own deadline for the write is {@code Long.MAX_VALUE}.
  */
-final class RequestTimer implements Runnable, Completion<EntryOutcome> {
+final class RequestTimer extends WriteCompletion implements Runnable {
     /** One daemon thread for every member in the process: a timer only completes a future, which costs nothing. */
     private static final ScheduledThreadPoolExecutor TIMERS = timers();
 
@@ -63,16 +62,13 @@ final class RequestTimer implements Runnable, Completion<EntryOutcome> {
     private static final AtomicReferenceFieldUpdater<RequestTimer, Stage> STAGE =
             AtomicReferenceFieldUpdater.newUpdater(RequestTimer.class, Stage.class, "stage");
 
-    private final CompletableFuture<Response> result;
     private final RequestDeadline deadline;
-    private final long memberId;
     private final long startedNanos = System.nanoTime();
     private volatile Stage stage = Stage.QUEUED;
 
     private RequestTimer(CompletableFuture<Response> result, RequestDeadline deadline, long memberId) {
-        this.result = result;
+        super(result, memberId);
         this.deadline = deadline;
-        this.memberId = memberId;
     }
 
     /** Arms the one timer of {@code result}; a deadline already passed fails it at once. */
@@ -105,25 +101,6 @@ final class RequestTimer implements Runnable, Completion<EntryOutcome> {
     @Override
     public boolean proceed(Completion.Step next) {
         return stage(Stage.of(next));
-    }
-
-    /** Whether the write was answered (or failed by this timer): the runtime then forgets it. */
-    @Override
-    public boolean ended() {
-        return result.isDone();
-    }
-
-    /** The write's entry applied: answered with the store's response, or the refusal applying it gave. */
-    @Override
-    public void completed(EntryOutcome outcome) {
-        if (outcome.refusal() != null) result.completeExceptionally(outcome.refusal());
-        else result.complete(outcome.response());
-    }
-
-    /** The runtime refused the write: answered with the server's exception for it. */
-    @Override
-    public void refused(Refusal refusal) {
-        result.completeExceptionally(RefusalExceptions.of(memberId, refusal));
     }
 
     /** The deadline passed: fails the request, if it is not done yet. */

@@ -1,6 +1,8 @@
 package io.keel.server.member;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /** Thread helpers shared by the member's own threads. */
 final class Threads {
@@ -29,6 +31,25 @@ final class Threads {
         while (latch.getCount() > 0) {
             try {
                 latch.await();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    /**
+     * Stops {@code executor}'s one thread after the task it is running, without interrupting it (a store write or a
+     * snapshot install is not cut short), and waits for it as {@link #joinUninterruptibly} does; the tasks still
+     * queued are dropped.
+     */
+    static void stopAfterCurrentTask(ThreadPoolExecutor executor) {
+        executor.getQueue().clear();
+        executor.shutdown();
+        boolean interrupted = false;
+        while (!executor.isTerminated()) {
+            try {
+                executor.awaitTermination(1, TimeUnit.DAYS);
             } catch (InterruptedException e) {
                 interrupted = true;
             }

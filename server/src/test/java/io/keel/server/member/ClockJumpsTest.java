@@ -1,5 +1,6 @@
 package io.keel.server.member;
 
+import io.keel.raft.runtime.PublishedLeaderLease;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,22 +44,24 @@ class ClockJumpsTest {
 
     @Test
     void aPublishedLeaderLeaseDoesNotHoldAfterASuspension() {
-        clocks.jumpedSinceLastCheck();
-        LeaderLeaseView lease = new LeaderLeaseView(mono.get() + 900_000_000L, 7, clocks.offsetAtLastCheck());
-        assertTrue(lease.holds(7, clocks));
-        assertFalse(lease.holds(8, clocks), "another term's lease");
+        MonotonicClock clock = new MonotonicClock(clocks, 1);
+        assertFalse(clock.mayHaveStoppedSinceLastCheck());
+        PublishedLeaderLease lease = new PublishedLeaderLease(mono.get() + 900_000_000L, 7, clock.suspensionMark());
+        assertTrue(clock.holds(lease, 7));
+        assertFalse(clock.holds(lease, 8), "another term's lease");
         advance(1, 2_000); // suspended for two seconds: by the monotonic clock, 899 ms of lease are left
-        assertFalse(lease.holds(7, clocks), "the followers' guards ran out in real time");
+        assertFalse(clock.holds(lease, 7), "the followers' guards ran out in real time");
     }
 
     @Test
     void aPublishedLeaderLeaseEndsByTheMonotonicClock() {
-        clocks.jumpedSinceLastCheck();
-        LeaderLeaseView lease = new LeaderLeaseView(mono.get() + 900_000_000L, 7, clocks.offsetAtLastCheck());
+        MonotonicClock clock = new MonotonicClock(clocks, 1);
+        assertFalse(clock.mayHaveStoppedSinceLastCheck());
+        PublishedLeaderLease lease = new PublishedLeaderLease(mono.get() + 900_000_000L, 7, clock.suspensionMark());
         advance(899, 899);
-        assertTrue(lease.holds(7, clocks));
+        assertTrue(clock.holds(lease, 7));
         advance(1, 1);
-        assertFalse(lease.holds(7, clocks));
-        assertFalse(LeaderLeaseView.NONE.holds(0, clocks));
+        assertFalse(clock.holds(lease, 7));
+        assertFalse(clock.holds(PublishedLeaderLease.NONE, 0));
     }
 }

@@ -3,16 +3,17 @@ package io.keel.server.member;
 import com.google.protobuf.ByteString;
 import io.keel.raft.RaftConfig;
 import io.keel.raft.RaftNode;
-import io.keel.raft.Ready;
-import io.keel.raft.log.MemoryStorage;
+import io.keel.raft.Role;
 import io.keel.raft.proto.Entry;
-import io.keel.raft.proto.HardState;
+import io.keel.raft.proto.EntryType;
+import io.keel.raft.proto.Message;
+import io.keel.raft.proto.MessageType;
+import io.keel.raft.runtime.WriteOptions;
 import io.keel.server.Poll;
 import io.keel.storage.log.GroupCommitLog;
-import io.keel.storage.log.LogWrite;
 import io.keel.storage.log.RocksLogStorage;
+import io.keel.storage.mvcc.api.Response;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,111 +21,103 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * When {@link PersistPipeline} wakes the raft thread to hand a durable Ready back, and when it lets the hand-back
- * ride on the next wake-up. Real parts: a RocksDB log behind the group commit log (fsyncs included) and a raft
- * thread; the thread ticks once an hour, so a hand-back wrongly deferred is never rescued by a tick and the poll
- * for it times out.
+ * When the member runtime, on the server's stages, wakes the raft thread to hand a durable write back, and when the
+ * hand-back rides on the thread's next wake-up ({@link RaftLoop#executeDeferred}). Real parts: a RocksDB log behind
+ * the group commit log ({@link GroupCommitLogStore}, fsyncs included) and a raft thread that ticks once an hour, so
+ * a hand-back wrongly deferred is never rescued by a tick and the poll for it times out. The polls read what the
+ * raft thread publishes (its soft state) or what the apply stage did, never asking the raft thread itself: a
+ * question would wake it.
  */
 class PersistHandBackTest {
     private static final long CLUSTER = 7;
+    private static final long TERM = 2;
+    private static final long HOUR = Duration.ofHours(1).toNanos();
 
     @TempDir
     Path dir;
 
     private RocksLogStorage storage;
     private GroupCommitLog log;
-    private RaftLoop loop;
-    private PersistPipeline pipeline;
-    private final AtomicBoolean raftWaits = new AtomicBoolean();
-    private final List<String> events = new CopyOnWriteArrayList<>();
+    private LoopRuntime member;
 
-    @BeforeEach
-    void start() {
-        storage = RocksLogStorage.bootstrap(dir, CLUSTER, 1, 1); // index 1: the bootstrap configuration
+    /** Member 1 of {@code voters}, its node's election timer started an hour ago, on the hourly raft thread. */
+    private void start(long... voters) {
+        storage = RocksLogStorage.bootstrap(dir, CLUSTER, 1, voters); // index 1: the bootstrap configuration
         log = new GroupCommitLog(storage);
-        RaftNode node = new RaftNode(RaftConfig.defaults(1), MemoryStorage.bootstrap(1), System.nanoTime());
-        loop = new RaftLoop(node, Duration.ofHours(1).toNanos());
-        loop.start(r -> { }, Throwable::printStackTrace); // never ticks: the node hands out nothing itself
-        pipeline = new PersistPipeline(log, loop, messages -> { }, r -> events.add(name(r)),
-                t -> events.add("failed: " + t), raftWaits::get);
+        RaftNode node = new RaftNode(RaftConfig.defaults(1), storage, System.nanoTime() - HOUR);
+        member = new LoopRuntime(node, HOUR, new GroupCommitLogStore(log, MemberObserver.NONE),
+                new MonotonicClock(ClockJumps.system(), 1));
     }
 
     @AfterEach
     void stop() {
-        loop.stop();
+        member.close();
         log.close();
         storage.close();
     }
 
     @Test
-    void aWriteTheNodeWaitsForIsHandedBackAtOnce() {
-        raftWaits.set(true); // a leader: its own durable log counts towards the commit
-        submit(write(2));
-        Poll.until("the write is handed back", () -> events.contains("write 2"));
-    }
-
-    @Test
-    void aWriteCarryingCommittedEntriesIsHandedBackAtOnce() {
-        submit(new Ready(hardState(2), List.of(entry(2)), null, List.of(), List.of(), List.of(entry(2)), List.of(),
-                null, null));
-        Poll.until("the write is handed back", () -> events.contains("write 2"));
-    }
-
-    @Test
-    void committedEntriesQueuedBehindAWriteNobodyWaitsForAreHandedBackOnceItIsDurable() {
-        Ready commit = new Ready(null, List.of(), null, List.of(), List.of(), List.of(entry(2)), List.of(), null,
-                null);
-        loop.execute(() -> {
-            pipeline.submit(write(2), null);
-            pipeline.submit(commit, null); // nothing to write: waits behind the write, then goes to apply
+    void aCandidatesAndALeadersWritesAreHandedBackAtOnce() throws Exception {
+        start(1);
+        // Ticked by hand until the single member campaigns; then no more ticks. Its vote counts once durable, its
+        // first entry commits once durable: each hand-back must wake the raft thread, nothing else will for an hour.
+        Poll.until("the member campaigns", () -> {
+            boolean campaigning = member.loop.softState().role() != Role.FOLLOWER;
+            if (!campaigning) member.loop.execute(member.runtime::tick);
+            return campaigning;
         });
-        Poll.until("both are handed back", () -> events.size() == 2);
-        assertEquals(List.of("write 2", "commit 2"), events);
+        Poll.until("the member elects itself", () -> member.loop.softState().role() == Role.LEADER);
+        CompletableFuture<Response> put = new CompletableFuture<>();
+        RequestTimer timer = RequestTimer.arm(put, RequestDeadline.after(Duration.ofMinutes(1)), 1);
+        member.loop.execute(() -> member.runtime.propose(ByteString.copyFromUtf8("put a"), WriteOptions.LEADER_ONLY,
+                Long.MAX_VALUE, timer));
+        put.get(60, TimeUnit.SECONDS); // answered once applied: its durable write was handed back at once
+        assertEquals(List.of("put a"), member.machine.applied);
     }
 
     @Test
-    void aWriteNobodyWaitsForIsHandedBackBeforeTheNextTaskTheRaftThreadWakesFor() throws Exception {
-        AtomicReference<CompletableFuture<Void>> later = new AtomicReference<>();
-        loop.execute(() -> {
-            pipeline.submit(write(2), null);
-            // A later write straight to the log: the sync thread completes writes in order, running each one's
-            // completion (the hand-back decision) before it completes the next.
-            later.set(log.persist(new LogWrite(List.of(entry(3)), hardState(2), null)));
-        });
-        Poll.until("the raft thread handed both writes to the log", () -> later.get() != null);
-        later.get().get(30, TimeUnit.SECONDS);
-        loop.execute(() -> events.add("woke"));
-        Poll.until("the raft thread woke", () -> events.contains("woke"));
-        assertEquals(List.of("write 2", "woke"), events);
+    void aFollowersWriteCarryingACommitIsHandedBackAtOnce() {
+        start(1, 2, 3);
+        member.loop.execute(() -> member.runtime.step(append(1, List.of(entry(2, "put b")), 2)));
+        // The commit index passed what was handed to apply: the entries go to apply only once durable here.
+        Poll.until("the committed entry applies", () -> member.machine.applied.contains("put b"));
+        assertTrue(acknowledged(2).thread().startsWith("keel-log-sync"),
+                "the acknowledgement left from the sync thread: " + acknowledged(2));
     }
 
-    private void submit(Ready ready) {
-        loop.execute(() -> pipeline.submit(ready, null));
+    @Test
+    void aFollowersWriteNobodyWaitsForIsHandedBackBeforeTheNextTaskTheRaftThreadWakesFor() {
+        start(1, 2, 3);
+        member.loop.execute(() -> member.runtime.step(append(1, List.of(entry(2, "put c")), 1)));
+        // Nothing committed: the acknowledgement leaves from the sync thread, the hand-back waits for a wake-up.
+        Poll.until("the write is acknowledged", () -> member.sent.stream().anyMatch(s -> isAck(s.message(), 2)));
+        assertTrue(acknowledged(2).thread().startsWith("keel-log-sync"), acknowledged(2).toString());
+        assertEquals(0, member.onRaft(member.runtime::persistsInFlight),
+                "the deferred hand-back ran before the task that woke the raft thread");
     }
 
-    private static Ready write(long index) {
-        return new Ready(hardState(index - 1), List.of(entry(index)), null, List.of(), List.of(), List.of(),
-                List.of(), null, null);
+    private LoopRuntime.Sent acknowledged(long index) {
+        return member.sent.stream().filter(s -> isAck(s.message(), index)).findFirst().orElseThrow();
     }
 
-    private static HardState hardState(long commit) {
-        return HardState.newBuilder().setTerm(1).setVote(1).setCommit(commit).build();
+    private static boolean isAck(Message m, long index) {
+        return m.getType() == MessageType.MSG_APPEND_RESPONSE && !m.getReject() && m.getIndex() == index;
     }
 
-    private static Entry entry(long index) {
-        return Entry.newBuilder().setIndex(index).setTerm(1).setData(ByteString.copyFromUtf8("v" + index)).build();
+    /** An append from leader 2 in {@link #TERM}: entries after index 1 (the bootstrap entry), and a commit index. */
+    private static Message append(long prevIndex, List<Entry> entries, long commit) {
+        return Message.newBuilder().setType(MessageType.MSG_APPEND).setFrom(2).setTo(1).setTerm(TERM)
+                .setIndex(prevIndex).setLogTerm(1).setCommit(commit).addAllEntries(entries).build();
     }
 
-    private static String name(Ready r) {
-        if (!r.entries().isEmpty()) return "write " + r.lastEntry().getIndex();
-        return "commit " + r.committedEntries().get(r.committedEntries().size() - 1).getIndex();
+    private static Entry entry(long index, String data) {
+        return Entry.newBuilder().setIndex(index).setTerm(TERM).setType(EntryType.ENTRY_NORMAL)
+                .setData(ByteString.copyFromUtf8(data)).build();
     }
 }

@@ -18,24 +18,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link RaftLoop#executeDeferred}'s two promises, which PersistPipeline and Member rely on to skip a wake-up
+ * {@link RaftLoop#executeDeferred}'s two promises, which the member runtime's hand-backs rely on to skip a wake-up
  * safely: a deferred task runs before the task that next wakes the thread, and one queued while the thread is busy
  * runs before the thread parks. The loop ticks once an hour here, so no tick rescues a broken promise: the polls
  * below would time out.
  */
 class RaftLoopDeferredTest {
+    private LoopRuntime member;
     private RaftLoop loop;
 
     @BeforeEach
     void start() {
-        RaftNode node = new RaftNode(RaftConfig.defaults(1), MemoryStorage.bootstrap(1), System.nanoTime());
-        loop = new RaftLoop(node, Duration.ofHours(1).toNanos());
-        loop.start(r -> { }, Throwable::printStackTrace); // never ticks, so never campaigns: no Ready to handle
+        MemoryStorage disk = MemoryStorage.bootstrap(1);
+        RaftNode node = new RaftNode(RaftConfig.defaults(1), disk, System.nanoTime());
+        // Never ticks, so never campaigns: the runtime has nothing of its own to do.
+        member = new LoopRuntime(node, Duration.ofHours(1).toNanos(), LoopRuntime.memoryLog(disk),
+                new MonotonicClock(ClockJumps.system(), 1));
+        loop = member.loop;
     }
 
     @AfterEach
     void stop() {
-        loop.stop();
+        member.close();
     }
 
     @Test

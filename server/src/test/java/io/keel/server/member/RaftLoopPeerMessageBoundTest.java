@@ -25,21 +25,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RaftLoopPeerMessageBoundTest {
     private static final int MAX = RaftLoop.MAX_QUEUED_PEER_MESSAGES;
 
+    private LoopRuntime member;
     private RaftLoop loop;
     private final CountDownLatch release = new CountDownLatch(1);
 
     @BeforeEach
     void start() throws InterruptedException {
-        RaftNode node = new RaftNode(RaftConfig.defaults(1), MemoryStorage.bootstrap(1), System.nanoTime());
-        loop = new RaftLoop(node, Duration.ofHours(1).toNanos()); // never ticks: no Ready of its own
-        loop.start(r -> { }, Throwable::printStackTrace);
+        MemoryStorage disk = MemoryStorage.bootstrap(1);
+        RaftNode node = new RaftNode(RaftConfig.defaults(1), disk, System.nanoTime());
+        // Never ticks: no Ready of its own.
+        member = new LoopRuntime(node, Duration.ofHours(1).toNanos(), LoopRuntime.memoryLog(disk),
+                new MonotonicClock(ClockJumps.system(), 1));
+        loop = member.loop;
         RaftThreadHold.until(loop, release); // the raft thread is busy: what is offered stays queued
     }
 
     @AfterEach
     void stop() {
         release.countDown();
-        loop.stop();
+        member.close();
     }
 
     @Test

@@ -5,16 +5,10 @@ import io.keel.raft.RaftConfig;
 import io.keel.raft.RaftNode;
 import io.keel.raft.Ready;
 import io.keel.raft.Role;
-import io.keel.raft.proto.ConfState;
-import io.keel.raft.proto.Entry;
-import io.keel.raft.proto.EntryType;
-import io.keel.raft.proto.SnapshotMetadata;
-import io.keel.raft.runtime.Completion;
 import io.keel.raft.runtime.MemberRuntime;
 import io.keel.raft.runtime.ReadAnswer;
 import io.keel.raft.runtime.Refusal;
 import io.keel.raft.runtime.RuntimeObserver;
-import io.keel.raft.runtime.StateMachine;
 import io.keel.raft.runtime.WriteOptions;
 import io.keel.server.MemberStoppedException;
 import io.keel.server.Poll;
@@ -71,42 +65,11 @@ class RuntimeAdaptersTest {
     private ExecutorService applyThread;
     private ExecutorService readPool;
     private MemberRuntime<EntryOutcome> runtime;
-    private final Machine machine = new Machine();
+    private final LoopRuntime.RecordingMachine machine = new LoopRuntime.RecordingMachine();
     private final AtomicLong persisted = new AtomicLong();
     private final List<String> durableOn = new CopyOnWriteArrayList<>();
     /** For each Ready that carried any, how many of its entries are {@link #tasksQueuedTogetherBecomeOneReady}'s. */
     private final List<Integer> burstEntriesPerReady = new CopyOnWriteArrayList<>();
-
-    /** Records each normal entry's data; answers a write with a put at the entry's index. */
-    private static final class Machine implements StateMachine<EntryOutcome> {
-        final List<String> applied = new CopyOnWriteArrayList<>();
-
-        @Override
-        public List<EntryOutcome> apply(List<Entry> entries, ConfState confState) {
-            List<EntryOutcome> results = new ArrayList<>();
-            for (Entry e : entries) {
-                String data = e.getType() == EntryType.ENTRY_NORMAL ? e.getData().toStringUtf8() : "";
-                if (!data.isEmpty()) applied.add(data);
-                results.add(new EntryOutcome(new PutResponse(e.getIndex(), null), null));
-            }
-            return results;
-        }
-
-        @Override
-        public void installSnapshot(SnapshotMetadata snapshot) {
-            throw new UnsupportedOperationException("a single member receives no snapshot");
-        }
-
-        @Override
-        public ByteString tagOrigin(ByteString data, long member, long request) {
-            return data;
-        }
-
-        @Override
-        public long originRequest(Entry entry, long member) {
-            return -1;
-        }
-    }
 
     @BeforeEach
     void start() {
@@ -212,7 +175,7 @@ class RuntimeAdaptersTest {
     @Test
     void aLinearizableReadRunsOnTheReadPoolAfterTheWritesBeforeIt() throws Exception {
         write("put b").get(60, TimeUnit.SECONDS);
-        Answer<ReadAnswer<String>> read = new Answer<>();
+        LoopRuntime.Answer<ReadAnswer<String>> read = new LoopRuntime.Answer<>();
         onRaft(() -> runtime.read(() -> Thread.currentThread().getName() + " " + machine.applied,
                 System.nanoTime() + WAIT.toNanos(), read));
         String seen = read.result.get(60, TimeUnit.SECONDS).value();
@@ -270,34 +233,6 @@ class RuntimeAdaptersTest {
     }
 
     private <T> T onRaft(java.util.function.Supplier<T> task) {
-        CompletableFuture<T> done = new CompletableFuture<>();
-        raftThread.execute(() -> {
-            try {
-                done.complete(task.get());
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
-            }
-        });
-        try {
-            return done.get(60, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AssertionError("the raft stage did not run the task", e);
-        }
-    }
-
-    private static final class Answer<T> implements Completion<T> {
-        final CompletableFuture<T> result = new CompletableFuture<>();
-        final CompletableFuture<Refusal> refusal = new CompletableFuture<>();
-
-        @Override
-        public void completed(T value) {
-            result.complete(value);
-        }
-
-        @Override
-        public void refused(Refusal r) {
-            refusal.complete(r);
-            result.completeExceptionally(r);
-        }
+        return LoopRuntime.onRaft(raftThread, task);
     }
 }
