@@ -47,6 +47,7 @@ class KeepAliveStreamAtFollowerTest {
                     long batchesBefore = follower.member().leaseForwarder().forwardedBatches();
                     long renewalsBefore = leader.member().lessor().renewals();
                     long checksBefore = leader.member().lessor().renewalLeaseChecks();
+                    long oneByOneBefore = leader.member().lessor().renewalsOneByOne();
                     long indexBefore = leader.member().commitIndex();
 
                     long[] ids = new long[KEEP_ALIVES];
@@ -79,9 +80,13 @@ class KeepAliveStreamAtFollowerTest {
                         long batches = follower.member().leaseForwarder().forwardedBatches() - batchesBefore;
                         assertTrue(batches <= KEEP_ALIVES / 4, KEEP_ALIVES + " keep-alives sent together on one"
                                 + " stream left in " + batches + " batches");
-                        long checks = leader.member().lessor().renewalLeaseChecks() - checksBefore;
+                        // A batch the leader cannot answer at once (its leader lease lapsed for a moment on a
+                        // loaded machine) is renewed one by one, a check each: those are not the batches' checks.
+                        long oneByOne = leader.member().lessor().renewalsOneByOne() - oneByOneBefore;
+                        long checks = leader.member().lessor().renewalLeaseChecks() - checksBefore - oneByOne;
                         assertTrue(checks <= batches, "the leader checked its leader lease " + checks + " times for "
-                                + batches + " batches: once per batch, not per keep-alive");
+                                + batches + " batches (besides " + oneByOne + " keep-alives renewed one by one): once"
+                                + " per batch, not per keep-alive");
                     }
 
                     long atFollower = lease.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(b).build())

@@ -43,6 +43,7 @@ class KeepAliveStreamAtLeaderTest {
                     lease.leaseRevoke(LeaseRevokeRequest.newBuilder().setID(revoked).build());
                     long renewalsBefore = leader.member().lessor().renewals();
                     long checksBefore = leader.member().lessor().renewalLeaseChecks();
+                    long oneByOneBefore = leader.member().lessor().renewalsOneByOne();
 
                     long[] ids = new long[KEEP_ALIVES];
                     for (int i = 0; i < KEEP_ALIVES; i++) ids[i] = i % 10 == 9 ? revoked : live;
@@ -63,7 +64,10 @@ class KeepAliveStreamAtLeaderTest {
                         // requests read together (at most 64, the stream's read-ahead); how many arrive in one read
                         // is the client's and the network's doing (64 passes for 180 renewals were seen at load
                         // average 8), so the test asks only for fewer than one each.
-                        long checks = leader.member().lessor().renewalLeaseChecks() - checksBefore;
+                        // Those renewed one by one (a pass the leader could not answer at once: its leader lease
+                        // lapsed for a moment on a loaded machine) take a check each, and are not counted here.
+                        long checks = leader.member().lessor().renewalLeaseChecks() - checksBefore
+                                - (leader.member().lessor().renewalsOneByOne() - oneByOneBefore);
                         assertTrue(checks < renewed, KEEP_ALIVES + " keep-alives sent together on one stream took "
                                 + checks + " leader lease checks for " + renewed + " renewals");
                     }

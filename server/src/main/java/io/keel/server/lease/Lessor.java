@@ -162,6 +162,7 @@ public final class Lessor implements AutoCloseable {
     private final AtomicLong expiriesProposed = new AtomicLong();
     private final AtomicLong renewals = new AtomicLong();
     private final AtomicLong renewalLeaseChecks = new AtomicLong();
+    private final AtomicLong renewalsOneByOne = new AtomicLong();
     /** The clearing entry on its way (null: none); see {@link #clearCheckpoint}. */
     private CompletableFuture<Response> clearingInFlight;
     /** Leases whose clearing waits for the one on its way, and the future their keep-alives wait for. */
@@ -374,6 +375,7 @@ public final class Lessor implements AutoCloseable {
      * when its expiry applies (TTL 0).
      */
     public CompletableFuture<Long> renew(long id, long minApplied) {
+        renewalsOneByOne.incrementAndGet();
         long ttl = tryRenew(id, minApplied);
         if (ttl >= 0) return CompletableFuture.completedFuture(ttl);
         return whenReady(minApplied).thenCompose(v -> renewNow(id));
@@ -756,6 +758,15 @@ public final class Lessor implements AutoCloseable {
      */
     public long renewalLeaseChecks() {
         return renewalLeaseChecks.get();
+    }
+
+    /**
+     * Keep-alives this lessor was asked to renew one by one ({@link #renew}): a single keep-alive, or one of a batch
+     * that could not be answered at once (the leader lease lapsed for a moment, say, under load), each with a leader
+     * lease check of its own.
+     */
+    public long renewalsOneByOne() {
+        return renewalsOneByOne.get();
     }
 
     /** How many expiries this lessor has decided on and handed to the proposer (applied or not). */
