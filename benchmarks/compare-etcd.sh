@@ -30,7 +30,8 @@
 #     the members' CPU per keep-alive is measured, not inferred; a line of the lease table.
 # Before the loads, each side gets the same unmeasured warm-up: puts with 100 clients spread over all members (with the
 # Go generator, while 2,000 leases of 5 s are kept alive over 100 streams; WARMUP_LEASES=0 leaves them out), then
-# linearizable gets with 1000 clients, 30 s each (10 s with --quick).
+# linearizable gets with 1000 clients, then (Go generator) the mixed-6 load, 30 s each (10 s with --quick; WARMUP_MIXED=0
+# leaves the mixed phase out).
 #
 # Usage: benchmarks/compare-etcd.sh [--quick] [--rounds=N] [--only=etcd|keel] [--loads=A,B] [--gen=go|java] [--jfr=DIR]
 #                                   [--profile=DIR] [--tls] [--keep-logs] [--no-build]
@@ -388,11 +389,24 @@ run_side() {
   # (once the keep-alives stop) well before the reads' warm-up ends, and their expiries are warmed too.
   local warm_leases=""
   if [ "$GEN" = go ] && [ "${WARMUP_LEASES:-1}" = 1 ]; then warm_leases="--leases 2000 --lease-ttl 5 --lease-streams 100"; fi
-  echo "   warm-up: puts with 100 clients spread over all members for $WARMUP${warm_leases:+ (keeping leases alive: $warm_leases)}, then linearizable gets with 1000 clients for $WARMUP, not measured"
+  local warm_mixed=""
+  if [ "$GEN" = go ] && [ "${WARMUP_MIXED:-1}" = 1 ]; then warm_mixed=", then mixed-6 for $WARMUP"; fi
+  echo "   warm-up: puts with 100 clients spread over all members for $WARMUP${warm_leases:+ (keeping leases alive: $warm_leases)}, then linearizable gets with 1000 clients for $WARMUP$warm_mixed, not measured"
   # shellcheck disable=SC2046
   loadgen --endpoints "$EPS" --label "$kind-warmup" $(load_args put-100 | sed "s/--duration $T/--duration $WARMUP/; s/--total $M/--total 10000000/; s/--target leader/--target any/") $warm_leases >/dev/null 2>&1 || true
   # shellcheck disable=SC2046
   loadgen --endpoints "$EPS" --label "$kind-warmup-reads" $(load_args get-lin-1000 | sed "s/--duration $T/--duration $WARMUP/; s/--total $L/--total 10000000/") >/dev/null 2>&1 || true
+  # Then (Go generator) the configuration master's own mix, a few clients pinned one per member with one request in
+  # flight each: compare-and-swap transactions, writes and linearizable reads at a follower, one request at a time.
+  # The two phases above never run a transaction, nor a member with a single request in flight, and Keel's JIT
+  # compiled those paths during the first measured loads: over 2026-12-07's runs it took 2.0-3.5 s of CPU in put-1
+  # (a quarter of the members' CPU) and 4.6-5.4 s in mixed-6 (a fifth), and a second pass of the same loads on the
+  # same cluster ran put-1 27% and mixed-6 20% faster (docs/benchmarks.md, "What the JIT costs the first loads").
+  # WARMUP_MIXED=0 leaves this phase out, as before 2026-12-07.
+  if [ "$GEN" = go ] && [ "${WARMUP_MIXED:-1}" = 1 ]; then
+    # shellcheck disable=SC2046
+    loadgen --endpoints "$EPS" --label "$kind-warmup-mixed" $(load_args mixed-6 | sed "s/--duration $T/--duration $WARMUP/; s/--total $L/--total 10000000/") >/dev/null 2>&1 || true
+  fi
   if [ "$kind" = keel ] && [ -n "$JFR_DIR" ]; then jfr_members start; fi
   if [ "$kind" = keel ] && [ -n "$PROFILE_DIR" ]; then profile_members start; fi
   for load in "${LOADS[@]}"; do

@@ -138,9 +138,9 @@ public final class EtcdGrpcServer implements AutoCloseable {
         try {
             ExecutorService executor = made.add(Executors.newCachedThreadPool(NamedThreads.numbered(prefix)),
                     ExecutorService::shutdownNow);
-            // One thread answers the KV calls that complete on the member's threads. A queue drained by one thread
-            // wakes it once per burst; the cached pool woke a thread per answer (a profile of 100 writing clients put
-            // most of that pool's CPU in thread switches).
+            // One thread answers what completes on the member's threads but must not be built there: refusals (they
+            // may come from the raft thread), MoveLeader, a gateway keep-alive stream's bursts. A KV call's result is
+            // answered where it completes (answerWhereCompleted).
             ExecutorService answers = made.add(Executors.newSingleThreadExecutor(NamedThreads.single(prefix
                     + "-answers")), ExecutorService::shutdownNow);
             Headers headers = new Headers(keel);
@@ -320,34 +320,70 @@ public final class EtcdGrpcServer implements AutoCloseable {
 
     /**
      * Starts a call without blocking and answers the unary RPC when it completes: converted to the response on
-     * {@code executor} (never on the apply thread that completes a write), or with etcd's status for its failure. A
-     * call complete at once (a serializable read) is answered on this thread: a hand-off would cost more than the
-     * answer.
+     * {@code executor}, or with etcd's status for its failure. A call complete at once (a serializable read) is
+     * answered on this thread: a hand-off would cost more than the answer. For calls that may complete on the raft
+     * thread (a MoveLeader, an auth change's refusal), which must not build answers.
      */
     static <R, T> void answerAsync(Keel keel, StreamObserver<T> observer, Executor executor,
                                    Supplier<CompletableFuture<R>> call, Function<R, T> response) {
-        CompletableFuture<R> pending;
+        CompletableFuture<R> pending = started(keel, observer, call);
+        if (pending == null) return;
+        pending.whenCompleteAsync((result, failure) -> answer(keel, observer, result, failure, response),
+                pending.isDone() ? DIRECT : executor);
+    }
+
+    /**
+     * Starts a call without blocking and answers the unary RPC on the thread that completes it with a result: the
+     * apply thread for a write (at a follower too, for a write it forwarded), the read pool for a linearizable read,
+     * this thread for a serializable one. A failure is answered on {@code refusals}, since refusals may come from the
+     * raft thread (a request refused at admission, a lost leader), which must not build answers.
+     *
+     * <p>Why not hand every answer to one answering thread, as before (issue 12, section 2): the completions of an
+     * applied batch reach it one at a time, and it built each answer faster than the apply thread completed the
+     * next, so it parked and was woken about once per answer (1.06 voluntary switches per put at put-100 and
+     * put-1000-all, a third of all the members' switches). Answered where it completes, a write costs no hand-off
+     * between its apply and gRPC's write of its answer; an A/B of the two on this machine is in docs/benchmarks.md
+     * ("Answers built where a request completes").
+     */
+    static <R, T> void answerWhereCompleted(Keel keel, StreamObserver<T> observer, Executor refusals,
+                                            Supplier<CompletableFuture<R>> call, Function<R, T> response) {
+        CompletableFuture<R> pending = started(keel, observer, call);
+        if (pending == null) return;
+        pending.whenComplete((result, failure) -> {
+            if (failure == null) {
+                answer(keel, observer, result, null, response);
+            } else {
+                refusals.execute(() -> answer(keel, observer, null, failure, response));
+            }
+        });
+    }
+
+    /** The call's pending result, or null when starting it failed (already answered with its status). */
+    private static <R, T> CompletableFuture<R> started(Keel keel, StreamObserver<T> observer,
+                                                       Supplier<CompletableFuture<R>> call) {
         try {
-            pending = call.get();
+            return call.get();
+        } catch (RuntimeException e) {
+            observer.onError(EtcdStatus.of(e, keel.leaderId()));
+            return null;
+        }
+    }
+
+    private static <R, T> void answer(Keel keel, StreamObserver<T> observer, R result, Throwable failure,
+                                      Function<R, T> response) {
+        if (failure != null) {
+            observer.onError(EtcdStatus.of(failure, keel.leaderId()));
+            return;
+        }
+        T answer;
+        try {
+            answer = response.apply(result);
         } catch (RuntimeException e) {
             observer.onError(EtcdStatus.of(e, keel.leaderId()));
             return;
         }
-        pending.whenCompleteAsync((result, failure) -> {
-            if (failure != null) {
-                observer.onError(EtcdStatus.of(failure, keel.leaderId()));
-                return;
-            }
-            T answer;
-            try {
-                answer = response.apply(result);
-            } catch (RuntimeException e) {
-                observer.onError(EtcdStatus.of(e, keel.leaderId()));
-                return;
-            }
-            observer.onNext(answer);
-            observer.onCompleted();
-        }, pending.isDone() ? DIRECT : executor);
+        observer.onNext(answer);
+        observer.onCompleted();
     }
 
     /**

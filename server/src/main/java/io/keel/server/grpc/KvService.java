@@ -28,24 +28,24 @@ import java.util.concurrent.Executor;
 final class KvService extends KVGrpc.KVImplBase {
     private final Keel keel;
     private final EtcdGrpcServer.Headers headers;
-    private final Executor executor;
+    private final Executor refusals;
     private final int maxRequestBytes;
     private final int maxTxnOps;
     private final AuthGuard guard;
 
-    KvService(Keel keel, EtcdGrpcServer.Headers headers, Executor executor, int maxRequestBytes, int maxTxnOps,
+    KvService(Keel keel, EtcdGrpcServer.Headers headers, Executor refusals, int maxRequestBytes, int maxTxnOps,
               AuthGuard guard) {
         this.keel = keel;
         this.guard = guard;
         this.headers = headers;
-        this.executor = executor;
+        this.refusals = refusals;
         this.maxRequestBytes = maxRequestBytes;
         this.maxTxnOps = maxTxnOps;
     }
 
     @Override
     public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
-        EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
+        EtcdGrpcServer.answerWhereCompleted(keel, observer, refusals, () -> {
             RequestDeadline deadline = CallDeadline.current(keel.requestTimeout());
             return guard.afterCheck(request.getSerializable(), s -> guard.range(s, request),
                     () -> keel.rangeAsync(EtcdRequests.checkedRange(request), request.getSerializable(), deadline));
@@ -57,7 +57,7 @@ final class KvService extends KVGrpc.KVImplBase {
 
     @Override
     public void put(PutRequest request, StreamObserver<PutResponse> observer) {
-        EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
+        EtcdGrpcServer.answerWhereCompleted(keel, observer, refusals, () -> {
             RequestDeadline deadline = CallDeadline.current(keel.requestTimeout());
             checkSize(request.getSerializedSize());
             EtcdGrpcServer.refuseWriteWithoutLeader(keel); // at once, not after the auth state's read
@@ -74,7 +74,7 @@ final class KvService extends KVGrpc.KVImplBase {
 
     @Override
     public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
-        EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
+        EtcdGrpcServer.answerWhereCompleted(keel, observer, refusals, () -> {
             RequestDeadline deadline = CallDeadline.current(keel.requestTimeout());
             checkSize(request.getSerializedSize());
             EtcdGrpcServer.refuseWriteWithoutLeader(keel);
@@ -91,7 +91,7 @@ final class KvService extends KVGrpc.KVImplBase {
 
     @Override
     public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
-        EtcdGrpcServer.answerAsync(keel, observer, executor, () -> {
+        EtcdGrpcServer.answerWhereCompleted(keel, observer, refusals, () -> {
             RequestDeadline deadline = CallDeadline.current(keel.requestTimeout());
             checkSize(request.getSerializedSize());
             var txn = EtcdRequests.checkedTxn(request, maxTxnOps);
@@ -108,7 +108,7 @@ final class KvService extends KVGrpc.KVImplBase {
     @Override
     public void compact(CompactionRequest request, StreamObserver<CompactionResponse> observer) {
         // `physical` is accepted; Keel answers once the compaction has applied to the store.
-        EtcdGrpcServer.answerAsync(keel, observer, executor,
+        EtcdGrpcServer.answerWhereCompleted(keel, observer, refusals,
                 () -> {
                     RequestDeadline deadline = CallDeadline.current(keel.requestTimeout());
                     EtcdGrpcServer.refuseWriteWithoutLeader(keel);
