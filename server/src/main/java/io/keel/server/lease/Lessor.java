@@ -386,17 +386,24 @@ public final class Lessor implements AutoCloseable {
     static final long NOT_NOW = -1;
 
     /**
-     * A keep-alive answered at once when nothing needs waiting for, without a future or a lambda (the common case
-     * at scale: thousands a second): the granted TTL, 0 when there is no such lease, or {@link #NOT_NOW} when
+     * A keep-alive answered at once when nothing needs waiting for, without a future, a lambda or an array (the
+     * common case at scale: thousands a second; the rule is {@link #renewOne}'s, shared with the batch path): the granted TTL, 0 when there is no such lease, or {@link #NOT_NOW} when
      * {@link #renew} must be used instead (not primary or not applied {@code minApplied} yet, past the deadline or
      * expiring, a checkpoint to clear, or no leader lease held right now). The same rules as {@link #renew}: the
      * deadline is restarted before the leader lease is checked; a {@link #NOT_NOW} after the restart leaves it
      * restarted, which {@link #renew} does again (a renewal is idempotent).
      */
     long tryRenew(long id, long minApplied) {
-        long[] ttl = new long[1];
-        tryRenewAll(new long[] {id}, 1, minApplied, ttl);
-        return ttl[0];
+        long term;
+        long ttl;
+        synchronized (lock) {
+            if (!readyFor(minApplied)) return NOT_NOW;
+            ttl = renewOne(id, clock.getAsLong());
+            term = primaryTerm;
+        }
+        if (ttl == NO_SUCH_LEASE) return 0;
+        if (ttl == NOT_NOW || !answerableAtOnce(term, 1)) return NOT_NOW;
+        return ttl;
     }
 
     /**
@@ -429,45 +436,69 @@ public final class Lessor implements AutoCloseable {
         long term;
         int renewed;
         synchronized (lock) {
-            if (primaryTerm == 0 || lastApplied < minApplied) {
+            if (!readyFor(minApplied)) {
                 Arrays.fill(ttls, 0, n, NOT_NOW);
                 return BatchWait.NOT_READY;
             }
             renewed = renewEach(ids, n, ttls);
             term = primaryTerm;
         }
-        if (renewed == 0) return BatchWait.NONE;
-        renewalLeaseChecks.incrementAndGet();
-        if (!holdsLeaderLease.test(term)) {
-            Arrays.fill(ttls, 0, n, NOT_NOW); // renewed, not answered: renewAllLater answers them after a round
-            return BatchWait.NO_LEADER_LEASE;
-        }
-        renewals.addAndGet(renewed);
-        return BatchWait.NONE;
+        if (renewed == 0 || answerableAtOnce(term, renewed)) return BatchWait.NONE;
+        Arrays.fill(ttls, 0, n, NOT_NOW); // renewed, not answered: renewAllLater answers them after a round
+        return BatchWait.NO_LEADER_LEASE;
+    }
+
+    /** Lock held: whether this member is primary and has applied {@code minApplied} (the asker's applied index). */
+    private boolean readyFor(long minApplied) {
+        return primaryTerm != 0 && lastApplied >= minApplied;
+    }
+
+    /** {@link #renewOne}'s answer for a lease this primary does not know: answered 0 (etcd's TTL for no such lease). */
+    private static final long NO_SUCH_LEASE = -2;
+
+    /**
+     * Lock held, primary: the rule for one keep-alive at {@code now}, shared by the single and the batch paths.
+     * Renews the lease if it may be answered now and returns its granted TTL; {@link #NO_SUCH_LEASE} when there is
+     * none (answered 0 whether or not this member still leads); {@link #NOT_NOW} for a lease past its deadline or
+     * expiring (an expiry may already be decided) or checkpointed (a clearing entry first: {@link #renew}).
+     */
+    private long renewOne(long id, long now) {
+        Tracked t = leases.get(id);
+        if (t == null) return NO_SUCH_LEASE;
+        if (t.expiring || t.checkpointed || t.deadline - now <= 0) return NOT_NOW;
+        t.deadline = now + TimeUnit.SECONDS.toNanos(t.ttlSeconds);
+        return t.ttlSeconds;
     }
 
     /**
-     * Lock held, primary: renews each of the first {@code n} of {@code ids} that may be answered now, at one clock
-     * reading, with {@code ttls[i]} its granted TTL, 0 for no such lease (etcd's answer, whether or not this member
-     * still leads), or {@link #NOT_NOW} for a lease past its deadline or expiring (an expiry may already be
-     * decided) or checkpointed (a clearing entry first: {@link #renew}); returns how many it renewed.
+     * Lock held, primary: {@link #renewOne} for each of the first {@code n} of {@code ids} at one clock reading,
+     * {@code ttls[i]} receiving what {@link #tryRenew} answers for it before its leader lease check; returns how
+     * many it renewed.
      */
     private int renewEach(long[] ids, int n, long[] ttls) {
         long now = clock.getAsLong();
         int renewed = 0;
         for (int i = 0; i < n; i++) {
-            Tracked t = leases.get(ids[i]);
-            if (t == null) {
+            long ttl = renewOne(ids[i], now);
+            if (ttl == NO_SUCH_LEASE) {
                 ttls[i] = 0;
-            } else if (t.expiring || t.checkpointed || t.deadline - now <= 0) {
-                ttls[i] = NOT_NOW;
             } else {
-                t.deadline = now + TimeUnit.SECONDS.toNanos(t.ttlSeconds);
-                ttls[i] = t.ttlSeconds;
-                renewed++;
+                ttls[i] = ttl;
+                if (ttl != NOT_NOW) renewed++;
             }
         }
         return renewed;
+    }
+
+    /**
+     * After {@code renewed} renewals in {@code term}: the one leader lease check made after them (see {@link #answer}
+     * for why it comes after); true if they are answered now, counted as renewals.
+     */
+    private boolean answerableAtOnce(long term, int renewed) {
+        renewalLeaseChecks.incrementAndGet();
+        if (!holdsLeaderLease.test(term)) return false;
+        renewals.addAndGet(renewed);
+        return true;
     }
 
     /**
@@ -658,7 +689,7 @@ public final class Lessor implements AutoCloseable {
     /** Completes once this member is primary and has applied {@code minApplied}; fails if it does not lead. */
     CompletableFuture<Void> whenReady(long minApplied) {
         synchronized (lock) {
-            if (primaryTerm != 0 && lastApplied >= minApplied) return CompletableFuture.completedFuture(null);
+            if (readyFor(minApplied)) return CompletableFuture.completedFuture(null);
             if (leaderTerm == 0) return CompletableFuture.failedFuture(new NotPrimaryException(memberId));
             CompletableFuture<Void> f = new CompletableFuture<>();
             waitingForReady.add(new Ready(minApplied, f, clock.getAsLong()));

@@ -214,6 +214,29 @@ class LessorTest {
     }
 
     @Test
+    void aSingleKeepAliveAnsweredAtOnceFollowsTheBatchsRules() {
+        // tryRenew is the batch rule for one keep-alive (no arrays): renewed, then one leader lease check after it.
+        lead(lessor, 2);
+        granted(7, 10);
+        advance(6);
+        assertEquals(10L, lessor.tryRenew(7, 0));
+        assertEquals(10 * SECOND, lessor.remainingNanos(7).orElseThrow(), "renewed");
+        assertEquals(0L, lessor.tryRenew(99, 0), "no such lease: 0");
+        assertEquals(1, lessor.renewalLeaseChecks(), "no check for a lease it does not know");
+        assertEquals(Lessor.NOT_NOW, lessor.tryRenew(7, index + 1), "not applied what the asker had");
+        leaseHeld.set(false);
+        advance(1);
+        assertEquals(Lessor.NOT_NOW, lessor.tryRenew(7, 0), "no leader lease after the renewal");
+        assertEquals(10 * SECOND, lessor.remainingNanos(7).orElseThrow(), "renewed before the check");
+        assertEquals(2, lessor.renewalLeaseChecks());
+        assertEquals(1, lessor.renewals(), "answered once");
+        advance(11);
+        leaseHeld.set(true);
+        assertEquals(Lessor.NOT_NOW, lessor.tryRenew(7, 0), "past its deadline: its expiry may be decided");
+        assertEquals(2, lessor.renewalLeaseChecks(), "nothing renewed, nothing checked");
+    }
+
+    @Test
     void aBatchThatCannotBeAnsweredAtOnceWaitsOnceAsAWhole() {
         // Why: each keep-alive of such a batch was renewed again one by one, with a leader lease check and a quorum
         // round of its own (a burst of 64 whose lease lapsed for a moment cost 64 checks and 64 rounds).
