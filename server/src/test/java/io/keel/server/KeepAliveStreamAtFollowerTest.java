@@ -81,7 +81,9 @@ class KeepAliveStreamAtFollowerTest {
                         assertTrue(batches <= KEEP_ALIVES / 4, KEEP_ALIVES + " keep-alives sent together on one"
                                 + " stream left in " + batches + " batches");
                         // A batch the leader cannot answer at once (its leader lease lapsed for a moment on a
-                        // loaded machine) is renewed one by one, a check each: those are not the batches' checks.
+                        // loaded machine) waits once, as a whole, within its one check (Lessor.renewAllLater); only
+                        // a batch whose wait failed (leadership lost meanwhile) is renewed one by one, a check each:
+                        // those are not the batches' checks.
                         long oneByOne = leader.member().lessor().renewalsOneByOne() - oneByOneBefore;
                         long checks = leader.member().lessor().renewalLeaseChecks() - checksBefore - oneByOne;
                         assertTrue(checks <= batches, "the leader checked its leader lease " + checks + " times for "

@@ -64,8 +64,9 @@ class KeepAliveStreamAtLeaderTest {
                         // requests read together (at most 64, the stream's read-ahead); how many arrive in one read
                         // is the client's and the network's doing (64 passes for 180 renewals were seen at load
                         // average 8), so the test asks only for fewer than one each.
-                        // Those renewed one by one (a pass the leader could not answer at once: its leader lease
-                        // lapsed for a moment on a loaded machine) take a check each, and are not counted here.
+                        // A pass the leader could not answer at once (its leader lease lapsed for a moment on a
+                        // loaded machine) waits once, within its one check (Lessor.renewAllLater); only one whose
+                        // wait failed (leadership lost meanwhile) is renewed one by one, a check each: not counted.
                         long checks = leader.member().lessor().renewalLeaseChecks() - checksBefore
                                 - (leader.member().lessor().renewalsOneByOne() - oneByOneBefore);
                         assertTrue(checks < renewed, KEEP_ALIVES + " keep-alives sent together on one stream took "

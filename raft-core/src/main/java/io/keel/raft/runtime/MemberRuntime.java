@@ -488,21 +488,40 @@ public final class MemberRuntime<R> {
         }
     }
 
-    /** Read stage. */
+    /**
+     * Read stage. The read stays among {@link PendingReads}' executing reads until this stage takes it back: a stop
+     * meanwhile refuses it there, or this stage refuses it, exactly once either way (its caller would otherwise wait
+     * out its own timeout).
+     */
     private <T> void execute(PendingReads.Confirmed c) {
-        if (stopped) return;
+        if (stopped) {
+            refuseStopped(c);
+            return;
+        }
         @SuppressWarnings("unchecked") PendingReads.Read<T> read = (PendingReads.Read<T>) c.read();
         T value = read.query().get();
+        if (stopped) {
+            // Stopped while the query ran: nothing is answered after a fail-stop (the state machine may hold what a
+            // failed write or apply left half done), so its answer is dropped and the read refused.
+            refuseStopped(c);
+            return;
+        }
         if (c.leaseTerm() != 0 && !leaseHoldsAfterRead(c.leaseTerm())) {
             // The lease ended while the read waited or ran: its answer could miss a newer leader's write. Asked
             // again once the raft stage looked at the clock, so a suspension ends the node's lease first.
             onRaftStage(() -> {
+                if (!reads.finish(c)) return; // refused by a stop meanwhile
                 noticeSuspension();
                 askNode(read);
             });
             return;
         }
-        read.completion().completed(new ReadAnswer<>(value, c.index(), c.leaseTerm()));
+        if (reads.finish(c)) read.completion().completed(new ReadAnswer<>(value, c.index(), c.leaseTerm()));
+    }
+
+    /** Read stage: refuses an executing read STOPPED, unless the stop's own refusal of every read came first. */
+    private void refuseStopped(PendingReads.Confirmed c) {
+        if (reads.finish(c)) c.read().completion().refused(stoppedRefusal());
     }
 
     /**

@@ -289,6 +289,56 @@ class MemberRuntimeTest {
     }
 
     @Test
+    void aReadOnTheReadStageWhenTheRuntimeFailStopsIsRefusedStoppedOnce() {
+        // Why: a read handed to the read stage has left the reads a stop refuses; it was never answered (its caller
+        // waited out its own timeout), and one whose query was running was answered after the fail-stop, from a
+        // state machine a failure may have left half done.
+        RuntimeHarness h = new RuntimeHarness(1, MemoryStorage.bootstrap(1), 1000);
+        h.becomeSingleLeader();
+        h.runtime.propose(bytes("x"), WriteOptions.LEADER_ONLY, h.now + 1_000_000_000L,
+                new RuntimeHarness.Recorder<>(h.events, "put")); // its write stays in flight
+        RuntimeHarness.Recorder<ReadAnswer<String>> running = new RuntimeHarness.Recorder<>(h.events, "running");
+        RuntimeHarness.Recorder<ReadAnswer<String>> queued = new RuntimeHarness.Recorder<>(h.events, "queued");
+        h.runtime.read(() -> {
+            // The runtime fail-stops while this query runs: the failed write's hand-back reaches the raft stage,
+            // whose refusal of every waiting request stays queued behind it (the read stage sees the stop first).
+            h.failWrite(new IOException("fsync failed"));
+            h.raft.tasks.poll().run();
+            assertTrue(h.runtime.stopped());
+            return "value";
+        }, h.now + 1_000_000_000L, running);
+        h.runtime.read(() -> "value", h.now + 1_000_000_000L, queued);
+        h.raft.runAll();
+        assertEquals(2, h.read.tasks.size(), "both reads wait on the read stage: " + h.events);
+
+        h.read.runAll();
+        h.settle(); // the stop's refusals on the raft stage
+        assertTrue(h.runtime.stopped());
+        for (RuntimeHarness.Recorder<ReadAnswer<String>> r : List.of(running, queued)) {
+            assertEquals(1, r.calls, r.name + " answered once: " + h.events);
+            assertNotNull(r.refusal, r.name + " refused, not answered: " + h.events);
+            assertEquals(Refusal.Kind.STOPPED, r.refusal.kind());
+        }
+        assertEquals(0, h.runtime.pendingRequests());
+    }
+
+    @Test
+    void aLeaseReadAskedAgainWhenTheRuntimeStopsIsRefusedStoppedOnce() {
+        // Why: a lease read whose lease ended while it ran goes back to the raft stage to be asked again; a stop
+        // before that hand-back runs skips it, so the stop's own refusal must reach the read (it was never answered).
+        RuntimeHarness h = leaderOfThreeWithALeaseHeld();
+        RuntimeHarness.Recorder<ReadAnswer<String>> get = leaseReadWaitingOnTheReadStage(h);
+        h.runtime.transferLeadership(2); // the lease ends before the read runs: it is to be asked again
+        h.read.runAll();
+        assertFalse(get.done(), h.events.toString());
+
+        h.runtime.stop(); // the member closes, on the raft stage, before the hand-back asking the read again
+        h.settle();
+        assertEquals(1, get.calls, "answered once: " + h.events);
+        assertEquals(Refusal.Kind.STOPPED, get.refusal.kind());
+    }
+
+    @Test
     void proposalsInOneBatchBecomeOneWrite() {
         // Why: group commit; one write and one append per follower for everything queued since the last Ready is
         // what makes many clients cheap (the server's raft thread batches up to 256 tasks so).

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -108,20 +109,47 @@ public final class LeaseForwarder implements AutoCloseable {
         long to = closed ? 0 : leader.getAsLong();
         if (to == memberId) {
             long[] ttls = new long[n];
-            lessor.tryRenewAll(ids, n, applied.getAsLong(), ttls);
-            for (int i = 0; i < n; i++) {
-                if (ttls[i] >= 0) {
-                    answers.answered(i, ttls[i]);
-                } else {
-                    CompletableFuture<Long> result = answerAt(i, answers);
-                    attempt(ids[i], renewHere(ids[i]), forwardTo(ids[i]), deadline, result, null);
-                }
+            long minApplied = applied.getAsLong();
+            Lessor.BatchWait why = lessor.tryRenewAll(ids, n, minApplied, ttls);
+            if (why == Lessor.BatchWait.NONE) {
+                answerRenewed(ids, n, ttls, answers, deadline);
+                return;
             }
+            // The whole burst waits once (for this member to be ready, or for one quorum round), bounded like a
+            // single keep-alive's attempt here; if that fails, each is retried as a single keep-alive would be.
+            lessor.renewAllLater(why, ids, n, minApplied)
+                    .orTimeout(2 * attemptTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .whenComplete((later, e) -> {
+                        if (e == null) {
+                            answerRenewed(ids, n, later, answers, deadline);
+                            return;
+                        }
+                        Throwable cause = Futures.unwrap(e);
+                        for (int i = 0; i < n; i++) {
+                            retryOrFail(ids[i], renewHere(ids[i]), forwardTo(ids[i]), deadline, answerAt(i, answers),
+                                    cause);
+                        }
+                    });
         } else if (to != 0) {
             forwarded.addAndGet(n);
             keepAlives.sendAll(to, ids, n, new RetriedOnFailure(ids, answers, deadline));
         } else { // no leader known, or closed: the single path waits for one, or says so
             for (int i = 0; i < n; i++) {
+                attempt(ids[i], renewHere(ids[i]), forwardTo(ids[i]), deadline, answerAt(i, answers), null);
+            }
+        }
+    }
+
+    /**
+     * The lessor's answers to a burst at this member: each TTL passed on at its position, and each {@link
+     * Lessor#NOT_NOW} (its own lease must wait: an expiry, a checkpoint's clearing) taken down the single
+     * keep-alive's retried path, with the burst's deadline.
+     */
+    private void answerRenewed(long[] ids, int n, long[] ttls, KeepAliveAnswers answers, long deadline) {
+        for (int i = 0; i < n; i++) {
+            if (ttls[i] >= 0) {
+                answers.answered(i, ttls[i]);
+            } else {
                 attempt(ids[i], renewHere(ids[i]), forwardTo(ids[i]), deadline, answerAt(i, answers), null);
             }
         }
@@ -304,35 +332,62 @@ public final class LeaseForwarder implements AutoCloseable {
     /**
      * A follower's batch of keep-alives (transport thread: must not block): one answer listing them all, those
      * that must wait (see {@link Lessor#renew}) marked {@code ForwardedKeepAlives.LATER} and answered one by one
-     * when they complete.
+     * when they complete. A batch that must wait as a whole ({@link Lessor.BatchWait}: this member not ready yet,
+     * or its leader lease lapsed) is answered at once with every keep-alive LATER, so the follower's next batch
+     * leaves, and then in one message once its wait is over.
      */
     private void answerBatch(Message m) {
         int n = m.getLeaseIdsCount();
-        Message.Builder answer = Message.newBuilder().setType(MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE)
-                .setFrom(memberId).setTo(m.getFrom()).setReadId(m.getReadId());
         long[] ids = new long[n];
         for (int i = 0; i < n; i++) ids[i] = m.getLeaseIds(i);
         long[] ttls = new long[n];
-        lessor.tryRenewAll(ids, n, m.getIndex(), ttls); // one lock and one leader lease check for the batch
-        for (int i = 0; i < n; i++) {
-            long id = ids[i];
-            long request = m.getLeaseRequestIds(i);
-            long ttl = ttls[i];
-            if (ttl < 0) {
-                CompletableFuture<Long> later = lessor.renew(id, m.getIndex());
-                if (!later.isDone()) {
-                    ttl = ForwardedKeepAlives.LATER;
-                    later.whenComplete((t, e) -> send.test(Message.newBuilder()
-                            .setType(MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE).setFrom(memberId).setTo(m.getFrom())
-                            .setReadId(m.getReadId()).addLeaseRequestIds(request)
-                            .addLeaseTtls(e == null ? t : ForwardedKeepAlives.REFUSED).build()));
-                } else {
-                    ttl = later.isCompletedExceptionally() ? ForwardedKeepAlives.REFUSED : later.join();
-                }
-            }
-            answer.addLeaseRequestIds(request).addLeaseTtls(ttl);
+        // One lock and one leader lease check for the batch. A lost answer: the asker tries again after its attempt
+        // timeout.
+        Lessor.BatchWait why = lessor.tryRenewAll(ids, n, m.getIndex(), ttls);
+        if (why == Lessor.BatchWait.NONE) {
+            send.test(batchAnswer(m, renewOwnWaits(m, ids, ttls)));
+            return;
         }
-        send.test(answer.build()); // a lost answer: the asker tries again after its attempt timeout
+        send.test(batchAnswer(m, filled(n, ForwardedKeepAlives.LATER)));
+        lessor.renewAllLater(why, ids, n, m.getIndex()).whenComplete((later, e) -> send.test(batchAnswer(m,
+                e == null ? renewOwnWaits(m, ids, later) : filled(n, ForwardedKeepAlives.REFUSED))));
+    }
+
+    /**
+     * Replaces each {@link Lessor#NOT_NOW} of {@code ttls} (its own lease must wait: an expiry, a checkpoint's
+     * clearing) with {@link Lessor#renew}'s answer if it came at once, REFUSED if that failed, or LATER, and then
+     * answers it in a message of its own when it completes; returns {@code ttls}.
+     */
+    private long[] renewOwnWaits(Message m, long[] ids, long[] ttls) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ttls[i] != Lessor.NOT_NOW) continue;
+            long request = m.getLeaseRequestIds(i);
+            CompletableFuture<Long> later = lessor.renew(ids[i], m.getIndex());
+            if (!later.isDone()) {
+                ttls[i] = ForwardedKeepAlives.LATER;
+                later.whenComplete((t, e) -> send.test(Message.newBuilder()
+                        .setType(MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE).setFrom(memberId).setTo(m.getFrom())
+                        .setReadId(m.getReadId()).addLeaseRequestIds(request)
+                        .addLeaseTtls(e == null ? t : ForwardedKeepAlives.REFUSED).build()));
+            } else {
+                ttls[i] = later.isCompletedExceptionally() ? ForwardedKeepAlives.REFUSED : later.join();
+            }
+        }
+        return ttls;
+    }
+
+    /** The answer to batch {@code m} listing, for each of its keep-alives, its TTL, REFUSED or LATER. */
+    private Message batchAnswer(Message m, long[] ttls) {
+        Message.Builder answer = Message.newBuilder().setType(MessageType.MSG_LEASE_KEEP_ALIVE_RESPONSE)
+                .setFrom(memberId).setTo(m.getFrom()).setReadId(m.getReadId());
+        for (int i = 0; i < ttls.length; i++) answer.addLeaseRequestIds(m.getLeaseRequestIds(i)).addLeaseTtls(ttls[i]);
+        return answer.build();
+    }
+
+    private static long[] filled(int n, long value) {
+        long[] a = new long[n];
+        Arrays.fill(a, value);
+        return a;
     }
 
     private void reply(Message request, MessageType type, Throwable failure,

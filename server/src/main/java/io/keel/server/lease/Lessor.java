@@ -163,6 +163,7 @@ public final class Lessor implements AutoCloseable {
     private final AtomicLong renewals = new AtomicLong();
     private final AtomicLong renewalLeaseChecks = new AtomicLong();
     private final AtomicLong renewalsOneByOne = new AtomicLong();
+    private final AtomicLong batchesWaited = new AtomicLong();
     /** The clearing entry on its way (null: none); see {@link #clearCheckpoint}. */
     private CompletableFuture<Response> clearingInFlight;
     /** Leases whose clearing waits for the one on its way, and the future their keep-alives wait for. */
@@ -385,17 +386,40 @@ public final class Lessor implements AutoCloseable {
     static final long NOT_NOW = -1;
 
     /**
-     * A keep-alive answered at once when nothing needs waiting for, without a future or a lambda (the common case
-     * at scale: thousands a second): the granted TTL, 0 when there is no such lease, or {@link #NOT_NOW} when
+     * A keep-alive answered at once when nothing needs waiting for, without a future, a lambda or an array (the
+     * common case at scale: thousands a second; the rule is {@link #renewOne}'s, shared with the batch path): the granted TTL, 0 when there is no such lease, or {@link #NOT_NOW} when
      * {@link #renew} must be used instead (not primary or not applied {@code minApplied} yet, past the deadline or
      * expiring, a checkpoint to clear, or no leader lease held right now). The same rules as {@link #renew}: the
      * deadline is restarted before the leader lease is checked; a {@link #NOT_NOW} after the restart leaves it
      * restarted, which {@link #renew} does again (a renewal is idempotent).
      */
     long tryRenew(long id, long minApplied) {
-        long[] ttl = new long[1];
-        tryRenewAll(new long[] {id}, 1, minApplied, ttl);
-        return ttl[0];
+        long term;
+        long ttl;
+        synchronized (lock) {
+            if (!readyFor(minApplied)) return NOT_NOW;
+            ttl = renewOne(id, clock.getAsLong());
+            term = primaryTerm;
+        }
+        if (ttl == NO_SUCH_LEASE) return 0;
+        if (ttl == NOT_NOW || !answerableAtOnce(term, 1)) return NOT_NOW;
+        return ttl;
+    }
+
+    /**
+     * Why {@link #tryRenewAll} left a batch of keep-alives unanswered: what the batch, as a whole, waits for once
+     * ({@link #renewAllLater}), rather than each of its keep-alives on its own.
+     */
+    enum BatchWait {
+        /**
+         * Nothing: the batch is answered, but for the keep-alives {@link #NOT_NOW} each because of its own lease
+         * (past its deadline or expiring, a checkpoint to clear), which {@link #renew} answers one by one.
+         */
+        NONE,
+        /** This member is not primary, or has not applied the asker's index yet: nothing was renewed. */
+        NOT_READY,
+        /** Renewed, but the leader lease did not hold after the renewals: a quorum round must confirm leadership. */
+        NO_LEADER_LEASE
     }
 
     /**
@@ -405,39 +429,112 @@ public final class Lessor implements AutoCloseable {
      * renewal of the batch, so it is as strong for each as a check of its own after its renewal (an answered
      * keep-alive's renewal happened before any other member could be elected; see {@link #answer}). The deadlines
      * start from the batch's one clock reading, taken before any of them is renewed, hence before each answer, as
-     * for a single keep-alive. Without the leader lease every one is {@link #NOT_NOW}: {@link #renew} then answers
-     * it after a quorum round, as a single keep-alive without the lease.
+     * for a single keep-alive. Unless it returns {@link BatchWait#NONE}, every one is {@link #NOT_NOW}, and the
+     * batch goes to {@link #renewAllLater} with the reason returned, to wait once for all of them.
      */
-    void tryRenewAll(long[] ids, int n, long minApplied, long[] ttls) {
+    BatchWait tryRenewAll(long[] ids, int n, long minApplied, long[] ttls) {
         long term;
-        int renewed = 0;
+        int renewed;
         synchronized (lock) {
-            if (primaryTerm == 0 || lastApplied < minApplied) {
+            if (!readyFor(minApplied)) {
                 Arrays.fill(ttls, 0, n, NOT_NOW);
-                return;
+                return BatchWait.NOT_READY;
             }
-            long now = clock.getAsLong();
-            for (int i = 0; i < n; i++) {
-                Tracked t = leases.get(ids[i]);
-                if (t == null) {
-                    ttls[i] = 0; // no such lease: etcd's TTL 0, whether or not this member still leads
-                } else if (t.expiring || t.checkpointed || t.deadline - now <= 0) {
-                    ttls[i] = NOT_NOW;
-                } else {
-                    t.deadline = now + TimeUnit.SECONDS.toNanos(t.ttlSeconds);
-                    ttls[i] = t.ttlSeconds;
-                    renewed++;
-                }
-            }
+            renewed = renewEach(ids, n, ttls);
             term = primaryTerm;
         }
-        if (renewed == 0) return;
-        renewalLeaseChecks.incrementAndGet();
-        if (!holdsLeaderLease.test(term)) {
-            Arrays.fill(ttls, 0, n, NOT_NOW); // renewed, not answered: renew() answers each after a round
-            return;
+        if (renewed == 0 || answerableAtOnce(term, renewed)) return BatchWait.NONE;
+        Arrays.fill(ttls, 0, n, NOT_NOW); // renewed, not answered: renewAllLater answers them after a round
+        return BatchWait.NO_LEADER_LEASE;
+    }
+
+    /** Lock held: whether this member is primary and has applied {@code minApplied} (the asker's applied index). */
+    private boolean readyFor(long minApplied) {
+        return primaryTerm != 0 && lastApplied >= minApplied;
+    }
+
+    /** {@link #renewOne}'s answer for a lease this primary does not know: answered 0 (etcd's TTL for no such lease). */
+    private static final long NO_SUCH_LEASE = -2;
+
+    /**
+     * Lock held, primary: the rule for one keep-alive at {@code now}, shared by the single and the batch paths.
+     * Renews the lease if it may be answered now and returns its granted TTL; {@link #NO_SUCH_LEASE} when there is
+     * none (answered 0 whether or not this member still leads); {@link #NOT_NOW} for a lease past its deadline or
+     * expiring (an expiry may already be decided) or checkpointed (a clearing entry first: {@link #renew}).
+     */
+    private long renewOne(long id, long now) {
+        Tracked t = leases.get(id);
+        if (t == null) return NO_SUCH_LEASE;
+        if (t.expiring || t.checkpointed || t.deadline - now <= 0) return NOT_NOW;
+        t.deadline = now + TimeUnit.SECONDS.toNanos(t.ttlSeconds);
+        return t.ttlSeconds;
+    }
+
+    /**
+     * Lock held, primary: {@link #renewOne} for each of the first {@code n} of {@code ids} at one clock reading,
+     * {@code ttls[i]} receiving what {@link #tryRenew} answers for it before its leader lease check; returns how
+     * many it renewed.
+     */
+    private int renewEach(long[] ids, int n, long[] ttls) {
+        long now = clock.getAsLong();
+        int renewed = 0;
+        for (int i = 0; i < n; i++) {
+            long ttl = renewOne(ids[i], now);
+            if (ttl == NO_SUCH_LEASE) {
+                ttls[i] = 0;
+            } else {
+                ttls[i] = ttl;
+                if (ttl != NOT_NOW) renewed++;
+            }
         }
+        return renewed;
+    }
+
+    /**
+     * After {@code renewed} renewals in {@code term}: the one leader lease check made after them (see {@link #answer}
+     * for why it comes after); true if they are answered now, counted as renewals.
+     */
+    private boolean answerableAtOnce(long term, int renewed) {
+        renewalLeaseChecks.incrementAndGet();
+        if (!holdsLeaderLease.test(term)) return false;
         renewals.addAndGet(renewed);
+        return true;
+    }
+
+    /**
+     * A batch {@link #tryRenewAll} could not answer ({@code why}), waited for once as a whole: once this member is
+     * primary and has applied {@code minApplied}, the batch is renewed again under one lock and clock reading (a
+     * renewal is idempotent), and answered, as {@link #answer} answers one keep-alive, after one check of the leader
+     * lease made after those renewals or, without the lease, one quorum round started after them (straight away
+     * when {@code why} is {@link BatchWait#NO_LEADER_LEASE}: the lease was just found lapsed). Completes with the
+     * TTLs as {@link #tryRenewAll} gives them for {@link BatchWait#NONE} (those {@link #NOT_NOW} wait for their own
+     * lease: {@link #renew}), or fails with {@link NotPrimaryException} when this member does not lead (then every
+     * keep-alive of the batch is to be retried wherever the leader is).
+     */
+    CompletableFuture<long[]> renewAllLater(BatchWait why, long[] ids, int n, long minApplied) {
+        batchesWaited.incrementAndGet();
+        return whenReady(minApplied).thenCompose(ready -> {
+            long[] ttls = new long[n];
+            long term;
+            int renewed;
+            synchronized (lock) {
+                if (primaryTerm == 0) return CompletableFuture.failedFuture(new NotPrimaryException(memberId));
+                renewed = renewEach(ids, n, ttls);
+                term = primaryTerm;
+            }
+            if (renewed == 0) return CompletableFuture.completedFuture(ttls);
+            CompletableFuture<long[]> answered = new CompletableFuture<>();
+            if (why == BatchWait.NO_LEADER_LEASE) {
+                answerAfterRound(answered, term, ttls);
+            } else {
+                renewalLeaseChecks.incrementAndGet();
+                answer(answered, term, ttls);
+            }
+            return answered.thenApply(done -> {
+                renewals.addAndGet(renewed);
+                return done;
+            });
+        });
     }
 
     private CompletableFuture<Long> renewNow(long id) {
@@ -550,22 +647,28 @@ public final class Lessor implements AutoCloseable {
     }
 
     /**
-     * Answers a keep-alive only if, after the deadline was restarted, this member still holds its leader lease in the
-     * term it is primary in, or (without the lease: just elected, or for the rest of a term in which a leadership
-     * transfer was started) a quorum confirmed its leadership in a round started afterwards. Either way no other
-     * member was elected before the renewal, so any later leader promotes (restarting every deadline) after it.
+     * Answers a keep-alive (or a batch of them: {@code answer} is what they are answered with) only if, after the
+     * deadline was restarted, this member still holds its leader lease in the term it is primary in, or (without
+     * the lease: just elected, or for the rest of a term in which a leadership transfer was started) a quorum
+     * confirmed its leadership in a round started afterwards. Either way no other member was elected before the
+     * renewal, so any later leader promotes (restarting every deadline) after it.
      */
-    private void answer(CompletableFuture<Long> f, long term, long ttl) {
+    private <T> void answer(CompletableFuture<T> f, long term, T answer) {
         if (term == 0) {
             f.completeExceptionally(new NotPrimaryException(memberId));
         } else if (holdsLeaderLease.test(term)) {
-            f.complete(ttl);
+            f.complete(answer);
         } else {
-            confirmLeadership.apply(term).whenComplete((v, e) -> {
-                if (e == null) f.complete(ttl);
-                else f.completeExceptionally(new NotPrimaryException(memberId));
-            });
+            answerAfterRound(f, term, answer);
         }
+    }
+
+    /** {@link #answer} without the leader lease: once a quorum round started after the renewal confirmed it leads. */
+    private <T> void answerAfterRound(CompletableFuture<T> f, long term, T answer) {
+        confirmLeadership.apply(term).whenComplete((v, e) -> {
+            if (e == null) f.complete(answer);
+            else f.completeExceptionally(new NotPrimaryException(memberId));
+        });
     }
 
     /**
@@ -586,7 +689,7 @@ public final class Lessor implements AutoCloseable {
     /** Completes once this member is primary and has applied {@code minApplied}; fails if it does not lead. */
     CompletableFuture<Void> whenReady(long minApplied) {
         synchronized (lock) {
-            if (primaryTerm != 0 && lastApplied >= minApplied) return CompletableFuture.completedFuture(null);
+            if (readyFor(minApplied)) return CompletableFuture.completedFuture(null);
             if (leaderTerm == 0) return CompletableFuture.failedFuture(new NotPrimaryException(memberId));
             CompletableFuture<Void> f = new CompletableFuture<>();
             waitingForReady.add(new Ready(minApplied, f, clock.getAsLong()));
@@ -761,12 +864,20 @@ public final class Lessor implements AutoCloseable {
     }
 
     /**
-     * Keep-alives this lessor was asked to renew one by one ({@link #renew}): a single keep-alive, or one of a batch
-     * that could not be answered at once (the leader lease lapsed for a moment, say, under load), each with a leader
-     * lease check of its own.
+     * Keep-alives this lessor was asked to renew one by one ({@link #renew}), each with a leader lease check of its
+     * own: a single keep-alive, one of a batch whose own lease must wait (past its deadline or expiring, a checkpoint
+     * to clear), or one of a batch whose wait failed (this member stopped leading meanwhile), retried on its own.
      */
     public long renewalsOneByOne() {
         return renewalsOneByOne.get();
+    }
+
+    /**
+     * Batches of keep-alives that arrived together and could not be answered at once ({@link #renewAllLater}):
+     * each waited once, as a whole, for this member to be ready or for one quorum round.
+     */
+    public long batchesWaited() {
+        return batchesWaited.get();
     }
 
     /** How many expiries this lessor has decided on and handed to the proposer (applied or not). */

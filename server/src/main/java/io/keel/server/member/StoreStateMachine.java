@@ -52,8 +52,7 @@ final class StoreStateMachine implements StateMachine<EntryOutcome> {
      * waiters): each only wakes threads that read the store, so it may run before the batch's writes are answered.
      */
     private final Runnable afterApply;
-    private ConfState confState; // the configuration as of lastApplied
-    private long lastApplied; // Raft's index of the last entry applied
+    private ConfState confState; // the configuration as of the last entry applied (or snapshot installed)
     /** The last batch's entries, each parsed once: {@link #originRequest} is asked right after {@link #apply}. */
     private List<Entry> batchEntries = List.of();
     private ClientOp[] batchOps = new ClientOp[0];
@@ -104,20 +103,9 @@ final class StoreStateMachine implements StateMachine<EntryOutcome> {
         }
         if (newConfState != null) confState = newConfState;
         if (entries.isEmpty()) return outcomes;
-        lastApplied = entries.get(entries.size() - 1).getIndex();
-        maybeCompact(lastApplied);
+        maybeCompact(entries.get(entries.size() - 1).getIndex());
         afterApply.run();
         return outcomes;
-    }
-
-    /** Apply stage: the store's own applied index (past Raft's after a snapshot import). */
-    long storeApplied() {
-        return store.current().appliedIndex();
-    }
-
-    /** Apply stage: Raft's index of the last entry applied, or of the snapshot installed. */
-    long lastApplied() {
-        return lastApplied;
     }
 
     @Override
@@ -126,7 +114,6 @@ final class StoreStateMachine implements StateMachine<EntryOutcome> {
         confState = snapshot.getConfState();
         directory.reloaded(MemberDirectory.decode(store.current().clusterRecord()));
         auth.reloaded(AuthState.decode(store.current().authRecord()));
-        lastApplied = snapshot.getIndex();
         afterApply.run();
     }
 

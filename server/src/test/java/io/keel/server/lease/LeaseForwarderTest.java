@@ -4,9 +4,12 @@ import io.keel.raft.proto.Message;
 import io.keel.raft.proto.MessageType;
 import io.keel.server.Poll;
 import io.keel.server.RequestTimeoutException;
+import io.keel.storage.mvcc.MvccStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +73,45 @@ class LeaseForwarderTest {
         assertEquals(20L, burst.byPosition.get(1));
         assertEquals(Map.of(0, 1, 1, 1, 2, 1), burst.times, "each position answered once");
         assertEquals(4, f.forwarded(), "three forwarded with the burst, and one retry");
+    }
+
+    @Test
+    void aFollowersBatchTheLeaderCannotAnswerAtOnceWaitsForOneRoundAndIsAnsweredInOneMessage(@TempDir Path dir) {
+        // Why: with its leader lease lapsed for a moment, the leader renewed each keep-alive of the batch again one
+        // by one, a lease check and a quorum round each, and answered each in a message of its own.
+        List<Long> rounds = new CopyOnWriteArrayList<>();
+        CompletableFuture<Object> round = new CompletableFuture<>();
+        try (MvccStore store = MvccStore.open(dir);
+             Lessor primary = new Lessor(ME, Duration.ofSeconds(1), System::nanoTime, op -> new CompletableFuture<>(),
+                     term -> false, term -> {
+                         rounds.add(term);
+                         return round;
+                     })) {
+            LessorEntries.lead(primary, store, 1, 2);
+            LessorEntries.granted(primary, store, 2, 11, 60);
+            LessorEntries.granted(primary, store, 3, 13, 90);
+            forwarder = new LeaseForwarder(ME, primary, () -> ME, () -> 3, m -> {
+                sent.add(m);
+                return true;
+            }, Duration.ofSeconds(30), Duration.ofSeconds(30));
+            Message batch = Message.newBuilder().setType(MessageType.MSG_LEASE_KEEP_ALIVE).setFrom(2).setTo(ME)
+                    .setReadId(500).setIndex(3).addAllLeaseIds(List.of(11L, 12L, 13L))
+                    .addAllLeaseRequestIds(List.of(501L, 502L, 503L)).build();
+            forwarder.onMessage(batch);
+
+            Message first = awaitSent(1);
+            assertEquals(List.of(2L), rounds, "one quorum round for the batch");
+            assertEquals(List.of(ForwardedKeepAlives.LATER, ForwardedKeepAlives.LATER, ForwardedKeepAlives.LATER),
+                    first.getLeaseTtlsList(), "answered at once, every one later, so the follower's next batch leaves");
+            round.complete(null);
+            Message answers = awaitSent(2);
+            assertEquals(500, answers.getReadId());
+            assertEquals(List.of(501L, 502L, 503L), answers.getLeaseRequestIdsList());
+            assertEquals(List.of(60L, 0L, 90L), answers.getLeaseTtlsList(), "all in one message");
+            assertEquals(2, sent.size());
+            assertEquals(List.of(2L), rounds);
+            assertEquals(0, primary.renewalsOneByOne());
+        }
     }
 
     @Test

@@ -11,9 +11,7 @@ import io.keel.storage.mvcc.api.LeaseExpireBatchResponse;
 import io.keel.storage.mvcc.api.LeaseExpireRequest;
 import io.keel.storage.mvcc.api.LeaseExpireResponse;
 import io.keel.storage.mvcc.api.LeaseGrantRequest;
-import io.keel.storage.mvcc.api.LeaseGrantResponse;
 import io.keel.storage.mvcc.MvccStore;
-import io.keel.storage.mvcc.api.NoOp;
 import io.keel.storage.mvcc.api.NoOpResponse;
 import io.keel.storage.mvcc.api.Operation;
 import io.keel.storage.mvcc.api.Response;
@@ -83,11 +81,7 @@ class LessorTest {
     }
 
     private void lead(Lessor l, long term) {
-        l.leadershipChanged(new SoftState(Role.LEADER, 1, term));
-        index++;
-        l.applied(store, Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setIndex(index).setTerm(term).build(),
-                NoOp.INSTANCE, new ApplyResult(index, new NoOpResponse(0), null));
-        assertTrue(l.isPrimary());
+        LessorEntries.lead(l, store, ++index, term);
     }
 
     private void granted(long id, long ttl) {
@@ -95,9 +89,7 @@ class LessorTest {
     }
 
     private void granted(Lessor l, long id, long ttl) {
-        index++;
-        l.applied(store, Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setIndex(index).setTerm(2).build(),
-                new LeaseGrantRequest(id, ttl), new ApplyResult(index, new LeaseGrantResponse(0, id, ttl), null));
+        LessorEntries.granted(l, store, ++index, id, ttl);
     }
 
     private void expiryApplied(long id) {
@@ -188,7 +180,7 @@ class LessorTest {
             granted(l, 8, 20);
             advance(6);
             long[] ttls = new long[3];
-            l.tryRenewAll(new long[] {7, 99, 8}, 3, 0, ttls);
+            assertEquals(Lessor.BatchWait.NONE, l.tryRenewAll(new long[] {7, 99, 8}, 3, 0, ttls));
             assertArrayEquals(new long[] {10, 0, 20}, ttls, "granted TTLs, and 0 for no such lease");
             assertEquals(List.of(10 * SECOND, 20 * SECOND), remainingAtCheck,
                     "one leader lease check, made once both deadlines were restarted");
@@ -198,7 +190,7 @@ class LessorTest {
             leaseHeld.set(false); // lost: none of the batch is answered at once, each needs a quorum round
             remainingAtCheck.clear();
             advance(1);
-            l.tryRenewAll(new long[] {7, 99, 8}, 3, 0, ttls);
+            assertEquals(Lessor.BatchWait.NO_LEADER_LEASE, l.tryRenewAll(new long[] {7, 99, 8}, 3, 0, ttls));
             assertArrayEquals(new long[] {Lessor.NOT_NOW, Lessor.NOT_NOW, Lessor.NOT_NOW}, ttls);
             assertEquals(2, remainingAtCheck.size(), "checked once");
             assertEquals(2, l.renewals(), "nothing answered");
@@ -210,12 +202,93 @@ class LessorTest {
             assertEquals(10L, seven.join());
             assertEquals(0L, l.renew(99, 0).join());
 
-            l.tryRenewAll(new long[] {7}, 1, index + 1, ttls);
+            assertEquals(Lessor.BatchWait.NOT_READY, l.tryRenewAll(new long[] {7}, 1, index + 1, ttls));
             assertEquals(Lessor.NOT_NOW, ttls[0], "not applied what the asker had: renew() waits for it");
             l.leadershipChanged(new SoftState(Role.FOLLOWER, 2, 3));
-            l.tryRenewAll(new long[] {7, 99}, 2, 0, ttls);
+            assertEquals(Lessor.BatchWait.NOT_READY, l.tryRenewAll(new long[] {7, 99}, 2, 0, ttls));
             assertArrayEquals(new long[] {Lessor.NOT_NOW, Lessor.NOT_NOW}, new long[] {ttls[0], ttls[1]},
                     "not primary: nothing answered here, not even 'no such lease'");
+        } finally {
+            l.close();
+        }
+    }
+
+    @Test
+    void aSingleKeepAliveAnsweredAtOnceFollowsTheBatchsRules() {
+        // tryRenew is the batch rule for one keep-alive (no arrays): renewed, then one leader lease check after it.
+        lead(lessor, 2);
+        granted(7, 10);
+        advance(6);
+        assertEquals(10L, lessor.tryRenew(7, 0));
+        assertEquals(10 * SECOND, lessor.remainingNanos(7).orElseThrow(), "renewed");
+        assertEquals(0L, lessor.tryRenew(99, 0), "no such lease: 0");
+        assertEquals(1, lessor.renewalLeaseChecks(), "no check for a lease it does not know");
+        assertEquals(Lessor.NOT_NOW, lessor.tryRenew(7, index + 1), "not applied what the asker had");
+        leaseHeld.set(false);
+        advance(1);
+        assertEquals(Lessor.NOT_NOW, lessor.tryRenew(7, 0), "no leader lease after the renewal");
+        assertEquals(10 * SECOND, lessor.remainingNanos(7).orElseThrow(), "renewed before the check");
+        assertEquals(2, lessor.renewalLeaseChecks());
+        assertEquals(1, lessor.renewals(), "answered once");
+        advance(11);
+        leaseHeld.set(true);
+        assertEquals(Lessor.NOT_NOW, lessor.tryRenew(7, 0), "past its deadline: its expiry may be decided");
+        assertEquals(2, lessor.renewalLeaseChecks(), "nothing renewed, nothing checked");
+    }
+
+    @Test
+    void aBatchThatCannotBeAnsweredAtOnceWaitsOnceAsAWhole() {
+        // Why: each keep-alive of such a batch was renewed again one by one, with a leader lease check and a quorum
+        // round of its own (a burst of 64 whose lease lapsed for a moment cost 64 checks and 64 rounds).
+        List<Long> rounds = new ArrayList<>();
+        CompletableFuture<Object> round = new CompletableFuture<>();
+        Lessor l = new Lessor(1, Duration.ofSeconds(1), now::get, op -> new CompletableFuture<>(),
+                term -> leaseHeld.get(), term -> {
+                    rounds.add(term);
+                    return round;
+                });
+        try {
+            lead(l, 2);
+            granted(l, 7, 10);
+            granted(l, 8, 20);
+            long[] ids = {7, 99, 8};
+            leaseHeld.set(false); // the leader lease lapsed: the whole batch waits for one quorum round
+            assertEquals(Lessor.BatchWait.NO_LEADER_LEASE, l.tryRenewAll(ids, 3, 0, new long[3]));
+            advance(1);
+            CompletableFuture<long[]> later = l.renewAllLater(Lessor.BatchWait.NO_LEADER_LEASE, ids, 3, 0);
+            assertFalse(later.isDone(), "answered only once a quorum confirmed this member still leads");
+            assertEquals(List.of(2L), rounds, "one round of the primary's term for the batch");
+            round.complete(null);
+            assertArrayEquals(new long[] {10, 0, 20}, later.join());
+            assertEquals(10 * SECOND, l.remainingNanos(7).orElseThrow(), "renewed again when it waited (idempotent)");
+            assertEquals(1, l.renewalLeaseChecks(), "the lapsed check only: the round answers the batch");
+            assertEquals(2, l.renewals());
+
+            // Not yet applied what the asker had: nothing renewed; the batch waits once for the apply, then is
+            // renewed and checked against the leader lease once.
+            leaseHeld.set(true);
+            long[] withNew = {7, 9};
+            assertEquals(Lessor.BatchWait.NOT_READY, l.tryRenewAll(withNew, 2, index + 1, new long[2]));
+            CompletableFuture<long[]> afterApply = l.renewAllLater(Lessor.BatchWait.NOT_READY, withNew, 2, index + 1);
+            assertFalse(afterApply.isDone());
+            granted(l, 9, 30);
+            assertArrayEquals(new long[] {10, 30}, afterApply.join());
+            assertEquals(2, l.renewalLeaseChecks());
+            assertEquals(List.of(2L), rounds, "no round while the lease holds");
+            assertEquals(2, l.batchesWaited());
+            assertEquals(0, l.renewalsOneByOne(), "no keep-alive renewed one by one");
+
+            // A batch that must wait for its own leases still takes them one by one (renew), the others answered.
+            advance(25); // 7 is past its deadline (its expiry may already be decided), 9 is not
+            long[] ttls = new long[2];
+            assertEquals(Lessor.BatchWait.NONE, l.tryRenewAll(withNew, 2, 0, ttls));
+            assertArrayEquals(new long[] {Lessor.NOT_NOW, 30}, ttls);
+
+            l.leadershipChanged(new SoftState(Role.FOLLOWER, 2, 3));
+            assertEquals(Lessor.BatchWait.NOT_READY, l.tryRenewAll(ids, 3, 0, new long[3]));
+            CompletionException e = assertThrows(CompletionException.class,
+                    () -> l.renewAllLater(Lessor.BatchWait.NOT_READY, ids, 3, 0).join());
+            assertInstanceOf(NotPrimaryException.class, e.getCause(), "retried at whichever member leads");
         } finally {
             l.close();
         }

@@ -107,8 +107,7 @@ class StoreStateMachineTest {
         assertEquals(3, ((PutResponse) outcomes.get(1).response()).revision());
         assertNull(outcomes.get(0).refusal());
         assertEquals(List.of(1L, 2L), listened, "the listener heard of each entry before the batch returned");
-        assertEquals(2, machine.lastApplied());
-        assertEquals(2, machine.storeApplied());
+        assertEquals(2, store.current().appliedIndex());
         assertEquals("2", new String(store.read(s -> s.range(RangeRequest.key(bytes("b")))).kvs().get(0).value(),
                 StandardCharsets.UTF_8));
     }
@@ -131,7 +130,8 @@ class StoreStateMachineTest {
         MvccException refusal = assertInstanceOf(MvccException.class, outcomes.get(1).refusal());
         assertEquals(EtcdError.FUTURE_REVISION.message(), refusal.getMessage());
         assertNull(outcomes.get(1).response());
-        assertEquals(3, machine.storeApplied(), "the refused entry applied (as a no-op), and the one after it");
+        assertEquals(3, store.current().appliedIndex(),
+                "the refused entry applied (as a no-op), and the one after it");
         assertEquals(3, ((PutResponse) outcomes.get(2).response()).revision());
     }
 
