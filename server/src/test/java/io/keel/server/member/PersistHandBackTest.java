@@ -84,22 +84,49 @@ class PersistHandBackTest {
     @Test
     void aFollowersWriteCarryingACommitIsHandedBackAtOnce() {
         start(1, 2, 3);
-        member.loop.execute(() -> member.runtime.step(append(1, List.of(entry(2, "put b")), 2)));
-        // The commit index passed what was handed to apply: the entries go to apply only once durable here.
-        Poll.until("the committed entry applies", () -> member.machine.applied.contains("put b"));
-        assertTrue(acknowledged(2).thread().startsWith("keel-log-sync"),
-                "the acknowledgement left from the sync thread: " + acknowledged(2));
+        for (long index = 2; index < 2 + WRITES; index++) {
+            String put = "put b" + index;
+            long prev = index - 1;
+            long commit = index;
+            member.loop.execute(() -> member.runtime.step(append(prev, List.of(entry(commit, put)), commit)));
+            // The commit index passed what was handed to apply: the entries go to apply only once durable here.
+            Poll.until("the committed entry applies", () -> member.machine.applied.contains(put));
+        }
+        assertAcknowledgedFromTheSyncThread();
     }
 
     @Test
     void aFollowersWriteNobodyWaitsForIsHandedBackBeforeTheNextTaskTheRaftThreadWakesFor() {
         start(1, 2, 3);
-        member.loop.execute(() -> member.runtime.step(append(1, List.of(entry(2, "put c")), 1)));
-        // Nothing committed: the acknowledgement leaves from the sync thread, the hand-back waits for a wake-up.
-        Poll.until("the write is acknowledged", () -> member.sent.stream().anyMatch(s -> isAck(s.message(), 2)));
-        assertTrue(acknowledged(2).thread().startsWith("keel-log-sync"), acknowledged(2).toString());
+        for (long index = 2; index < 2 + WRITES; index++) {
+            long prev = index - 1;
+            long at = index;
+            member.loop.execute(() -> member.runtime.step(append(prev, List.of(entry(at, "put c" + at)), 1)));
+            // Nothing committed: the acknowledgement leaves from the sync thread, the hand-back waits for a wake-up.
+            Poll.until("the write is acknowledged", () -> member.sent.stream().anyMatch(s -> isAck(s.message(), at)));
+        }
+        assertAcknowledgedFromTheSyncThread();
         assertEquals(0, member.onRaft(member.runtime::persistsInFlight),
                 "the deferred hand-back ran before the task that woke the raft thread");
+    }
+
+    /** Appends each test makes, one after another. */
+    private static final int WRITES = 5;
+
+    /**
+     * The persist completion is direct (ServerStages): an acknowledgement leaves from the thread that saw its write
+     * become durable, the sync thread, with no hand-off to the raft thread. One may leave from the raft thread
+     * itself when the sync thread finished the write before the raft thread attached its completion (a loaded
+     * machine descheduled it in between; CompletableFuture then runs the completion on the attaching thread): so
+     * never from any other thread, and from the sync thread at least once in {@link #WRITES}.
+     */
+    private void assertAcknowledgedFromTheSyncThread() {
+        List<String> threads = new java.util.ArrayList<>();
+        for (long index = 2; index < 2 + WRITES; index++) threads.add(acknowledged(index).thread());
+        assertTrue(threads.stream().allMatch(t -> t.startsWith("keel-log-sync") || t.startsWith("keel-raft")),
+                "acknowledgements from the sync thread (or the raft thread in a race): " + threads);
+        assertTrue(threads.stream().anyMatch(t -> t.startsWith("keel-log-sync")),
+                "acknowledgements from the sync thread: " + threads);
     }
 
     private LoopRuntime.Sent acknowledged(long index) {
@@ -110,10 +137,10 @@ class PersistHandBackTest {
         return m.getType() == MessageType.MSG_APPEND_RESPONSE && !m.getReject() && m.getIndex() == index;
     }
 
-    /** An append from leader 2 in {@link #TERM}: entries after index 1 (the bootstrap entry), and a commit index. */
+    /** An append from leader 2 in {@link #TERM}: entries after {@code prevIndex} (1: the bootstrap entry, of term 1; later ones of this term), and a commit index. */
     private static Message append(long prevIndex, List<Entry> entries, long commit) {
         return Message.newBuilder().setType(MessageType.MSG_APPEND).setFrom(2).setTo(1).setTerm(TERM)
-                .setIndex(prevIndex).setLogTerm(1).setCommit(commit).addAllEntries(entries).build();
+                .setIndex(prevIndex).setLogTerm(prevIndex == 1 ? 1 : TERM).setCommit(commit).addAllEntries(entries).build();
     }
 
     private static Entry entry(long index, String data) {
