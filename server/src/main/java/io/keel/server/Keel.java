@@ -169,7 +169,8 @@ public final class Keel implements AutoCloseable {
 
     /** Any client write the store knows (put, delete range, txn, compact), with the store's response. */
     public Response write(Operation op) {
-        quota.check(op);
+        CompletableFuture<Response> refused = refusedForSpace(io.keel.storage.mvcc.api.QuotaCost.of(op));
+        if (refused != null) return awaitEnding(refused);
         return awaitEnding(member.propose(op, RequestDeadline.after(requestTimeout)));
     }
 
@@ -178,13 +179,24 @@ public final class Keel implements AutoCloseable {
      * what {@link #write} throws ({@link RequestTimeoutException} after the request timeout).
      */
     public CompletableFuture<Response> writeAsync(Operation op) {
-        try {
-            quota.check(op);
-        } catch (RuntimeException noSpaceOrStopped) {
-            return CompletableFuture.failedFuture(noSpaceOrStopped);
-        }
+        CompletableFuture<Response> refused = refusedForSpace(io.keel.storage.mvcc.api.QuotaCost.of(op));
+        if (refused != null) return refused;
         // The member's one timer per request ends it at the request timeout: no timer of its own here.
         return unwrapped(member.propose(op, RequestDeadline.after(requestTimeout)));
+    }
+
+    /**
+     * Null when a write of {@code cost} fits the space quota; otherwise its refusal, which fails once the NOSPACE
+     * alarm is raised (as etcd answers), or at once with what the quota check threw (the member stopped).
+     */
+    private CompletableFuture<Response> refusedForSpace(long cost) {
+        CompletableFuture<Void> refusal;
+        try {
+            refusal = quota.refusal(cost);
+        } catch (RuntimeException stopped) {
+            return CompletableFuture.failedFuture(stopped);
+        }
+        return refusal == null ? null : refusal.thenApply(v -> (Response) null);
     }
 
     /**
@@ -193,11 +205,8 @@ public final class Keel implements AutoCloseable {
      * converting the message to a record and back.
      */
     public CompletableFuture<Response> writeAsync(ClientWrite write, RequestDeadline deadline) {
-        try {
-            quota.check(write.quotaCost());
-        } catch (RuntimeException noSpaceOrStopped) {
-            return CompletableFuture.failedFuture(noSpaceOrStopped);
-        }
+        CompletableFuture<Response> refused = refusedForSpace(write.quotaCost());
+        if (refused != null) return refused;
         return unwrapped(member.proposeData(write.entry(), deadline));
     }
 

@@ -12,13 +12,14 @@ import io.keel.storage.mvcc.api.QuotaCost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * etcd's backend quota ({@code --quota-backend-bytes}), checked at the member a client sent its write to, before the
  * write is proposed: a write that adds data ({@link QuotaCost}) and would take this member's store to the quota or
- * past it is refused with {@code etcdserver: mvcc: database space exceeded}, and this member raises the NOSPACE
- * alarm through Raft. From the moment the alarm applies, every member refuses such writes as it applies them (the
+ * past it is refused with {@code etcdserver: mvcc: database space exceeded} once this member has raised the NOSPACE
+ * alarm through Raft (as etcd answers: {@link #refusal}). From the moment the alarm applies, every member refuses such writes as it applies them (the
  * store's capped apply), until an operator disarms it; reads, deletes and compaction go on.
  *
  * <p>The store's size is {@link MvccStore#spaceUsed()} (live SST files and memtables), re-read at most every
@@ -35,7 +36,8 @@ public final class SpaceQuota {
 
     private final Member member;
     private final long quotaBytes;
-    private final AtomicBoolean raising = new AtomicBoolean();
+    /** The alarm's proposal on its way, if any: the writes refused meanwhile wait for it too. */
+    private final AtomicReference<CompletableFuture<Object>> raising = new AtomicReference<>();
     private volatile long measured = -1;
     private volatile long measuredAtNanos;
 
@@ -70,6 +72,22 @@ public final class SpaceQuota {
         throw new MvccException(EtcdError.NO_SPACE);
     }
 
+    /**
+     * As {@link #check(long)} without blocking: null when the write fits; otherwise a future that fails with
+     * NO_SPACE once this member's NOSPACE alarm has been raised through Raft (applied here, or its proposal failed).
+     * etcd raises the alarm before it answers "database space exceeded" (its quotaAlarmer waits for the alarm
+     * request), so a client that lists the alarms right after the refusal sees NOSPACE; answered at once, as before,
+     * etcd's e2e TestCtlV3Alarm failed when its `alarm list` came before the alarm's entry applied.
+     */
+    public CompletableFuture<Void> refusal(long cost) {
+        if (cost == 0) return null;
+        long used = used();
+        if (used + cost < quotaBytes) return null;
+        return raiseAlarm(used).handle((r, e) -> {
+            throw new MvccException(EtcdError.NO_SPACE);
+        });
+    }
+
     /** The store's size as last measured (at most {@value #MEASURE_EVERY_MS} ms old). */
     public long used() {
         long now = System.nanoTime();
@@ -82,18 +100,23 @@ public final class SpaceQuota {
         return last;
     }
 
-    private void raiseAlarm(long used) {
+    /** Raises this member's NOSPACE alarm unless it is raised or being raised; completes once it is (or failed). */
+    private CompletableFuture<?> raiseAlarm(long used) {
         AlarmMember mine = new AlarmMember(member.id(), AlarmType.NOSPACE);
-        if (member.readSerializable(MvccStore::alarms).contains(mine)) return;
-        if (!raising.compareAndSet(false, true)) return;
+        if (member.readSerializable(MvccStore::alarms).contains(mine)) return CompletableFuture.completedFuture(null);
+        CompletableFuture<Object> mineNow = new CompletableFuture<>();
+        CompletableFuture<Object> inFlight = raising.compareAndExchange(null, mineNow);
+        if (inFlight != null) return inFlight;
         LOG.warn("member {}: the store holds {} bytes, at its quota of {} bytes: raising the NOSPACE alarm;"
                 + " compact, defragment and disarm it to write again", Long.toHexString(member.id()), used,
                 quotaBytes);
         member.propose(new AlarmRequest(AlarmRequest.Action.ACTIVATE, member.id(), AlarmType.NOSPACE))
                 .whenComplete((r, e) -> {
-                    raising.set(false);
+                    raising.set(null);
                     if (e != null) LOG.warn("member {}: raising the NOSPACE alarm failed ({}); the next write over"
                             + " the quota tries again", Long.toHexString(member.id()), e.toString());
+                    mineNow.complete(null);
                 });
+        return mineNow;
     }
 }
