@@ -81,6 +81,9 @@ public final class Member implements AutoCloseable {
     private final ExecutorService snapshotSender;
     /** The runtime's apply stage: one thread, batches in order. */
     private final ThreadPoolExecutor applyThread;
+    /** The log compaction's thread: the store's flush before each compaction runs there, beside the apply thread. */
+    private final ExecutorService compactionThread;
+    private final LogCompaction logCompaction;
     private final Transport transport;
     private final Outbound outbound;
     private final SnapshotInstaller installer;
@@ -138,6 +141,7 @@ public final class Member implements AutoCloseable {
         Transport createdTransport = null;
         RaftLoop createdLoop = null;
         ThreadPoolExecutor createdApply = null;
+        ExecutorService createdCompaction = null;
         try {
             RaftConfig raft = RaftConfig.defaults(config.memberId())
                     .withTimeouts(config.electionTimeout(), config.heartbeatInterval())
@@ -159,6 +163,9 @@ public final class Member implements AutoCloseable {
                     Executors.newCachedThreadPool(NamedThreads.numbered("keel-snapshot-" + hex(config.memberId())));
             this.applyThread = createdApply = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                     new LinkedBlockingQueue<>(), NamedThreads.single("keel-apply-" + hex(config.memberId())));
+            this.compactionThread = createdCompaction = Executors.newSingleThreadExecutor(
+                    NamedThreads.single("keel-log-compaction-" + hex(config.memberId())));
+            this.logCompaction = new LogCompaction(storage.log, compactionThread, this::fail);
             // Lease expiry: decided by the leader's lessor on its clock, proposed only while it holds its lease.
             this.lessor = createdLessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
                     this::proposeWithLeaderLease, this::holdsLeaderLease, this::confirmLeadership);
@@ -169,7 +176,8 @@ public final class Member implements AutoCloseable {
             this.installer = new SnapshotInstaller(config.memberId(), config.dataDir(), storage.storeOptions);
             this.bookkeeping = new ReadyBookkeeping(observer, lessor, installer);
             StoreStateMachine machine = new StoreStateMachine(storage.store, storage.log,
-                    storage.log.initialState().confState(), installer, config.snapshotEntries(), lessor::applied,
+                    storage.log.initialState().confState(), installer, config.snapshotEntries(), logCompaction,
+                    lessor::applied,
                     directory, auth, observer, () -> appliedListeners.forEach(Runnable::run));
             this.transport = createdTransport = Transport.start(transportConfig(config, storage.log.incarnation(), raft,
                     peerAdmission = new IncarnationCheck(directory::current), peerTls), new InboundListener() {
@@ -259,6 +267,7 @@ public final class Member implements AutoCloseable {
                 if (createdLoop != null) createdLoop.stop(); // a loop never started has nothing to stop
                 if (createdLog != null) createdLog.close();
                 if (createdApply != null) Threads.stopAfterCurrentTask(createdApply);
+                if (createdCompaction != null) createdCompaction.shutdownNow(); // nothing applied: no round ran
                 if (createdReaders != null) createdReaders.shutdownNow();
                 if (createdSenders != null) createdSenders.shutdownNow();
                 storage.close();
@@ -773,6 +782,8 @@ public final class Member implements AutoCloseable {
         runtime.stop();
         commitLog.close();
         Threads.stopAfterCurrentTask(applyThread); // batches not applied are applied again after a restart
+        logCompaction.close(); // a running round finishes: it syncs the store and writes the log, closed below
+        compactionThread.shutdown();
         snapshotSender.shutdownNow();
         readExecutor.shutdown();
         try {

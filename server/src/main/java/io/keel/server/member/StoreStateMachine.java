@@ -14,8 +14,6 @@ import io.keel.storage.log.RocksLogStorage;
 import io.keel.storage.mvcc.MvccStore;
 import io.keel.storage.mvcc.api.ApplyResult;
 import io.keel.storage.mvcc.api.Operation;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,13 +25,12 @@ import java.util.random.RandomGenerator;
  * applying their own entries, and the entry listener (the lessor's deadlines) told of every entry before anyone is
  * answered. Apply stage only.
  *
- * <p>It also compacts the Raft log once the applied index is {@code snapshotEntries} past the log's first index:
- * it first syncs the store, which is then durable through that index, so the entries before it are no longer
- * needed here; a follower that needs them gets a store snapshot instead.
+ * <p>It also has the Raft log compacted once the applied index is {@code snapshotEntries} past the log's first
+ * index: {@link LogCompaction} first syncs the store, which is then durable through that index, so the entries
+ * before it are no longer needed here (a follower that needs them gets a store snapshot instead); it does so on a
+ * thread of its own, while this one goes on applying.
  */
 final class StoreStateMachine implements StateMachine<EntryOutcome> {
-    private static final Logger LOG = LoggerFactory.getLogger(StoreStateMachine.class);
-
     /** Told of every entry applied, before the proposal waiting for it is answered (the lessor's deadlines). */
     interface EntryListener {
         void applied(MvccStore store, Entry entry, Operation op, ApplyResult result);
@@ -43,6 +40,7 @@ final class StoreStateMachine implements StateMachine<EntryOutcome> {
     private final RocksLogStorage log;
     private final SnapshotInstaller installer;
     private final long snapshotEntries;
+    private final LogCompaction compaction;
     private final EntryListener entryListener;
     private final DirectoryApplier directory;
     private final AuthApplier auth;
@@ -58,13 +56,14 @@ final class StoreStateMachine implements StateMachine<EntryOutcome> {
     private ClientOp[] batchOps = new ClientOp[0];
 
     StoreStateMachine(StoreRef store, RocksLogStorage log, ConfState initialConfState, SnapshotInstaller installer,
-                      long snapshotEntries, EntryListener entryListener, DirectoryApplier directory, AuthApplier auth,
+                      long snapshotEntries, LogCompaction compaction, EntryListener entryListener, DirectoryApplier directory, AuthApplier auth,
                       MemberObserver observer, Runnable afterApply) {
         this.store = store;
         this.log = log;
         this.confState = initialConfState;
         this.installer = installer;
         this.snapshotEntries = snapshotEntries;
+        this.compaction = compaction;
         this.entryListener = entryListener;
         this.directory = directory;
         this.auth = auth;
@@ -103,13 +102,15 @@ final class StoreStateMachine implements StateMachine<EntryOutcome> {
         }
         if (newConfState != null) confState = newConfState;
         if (entries.isEmpty()) return outcomes;
-        maybeCompact(entries.get(entries.size() - 1).getIndex());
+        long last = entries.get(entries.size() - 1).getIndex();
+        if (last - log.firstIndex() >= snapshotEntries) compaction.compactThrough(s, last, confState);
         afterApply.run();
         return outcomes;
     }
 
     @Override
     public void installSnapshot(SnapshotMetadata snapshot) {
+        compaction.awaitIdle(); // a running round syncs the store about to be replaced
         installer.install(store);
         confState = snapshot.getConfState();
         directory.reloaded(MemberDirectory.decode(store.current().clusterRecord()));
@@ -140,19 +141,5 @@ final class StoreStateMachine implements StateMachine<EntryOutcome> {
                 ? batchOps[(int) offset] : OperationCodec.clientOpOf(entry);
         OperationCodec.Origin origin = OperationCodec.originOf(op);
         return origin != null && origin.member() == member ? origin.request() : -1;
-    }
-
-    private void maybeCompact(long appliedIndex) {
-        if (appliedIndex - log.firstIndex() < snapshotEntries) return;
-        // The store's applies are not synced one by one: entries may leave the log only once the store holding
-        // their effect is durable, or a power loss would lose acknowledged writes from both.
-        long durable = store.current().sync();
-        if (durable < appliedIndex) {
-            throw new IllegalStateException("the store is durable through " + durable + " but Raft applied "
-                    + appliedIndex + ": refusing to compact the log past what the store holds");
-        }
-        log.compact(appliedIndex, confState);
-        LOG.info("member {} compacted its log through index {}", Long.toHexString(log.identity().memberId()),
-                appliedIndex);
     }
 }

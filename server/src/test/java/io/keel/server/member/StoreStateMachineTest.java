@@ -27,12 +27,15 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.random.RandomGenerator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +58,7 @@ class StoreStateMachineTest {
     private final List<Long> listened = new CopyOnWriteArrayList<>();
     /** The store's applied index each time the machine told its after-apply hook. */
     private final List<Long> afterApplyAt = new CopyOnWriteArrayList<>();
+    private final List<Throwable> compactionFailures = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void open() {
@@ -69,12 +73,18 @@ class StoreStateMachineTest {
     }
 
     private StoreStateMachine machine(long snapshotEntries) {
+        return machine(snapshotEntries, Runnable::run);
+    }
+
+    /** {@code compactionWorker}: where the log compaction's rounds run (at once, or held by the test). */
+    private StoreStateMachine machine(long snapshotEntries, Executor compactionWorker) {
         DirectoryApplier directory = new DirectoryApplier(MemberDirectory.decode(store.current().clusterRecord()));
         AuthApplier auth = new AuthApplier(AuthState.decode(store.current().authRecord()),
                 new SimpleTokens(System::nanoTime));
         SnapshotInstaller installer = new SnapshotInstaller(ME, dir, MvccOptions.defaults());
         return new StoreStateMachine(store, log, ConfState.newBuilder().addVoters(ME).build(), installer,
-                snapshotEntries, (s, entry, op, result) -> listened.add(entry.getIndex()), directory, auth,
+                snapshotEntries, new LogCompaction(log, compactionWorker, compactionFailures::add),
+                (s, entry, op, result) -> listened.add(entry.getIndex()), directory, auth,
                 MemberObserver.NONE, () -> afterApplyAt.add(store.current().appliedIndex()));
     }
 
@@ -173,5 +183,42 @@ class StoreStateMachineTest {
 
         machine.apply(committed(3, put("c", "3"), put("d", "4")), null);
         assertEquals(5, log.firstIndex(), "compacted through the last applied entry");
+    }
+
+    /**
+     * The compaction's store flush takes 60-120 ms under load: it runs beside the apply thread, one round at a time,
+     * and the apply returns without waiting for it.
+     */
+    @Test
+    void theLogIsCompactedBesideTheApplyThreadOneRoundAtATime() {
+        ArrayDeque<Runnable> held = new ArrayDeque<>();
+        StoreStateMachine machine = machine(3, held::add);
+        machine.apply(committed(1, put("a", "1"), put("b", "2"), put("c", "3"), put("d", "4")), null);
+        assertEquals(1, held.size(), "a round was asked for");
+        assertEquals(1, log.firstIndex(), "the apply returned before the round ran");
+
+        machine.apply(committed(5, put("e", "5"), put("f", "6"), put("g", "7")), null);
+        assertEquals(1, held.size(), "no second round while one runs");
+        held.poll().run();
+        assertEquals(5, log.firstIndex(), "compacted through the entry the round was asked for");
+
+        machine.apply(committed(8, put("h", "8")), null);
+        assertEquals(1, held.size(), "the next round once the first ended");
+        held.poll().run();
+        assertEquals(9, log.firstIndex());
+        assertEquals(List.of(), compactionFailures);
+        assertEquals(8, store.current().appliedIndex());
+    }
+
+    @Test
+    void aRoundThatFailsIsReportedToStopTheMember() {
+        ArrayDeque<Runnable> held = new ArrayDeque<>();
+        StoreStateMachine machine = machine(3, held::add);
+        machine.apply(committed(1, put("a", "1"), put("b", "2"), put("c", "3"), put("d", "4")), null);
+        store.current().close(); // the store can no longer be synced: the round must not compact the log
+        held.poll().run();
+        assertEquals(1, compactionFailures.size());
+        assertNotNull(compactionFailures.get(0).getMessage());
+        assertEquals(1, log.firstIndex(), "nothing compacted past a store that was not made durable");
     }
 }

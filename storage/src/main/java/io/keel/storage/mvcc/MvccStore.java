@@ -519,23 +519,30 @@ public final class MvccStore implements AutoCloseable {
     }
 
     /**
-     * Makes every apply so far durable; returns the applied index it covers. Without a write-ahead log (the store
-     * was opened without {@link MvccOptions#syncEveryApply()}) this is one atomic flush of every column family's
-     * memtable, which takes longer than an fsync: call it when the log is about to drop entries, not per apply.
-     * With {@link MvccOptions#syncEveryApply()} every apply already is durable (this fsyncs the WAL). A failure
-     * stops the store (fail-stop).
+     * Makes every apply so far durable; returns an applied index it covers (the store is durable through at least
+     * that index once this returns). Without a write-ahead log (the store was opened without
+     * {@link MvccOptions#syncEveryApply()}) this is one atomic flush of every column family's memtable, which takes
+     * longer than an fsync (60-120 ms for 10,000 puts on a loaded two-core machine): call it when the log is about
+     * to drop entries, not per apply. With {@link MvccOptions#syncEveryApply()} every apply already is durable (this
+     * fsyncs the WAL). A failure stops the store (fail-stop).
+     *
+     * <p>It does not stop applies, so it may run on a thread of its own while the apply thread goes on (a member
+     * flushed on its apply thread, which stopped every write for the flush's duration, every 10,000 entries: the
+     * p99 of its puts). That is safe because every write carries its applied index in META in the same atomic
+     * batch, and an atomic flush takes every column family's memtable at one point between two writes: the flushed
+     * files are whole at some applied index, and the index read here, before the flush starts, was written by a
+     * write that had returned, so it sits in a memtable the flush takes.
      */
     public long sync() {
         return guarded(() -> {
-            synchronized (applyLock) {
-                try {
-                    db.makeDurable();
-                } catch (RocksDBException e) {
-                    throw new RocksFailure(db.walEnabled() ? "syncing the write-ahead log"
-                            : "flushing the store's column families", e);
-                }
-                return state.appliedIndex();
+            long coveredThrough = state.appliedIndex();
+            try {
+                db.makeDurable();
+            } catch (RocksDBException e) {
+                throw new RocksFailure(db.walEnabled() ? "syncing the write-ahead log"
+                        : "flushing the store's column families", e);
             }
+            return coveredThrough;
         });
     }
 

@@ -8,12 +8,19 @@ import io.keel.storage.mvcc.layout.DiskWrite;
 import io.keel.storage.failure.StorageFailedException;
 import static io.keel.storage.mvcc.StoreDriver.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.FlushOptions;
 import org.junit.jupiter.api.Test;
@@ -38,6 +45,9 @@ class UnsyncedApplyTest {
         int flushes;
         int familiesPerFlush;
         boolean syncFails;
+        /** When set, a flush waits here after counting (a slow disk), once {@code flushEntered} is counted down. */
+        volatile CountDownLatch flushGate;
+        final CountDownLatch flushEntered = new CountDownLatch(1);
 
         @Override
         public void write(RocksDB db, WriteOptions options, AbstractWriteBatch batch) throws RocksDBException {
@@ -58,6 +68,16 @@ class UnsyncedApplyTest {
                 throws RocksDBException {
             flushes++;
             familiesPerFlush = families.size();
+            CountDownLatch gate = flushGate;
+            if (gate != null) {
+                flushEntered.countDown();
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new RocksDBException("interrupted");
+                }
+            }
             if (syncFails) throw new RocksDBException("IO error: While fsync: Input/output error");
             DiskWrite.super.flush(db, options, families);
         }
@@ -82,6 +102,38 @@ class UnsyncedApplyTest {
         try (MvccStore reopened = MvccStore.open(dir)) {
             assertEquals(5, reopened.appliedIndex());
             assertEquals(5, reopened.range(RangeRequest.of(KeyRange.prefix(b("k")))).count());
+        }
+    }
+
+    /**
+     * A member syncs its store every 10,000 entries before it compacts its Raft log: a flush of 60-120 ms on a loaded
+     * machine. It runs beside the apply thread, which must not wait for it (it did: the sync held the apply lock,
+     * every write stopped for the flush, and that was the p99 of a member's puts).
+     */
+    @Test
+    void applyingGoesOnWhileASyncFlushes(@TempDir Path dir) throws Exception {
+        RecordingDisk disk = new RecordingDisk();
+        ExecutorService syncer = Executors.newSingleThreadExecutor();
+        try (MvccStore store = MvccStore.open(dir, MvccOptions.defaults().withSyncEveryApply(false), disk)) {
+            for (long i = 1; i <= 5; i++) store.apply(i, PutRequest.of(b("k" + i), b("v" + i)));
+            CountDownLatch gate = new CountDownLatch(1);
+            disk.flushGate = gate;
+            try {
+                Future<Long> sync = syncer.submit(store::sync);
+                assertTrue(disk.flushEntered.await(60, TimeUnit.SECONDS), "the sync reached its flush");
+                CompletableFuture<Long> applied = CompletableFuture.supplyAsync(() -> {
+                    store.apply(6, PutRequest.of(b("k6"), b("v6")));
+                    return store.appliedIndex();
+                });
+                assertEquals(6, applied.get(60, TimeUnit.SECONDS), "an apply completes while the flush is held");
+                assertFalse(sync.isDone());
+                gate.countDown();
+                assertEquals(5, sync.get(60, TimeUnit.SECONDS), "the sync covers what was applied before it began");
+            } finally {
+                gate.countDown(); // a failed assertion must not leave the store's close waiting on the flush
+            }
+        } finally {
+            syncer.shutdownNow();
         }
     }
 
