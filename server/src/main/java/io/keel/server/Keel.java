@@ -319,7 +319,9 @@ public final class Keel implements AutoCloseable {
 
     /** Grants lease {@code id} (0: the cluster picks one); refused with LEASE_EXISTS when it is in use. */
     public LeaseGrantResponse grantLease(long id, long ttlSeconds) {
-        quota.check(new io.keel.storage.mvcc.api.LeaseGrantRequest(id, ttlSeconds));
+        CompletableFuture<Response> refused = refusedForSpace(
+                io.keel.storage.mvcc.api.QuotaCost.of(new io.keel.storage.mvcc.api.LeaseGrantRequest(id, ttlSeconds)));
+        if (refused != null) awaitEnding(refused); // throws NO_SPACE once the alarm is raised, as a put's refusal
         return await(leases.grant(id, ttlSeconds));
     }
 

@@ -7,7 +7,6 @@ import io.keel.storage.mvcc.api.AlarmType;
 import io.keel.storage.mvcc.api.EtcdError;
 import io.keel.storage.mvcc.api.MvccException;
 import io.keel.storage.mvcc.MvccStore;
-import io.keel.storage.mvcc.api.Operation;
 import io.keel.storage.mvcc.api.QuotaCost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +18,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * etcd's backend quota ({@code --quota-backend-bytes}), checked at the member a client sent its write to, before the
  * write is proposed: a write that adds data ({@link QuotaCost}) and would take this member's store to the quota or
  * past it is refused with {@code etcdserver: mvcc: database space exceeded} once this member has raised the NOSPACE
- * alarm through Raft (as etcd answers: {@link #refusal}). From the moment the alarm applies, every member refuses such writes as it applies them (the
- * store's capped apply), until an operator disarms it; reads, deletes and compaction go on.
+ * alarm through Raft (as etcd answers: {@link #refusal}); lease grants as well. From the moment the alarm applies,
+ * every member refuses such writes as it applies them (the store's capped apply), until an operator disarms it;
+ * reads, deletes and compaction go on.
  *
  * <p>The store's size is {@link MvccStore#spaceUsed()} (live SST files and memtables), re-read at most every
  * {@value #MEASURE_EVERY_MS} ms: a few writes may slip past the quota by that much, as they may in etcd between its
@@ -56,24 +56,7 @@ public final class SpaceQuota {
     }
 
     /**
-     * Refuses {@code op} with NO_SPACE (an {@link MvccException}, as the store's own refusal) when it adds data and
-     * the store would reach the quota; raises this member's NOSPACE alarm then, once.
-     */
-    public void check(Operation op) {
-        check(QuotaCost.of(op));
-    }
-
-    /** As {@link #check(Operation)} for a write etcd's quota counts as {@code cost} bytes. */
-    public void check(long cost) {
-        if (cost == 0) return;
-        long used = used();
-        if (used + cost < quotaBytes) return; // etcd's test: Size()+cost < maxBackendBytes
-        raiseAlarm(used);
-        throw new MvccException(EtcdError.NO_SPACE);
-    }
-
-    /**
-     * As {@link #check(long)} without blocking: null when the write fits; otherwise a future that fails with
+     * Null when a write etcd's quota counts as {@code cost} bytes fits; otherwise a future that fails with
      * NO_SPACE once this member's NOSPACE alarm has been raised through Raft (applied here, or its proposal failed).
      * etcd raises the alarm before it answers "database space exceeded" (its quotaAlarmer waits for the alarm
      * request), so a client that lists the alarms right after the refusal sees NOSPACE; answered at once, as before,
@@ -83,9 +66,8 @@ public final class SpaceQuota {
         if (cost == 0) return null;
         long used = used();
         if (used + cost < quotaBytes) return null;
-        return raiseAlarm(used).handle((r, e) -> {
-            throw new MvccException(EtcdError.NO_SPACE);
-        });
+        return raiseAlarm(used)
+                .thenCompose(raised -> CompletableFuture.failedFuture(new MvccException(EtcdError.NO_SPACE)));
     }
 
     /** The store's size as last measured (at most {@value #MEASURE_EVERY_MS} ms old). */

@@ -55,7 +55,10 @@ class SpaceQuotaTest {
             assertEquals(List.of(mine), keel.alarmAsync(new AlarmRequest(AlarmRequest.Action.DEACTIVATE,
                     keel.memberId(), AlarmType.NOSPACE)).join());
             assertEquals(List.of(), keel.alarms());
-            // The store is still at its quota: the next write that adds data raises the alarm again.
+            // The store is still at its quota: the next write that adds data raises the alarm again; a lease grant
+            // too, answered as a put is, once the alarm is raised.
+            assertEquals(EtcdError.NO_SPACE, assertThrows(MvccException.class, () -> keel.grantLease(60)).error());
+            assertEquals(List.of(mine), keel.alarms());
             assertThrows(MvccException.class, () -> keel.put("again", "x"));
         }
     }
