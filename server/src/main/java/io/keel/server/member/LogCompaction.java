@@ -1,6 +1,7 @@
 package io.keel.server.member;
 
 import io.keel.raft.proto.ConfState;
+import io.keel.server.concurrent.Futures;
 import io.keel.storage.log.RocksLogStorage;
 import io.keel.storage.mvcc.MvccStore;
 import org.slf4j.Logger;
@@ -49,8 +50,7 @@ final class LogCompaction implements AutoCloseable {
         if (closed || running()) return;
         running = CompletableFuture.runAsync(() -> round(store, index, confState), worker)
                 .exceptionally(failure -> {
-                    if (!closed) onFailure.accept(failure instanceof java.util.concurrent.CompletionException c
-                            && c.getCause() != null ? c.getCause() : failure);
+                    if (!closed) onFailure.accept(Futures.unwrap(failure));
                     return null;
                 });
     }
