@@ -4,7 +4,6 @@ import io.keel.storage.RocksLibrary;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.InfoLogLevel;
 import org.rocksdb.Options;
@@ -97,9 +96,7 @@ final class LogDatabase implements AutoCloseable {
                 .setMaxTotalWalSize(64L << 20)
                 .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
                 .setKeepLogFileNum(4);
-        // Entries live seconds (the log is compacted every snapshot-count entries) and most are dropped by their
-        // range deletion before a flush writes them: compressing the few that reach a file is CPU for nothing.
-        ColumnFamilyOptions familyOptions = new ColumnFamilyOptions().setCompressionType(CompressionType.NO_COMPRESSION);
+        ColumnFamilyOptions familyOptions = new ColumnFamilyOptions();
         List<ColumnFamilyDescriptor> descriptors = List.of(
                 new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions),
                 new ColumnFamilyDescriptor(LOG, familyOptions),

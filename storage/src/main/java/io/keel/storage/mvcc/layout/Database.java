@@ -15,7 +15,6 @@ import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.Env;
 import org.rocksdb.FlushOptions;
@@ -77,11 +76,6 @@ public final class Database implements AutoCloseable {
             BloomFilter bloom = own(owned, new BloomFilter(10));
             ColumnFamilyOptions cf = own(owned, new ColumnFamilyOptions()
                     .setWriteBufferSize(options.writeBufferBytes())
-                    // No compression: snappy was half of the compactions' CPU and a quarter of the flushes' on the
-                    // commit path's loads (a member flushes every snapshot-count entries), for a store whose size is
-                    // bounded by its quota anyway; etcd's bbolt does not compress either. Files written compressed
-                    // before stay readable (each block records how it was compressed).
-                    .setCompressionType(CompressionType.NO_COMPRESSION)
                     // Point reads of CURRENT and META are the hot path: a bloom filter skips files without the key.
                     .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(bloom)));
             DBOptions db = own(owned, new DBOptions()
