@@ -2,6 +2,7 @@ package io.keel.server.member;
 
 import io.keel.raft.proto.ConfState;
 import io.keel.server.concurrent.Futures;
+import io.keel.server.concurrent.NamedThreads;
 import io.keel.storage.log.RocksLogStorage;
 import io.keel.storage.mvcc.MvccStore;
 import org.slf4j.Logger;
@@ -9,6 +10,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -26,19 +29,33 @@ final class LogCompaction implements AutoCloseable {
     private final RocksLogStorage log;
     private final Executor worker;
     private final Consumer<Throwable> onFailure;
+    /** Stops the worker's thread when this one owns it ({@link #onItsOwnThread}); nothing otherwise. */
+    private final Runnable stopWorker;
     /** The running round, or a completed one (apply thread, and close). */
     private volatile CompletableFuture<Void> running = CompletableFuture.completedFuture(null);
     private volatile boolean closed;
 
-    /** {@code worker} runs one round at a time (a thread of its own); {@code onFailure} stops the member. */
+    /** A member's: rounds on a thread of its own, {@code keel-log-compaction-<member>}, stopped by {@link #close}. */
+    static LogCompaction onItsOwnThread(RocksLogStorage log, Consumer<Throwable> onFailure) {
+        ExecutorService thread = Executors.newSingleThreadExecutor(
+                NamedThreads.single("keel-log-compaction-" + Long.toHexString(log.identity().memberId())));
+        return new LogCompaction(log, thread, onFailure, thread::shutdown);
+    }
+
+    /** {@code worker} runs the rounds (a test's: at once, or held); {@code onFailure} stops the member. */
     LogCompaction(RocksLogStorage log, Executor worker, Consumer<Throwable> onFailure) {
+        this(log, worker, onFailure, () -> { });
+    }
+
+    private LogCompaction(RocksLogStorage log, Executor worker, Consumer<Throwable> onFailure, Runnable stopWorker) {
         this.log = log;
         this.worker = worker;
         this.onFailure = onFailure;
+        this.stopWorker = stopWorker;
     }
 
     /** Whether a round is running (then the apply thread asks again after a later batch). */
-    boolean running() {
+    private boolean running() {
         return !running.isDone();
     }
 
@@ -73,10 +90,17 @@ final class LogCompaction implements AutoCloseable {
         running.join();
     }
 
-    /** Takes no more rounds and waits for the running one (before the log and the store close). */
+    /**
+     * Takes no more rounds, waits for the running one (before the log and the store close) and stops the thread of
+     * its own, if it has one.
+     */
     @Override
     public void close() {
         closed = true;
-        running.join();
+        try {
+            running.join();
+        } finally {
+            stopWorker.run();
+        }
     }
 }

@@ -81,8 +81,7 @@ public final class Member implements AutoCloseable {
     private final ExecutorService snapshotSender;
     /** The runtime's apply stage: one thread, batches in order. */
     private final ThreadPoolExecutor applyThread;
-    /** The log compaction's thread: the store's flush before each compaction runs there, beside the apply thread. */
-    private final ExecutorService compactionThread;
+    /** On a thread of its own: the store's flush before each compaction runs there, beside the apply thread. */
     private final LogCompaction logCompaction;
     private final Transport transport;
     private final Outbound outbound;
@@ -141,7 +140,7 @@ public final class Member implements AutoCloseable {
         Transport createdTransport = null;
         RaftLoop createdLoop = null;
         ThreadPoolExecutor createdApply = null;
-        ExecutorService createdCompaction = null;
+        LogCompaction createdCompaction = null;
         try {
             RaftConfig raft = RaftConfig.defaults(config.memberId())
                     .withTimeouts(config.electionTimeout(), config.heartbeatInterval())
@@ -163,9 +162,7 @@ public final class Member implements AutoCloseable {
                     Executors.newCachedThreadPool(NamedThreads.numbered("keel-snapshot-" + hex(config.memberId())));
             this.applyThread = createdApply = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                     new LinkedBlockingQueue<>(), NamedThreads.single("keel-apply-" + hex(config.memberId())));
-            this.compactionThread = createdCompaction = Executors.newSingleThreadExecutor(
-                    NamedThreads.single("keel-log-compaction-" + hex(config.memberId())));
-            this.logCompaction = new LogCompaction(storage.log, compactionThread, this::fail);
+            this.logCompaction = createdCompaction = LogCompaction.onItsOwnThread(storage.log, this::fail);
             // Lease expiry: decided by the leader's lessor on its clock, proposed only while it holds its lease.
             this.lessor = createdLessor = new Lessor(config.memberId(), config.electionTimeout(), System::nanoTime,
                     this::proposeWithLeaderLease, this::holdsLeaderLease, this::confirmLeadership);
@@ -267,7 +264,7 @@ public final class Member implements AutoCloseable {
                 if (createdLoop != null) createdLoop.stop(); // a loop never started has nothing to stop
                 if (createdLog != null) createdLog.close();
                 if (createdApply != null) Threads.stopAfterCurrentTask(createdApply);
-                if (createdCompaction != null) createdCompaction.shutdownNow(); // nothing applied: no round ran
+                if (createdCompaction != null) createdCompaction.close(); // nothing applied: no round ran
                 if (createdReaders != null) createdReaders.shutdownNow();
                 if (createdSenders != null) createdSenders.shutdownNow();
                 storage.close();
@@ -783,7 +780,6 @@ public final class Member implements AutoCloseable {
         commitLog.close();
         Threads.stopAfterCurrentTask(applyThread); // batches not applied are applied again after a restart
         logCompaction.close(); // a running round finishes: it syncs the store and writes the log, closed below
-        compactionThread.shutdown();
         snapshotSender.shutdownNow();
         readExecutor.shutdown();
         try {
