@@ -29,9 +29,9 @@
 #   leases-alone (issue 16): the same 10,000 leases kept alive with nothing else running (keelload -clients 0), so
 #     the members' CPU per keep-alive is measured, not inferred; a line of the lease table.
 # Before the loads, each side gets the same unmeasured warm-up: puts with 100 clients spread over all members (with the
-# Go generator, while 2,000 leases of 5 s are kept alive over 100 streams; WARMUP_LEASES=0 leaves them out), then
-# linearizable gets with 1000 clients, then (Go generator) the mixed-6 load, 30 s each (10 s with --quick; WARMUP_MIXED=0
-# leaves the mixed phase out).
+# Go generator, while 10,000 leases of 10 s, the lease load's own, are kept alive over 100 streams; WARMUP_LEASES=0
+# leaves them out), then linearizable gets with 1000 clients, then (Go generator) the mixed-6 load, 30 s each (10 s
+# with --quick; WARMUP_MIXED=0 leaves the mixed phase out).
 #
 # Usage: benchmarks/compare-etcd.sh [--quick] [--rounds=N] [--only=etcd|keel] [--loads=A,B] [--gen=go|java] [--jfr=DIR]
 #                                   [--profile=DIR] [--tls] [--keep-logs] [--no-build]
