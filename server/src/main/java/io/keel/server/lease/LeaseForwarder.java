@@ -54,6 +54,7 @@ public final class LeaseForwarder implements AutoCloseable {
     private final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextRequest = new AtomicLong(new SecureRandom().nextLong());
     private final AtomicLong forwarded = new AtomicLong();
+    private final AtomicLong forwardedBursts = new AtomicLong();
     private final ForwardedKeepAlives keepAlives;
     private volatile boolean closed;
 
@@ -132,6 +133,7 @@ public final class LeaseForwarder implements AutoCloseable {
                     });
         } else if (to != 0) {
             forwarded.addAndGet(n);
+            forwardedBursts.incrementAndGet();
             keepAlives.sendAll(to, ids, n, new RetriedOnFailure(ids, answers, deadline));
         } else { // no leader known, or closed: the single path waits for one, or says so
             for (int i = 0; i < n; i++) {
@@ -217,6 +219,11 @@ public final class LeaseForwarder implements AutoCloseable {
     /** Keep-alives this member has forwarded to another member (attempts). */
     public long forwarded() {
         return forwarded.get();
+    }
+
+    /** Bursts ({@link #keepAliveAll} calls) this member forwarded to another member whole. */
+    public long forwardedBursts() {
+        return forwardedBursts.get();
     }
 
     /** Messages (batches) that carried this member's forwarded keep-alives to the leader. */
