@@ -133,6 +133,13 @@ public final class FaultRun {
                         windows.add(new long[] {from, System.nanoTime(), healed});
                     }
                     Nemesis.hold(s.recover());
+                    // The last heal's liveness check needs a master's write after it: on a slow machine the
+                    // re-election can take longer than the recovery hold, so the workloads run on until one came
+                    // (or the bound the check enforces has passed), rather than stopping before it could.
+                    if (election != null && !windows.isEmpty()) {
+                        long lastHeal = windows.get(windows.size() - 1)[2];
+                        election.awaitWriteAfter(lastHeal, ElectionWorkload.REELECTION_BOUND);
+                    }
                 } finally {
                     for (Workload w : workloads) w.close();
                 }

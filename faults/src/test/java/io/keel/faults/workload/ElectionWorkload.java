@@ -224,6 +224,19 @@ public final class ElectionWorkload implements Workload {
         for (Client c : clients) c.close();
     }
 
+    /**
+     * Waits until a fenced write completed at or after {@code healedAt} ({@link System#nanoTime}), or {@code bound}
+     * has passed since then; polled every 100 ms. {@link #check} then decides.
+     */
+    public void awaitWriteAfter(long healedAt, Duration bound) throws InterruptedException {
+        while (System.nanoTime() - healedAt < bound.toNanos()) {
+            synchronized (acknowledged) {
+                for (Fenced f : acknowledged) if (f.completedAt() >= healedAt) return;
+            }
+            Thread.sleep(100);
+        }
+    }
+
     /** Liveness: after {@code healedAt}, a fenced write succeeded within the bound. */
     @Override
     public Check check(String phase, Window window) {
