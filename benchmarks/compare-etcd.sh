@@ -523,8 +523,8 @@ for load in "${LOADS[@]}"; do
   echo "| kind | Keel | etcd |"
   echo "|---|---|---|"
   for k in get put cas; do
-    kcell=$(grep " kind=$k " <<<"${OPLINES[keel:$load:1]:-}" | sed -n 's/.* ops_per_s=\([^ ]*\) p50_ms=\([^ ]*\) p90_ms=\([^ ]*\) p99_ms=\([^ ]*\).*/\1\/s, p50 \2 p90 \3 p99 \4 ms/p')
-    ecell=$(grep " kind=$k " <<<"${OPLINES[etcd:$load:1]:-}" | sed -n 's/.* ops_per_s=\([^ ]*\) p50_ms=\([^ ]*\) p90_ms=\([^ ]*\) p99_ms=\([^ ]*\).*/\1\/s, p50 \2 p90 \3 p99 \4 ms/p')
+    kcell=$({ grep " kind=$k " <<<"${OPLINES[keel:$load:1]:-}" || true; } | sed -n 's/.* ops_per_s=\([^ ]*\) p50_ms=\([^ ]*\) p90_ms=\([^ ]*\) p99_ms=\([^ ]*\).*/\1\/s, p50 \2 p90 \3 p99 \4 ms/p')
+    ecell=$({ grep " kind=$k " <<<"${OPLINES[etcd:$load:1]:-}" || true; } | sed -n 's/.* ops_per_s=\([^ ]*\) p50_ms=\([^ ]*\) p90_ms=\([^ ]*\) p99_ms=\([^ ]*\).*/\1\/s, p50 \2 p90 \3 p99 \4 ms/p')
     echo "| $k | ${kcell:-–} | ${ecell:-–} |"
   done
 done
