@@ -54,7 +54,9 @@
 #   --keep-logs  keep the temp dir with the members' logs and data
 #   --no-build   use the benchmarks module as already built (benchmarks/target/benchmarks.classpath)
 # Env: TMPDIR picks the disk the data goes to; JAVA (default: java on PATH) runs the load generator; KEEL_BIN
-#      (default server/target/keel-0.1.0-SNAPSHOT/bin/keel) is the Keel launcher.
+#      (default server/target/keel-0.1.0-SNAPSHOT/bin/keel) is the Keel launcher; LOAD_TOTALS="S M L" replaces the
+#      request caps (S: the 1-client loads, M: 16 and 100 clients, L: 1000 clients and mixed-6), e.g. "1000000 1000000
+#      1000000" so that every load runs its whole duration (at today's rates put-100 reaches its cap in 4-5 s).
 #
 # Everything this script starts (members, by PID) is stopped on exit, also on Ctrl-C or failure.
 set -euo pipefail
@@ -305,6 +307,8 @@ start_cluster() {
 
 # ---------------------------------------------------------------- the loads
 if [ "$QUICK" = 1 ]; then T=8s; S=2000; M=20000; L=40000; WARMUP=10s; else T=15s; S=5000; M=50000; L=100000; WARMUP=30s; fi
+# A load ends at its cap or its duration, whichever comes first; LOAD_TOTALS (see the header) replaces the caps.
+if [ -n "${LOAD_TOTALS:-}" ]; then read -r S M L <<<"$LOAD_TOTALS"; fi
 if [ "$GEN" = go ]; then
   LOADS=(put-1 put-1-follower put-16 put-100 put-100-leases leases-alone put-1000 put-1000-all mixed-6 get-lin-1 get-ser-1 get-lin-1000 get-ser-1000)
 else
