@@ -65,6 +65,26 @@ class CorruptionTest {
         }
     }
 
+    /**
+     * A plain put reads only the leading fields of the version it replaces (the apply thread keeps no values), yet
+     * the record it reads from the database is verified whole before those fields are trusted or kept.
+     */
+    @Test
+    void aPutOverAKeyWhoseCurrentValueIsCorruptStopsTheStore() throws Exception {
+        try (RawRocks raw = new RawRocks(dir)) {
+            raw.flipByte(Column.CURRENT, b("foo"), 2);
+        }
+        try (MvccStore store = reopen()) {
+            CorruptionException e = assertThrows(CorruptionException.class,
+                    () -> store.apply(4, PutRequest.of(b("foo"), b("third"))));
+            assertTrue(e.getMessage().contains("column family 'current'"), e.getMessage());
+            assertTrue(e.getMessage().contains("key \"foo\""), e.getMessage());
+            assertTrue(e.getMessage().contains("crc32c mismatch"), e.getMessage());
+            assertEquals(List.of(e), heard);
+            assertThrows(StorageFailedException.class, () -> store.range(RangeRequest.key(b("bar"))));
+        }
+    }
+
     @Test
     void aFlippedByteInHistoryIsReportedWithItsRevision() throws Exception {
         try (RawRocks raw = new RawRocks(dir)) {

@@ -3,18 +3,22 @@ package io.keel.storage.mvcc;
 import static io.keel.storage.mvcc.StoreDriver.b;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keel.storage.mvcc.api.ApplyResult;
+import io.keel.storage.mvcc.api.Compare;
 import io.keel.storage.mvcc.api.KeyRange;
 import io.keel.storage.mvcc.api.KeyValue;
 import io.keel.storage.mvcc.api.LeaseGrantRequest;
 import io.keel.storage.mvcc.api.LeaseRevokeRequest;
 import io.keel.storage.mvcc.api.MvccException;
 import io.keel.storage.mvcc.api.PutRequest;
+import io.keel.storage.mvcc.api.PutResponse;
 import io.keel.storage.mvcc.api.RangeRequest;
 import io.keel.storage.mvcc.api.TxnRequest;
+import io.keel.storage.mvcc.api.TxnResponse;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -43,6 +47,41 @@ class CurrentCacheStoreTest {
             assertArrayEquals(b("v3"), k.value());
             assertEquals(2, k.version(), "v1 then v3: the refused v2 never counted");
             assertEquals(created, k.createRevision(), "created by the first put");
+        }
+    }
+
+    /**
+     * The cache keeps only each key's leading fields once its batch is written: a put that returns the previous
+     * version (prev_kv) or keeps its value (ignore_value), and a compare on the value, read the value whole from
+     * the database; compares on revisions are answered from the cache.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {0, 16L << 20})
+    void writesThatNeedThePreviousValueGetItWhole(long cacheBytes, @TempDir Path dir) {
+        try (StoreDriver s = new StoreDriver(dir, MvccOptions.defaults().withCurrentCacheBytes(cacheBytes))) {
+            long first = s.applyAll(List.of(PutRequest.of(b("k"), b("v1")))).get(0).response().revision();
+            PutResponse second = (PutResponse) s.applyAll(List.of(PutRequest.of(b("k"), b("v2")).withPrevKv()))
+                    .get(0).response();
+            assertArrayEquals(b("v1"), second.prevKv().value(), "prev_kv carries the value");
+            assertEquals(first, second.prevKv().modRevision());
+            s.grant(5, 60);
+            s.applyAll(List.of(PutRequest.of(b("k"), b("")).ignoringValue().withLease(5)));
+            KeyValue k = s.store.range(RangeRequest.of(KeyRange.single(b("k")))).kvs().get(0);
+            assertArrayEquals(b("v2"), k.value(), "ignore_value kept the value");
+            assertEquals(5, k.lease());
+            TxnRequest casOnValue = new TxnRequest(List.of(Compare.value(b("k"), Compare.Result.EQUAL, b("v2"))),
+                    List.of(PutRequest.of(b("k"), b("v3"))), List.of());
+            TxnRequest casOnMod = new TxnRequest(
+                    List.of(Compare.modRevision(b("k"), Compare.Result.EQUAL, k.modRevision())),
+                    List.of(PutRequest.of(b("k"), b("v4"))), List.of());
+            List<ApplyResult> cas = s.applyAll(List.of(casOnValue));
+            assertTrue(((TxnResponse) cas.get(0).response()).succeeded(), "the value compared whole");
+            cas = s.applyAll(List.of(casOnMod));
+            assertFalse(((TxnResponse) cas.get(0).response()).succeeded(), "v3 moved the mod revision");
+            KeyValue now = s.store.range(RangeRequest.of(KeyRange.single(b("k")))).kvs().get(0);
+            assertArrayEquals(b("v3"), now.value());
+            assertEquals(4, now.version(), "v1, v2, the lease change, v3");
+            assertEquals(first, now.createRevision());
         }
     }
 

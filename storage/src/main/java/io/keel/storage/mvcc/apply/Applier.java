@@ -207,7 +207,10 @@ public final class Applier {
     }
 
     PutResponse put(RevisionWriter w, PutRequest p) {
-        KeyValue prev = reader(w).current(p.key());
+        // Its revisions, version and lease are all a put needs of the version it replaces, unless it returns or
+        // keeps its value.
+        RevisionReader reader = reader(w);
+        KeyValue prev = p.prevKv() || p.ignoreValue() ? reader.current(p.key()) : reader.currentWithoutValue(p.key());
         // etcd reads the previous version as a range only when the request needs it
         if (p.prevKv() || p.ignoreValue() || p.ignoreLease()) tally.rangeServed();
         if ((p.ignoreValue() || p.ignoreLease()) && prev == null) {
@@ -342,7 +345,7 @@ public final class Applier {
         RevisionWriter w = writer();
         RevisionReader reader = reader(w);
         for (byte[] key : attachedKeys(reads, r.id())) {
-            KeyValue kv = reader.current(key);
+            KeyValue kv = reader.currentWithoutValue(key); // a delete writes no value
             if (kv == null || kv.lease() != r.id()) {
                 throw new CorruptionException("corrupt record in column family 'lease_key': lease " + r.id()
                         + " lists key " + Keys.printable(key) + ", which is "

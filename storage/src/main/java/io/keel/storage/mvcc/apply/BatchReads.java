@@ -39,9 +39,18 @@ public final class BatchReads implements ReadSource {
 
     @Override
     public byte[] get(Column column, byte[] key) {
+        return read(column, key, false);
+    }
+
+    @Override
+    public byte[] getLeading(Column column, byte[] key) {
+        return read(column, key, true);
+    }
+
+    private byte[] read(Column column, byte[] key, boolean leadingEnough) {
         CurrentCache cache = caches.of(column);
         if (cache == null) return getUnderBatch(column, key);
-        byte[] cached = cache.lookup(key);
+        byte[] cached = leadingEnough ? cache.lookupLeading(key) : cache.lookup(key);
         if (cached != CurrentCache.MISS) return cached;
         // Not written by this batch (pending would know it): the database's record is the committed one.
         byte[] stored = getFromDatabase(column, key);

@@ -20,6 +20,10 @@ final class Compares {
     }
 
     static boolean holds(RevisionReader reader, Compare c) {
+        if (c.range().isSingleKey() && c.target() != Compare.Target.VALUE) {
+            // A configuration master's compare-and-swap (mod or create revision of one key): no value needed.
+            return holds(c, reader.currentWithoutValue(c.range().key()));
+        }
         List<KeyValue> kvs = reader.scan(c.range(), reader.currentRevision(), 0, false).kvs();
         if (kvs.isEmpty()) {
             // A missing key has no value to compare (empty and absent look alike in gRPC), so VALUE fails;

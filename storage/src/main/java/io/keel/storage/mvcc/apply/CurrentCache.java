@@ -21,6 +21,12 @@ import java.util.Map;
  * moves its pending writes into the committed layer; a batch that fails forgets the keys it touched, so the cache
  * never holds a record the database does not.
  *
+ * <p>The committed layer may keep less than the record ({@link Kept}): for CURRENT only its leading fields
+ * (revisions, version, lease), since a put reads those of the version it replaces and rarely its value. A record
+ * with its 256-byte value alive until its key is written again was most of what each young collection copied under
+ * a write load on few keys (docs/benchmarks.md). Such a cache answers {@link #lookupLeading} from the committed
+ * layer and {@link #lookup} (the whole record) only from pending and for absent keys.
+ *
  * <p>The pending layer is kept even with a budget of 0 (which keeps no committed record): {@link ApplyBatch} writes
  * into a plain WriteBatch, which cannot be read, so pending is where the batch's own records are read from.
  *
@@ -36,7 +42,16 @@ final class CurrentCache {
     /** What a lookup found: the record (null for a key without a live version), or {@link #MISS}. */
     static final byte[] MISS = new byte[0];
 
+    /** What the committed layer keeps of a record written or read under a key. */
+    interface Kept {
+        byte[] of(byte[] key, byte[] record);
+    }
+
+    /** The committed layer keeps whole records. */
+    static final Kept WHOLE = (key, record) -> record;
+
     private final long maxBytes;
+    private final Kept kept;
     private final LinkedHashMap<Key, byte[]> committed = new LinkedHashMap<>(1024, 0.75f, true);
     private long committedBytes;
     private final HashMap<Key, byte[]> pending = new HashMap<>();
@@ -44,8 +59,9 @@ final class CurrentCache {
     private final List<Object[]> journal = new ArrayList<>();
     private int savePoint = -1;
 
-    CurrentCache(long maxBytes) {
+    CurrentCache(long maxBytes, Kept kept) {
         this.maxBytes = maxBytes;
+        this.kept = kept;
     }
 
     /** True when committed records are kept (a budget above 0); the pending layer is kept either way. */
@@ -53,11 +69,26 @@ final class CurrentCache {
         return maxBytes > 0;
     }
 
-    /** The record of {@code key} as the batch so far has it, or {@link #MISS} when this cache does not know. */
+    /** The whole record of {@code key} as the batch so far has it, or {@link #MISS} when this cache does not know. */
     byte[] lookup(byte[] key) {
+        return lookup(key, kept == WHOLE);
+    }
+
+    /**
+     * As {@link #lookup}, for a caller that reads only what {@link Kept} keeps: the whole record or the kept part
+     * of it.
+     */
+    byte[] lookupLeading(byte[] key) {
+        return lookup(key, true);
+    }
+
+    private byte[] lookup(byte[] key, boolean committedRecordsServe) {
         Key k = new Key(key);
         byte[] v = pending.get(k);
-        if (v == null) v = committed.get(k);
+        if (v == null) {
+            v = committed.get(k);
+            if (v != null && v != ABSENT && !committedRecordsServe) return MISS; // only part of it is kept
+        }
         if (v == null) return MISS;
         return v == ABSENT ? null : v;
     }
@@ -67,7 +98,7 @@ final class CurrentCache {
         if (!enabled()) return;
         Key k = new Key(key.clone());
         if (pending.containsKey(k)) return; // never: a key the batch wrote is found in pending
-        putCommitted(k, record == null ? ABSENT : record);
+        putCommitted(k, record == null ? ABSENT : kept.of(k.bytes, record));
     }
 
     /** The batch being applied wrote {@code record} (null: deleted) as {@code key}'s CURRENT record. */
@@ -101,7 +132,10 @@ final class CurrentCache {
 
     /** The batch is in the database: its writes are now committed records. */
     void batchCommitted() {
-        for (Map.Entry<Key, byte[]> e : pending.entrySet()) putCommitted(e.getKey(), e.getValue());
+        for (Map.Entry<Key, byte[]> e : pending.entrySet()) {
+            byte[] record = e.getValue();
+            putCommitted(e.getKey(), record == ABSENT ? ABSENT : kept.of(e.getKey().bytes, record));
+        }
         clearPending();
     }
 
@@ -127,10 +161,15 @@ final class CurrentCache {
 
     private void putCommitted(Key k, byte[] record) {
         long cost = cost(k, record);
-        byte[] old = committed.remove(k);
+        if (cost > maxBytes / 16) { // a huge value would push out hundreds of small ones
+            byte[] old = committed.remove(k);
+            if (old != null) committedBytes -= cost(k, old);
+            return;
+        }
+        // put, not remove and put: a key written again keeps its map node and Key, so a write leaves no new
+        // long-lived object behind but its record (the map is in access order, so put also makes it the newest).
+        byte[] old = committed.put(k, record);
         if (old != null) committedBytes -= cost(k, old);
-        if (cost > maxBytes / 16) return; // a huge value would push out hundreds of small ones
-        committed.put(k, record);
         committedBytes += cost;
         for (Iterator<Map.Entry<Key, byte[]>> it = committed.entrySet().iterator();
              committedBytes > maxBytes && it.hasNext(); ) {

@@ -1,6 +1,7 @@
 package io.keel.storage.mvcc.apply;
 
 import io.keel.storage.mvcc.layout.Column;
+import io.keel.storage.mvcc.layout.CurrentRecord;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -11,6 +12,9 @@ import java.util.Map;
  * same way: every write to a cached column goes through {@link #wrote}, and save points, commits and discards reach
  * every cache.
  *
+ * <p>Of a key's CURRENT record the committed layer keeps only the leading fields ({@link CurrentRecord#leading}),
+ * read through {@link BatchReads#getLeading}; a lease record is kept whole.
+ *
  * <p>Leases get an eighth of the budget: a lease record is about a tenth of a 256-byte value's record, and a
  * store has far fewer leases than keys. A budget of 0 keeps no committed record (ModelTest runs the store that way
  * too), only the pending layers: the batch's own records are read from them ({@link ApplyBatch}).
@@ -19,8 +23,8 @@ public final class RecordCaches {
     private final Map<Column, CurrentCache> caches = new EnumMap<>(Column.class);
 
     public RecordCaches(long currentCacheBytes) {
-        caches.put(Column.CURRENT, new CurrentCache(currentCacheBytes));
-        caches.put(Column.LEASE, new CurrentCache(currentCacheBytes / 8));
+        caches.put(Column.CURRENT, new CurrentCache(currentCacheBytes, CurrentRecord::leading));
+        caches.put(Column.LEASE, new CurrentCache(currentCacheBytes / 8, CurrentCache.WHOLE));
     }
 
     /** The cache of {@code column}'s records, or null when that column is not cached. */

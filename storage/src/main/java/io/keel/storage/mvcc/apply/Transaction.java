@@ -91,7 +91,7 @@ public final class Transaction {
             if (op instanceof TxnRequest nested) {
                 checkPuts(nested);
             } else if (op instanceof PutRequest p) {
-                if ((p.ignoreValue() || p.ignoreLease()) && before.current(p.key()) == null) {
+                if ((p.ignoreValue() || p.ignoreLease()) && before.currentWithoutValue(p.key()) == null) {
                     throw new MvccException(EtcdError.KEY_NOT_FOUND);
                 }
                 applier.requireLease(p.lease());

@@ -10,6 +10,15 @@ import org.rocksdb.RocksIterator;
 public interface ReadSource {
     byte[] get(Column column, byte[] key);
 
+    /**
+     * As {@link #get}, for a caller that reads only the record's fixed leading fields: a source may answer with a
+     * record that has them and an empty value ({@link CurrentRecord#leading}). Only CURRENT records have such a
+     * form; for every other column, and by default, this is {@link #get}.
+     */
+    default byte[] getLeading(Column column, byte[] key) {
+        return get(column, key);
+    }
+
     /** An iterator the caller closes, after calling {@link #finish}. */
     RocksIterator iterator(Column column);
 

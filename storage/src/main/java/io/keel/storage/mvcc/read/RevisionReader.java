@@ -62,6 +62,15 @@ public final class RevisionReader {
         return v == null ? null : CurrentRecord.decode(key, v);
     }
 
+    /**
+     * The live version of {@code key} with an empty value, or null: for a write or compare that needs only its
+     * revisions, version and lease, which the apply thread keeps in memory ({@link ReadSource#getLeading}).
+     */
+    public KeyValue currentWithoutValue(byte[] key) {
+        byte[] v = reads.getLeading(Column.CURRENT, key);
+        return v == null ? null : CurrentRecord.decodeWithoutValue(key, v);
+    }
+
     /** The version of {@code key} live at {@code rev} (already resolved), or null. */
     KeyValue at(byte[] key, long rev) {
         if (rev == currentRevision) {

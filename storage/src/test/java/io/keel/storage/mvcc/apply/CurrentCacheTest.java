@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class CurrentCacheTest {
     @Test
     void writesOfABatchAreSeenInTheBatchAndKeptOnceItCommits() {
-        CurrentCache c = new CurrentCache(1 << 20);
+        CurrentCache c = new CurrentCache(1 << 20, CurrentCache.WHOLE);
         assertSame(CurrentCache.MISS, c.lookup(b("a")));
         c.remember(b("a"), null);
         assertNull(c.lookup(b("a")), "known absent");
@@ -31,7 +32,7 @@ class CurrentCacheTest {
 
     @Test
     void aRefusedOperationTakesItsWritesOutAndLeavesTheEarlierOnes() {
-        CurrentCache c = new CurrentCache(1 << 20);
+        CurrentCache c = new CurrentCache(1 << 20, CurrentCache.WHOLE);
         c.remember(b("a"), b("A0"));
         c.setSavePoint();
         c.wrote(b("a"), b("A1"));
@@ -49,7 +50,7 @@ class CurrentCacheTest {
 
     @Test
     void aBatchThatIsNotWrittenForgetsEveryKeyItTouched() {
-        CurrentCache c = new CurrentCache(1 << 20);
+        CurrentCache c = new CurrentCache(1 << 20, CurrentCache.WHOLE);
         c.remember(b("a"), b("A0"));
         c.remember(b("z"), b("Z0"));
         c.setSavePoint();
@@ -61,7 +62,7 @@ class CurrentCacheTest {
 
     @Test
     void itStaysWithinItsBytesDroppingTheLeastRecentlyUsedAndNeverHoldsAHugeRecord() {
-        CurrentCache c = new CurrentCache(4096);
+        CurrentCache c = new CurrentCache(4096, CurrentCache.WHOLE);
         for (int i = 0; i < 200; i++) c.remember(b("key" + i), new byte[40]);
         assertTrue(c.size() < 40, "4 KiB holds a few dozen small records, not " + c.size());
         assertSame(CurrentCache.MISS, c.lookup(b("key0")), "the oldest went first");
@@ -72,13 +73,33 @@ class CurrentCacheTest {
 
     @Test
     void offItKnowsOnlyTheBatchsOwnWrites() {
-        CurrentCache c = new CurrentCache(0);
+        CurrentCache c = new CurrentCache(0, CurrentCache.WHOLE);
         c.remember(b("a"), b("A0"));
         assertSame(CurrentCache.MISS, c.lookup(b("a")), "no committed record is kept");
         c.wrote(b("a"), b("A1"));
         assertArrayEquals(b("A1"), c.lookup(b("a")), "the plain write batch cannot be read: pending is");
         c.batchCommitted();
         assertSame(CurrentCache.MISS, c.lookup(b("a")), "once written, the database has it");
+    }
+
+    /** The CURRENT cache keeps only a record's leading fields once its batch commits (here: its first two bytes). */
+    @Test
+    void aCacheThatKeepsPartOfEachRecordAnswersWholeRecordsOnlyFromTheBatch() {
+        CurrentCache c = new CurrentCache(1 << 20, (key, record) -> Arrays.copyOf(record, 2));
+        c.wrote(b("a"), b("A1 and its value"));
+        assertArrayEquals(b("A1 and its value"), c.lookup(b("a")), "the batch's own write, whole");
+        assertArrayEquals(b("A1 and its value"), c.lookupLeading(b("a")));
+        c.batchCommitted();
+        assertSame(CurrentCache.MISS, c.lookup(b("a")), "the whole record is the database's to give");
+        assertArrayEquals(b("A1"), c.lookupLeading(b("a")), "the kept part");
+        c.remember(b("b"), b("B0 and its value"));
+        assertSame(CurrentCache.MISS, c.lookup(b("b")));
+        assertArrayEquals(b("B0"), c.lookupLeading(b("b")));
+        c.remember(b("z"), null);
+        assertNull(c.lookup(b("z")), "a key known absent is absent whole too");
+        c.wrote(b("a"), null);
+        c.batchCommitted();
+        assertNull(c.lookup(b("a")), "deleted");
     }
 
     private static byte[] b(String s) {
