@@ -229,10 +229,7 @@ public final class ElectionWorkload implements Workload {
      * has passed since then; polled every 100 ms. {@link #check} then decides.
      */
     public void awaitWriteAfter(long healedAt, Duration bound) throws InterruptedException {
-        while (System.nanoTime() - healedAt < bound.toNanos()) {
-            synchronized (acknowledged) {
-                for (Fenced f : acknowledged) if (f.completedAt() >= healedAt) return;
-            }
+        while (firstWriteAfter(healedAt) == Long.MAX_VALUE && System.nanoTime() - healedAt < bound.toNanos()) {
             Thread.sleep(100);
         }
     }
@@ -241,15 +238,21 @@ public final class ElectionWorkload implements Workload {
     @Override
     public Check check(String phase, Window window) {
         long healedAt = window.healedAt();
-        long first = Long.MAX_VALUE;
-        synchronized (acknowledged) {
-            for (Fenced f : acknowledged) if (f.completedAt() >= healedAt) first = Math.min(first, f.completedAt());
-        }
+        long first = firstWriteAfter(healedAt);
         if (first == Long.MAX_VALUE) return Check.fail("no master wrote after the heal");
         long millis = (first - healedAt) / 1_000_000;
         String text = String.format("master writing %.1f s after the heal", millis / 1000.0);
         return millis <= REELECTION_BOUND.toMillis() ? Check.pass(text)
                 : Check.fail(text + ", beyond the bound of " + REELECTION_BOUND.toSeconds() + " s");
+    }
+
+    /** When the first fenced write completed at or after {@code healedAt} did, or Long.MAX_VALUE if none has. */
+    private long firstWriteAfter(long healedAt) {
+        long first = Long.MAX_VALUE;
+        synchronized (acknowledged) {
+            for (Fenced f : acknowledged) if (f.completedAt() >= healedAt) first = Math.min(first, f.completedAt());
+        }
+        return first;
     }
 
     /**

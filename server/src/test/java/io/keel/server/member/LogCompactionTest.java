@@ -53,15 +53,7 @@ class LogCompactionTest {
         LogCompaction compaction = new LogCompaction(log, held::add, failures::add);
         compaction.compactThrough(store, 0, CONF);
         assertEquals(1, held.size(), "a round was asked for");
-
-        Thread install = new Thread(compaction::awaitIdle, "installing");
-        install.start();
-        awaitBlockedOrEnded(install);
-        assertTrue(install.isAlive(), "the install went on while the round ran");
-
-        held.poll().run();
-        install.join(30_000);
-        assertFalse(install.isAlive(), "the install goes on once the round ended");
+        assertWaitsForTheHeldRound("installing", compaction::awaitIdle);
         assertEquals(List.of(), failures);
     }
 
@@ -69,17 +61,20 @@ class LogCompactionTest {
     void closeWaitsForTheRunningRoundAndThenTakesNoMore() throws Exception {
         LogCompaction compaction = new LogCompaction(log, held::add, failures::add);
         compaction.compactThrough(store, 0, CONF);
-
-        Thread closing = new Thread(compaction::close, "closing");
-        closing.start();
-        awaitBlockedOrEnded(closing);
-        assertTrue(closing.isAlive(), "close returned while a round could still write the log");
-
-        held.poll().run();
-        closing.join(30_000);
-        assertFalse(closing.isAlive());
+        assertWaitsForTheHeldRound("closing", compaction::close); // else a round could still write the log
         compaction.compactThrough(store, 0, CONF);
         assertTrue(held.isEmpty(), "no round after close");
+    }
+
+    /** {@code waiter}, on a thread of its own, goes on only once the held round has run. */
+    private void assertWaitsForTheHeldRound(String name, Runnable waiter) throws InterruptedException {
+        Thread t = new Thread(waiter, name);
+        t.start();
+        awaitBlockedOrEnded(t);
+        assertTrue(t.isAlive(), name + " returned while the round ran");
+        held.poll().run();
+        t.join(30_000);
+        assertFalse(t.isAlive(), name + " goes on once the round ended");
     }
 
     @Test
