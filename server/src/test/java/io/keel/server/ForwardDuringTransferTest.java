@@ -15,8 +15,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,16 +28,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Issue 14: a follower's writes forwarded to a leader that is handing leadership over (as a leader stopped by SIGTERM
  * does) are held there and passed on to the new leader, instead of being dropped and failing after the forward
  * timeout (5 s plus two election timeouts). Real members, real transport: a follower keeps writes in flight through
- * several transfers, back and forth, and every write applies, none anywhere near the forward timeout.
+ * several transfers, back and forth, and every write applies, none ended by its deadline.
+ *
+ * <p>A forward is never answered (ForwardedProposals): a put whose forward a leader dropped is never appended, and
+ * puts are not forwarded again (they may not apply twice), so its only end is its request deadline, where it fails
+ * with {@link RequestTimeoutException}. So "every write completed with its response" is the proof that no forward
+ * was dropped; how long the writes took is printed, not asserted (a loaded machine may take seconds for a transfer
+ * and an election, and that is not the behaviour under test).
  */
 class ForwardDuringTransferTest {
     private static final int IN_FLIGHT = 24;
     private static final int TRANSFERS = 4;
-    /** Well below the forward timeout (6.6 s here), well above a transfer and an election on a loaded machine. */
-    private static final Duration SLOWEST_ALLOWED = Duration.ofSeconds(4);
 
     @Test
-    void writesForwardedDuringTransfersAllApplyPromptly(@TempDir Path dir) throws Exception {
+    void writesForwardedDuringTransfersAllApplyNoneEndedByItsDeadline(@TempDir Path dir) throws Exception {
         try (TestCluster cluster = new TestCluster(dir, 3)) {
             cluster.startAll();
             Keel leader = cluster.awaitLeader();
@@ -61,18 +67,25 @@ class ForwardDuringTransferTest {
                 from = to;
                 to = swap;
             }
+            // Every write ends by its own deadline (the request timeout, 10 s here): 30 s is only a backstop.
+            int timedOut = 0;
             int failed = 0;
             StringBuilder failures = new StringBuilder();
             for (CompletableFuture<Response> w : writes) {
                 try {
                     w.get(30, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    if (failed++ < 3) failures.append("\n  ").append(e);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RequestTimeoutException) timedOut++;
+                    if (failed++ < 3) failures.append("\n  ").append(e.getCause());
+                } catch (TimeoutException e) {
+                    if (failed++ < 3) failures.append("\n  not answered within 30 s: ").append(e);
                 }
             }
-            assertEquals(0, failed, () -> "writes forwarded around " + TRANSFERS + " transfers failed: " + failures);
-            assertTrue(slowestNanos.get() < SLOWEST_ALLOWED.toNanos(),
-                    "slowest write " + Duration.ofNanos(slowestNanos.get()).toMillis() + " ms");
+            assertEquals(0, timedOut, "writes forwarded around " + TRANSFERS + " transfers ended by their deadline"
+                    + " (a forward dropped, never appended): " + failures);
+            assertEquals(0, failed, "writes forwarded around " + TRANSFERS + " transfers failed: " + failures);
+            System.out.println("forwarded during " + TRANSFERS + " transfers: " + n + " writes, the slowest "
+                    + Duration.ofNanos(slowestNanos.get()).toMillis() + " ms");
             assertTrue(writer.leaderId() != writer.memberId(), "the writer stayed a follower, so it forwarded");
             // Each write applied exactly once: every key is there, each at version 1 (a write applied twice, which a
             // forward passed on twice would cause, leaves version 2).

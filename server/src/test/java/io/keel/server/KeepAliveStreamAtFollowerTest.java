@@ -55,6 +55,7 @@ class KeepAliveStreamAtFollowerTest {
                     long[] ids = new long[KEEP_ALIVES];
                     for (int i = 0; i < KEEP_ALIVES; i++) ids[i] = i % 2 == 0 ? a : b;
                     // Half-closed at once: answers are still outstanding at the follower.
+                    long sent = System.nanoTime(); // every keep-alive of b restarts its TTL after this
                     var answers = KeepAliveBurst.send(channel, ids);
                     for (int i = 0; i < KEEP_ALIVES; i++) {
                         LeaseKeepAliveResponse r = assertInstanceOf(LeaseKeepAliveResponse.class,
@@ -99,16 +100,31 @@ class KeepAliveStreamAtFollowerTest {
                                 + " per batch, not per keep-alive");
                     }
 
+                    // Both are the leader's lessor's remaining time (one clock for all members here), truncated to
+                    // whole seconds, read one after the other: they differ by at most the time between the reads,
+                    // rounded up; and b's last keep-alive came after `sent`, so at most the time since then is gone.
+                    long readsStarted = System.nanoTime();
                     long atFollower = lease.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(b).build())
                             .getTTL();
                     long atLeader = leader.timeToLive(b, false).orElseThrow().ttl();
-                    assertTrue(Math.abs(atFollower - atLeader) <= 1, "time-to-live at the follower is the leader's:"
-                            + " " + atFollower + " s there, " + atLeader + " s at the leader");
-                    assertTrue(atFollower <= TTL + 1 && atFollower >= TTL - 10, "about the full TTL: " + atFollower);
+                    long readsEnded = System.nanoTime();
+                    long between = ceilSeconds(readsEnded - readsStarted);
+                    long sinceSent = ceilSeconds(readsEnded - sent);
+                    assertTrue(Math.abs(atFollower - atLeader) <= between, "time-to-live at the follower is the"
+                            + " leader's: " + atFollower + " s there, " + atLeader + " s at the leader, read "
+                            + between + " s (rounded up) apart");
+                    assertTrue(atFollower <= TTL + 1 && atFollower >= TTL + 1 - sinceSent, "the full TTL, less the"
+                            + " time since the keep-alives (" + sinceSent + " s, rounded up): " + atFollower);
                 } finally {
                     channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
                 }
             }
         }
+    }
+
+    /** Whole seconds in {@code nanos}, rounded up. */
+    private static long ceilSeconds(long nanos) {
+        long second = TimeUnit.SECONDS.toNanos(1);
+        return (nanos + second - 1) / second;
     }
 }

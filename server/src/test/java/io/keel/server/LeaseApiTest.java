@@ -87,11 +87,25 @@ class LeaseApiTest {
             assertEquals(30, s.grantedTtl());
             assertTrue(s.ttl() > 0 && s.ttl() <= 30, "remaining " + s.ttl());
             assertEquals(1, s.keys().size());
-            Poll.until("the remaining time falls", () -> follower.timeToLive(id, false).orElseThrow().ttl() < 29);
+            // Falls well below what a keep-alive restores, so that one that restarted nothing cannot pass below.
+            Poll.until("the remaining time falls", () -> follower.timeToLive(id, false).orElseThrow().ttl() < 27);
+            // The keep-alive restarts the 30 s after this clock reading, and the leader (one clock for all
+            // members here) answers the time-to-live before the next one, truncated to whole seconds: so at least
+            // 30 - ceil(elapsed) remain, whatever a loaded machine does between the two calls.
+            long before = System.nanoTime();
             follower.keepAliveOnce(id);
-            assertTrue(follower.timeToLive(id, false).orElseThrow().ttl() >= 29, "a keep-alive restarts it");
+            long restarted = follower.timeToLive(id, false).orElseThrow().ttl();
+            long elapsed = ceilSeconds(System.nanoTime() - before);
+            assertTrue(restarted >= 30 - elapsed, "a keep-alive restarts it: " + restarted + " s remain "
+                    + elapsed + " s (rounded up) after it was sent");
             follower.revokeLease(id);
             assertTrue(follower.timeToLive(id, false).isEmpty(), "a revoked lease is unknown");
         }
+    }
+
+    /** Whole seconds in {@code nanos}, rounded up. */
+    private static long ceilSeconds(long nanos) {
+        long second = TimeUnit.SECONDS.toNanos(1);
+        return (nanos + second - 1) / second;
     }
 }

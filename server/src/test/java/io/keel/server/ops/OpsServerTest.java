@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -68,9 +69,12 @@ class OpsServerTest {
             channel.awaitTermination(5, TimeUnit.SECONDS);
         });
         var kv = KVGrpc.newBlockingStub(channel);
-        // The member announces its name and client URL through Raft (a proposal of its own, retried until a leader
-        // is known): count the clients' writes from after that.
-        Poll.until("the member announced its client URL", () -> keel.membership().announced().isDone());
+        // The member announces its name and client URL, and publishes its data directory's incarnation, through
+        // Raft (proposals of its own, counted as the clients' are, retried until a leader is known): count the
+        // clients' writes from after both, once no proposal is pending (each is counted as it is answered).
+        Poll.until("the member announced its client URL and published its incarnation, nothing pending",
+                () -> keel.membership().announced().isDone() && keel.membership().self() != null
+                        && keel.membership().self().incarnation() != 0 && keel.pendingProposals() == 0);
         String before = get(base + "/metrics").body();
         double committedBefore = value(before, "keel_server_proposals_committed_total");
         double failedBefore = value(before, "keel_server_proposals_failed_total");
@@ -79,7 +83,16 @@ class OpsServerTest {
                     .setKey(ByteString.copyFromUtf8("k" + i)).setValue(ByteString.copyFromUtf8("v")).build());
         }
 
-        HttpResponse<String> scrape = get(base + "/metrics");
+        // A put is counted (committed, no longer pending) by a callback on its future that may run just after the
+        // one that answered the client: wait for the counts to settle, then check them exactly.
+        AtomicReference<HttpResponse<String>> scraped = new AtomicReference<>();
+        Poll.until("the five puts are counted, none pending", () -> {
+            scraped.set(get(base + "/metrics"));
+            String t = scraped.get().body();
+            return value(t, "keel_server_proposals_committed_total") - committedBefore >= 5
+                    && value(t, "keel_server_proposals_pending") == 0;
+        });
+        HttpResponse<String> scrape = scraped.get();
         assertEquals(200, scrape.statusCode());
         assertTrue(scrape.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"),
                 scrape.headers().toString());

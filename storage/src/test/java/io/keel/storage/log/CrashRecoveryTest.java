@@ -32,7 +32,7 @@ class CrashRecoveryTest {
     Path scratch;
 
     @Test
-    @Timeout(180)
+    @Timeout(600)
     void killNineAtRandomMomentsNeverLosesAnAcknowledgedWrite() throws Exception {
         long seed = Long.getLong("keel.crash.seed", 20261127L);
         SplittableRandom random = new SplittableRandom(seed);
