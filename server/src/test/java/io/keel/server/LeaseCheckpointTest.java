@@ -66,15 +66,22 @@ class LeaseCheckpointTest {
                 // checkpointed remaining time is stale.
                 long before = answers.get();
                 Poll.until("another keep-alive", Duration.ofSeconds(20), () -> answers.get() > before);
+                // The old leader's deadline for the abandoned lease is after this clock reading + oldView s (its
+                // answer is truncated to whole seconds); the new leader's is no earlier (one clock for all members
+                // in this JVM), so its answer, truncated too, is at least oldView - ceil(elapsed) s, whatever a
+                // loaded machine does between the two reads (the stop and the election are in between).
+                long viewedAt = System.nanoTime();
                 long oldView = old.timeToLive(abandoned, false).orElseThrow().ttl();
                 cluster.stop(old.memberId());
                 Keel leader = cluster.awaitLeader();
                 LeaseStatus continued = Poll.retrying("time-to-live at the new leader",
                         () -> leader.timeToLive(abandoned, false)).orElseThrow();
+                long elapsed = ceilSeconds(System.nanoTime() - viewedAt);
                 assertTrue(continued.ttl() < TTL, "the new leader continued the abandoned lease from its checkpoint"
                         + " (restarting it in full would give at least " + TTL + " s): " + continued.ttl() + " s");
-                assertTrue(continued.ttl() >= oldView - 2, "but not earlier than the old leader's deadline: "
-                        + continued.ttl() + " s now, " + oldView + " s at the old leader a moment before");
+                assertTrue(continued.ttl() >= oldView - elapsed, "but not earlier than the old leader's deadline: "
+                        + continued.ttl() + " s now, " + oldView + " s at the old leader " + elapsed
+                        + " s (rounded up) before");
 
                 long promisedUntil = lastAnswerNanos.get() + TimeUnit.SECONDS.toNanos(TTL);
                 LeaseStatus keptStatus = leader.timeToLive(kept, false).orElseThrow();
@@ -87,5 +94,11 @@ class LeaseCheckpointTest {
         } finally {
             renewers.shutdownNow();
         }
+    }
+
+    /** Whole seconds in {@code nanos}, rounded up. */
+    private static long ceilSeconds(long nanos) {
+        long second = TimeUnit.SECONDS.toNanos(1);
+        return (nanos + second - 1) / second;
     }
 }
