@@ -175,6 +175,7 @@ public final class ElectionWorkload implements Workload {
                 }
                 synchronized (acknowledged) {
                     acknowledged.add(new Fenced(candidate, myRevision, s, t.getHeader().getRevision(), done));
+                    acknowledged.notifyAll(); // awaitWriteAfter
                 }
                 RegisterWorkload.pause(100);
             }
@@ -226,11 +227,15 @@ public final class ElectionWorkload implements Workload {
 
     /**
      * Waits until a fenced write completed at or after {@code healedAt} ({@link System#nanoTime}), or {@code bound}
-     * has passed since then; polled every 100 ms. {@link #check} then decides.
+     * has passed since then; woken by each acknowledged write. {@link #check} then decides.
      */
     public void awaitWriteAfter(long healedAt, Duration bound) throws InterruptedException {
-        while (firstWriteAfter(healedAt) == Long.MAX_VALUE && System.nanoTime() - healedAt < bound.toNanos()) {
-            Thread.sleep(100);
+        long deadline = healedAt + bound.toNanos();
+        synchronized (acknowledged) {
+            long left;
+            while (firstWriteAfter(healedAt) == Long.MAX_VALUE && (left = deadline - System.nanoTime()) > 0) {
+                acknowledged.wait(Math.max(1, left / 1_000_000));
+            }
         }
     }
 

@@ -47,15 +47,11 @@ class CorruptionTest {
 
     @Test
     void aFlippedByteInACurrentValueIsReportedWithItsKeyAndStopsTheStore() throws Exception {
-        try (RawRocks raw = new RawRocks(dir)) {
-            raw.flipByte(Column.CURRENT, b("foo"), 2);
-        }
+        flipAByteOfFoosCurrentValue();
         try (MvccStore store = reopen()) {
             CorruptionException e = assertThrows(CorruptionException.class,
                     () -> store.range(RangeRequest.key(b("foo"))));
-            assertTrue(e.getMessage().contains("column family 'current'"), e.getMessage());
-            assertTrue(e.getMessage().contains("key \"foo\""), e.getMessage());
-            assertTrue(e.getMessage().contains("crc32c mismatch"), e.getMessage());
+            assertNamesFoosCurrentRecord(e);
             assertEquals(List.of(e), heard);
             // Even an intact key is no longer served, and nothing more is applied.
             StorageFailedException later = assertThrows(StorageFailedException.class,
@@ -71,18 +67,26 @@ class CorruptionTest {
      */
     @Test
     void aPutOverAKeyWhoseCurrentValueIsCorruptStopsTheStore() throws Exception {
-        try (RawRocks raw = new RawRocks(dir)) {
-            raw.flipByte(Column.CURRENT, b("foo"), 2);
-        }
+        flipAByteOfFoosCurrentValue();
         try (MvccStore store = reopen()) {
             CorruptionException e = assertThrows(CorruptionException.class,
                     () -> store.apply(4, PutRequest.of(b("foo"), b("third"))));
-            assertTrue(e.getMessage().contains("column family 'current'"), e.getMessage());
-            assertTrue(e.getMessage().contains("key \"foo\""), e.getMessage());
-            assertTrue(e.getMessage().contains("crc32c mismatch"), e.getMessage());
+            assertNamesFoosCurrentRecord(e);
             assertEquals(List.of(e), heard);
             assertThrows(StorageFailedException.class, () -> store.range(RangeRequest.key(b("bar"))));
         }
+    }
+
+    private void flipAByteOfFoosCurrentValue() throws Exception {
+        try (RawRocks raw = new RawRocks(dir)) {
+            raw.flipByte(Column.CURRENT, b("foo"), 2);
+        }
+    }
+
+    private static void assertNamesFoosCurrentRecord(CorruptionException e) {
+        assertTrue(e.getMessage().contains("column family 'current'"), e.getMessage());
+        assertTrue(e.getMessage().contains("key \"foo\""), e.getMessage());
+        assertTrue(e.getMessage().contains("crc32c mismatch"), e.getMessage());
     }
 
     @Test
