@@ -45,11 +45,13 @@ final class EventLoops {
     private final Class<? extends Channel> domainChannel;
     private final Class<? extends ServerChannel> serverDomainChannel;
 
-    private EventLoops(EventLoopGroup group, EventLoopGroup directGroup, String kind, Class<? extends Channel> socketChannel,
+    private EventLoops(EventLoopGroup group, EventLoopGroup directGroup, String directWritesOffBecause, String kind,
+                       Class<? extends Channel> socketChannel,
                        Class<? extends ServerChannel> serverChannel, Class<? extends Channel> domainChannel,
                        Class<? extends ServerChannel> serverDomainChannel) {
         this.group = group;
         this.directGroup = directGroup;
+        this.directWritesOffBecause = directWritesOffBecause;
         this.kind = kind;
         this.socketChannel = socketChannel;
         this.serverChannel = serverChannel;
@@ -57,17 +59,24 @@ final class EventLoops {
         this.serverDomainChannel = serverDomainChannel;
     }
 
+    /**
+     * Why direct writes, though asked for, are off: on epoll, when {@link JdkSocketUserTimeout} cannot give their
+     * JDK sockets the unacknowledged-data timeout the epoll connections have. Null when they are on or not asked for.
+     */
+    final String directWritesOffBecause;
+
     static EventLoops create(int threads, boolean preferNative, boolean directWrites, TrackedThreads threadFactory) {
-        EventLoopGroup directGroup = directWrites
+        boolean epoll = preferNative && Epoll.isAvailable();
+        String directOffBecause = directWrites && epoll ? JdkSocketUserTimeout.unavailableBecause() : null;
+        EventLoopGroup directGroup = directWrites && directOffBecause == null
                 ? new MultiThreadIoEventLoopGroup(1, threadFactory, NioIoHandler.newFactory()) : null;
-        if (preferNative && Epoll.isAvailable()) {
-            IoHandlerFactory epoll = EpollIoHandler.newFactory();
-            return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, epoll), directGroup, "epoll",
-                    EpollSocketChannel.class, EpollServerSocketChannel.class, EpollDomainSocketChannel.class,
-                    EpollServerDomainSocketChannel.class);
+        if (epoll) {
+            return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, EpollIoHandler.newFactory()),
+                    directGroup, directOffBecause, "epoll", EpollSocketChannel.class, EpollServerSocketChannel.class,
+                    EpollDomainSocketChannel.class, EpollServerDomainSocketChannel.class);
         }
         IoHandlerFactory nio = NioIoHandler.newFactory();
-        return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, nio), directGroup, "nio",
+        return new EventLoops(new MultiThreadIoEventLoopGroup(threads, threadFactory, nio), directGroup, null, "nio",
                 NioSocketChannel.class, NioServerSocketChannel.class, NioDomainSocketChannel.class,
                 NioServerDomainSocketChannel.class);
     }
@@ -80,11 +89,16 @@ final class EventLoops {
         return isUnix(address) ? domainChannel : socketChannel;
     }
 
-    /** Makes the channel for a connection to {@code address} served by {@code loop}. */
-    ChannelFactory<? extends Channel> channelFactoryFor(EventLoop loop, SocketAddress address) {
+    /**
+     * Makes the channel for a connection to {@code address} served by {@code loop}; a TCP connection gives up data
+     * unacknowledged for {@code userTimeoutMillis} where the kernel can (epoll's are given the option by the caller).
+     */
+    ChannelFactory<? extends Channel> channelFactoryFor(EventLoop loop, SocketAddress address, int userTimeoutMillis) {
         if (directGroup != null && loop.parent() == directGroup) {
             // Direct writes on TCP only; a Unix socket to a peer is drained by this loop as usual.
-            return isUnix(address) ? NioDomainSocketChannel::new : DirectSocketChannel::new;
+            if (isUnix(address)) return NioDomainSocketChannel::new;
+            int timeout = JdkSocketUserTimeout.unavailableBecause() == null ? userTimeoutMillis : 0;
+            return () -> new DirectSocketChannel(timeout);
         }
         return new ReflectiveChannelFactory<>(channelFor(address));
     }
@@ -96,9 +110,9 @@ final class EventLoops {
     }
 
     /**
-     * Whether the channels this loop makes for {@code address} are epoll TCP sockets, the only kind that takes
-     * TCP_USER_TIMEOUT (the JDK's NIO sockets cannot set it: with NIO, or direct writes, a stalled connection waits
-     * out TCP's own back-off).
+     * Whether the channels this loop makes for {@code address} are epoll TCP sockets, which take TCP_USER_TIMEOUT as
+     * a channel option (direct writes' JDK sockets are given it by {@link #channelFactoryFor}; with the NIO fallback
+     * a stalled connection waits out TCP's own back-off).
      */
     boolean takesUserTimeout(EventLoop loop, SocketAddress address) {
         boolean direct = directGroup != null && loop != null && loop.parent() == directGroup;

@@ -345,9 +345,9 @@ final class PeerConnection {
     Integer socketUserTimeoutMillis() {
         return loop.submit(() -> {
             Channel ch = channel;
-            if (ch == null || !ready || !(ch.config() instanceof io.netty.channel.epoll.EpollSocketChannelConfig c)) {
-                return null;
-            }
+            if (ch == null || !ready) return null;
+            if (ch instanceof DirectSocketChannel direct) return direct.userTimeoutMillis();
+            if (!(ch.config() instanceof io.netty.channel.epoll.EpollSocketChannelConfig c)) return null;
             return c.getTcpUserTimeout();
         }).syncUninterruptibly().getNow();
     }

@@ -91,6 +91,10 @@ public final class Transport implements AutoCloseable {
             snapshotIo.shutdownNow();
             throw e;
         }
+        if (loops.directWritesOffBecause != null) {
+            LOG.info("member {}: peer messages are written by the event loop, not by their senders (direct writes "
+                    + "off): {}", Texts.id(config.localId), loops.directWritesOffBecause);
+        }
         LOG.info("member {} of cluster {} listening on {} ({}{})", Texts.id(config.localId), Texts.id(config.clusterId),
                 serverChannels.stream().map(c -> String.valueOf(c.localAddress())).collect(
                         java.util.stream.Collectors.joining(", ")), loops.kind, config.tls != null ? ", TLS" : "");

@@ -123,7 +123,7 @@ public final class TransportConfig {
         private TlsContexts tls;
         private int ioThreads = defaultIoThreads();
         private boolean preferNativeTransport = true;
-        private boolean directWrites = Boolean.getBoolean(DIRECT_WRITES_PROPERTY);
+        private boolean directWrites = Boolean.parseBoolean(System.getProperty(DIRECT_WRITES_PROPERTY, "true"));
         private ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
         private long incarnation;
         private ElectionTiming timing = ElectionTiming.NONE;
@@ -270,10 +270,11 @@ public final class TransportConfig {
         /**
          * Whether the thread that sends a peer message writes it to the peer's connection itself when nothing is
          * queued for it, instead of waking the event loop (the message connections then use the JDK's sockets; TLS
-         * connections never do). Off unless the JVM property {@value #DIRECT_WRITES_PROPERTY} is true (for
-         * measuring, docs/operations.md): it spares a third of the transport threads' context switches per put, but
-         * a sender that outruns the socket makes a write(2) per send where the event loop would coalesce, and
-         * whether it saves CPU per put is not measured yet (docs/benchmarks.md, "Direct writes of peer messages").
+         * connections never do). On unless the JVM property {@value #DIRECT_WRITES_PROPERTY} is false: at one client
+         * it spares a third of the transport threads' context switches per put and about a tenth of put-1's latency
+         * (docs/benchmarks.md, "Direct writes on a quiet machine"); its cost is a write(2) per send for a sender
+         * that outruns the socket, where the event loop would coalesce (the server sends a Ready's messages in one
+         * call, so one write per peer per Ready).
          */
         public Builder directWrites(boolean direct) {
             this.directWrites = direct;

@@ -118,7 +118,7 @@ final class TransportContext {
                                   ChannelHandler... streamHandlers) {
         Bootstrap b = new Bootstrap()
                 .group(loop)
-                .channelFactory(loops.channelFactoryFor(loop, address))
+                .channelFactory(loops.channelFactoryFor(loop, address, (int) config.unacknowledgedTimeout.toMillis()))
                 .option(ChannelOption.ALLOCATOR, config.allocator)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout.toMillis());
