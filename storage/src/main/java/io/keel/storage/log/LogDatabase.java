@@ -97,6 +97,7 @@ final class LogDatabase implements AutoCloseable {
                 .setMaxTotalWalSize(64L << 20)
                 .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
                 .setKeepLogFileNum(4);
+        // LZ4 as the store (mvcc.layout.Database says why); files written with snappy still read.
         ColumnFamilyOptions familyOptions = new ColumnFamilyOptions().setCompressionType(CompressionType.LZ4_COMPRESSION);
         List<ColumnFamilyDescriptor> descriptors = List.of(
                 new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions),
