@@ -77,7 +77,7 @@ public final class Database implements AutoCloseable {
             BloomFilter bloom = own(owned, new BloomFilter(10));
             ColumnFamilyOptions cf = own(owned, new ColumnFamilyOptions()
                     .setWriteBufferSize(options.writeBufferBytes())
-                    // LZ4, not RocksDB's default snappy: a tenth less CPU per put under write loads (compactions
+                    // LZ4, not RocksDB's default snappy: about 6% less CPU per put under write loads (compactions
                     // were a tenth of the members' CPU, snappy a quarter of that); none at all cost the
                     // latency-bound loads more (docs/benchmarks.md, "LZ4 instead of snappy"). Each file records its
                     // own compression, so files written with snappy still read.
