@@ -1,10 +1,10 @@
 package io.keel.storage.log;
 
+import io.keel.storage.Compression;
 import io.keel.storage.RocksLibrary;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.InfoLogLevel;
 import org.rocksdb.Options;
@@ -97,8 +97,7 @@ final class LogDatabase implements AutoCloseable {
                 .setMaxTotalWalSize(64L << 20)
                 .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
                 .setKeepLogFileNum(4);
-        // LZ4 as the store (mvcc.layout.Database says why); files written with snappy still read.
-        ColumnFamilyOptions familyOptions = new ColumnFamilyOptions().setCompressionType(CompressionType.LZ4_COMPRESSION);
+        ColumnFamilyOptions familyOptions = new ColumnFamilyOptions().setCompressionType(Compression.OF_FILES);
         List<ColumnFamilyDescriptor> descriptors = List.of(
                 new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions),
                 new ColumnFamilyDescriptor(LOG, familyOptions),

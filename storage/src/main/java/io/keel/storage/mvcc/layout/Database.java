@@ -1,5 +1,6 @@
 package io.keel.storage.mvcc.layout;
 
+import io.keel.storage.Compression;
 import io.keel.storage.RocksLibrary;
 import io.keel.storage.mvcc.MvccOptions;
 import io.keel.storage.mvcc.api.CorruptionException;
@@ -15,7 +16,6 @@ import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.Env;
 import org.rocksdb.FlushOptions;
@@ -77,11 +77,7 @@ public final class Database implements AutoCloseable {
             BloomFilter bloom = own(owned, new BloomFilter(10));
             ColumnFamilyOptions cf = own(owned, new ColumnFamilyOptions()
                     .setWriteBufferSize(options.writeBufferBytes())
-                    // LZ4, not RocksDB's default snappy: about 6% less CPU per put under write loads (compactions
-                    // were a tenth of the members' CPU, snappy a quarter of that); none at all cost the
-                    // latency-bound loads more (docs/benchmarks.md, "LZ4 instead of snappy"). Each file records its
-                    // own compression, so files written with snappy still read.
-                    .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                    .setCompressionType(Compression.OF_FILES)
                     // Point reads of CURRENT and META are the hot path: a bloom filter skips files without the key.
                     .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(bloom)));
             DBOptions db = own(owned, new DBOptions()
