@@ -28,6 +28,15 @@
 #     the members' CPU per keep-alive (this load's CPU less put-100's CPU per put, over the keep-alives).
 #   leases-alone (issue 16): the same 10,000 leases kept alive with nothing else running (keelload -clients 0), so
 #     the members' CPU per keep-alive is measured, not inferred; a line of the lease table.
+#   put-100-expiring (issue 16), not in the default list: put-100 while 100,000 leases, a key each, expire: granted
+#     before the clock starts with TTLs that make all of them due in the second it starts (the granting takes up
+#     to a minute, unmeasured). A line after the lease table gives the puts beside put-100's and how many leases the
+#     servers revoked in the load's window (both revoke at most 1,000 a second: etcd's rate).
+#   put-100-again (issue 16): put-100 once more, not in the default list: run after put-100-leases
+#     (--loads=put-100,put-100-leases,put-100-again), the lease table compares the lease load with the mean of the
+#     put-100 before it and the one after it, so the compaction debt one load leaves the next counts on both sides.
+#     The generator revokes a lease load's leases once its clock stops, so they do not expire in the next load's
+#     window.
 # Before the loads, each side gets the same unmeasured warm-up: puts with 100 clients spread over all members (with the
 # Go generator, while 10,000 leases of 10 s, the lease load's own, are kept alive over 100 streams; WARMUP_LEASES=0
 # leaves them out), then linearizable gets with 1000 clients, then (Go generator) the mixed-6 load, 30 s each (10 s
@@ -322,6 +331,8 @@ load_args() {
     put-1-follower) echo "${common[*]} --op put --target follower --conns 1   --clients 1    --total $S --key-space 10000" ;;
     put-16)         echo "${common[*]} --op put --target leader   --conns 4   --clients 16   --total $M --key-space 10000" ;;
     put-100)        echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000" ;;
+    put-100-again)  load_args put-100 ;;
+    put-100-expiring) echo "${common[*]} --op put --target leader --conns 10 --clients 100 --total $M --key-space 10000 --expiring-leases 100000 --expiring-after 60s" ;;
     put-100-leases) echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000 --leases 10000 --lease-ttl 10 --lease-streams 100" ;;
     leases-alone)   echo "${common[*]} --op put --target leader   --conns 1   --clients 0    --total 0  --leases 10000 --lease-ttl 10 --lease-streams 100" ;;
     put-1000)       echo "${common[*]} --op put --target leader   --conns 100 --clients 1000 --total $L --key-space 10000" ;;
@@ -450,6 +461,10 @@ run_side() {
     for field in keepalives_per_s leases_lost raft_entries_per_s cpu_us_per_keepalive; do
       RES[$kind:$load:$field:$round]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
     done
+    line=$(grep '^EXPIRYSUMMARY ' <<<"$out" | tail -1 || true)
+    for field in revoked_in_load revoked_per_s; do
+      RES[$kind:$load:$field:$round]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
+    done
   done
   if [ "$kind" = keel ] && [ -n "$JFR_DIR" ]; then jfr_members stop; fi
   if [ "$kind" = keel ] && [ -n "$PROFILE_DIR" ]; then profile_members stop; fi
@@ -532,19 +547,65 @@ for load in "${LOADS[@]}"; do
     echo "| $k | ${kcell:-–} | ${ecell:-–} |"
   done
 done
+# ---------------------------------------------------------------- mass expiry (issue 16)
+case " ${LOADS[*]} " in *" put-100-expiring "*)
+  echo
+  echo "put-100-expiring (100,000 leases, a key each, all due in the second the clock starts, while 100 clients put):"
+  echo "| side | |"
+  echo "|---|---|"
+  for k in keel etcd; do
+    l=$(val "$k:put-100-expiring:ops_per_s"); [ -n "$l" ] || continue
+    p=$(val "$k:put-100:ops_per_s")
+    printf '| %s | puts %.0f/s%s, p99 %s ms (put-100: %s ms), %s leases revoked in the window (%s/s) |\n' "$k" "$l" \
+      "$( [ -n "$p" ] && awk -v a="$l" -v b="$p" 'BEGIN{printf " (%.0f%% of put-100)", 100*a/b}')" \
+      "$(val "$k:put-100-expiring:p99_ms")" "$(val "$k:put-100:p99_ms")" \
+      "$(val "$k:put-100-expiring:revoked_in_load")" "$(val "$k:put-100-expiring:revoked_per_s")"
+  done
+  ;;
+esac
 # ---------------------------------------------------------------- leases (issue 16)
 case " ${LOADS[*]} " in *" put-100-leases "*)
+  # lease_baseline kind round field: put-100's figure in that round, or with put-100-again also run (after the lease
+  # load), the mean of the two, so that neither the load before the lease load nor the one after it sets the bar.
+  lease_baseline() {
+    local a=${RES[$1:put-100:$3:$2]:-} b=${RES[$1:put-100-again:$3:$2]:-}
+    if [ -n "$a" ] && [ -n "$b" ]; then awk -v a="$a" -v b="$b" 'BEGIN{printf "%.1f", (a+b)/2}'; else printf '%s' "$a"; fi
+  }
+  # lease_share kind: put-100-leases' puts/s over the baseline's, each round's own, then their median and range.
+  lease_share() {
+    local r l p rs=()
+    for r in $(seq 1 "$ROUNDS"); do
+      l=${RES[$1:put-100-leases:ops_per_s:$r]:-}; p=$(lease_baseline "$1" "$r" ops_per_s)
+      if [ -n "$l" ] && [ -n "$p" ] && awk -v p="$p" 'BEGIN{exit !(p > 0)}'; then
+        rs+=("$(awk -v a="$l" -v b="$p" 'BEGIN{printf "%.0f", 100*a/b}')")
+      fi
+    done
+    if [ ${#rs[@]} = 0 ]; then printf '–'; return; fi
+    printf '%s\n' "${rs[@]}" | sort -g | awk '{a[NR]=$1} END{printf "%s%%", a[int(NR/2)+1]; if (NR > 1) printf " (%s–%s%%)", a[1], a[NR]}'
+  }
+  # lease_cpu kind: the members' CPU per keep-alive, each round's own (the lease load's CPU less the baseline's CPU
+  # per put times its puts, over its keep-alives), then the median.
+  lease_cpu() {
+    local r l cl cp ka rs=()
+    for r in $(seq 1 "$ROUNDS"); do
+      l=${RES[$1:put-100-leases:ops_per_s:$r]:-}; cl=${RES[$1:put-100-leases:cpu_us_per_op:$r]:-}
+      ka=${RES[$1:put-100-leases:keepalives_per_s:$r]:-}; cp=$(lease_baseline "$1" "$r" cpu_us_per_op)
+      if [ -n "$l" ] && [ -n "$cl" ] && [ -n "$cp" ] && [ -n "$ka" ] && awk -v ka="$ka" 'BEGIN{exit !(ka > 0)}'; then
+        rs+=("$(awk -v l="$l" -v cl="$cl" -v cp="$cp" -v ka="$ka" 'BEGIN{printf "%.1f", l*(cl-cp)/ka}')")
+      fi
+    done
+    if [ ${#rs[@]} = 0 ]; then printf '–'; return; fi
+    printf '%s\n' "${rs[@]}" | sort -g | awk '{a[NR]=$1} END{printf "%s", a[int(NR/2)+1]}'
+  }
   lease_cell() { # kind
-    local k=$1 p l ka cp cl
-    p=$(val "$k:put-100:ops_per_s"); l=$(val "$k:put-100-leases:ops_per_s"); ka=$(val "$k:put-100-leases:keepalives_per_s")
-    cp=$(val "$k:put-100:cpu_us_per_op"); cl=$(val "$k:put-100-leases:cpu_us_per_op")
+    local k=$1 l
+    l=$(val "$k:put-100-leases:ops_per_s")
     if [ -z "$l" ]; then printf '–'; return; fi
-    printf 'puts %.0f/s (%s of put-100), %.0f keep-alives/s, %s leases lost, log %s entries/s (put-100: %s), %s us CPU per keep-alive' \
-      "$l" "$( [ -n "$p" ] && awk -v a="$l" -v b="$p" 'BEGIN{printf "%.0f%%", 100*a/b}' || echo '–')" "${ka:-0}" \
-      "$(val "$k:put-100-leases:leases_lost")" "$(val "$k:put-100-leases:raft_entries_per_s")" \
-      "$(val "$k:put-100:raft_entries_per_s")" \
-      "$( [ -n "$p" ] && [ -n "$cp" ] && [ -n "$cl" ] && awk -v l="$l" -v cl="$cl" -v p="$p" -v cp="$cp" -v ka="${ka:-0}" \
-          'BEGIN{ if (ka > 0) printf "%.1f", (l*cl - l*cp)/ka; else printf "–" }' || echo '–')"
+    printf 'puts %.0f/s (%s of %s), %.0f keep-alives/s, %s leases lost, log %s entries/s (put-100: %s), %s us CPU per keep-alive' \
+      "$l" "$(lease_share "$k")" \
+      "$( [ -n "$(val "$k:put-100-again:ops_per_s")" ] && echo 'the mean of put-100 and put-100-again' || echo 'put-100')" \
+      "$(val "$k:put-100-leases:keepalives_per_s")" "$(val "$k:put-100-leases:leases_lost")" \
+      "$(val "$k:put-100-leases:raft_entries_per_s")" "$(val "$k:put-100:raft_entries_per_s")" "$(lease_cpu "$k")"
   }
   echo
   echo "put-100-leases (10,000 leases of 10 s kept alive over 100 streams while 100 clients put):"
@@ -556,8 +617,8 @@ case " ${LOADS[*]} " in *" put-100-leases "*)
     [ -n "$(val "$k:leases-alone:keepalives_per_s")" ] || continue
     echo "| $k, leases-alone | $(printf '%.0f' "$(val "$k:leases-alone:keepalives_per_s")") keep-alives/s alone, $(val "$k:leases-alone:cpu_us_per_keepalive") us CPU per keep-alive (measured, nothing else running), log $(val "$k:leases-alone:raft_entries_per_s") entries/s |"
   done
-  echo "(log growth: at the member that led when the load started; puts are entries too, so compare with put-100's"
-  echo " entries/s: Keel must add none for renewals. CPU per keep-alive: this load's CPU less put-100's CPU per put"
-  echo " times its puts, over the keep-alives)"
+  echo "(share of put-100: each round's own ratio, then their median and range; log growth: at the member that led"
+  echo " when the load started; puts are entries too, so compare with put-100's entries/s: Keel must add none for"
+  echo " renewals. CPU per keep-alive: this load's CPU less put-100's CPU per put times its puts, over the keep-alives)"
   ;;
 esac
