@@ -600,9 +600,10 @@ func (ll *leaseLoad) lostCount() int64 {
 }
 
 // stop ends the keep-alives and revokes every lease granted, after the clock has stopped: left to expire, a load's
-// 10,000 leases would be revoked by the servers 7-10 s later, inside the next load's window, which would then pay
-// for an expiry that belongs to this one (put-100 measured 8% slower right after the lease load than before it).
-// A lease already gone (not found) is fine; any other failure to revoke is reported, and the load still ends.
+// 10,000 leases would be revoked by the servers 7-10 s later (at most 1,000 a second), inside the next load's
+// window, which would then pay for an expiry that belongs to this one (docs/benchmarks.md, "The lease load between
+// two put-100 runs"). A lease already gone (not found) is fine; any other failure to revoke is reported, and the
+// load still ends.
 func (ll *leaseLoad) stop() {
 	if ll == nil {
 		return
