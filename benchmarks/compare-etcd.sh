@@ -28,6 +28,11 @@
 #     the members' CPU per keep-alive (this load's CPU less put-100's CPU per put, over the keep-alives).
 #   leases-alone (issue 16): the same 10,000 leases kept alive with nothing else running (keelload -clients 0), so
 #     the members' CPU per keep-alive is measured, not inferred; a line of the lease table.
+#   put-100-alternating (issue 16), not in the default list: put-100 for 60 s (ALT_DURATION) while 10,000 leases of
+#     10 s are kept alive in every other window of 3.3 s only (by streams of the generator's own: clientv3's lessor
+#     cannot pause; each lease renewed once per window with keep-alives, at an even rate, the rate clientv3 keeps);
+#     the puts completed in windows with keep-alives are compared with those in windows without, so the machine's
+#     drift, which moved put-100 by a third within a minute here, falls on both alike. A line after the lease table.
 #   put-100-expiring (issue 16), not in the default list: put-100 while 100,000 leases, a key each, expire: granted
 #     before the clock starts with TTLs that make all of them due in the second it starts (the granting takes up
 #     to a minute, unmeasured). A line after the lease table gives the puts beside put-100's and how many leases the
@@ -332,6 +337,7 @@ load_args() {
     put-16)         echo "${common[*]} --op put --target leader   --conns 4   --clients 16   --total $M --key-space 10000" ;;
     put-100)        echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000" ;;
     put-100-again)  load_args put-100 ;;
+    put-100-alternating) echo "${common[*]} --op put --target leader --conns 10 --clients 100 --total 100000000 --key-space 10000 --leases 10000 --lease-ttl 10 --lease-streams 100 --lease-alternate --duration ${ALT_DURATION:-60s}" ;;
     put-100-expiring) echo "${common[*]} --op put --target leader --conns 10 --clients 100 --total $M --key-space 10000 --expiring-leases 100000 --expiring-after 60s" ;;
     put-100-leases) echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000 --leases 10000 --lease-ttl 10 --lease-streams 100" ;;
     leases-alone)   echo "${common[*]} --op put --target leader   --conns 1   --clients 0    --total 0  --leases 10000 --lease-ttl 10 --lease-streams 100" ;;
@@ -461,6 +467,10 @@ run_side() {
     for field in keepalives_per_s leases_lost raft_entries_per_s cpu_us_per_keepalive; do
       RES[$kind:$load:$field:$round]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
     done
+    line=$(grep '^ALTSUMMARY ' <<<"$out" | tail -1 || true)
+    for field in windows puts_per_s_on puts_per_s_off ratio pair_ratio_p25 pair_ratio_p50 pair_ratio_p75 keepalives_per_s_on leases_lost; do
+      RES[$kind:$load:alt_$field:$round]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
+    done
     line=$(grep '^EXPIRYSUMMARY ' <<<"$out" | tail -1 || true)
     for field in revoked_in_load revoked_per_s; do
       RES[$kind:$load:$field:$round]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
@@ -547,6 +557,23 @@ for load in "${LOADS[@]}"; do
     echo "| $k | ${kcell:-–} | ${ecell:-–} |"
   done
 done
+# ---------------------------------------------------------------- keep-alives in alternate windows (issue 16)
+case " ${LOADS[*]} " in *" put-100-alternating "*)
+  echo
+  echo "put-100-alternating (put-100 while 10,000 leases of 10 s are kept alive in every other 3.3 s window only):"
+  echo "| side | |"
+  echo "|---|---|"
+  for k in keel etcd; do
+    [ -n "$(val "$k:put-100-alternating:alt_ratio")" ] || continue
+    printf '| %s | puts %.0f/s in windows with keep-alives, %.0f/s without: %s (pairs of windows: median %s, quartiles %s–%s; %s windows in all), %.0f keep-alives/s in the windows with them, %s leases lost |\n' "$k" \
+      "$(val "$k:put-100-alternating:alt_puts_per_s_on")" "$(val "$k:put-100-alternating:alt_puts_per_s_off")" \
+      "$(awk -v r="$(val "$k:put-100-alternating:alt_ratio")" 'BEGIN{printf "%.1f%%", 100*r}')" \
+      "$(val "$k:put-100-alternating:alt_pair_ratio_p50")" "$(val "$k:put-100-alternating:alt_pair_ratio_p25")" \
+      "$(val "$k:put-100-alternating:alt_pair_ratio_p75")" "$(val "$k:put-100-alternating:alt_windows")" \
+      "$(val "$k:put-100-alternating:alt_keepalives_per_s_on")" "$(val "$k:put-100-alternating:alt_leases_lost")"
+  done
+  ;;
+esac
 # ---------------------------------------------------------------- mass expiry (issue 16)
 case " ${LOADS[*]} " in *" put-100-expiring "*)
   echo

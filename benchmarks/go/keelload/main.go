@@ -55,6 +55,8 @@ type settings struct {
 	// TTLs chosen so that all of them are due in the same second, when the clock starts.
 	expiringLeases int
 	expiringAfter  time.Duration
+	// The leases' keep-alives on and off in alternate windows of TTL/3, by streams of keelload's own (alternate.go).
+	leaseAlternate bool
 }
 
 func parseFlags() settings {
@@ -76,6 +78,7 @@ func parseFlags() settings {
 	flag.IntVar(&s.leases, "leases", 0, "leases kept alive while the load runs (0: none)")
 	flag.Int64Var(&s.leaseTTL, "lease-ttl", 10, "the leases' TTL in seconds")
 	flag.IntVar(&s.leaseStreams, "lease-streams", 100, "keep-alive streams the leases share, over all endpoints")
+	flag.BoolVar(&s.leaseAlternate, "lease-alternate", false, "keep the leases alive in every other window of TTL/3 only, and compare the puts of the two kinds of window")
 	flag.IntVar(&s.expiringLeases, "expiring-leases", 0, "leases, a key each, all due to expire in the second the clock starts (0: none)")
 	flag.DurationVar(&s.expiringAfter, "expiring-after", 60*time.Second, "when those leases are due, from when their granting starts (it must be done by then)")
 	cacert := flag.String("cacert", "", "TLS: the members' CA (PEM); with it the endpoints are https://")
@@ -367,7 +370,11 @@ func main() {
 		seed(clients, s.keySpace)
 	}
 	var leases *leaseLoad
-	if s.leases > 0 {
+	var paced *pacedLeases
+	putsByWindow := &windowCounts{}
+	if s.leases > 0 && s.leaseAlternate {
+		paced = startPacedLeases(s)
+	} else if s.leases > 0 {
 		leases = startLeases(s)
 	}
 	var expiring *expiringLeases
@@ -383,6 +390,9 @@ func main() {
 	kindsBefore := cpuByThreadKind(s.serverPids)
 	genBefore := ownCPU()
 	start := time.Now()
+	if paced != nil {
+		paced.setStart(start)
+	}
 	deadline := start.Add(s.duration)
 	var wg sync.WaitGroup
 	for _, cl := range clients {
@@ -399,6 +409,9 @@ func main() {
 					continue
 				}
 				cl.lats[kind] = append(cl.lats[kind], time.Since(t))
+				if paced != nil {
+					putsByWindow.add(paced.windowAt(time.Now()))
+				}
 			}
 		}(cl)
 	}
@@ -414,6 +427,10 @@ func main() {
 	keepAlives := leases.answered() - keepAlivesBefore
 	indexGrowth := raftIndex(statusAt) - indexBefore
 	leases.stop()
+	if paced != nil {
+		reportAlternation(s.label, paced, putsByWindow, elapsed)
+		paced.stop()
+	}
 	expiring.report(s, elapsed)
 	for _, c := range conns {
 		c.Close()
