@@ -178,19 +178,11 @@ func (pl *pacedLeases) receive(stream pb.Lease_LeaseKeepAliveClient) {
 // stop ends the keep-alives and revokes the leases, as leaseLoad.stop does.
 func (pl *pacedLeases) stop() {
 	pl.cancel()
-	var wg sync.WaitGroup
-	for i, ids := range pl.granted {
-		wg.Add(1)
-		go func(c *clientv3.Client, ids []clientv3.LeaseID) {
-			defer wg.Done()
-			for _, id := range ids {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				_, _ = c.Revoke(ctx, id) // left to expire if this fails
-				cancel()
-			}
-		}(pl.conns[i%len(pl.conns)], ids)
+	revokers := make([]clientv3.Lease, len(pl.granted))
+	for i := range revokers {
+		revokers[i] = pl.conns[i%len(pl.conns)]
 	}
-	wg.Wait()
+	revokeAll(revokers, pl.granted)
 	for _, c := range pl.conns {
 		c.Close()
 	}

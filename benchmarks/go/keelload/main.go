@@ -627,10 +627,22 @@ func (ll *leaseLoad) stop() {
 	}
 	atomic.StoreInt32(&ll.stopping, 1)
 	ll.cancel()
+	revokeAll(ll.lessors, ll.granted)
+	for _, l := range ll.lessors {
+		l.Close()
+	}
+	for _, c := range ll.conns {
+		c.Close()
+	}
+}
+
+// revokeAll revokes granted[i] through revokers[i], all lists at once. A lease already gone (not found) is fine;
+// any other failure is reported once, and that lease is left to expire on its own.
+func revokeAll(revokers []clientv3.Lease, granted [][]clientv3.LeaseID) {
 	var wg sync.WaitGroup
 	var unrevoked int64
 	var firstErr atomic.Value
-	for i, l := range ll.lessors {
+	for i, ids := range granted {
 		wg.Add(1)
 		go func(l clientv3.Lease, ids []clientv3.LeaseID) {
 			defer wg.Done()
@@ -643,18 +655,12 @@ func (ll *leaseLoad) stop() {
 					firstErr.CompareAndSwap(nil, err.Error())
 				}
 			}
-		}(l, ll.granted[i])
+		}(revokers[i], ids)
 	}
 	wg.Wait()
 	if unrevoked > 0 {
 		fmt.Fprintf(os.Stderr, "keelload: %d leases not revoked after the load (first error: %v); they expire on their own\n",
 			unrevoked, firstErr.Load())
-	}
-	for _, l := range ll.lessors {
-		l.Close()
-	}
-	for _, c := range ll.conns {
-		c.Close()
 	}
 }
 
