@@ -145,7 +145,7 @@ if [ "$GEN" = go ]; then
       || { as_root apt-get update -q >/dev/null && \
            as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go golang-etcd-server-dev >/dev/null; }
   fi
-  if [ ! -x "$GO_LOADGEN" ] || [ "$ROOT/benchmarks/go/keelload/main.go" -nt "$GO_LOADGEN" ]; then
+  if [ ! -x "$GO_LOADGEN" ] || [ -n "$(find "$ROOT/benchmarks/go/keelload" -name '*.go' -newer "$GO_LOADGEN")" ]; then
     echo "building the Go load generator: benchmarks/go/keelload (GOPATH mode against Debian's clientv3)"
     mkdir -p "$ROOT/benchmarks/target"
     (cd "$ROOT/benchmarks/go/keelload" && GO111MODULE=off GOPATH=/usr/share/gocode \
@@ -471,6 +471,11 @@ run_side() {
     for field in windows puts_per_s_on puts_per_s_off ratio pair_ratio_p25 pair_ratio_p50 pair_ratio_p75 keepalives_per_s_on leases_lost; do
       RES[$kind:$load:alt_$field:$round]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
     done
+    line=$(grep '^ALTCPU ' <<<"$out" | tail -1 || true)
+    for field in members_cores_on members_cores_off jit_cores_on jit_cores_off gen_cores_on gen_cores_off \
+        idle_cores_on idle_cores_off member_us_per_put_off member_us_per_keepalive gen_us_per_keepalive; do
+      RES[$kind:$load:alt_$field:$round]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
+    done
     line=$(grep '^EXPIRYSUMMARY ' <<<"$out" | tail -1 || true)
     for field in revoked_in_load revoked_per_s; do
       RES[$kind:$load:$field:$round]=$(sed -n "s/.* $field=\([^ ]*\).*/\1/p" <<<"$line")
@@ -571,6 +576,18 @@ case " ${LOADS[*]} " in *" put-100-alternating "*)
       "$(val "$k:put-100-alternating:alt_pair_ratio_p50")" "$(val "$k:put-100-alternating:alt_pair_ratio_p25")" \
       "$(val "$k:put-100-alternating:alt_pair_ratio_p75")" "$(val "$k:put-100-alternating:alt_windows")" \
       "$(val "$k:put-100-alternating:alt_keepalives_per_s_on")" "$(val "$k:put-100-alternating:alt_leases_lost")"
+  done
+  # Sampled at the windows' boundaries by the generator (ALTCPU); cores are CPU seconds per second. A keep-alive's
+  # cost is inferred from each run's own windows: the CPU of those with keep-alives, less their puts at the CPU a put
+  # costs in those without, over their keep-alives.
+  echo
+  echo "CPU in the two kinds of window (cores; with keep-alives / without), and a keep-alive's cost inferred from them:"
+  echo "| side | members | members' JIT | generator | machine idle | members µs per put | members µs per keep-alive (JIT left out) | generator µs per keep-alive |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for k in keel etcd; do
+    [ -n "$(val "$k:put-100-alternating:alt_members_cores_on")" ] || continue
+    a() { val "$k:put-100-alternating:alt_$1"; }
+    echo "| $k | $(a members_cores_on) / $(a members_cores_off) | $(a jit_cores_on) / $(a jit_cores_off) | $(a gen_cores_on) / $(a gen_cores_off) | $(a idle_cores_on) / $(a idle_cores_off) | $(a member_us_per_put_off) | $(a member_us_per_keepalive) | $(a gen_us_per_keepalive) |"
   done
   ;;
 esac

@@ -33,7 +33,9 @@ type pacedLeases struct {
 	conns    []*clientv3.Client
 	window   time.Duration
 	start    atomic.Value // time.Time: window 0 starts here (keep-alives on in even windows); before it, always on
+	ctx      context.Context
 	cancel   context.CancelFunc
+	cpu      *windowCPU // nil until the schedule starts
 	answered []int64 // keep-alive answers by window of the schedule (index 0: before the clock)
 	mu       sync.Mutex
 	lost     int64 // answers with TTL 0 (a lease gone) or streams that failed
@@ -72,8 +74,8 @@ func startPacedLeases(s settings) *pacedLeases {
 		}(i)
 	}
 	grants.Wait()
-	ctx, cancel := context.WithCancel(context.Background())
-	pl.cancel = cancel
+	pl.ctx, pl.cancel = context.WithCancel(context.Background())
+	ctx := pl.ctx
 	for i := 0; i < s.leaseStreams; i++ {
 		stream, err := pb.NewLeaseClient(pl.conns[i%nconns].ActiveConnection()).LeaseKeepAlive(ctx)
 		if err != nil {
@@ -87,8 +89,10 @@ func startPacedLeases(s settings) *pacedLeases {
 	return pl
 }
 
-// setStart starts the schedule: window 0 (keep-alives on) begins at t.
-func (pl *pacedLeases) setStart(t time.Time) {
+// setStart starts the schedule: window 0 (keep-alives on) begins at t. The CPU of the members (pids), of this
+// generator and of the machine is sampled at every window's boundary from then on.
+func (pl *pacedLeases) setStart(t time.Time, pids []int) {
+	pl.cpu = sampleWindows(pl.ctx, pids, t, pl.window)
 	pl.start.Store(t)
 }
 
@@ -249,4 +253,50 @@ func reportAlternation(label string, pl *pacedLeases, puts *windowCounts, elapse
 		"pair_ratio_p25=%.3f pair_ratio_p50=%.3f pair_ratio_p75=%.3f keepalives_per_s_on=%.1f leases_lost=%d\n",
 		label, pl.window.Seconds(), whole, float64(on)/half, float64(off)/half, ratio, q(0.25), q(0.5), q(0.75),
 		float64(kaOn)/half, atomic.LoadInt64(&pl.lost))
+	reportWindowCPU(label, pl, puts, whole)
+}
+
+// reportWindowCPU prints ALTCPU: the CPU of the members, their JIT, this generator and the machine's idle time in
+// the windows with keep-alives and in those without (cores: CPU seconds per second), and what a keep-alive costs
+// the members (JIT left out) and the generator, inferred within the run: a window's CPU less its puts at the CPU a
+// put costs in the windows without keep-alives, over its keep-alives.
+func reportWindowCPU(label string, pl *pacedLeases, puts *windowCounts, whole int) {
+	if pl.cpu == nil {
+		return
+	}
+	samples := pl.cpu.first(whole, pl.window)
+	n := len(samples) &^ 1 // pairs of windows sampled whole
+	var cOn, cOff cpuSample
+	var pOn, pOff, kaOn int64
+	pl.mu.Lock()
+	for w := 0; w < n && w < len(puts.counts); w++ {
+		if w%2 == 0 {
+			cOn, pOn = cOn.plus(samples[w]), pOn+puts.counts[w]
+			if w+1 < len(pl.answered) {
+				kaOn += pl.answered[w+1]
+			}
+		} else {
+			cOff, pOff = cOff.plus(samples[w]), pOff+puts.counts[w]
+		}
+	}
+	pl.mu.Unlock()
+	if n == 0 || pOff == 0 || kaOn == 0 {
+		fmt.Printf("ALTCPU label=%s windows=%d (too few windows sampled)\n", label, n)
+		return
+	}
+	secs := pl.window.Seconds() * float64(n/2)
+	cores := func(d time.Duration) float64 { return d.Seconds() / secs }
+	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+	work := func(c cpuSample) time.Duration { return c.members - c.jit }
+	perKeepAlive := func(on, off time.Duration) float64 { // µs
+		return (us(on) - float64(pOn)*us(off)/float64(pOff)) / float64(kaOn)
+	}
+	fmt.Printf("ALTCPU label=%s windows=%d members_cores_on=%.3f members_cores_off=%.3f jit_cores_on=%.3f "+
+		"jit_cores_off=%.3f gc_cores_on=%.3f gc_cores_off=%.3f gen_cores_on=%.3f gen_cores_off=%.3f "+
+		"idle_cores_on=%.3f idle_cores_off=%.3f busy_cores_on=%.3f busy_cores_off=%.3f "+
+		"member_us_per_put_off=%.1f gen_us_per_put_off=%.1f member_us_per_keepalive=%.1f gen_us_per_keepalive=%.1f\n",
+		label, n, cores(cOn.members), cores(cOff.members), cores(cOn.jit), cores(cOff.jit), cores(cOn.gc),
+		cores(cOff.gc), cores(cOn.gen), cores(cOff.gen), cores(cOn.idle), cores(cOff.idle), cores(cOn.busy),
+		cores(cOff.busy), us(work(cOff))/float64(pOff), us(cOff.gen)/float64(pOff),
+		perKeepAlive(work(cOn), work(cOff)), perKeepAlive(cOn.gen, cOff.gen))
 }

@@ -391,7 +391,7 @@ func main() {
 	genBefore := ownCPU()
 	start := time.Now()
 	if paced != nil {
-		paced.setStart(start)
+		paced.setStart(start, s.serverPids)
 	}
 	deadline := start.Add(s.duration)
 	var wg sync.WaitGroup
