@@ -45,7 +45,8 @@
 # Before the loads, each side gets the same unmeasured warm-up: puts with 100 clients spread over all members (with the
 # Go generator, while 10,000 leases of 10 s, the lease load's own, are kept alive over 100 streams; WARMUP_LEASES=0
 # leaves them out), then linearizable gets with 1000 clients, then (Go generator) the mixed-6 load, 30 s each (10 s
-# with --quick; WARMUP_MIXED=0 leaves the mixed phase out).
+# with --quick; WARMUP_MIXED=0 leaves the mixed phase out), and, when put-100-alternating is among the loads, that
+# load once for as long (WARMUP_ALTERNATING=0 leaves it out).
 #
 # Usage: benchmarks/compare-etcd.sh [--quick] [--rounds=N] [--only=etcd|keel] [--loads=A,B] [--gen=go|java] [--jfr=DIR]
 #                                   [--profile=DIR] [--tls] [--keep-logs] [--no-build]
@@ -430,6 +431,20 @@ run_side() {
     # shellcheck disable=SC2046
     loadgen --endpoints "$EPS" --label "$kind-warmup-mixed" $(load_args mixed-6 | sed "s/--duration $T/--duration $WARMUP/; s/--total $L/--total 10000000/") >/dev/null 2>&1 || true
   fi
+  # put-100-alternating: the same load once, unmeasured, before the measured loads. Keep-alives switched on and off
+  # every 3.3 s send Keel's JIT back and forth between two profiles of the request path: in the measured run after
+  # the warm-up above, the members still compiled twice as often in windows with keep-alives as in those without
+  # (231 compilations and 131 deoptimizations against 124 and 40 over 2026-12-08 03:29's run, decaying from about 60
+  # a window at the start to under 10 at the end), which charged a one-off cost of starting to the keep-alives.
+  # A member that has run for a while has paid it; etcd has no JIT, so the phase costs it nothing but time.
+  # WARMUP_ALTERNATING=0 leaves it out.
+  case " ${LOADS[*]} " in *" put-100-alternating "*)
+    if [ "${WARMUP_ALTERNATING:-1}" = 1 ]; then
+      echo "   warm-up: put-100-alternating for $WARMUP, not measured"
+      # shellcheck disable=SC2046
+      loadgen --endpoints "$EPS" --label "$kind-warmup-alternating" $(load_args put-100-alternating | sed "s/--duration [^ ]*/--duration $WARMUP/") >/dev/null 2>&1 || true
+    fi ;;
+  esac
   if [ "$kind" = keel ] && [ -n "$JFR_DIR" ]; then jfr_members start; fi
   if [ "$kind" = keel ] && [ -n "$PROFILE_DIR" ]; then profile_members start; fi
   for load in "${LOADS[@]}"; do
