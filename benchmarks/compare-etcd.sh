@@ -29,10 +29,13 @@
 #   leases-alone (issue 16): the same 10,000 leases kept alive with nothing else running (keelload -clients 0), so
 #     the members' CPU per keep-alive is measured, not inferred; a line of the lease table.
 #   put-100-alternating (issue 16), not in the default list: put-100 for 60 s (ALT_DURATION) while 10,000 leases of
-#     10 s are kept alive in every other window of 3.3 s only (by streams of the generator's own: clientv3's lessor
-#     cannot pause; each lease renewed once per window with keep-alives, at an even rate, the rate clientv3 keeps);
-#     the puts completed in windows with keep-alives are compared with those in windows without, so the machine's
-#     drift, which moved put-100 by a third within a minute here, falls on both alike. A line after the lease table.
+#     10 s are kept alive in one window of each pair of 2.5 s windows, drawn at random per pair (by streams of the
+#     generator's own: clientv3's lessor cannot pause; each lease renewed once per window with keep-alives, at an
+#     even rate, 4/3 of the rate clientv3 keeps); the puts completed in windows with keep-alives are compared with
+#     those in windows without, so the machine's drift, which moved put-100 by a third within a minute here, falls
+#     on both alike (benchmarks/go/keelload/alternate.go says why the order is drawn). A line after the lease table.
+#   put-100-alternating-control (issue 16), not in the default list: the same with keep-alives in every window, so
+#     the two kinds of window differ by chance alone: how far from 100% the ratio strays with nothing to find.
 #   put-100-expiring (issue 16), not in the default list: put-100 while 100,000 leases, a key each, expire: granted
 #     before the clock starts with TTLs that make all of them due in the second it starts (the granting takes up
 #     to a minute, unmeasured). A line after the lease table gives the puts beside put-100's and how many leases the
@@ -339,6 +342,7 @@ load_args() {
     put-100)        echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000" ;;
     put-100-again)  load_args put-100 ;;
     put-100-alternating) echo "${common[*]} --op put --target leader --conns 10 --clients 100 --total 100000000 --key-space 10000 --leases 10000 --lease-ttl 10 --lease-streams 100 --lease-alternate --duration ${ALT_DURATION:-60s}" ;;
+    put-100-alternating-control) echo "$(load_args put-100-alternating) --lease-alternate-control" ;;
     put-100-expiring) echo "${common[*]} --op put --target leader --conns 10 --clients 100 --total $M --key-space 10000 --expiring-leases 100000 --expiring-after 60s" ;;
     put-100-leases) echo "${common[*]} --op put --target leader   --conns 10  --clients 100  --total $M --key-space 10000 --leases 10000 --lease-ttl 10 --lease-streams 100" ;;
     leases-alone)   echo "${common[*]} --op put --target leader   --conns 1   --clients 0    --total 0  --leases 10000 --lease-ttl 10 --lease-streams 100" ;;
@@ -432,13 +436,13 @@ run_side() {
     loadgen --endpoints "$EPS" --label "$kind-warmup-mixed" $(load_args mixed-6 | sed "s/--duration $T/--duration $WARMUP/; s/--total $L/--total 10000000/") >/dev/null 2>&1 || true
   fi
   # put-100-alternating: the same load once, unmeasured, before the measured loads. Keep-alives switched on and off
-  # every 3.3 s send Keel's JIT back and forth between two profiles of the request path: in the measured run after
+  # every few seconds send Keel's JIT back and forth between two profiles of the request path: in the measured run after
   # the warm-up above, the members still compiled twice as often in windows with keep-alives as in those without
   # (231 compilations and 131 deoptimizations against 124 and 40 over 2026-12-08 03:29's run, decaying from about 60
   # a window at the start to under 10 at the end), which charged a one-off cost of starting to the keep-alives.
   # A member that has run for a while has paid it; etcd has no JIT, so the phase costs it nothing but time.
   # WARMUP_ALTERNATING=0 leaves it out.
-  case " ${LOADS[*]} " in *" put-100-alternating "*)
+  case " ${LOADS[*]} " in *" put-100-alternating "*|*" put-100-alternating-control "*)
     if [ "${WARMUP_ALTERNATING:-1}" = 1 ]; then
       echo "   warm-up: put-100-alternating for $WARMUP, not measured"
       # shellcheck disable=SC2046
@@ -578,34 +582,44 @@ for load in "${LOADS[@]}"; do
   done
 done
 # ---------------------------------------------------------------- keep-alives in alternate windows (issue 16)
-case " ${LOADS[*]} " in *" put-100-alternating "*)
+# rounds_of KEY: each round's value of KEY (side:load:field), in the order of the rounds.
+rounds_of() {
+  local r out=""
+  for r in $(seq 1 "$ROUNDS"); do [ -n "${RES[$1:$r]:-}" ] && out+="${out:+, }${RES[$1:$r]}"; done
+  echo "$out"
+}
+for alt in put-100-alternating put-100-alternating-control; do
+  case " ${LOADS[*]} " in *" $alt "*) ;; *) continue ;; esac
   echo
-  echo "put-100-alternating (put-100 while 10,000 leases of 10 s are kept alive in every other 3.3 s window only):"
+  if [ "$alt" = put-100-alternating ]; then
+    echo "put-100-alternating (put-100 while 10,000 leases of 10 s are kept alive in one 2.5 s window of each pair, drawn at random):"
+  else
+    echo "put-100-alternating-control (the same, keep-alives in every window: the two kinds differ by chance alone):"
+  fi
   echo "| side | |"
   echo "|---|---|"
   for k in keel etcd; do
-    [ -n "$(val "$k:put-100-alternating:alt_ratio")" ] || continue
-    printf '| %s | puts %.0f/s in windows with keep-alives, %.0f/s without: %s (pairs of windows: median %s, quartiles %s–%s; %s windows in all), %.0f keep-alives/s in the windows with them, %s leases lost |\n' "$k" \
-      "$(val "$k:put-100-alternating:alt_puts_per_s_on")" "$(val "$k:put-100-alternating:alt_puts_per_s_off")" \
-      "$(awk -v r="$(val "$k:put-100-alternating:alt_ratio")" 'BEGIN{printf "%.1f%%", 100*r}')" \
-      "$(val "$k:put-100-alternating:alt_pair_ratio_p50")" "$(val "$k:put-100-alternating:alt_pair_ratio_p25")" \
-      "$(val "$k:put-100-alternating:alt_pair_ratio_p75")" "$(val "$k:put-100-alternating:alt_windows")" \
-      "$(val "$k:put-100-alternating:alt_keepalives_per_s_on")" "$(val "$k:put-100-alternating:alt_leases_lost")"
+    [ -n "$(val "$k:$alt:alt_ratio")" ] || continue
+    printf '| %s | puts %.0f/s in windows with keep-alives, %.0f/s without: %s (each round: %s; pairs of windows: median %s, quartiles %s–%s; %s windows a round), %.0f keep-alives/s in the windows with them, %s leases lost |\n' "$k" \
+      "$(val "$k:$alt:alt_puts_per_s_on")" "$(val "$k:$alt:alt_puts_per_s_off")" \
+      "$(awk -v r="$(val "$k:$alt:alt_ratio")" 'BEGIN{printf "%.1f%%", 100*r}')" "$(rounds_of "$k:$alt:alt_ratio")" \
+      "$(val "$k:$alt:alt_pair_ratio_p50")" "$(val "$k:$alt:alt_pair_ratio_p25")" \
+      "$(val "$k:$alt:alt_pair_ratio_p75")" "$(val "$k:$alt:alt_windows")" \
+      "$(val "$k:$alt:alt_keepalives_per_s_on")" "$(val "$k:$alt:alt_leases_lost")"
   done
   # Sampled at the windows' boundaries by the generator (ALTCPU); cores are CPU seconds per second. A keep-alive's
   # cost is inferred from each run's own windows: the CPU of those with keep-alives, less their puts at the CPU a put
-  # costs in those without, over their keep-alives.
+  # costs in those without, over their keep-alives (medians over the rounds; each round's in the run's log).
   echo
   echo "CPU in the two kinds of window (cores; with keep-alives / without), and a keep-alive's cost inferred from them:"
   echo "| side | members | members' JIT | generator | machine idle | members µs per put | members µs per keep-alive (JIT left out) | generator µs per keep-alive |"
   echo "|---|---|---|---|---|---|---|---|"
   for k in keel etcd; do
-    [ -n "$(val "$k:put-100-alternating:alt_members_cores_on")" ] || continue
-    a() { val "$k:put-100-alternating:alt_$1"; }
-    echo "| $k | $(a members_cores_on) / $(a members_cores_off) | $(a jit_cores_on) / $(a jit_cores_off) | $(a gen_cores_on) / $(a gen_cores_off) | $(a idle_cores_on) / $(a idle_cores_off) | $(a member_us_per_put_off) | $(a member_us_per_keepalive) | $(a gen_us_per_keepalive) |"
+    [ -n "$(val "$k:$alt:alt_members_cores_on")" ] || continue
+    a() { val "$k:$alt:alt_$1"; }
+    echo "| $k | $(a members_cores_on) / $(a members_cores_off) | $(a jit_cores_on) / $(a jit_cores_off) | $(a gen_cores_on) / $(a gen_cores_off) | $(a idle_cores_on) / $(a idle_cores_off) | $(a member_us_per_put_off) | $(rounds_of "$k:$alt:alt_member_us_per_keepalive") | $(rounds_of "$k:$alt:alt_gen_us_per_keepalive") |"
   done
-  ;;
-esac
+done
 # ---------------------------------------------------------------- mass expiry (issue 16)
 case " ${LOADS[*]} " in *" put-100-expiring "*)
   echo

@@ -9,14 +9,24 @@ package main
 // clientv3's lessor cannot pause, so the leases are kept alive by streams of this generator's own (etcd's
 // LeaseKeepAlive, as clientv3 uses it): each lease is renewed once per window with keep-alives, at its own offset
 // in the window, sent with the others due every 500 ms as clientv3's lessor sends them, so keep-alives arrive at the
-// rate of leases/window (with a window of TTL/3, the rate clientv3's lessor keeps them at, every lease every TTL/3).
-// A lease is never left unrenewed longer than two windows, less than its TTL. The first window of the schedule
-// starts from its first lease, whatever the windows before the clock renewed last.
+// rate of leases/window.
+//
+// The windows come in pairs, one with keep-alives and one without, in an order drawn at random for each pair (the
+// same seeded draw on every run, so both servers get the same schedule). With strict alternation (on, off, on, ...)
+// a server's own periodic work (a flush, a compaction) whose period was near two windows fell mostly in one kind of
+// window: a control with keep-alives in every window still gave the even windows 10% more puts than the odd ones
+// (2026-12-08). A window is TTL/4, so that a lease is never left unrenewed longer than three windows (on, off, off,
+// on), less than its TTL; keep-alives then arrive at 4/3 of the rate clientv3's lessor keeps (every lease every
+// TTL/3), a heavier load than the steady one. The first window of the schedule starts from its first lease,
+// whatever the windows before the clock renewed last. With -lease-alternate-control the keep-alives run in every
+// window, and the two kinds of window differ by chance alone: the measurement's noise.
 
 import (
 	"context"
 	"fmt"
+	"math/rand"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +42,11 @@ const keepAliveTick = 500 * time.Millisecond
 type pacedLeases struct {
 	conns    []*clientv3.Client
 	window   time.Duration
-	start    atomic.Value // time.Time: window 0 starts here (keep-alives on in even windows); before it, always on
+	alwaysOn bool // a control: keep-alives in every window, the "off" ones too
+	orderMu  sync.Mutex
+	order    *rand.Rand // draws each pair's order
+	offFirst []bool     // by pair: its window without keep-alives comes first
+	start    atomic.Value // time.Time: window 0 starts here; before it, keep-alives in every window
 	ctx      context.Context
 	cancel   context.CancelFunc
 	cpu      *windowCPU // nil until the schedule starts
@@ -45,7 +59,8 @@ type pacedLeases struct {
 // startPacedLeases grants s.leases leases of s.leaseTTL over s.leaseStreams streams spread over connections to every
 // endpoint and keeps them alive, always on until the schedule starts (setStart).
 func startPacedLeases(s settings) *pacedLeases {
-	pl := &pacedLeases{window: time.Duration(s.leaseTTL) * time.Second / 3}
+	pl := &pacedLeases{window: time.Duration(s.leaseTTL) * time.Second / 4, alwaysOn: s.leaseAlwaysOn,
+		order: rand.New(rand.NewSource(16))}
 	pl.start.Store(time.Time{})
 	nconns := 10
 	if s.leaseStreams < nconns {
@@ -96,6 +111,28 @@ func (pl *pacedLeases) setStart(t time.Time, pids []int) {
 	pl.start.Store(t)
 }
 
+// hasKeepAlives is whether window w (of the schedule, w >= 0) gets keep-alives: its pair's window drawn for them,
+// or every window in a control.
+func (pl *pacedLeases) hasKeepAlives(w int) bool {
+	return pl.alwaysOn || pl.drawnOn(w)
+}
+
+// drawnOn is whether window w is its pair's window drawn for keep-alives; the reports compare these windows with
+// the others (in a control too, where both kinds have them).
+func (pl *pacedLeases) drawnOn(w int) bool {
+	return pl.isFirstOn(w/2) == (w%2 == 0)
+}
+
+// isFirstOn is whether pair p's first window is the one with keep-alives, drawn at random once per pair.
+func (pl *pacedLeases) isFirstOn(p int) bool {
+	pl.orderMu.Lock()
+	defer pl.orderMu.Unlock()
+	for len(pl.offFirst) <= p {
+		pl.offFirst = append(pl.offFirst, pl.order.Intn(2) == 1)
+	}
+	return !pl.offFirst[p]
+}
+
 // windowAt is the schedule's window at t: -1 before it starts.
 func (pl *pacedLeases) windowAt(t time.Time) int {
 	start := pl.start.Load().(time.Time)
@@ -137,7 +174,7 @@ func (pl *pacedLeases) send(ctx context.Context, stream pb.Lease_LeaseKeepAliveC
 				w = -3 - int(now.Sub(unscheduled)/pl.window) // a window of its own each, always on
 				into = now.Sub(unscheduled) % pl.window
 			} else {
-				on = w%2 == 0
+				on = pl.hasKeepAlives(w)
 				into = now.Sub(pl.start.Load().(time.Time)) % pl.window
 			}
 			if w != lastWindow {
@@ -211,8 +248,8 @@ func (wc *windowCounts) add(w int) {
 }
 
 // reportAlternation prints ALTSUMMARY: puts per second in the windows with keep-alives and in those without, over
-// the whole windows of the run (the last, partial one is left out), their ratio, and the median and quartiles of
-// the ratio of each pair of neighbouring windows (on, then off).
+// the whole pairs of windows of the run (the last, partial ones are left out), their ratio, and the median and
+// quartiles of each pair's ratio (its window with keep-alives over its window without).
 func reportAlternation(label string, pl *pacedLeases, puts *windowCounts, elapsed time.Duration) {
 	whole := int(elapsed / pl.window)
 	if whole%2 == 1 {
@@ -220,23 +257,22 @@ func reportAlternation(label string, pl *pacedLeases, puts *windowCounts, elapse
 	}
 	var on, off, kaOn int64
 	var pairs []float64
-	for w := 0; w < whole && w < len(puts.counts); w++ {
-		if w%2 == 0 {
-			on += puts.counts[w]
-			if w+1 < len(puts.counts) && puts.counts[w+1] > 0 {
-				pairs = append(pairs, float64(puts.counts[w])/float64(puts.counts[w+1]))
-			}
-		} else {
-			off += puts.counts[w]
+	for w := 0; w+1 < whole && w+1 < len(puts.counts); w += 2 {
+		withKA, without := w, w+1
+		if !pl.drawnOn(w) {
+			withKA, without = w+1, w
 		}
-	}
-	pl.mu.Lock()
-	for w := 0; w < whole; w += 2 {
-		if w+1 < len(pl.answered) {
-			kaOn += pl.answered[w+1]
+		on += puts.counts[withKA]
+		off += puts.counts[without]
+		if puts.counts[without] > 0 {
+			pairs = append(pairs, float64(puts.counts[withKA])/float64(puts.counts[without]))
 		}
+		pl.mu.Lock()
+		if withKA+1 < len(pl.answered) {
+			kaOn += pl.answered[withKA+1]
+		}
+		pl.mu.Unlock()
 	}
-	pl.mu.Unlock()
 	half := pl.window.Seconds() * float64(whole/2)
 	sort.Float64s(pairs)
 	q := func(f float64) float64 {
@@ -254,6 +290,37 @@ func reportAlternation(label string, pl *pacedLeases, puts *windowCounts, elapse
 		label, pl.window.Seconds(), whole, float64(on)/half, float64(off)/half, ratio, q(0.25), q(0.5), q(0.75),
 		float64(kaOn)/half, atomic.LoadInt64(&pl.lost))
 	reportWindowCPU(label, pl, puts, whole)
+	reportWindows(label, pl, puts, whole)
+}
+
+// reportWindows prints ALTWINDOWS: each window's kind (+ drawn for keep-alives, - not), puts per second, keep-alive
+// answers per second and members' CPU (cores), in order, to see a trend or an outlier the totals hide.
+func reportWindows(label string, pl *pacedLeases, puts *windowCounts, whole int) {
+	var p, k []string
+	kinds := ""
+	pl.mu.Lock()
+	for w := 0; w < whole && w < len(puts.counts); w++ {
+		if pl.drawnOn(w) {
+			kinds += "+"
+		} else {
+			kinds += "-"
+		}
+		p = append(p, fmt.Sprintf("%.0f", float64(puts.counts[w])/pl.window.Seconds()))
+		var answered int64
+		if w+1 < len(pl.answered) {
+			answered = pl.answered[w+1]
+		}
+		k = append(k, fmt.Sprintf("%.0f", float64(answered)/pl.window.Seconds()))
+	}
+	pl.mu.Unlock()
+	var m []string
+	if pl.cpu != nil {
+		for _, c := range pl.cpu.first(whole, 0) {
+			m = append(m, fmt.Sprintf("%.2f", c.members.Seconds()/pl.window.Seconds()))
+		}
+	}
+	fmt.Printf("ALTWINDOWS label=%s kinds=%s puts_per_s=%s keepalives_per_s=%s members_cores=%s\n", label, kinds,
+		strings.Join(p, ","), strings.Join(k, ","), strings.Join(m, ","))
 }
 
 // reportWindowCPU prints ALTCPU: the CPU of the members, their JIT, this generator and the machine's idle time in
@@ -270,7 +337,7 @@ func reportWindowCPU(label string, pl *pacedLeases, puts *windowCounts, whole in
 	var pOn, pOff, kaOn int64
 	pl.mu.Lock()
 	for w := 0; w < n && w < len(puts.counts); w++ {
-		if w%2 == 0 {
+		if pl.drawnOn(w) {
 			cOn, pOn = cOn.plus(samples[w]), pOn+puts.counts[w]
 			if w+1 < len(pl.answered) {
 				kaOn += pl.answered[w+1]

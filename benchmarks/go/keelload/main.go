@@ -57,6 +57,7 @@ type settings struct {
 	expiringAfter  time.Duration
 	// The leases' keep-alives on and off in alternate windows of TTL/3, by streams of keelload's own (alternate.go).
 	leaseAlternate bool
+	leaseAlwaysOn  bool
 }
 
 func parseFlags() settings {
@@ -79,6 +80,7 @@ func parseFlags() settings {
 	flag.Int64Var(&s.leaseTTL, "lease-ttl", 10, "the leases' TTL in seconds")
 	flag.IntVar(&s.leaseStreams, "lease-streams", 100, "keep-alive streams the leases share, over all endpoints")
 	flag.BoolVar(&s.leaseAlternate, "lease-alternate", false, "keep the leases alive in every other window of TTL/3 only, and compare the puts of the two kinds of window")
+	flag.BoolVar(&s.leaseAlwaysOn, "lease-alternate-control", false, "with -lease-alternate: keep the leases alive in every window, so the two kinds of window differ by chance alone (the measurement's noise)")
 	flag.IntVar(&s.expiringLeases, "expiring-leases", 0, "leases, a key each, all due to expire in the second the clock starts (0: none)")
 	flag.DurationVar(&s.expiringAfter, "expiring-after", 60*time.Second, "when those leases are due, from when their granting starts (it must be done by then)")
 	cacert := flag.String("cacert", "", "TLS: the members' CA (PEM); with it the endpoints are https://")
