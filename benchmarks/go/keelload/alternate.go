@@ -360,10 +360,10 @@ func reportWindowCPU(label string, pl *pacedLeases, puts *windowCounts, whole in
 	}
 	fmt.Printf("ALTCPU label=%s start=%s windows=%d members_cores_on=%.3f members_cores_off=%.3f jit_cores_on=%.3f "+
 		"jit_cores_off=%.3f gc_cores_on=%.3f gc_cores_off=%.3f gen_cores_on=%.3f gen_cores_off=%.3f "+
-		"idle_cores_on=%.3f idle_cores_off=%.3f busy_cores_on=%.3f busy_cores_off=%.3f "+
+		"idle_cores_on=%.3f idle_cores_off=%.3f busy_cores_on=%.3f busy_cores_off=%.3f steal_cores_on=%.3f steal_cores_off=%.3f "+
 		"member_us_per_put_off=%.1f gen_us_per_put_off=%.1f member_us_per_keepalive=%.1f gen_us_per_keepalive=%.1f\n",
 		label, pl.start.Load().(time.Time).UTC().Format("2006-01-02T15:04:05.000Z"), n, cores(cOn.members), cores(cOff.members), cores(cOn.jit), cores(cOff.jit), cores(cOn.gc),
 		cores(cOff.gc), cores(cOn.gen), cores(cOff.gen), cores(cOn.idle), cores(cOff.idle), cores(cOn.busy),
-		cores(cOff.busy), us(work(cOff))/float64(pOff), us(cOff.gen)/float64(pOff),
+		cores(cOff.busy), cores(cOn.steal), cores(cOff.steal), us(work(cOff))/float64(pOff), us(cOff.gen)/float64(pOff),
 		perKeepAlive(work(cOn), work(cOff)), perKeepAlive(cOn.gen, cOff.gen))
 }

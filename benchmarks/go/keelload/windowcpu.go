@@ -21,16 +21,19 @@ type cpuSample struct {
 	jit     time.Duration // the members' JIT compiler threads
 	gc      time.Duration // the members' garbage collector threads
 	gen     time.Duration // this generator
-	busy    time.Duration // the machine's, all processes
+	busy    time.Duration // the machine's, all processes (steal left out)
 	idle    time.Duration // the machine's idle time (all cores; iowait counted as idle)
+	steal   time.Duration // time the hypervisor gave this machine's cores to others
 }
 
 func (a cpuSample) minus(b cpuSample) cpuSample {
-	return cpuSample{a.members - b.members, a.jit - b.jit, a.gc - b.gc, a.gen - b.gen, a.busy - b.busy, a.idle - b.idle}
+	return cpuSample{a.members - b.members, a.jit - b.jit, a.gc - b.gc, a.gen - b.gen, a.busy - b.busy, a.idle - b.idle,
+		a.steal - b.steal}
 }
 
 func (a cpuSample) plus(b cpuSample) cpuSample {
-	return cpuSample{a.members + b.members, a.jit + b.jit, a.gc + b.gc, a.gen + b.gen, a.busy + b.busy, a.idle + b.idle}
+	return cpuSample{a.members + b.members, a.jit + b.jit, a.gc + b.gc, a.gen + b.gen, a.busy + b.busy, a.idle + b.idle,
+		a.steal + b.steal}
 }
 
 // sampleCPU reads the CPU used so far by the members (pids), this process and the machine.
@@ -46,24 +49,26 @@ func sampleCPU(pids []int) cpuSample {
 		}
 	}
 	s.gen = ownCPU()
-	s.busy, s.idle = machineCPU()
+	s.busy, s.idle, s.steal = machineCPU()
 	return s
 }
 
-// machineCPU is the machine's busy and idle time so far over all cores, from /proc/stat's first line.
-func machineCPU() (busy, idle time.Duration) {
+// machineCPU is the machine's busy, idle and stolen time so far over all cores, from /proc/stat's first line. Stolen
+// time (a virtual machine's cores given to other guests) is how this machine's speed moved by a third within a
+// minute: it is counted apart.
+func machineCPU() (busy, idle, steal time.Duration) {
 	f, err := os.Open("/proc/stat")
 	if err != nil {
-		return 0, 0
+		return 0, 0, 0
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	if !sc.Scan() {
-		return 0, 0
+		return 0, 0, 0
 	}
 	fields := strings.Fields(sc.Text()) // cpu user nice system idle iowait irq softirq steal ...
 	if len(fields) < 9 || fields[0] != "cpu" {
-		return 0, 0
+		return 0, 0, 0
 	}
 	var ticks [8]int64
 	for i := range ticks {
@@ -71,8 +76,9 @@ func machineCPU() (busy, idle time.Duration) {
 	}
 	tick := 10 * time.Millisecond // USER_HZ is 100 on Linux
 	idle = time.Duration(ticks[3]+ticks[4]) * tick
-	busy = time.Duration(ticks[0]+ticks[1]+ticks[2]+ticks[5]+ticks[6]+ticks[7]) * tick
-	return busy, idle
+	busy = time.Duration(ticks[0]+ticks[1]+ticks[2]+ticks[5]+ticks[6]) * tick
+	steal = time.Duration(ticks[7]) * tick
+	return busy, idle, steal
 }
 
 // windowCPU is the CPU used in each window of the schedule, sampled at the windows' boundaries.
