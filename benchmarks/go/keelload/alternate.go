@@ -62,37 +62,16 @@ func startPacedLeases(s settings) *pacedLeases {
 	pl := &pacedLeases{window: time.Duration(s.leaseTTL) * time.Second / 4, alwaysOn: s.leaseAlwaysOn,
 		order: rand.New(rand.NewSource(16))}
 	pl.start.Store(time.Time{})
-	nconns := 10
-	if s.leaseStreams < nconns {
-		nconns = s.leaseStreams
+	pl.conns = leaseConns(s)
+	lessors := make([]clientv3.Lease, s.leaseStreams)
+	for i := range lessors {
+		lessors[i] = pl.conns[i%len(pl.conns)]
 	}
-	for i := 0; i < nconns; i++ {
-		pl.conns = append(pl.conns, dial(s.endpoints[i%len(s.endpoints)]))
-	}
-	pl.granted = make([][]clientv3.LeaseID, s.leaseStreams)
-	var grants sync.WaitGroup
-	var next int64 = -1
-	for i := 0; i < s.leaseStreams; i++ {
-		grants.Add(1)
-		go func(i int) {
-			defer grants.Done()
-			c := pl.conns[i%nconns]
-			for n := atomic.AddInt64(&next, 1); n < int64(s.leases); n = atomic.AddInt64(&next, 1) {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				g, err := c.Grant(ctx, s.leaseTTL)
-				cancel()
-				if err != nil {
-					fail("granting lease %d: %v", n, err)
-				}
-				pl.granted[i] = append(pl.granted[i], g.ID)
-			}
-		}(i)
-	}
-	grants.Wait()
+	pl.granted = grantSpread(s, lessors, nil)
 	pl.ctx, pl.cancel = context.WithCancel(context.Background())
 	ctx := pl.ctx
 	for i := 0; i < s.leaseStreams; i++ {
-		stream, err := pb.NewLeaseClient(pl.conns[i%nconns].ActiveConnection()).LeaseKeepAlive(ctx)
+		stream, err := pb.NewLeaseClient(pl.conns[i%len(pl.conns)].ActiveConnection()).LeaseKeepAlive(ctx)
 		if err != nil {
 			fail("opening keep-alive stream %d: %v", i, err)
 		}

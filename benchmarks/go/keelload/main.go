@@ -558,50 +558,69 @@ func startLeases(s settings) *leaseLoad {
 	ll := &leaseLoad{}
 	ctx, cancel := context.WithCancel(context.Background())
 	ll.cancel = cancel
+	ll.conns = leaseConns(s)
+	for i := 0; i < s.leaseStreams; i++ {
+		ll.lessors = append(ll.lessors, clientv3.NewLease(ll.conns[i%len(ll.conns)]))
+	}
+	ll.granted = grantSpread(s, ll.lessors, func(i int, n int64, id clientv3.LeaseID) {
+		ch, err := ll.lessors[i].KeepAlive(ctx, id)
+		if err != nil {
+			fail("keeping lease %d alive: %v", n, err)
+		}
+		go func() {
+			for range ch {
+				atomic.AddInt64(&ll.received, 1)
+			}
+			if atomic.LoadInt32(&ll.stopping) == 0 {
+				atomic.AddInt64(&ll.lost, 1)
+			}
+		}()
+	})
+	// Let the keep-alives settle into their TTL/3 rhythm before the clock starts.
+	time.Sleep(time.Duration(s.leaseTTL) * time.Second / 2)
+	return ll
+}
+
+// leaseConns dials the connections a lease load's streams share: ten at most, spread over every endpoint.
+func leaseConns(s settings) []*clientv3.Client {
 	nconns := 10
 	if s.leaseStreams < nconns {
 		nconns = s.leaseStreams
 	}
+	var conns []*clientv3.Client
 	for i := 0; i < nconns; i++ {
-		ll.conns = append(ll.conns, dial(s.endpoints[i%len(s.endpoints)]))
+		conns = append(conns, dial(s.endpoints[i%len(s.endpoints)]))
 	}
-	for i := 0; i < s.leaseStreams; i++ {
-		ll.lessors = append(ll.lessors, clientv3.NewLease(ll.conns[i%nconns]))
-	}
-	ll.granted = make([][]clientv3.LeaseID, len(ll.lessors))
+	return conns
+}
+
+// grantSpread grants s.leases leases of s.leaseTTL, one goroutine per lessor taking the next number until all are
+// granted, and calls granted(i, n, id) on lessor i's goroutine after each grant (nil: nothing). It returns the
+// leases by lessor.
+func grantSpread(s settings, lessors []clientv3.Lease, granted func(i int, n int64, id clientv3.LeaseID)) [][]clientv3.LeaseID {
+	out := make([][]clientv3.LeaseID, len(lessors))
 	var wg sync.WaitGroup
 	var next int64 = -1
-	for i := range ll.lessors {
+	for i := range lessors {
 		wg.Add(1)
-		go func(i int, l clientv3.Lease) {
+		go func(i int) {
 			defer wg.Done()
 			for n := atomic.AddInt64(&next, 1); n < int64(s.leases); n = atomic.AddInt64(&next, 1) {
-				gctx, gcancel := context.WithTimeout(context.Background(), 10*time.Second)
-				g, err := l.Grant(gctx, s.leaseTTL)
-				gcancel()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				g, err := lessors[i].Grant(ctx, s.leaseTTL)
+				cancel()
 				if err != nil {
 					fail("granting lease %d: %v", n, err)
 				}
-				ll.granted[i] = append(ll.granted[i], g.ID)
-				ch, err := l.KeepAlive(ctx, g.ID)
-				if err != nil {
-					fail("keeping lease %d alive: %v", n, err)
+				out[i] = append(out[i], g.ID)
+				if granted != nil {
+					granted(i, n, g.ID)
 				}
-				go func() {
-					for range ch {
-						atomic.AddInt64(&ll.received, 1)
-					}
-					if atomic.LoadInt32(&ll.stopping) == 0 {
-						atomic.AddInt64(&ll.lost, 1)
-					}
-				}()
 			}
-		}(i, ll.lessors[i])
+		}(i)
 	}
 	wg.Wait()
-	// Let the keep-alives settle into their TTL/3 rhythm before the clock starts.
-	time.Sleep(time.Duration(s.leaseTTL) * time.Second / 2)
-	return ll
+	return out
 }
 
 func (ll *leaseLoad) answered() int64 {
