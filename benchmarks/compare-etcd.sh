@@ -609,7 +609,8 @@ for alt in put-100-alternating put-100-alternating-control; do
   done
   # Sampled at the windows' boundaries by the generator (ALTCPU); cores are CPU seconds per second. A keep-alive's
   # cost is inferred from each run's own windows: the CPU of those with keep-alives, less their puts at the CPU a put
-  # costs in those without, over their keep-alives (medians over the rounds; each round's in the run's log).
+  # costs in those without, over their keep-alives (cores and µs per put: medians over the rounds; a keep-alive's
+  # cost: each round's, in order, since one round cannot resolve Keel's).
   echo
   echo "CPU in the two kinds of window (cores; with keep-alives / without), and a keep-alive's cost inferred from them:"
   echo "| side | members | members' JIT | generator | machine idle | members µs per put | members µs per keep-alive (JIT left out) | generator µs per keep-alive |"
